@@ -1,0 +1,70 @@
+// MessageService: the message handling service. Each instance owns the
+// message boxes of the users ClusterShape::BoxOwner maps to it.
+//
+// SendMessage from A to B, handled by A's owner:
+//   1. A's box takes the message (pts_A), with a SendRecord keyed by
+//      (A, random_id) in the same batch: a repeated request returns the
+//      first result instead of a second message.
+//   2. NewMessageUpdate(A) goes on the bus.
+//   3. B's owner (possibly this instance) appends B's copy (pts_B),
+//      idempotently, and publishes NewMessageUpdate(B).
+//   4. When B's box has it, the sender gets SentMessage. If step 3 fails the
+//      sender gets INTERNAL and a retry with the same random_id resumes at 3.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "core/cluster.h"
+#include "core/service.h"
+#include "messages/box_store.h"
+
+namespace msgbed {
+
+// Longest text accepted, in bytes (Telegram's limit is 4096 UTF-8 characters).
+inline constexpr size_t kMaxMessageBytes = 4096;
+// getDifference returns at most this many updates per call.
+inline constexpr uint32_t kMaxDifferenceLimit = 1000;
+inline constexpr uint32_t kDefaultDifferenceLimit = 100;
+// A peer box that has not answered by then fails the send with INTERNAL
+// (the client retries with the same random_id).
+inline constexpr Micros kPeerAppendTimeout = 5 * kSecond;
+
+class MessageService final : public Service {
+ public:
+  MessageService(Env* env, ClusterShape shape);
+
+  void OnMessage(const rpc::Envelope& msg) override;
+
+  // Sends waiting for a peer box on another instance.
+  size_t pending_sends() const { return pending_.size(); }
+
+ private:
+  void HandleSend(const rpc::SendMessageRequest& req);
+  void HandleAppend(const rpc::Envelope& msg);
+  void HandleAppended(const rpc::AppendedToBox& res);
+  void HandleGetDifference(const rpc::GetDifferenceRequest& req);
+
+  // Step 3: puts record.message into the peer's box, then finishes the send.
+  void DeliverToPeer(const storage::SendRecord& record, const rpc::Origin& origin);
+  // Appends B's copy locally and publishes it. Returns false on storage failure.
+  bool AppendToLocalBox(uint64_t box_user, const api::Message& msg);
+  void FinishSend(uint64_t sender, const storage::SendRecord& record, const rpc::Origin& origin, bool peer_ok);
+  void PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device);
+
+  Env* env_;
+  const ClusterShape shape_;
+  BoxStore boxes_;
+
+  // Sends waiting for a remote peer box, by ticket.
+  struct PendingSend {
+    uint64_t sender;
+    storage::SendRecord record;
+    rpc::Origin origin;
+    TimerId timer;
+  };
+  std::map<uint64_t, PendingSend> pending_;
+  uint64_t next_ticket_ = 1;
+};
+
+}  // namespace msgbed

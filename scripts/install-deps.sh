@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs msgbed's build and test dependencies from Debian packages.
+# Idempotent: packages already present are skipped, and nothing is done
+# (not even `apt-get update`) when everything is installed.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libsimgrid-dev
+  protobuf-compiler libprotobuf-dev
+  librdkafka-dev
+  libboost-dev libboost-system-dev libboost-graph-dev
+  librocksdb-dev
+  libyaml-cpp-dev
+  nlohmann-json3-dev
+  libspdlog-dev libfmt-dev
+  libcli11-dev
+  libgtest-dev libgmock-dev
+  libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

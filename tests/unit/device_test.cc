@@ -1,0 +1,99 @@
+// The device state machine alone, fed scripted server frames.
+#include "client/device.h"
+
+#include <gtest/gtest.h>
+
+namespace msgbed {
+namespace {
+
+struct Recorder : Device::Link, Device::Observer {
+  std::vector<api::ClientFrame> out;
+  std::vector<uint64_t> delivered;  // random ids
+  void SendFrame(const api::ClientFrame& f) override { out.push_back(f); }
+  void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m.random_id()); }
+  size_t CountDifferenceRequests() const {
+    size_t n = 0;
+    for (const auto& f : out) n += f.has_get_difference();
+    return n;
+  }
+};
+
+api::ServerFrame Update(uint64_t pts, uint64_t random_id, uint64_t from = 9) {
+  api::ServerFrame f;
+  f.mutable_update()->set_pts(pts);
+  f.mutable_update()->set_pts_count(1);
+  f.mutable_update()->mutable_message()->set_random_id(random_id);
+  f.mutable_update()->mutable_message()->set_from_user(from);
+  return f;
+}
+
+api::ServerFrame Difference(std::vector<std::pair<uint64_t, uint64_t>> updates, uint64_t state_pts) {
+  api::ServerFrame f;
+  for (auto [pts, rid] : updates) *f.mutable_difference()->add_updates() = Update(pts, rid).update();
+  f.mutable_difference()->set_state_pts(state_pts);
+  return f;
+}
+
+// A device that has signed in and finished its first (empty) sync.
+struct ReadyDevice : ::testing::Test {
+  Recorder r;
+  Device d{1, 1, &r, &r};
+  void SetUp() override {
+    d.Connected();
+    api::ServerFrame signed_in;
+    signed_in.mutable_signed_in()->set_user_id(1);
+    d.OnFrame(signed_in);
+    d.OnFrame(Difference({}, 0));
+    ASSERT_EQ(d.state(), Device::State::kReady);
+  }
+};
+
+TEST_F(ReadyDevice, AppliesInOrderAndIgnoresDuplicates) {
+  d.OnFrame(Update(1, 11));
+  d.OnFrame(Update(2, 12));
+  d.OnFrame(Update(2, 12));
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12}));
+  EXPECT_EQ(d.duplicates_ignored(), 1u);
+  EXPECT_EQ(r.out.back().updates_ack().pts(), 2u);
+}
+
+TEST_F(ReadyDevice, GapTriggersGetDifferenceAndBuffersUntilItAnswers) {
+  d.OnFrame(Update(1, 11));
+  d.OnFrame(Update(3, 13));  // 2 is missing
+  EXPECT_EQ(d.state(), Device::State::kSyncing);
+  EXPECT_EQ(r.CountDifferenceRequests(), 2u);
+  EXPECT_EQ(r.out.back().get_difference().pts(), 1u);
+  d.OnFrame(Update(4, 14));  // arrives during the sync: buffered
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11}));
+  d.OnFrame(Difference({{2, 12}, {3, 13}}, 3));
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12, 13, 14}));
+  EXPECT_EQ(d.pts(), 4u);
+  EXPECT_EQ(d.state(), Device::State::kReady);
+}
+
+TEST_F(ReadyDevice, OwnMessagesAreNotDeliveredBackToTheSender) {
+  d.SendText(2, "hi", 555);
+  api::ServerFrame sent;
+  sent.mutable_sent_message()->set_random_id(555);
+  sent.mutable_sent_message()->set_pts(1);
+  sent.mutable_sent_message()->set_pts_count(1);
+  d.OnFrame(sent);
+  EXPECT_EQ(d.pts(), 1u);
+  EXPECT_TRUE(r.delivered.empty());
+  d.OnFrame(Update(1, 555, /*from=*/1));  // the same update pushed anyway
+  EXPECT_TRUE(r.delivered.empty());
+}
+
+TEST_F(ReadyDevice, SliceAsksAgainFromWhereItStopped) {
+  api::ServerFrame slice = Difference({{1, 11}}, 2);
+  slice.mutable_difference()->set_is_slice(true);
+  d.OnFrame(Update(2, 12));  // gap -> getDifference(0)
+  d.OnFrame(slice);
+  EXPECT_EQ(d.state(), Device::State::kSyncing);
+  EXPECT_EQ(r.out.back().get_difference().pts(), 1u);
+  d.OnFrame(Difference({{2, 12}}, 2));
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12}));
+}
+
+}  // namespace
+}  // namespace msgbed
