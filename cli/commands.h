@@ -1,0 +1,29 @@
+// The msgbed subcommands. Each returns the process exit code:
+// 0 success, 1 runtime failure, 2 bad input (scenario, config, arguments).
+#pragma once
+
+#include <string>
+
+namespace msgbed::cli {
+
+struct RunOptions {
+  std::string scenario;  // empty: the embedded quickstart
+  std::string out_dir = "results";
+  bool quiet = false;
+};
+int Run(const RunOptions& opts);
+
+struct ServeOptions {
+  std::string config;
+  std::string role;  // empty: every role in one process
+};
+int Serve(const ServeOptions& opts);
+
+struct ClientOptions {
+  std::string connect = "127.0.0.1:7400";
+  uint64_t user = 0;
+  uint64_t device = 1;
+};
+int Client(const ClientOptions& opts);
+
+}  // namespace msgbed::cli

@@ -1,0 +1,37 @@
+// msgbed: one executable, one subcommand per job.
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"msgbed: a simulator and testbed for Telegram-like messenger infrastructure"};
+  app.require_subcommand(1);
+
+  msgbed::cli::RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Simulate a scenario; writes <out>/<name>/summary.json and prints a table");
+  run_cmd->add_option("scenario", run.scenario, "Scenario YAML (default: the embedded quickstart)")
+      ->check(CLI::ExistingFile);
+  run_cmd->add_option("--out", run.out_dir, "Results directory")->capture_default_str();
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Write the summary file only");
+
+  msgbed::cli::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the live services on real sockets");
+  serve_cmd->add_option("config", serve.config, "Deployment YAML, e.g. deploy/local.yaml")->required();
+  serve_cmd->add_option("--role", serve.role, "Run one role instance only, e.g. gateway/0 (default: all)");
+
+  msgbed::cli::ClientOptions client;
+  auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");
+  client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
+  client_cmd->add_option("--user", client.user, "User id")->required()->check(CLI::PositiveNumber);
+  client_cmd->add_option("--device", client.device, "Device id of this user")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*run_cmd) return msgbed::cli::Run(run);
+  if (*serve_cmd) return msgbed::cli::Serve(serve);
+  return msgbed::cli::Client(client);
+}

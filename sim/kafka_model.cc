@@ -1,0 +1,50 @@
+#include "kafka_model.h"
+
+#include "core/cluster.h"
+#include "service_node.h"
+#include "world.h"
+
+namespace msgbed::sim {
+
+// Record overhead on the wire and in the log (Kafka's record batch header
+// amortised, key/value lengths, offsets): about this many bytes per record.
+constexpr size_t kRecordOverheadBytes = 70;
+
+KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions)
+    : world_(world), brokers_(std::move(brokers)), partitions_(partitions) {}
+
+void KafkaModel::Start() {
+  for (auto& b : brokers_) b->Start();
+}
+
+void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer) {
+  log_[{topic, partition}].consumer = consumer;
+}
+
+void KafkaModel::Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload) {
+  const uint32_t p = PartitionOfKey(key, partitions_);
+  Node& leader = *brokers_[p % brokers_.size()];
+  const size_t bytes = key.size() + payload.size() + kRecordOverheadBytes;
+  const CostTable& costs = world_->scenario.costs;
+  producer.Transmit(
+      leader, bytes, costs.broker_append,
+      [this, &leader, topic, p, key, payload = std::move(payload)]() mutable {
+        Append(leader, topic, p, key, std::move(payload));
+      },
+      world_->scenario.kafka.linger);
+}
+
+void KafkaModel::Append(Node& leader, const std::string& topic, uint32_t p, const std::string& key,
+                        std::string payload) {
+  Partition& part = log_[{topic, p}];
+  BusRecord record{topic, p, part.next_offset++, key, std::move(payload)};
+  ++records_;
+  bytes_ += record.key.size() + record.payload.size() + kRecordOverheadBytes;
+  if (part.consumer == nullptr) return;
+  ServiceNode* consumer = part.consumer;
+  const size_t bytes = record.key.size() + record.payload.size() + kRecordOverheadBytes;
+  leader.Transmit(*consumer, bytes, world_->scenario.costs.sync_record,
+                  [consumer, record = std::move(record)] { consumer->core().OnBusRecord(record); });
+}
+
+}  // namespace msgbed::sim

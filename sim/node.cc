@@ -1,0 +1,104 @@
+#include "node.h"
+
+#include <algorithm>
+
+#include "world.h"
+
+namespace msgbed::sim {
+
+namespace s4u = simgrid::s4u;
+
+// Items due within this much of now count as due: wait_until may wake a
+// hair early in floating point.
+constexpr double kTimeEpsilon = 1e-12;
+
+Node::Node(World* world, std::string name, s4u::Host* host, int endpoint)
+    : world_(world),
+      name_(std::move(name)),
+      host_(host),
+      endpoint_(endpoint),
+      mutex_(s4u::Mutex::create()),
+      wakeup_(s4u::ConditionVariable::create()) {}
+
+void Node::Start() {
+  s4u::Actor::create(name_, host_, [this] {
+    s4u::Actor::self()->daemonize();
+    Loop();
+  });
+}
+
+void Node::Post(double at, double cpu, std::function<void()> fn) {
+  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn)});
+  std::push_heap(inbox_.begin(), inbox_.end(), Later());
+  wakeup_->notify_one();
+}
+
+void Node::Transmit(Node& dst, size_t bytes, double cpu, std::function<void()> fn, double delay) {
+  outbox_.push_back(Outgoing{&dst, bytes, cpu, delay, std::move(fn)});
+  if (!in_batch_) Flush();
+}
+
+void Node::Flush() {
+  const double now = s4u::Engine::get_clock();
+  for (Outgoing& o : outbox_) {
+    if (o.delay > 0) {
+      // Held back here, then sent: a held message must not occupy the link.
+      Post(now + o.delay, 0, [this, o = std::move(o)]() mutable {
+        Transmit(*o.dst, o.bytes, o.cpu, std::move(o.fn));
+      });
+      continue;
+    }
+    const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now + o.delay);
+    o.dst->Post(at, o.cpu, std::move(o.fn));
+  }
+  outbox_.clear();
+}
+
+void Node::WaitForDueItem(std::unique_lock<s4u::Mutex>& lock) {
+  for (;;) {
+    const double now = s4u::Engine::get_clock();
+    if (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) return;
+    if (inbox_.empty()) {
+      wakeup_->wait(lock);
+    } else {
+      wakeup_->wait_until(lock, inbox_.front().at);
+    }
+  }
+}
+
+void Node::RunBatch() {
+  const double now = s4u::Engine::get_clock();
+  std::vector<Item> batch;
+  while (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) {
+    std::pop_heap(inbox_.begin(), inbox_.end(), Later());
+    batch.push_back(std::move(inbox_.back()));
+    inbox_.pop_back();
+  }
+  double cpu = 0;
+  in_batch_ = true;
+  for (Item& item : batch) {
+    cpu += item.cpu;
+    item.fn();
+  }
+  in_batch_ = false;
+  if (cpu > 0) {
+    const double flops = cpu * kReferenceFlops;
+    s4u::this_actor::execute(flops);
+    busy_flops_ += flops;
+  }
+  if (io_ > 0) {
+    s4u::this_actor::sleep_for(io_);
+    io_ = 0;
+  }
+  Flush();
+}
+
+void Node::Loop() {
+  std::unique_lock<s4u::Mutex> lock(*mutex_);
+  for (;;) {
+    WaitForDueItem(lock);
+    RunBatch();
+  }
+}
+
+}  // namespace msgbed::sim

@@ -1,0 +1,89 @@
+// Node: one SimGrid actor with a timed inbox. Everything that happens to a
+// simulated service instance, broker or client population is an item in its
+// inbox, due at a simulated time. The actor sleeps on a ConditionVariable
+// until the earliest item is due, runs every due item, charges their CPU in
+// one `execute` (and their storage I/O as a wait), then sends what they
+// produced. Items due at the same time run in the order they were posted.
+//
+// Thread rule: SimGrid runs actors one at a time on one OS thread, so Post
+// and Transmit may be called from any actor without locking.
+#pragma once
+
+#include <simgrid/s4u.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace msgbed::sim {
+
+class World;
+
+// CPU costs are given in seconds on a reference core of this speed.
+inline constexpr double kReferenceFlops = 1e9;
+
+class Node {
+ public:
+  Node(World* world, std::string name, simgrid::s4u::Host* host, int endpoint);
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Creates the actor. It is a daemon: the simulation ends without it.
+  void Start();
+
+  // Queues fn to run here at simulated time `at` (>= now), charging `cpu`
+  // reference-core seconds.
+  void Post(double at, double cpu, std::function<void()> fn);
+
+  // Sends `bytes` from this node to dst, to run fn there with `cpu`. Inside
+  // this node's batch the message leaves when the batch's CPU is done;
+  // `delay` holds it back further (producer batching).
+  void Transmit(Node& dst, size_t bytes, double cpu, std::function<void()> fn, double delay = 0);
+
+  // Storage I/O of the running batch, waited for after its CPU.
+  void ChargeIo(double seconds) { io_ += seconds; }
+
+  const std::string& name() const { return name_; }
+  simgrid::s4u::Host* host() const { return host_; }
+  double busy_flops() const { return busy_flops_; }
+
+ protected:
+  World* world_;
+
+ private:
+  struct Item {
+    double at;
+    uint64_t seq;
+    double cpu;
+    std::function<void()> fn;
+  };
+  struct Later {
+    bool operator()(const Item& a, const Item& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  };
+  struct Outgoing {
+    Node* dst;
+    size_t bytes;
+    double cpu;
+    double delay;
+    std::function<void()> fn;
+  };
+  void Loop();
+  void WaitForDueItem(std::unique_lock<simgrid::s4u::Mutex>& lock);
+  void RunBatch();
+  void Flush();
+
+  const std::string name_;
+  simgrid::s4u::Host* const host_;
+  const int endpoint_;
+  std::vector<Item> inbox_;  // a heap ordered by Later
+  std::vector<Outgoing> outbox_;
+  bool in_batch_ = false;
+  double io_ = 0;
+  double busy_flops_ = 0;
+  simgrid::s4u::MutexPtr mutex_;
+  simgrid::s4u::ConditionVariablePtr wakeup_;
+};
+
+}  // namespace msgbed::sim

@@ -1,0 +1,100 @@
+#include "population.h"
+
+#include "service_node.h"
+#include "world.h"
+
+namespace msgbed::sim {
+
+namespace s4u = simgrid::s4u;
+
+Population::Population(World* world, uint32_t gateway, s4u::Host* host, int endpoint)
+    : Node(world, "clients/" + std::to_string(gateway), host, endpoint), gateway_index_(gateway) {}
+
+void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
+  devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at));
+}
+
+void Population::Begin(ServiceNode* gateway) {
+  gateway_ = gateway;
+  for (auto& d : devices_) {
+    SimDevice* dev = d.get();
+    Post(dev->connect_at, 0, [dev] {
+      dev->connected_at = s4u::Engine::get_clock();
+      dev->core.Connected();
+    });
+  }
+  ScheduleNextSend(0);
+}
+
+void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
+  ServiceNode* gw = pop->gateway_;
+  const ConnId c = conn;
+  pop->Transmit(*gw, frame.ByteSizeLong(), pop->world_->scenario.costs.gateway_client_frame,
+                [gw, c, frame] { gw->core().OnClientFrame(c, frame); });
+}
+
+Population::SimDevice& Population::ByConn(ConnId conn) {
+  return *devices_[(conn - 1) / world_->shape.gateways];
+}
+
+Population::SimDevice& Population::Of(Device& d) {
+  const uint64_t global = (d.user() - 1) * world_->scenario.workload.devices_per_user + (d.device() - 1);
+  return *devices_[global / world_->shape.gateways];
+}
+
+void Population::OnServerFrame(ConnId conn, const api::ServerFrame& frame) { ByConn(conn).core.OnFrame(frame); }
+
+void Population::OnClosed(ConnId conn) {
+  SimDevice& d = ByConn(conn);
+  d.core.Disconnected();
+  d.connected_at = -1;
+}
+
+void Population::ScheduleNextSend(double after) {
+  const WorkloadSpec& w = world_->scenario.workload;
+  const double rate = w.messages_per_second / world_->shape.gateways;
+  if (rate <= 0) return;
+  const double at = after + world_->rng.Exponential(rate);
+  if (at >= world_->scenario.duration) return;
+  Post(at, 0, [this] { SendOne(); });
+}
+
+void Population::SendOne() {
+  const double now = s4u::Engine::get_clock();
+  if (!ready_.empty()) {
+    const WorkloadSpec& w = world_->scenario.workload;
+    SimDevice& from = *devices_[ready_[world_->rng.Below(ready_.size())]];
+    uint64_t peer = 1 + world_->rng.Below(w.users - 1);
+    if (peer >= from.core.user()) ++peer;  // any user but the sender
+    const uint64_t random_id = world_->rng.Next();
+    world_->recorder.Sent(random_id, now);
+    from.core.SendText(peer, std::string(w.text_bytes, 'x'), random_id);
+  }
+  ScheduleNextSend(now);
+}
+
+void Population::OnDelivered(Device& d, const api::Message& m) {
+  SimDevice& dev = Of(d);
+  ++dev.delivered;
+  world_->recorder.Delivered(m.random_id(), s4u::Engine::get_clock(), dev.connected_at);
+}
+
+void Population::OnSent(Device& d, const api::SentMessage& s) {
+  ++Of(d).sends_accepted;
+  world_->recorder.Acked(s.random_id(), s4u::Engine::get_clock());
+}
+
+void Population::OnSynced(Device& d) {
+  SimDevice& dev = Of(d);
+  if (dev.synced_once) return;
+  dev.synced_once = true;
+  ready_.push_back((dev.conn - 1) / world_->shape.gateways);
+  // Devices that joined after the start caught up on what they missed.
+  if (dev.connect_at > world_->scenario.workload.connect_ramp) {
+    world_->recorder.Synced(s4u::Engine::get_clock() - dev.connected_at);
+  }
+}
+
+void Population::OnError(Device&, const api::Error&) { world_->recorder.Error(); }
+
+}  // namespace msgbed::sim

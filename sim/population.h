@@ -1,0 +1,67 @@
+// Population: many simulated devices in one actor. Each device is the real
+// client state machine (impl/client/Device) connected to this population's
+// gateway; the population runs the workload (connects, message sends) from
+// its own inbox, and reports what the devices observe to the Recorder.
+//
+// Device i of the run (0-based, over users x devices_per_user) lives in
+// population i % gateways and uses connection id i + 1 on that gateway.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "client/device.h"
+#include "core/env.h"
+#include "node.h"
+
+namespace msgbed::sim {
+
+class ServiceNode;
+
+class Population final : public Node, public Device::Observer {
+ public:
+  Population(World* world, uint32_t gateway, simgrid::s4u::Host* host, int endpoint);
+
+  // REQUIRES: before Begin(). The device connects at `connect_at` seconds.
+  void AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at);
+  // Schedules connects and the message generator.
+  void Begin(ServiceNode* gateway);
+
+  void OnServerFrame(ConnId conn, const api::ServerFrame& frame);
+  void OnClosed(ConnId conn);
+
+  // Device::Observer
+  void OnDelivered(Device& d, const api::Message& m) override;
+  void OnSent(Device& d, const api::SentMessage& s) override;
+  void OnSynced(Device& d) override;
+  void OnError(Device& d, const api::Error& e) override;
+
+  struct SimDevice final : Device::Link {
+    SimDevice(Population* p, uint64_t user, uint64_t device, ConnId conn, double connect_at)
+        : pop(p), conn(conn), connect_at(connect_at), core(user, device, this, p) {}
+    void SendFrame(const api::ClientFrame& frame) override;
+
+    Population* pop;
+    ConnId conn;
+    double connect_at;
+    double connected_at = -1;  // -1 until connected
+    bool synced_once = false;
+    uint64_t sends_accepted = 0;
+    uint64_t delivered = 0;
+    Device core;
+  };
+  const std::vector<std::unique_ptr<SimDevice>>& devices() const { return devices_; }
+
+ private:
+  SimDevice& ByConn(ConnId conn);
+  SimDevice& Of(Device& d);
+  void ScheduleNextSend(double after);
+  void SendOne();
+
+  const uint32_t gateway_index_;
+  ServiceNode* gateway_ = nullptr;
+  std::vector<std::unique_ptr<SimDevice>> devices_;
+  std::vector<size_t> ready_;  // devices that finished their first sync, by index
+};
+
+}  // namespace msgbed::sim

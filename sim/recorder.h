@@ -1,0 +1,59 @@
+// Recorder: what a simulated run measured, from the devices' side.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace msgbed::sim {
+
+// Percentiles of a sample set, in milliseconds.
+struct Percentiles {
+  uint64_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  static Percentiles Of(std::vector<double> seconds);
+};
+
+class Recorder {
+ public:
+  void Sent(uint64_t random_id, double now) {
+    sent_at_[random_id] = now;
+    ++sent_;
+  }
+  void Acked(uint64_t random_id, double now) {
+    ++acked_;
+    send_to_ack_.push_back(now - SentAt(random_id));
+  }
+  // A delivery to a device that was connected when the message was sent
+  // counts for latency; one that reached it through catch-up does not.
+  void Delivered(uint64_t random_id, double now, double device_connected_at) {
+    const double sent = SentAt(random_id);
+    if (device_connected_at >= 0 && device_connected_at <= sent) {
+      send_to_delivered_.push_back(now - sent);
+    } else {
+      ++caught_up_;
+    }
+  }
+  void Synced(double seconds) { offline_sync_.push_back(seconds); }
+  void Error() { ++errors_; }
+
+  uint64_t sent() const { return sent_; }
+  uint64_t acked() const { return acked_; }
+  uint64_t errors() const { return errors_; }
+  uint64_t delivered_online() const { return send_to_delivered_.size(); }
+  uint64_t caught_up() const { return caught_up_; }
+  const std::vector<double>& send_to_ack() const { return send_to_ack_; }
+  const std::vector<double>& send_to_delivered() const { return send_to_delivered_; }
+  const std::vector<double>& offline_sync() const { return offline_sync_; }
+
+ private:
+  double SentAt(uint64_t random_id) const {
+    auto it = sent_at_.find(random_id);
+    return it == sent_at_.end() ? 0 : it->second;
+  }
+  std::unordered_map<uint64_t, double> sent_at_;
+  uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0;
+  std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
+};
+
+}  // namespace msgbed::sim

@@ -1,0 +1,172 @@
+#include "simulation.h"
+
+#include <simgrid/s4u.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+
+#include "gateway/gateway_service.h"
+#include "kafka_model.h"
+#include "messages/message_service.h"
+#include "population.h"
+#include "service_node.h"
+#include "summary.h"
+#include "sync/sync_service.h"
+#include "world.h"
+
+namespace msgbed::sim {
+
+namespace s4u = simgrid::s4u;
+
+namespace {
+
+// Everything a run owns; destroyed after the engine stops.
+struct Deployment {
+  std::map<std::string, s4u::Host*> hosts;
+  std::map<std::string, int> endpoints;
+  std::vector<std::unique_ptr<ServiceNode>> services;
+  std::unique_ptr<KafkaModel> kafka;
+  std::vector<std::unique_ptr<Population>> populations;
+};
+
+void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
+  auto* zone = s4u::create_star_zone("datacenter");
+  for (const HostSpec& h : sc.hosts) {
+    d.hosts[h.name] = zone->create_host(h.name, h.speed)->set_core_count(h.cores)->seal();
+    d.endpoints[h.name] = w.net.AddEndpoint(h.link);
+  }
+  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
+    const std::string name = "clients-" + std::to_string(g);
+    d.hosts[name] = zone->create_host(name, 1e9)->seal();
+    d.endpoints[name] = w.net.AddEndpoint(sc.client_link);
+  }
+  zone->seal();
+}
+
+std::unique_ptr<msgbed::Service> MakeCore(const std::string& role, Env* env, const ClusterShape& shape) {
+  if (role == role::kGateway) return std::make_unique<GatewayService>(env, shape);
+  if (role == role::kMessages) return std::make_unique<MessageService>(env, shape);
+  return std::make_unique<SyncService>(env, shape);
+}
+
+void DeployServices(const Scenario& sc, World& w, Deployment& d) {
+  for (const char* role : {role::kGateway, role::kMessages, role::kSync}) {
+    const auto& hosts = sc.services.at(role);
+    for (uint32_t i = 0; i < hosts.size(); ++i) {
+      rpc::Address addr = MakeAddress(role, i);
+      auto node = std::make_unique<ServiceNode>(&w, addr, d.hosts[hosts[i]], d.endpoints[hosts[i]], w.rng.Next());
+      node->Host(MakeCore(role, node.get(), w.shape));
+      w.services[addr] = node.get();
+      d.services.push_back(std::move(node));
+    }
+  }
+  std::vector<std::unique_ptr<Node>> brokers;
+  for (size_t b = 0; b < sc.kafka.brokers.size(); ++b) {
+    const std::string& host = sc.kafka.brokers[b];
+    brokers.push_back(std::make_unique<Node>(&w, "broker/" + std::to_string(b), d.hosts[host], d.endpoints[host]));
+  }
+  d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions);
+  w.kafka = d.kafka.get();
+  for (auto& node : d.services) {
+    for (const auto& sub : node->core().Subscriptions()) d.kafka->Subscribe(sub.topic, sub.partition, node.get());
+  }
+}
+
+void DeployClients(const Scenario& sc, World& w, Deployment& d) {
+  const WorkloadSpec& wl = sc.workload;
+  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
+    const std::string host = "clients-" + std::to_string(g);
+    d.populations.push_back(std::make_unique<Population>(&w, g, d.hosts[host], d.endpoints[host]));
+    w.populations.push_back(d.populations.back().get());
+  }
+  uint64_t i = 0;
+  for (uint64_t user = 1; user <= wl.users; ++user) {
+    for (uint64_t dev = 1; dev <= wl.devices_per_user; ++dev, ++i) {
+      const bool online = w.rng.Uniform() < wl.online_share;
+      // Late devices join somewhere in the loaded period and must catch up.
+      const double at = online ? w.rng.Uniform() * wl.connect_ramp
+                               : wl.connect_ramp + w.rng.Uniform() * std::max(0.0, sc.duration - wl.connect_ramp);
+      d.populations[i % w.shape.gateways]->AddDevice(user, dev, i, at);
+    }
+  }
+}
+
+void Start(const Scenario& sc, World& w, Deployment& d) {
+  for (auto& s : d.services) s->Start();
+  d.kafka->Start();
+  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
+    d.populations[g]->Start();
+    d.populations[g]->Begin(w.services.at(MakeAddress(role::kGateway, g)));
+  }
+  // The only non-daemon actor: the run ends when it does.
+  const double end = sc.duration + sc.drain;
+  s4u::Actor::create("clock", d.hosts.begin()->second, [end] { s4u::this_actor::sleep_until(end); });
+}
+
+}  // namespace
+
+nlohmann::ordered_json Simulate(const Scenario& sc) {
+  int argc = 2;
+  char arg0[] = "msgbed";
+  char arg1[] = "--log=root.thresh:critical";
+  char* argv[] = {arg0, arg1, nullptr};
+  s4u::Engine engine(&argc, argv);
+
+  World w(sc);
+  w.shape = ClusterShape{sc.Count(role::kGateway), sc.Count(role::kMessages), sc.Count(role::kSync),
+                         sc.kafka.partitions};
+  Deployment d;
+  BuildPlatform(sc, w, d);
+  DeployServices(sc, w, d);
+  DeployClients(sc, w, d);
+  Start(sc, w, d);
+  engine.run();
+
+  std::vector<const Node*> nodes;
+  for (auto& s : d.services) nodes.push_back(s.get());
+  for (auto& b : d.kafka->brokers()) nodes.push_back(b.get());
+  return BuildSummary(sc, w, nodes, s4u::Engine::get_clock());
+}
+
+std::string WriteSummary(const Scenario& sc, const nlohmann::ordered_json& summary, const std::string& out_dir) {
+  const std::filesystem::path dir = std::filesystem::path(out_dir) / sc.name;
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path file = dir / "summary.json";
+  const std::filesystem::path tmp = dir / "summary.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << summary.dump(2) << "\n";
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, file);  // readers never see half a file
+  return file.string();
+}
+
+void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
+  const auto& m = s["messages"];
+  const auto& d = s["deliveries"];
+  out << "scenario " << s["scenario"]["name"].get<std::string>() << ", seed " << s["scenario"]["seed"] << ", "
+      << s["simulated_s"] << " s simulated\n";
+  out << "  messages   sent " << m["sent"] << ", acked " << m["acked"] << ", errors " << m["errors"] << "\n";
+  out << "  deliveries " << d["delivered"] << " of " << d["expected"] << " expected (" << d["online"] << " live, "
+      << d["caught_up"] << " by catch-up), missing " << d["missing"] << "\n";
+  out << "  devices    " << s["devices"]["in_sync_with_box"] << " of " << s["devices"]["total"]
+      << " in sync with their box\n";
+  out << "  latency ms          p50       p90       p99       max\n";
+  for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
+    const auto& p = s["latency_ms"][k];
+    out << "    " << std::left << std::setw(18) << k << std::right;
+    for (const char* q : {"p50", "p90", "p99", "max"}) out << std::setw(10) << std::fixed << std::setprecision(3) << p[q].get<double>();
+    out << "\n";
+  }
+  out << "  cpu utilisation";
+  for (const auto& [host, u] : s["cpu_utilisation"].items()) {
+    out << "  " << host << " " << std::setprecision(1) << u.get<double>() * 100 << "%";
+  }
+  out << "\n";
+  out.unsetf(std::ios::fixed);
+}
+
+}  // namespace msgbed::sim

@@ -1,0 +1,123 @@
+#include "summary.h"
+
+#include <cmath>
+#include <map>
+
+#include "kafka_model.h"
+#include "messages/box_store.h"
+#include "population.h"
+#include "service_node.h"
+
+namespace msgbed::sim {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+double Round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+ordered_json LinkJson(const LinkSpec& l) { return {{"bandwidth_Bps", l.bandwidth}, {"latency_s", Round6(l.latency)}}; }
+
+ordered_json PercentilesJson(const std::vector<double>& seconds) {
+  const Percentiles p = Percentiles::Of(seconds);
+  return {{"count", p.count}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}};
+}
+
+// Per device: what its box holds vs what it saw. Every update in a user's
+// box is either a message this device sent or one it must have delivered.
+struct Consistency {
+  uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0;
+};
+
+Consistency CheckDevices(const World& w) {
+  Consistency c;
+  for (const Population* pop : w.populations) {
+    for (const auto& d : pop->devices()) {
+      const rpc::Address owner = w.shape.BoxOwner(d->core.user());
+      BoxStore boxes(&w.Service(owner).store());
+      storage::BoxHead head;
+      const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
+      ++c.devices;
+      c.expected += box_pts - d->sends_accepted;
+      c.delivered += d->delivered;
+      c.in_sync += d->core.pts() == box_pts ? 1 : 0;
+      c.duplicates_ignored += d->core.duplicates_ignored();
+    }
+  }
+  return c;
+}
+
+ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nodes, double end) {
+  std::map<std::string, double> busy;
+  for (const Node* n : nodes) busy[n->host()->get_name()] += n->busy_flops();
+  ordered_json out = ordered_json::object();
+  for (const HostSpec& h : sc.hosts) {
+    const double capacity = h.speed * h.cores * end;
+    out[h.name] = capacity > 0 ? Round6(busy[h.name] / capacity) : 0.0;
+  }
+  return out;
+}
+
+}  // namespace
+
+ordered_json EchoScenario(const Scenario& sc) {
+  ordered_json hosts = ordered_json::array();
+  for (const HostSpec& h : sc.hosts) {
+    hosts.push_back({{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}, {"link", LinkJson(h.link)}});
+  }
+  ordered_json services = ordered_json::object();
+  for (const auto& [role, names] : sc.services) services[role] = names;
+  const WorkloadSpec& wl = sc.workload;
+  const CostTable& c = sc.costs;
+  return {{"name", sc.name},
+          {"seed", sc.seed},
+          {"duration_s", Round6(sc.duration)},
+          {"drain_s", Round6(sc.drain)},
+          {"hosts", hosts},
+          {"services", services},
+          {"kafka",
+           {{"brokers", sc.kafka.brokers}, {"partitions", sc.kafka.partitions}, {"linger_s", Round6(sc.kafka.linger)}}},
+          {"client_link", LinkJson(sc.client_link)},
+          {"workload",
+           {{"users", wl.users},
+            {"devices_per_user", wl.devices_per_user},
+            {"online_share", wl.online_share},
+            {"messages_per_second", wl.messages_per_second},
+            {"text_bytes", wl.text_bytes},
+            {"connect_ramp_s", Round6(wl.connect_ramp)}}},
+          {"costs_s",
+           {{"gateway.client_frame", c.gateway_client_frame},
+            {"gateway.reply", c.gateway_reply},
+            {"messages.send", c.messages_send},
+            {"messages.append", c.messages_append},
+            {"messages.get_difference", c.messages_get_difference},
+            {"sync.rpc", c.sync_rpc},
+            {"sync.record", c.sync_record},
+            {"broker.append", c.broker_append},
+            {"storage.write", c.storage_write}}}};
+}
+
+ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {
+  const Recorder& r = w.recorder;
+  const Consistency c = CheckDevices(w);
+  return {{"scenario", EchoScenario(sc)},
+          {"simulated_s", Round6(end)},
+          {"messages", {{"sent", r.sent()}, {"acked", r.acked()}, {"errors", r.errors()}}},
+          {"deliveries",
+           {{"expected", c.expected},
+            {"delivered", c.delivered},
+            {"online", r.delivered_online()},
+            {"caught_up", r.caught_up()},
+            {"missing", c.expected > c.delivered ? c.expected - c.delivered : 0},
+            {"extra", c.delivered > c.expected ? c.delivered - c.expected : 0},
+            {"duplicates_ignored", c.duplicates_ignored}}},
+          {"devices", {{"total", c.devices}, {"in_sync_with_box", c.in_sync}}},
+          {"latency_ms",
+           {{"send_to_ack", PercentilesJson(r.send_to_ack())},
+            {"send_to_delivered", PercentilesJson(r.send_to_delivered())},
+            {"offline_catch_up", PercentilesJson(r.offline_sync())}}},
+          {"cpu_utilisation", Utilisation(sc, nodes, end)},
+          {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}}};
+}
+
+}  // namespace msgbed::sim

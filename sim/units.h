@@ -1,0 +1,17 @@
+// Parsing of quantities in scenario files: "100us", "30ms", "2s" (durations,
+// to seconds); "10Gbps", "125MBps" (bandwidth, to bytes/s); "2Gf" (flops/s).
+// Each returns std::nullopt when text is not such a quantity.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace msgbed::sim {
+
+std::optional<double> ParseDuration(const std::string& text);
+std::optional<double> ParseBandwidth(const std::string& text);
+std::optional<double> ParseSpeed(const std::string& text);
+// A plain number, accepting "1e5" and "100000".
+std::optional<double> ParseNumber(const std::string& text);
+
+}  // namespace msgbed::sim

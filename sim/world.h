@@ -1,0 +1,42 @@
+// World: what the simulated deployment shares: the scenario, the network,
+// every node, the bus, the one seeded RNG and the recorder. One per run.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/address.h"
+#include "core/cluster.h"
+#include "core/rng.h"
+#include "network.h"
+#include "recorder.h"
+#include "scenario.h"
+
+namespace msgbed::sim {
+
+class ServiceNode;
+class Population;
+class KafkaModel;
+
+class World {
+ public:
+  World(const Scenario& sc) : scenario(sc), rng(sc.seed) {}
+
+  uint64_t NextSeq() { return seq_++; }
+  ServiceNode& Service(const rpc::Address& a) const { return *services.at(a); }
+
+  const Scenario& scenario;
+  ClusterShape shape;
+  Network net;
+  Rng rng;
+  Recorder recorder;
+  std::map<rpc::Address, ServiceNode*, AddressLess> services;
+  std::vector<Population*> populations;  // index = gateway index
+  KafkaModel* kafka = nullptr;
+
+ private:
+  uint64_t seq_ = 0;
+};
+
+}  // namespace msgbed::sim
