@@ -1,12 +1,29 @@
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "commands.h"
+#include "live/config.h"
+#include "live/process.h"
 
 namespace msgbed::cli {
 
-int Serve(const ServeOptions&) {
-  std::cerr << "msgbed serve: the live runtime is not built yet\n";
-  return 1;
+int Serve(const ServeOptions& opts) {
+  live::LiveConfig config;
+  try {
+    config = live::LoadConfig(opts.config);
+  } catch (const live::ConfigError& e) {
+    std::cerr << "msgbed serve: " << e.what() << "\n";
+    return 2;
+  }
+  std::unique_ptr<live::Process> process;
+  if (Status s = live::Process::Start(config, opts.role, &process); !s.ok()) {
+    std::cerr << "msgbed serve: " << s.message() << "\n";
+    return 1;
+  }
+  spdlog::info("bus at {}; Ctrl-C stops", process->bus_bootstrap());
+  process->Run(/*stop_on_signals=*/true);
+  return 0;
 }
 
 }  // namespace msgbed::cli

@@ -7,13 +7,11 @@
 #include <iomanip>
 #include <memory>
 
-#include "gateway/gateway_service.h"
 #include "kafka_model.h"
-#include "messages/message_service.h"
 #include "population.h"
+#include "roles/make_service.h"
 #include "service_node.h"
 #include "summary.h"
-#include "sync/sync_service.h"
 #include "world.h"
 
 namespace msgbed::sim {
@@ -45,19 +43,13 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   zone->seal();
 }
 
-std::unique_ptr<msgbed::Service> MakeCore(const std::string& role, Env* env, const ClusterShape& shape) {
-  if (role == role::kGateway) return std::make_unique<GatewayService>(env, shape);
-  if (role == role::kMessages) return std::make_unique<MessageService>(env, shape);
-  return std::make_unique<SyncService>(env, shape);
-}
-
 void DeployServices(const Scenario& sc, World& w, Deployment& d) {
-  for (const char* role : {role::kGateway, role::kMessages, role::kSync}) {
+  for (const char* role : kAllRoles) {
     const auto& hosts = sc.services.at(role);
     for (uint32_t i = 0; i < hosts.size(); ++i) {
       rpc::Address addr = MakeAddress(role, i);
       auto node = std::make_unique<ServiceNode>(&w, addr, d.hosts[hosts[i]], d.endpoints[hosts[i]], w.rng.Next());
-      node->Host(MakeCore(role, node.get(), w.shape));
+      node->Host(MakeService(role, node.get(), w.shape));
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }

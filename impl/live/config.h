@@ -1,0 +1,63 @@
+// LiveConfig: a live deployment, read from YAML (deploy/local.yaml is the
+// commented example; docs/deploy.md describes every key). Every instance of
+// every role is listed with its addresses, so any process can reach any
+// other; the cluster shape follows from the list.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cluster.h"
+
+namespace msgbed::live {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;  // 0: any free port (single-process runs and tests)
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+struct InstanceConfig {
+  std::string role;
+  uint32_t index = 0;
+  Endpoint rpc;     // service-to-service calls; used between processes
+  Endpoint client;  // gateways only: where devices connect
+  std::string Name() const { return role + "/" + std::to_string(index); }
+};
+
+struct BusConfig {
+  enum class Mode { kMock, kKafka };
+  Mode mode = Mode::kMock;
+  std::string bootstrap;     // kKafka: "host:port,host:port"
+  uint32_t mock_brokers = 3;
+};
+
+struct LiveConfig {
+  std::string file;
+  uint32_t partitions = 8;
+  BusConfig bus;
+  std::string data_dir = "data/local";
+  bool sync_writes = true;  // storage.sync: fsync each write batch
+  std::vector<InstanceConfig> instances;
+
+  ClusterShape Shape() const;
+  // Instances whose Name() is `selector`, or of role `selector`; all if empty.
+  std::vector<InstanceConfig> Select(const std::string& selector) const;
+};
+
+// Throws ConfigError ("file:line: key 'a.b': what is wrong").
+LiveConfig LoadConfig(const std::string& path);
+LiveConfig ParseConfig(const std::string& yaml_text, const std::string& file_name);
+
+// Parses "host:port"; false when text is not one.
+bool ParseEndpoint(const std::string& text, Endpoint* out);
+
+}  // namespace msgbed::live

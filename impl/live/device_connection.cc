@@ -1,0 +1,64 @@
+#include "live/device_connection.h"
+
+namespace msgbed::live {
+
+DeviceConnection::~DeviceConnection() {
+  ++generation_;
+  if (conn_) conn_->Close("client gone");
+}
+
+void DeviceConnection::Connect(const std::string& host, uint16_t port, ClosedHandler on_closed) {
+  on_closed_ = std::move(on_closed);
+  const uint64_t gen = ++generation_;
+  auto socket = std::make_shared<tcp::socket>(io_);
+  auto resolver = std::make_shared<tcp::resolver>(io_);
+  resolver->async_resolve(host, std::to_string(port), [this, gen, socket, resolver](boost::system::error_code ec,
+                                                                                      tcp::resolver::results_type r) {
+    if (gen != generation_) return;
+    if (ec) {
+      if (on_closed_) on_closed_("resolve: " + ec.message());
+      return;
+    }
+    asio::async_connect(*socket, r, [this, gen, socket](boost::system::error_code ec, const tcp::endpoint&) {
+      if (gen != generation_) return;
+      if (ec) {
+        if (on_closed_) on_closed_("connect: " + ec.message());
+        return;
+      }
+      Attach(std::move(*socket));
+    });
+  });
+}
+
+void DeviceConnection::Attach(tcp::socket socket) {
+  conn_ = std::make_shared<FramedConnection>(std::move(socket));
+  const uint64_t gen = generation_;
+  conn_->Start(
+      [this, gen](std::string_view body) {
+        if (gen != generation_) return;
+        api::ServerFrame frame;
+        if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return conn_->Close("malformed server frame");
+        }
+        device_.OnFrame(frame);
+      },
+      [this, gen](const std::string& why) {
+        if (gen != generation_) return;
+        device_.Disconnected();
+        if (on_closed_) on_closed_(why);
+      });
+  device_.Connected();
+}
+
+void DeviceConnection::Disconnect() {
+  ++generation_;
+  if (conn_) conn_->Close("client disconnect");
+  conn_.reset();
+  device_.Disconnected();
+}
+
+void DeviceConnection::SendFrame(const api::ClientFrame& frame) {
+  if (conn_) conn_->Write(frame.SerializeAsString());
+}
+
+}  // namespace msgbed::live

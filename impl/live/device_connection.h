@@ -1,0 +1,45 @@
+// DeviceConnection: a client Device (impl/client) on a real TCP connection
+// to a gateway. The terminal client, the loopback integration test and the
+// live benchmark all drive devices through it.
+//
+// Callbacks (the Device's observer, on_closed) run on the io_context thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "client/device.h"
+#include "live/framed_connection.h"
+
+namespace msgbed::live {
+
+class DeviceConnection final : public Device::Link {
+ public:
+  using ClosedHandler = std::function<void(const std::string& reason)>;
+
+  DeviceConnection(asio::io_context& io, uint64_t user, uint64_t device, Device::Observer* observer)
+      : io_(io), device_(user, device, this, observer) {}
+  ~DeviceConnection() override;
+
+  // Connects, then signs the device in and catches up. on_closed runs when
+  // the connection fails or ends (not after Disconnect()).
+  void Connect(const std::string& host, uint16_t port, ClosedHandler on_closed = {});
+  // Goes offline: closes the socket; the Device keeps its pts.
+  void Disconnect();
+  bool connected() const { return conn_ && conn_->open(); }
+
+  Device& device() { return device_; }
+  void SendFrame(const api::ClientFrame& frame) override;
+
+ private:
+  void Attach(tcp::socket socket);
+
+  asio::io_context& io_;
+  Device device_;
+  std::shared_ptr<FramedConnection> conn_;
+  ClosedHandler on_closed_;
+  uint64_t generation_ = 0;  // bumps on Disconnect: stale callbacks are ignored
+};
+
+}  // namespace msgbed::live

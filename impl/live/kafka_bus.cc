@@ -1,0 +1,188 @@
+#include "live/kafka_bus.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "core/cluster.h"
+
+namespace msgbed::live {
+
+namespace {
+
+constexpr int kPollMs = 100;
+constexpr int kMetadataTimeoutMs = 10000;
+
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)>;
+
+Status MakeConf(const std::vector<std::pair<std::string, std::string>>& settings, ConfPtr* out) {
+  ConfPtr conf(rd_kafka_conf_new(), &rd_kafka_conf_destroy);
+  char err[512];
+  for (const auto& [k, v] : settings) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      return Status::Invalid("kafka config " + k + ": " + err);
+    }
+  }
+  *out = std::move(conf);
+  return Status::Ok();
+}
+
+Status NewClient(rd_kafka_type_t type, ConfPtr conf, rd_kafka_t** out) {
+  char err[512];
+  *out = rd_kafka_new(type, conf.get(), err, sizeof err);
+  if (*out == nullptr) return Status::IoError(std::string("kafka client: ") + err);
+  conf.release();  // owned by the client now
+  return Status::Ok();
+}
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  if (m->err) spdlog::error("bus: record to partition {} lost: {}", m->partition, rd_kafka_err2str(m->err));
+}
+
+Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, kMetadataTimeoutMs);
+  rd_kafka_topic_destroy(t);
+  if (err) return Status::IoError("bus: cannot read metadata of '" + topic + "': " + rd_kafka_err2str(err));
+  Status s;
+  if (md->topic_cnt != 1 || md->topics[0].err) {
+    s = Status::Invalid("bus: topic '" + topic + "' does not exist; create it with " + std::to_string(partitions) +
+                        " partitions");
+  } else if (md->topics[0].partition_cnt != static_cast<int>(partitions)) {
+    s = Status::Invalid("bus: topic '" + topic + "' has " + std::to_string(md->topics[0].partition_cnt) +
+                        " partitions, the config says " + std::to_string(partitions));
+  }
+  rd_kafka_metadata_destroy(md);
+  return s;
+}
+
+}  // namespace
+
+Status KafkaBus::Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
+                      boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out) {
+  ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
+  Status s = MakeConf({{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "2"}}, &conf);
+  if (!s.ok()) return s;
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+  rd_kafka_t* rk = nullptr;
+  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &rk); !s.ok()) return s;
+  std::unique_ptr<KafkaBus> bus(new KafkaBus(bootstrap, partitions, io, rk));
+  for (const auto& t : topics) {
+    if (s = CheckTopic(rk, t, partitions); !s.ok()) return s;
+  }
+  bus->producer_poller_ = std::thread([b = bus.get()] { b->PollProducer(); });
+  *out = std::move(bus);
+  return Status::Ok();
+}
+
+void KafkaBus::PollProducer() {
+  while (!stop_) rd_kafka_poll(producer_, kPollMs);
+}
+
+KafkaBus::~KafkaBus() {
+  stop_ = true;
+  for (auto& c : consumers_) {
+    c->poller.join();
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+  }
+  if (producer_poller_.joinable()) producer_poller_.join();
+  Flush(5000);
+  rd_kafka_destroy(producer_);
+}
+
+bool KafkaBus::Flush(int timeout_ms) { return rd_kafka_flush(producer_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
+
+void KafkaBus::Publish(const std::string& topic, const std::string& key, const std::string& payload) {
+  const auto partition = static_cast<int32_t>(PartitionOfKey(key, partitions_));
+  const rd_kafka_resp_err_t err =
+      rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                        RD_KAFKA_V_KEY(key.data(), key.size()),
+                        RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  if (err) spdlog::error("bus: publish to {}/{} failed: {}", topic, partition, rd_kafka_err2str(err));
+}
+
+Status KafkaBus::Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
+                         std::function<void(const BusRecord&)> handler) {
+  ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
+  Status s = MakeConf({{"bootstrap.servers", bootstrap_},
+                       {"group.id", group},
+                       {"enable.auto.offset.store", "false"},
+                       {"auto.offset.reset", "earliest"}},
+                      &conf);
+  if (!s.ok()) return s;
+  auto c = std::make_unique<Consumer>();
+  if (s = NewClient(RD_KAFKA_CONSUMER, std::move(conf), &c->rk); !s.ok()) return s;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(subs.size()));
+  for (const auto& sub : subs) {
+    rd_kafka_topic_partition_list_add(list, sub.topic.c_str(), static_cast<int32_t>(sub.partition))->offset =
+        RD_KAFKA_OFFSET_STORED;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(c->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) {
+    rd_kafka_destroy(c->rk);
+    return Status::IoError(std::string("bus: assign failed: ") + rd_kafka_err2str(err));
+  }
+  rd_kafka_t* rk = c->rk;
+  c->poller = std::thread([this, rk, handler = std::move(handler)] {
+    while (!stop_) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, kPollMs);
+      if (m == nullptr) continue;
+      if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) spdlog::warn("bus: consume: {}", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      BusRecord rec{rd_kafka_topic_name(m->rkt), static_cast<uint32_t>(m->partition), m->offset,
+                    std::string(static_cast<const char*>(m->key), m->key_len),
+                    std::string(static_cast<const char*>(m->payload), m->len)};
+      rd_kafka_message_destroy(m);
+      boost::asio::post(io_, [rk, handler, rec = std::move(rec)] {
+        handler(rec);
+        // Handled: the next start resumes after it.
+        rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(done, rec.topic.c_str(), static_cast<int32_t>(rec.partition))->offset =
+            rec.offset + 1;
+        rd_kafka_offsets_store(rk, done);
+        rd_kafka_topic_partition_list_destroy(done);
+      });
+    }
+  });
+  consumers_.push_back(std::move(c));
+  return Status::Ok();
+}
+
+Status KafkaMockCluster::Start(uint32_t brokers, std::unique_ptr<KafkaMockCluster>* out) {
+  ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
+  // The host client itself never connects: quiet its "no bootstrap.servers" warning.
+  Status s = MakeConf({{"client.id", "msgbed-mock-host"}, {"log_level", "3"}}, &conf);
+  if (!s.ok()) return s;
+  rd_kafka_t* host = nullptr;
+  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &host); !s.ok()) return s;
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, static_cast<int>(brokers));
+  if (cluster == nullptr) {
+    rd_kafka_destroy(host);
+    return Status::IoError("bus: cannot start the mock cluster");
+  }
+  out->reset(new KafkaMockCluster(host, cluster));
+  return Status::Ok();
+}
+
+KafkaMockCluster::~KafkaMockCluster() {
+  rd_kafka_mock_cluster_destroy(cluster_);
+  rd_kafka_destroy(host_);
+}
+
+Status KafkaMockCluster::CreateTopic(const std::string& topic, uint32_t partitions) {
+  const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(cluster_, topic.c_str(), static_cast<int>(partitions), 1);
+  if (err) return Status::IoError("bus: mock topic " + topic + ": " + rd_kafka_err2str(err));
+  return Status::Ok();
+}
+
+std::string KafkaMockCluster::bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+
+}  // namespace msgbed::live

@@ -1,0 +1,178 @@
+#include "live/process.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "core/cluster.h"
+#include "live/client_server.h"
+#include "live/kafka_bus.h"
+#include "live/live_env.h"
+#include "live/router.h"
+#include "roles/make_service.h"
+
+namespace msgbed::live {
+
+namespace {
+
+struct Instance {
+  InstanceConfig config;
+  std::unique_ptr<LiveEnv> env;
+  std::unique_ptr<Service> core;
+  std::unique_ptr<ClientServer> clients;
+  uint16_t client_port = 0;
+};
+
+Status ReadMockBootstrap(const LiveConfig& cfg, std::string* out) {
+  const std::string file = MockBootstrapFile(cfg);
+  std::ifstream in(file);
+  if (!in || !std::getline(in, *out) || out->empty()) {
+    return Status::IoError("bus: mock mode across processes: start `msgbed serve " + cfg.file +
+                           " --role bus` first (no " + file + ")");
+  }
+  return Status::Ok();
+}
+
+Status WriteMockBootstrap(const LiveConfig& cfg, const std::string& bootstrap) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  const std::string file = MockBootstrapFile(cfg);
+  std::ofstream out(file, std::ios::trunc);
+  out << bootstrap << "\n";
+  return out.flush() ? Status::Ok() : Status::IoError("cannot write " + file);
+}
+
+}  // namespace
+
+std::string MockBootstrapFile(const LiveConfig& config) {
+  return (std::filesystem::path(config.data_dir) / "bus.bootstrap").string();
+}
+
+struct Process::Impl {
+  asio::io_context io{1};
+  std::unique_ptr<KafkaMockCluster> mock;
+  std::string bootstrap;
+  std::unique_ptr<KafkaBus> bus;
+  std::unique_ptr<Router> router;
+  std::vector<std::unique_ptr<Instance>> instances;
+
+  Status HostMock(const LiveConfig& cfg) {
+    Status s = KafkaMockCluster::Start(cfg.bus.mock_brokers, &mock);
+    if (s.ok()) s = mock->CreateTopic(kUpdatesTopic, cfg.partitions);
+    if (s.ok()) bootstrap = mock->bootstrap();
+    return s;
+  }
+
+  Status StartBus(const LiveConfig& cfg, bool host_mock) {
+    if (cfg.bus.mode == BusConfig::Mode::kKafka) {
+      bootstrap = cfg.bus.bootstrap;
+    } else if (host_mock) {
+      if (Status s = HostMock(cfg); !s.ok()) return s;
+    } else if (Status s = ReadMockBootstrap(cfg, &bootstrap); !s.ok()) {
+      return s;
+    }
+    return KafkaBus::Open(bootstrap, cfg.partitions, {kUpdatesTopic}, io, &bus);
+  }
+
+  Status AddInstance(const LiveConfig& cfg, const InstanceConfig& ic, bool listen_rpc) {
+    auto inst = std::make_unique<Instance>();
+    inst->config = ic;
+    const rpc::Address addr = MakeAddress(ic.role, ic.index);
+    std::unique_ptr<RocksDbStore> store;
+    const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
+    if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
+    inst->env = std::make_unique<LiveEnv>(io, addr, router.get(), bus.get(), std::move(store), std::random_device{}());
+    inst->core = MakeService(ic.role, inst->env.get(), cfg.Shape());
+    router->AddLocal(addr, inst->core.get());
+    if (ic.role == role::kGateway) {
+      inst->clients = std::make_unique<ClientServer>(io, inst->core.get());
+      inst->env->SetClientServer(inst->clients.get());
+      if (Status s = inst->clients->Listen(ic.client, &inst->client_port); !s.ok()) return s;
+    }
+    if (listen_rpc) {
+      uint16_t port = 0;
+      if (Status s = router->Listen(ic.rpc, &port); !s.ok()) return s;
+    }
+    const auto subs = inst->core->Subscriptions();
+    if (!subs.empty()) {
+      Service* core = inst->core.get();
+      Status s = bus->Consume("msgbed-" + ic.role + "-" + std::to_string(ic.index), subs,
+                              [core](const BusRecord& r) { core->OnBusRecord(r); });
+      if (!s.ok()) return s;
+    }
+    spdlog::info("serving {}{}", ic.Name(),
+                 ic.role == role::kGateway ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")"
+                                            : "");
+    instances.push_back(std::move(inst));
+    return Status::Ok();
+  }
+};
+
+Process::Process(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Process::~Process() {
+  // Instances go before the bus and router they use; the bus stops its
+  // consumer threads before the io_context goes.
+  impl_->instances.clear();
+  impl_->bus.reset();
+}
+
+Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::unique_ptr<Process>* out) {
+  auto impl = std::make_unique<Impl>();
+  const bool bus_only = selector == "bus";
+  const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
+  if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
+  const bool everything = selected.size() == cfg.instances.size();
+  if (bus_only) {
+    if (cfg.bus.mode != BusConfig::Mode::kMock) return Status::Invalid("--role bus needs bus.mode: mock");
+    Status s = impl->HostMock(cfg);
+    if (s.ok()) s = WriteMockBootstrap(cfg, impl->bootstrap);
+    if (!s.ok()) return s;
+    spdlog::info("mock Kafka cluster at {} (written to {})", impl->bootstrap, MockBootstrapFile(cfg));
+  } else {
+    if (Status s = impl->StartBus(cfg, everything); !s.ok()) return s;
+  }
+  impl->router = std::make_unique<Router>(impl->io, cfg);
+  for (const auto& ic : selected) {
+    if (Status s = impl->AddInstance(cfg, ic, !everything); !s.ok()) return s;
+  }
+  out->reset(new Process(std::move(impl)));
+  return Status::Ok();
+}
+
+void Process::Run(bool stop_on_signals) {
+  auto guard = asio::make_work_guard(impl_->io);
+  asio::signal_set signals(impl_->io);
+  if (stop_on_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+      if (!ec) spdlog::info("signal {}: stopping", sig);
+      Stop();
+    });
+  }
+  impl_->io.run();
+}
+
+void Process::Stop() { impl_->io.stop(); }
+
+uint16_t Process::client_port(uint32_t index) const {
+  for (const auto& i : impl_->instances) {
+    if (i->config.role == role::kGateway && i->config.index == index) return i->client_port;
+  }
+  return 0;
+}
+
+std::vector<std::string> Process::instance_names() const {
+  std::vector<std::string> names;
+  for (const auto& i : impl_->instances) names.push_back(i->config.Name());
+  return names;
+}
+
+const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }
+
+}  // namespace msgbed::live

@@ -1,0 +1,51 @@
+// Process: the live service instances of one OS process, wired together.
+// `msgbed serve CONFIG` runs every instance in one process; `--role` picks
+// some, and processes started for the others form one deployment over
+// loopback or a network.
+//
+// The bus: in kafka mode every process connects to bus.bootstrap. In mock
+// mode a process serving every instance hosts its own mock cluster; for a
+// multi-process deployment one process runs `--role bus`, which hosts the
+// mock cluster and writes its address to <data_dir>/bus.bootstrap for the
+// others to read.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "live/config.h"
+
+namespace msgbed::live {
+
+class Process {
+ public:
+  // Builds the instances `selector` names (see LiveConfig::Select; "bus"
+  // for the mock bus host only) and binds their listeners.
+  static Status Start(const LiveConfig& config, const std::string& selector, std::unique_ptr<Process>* out);
+  ~Process();
+
+  // Serves until Stop() (or SIGINT/SIGTERM when stop_on_signals). Runs the
+  // io_context on the calling thread.
+  void Run(bool stop_on_signals = false);
+  // Thread-safe; Run() returns soon after.
+  void Stop();
+
+  // The bound client port of gateway `index`, if served here (else 0).
+  uint16_t client_port(uint32_t index) const;
+  std::vector<std::string> instance_names() const;
+  const std::string& bus_bootstrap() const;
+
+ private:
+  struct Impl;
+  explicit Process(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Where a mock-mode bus host publishes its bootstrap list.
+std::string MockBootstrapFile(const LiveConfig& config);
+
+}  // namespace msgbed::live

@@ -1,0 +1,20 @@
+// The service roles and the one place that builds a core for a role. Both
+// runtimes deploy through it, so a role means the same code in each world.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/cluster.h"
+#include "core/service.h"
+
+namespace msgbed {
+
+inline constexpr const char* kAllRoles[] = {role::kGateway, role::kMessages, role::kSync};
+
+bool IsRole(const std::string& name);
+
+// REQUIRES: IsRole(role). The core acts only through env.
+std::unique_ptr<Service> MakeService(const std::string& role, Env* env, const ClusterShape& shape);
+
+}  // namespace msgbed
