@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run): installs missing packages,
+# builds everything (benchmarks included, so they keep compiling), runs every
+# test, then rebuilds the unit tests with ASan/UBSan and runs them again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-$(nproc)}
+
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMSGBED_WERROR=ON
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMSGBED_SANITIZE=ON -DMSGBED_WERROR=ON
+cmake --build build-asan -j "$jobs" --target unit_tests
+ctest --test-dir build-asan -L unit --output-on-failure

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The msgbed command line: exit codes, error messages, the result file and
+# its determinism through the real binary. Usage: cli_test.sh MSGBED SRC_DIR
+set -euo pipefail
+msgbed=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$msgbed" --help | grep -q "run" || fail "--help lists no run"
+"$msgbed" run --help | grep -q -- "--out" || fail "run --help lists no --out"
+
+# A bad scenario: exit 2, and the message names file, line and key.
+sed 's/partitions: 6/partitions: -6/' "$src/tests/sim/small.yaml" > "$tmp/bad.yaml"
+set +e
+"$msgbed" run "$tmp/bad.yaml" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "bad scenario exit code $rc, want 2"
+grep -q "bad.yaml:19: key 'topology.kafka.partitions'" "$tmp/err" || fail "error message: $(cat "$tmp/err")"
+
+# A bad deployment config: exit 2 as well.
+printf 'instances:\n  gateway/0: {client: 127.0.0.1:0}\n' > "$tmp/bad-deploy.yaml"
+set +e
+"$msgbed" serve "$tmp/bad-deploy.yaml" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "bad config exit code $rc, want 2"
+grep -q "bad-deploy.yaml:2: key 'instances.gateway/0.rpc'" "$tmp/err" || fail "config error: $(cat "$tmp/err")"
+
+# The embedded quickstart, twice: same bytes.
+"$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
+grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
+"$msgbed" run -q --out "$tmp/b" || fail "second quickstart run failed"
+cmp "$tmp/a/quickstart/summary.json" "$tmp/b/quickstart/summary.json" || fail "summary.json differs between runs"
+echo "cli ok"

@@ -1,0 +1,114 @@
+// Simulated runs end to end. SimGrid allows one engine per process, so each
+// run happens in a forked child that writes summary.json; the test reads it.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scenario.h"
+#include "simulation.h"
+
+namespace msgbed::sim {
+namespace {
+
+const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs sc in a child process; returns summary.json's bytes ("" on failure).
+std::string SimulateInChild(const Scenario& sc, const std::string& tag) {
+  const auto out = std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
+  std::filesystem::remove_all(out);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    WriteSummary(sc, Simulate(sc), out.string());
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
+  std::string text = ReadFile(out / sc.name / "summary.json");
+  std::filesystem::remove_all(out);
+  return text;
+}
+
+TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
+  const std::string text = SimulateInChild(LoadScenario(kSmall), "invariants");
+  ASSERT_FALSE(text.empty());
+  const auto s = nlohmann::json::parse(text);
+  const auto& m = s["messages"];
+  const auto& d = s["deliveries"];
+  EXPECT_GT(m["sent"].get<uint64_t>(), 300u);
+  EXPECT_EQ(m["acked"], m["sent"]);
+  EXPECT_EQ(m["errors"], 0);
+  EXPECT_EQ(d["missing"], 0);
+  EXPECT_EQ(d["extra"], 0);
+  EXPECT_EQ(d["delivered"], d["expected"]);
+  // Every message goes to 3 recipient devices and the sender's 2 others.
+  EXPECT_EQ(d["expected"].get<uint64_t>(), 5 * m["acked"].get<uint64_t>());
+  EXPECT_GT(d["online"].get<uint64_t>(), 0u);
+  EXPECT_GT(d["caught_up"].get<uint64_t>(), 0u) << "late devices must catch up through getDifference";
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_EQ(s["devices"]["total"], 450);
+  // Client links are 20 ms each way: nothing is delivered faster than that.
+  EXPECT_GE(s["latency_ms"]["send_to_delivered"]["p50"].get<double>(), 40.0);
+  EXPECT_GT(s["cpu_utilisation"]["app-1"].get<double>(), 0.0);
+  EXPECT_GT(s["kafka"]["records"].get<uint64_t>(), 0u);
+}
+
+TEST(Simulation, SameScenarioAndSeedGiveTheSameBytes) {
+  const Scenario sc = LoadScenario(kSmall);
+  const std::string first = SimulateInChild(sc, "det1");
+  const std::string second = SimulateInChild(sc, "det2");
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first, second);
+
+  Scenario other = sc;
+  other.seed = sc.seed + 1;
+  EXPECT_NE(SimulateInChild(other, "det3"), first) << "the seed must matter";
+}
+
+TEST(Simulation, QuickstartIsEmbeddedAndValid) {
+  const Scenario sc = ParseScenario(QuickstartYaml(), "quickstart");
+  EXPECT_EQ(sc.name, "quickstart");
+  EXPECT_EQ(sc.Count("gateway"), 2u);
+}
+
+// A bad file names the file, the line and the key.
+void ExpectError(const std::string& yaml, const std::string& expected) {
+  try {
+    ParseScenario(yaml, "bad.yaml");
+    ADD_FAILURE() << "accepted: " << yaml;
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScenarioErrors, NameFileLineAndKey) {
+  std::string base = ReadFile(kSmall);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = base;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  ExpectError(with("cores: 2, speed: 1Gf}\n    - {name: gw-2", "cores: two, speed: 1Gf}\n    - {name: gw-2"),
+              "bad.yaml:9: key 'topology.hosts[0].cores': expected a positive integer");
+  ExpectError(with("duration: 4s", "duration: soon"), "bad.yaml:5: key 'duration'");
+  ExpectError(with("gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-9]"), "key 'topology.services.gateway': unknown host 'gw-9'");
+  ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");
+  ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
+  ExpectError(with("online_share: 0.7", "online_share: 1.5"), "key 'workload.online_share'");
+  ExpectError("name: x\ntopology: [", "bad.yaml:");
+  ExpectError("seed: 3\n", "key 'name'");
+}
+
+}  // namespace
+}  // namespace msgbed::sim
