@@ -4,10 +4,9 @@
 
 namespace msgbed::sim {
 
-double FifoLink::Pass(double t, size_t bytes) {
-  const double start = std::max(t, free_at_);
+double FifoLink::Pass(double start, size_t bytes, double end_at_least) {
   const double serialise = static_cast<double>(bytes) / spec_.bandwidth;
-  free_at_ = start + serialise;
+  free_at_ = std::max(std::max(start, free_at_) + serialise, end_at_least);
   busy_ += serialise;
   bytes_ += bytes;
   return free_at_;
@@ -21,8 +20,12 @@ int Network::AddEndpoint(const LinkSpec& link) {
 
 double Network::Arrival(int from, int to, size_t bytes, double now) {
   if (from == to) return now;
-  const double serialised = down_[to].Pass(up_[from].Pass(now, bytes), bytes);
-  return serialised + up_[from].latency() + down_[to].latency();
+  FifoLink& up = up_[from];
+  FifoLink& down = down_[to];
+  const double up_start = std::max(now, up.free_at());
+  const double up_end = up.Pass(now, bytes);
+  const double down_end = down.Pass(up_start, bytes, up_end);
+  return down_end + up.latency() + down.latency();
 }
 
 }  // namespace msgbed::sim

@@ -1,18 +1,21 @@
 // Network: the light transport for small messages. Each endpoint (a host,
 // or a client population's access point) has a full-duplex link to the
-// datacenter fabric; each direction serialises messages first-in first-out:
+// datacenter fabric, and each direction carries messages first-in
+// first-out. A message from A to B is serialised on A's uplink from
+// max(now, uplink free), and cut through B's downlink: its last byte leaves
+// the downlink no earlier than it left the uplink, and no earlier than
+// bytes/bandwidth after the downlink freed up. It arrives that long plus
+// both links' latencies later. Alone on its path, a message therefore takes
+// latency_A + latency_B + bytes / min(bandwidth_A, bandwidth_B): exactly a
+// SimGrid Comm under CM02 with unit factors (tests/sim/transport_test.cc
+// checks this against SimGrid itself). Messages between one pair of
+// endpoints arrive in the order sent.
 //
-//   start = max(t, link free); link free = start + bytes / bandwidth
-//
-// on the sender's uplink (t = now), then on the receiver's downlink (t = the
-// end of the uplink pass); the message arrives that long plus both links'
-// propagation latency later. Latency is added after both passes, not
-// between them: otherwise a message on a slow-latency path would hold the
-// receiver's downlink while still in flight and delay everything behind it.
-// Messages between one pair of endpoints arrive in the order sent. Its cost
-// per message is constant whatever the number of messages in flight, unlike
-// SimGrid's max-min flow sharing (see docs/architecture.md for the numbers
-// behind this choice); bulk transfers are left to SimGrid Comms.
+// Unlike SimGrid's max-min flow sharing, its cost per message is constant
+// whatever the number of messages in flight (see docs/architecture.md);
+// concurrent messages are served one after the other instead of sharing
+// the bandwidth, so the last one finishes when it would under sharing but
+// the first ones finish earlier. Bulk transfers are left to SimGrid Comms.
 #pragma once
 
 #include <cstddef>
@@ -30,9 +33,11 @@ inline constexpr size_t kWireOverheadBytes = 44;
 class FifoLink {
  public:
   explicit FifoLink(LinkSpec spec) : spec_(spec) {}
-  // Time the last byte of a message entering at t has been serialised.
-  double Pass(double t, size_t bytes);
+  // Serialises bytes starting no earlier than `start`, ending no earlier
+  // than `end_at_least`; returns when the last byte is out.
+  double Pass(double start, size_t bytes, double end_at_least = 0);
   double latency() const { return spec_.latency; }
+  double free_at() const { return free_at_; }
   double busy_seconds() const { return busy_; }
   uint64_t bytes() const { return bytes_; }
 
