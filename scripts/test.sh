@@ -12,5 +12,5 @@ cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMSGBED_SANITIZE=ON -DMSGBED_WERROR=ON
-cmake --build build-asan -j "$jobs" --target unit_tests
+cmake --build build-asan -j "$jobs" --target unit_tests live_config_tests
 ctest --test-dir build-asan -L unit --output-on-failure

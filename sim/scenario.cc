@@ -1,125 +1,17 @@
 #include "scenario.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <fstream>
-#include <functional>
 #include <set>
-#include <sstream>
-
-#include "units.h"
 
 namespace msgbed::sim {
 namespace {
 
-// Reads one YAML document, failing with file:line and the dotted key path.
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void Fail(const YAML::Node& at, const std::string& key, const std::string& what) const {
-    std::ostringstream os;
-    os << file_;
-    if (at.IsDefined() && at.Mark().line >= 0) os << ":" << at.Mark().line + 1;
-    os << ": key '" << key << "': " << what;
-    throw ScenarioError(os.str());
-  }
-
-  // Fails on keys of map node that are not in allowed: catches typos.
-  void OnlyKeys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const {
-    if (!node.IsMap()) Fail(node, path, "expected a mapping");
-    for (const auto& kv : node) {
-      const std::string k = kv.first.as<std::string>();
-      if (!allowed.count(k)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Fail(kv.first, Join(path, k), "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  static std::string Join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  std::string Scalar(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) Fail(n, key, "expected a single value");
-    return n.as<std::string>();
-  }
-
-  // Reads parent[key] with parse() into *out when present.
-  template <typename T>
-  void Read(const YAML::Node& parent, const std::string& path, const std::string& key, T* out,
-            const std::function<std::optional<T>(const std::string&)>& parse, const std::string& expected) const {
-    const YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return;
-    const std::string full = Join(path, key);
-    auto v = parse(Scalar(n, full));
-    if (!v) Fail(n, full, "expected " + expected + ", got '" + n.as<std::string>() + "'");
-    *out = *v;
-  }
-
-  void Duration(const YAML::Node& p, const std::string& path, const std::string& key, double* out) const {
-    Read<double>(p, path, key, out, Positive(ParseDuration), "a positive duration like 30s or 5ms");
-  }
-  void Bandwidth(const YAML::Node& p, const std::string& path, const std::string& key, double* out) const {
-    Read<double>(p, path, key, out, Positive(ParseBandwidth), "a bandwidth like 10Gbps or 125MBps");
-  }
-  void Speed(const YAML::Node& p, const std::string& path, const std::string& key, double* out) const {
-    Read<double>(p, path, key, out, Positive(ParseSpeed), "a speed like 2Gf");
-  }
-  template <typename Int>
-  void Count(const YAML::Node& p, const std::string& path, const std::string& key, Int* out) const {
-    Read<Int>(p, path, key, out, [](const std::string& s) -> std::optional<Int> {
-      auto v = ParseNumber(s);
-      if (!v || *v < 1 || *v != static_cast<double>(static_cast<Int>(*v))) return std::nullopt;
-      return static_cast<Int>(*v);
-    }, "a positive integer");
-  }
-  void Number(const YAML::Node& p, const std::string& path, const std::string& key, double* out, double lo,
-              double hi) const {
-    Read<double>(p, path, key, out, [lo, hi](const std::string& s) -> std::optional<double> {
-      auto v = ParseNumber(s);
-      if (!v || *v < lo || *v > hi) return std::nullopt;
-      return v;
-    }, "a number in [" + Fmt(lo) + ", " + Fmt(hi) + "]");
-  }
-  void Duration0(const YAML::Node& p, const std::string& path, const std::string& key, double* out) const {
-    Read<double>(p, path, key, out, [](const std::string& s) -> std::optional<double> {
-      auto v = ParseDuration(s);
-      if (!v || *v < 0) return std::nullopt;
-      return v;
-    }, "a duration like 5ms (0 allowed)");
-  }
-
-  std::vector<std::string> Names(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsSequence() || n.size() == 0) Fail(n, key, "expected a non-empty list of host names");
-    std::vector<std::string> out;
-    for (const auto& e : n) out.push_back(Scalar(e, key));
-    return out;
-  }
-
- private:
-  static std::function<std::optional<double>(const std::string&)> Positive(std::optional<double> (*f)(const std::string&)) {
-    return [f](const std::string& s) -> std::optional<double> {
-      auto v = f(s);
-      if (!v || *v <= 0) return std::nullopt;
-      return v;
-    };
-  }
-  static std::string Fmt(double v) {
-    std::ostringstream os;
-    os << v;
-    return os.str();
-  }
-  std::string file_;
-};
+using Reader = YamlReader;
 
 void ReadLink(const Reader& r, const YAML::Node& n, const std::string& path, LinkSpec* link) {
   if (!n.IsDefined()) return;
   r.OnlyKeys(n, path, {"bandwidth", "latency"});
   r.Bandwidth(n, path, "bandwidth", &link->bandwidth);
-  r.Duration0(n, path, "latency", &link->latency);
+  r.DurationOrZero(n, path, "latency", &link->latency);
 }
 
 void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
@@ -144,6 +36,17 @@ void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   }
 }
 
+// A list of names of hosts declared in topology.hosts.
+std::vector<std::string> HostNames(const Reader& r, const YAML::Node& n, const std::string& key, const Scenario& sc) {
+  auto names = r.Names(n, key);
+  for (const auto& name : names) {
+    bool known = false;
+    for (const auto& h : sc.hosts) known |= h.name == name;
+    if (!known) r.Fail(n, key, "unknown host '" + name + "'");
+  }
+  return names;
+}
+
 void ReadServices(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   const YAML::Node s = topo["services"];
   if (!s.IsDefined()) r.Fail(topo, "topology.services", "missing: place gateway, messages and sync on hosts");
@@ -151,13 +54,7 @@ void ReadServices(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   for (const char* role : {"gateway", "messages", "sync"}) {
     const std::string key = std::string("topology.services.") + role;
     if (!s[role].IsDefined()) r.Fail(s, key, "missing: at least one host");
-    auto names = r.Names(s[role], key);
-    for (const auto& n : names) {
-      bool known = false;
-      for (const auto& h : sc->hosts) known |= h.name == n;
-      if (!known) r.Fail(s[role], key, "unknown host '" + n + "'");
-    }
-    sc->services[role] = names;
+    sc->services[role] = HostNames(r, s[role], key, *sc);
   }
 }
 
@@ -165,14 +62,9 @@ void ReadKafka(const Reader& r, const YAML::Node& k, Scenario* sc) {
   const std::string path = "topology.kafka";
   if (!k.IsDefined()) r.Fail(k, path, "missing: name the broker hosts");
   r.OnlyKeys(k, path, {"brokers", "partitions", "linger"});
-  sc->kafka.brokers = r.Names(k["brokers"], path + ".brokers");
-  for (const auto& n : sc->kafka.brokers) {
-    bool known = false;
-    for (const auto& h : sc->hosts) known |= h.name == n;
-    if (!known) r.Fail(k["brokers"], path + ".brokers", "unknown host '" + n + "'");
-  }
+  sc->kafka.brokers = HostNames(r, k["brokers"], path + ".brokers", *sc);
   r.Count(k, path, "partitions", &sc->kafka.partitions);
-  r.Duration0(k, path, "linger", &sc->kafka.linger);
+  r.DurationOrZero(k, path, "linger", &sc->kafka.linger);
 }
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -184,7 +76,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
   r.Number(w, p, "messages_per_second", &spec->messages_per_second, 0, 1e9);
   r.Count(w, p, "text_bytes", &spec->text_bytes);
-  r.Duration0(w, p, "connect_ramp", &spec->connect_ramp);
+  r.DurationOrZero(w, p, "connect_ramp", &spec->connect_ramp);
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
 }
 
@@ -199,7 +91,7 @@ void ReadCosts(const Reader& r, const YAML::Node& c, CostTable* t) {
   std::set<std::string> names;
   for (const auto& [k, v] : fields) names.insert(k);
   r.OnlyKeys(c, "costs", names);
-  for (const auto& [k, field] : fields) r.Duration0(c, "costs", k, field);
+  for (const auto& [k, field] : fields) r.DurationOrZero(c, "costs", k, field);
 }
 
 }  // namespace
@@ -213,12 +105,7 @@ const HostSpec& Scenario::Host(const std::string& name) const {
 
 Scenario ParseScenario(const std::string& text, const std::string& file) {
   Reader r(file);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
   r.OnlyKeys(root, "", {"name", "seed", "duration", "drain", "topology", "clients", "workload", "costs"});
@@ -229,7 +116,7 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
   }
   r.Count(root, "", "seed", &sc.seed);
   r.Duration(root, "", "duration", &sc.duration);
-  r.Duration0(root, "", "drain", &sc.drain);
+  r.DurationOrZero(root, "", "drain", &sc.drain);
 
   const YAML::Node topo = root["topology"];
   if (!topo.IsDefined()) r.Fail(root, "topology", "missing: hosts, services and kafka");
@@ -247,11 +134,7 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
 }
 
 Scenario LoadScenario(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ScenarioError(path + ": cannot open the scenario file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseScenario(ss.str(), path);
+  return ParseScenario(ReadTextFile(path), path);
 }
 
 }  // namespace msgbed::sim

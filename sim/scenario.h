@@ -6,16 +6,14 @@
 
 #include <cstdint>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "config/yaml_reader.h"
+
 namespace msgbed::sim {
 
-class ScenarioError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using ScenarioError = InputError;
 
 struct LinkSpec {
   double bandwidth = 1.25e9;  // bytes/s (10 Gbps)

@@ -1,99 +1,66 @@
 #include "live/config.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "roles/make_service.h"
 
 namespace msgbed::live {
 namespace {
 
-[[noreturn]] void Fail(const std::string& file, const YAML::Node& at, const std::string& key, const std::string& what) {
-  std::ostringstream os;
-  os << file;
-  if (at.IsDefined() && at.Mark().line >= 0) os << ":" << at.Mark().line + 1;
-  os << ": key '" << key << "': " << what;
-  throw ConfigError(os.str());
-}
-
-void OnlyKeys(const std::string& file, const YAML::Node& n, const std::string& path, const std::set<std::string>& ok) {
-  if (!n.IsMap()) Fail(file, n, path, "expected a mapping");
-  for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
-    if (!ok.count(k)) Fail(file, kv.first, path.empty() ? k : path + "." + k, "unknown key");
-  }
-}
-
-Endpoint ReadEndpoint(const std::string& file, const YAML::Node& n, const std::string& key) {
+Endpoint ReadEndpoint(const YamlReader& r, const YAML::Node& n, const std::string& key) {
   Endpoint e;
-  if (!n.IsScalar() || !ParseEndpoint(n.as<std::string>(), &e)) Fail(file, n, key, "expected host:port");
+  if (!ParseEndpoint(r.Scalar(n, key), &e)) r.Fail(n, key, "expected host:port, got '" + n.as<std::string>() + "'");
   return e;
 }
 
-void ReadInstance(const std::string& file, const std::string& name, const YAML::Node& n, LiveConfig* cfg) {
+// "role/index" -> (role, index); fails on anything else.
+void ParseInstanceName(const YamlReader& r, const YAML::Node& at, const std::string& name, InstanceConfig* inst) {
   const std::string key = "instances." + name;
   const auto slash = name.find('/');
-  InstanceConfig inst;
-  inst.role = name.substr(0, slash);
-  if (slash == std::string::npos || !IsRole(inst.role)) {
-    Fail(file, n, key, "expected role/index with role gateway, messages or sync");
+  inst->role = name.substr(0, slash);
+  const std::string index = slash == std::string::npos ? "" : name.substr(slash + 1);
+  if (!IsRole(inst->role) || index.empty() || index.find_first_not_of("0123456789") != std::string::npos) {
+    r.Fail(at, key, "expected role/index, role one of gateway, messages, sync");
   }
-  try {
-    size_t used = 0;
-    inst.index = static_cast<uint32_t>(std::stoul(name.substr(slash + 1), &used));
-    if (used != name.size() - slash - 1) throw std::invalid_argument(name);
-  } catch (const std::exception&) {
-    Fail(file, n, key, "expected role/index with a numeric index");
-  }
-  const bool gateway = inst.role == role::kGateway;
-  OnlyKeys(file, n, key, gateway ? std::set<std::string>{"rpc", "client"} : std::set<std::string>{"rpc"});
-  if (!n["rpc"].IsDefined()) Fail(file, n, key + ".rpc", "missing: host:port for service calls");
-  inst.rpc = ReadEndpoint(file, n["rpc"], key + ".rpc");
-  if (gateway) {
-    if (!n["client"].IsDefined()) Fail(file, n, key + ".client", "missing: host:port where devices connect");
-    inst.client = ReadEndpoint(file, n["client"], key + ".client");
-  }
-  cfg->instances.push_back(inst);
+  inst->index = static_cast<uint32_t>(std::stoul(index));
 }
 
-void CheckDense(const std::string& file, const YAML::Node& at, const LiveConfig& cfg) {
+InstanceConfig ReadInstance(const YamlReader& r, const std::string& name, const YAML::Node& n) {
+  InstanceConfig inst;
+  ParseInstanceName(r, n, name, &inst);
+  const std::string key = "instances." + name;
+  const bool gateway = inst.role == role::kGateway;
+  r.OnlyKeys(n, key, gateway ? std::set<std::string>{"rpc", "client"} : std::set<std::string>{"rpc"});
+  inst.rpc = ReadEndpoint(r, r.Required(n, key, "rpc", "host:port for service calls"), key + ".rpc");
+  if (gateway) inst.client = ReadEndpoint(r, r.Required(n, key, "client", "host:port where devices connect"), key + ".client");
+  return inst;
+}
+
+void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg) {
   for (const char* role : kAllRoles) {
     std::set<uint32_t> idx;
     for (const auto& i : cfg.instances) {
       if (i.role == role) idx.insert(i.index);
     }
-    if (idx.empty()) Fail(file, at, "instances", std::string("no ") + role + " instance");
+    if (idx.empty()) r.Fail(at, "instances", std::string("no ") + role + " instance");
     if (*idx.rbegin() != idx.size() - 1) {
-      Fail(file, at, "instances", std::string(role) + " indexes must be 0.." + std::to_string(idx.size() - 1));
+      r.Fail(at, "instances", std::string(role) + " indexes must be 0.." + std::to_string(idx.size() - 1));
     }
   }
 }
 
-void ReadBus(const std::string& file, const YAML::Node& n, BusConfig* bus) {
+void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
   if (!n.IsDefined()) return;
-  OnlyKeys(file, n, "bus", {"mode", "bootstrap", "mock_brokers"});
-  if (n["mode"].IsDefined()) {
-    const std::string mode = n["mode"].as<std::string>();
-    if (mode == "mock") {
-      bus->mode = BusConfig::Mode::kMock;
-    } else if (mode == "kafka") {
-      bus->mode = BusConfig::Mode::kKafka;
-    } else {
-      Fail(file, n["mode"], "bus.mode", "expected mock or kafka, got '" + mode + "'");
-    }
-  }
-  if (n["bootstrap"].IsDefined()) bus->bootstrap = n["bootstrap"].as<std::string>();
+  r.OnlyKeys(n, "bus", {"mode", "bootstrap", "mock_brokers"});
+  std::string mode = "mock";
+  r.String(n, "bus", "mode", &mode);
+  if (mode != "mock" && mode != "kafka") r.Fail(n["mode"], "bus.mode", "expected mock or kafka, got '" + mode + "'");
+  bus->mode = mode == "kafka" ? BusConfig::Mode::kKafka : BusConfig::Mode::kMock;
+  r.String(n, "bus", "bootstrap", &bus->bootstrap);
   if (bus->mode == BusConfig::Mode::kKafka && bus->bootstrap.empty()) {
-    Fail(file, n, "bus.bootstrap", "kafka mode needs the brokers' host:port list");
+    r.Fail(n, "bus.bootstrap", "kafka mode needs the brokers' host:port list");
   }
-  if (n["mock_brokers"].IsDefined()) {
-    const int b = n["mock_brokers"].as<int>(0);
-    if (b < 1) Fail(file, n["mock_brokers"], "bus.mock_brokers", "expected a positive integer");
-    bus->mock_brokers = static_cast<uint32_t>(b);
-  }
+  r.Count(n, "bus", "mock_brokers", &bus->mock_brokers);
 }
 
 }  // namespace
@@ -101,16 +68,13 @@ void ReadBus(const std::string& file, const YAML::Node& n, BusConfig* bus) {
 bool ParseEndpoint(const std::string& text, Endpoint* out) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
-  try {
-    size_t used = 0;
-    const unsigned long port = std::stoul(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1 || port > 65535) return false;
-    out->host = text.substr(0, colon);
-    out->port = static_cast<uint16_t>(port);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long p = std::stoul(port);
+  if (p > 65535) return false;
+  out->host = text.substr(0, colon);
+  out->port = static_cast<uint16_t>(p);
+  return true;
 }
 
 ClusterShape LiveConfig::Shape() const {
@@ -132,45 +96,25 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
 }
 
 LiveConfig ParseConfig(const std::string& text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
-  }
+  const YamlReader r(file);
+  const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  OnlyKeys(file, root, "", {"partitions", "bus", "storage", "instances"});
-  if (root["partitions"].IsDefined()) {
-    const int p = root["partitions"].as<int>(0);
-    if (p < 1) Fail(file, root["partitions"], "partitions", "expected a positive integer");
-    cfg.partitions = static_cast<uint32_t>(p);
-  }
-  ReadBus(file, root["bus"], &cfg.bus);
+  r.OnlyKeys(root, "", {"partitions", "bus", "storage", "instances"});
+  r.Count(root, "", "partitions", &cfg.partitions);
+  ReadBus(r, root["bus"], &cfg.bus);
   if (const YAML::Node s = root["storage"]; s.IsDefined()) {
-    OnlyKeys(file, s, "storage", {"data_dir", "sync"});
-    if (s["data_dir"].IsDefined()) cfg.data_dir = s["data_dir"].as<std::string>();
-    if (s["sync"].IsDefined()) {
-      try {
-        cfg.sync_writes = s["sync"].as<bool>();
-      } catch (const YAML::Exception&) {
-        Fail(file, s["sync"], "storage.sync", "expected true or false");
-      }
-    }
+    r.OnlyKeys(s, "storage", {"data_dir", "sync"});
+    r.String(s, "storage", "data_dir", &cfg.data_dir);
+    r.Bool(s, "storage", "sync", &cfg.sync_writes);
   }
-  const YAML::Node inst = root["instances"];
-  if (!inst.IsMap()) Fail(file, inst.IsDefined() ? inst : root, "instances", "expected a mapping of role/index");
-  for (const auto& kv : inst) ReadInstance(file, kv.first.as<std::string>(), kv.second, &cfg);
-  CheckDense(file, inst, cfg);
+  const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");
+  if (!inst.IsMap()) r.Fail(inst, "instances", "expected a mapping of role/index to addresses");
+  for (const auto& kv : inst) cfg.instances.push_back(ReadInstance(r, kv.first.as<std::string>(), kv.second));
+  CheckDense(r, inst, cfg);
   return cfg;
 }
 
-LiveConfig LoadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
-}
+LiveConfig LoadConfig(const std::string& path) { return ParseConfig(ReadTextFile(path), path); }
 
 }  // namespace msgbed::live

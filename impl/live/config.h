@@ -5,19 +5,15 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "config/yaml_reader.h"
 #include "core/cluster.h"
 
 namespace msgbed::live {
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using ConfigError = InputError;
 
 struct Endpoint {
   std::string host;

@@ -1,9 +1,9 @@
-#include "units.h"
+#include "config/units.h"
 
 #include <cstdlib>
 #include <map>
 
-namespace msgbed::sim {
+namespace msgbed {
 namespace {
 
 // Splits "12.5ms" into 12.5 and "ms"; the suffix is looked up in table.
@@ -42,4 +42,4 @@ std::optional<double> ParseSpeed(const std::string& text) {
 
 std::optional<double> ParseNumber(const std::string& text) { return WithSuffix(text, {}, false); }
 
-}  // namespace msgbed::sim
+}  // namespace msgbed

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace msgbed::sim {
+namespace msgbed {
 
 std::optional<double> ParseDuration(const std::string& text);
 std::optional<double> ParseBandwidth(const std::string& text);
@@ -14,4 +14,4 @@ std::optional<double> ParseSpeed(const std::string& text);
 // A plain number, accepting "1e5" and "100000".
 std::optional<double> ParseNumber(const std::string& text);
 
-}  // namespace msgbed::sim
+}  // namespace msgbed
