@@ -32,4 +32,7 @@ grep -q "bad-deploy.yaml:2: key 'instances.gateway/0.rpc'" "$tmp/err" || fail "c
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
 "$msgbed" run -q --out "$tmp/b" || fail "second quickstart run failed"
 cmp "$tmp/a/quickstart/summary.json" "$tmp/b/quickstart/summary.json" || fail "summary.json differs between runs"
+# The analysis tools read it.
+python3 "$src/analysis/compare.py" "$tmp/a/quickstart/summary.json" > "$tmp/compare" || fail "compare.py failed"
+grep -q "devices in sync *4000/4000" "$tmp/compare" || fail "compare.py output: $(cat "$tmp/compare")"
 echo "cli ok"
