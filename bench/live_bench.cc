@@ -4,16 +4,15 @@
 // in flight to random peers until `messages` were sent; the run ends when
 // every device has every message meant for it.
 //   ./build/bench/live_bench --users 50 --devices 2 --messages 20000
-#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <random>
-#include <spdlog/spdlog.h>
-
 #include <map>
+#include <random>
 #include <thread>
 
 #include "live/config.h"
@@ -95,7 +94,9 @@ class Bench final : public Device::Observer {
   void Report() {
     const double secs = std::chrono::duration<double>(end_ - start_).count();
     std::sort(ack_us_.begin(), ack_us_.end());
-    auto pct = [&](double q) { return ack_us_[std::min(ack_us_.size() - 1, static_cast<size_t>(q * ack_us_.size()))] / 1e3; };
+    auto pct = [&](double q) {
+      return ack_us_[std::min(ack_us_.size() - 1, static_cast<size_t>(q * ack_us_.size()))] / 1e3;
+    };
     std::cout << "live loopback: " << o_.users << " users x " << o_.devices << " devices, window " << o_.window
               << ", storage sync " << (o_.sync ? "on" : "off") << "\n"
               << "  " << o_.messages << " messages, " << delivered_ << " deliveries in " << secs << " s\n"

@@ -25,8 +25,8 @@ int Run(const RunOptions& opts) {
     sim::PrintSummary(summary, std::cout);
     // Wall-clock figures go to the terminal only: summary.json stays deterministic.
     const double delivered = summary["deliveries"]["delivered"].get<double>();
-    std::cout << "  wall time  " << std::fixed << std::setprecision(2) << wall << " s (" << static_cast<uint64_t>(delivered / wall)
-              << " simulated deliveries per wall second)\n";
+    std::cout << "  wall time  " << std::fixed << std::setprecision(2) << wall << " s ("
+              << static_cast<uint64_t>(delivered / wall) << " simulated deliveries per wall second)\n";
     std::cout << "wrote " << path << "\n";
   }
   const auto& d = summary["deliveries"];

@@ -23,15 +23,15 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
 }  // namespace
 
 std::optional<double> ParseDuration(const std::string& text) {
-  static const std::map<std::string, double> t = {
-      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"min", 60}, {"h", 3600}};
+  static const std::map<std::string, double> t = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3},
+                                                  {"s", 1},     {"min", 60},  {"h", 3600}};
   return WithSuffix(text, t, true);
 }
 
 std::optional<double> ParseBandwidth(const std::string& text) {
-  static const std::map<std::string, double> t = {
-      {"bps", 1.0 / 8}, {"kbps", 1e3 / 8}, {"Mbps", 1e6 / 8}, {"Gbps", 1e9 / 8}, {"Tbps", 1e12 / 8},
-      {"Bps", 1},       {"kBps", 1e3},     {"MBps", 1e6},     {"GBps", 1e9}};
+  static const std::map<std::string, double> t = {{"bps", 1.0 / 8},  {"kbps", 1e3 / 8},  {"Mbps", 1e6 / 8},
+                                                  {"Gbps", 1e9 / 8}, {"Tbps", 1e12 / 8}, {"Bps", 1},
+                                                  {"kBps", 1e3},     {"MBps", 1e6},      {"GBps", 1e9}};
   return WithSuffix(text, t, true);
 }
 

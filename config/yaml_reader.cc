@@ -15,8 +15,7 @@ std::string Fmt(double v) {
   return os.str();
 }
 
-YamlReader::Parser InRange(std::optional<double> (*parse)(const std::string&), double lo, double hi,
-                           bool lo_open) {
+YamlReader::Parser InRange(std::optional<double> (*parse)(const std::string&), double lo, double hi, bool lo_open) {
   return [=](const std::string& s) -> std::optional<double> {
     auto v = parse(s);
     if (!v || *v > hi || *v < lo || (lo_open && *v == lo)) return std::nullopt;
@@ -50,8 +49,7 @@ void YamlReader::Fail(const YAML::Node& at, const std::string& key, const std::s
   throw InputError(os.str());
 }
 
-void YamlReader::OnlyKeys(const YAML::Node& node, const std::string& path,
-                          const std::set<std::string>& allowed) const {
+void YamlReader::OnlyKeys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const {
   if (!node.IsMap()) Fail(node, path, "expected a mapping");
   for (const auto& kv : node) {
     const std::string k = kv.first.as<std::string>();
@@ -135,8 +133,7 @@ void YamlReader::Bool(const YAML::Node& p, const std::string& path, const std::s
   }
 }
 
-void YamlReader::String(const YAML::Node& p, const std::string& path, const std::string& key,
-                        std::string* out) const {
+void YamlReader::String(const YAML::Node& p, const std::string& path, const std::string& key, std::string* out) const {
   const YAML::Node n = p[key];
   if (n.IsDefined() && !n.IsNull()) *out = Scalar(n, Join(path, key));
 }

@@ -10,8 +10,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
-#include <optional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>

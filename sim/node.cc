@@ -43,9 +43,7 @@ void Node::Flush() {
   for (Outgoing& o : outbox_) {
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
-      Post(now + o.delay, 0, [this, o = std::move(o)]() mutable {
-        Transmit(*o.dst, o.bytes, o.cpu, std::move(o.fn));
-      });
+      Post(now + o.delay, 0, [this, o = std::move(o)]() mutable { Transmit(*o.dst, o.bytes, o.cpu, std::move(o.fn)); });
       continue;
     }
     const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now + o.delay);

@@ -9,10 +9,9 @@
 // and Transmit may be called from any actor without locking.
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <simgrid/s4u.hpp>
 #include <string>
 #include <vector>
 

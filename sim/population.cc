@@ -33,9 +33,7 @@ void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
                 [gw, c, frame] { gw->core().OnClientFrame(c, frame); });
 }
 
-Population::SimDevice& Population::ByConn(ConnId conn) {
-  return *devices_[(conn - 1) / world_->shape.gateways];
-}
+Population::SimDevice& Population::ByConn(ConnId conn) { return *devices_[(conn - 1) / world_->shape.gateways]; }
 
 Population::SimDevice& Population::Of(Device& d) {
   const uint64_t global = (d.user() - 1) * world_->scenario.workload.devices_per_user + (d.device() - 1);

@@ -18,7 +18,8 @@ void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   LinkSpec default_link;
   ReadLink(r, topo["link"], "topology.link", &default_link);
   const YAML::Node hosts = topo["hosts"];
-  if (!hosts.IsSequence() || hosts.size() == 0) r.Fail(hosts.IsDefined() ? hosts : topo, "topology.hosts", "expected a non-empty list of hosts");
+  if (!hosts.IsSequence() || hosts.size() == 0)
+    r.Fail(hosts.IsDefined() ? hosts : topo, "topology.hosts", "expected a non-empty list of hosts");
   std::set<std::string> seen;
   for (size_t i = 0; i < hosts.size(); ++i) {
     const YAML::Node h = hosts[i];
@@ -82,12 +83,15 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
 
 void ReadCosts(const Reader& r, const YAML::Node& c, CostTable* t) {
   if (!c.IsDefined()) return;
-  const std::map<std::string, double*> fields = {
-      {"gateway.client_frame", &t->gateway_client_frame}, {"gateway.reply", &t->gateway_reply},
-      {"messages.send", &t->messages_send},               {"messages.append", &t->messages_append},
-      {"messages.get_difference", &t->messages_get_difference},
-      {"sync.rpc", &t->sync_rpc},                         {"sync.record", &t->sync_record},
-      {"broker.append", &t->broker_append},               {"storage.write", &t->storage_write}};
+  const std::map<std::string, double*> fields = {{"gateway.client_frame", &t->gateway_client_frame},
+                                                 {"gateway.reply", &t->gateway_reply},
+                                                 {"messages.send", &t->messages_send},
+                                                 {"messages.append", &t->messages_append},
+                                                 {"messages.get_difference", &t->messages_get_difference},
+                                                 {"sync.rpc", &t->sync_rpc},
+                                                 {"sync.record", &t->sync_record},
+                                                 {"broker.append", &t->broker_append},
+                                                 {"storage.write", &t->storage_write}};
   std::set<std::string> names;
   for (const auto& [k, v] : fields) names.insert(k);
   r.OnlyKeys(c, "costs", names);
@@ -133,8 +137,6 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
   return sc;
 }
 
-Scenario LoadScenario(const std::string& path) {
-  return ParseScenario(ReadTextFile(path), path);
-}
+Scenario LoadScenario(const std::string& path) { return ParseScenario(ReadTextFile(path), path); }
 
 }  // namespace msgbed::sim

@@ -1,11 +1,10 @@
 #include "simulation.h"
 
-#include <simgrid/s4u.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <simgrid/s4u.hpp>
 
 #include "kafka_model.h"
 #include "population.h"
@@ -107,8 +106,8 @@ nlohmann::ordered_json Simulate(const Scenario& sc) {
   s4u::Engine engine(&argc, argv);
 
   World w(sc);
-  w.shape = ClusterShape{sc.Count(role::kGateway), sc.Count(role::kMessages), sc.Count(role::kSync),
-                         sc.kafka.partitions};
+  w.shape =
+      ClusterShape{sc.Count(role::kGateway), sc.Count(role::kMessages), sc.Count(role::kSync), sc.kafka.partitions};
   Deployment d;
   BuildPlatform(sc, w, d);
   DeployServices(sc, w, d);
@@ -150,7 +149,8 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
     const auto& p = s["latency_ms"][k];
     out << "    " << std::left << std::setw(18) << k << std::right;
-    for (const char* q : {"p50", "p90", "p99", "max"}) out << std::setw(10) << std::fixed << std::setprecision(3) << p[q].get<double>();
+    for (const char* q : {"p50", "p90", "p99", "max"})
+      out << std::setw(10) << std::fixed << std::setprecision(3) << p[q].get<double>();
     out << "\n";
   }
   out << "  cpu utilisation";

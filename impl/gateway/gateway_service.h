@@ -29,7 +29,7 @@ class GatewayService final : public Service {
 
  private:
   struct Session {
-    uint64_t user = 0;    // 0 until signed in
+    uint64_t user = 0;  // 0 until signed in
     uint64_t device = 0;
   };
   void SignIn(ConnId conn, Session& session, const api::ClientFrame& frame);

@@ -32,7 +32,8 @@ InstanceConfig ReadInstance(const YamlReader& r, const std::string& name, const 
   const bool gateway = inst.role == role::kGateway;
   r.OnlyKeys(n, key, gateway ? std::set<std::string>{"rpc", "client"} : std::set<std::string>{"rpc"});
   inst.rpc = ReadEndpoint(r, r.Required(n, key, "rpc", "host:port for service calls"), key + ".rpc");
-  if (gateway) inst.client = ReadEndpoint(r, r.Required(n, key, "client", "host:port where devices connect"), key + ".client");
+  if (gateway)
+    inst.client = ReadEndpoint(r, r.Required(n, key, "client", "host:port where devices connect"), key + ".client");
   return inst;
 }
 

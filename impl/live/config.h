@@ -32,7 +32,7 @@ struct InstanceConfig {
 struct BusConfig {
   enum class Mode { kMock, kKafka };
   Mode mode = Mode::kMock;
-  std::string bootstrap;     // kKafka: "host:port,host:port"
+  std::string bootstrap;  // kKafka: "host:port,host:port"
   uint32_t mock_brokers = 3;
 };
 

@@ -12,22 +12,23 @@ void DeviceConnection::Connect(const std::string& host, uint16_t port, ClosedHan
   const uint64_t gen = ++generation_;
   auto socket = std::make_shared<tcp::socket>(io_);
   auto resolver = std::make_shared<tcp::resolver>(io_);
-  resolver->async_resolve(host, std::to_string(port), [this, gen, socket, resolver](boost::system::error_code ec,
-                                                                                      tcp::resolver::results_type r) {
-    if (gen != generation_) return;
-    if (ec) {
-      if (on_closed_) on_closed_("resolve: " + ec.message());
-      return;
-    }
-    asio::async_connect(*socket, r, [this, gen, socket](boost::system::error_code ec, const tcp::endpoint&) {
-      if (gen != generation_) return;
-      if (ec) {
-        if (on_closed_) on_closed_("connect: " + ec.message());
-        return;
-      }
-      Attach(std::move(*socket));
-    });
-  });
+  resolver->async_resolve(host, std::to_string(port),
+                          [this, gen, socket, resolver](boost::system::error_code ec, tcp::resolver::results_type r) {
+                            if (gen != generation_) return;
+                            if (ec) {
+                              if (on_closed_) on_closed_("resolve: " + ec.message());
+                              return;
+                            }
+                            asio::async_connect(
+                                *socket, r, [this, gen, socket](boost::system::error_code ec, const tcp::endpoint&) {
+                                  if (gen != generation_) return;
+                                  if (ec) {
+                                    if (on_closed_) on_closed_("connect: " + ec.message());
+                                    return;
+                                  }
+                                  Attach(std::move(*socket));
+                                });
+                          });
 }
 
 void DeviceConnection::Attach(tcp::socket socket) {

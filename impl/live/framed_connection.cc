@@ -53,11 +53,12 @@ void FramedConnection::WriteMore() {
   writing_ = true;
   in_flight_.swap(pending_);
   pending_.clear();
-  asio::async_write(socket_, asio::buffer(in_flight_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-    self->in_flight_.clear();
-    if (ec) return self->Close(ec.message());
-    self->WriteMore();
-  });
+  asio::async_write(socket_, asio::buffer(in_flight_),
+                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                      self->in_flight_.clear();
+                      if (ec) return self->Close(ec.message());
+                      self->WriteMore();
+                    });
 }
 
 void FramedConnection::Close(const std::string& reason) {

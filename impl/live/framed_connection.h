@@ -8,9 +8,8 @@
 // frame, or the reason given to Close(). Writes after close are dropped.
 #pragma once
 
-#include <boost/asio.hpp>
-
 #include <array>
+#include <boost/asio.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,8 +45,8 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   tcp::socket socket_;
   FrameDecoder decoder_;
   std::array<char, 64 * 1024> read_buf_;
-  std::string pending_;   // framed bytes not yet handed to the socket
-  std::string in_flight_; // bytes of the write in progress
+  std::string pending_;    // framed bytes not yet handed to the socket
+  std::string in_flight_;  // bytes of the write in progress
   bool writing_ = false;
   bool open_ = true;
   std::string peer_;

@@ -97,11 +97,10 @@ bool KafkaBus::Flush(int timeout_ms) { return rd_kafka_flush(producer_, timeout_
 
 void KafkaBus::Publish(const std::string& topic, const std::string& key, const std::string& payload) {
   const auto partition = static_cast<int32_t>(PartitionOfKey(key, partitions_));
-  const rd_kafka_resp_err_t err =
-      rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-                        RD_KAFKA_V_KEY(key.data(), key.size()),
-                        RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+      RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   if (err) spdlog::error("bus: publish to {}/{} failed: {}", topic, partition, rd_kafka_err2str(err));
 }
 

@@ -12,9 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <boost/asio/io_context.hpp>
-
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>

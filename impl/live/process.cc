@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/signal_set.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -105,8 +104,9 @@ struct Process::Impl {
       if (!s.ok()) return s;
     }
     spdlog::info("serving {}{}", ic.Name(),
-                 ic.role == role::kGateway ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")"
-                                            : "");
+                 ic.role == role::kGateway
+                     ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")"
+                     : "");
     instances.push_back(std::move(inst));
     return Status::Ok();
   }

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>

@@ -55,15 +55,17 @@ void Router::Connect(const rpc::Address& to, Remote& r) {
           r.connecting = false;
         };
         if (ec) return fail(ec.message());
-        asio::async_connect(*socket, results, [this, &r, socket, name, fail](boost::system::error_code ec, const tcp::endpoint&) {
-          if (ec) return fail(ec.message());
-          r.connecting = false;
-          r.conn = std::make_shared<FramedConnection>(std::move(*socket));
-          r.conn->Start([](std::string_view) {},
-                        [name](const std::string& why) { spdlog::info("router: link to {} closed: {}", name, why); });
-          for (const auto& body : r.queued) r.conn->Write(body);
-          r.queued.clear();
-        });
+        asio::async_connect(
+            *socket, results, [this, &r, socket, name, fail](boost::system::error_code ec, const tcp::endpoint&) {
+              if (ec) return fail(ec.message());
+              r.connecting = false;
+              r.conn = std::make_shared<FramedConnection>(std::move(*socket));
+              r.conn->Start(
+                  [](std::string_view) {},
+                  [name](const std::string& why) { spdlog::info("router: link to {} closed: {}", name, why); });
+              for (const auto& body : r.queued) r.conn->Write(body);
+              r.queued.clear();
+            });
       });
 }
 

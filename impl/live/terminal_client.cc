@@ -2,7 +2,6 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
-
 #include <iostream>
 #include <random>
 
@@ -26,7 +25,9 @@ class Terminal final : public Device::Observer {
   }
   int exit_code() const { return exit_code_; }
 
-  void OnSignedIn(Device& d) override { std::cout << "* signed in as user " << d.user() << " device " << d.device() << "\n"; }
+  void OnSignedIn(Device& d) override {
+    std::cout << "* signed in as user " << d.user() << " device " << d.device() << "\n";
+  }
   void OnSynced(Device& d) override { std::cout << "* up to date (pts " << d.pts() << ")\n"; }
   void OnDelivered(Device& d, const api::Message& m) override {
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";

@@ -65,8 +65,7 @@ Status BoxStore::AppendOutgoing(uint64_t user, const api::Message& msg, api::Upd
   return kv_->Write(batch);
 }
 
-Status BoxStore::AppendIncoming(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update,
-                                bool* appended) {
+Status BoxStore::AppendIncoming(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, bool* appended) {
   *appended = false;
   const std::string dedup = Key('i', {user, msg.from_user(), msg.random_id()});
   Status s;
@@ -99,7 +98,8 @@ Status BoxStore::MarkPeerDone(uint64_t user, storage::SendRecord record) {
 
 Status BoxStore::ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::UpdateNewMessage>* out) {
   KvStore::Entries entries;
-  if (Status s = kv_->Scan(Key('u', {user, after + 1}), Key('u', {user, UINT64_MAX}), limit, &entries); !s.ok()) return s;
+  if (Status s = kv_->Scan(Key('u', {user, after + 1}), Key('u', {user, UINT64_MAX}), limit, &entries); !s.ok())
+    return s;
   out->clear();
   for (const auto& [k, v] : entries) {
     out->emplace_back();

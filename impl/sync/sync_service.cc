@@ -43,8 +43,7 @@ void SyncService::HandleOffline(const rpc::DeviceOffline& req) {
   if (it == online_.end()) return;
   // Only the connection that closed: the device may already be back elsewhere.
   std::erase_if(it->second, [&](const Connection& c) {
-    return c.device == req.device() && c.conn == req.origin().conn() &&
-           SameAddress(c.gateway, req.origin().gateway());
+    return c.device == req.device() && c.conn == req.origin().conn() && SameAddress(c.gateway, req.origin().gateway());
   });
   if (it->second.empty()) online_.erase(it);
 }

@@ -42,7 +42,7 @@ class SyncService final : public Service {
 
   Env* env_;
   const ClusterShape shape_;
-  std::map<uint64_t, std::vector<Connection>> online_;  // by user
+  std::map<uint64_t, std::vector<Connection>> online_;       // by user
   std::map<std::pair<uint64_t, uint64_t>, uint64_t> acked_;  // (user, device) -> pts
 };
 

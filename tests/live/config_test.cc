@@ -1,7 +1,7 @@
 // Deployment config parsing: the shape it implies and its error messages.
-#include <gtest/gtest.h>
-
 #include "live/config.h"
+
+#include <gtest/gtest.h>
 
 namespace msgbed::live {
 namespace {

@@ -2,11 +2,9 @@
 // sockets, librdkafka's mock cluster, RocksDB in a temporary directory) and
 // real devices over TCP. Waits are event-driven with a deadline.
 #include <gtest/gtest.h>
-
-#include <boost/asio/write.hpp>
-
 #include <sys/socket.h>
 
+#include <boost/asio/write.hpp>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -23,7 +21,7 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 // What one device saw: each delivered random_id and the pts it came with.
 struct Seen final : Device::Observer {
   std::vector<std::pair<uint64_t, uint64_t>> delivered;  // (random_id, pts)
-  std::vector<uint64_t> sent;                             // random_ids acknowledged
+  std::vector<uint64_t> sent;                            // random_ids acknowledged
   int synced = 0;
   int errors = 0;
   void OnDelivered(Device& d, const api::Message& m) override { delivered.emplace_back(m.random_id(), d.pts()); }
@@ -35,8 +33,8 @@ struct Seen final : Device::Observer {
 class Loopback : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("msgbed-loopback-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("msgbed-loopback-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     const std::string yaml = "partitions: 4\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir_.string() +
                              ", sync: false}\ninstances:\n"
@@ -71,7 +69,8 @@ class Loopback : public ::testing::Test {
     auto c = std::make_unique<DeviceConnection>(io_, user, device, seen);
     c->Connect("127.0.0.1", port_);
     const int before = seen->synced;
-    EXPECT_TRUE(RunUntil([&] { return seen->synced > before; })) << "device " << user << "/" << device << " never synced";
+    EXPECT_TRUE(RunUntil([&] { return seen->synced > before; }))
+        << "device " << user << "/" << device << " never synced";
     return c;
   }
 

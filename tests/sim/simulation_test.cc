@@ -1,5 +1,7 @@
 // Simulated runs end to end. SimGrid allows one engine per process, so each
 // run happens in a forked child that writes summary.json; the test reads it.
+#include "simulation.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <sstream>
 
 #include "scenario.h"
-#include "simulation.h"
 
 namespace msgbed::sim {
 namespace {
@@ -25,7 +26,8 @@ std::string ReadFile(const std::filesystem::path& p) {
 
 // Runs sc in a child process; returns summary.json's bytes ("" on failure).
 std::string SimulateInChild(const Scenario& sc, const std::string& tag) {
-  const auto out = std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
+  const auto out =
+      std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
   std::filesystem::remove_all(out);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -102,7 +104,8 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError(with("cores: 2, speed: 1Gf}\n    - {name: gw-2", "cores: two, speed: 1Gf}\n    - {name: gw-2"),
               "bad.yaml:9: key 'topology.hosts[0].cores': expected a positive integer");
   ExpectError(with("duration: 4s", "duration: soon"), "bad.yaml:5: key 'duration'");
-  ExpectError(with("gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-9]"), "key 'topology.services.gateway': unknown host 'gw-9'");
+  ExpectError(with("gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-9]"),
+              "key 'topology.services.gateway': unknown host 'gw-9'");
   ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");
   ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
   ExpectError(with("online_share: 0.7", "online_share: 1.5"), "key 'workload.online_share'");

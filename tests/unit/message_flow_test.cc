@@ -95,8 +95,8 @@ TEST(MessageFlow, LostPushIsRecoveredThroughGetDifference) {
   c.Run();
   int dropped = 0;
   c.drop = [&](const rpc::Envelope& m) {
-    const bool push_to_b = m.has_client_reply() && m.client_reply().conn() == b.conn &&
-                           m.client_reply().frame().has_update();
+    const bool push_to_b =
+        m.has_client_reply() && m.client_reply().conn() == b.conn && m.client_reply().frame().has_update();
     if (push_to_b && dropped == 0) {
       ++dropped;
       return true;

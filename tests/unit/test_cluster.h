@@ -78,7 +78,8 @@ class TestCluster {
 
   Service& service(const rpc::Address& a) { return *services_.at(a).service; }
   TestEnv& env(const rpc::Address& a) { return *services_.at(a).env; }
-  template <typename T> T& As(const std::string& role, uint32_t index) {
+  template <typename T>
+  T& As(const std::string& role, uint32_t index) {
     return dynamic_cast<T&>(service(MakeAddress(role, index)));
   }
 
@@ -93,10 +94,21 @@ class TestCluster {
     std::unique_ptr<TestEnv> env;
     std::unique_ptr<Service> service;
   };
-  struct ToService { rpc::Envelope msg; };
-  struct ToBus { std::string topic, key, payload; };
-  struct ClientIn { uint32_t gateway; ConnId conn; api::ClientFrame frame; };
-  struct ClientOut { ConnId conn; api::ServerFrame frame; };
+  struct ToService {
+    rpc::Envelope msg;
+  };
+  struct ToBus {
+    std::string topic, key, payload;
+  };
+  struct ClientIn {
+    uint32_t gateway;
+    ConnId conn;
+    api::ClientFrame frame;
+  };
+  struct ClientOut {
+    ConnId conn;
+    api::ServerFrame frame;
+  };
   using Work = std::variant<ToService, ToBus, ClientIn, ClientOut>;
   void Deliver(Work& w);
 
@@ -108,7 +120,10 @@ class TestCluster {
   ConnId next_conn_ = 1;
   int64_t bus_offset_ = 0;
   Micros now_ = 0;
-  struct Timer { Micros at; std::function<void()> fn; };
+  struct Timer {
+    Micros at;
+    std::function<void()> fn;
+  };
   std::map<TimerId, Timer> timers_;
   TimerId next_timer_ = 1;
 };
