@@ -13,6 +13,12 @@ struct RunOptions {
 };
 int Run(const RunOptions& opts);
 
+struct DiagramOptions {
+  std::string scenario;  // empty: the embedded quickstart
+  std::string output;    // empty or "-": stdout
+};
+int Diagram(const DiagramOptions& opts);
+
 struct ServeOptions {
   std::string config;
   std::string role;  // empty: every role in one process

@@ -14,6 +14,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out_dir, "Results directory")->capture_default_str();
   run_cmd->add_flag("-q,--quiet", run.quiet, "Write the summary file only");
 
+  msgbed::cli::DiagramOptions diagram;
+  auto* diagram_cmd =
+      app.add_subcommand("diagram", "Write a scenario's topology as a PlantUML deployment diagram (readable back)");
+  diagram_cmd->add_option("scenario", diagram.scenario, "Scenario YAML (default: the embedded quickstart)")
+      ->check(CLI::ExistingFile);
+  diagram_cmd->add_option("-o,--output", diagram.output, "Output .puml file (default: stdout)");
+
   msgbed::cli::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the live services on real sockets");
   serve_cmd->add_option("config", serve.config, "Deployment YAML, e.g. deploy/local.yaml")->required();
@@ -32,6 +39,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (*run_cmd) return msgbed::cli::Run(run);
+  if (*diagram_cmd) return msgbed::cli::Diagram(diagram);
   if (*serve_cmd) return msgbed::cli::Serve(serve);
   return msgbed::cli::Client(client);
 }

@@ -1,7 +1,10 @@
 #include "config/units.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <vector>
 
 namespace msgbed {
 namespace {
@@ -20,7 +23,39 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
   return v * it->second;
 }
 
+using Parser = std::optional<double> (*)(const std::string&);
+
+// units: suffix and its value in base units, largest first.
+std::string Format(double v, const std::vector<std::pair<const char*, double>>& units, Parser parse) {
+  if (v == 0) return std::string("0") + units.back().first;
+  std::string fallback;
+  for (const auto& [suffix, scale] : units) {
+    for (int digits : {6, 9, 12, 17}) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.*g%s", digits, v / scale, suffix);
+      if (parse(buf) != v) continue;
+      if (std::abs(v / scale) >= 1) return buf;
+      if (fallback.empty()) fallback = buf;
+      break;
+    }
+  }
+  return fallback;
+}
+
 }  // namespace
+
+std::string FormatDuration(double s) {
+  return Format(s, {{"h", 3600}, {"min", 60}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}}, ParseDuration);
+}
+
+std::string FormatBandwidth(double b) {
+  return Format(b, {{"Tbps", 1e12 / 8}, {"Gbps", 1e9 / 8}, {"Mbps", 1e6 / 8}, {"kbps", 1e3 / 8}, {"bps", 1.0 / 8}},
+                ParseBandwidth);
+}
+
+std::string FormatSpeed(double f) {
+  return Format(f, {{"Tf", 1e12}, {"Gf", 1e9}, {"Mf", 1e6}, {"kf", 1e3}, {"f", 1}}, ParseSpeed);
+}
 
 std::optional<double> ParseDuration(const std::string& text) {
   static const std::map<std::string, double> t = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3},

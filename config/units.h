@@ -14,4 +14,10 @@ std::optional<double> ParseSpeed(const std::string& text);
 // A plain number, accepting "1e5" and "100000".
 std::optional<double> ParseNumber(const std::string& text);
 
+// The inverse of the parsers: the shortest text (in the largest unit whose
+// value is at least 1) that parses back to exactly v.
+std::string FormatDuration(double seconds);
+std::string FormatBandwidth(double bytes_per_second);
+std::string FormatSpeed(double flops);
+
 }  // namespace msgbed

@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3
+  plantuml graphviz
 )
 
 missing=()

@@ -12,20 +12,31 @@ double FifoLink::Pass(double start, size_t bytes, double end_at_least) {
   return free_at_;
 }
 
-int Network::AddEndpoint(const LinkSpec& link) {
-  up_.emplace_back(link);
-  down_.emplace_back(link);
-  return static_cast<int>(up_.size()) - 1;
+Network::Network(const TopologyGraph* graph) : graph_(graph) {
+  for (size_t e = 0; e < graph->edge_count(); ++e) {
+    links_.emplace_back(graph->edge(e).link);
+    links_.emplace_back(graph->edge(e).link);
+  }
 }
 
-double Network::Arrival(int from, int to, size_t bytes, double now) {
+const std::vector<TopologyGraph::Hop>& Network::RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to) {
+  auto it = routes_.find({from, to});
+  if (it == routes_.end()) it = routes_.emplace(std::make_pair(from, to), graph_->Route(from, to)).first;
+  return it->second;
+}
+
+double Network::Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double now) {
   if (from == to) return now;
-  FifoLink& up = up_[from];
-  FifoLink& down = down_[to];
-  const double up_start = std::max(now, up.free_at());
-  const double up_end = up.Pass(now, bytes);
-  const double down_end = down.Pass(up_start, bytes, up_end);
-  return down_end + up.latency() + down.latency();
+  double start = now;
+  double end = now;
+  double latency = 0;
+  for (const TopologyGraph::Hop& hop : RouteOf(from, to)) {
+    FifoLink& l = links_[2 * hop.edge + (hop.forward ? 0 : 1)];
+    start = std::max(start, l.free_at());
+    end = l.Pass(start, bytes, end);
+    latency += l.latency();
+  }
+  return end + latency;
 }
 
 }  // namespace msgbed::sim

@@ -1,12 +1,11 @@
-// Network: the light transport for small messages. Each endpoint (a host,
-// or a client population's access point) has a full-duplex link to the
-// datacenter fabric, and each direction carries messages first-in
-// first-out. A message from A to B is serialised on A's uplink from
-// max(now, uplink free), and cut through B's downlink: its last byte leaves
-// the downlink no earlier than it left the uplink, and no earlier than
-// bytes/bandwidth after the downlink freed up. It arrives that long plus
-// both links' latencies later. Alone on its path, a message therefore takes
-// latency_A + latency_B + bytes / min(bandwidth_A, bandwidth_B): exactly a
+// Network: the light transport for small messages, over a TopologyGraph.
+// Every edge is two links, one per direction, each carrying messages
+// first-in first-out. A message follows the lowest-latency route and cuts
+// through it: on each link its last byte leaves no earlier than it left the
+// previous link, and no earlier than bytes/bandwidth after that link freed
+// up (the first link starts at max(now, link free)). It arrives that long
+// plus the route's latencies later. Alone on its path, a message therefore
+// takes the sum of latencies + bytes / the lowest bandwidth: exactly a
 // SimGrid Comm under CM02 with unit factors (tests/sim/transport_test.cc
 // checks this against SimGrid itself). Messages between one pair of
 // endpoints arrive in the order sent.
@@ -22,7 +21,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "scenario.h"
+#include <map>
+
+#include "topology.h"
 
 namespace msgbed::sim {
 
@@ -50,16 +51,21 @@ class FifoLink {
 
 class Network {
  public:
-  // Adds an endpoint with its own link; returns its id.
-  int AddEndpoint(const LinkSpec& link);
-  // Arrival time at `to` of `bytes` sent from `from` at `now`. Same endpoint: now.
-  double Arrival(int from, int to, size_t bytes, double now);
+  // REQUIRES: graph outlives the Network and does not change after.
+  explicit Network(const TopologyGraph* graph);
+  // Arrival time at vertex `to` of `bytes` sent from vertex `from` at `now`.
+  // Same vertex: now.
+  double Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double now);
 
-  const FifoLink& up(int e) const { return up_[e]; }
-  const FifoLink& down(int e) const { return down_[e]; }
+  // The link of edge e in one direction.
+  const FifoLink& link(size_t e, bool forward) const { return links_[2 * e + (forward ? 0 : 1)]; }
 
  private:
-  std::vector<FifoLink> up_, down_;
+  const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);
+
+  const TopologyGraph* graph_;
+  std::vector<FifoLink> links_;  // 2 per edge: forward, backward
+  std::map<std::pair<TopologyGraph::VertexId, TopologyGraph::VertexId>, std::vector<TopologyGraph::Hop>> routes_;
 };
 
 }  // namespace msgbed::sim

@@ -12,7 +12,7 @@ namespace s4u = simgrid::s4u;
 // hair early in floating point.
 constexpr double kTimeEpsilon = 1e-12;
 
-Node::Node(World* world, std::string name, s4u::Host* host, int endpoint)
+Node::Node(World* world, std::string name, s4u::Host* host, size_t endpoint)
     : world_(world),
       name_(std::move(name)),
       host_(host),

@@ -24,7 +24,7 @@ inline constexpr double kReferenceFlops = 1e9;
 
 class Node {
  public:
-  Node(World* world, std::string name, simgrid::s4u::Host* host, int endpoint);
+  Node(World* world, std::string name, simgrid::s4u::Host* host, size_t endpoint);
   virtual ~Node() = default;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -75,7 +75,7 @@ class Node {
 
   const std::string name_;
   simgrid::s4u::Host* const host_;
-  const int endpoint_;
+  const size_t endpoint_;
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;

@@ -7,7 +7,7 @@ namespace msgbed::sim {
 
 namespace s4u = simgrid::s4u;
 
-Population::Population(World* world, uint32_t gateway, s4u::Host* host, int endpoint)
+Population::Population(World* world, uint32_t gateway, s4u::Host* host, size_t endpoint)
     : Node(world, "clients/" + std::to_string(gateway), host, endpoint), gateway_index_(gateway) {}
 
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {

@@ -1,6 +1,10 @@
 #include "scenario.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <set>
+
+#include "deployment_diagram.h"
 
 namespace msgbed::sim {
 namespace {
@@ -59,13 +63,18 @@ void ReadServices(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   }
 }
 
+void ReadKafkaTuning(const Reader& r, const YAML::Node& k, Scenario* sc) {
+  const std::string path = "topology.kafka";
+  r.OnlyKeys(k, path, {"brokers", "partitions", "linger"});
+  r.Count(k, path, "partitions", &sc->kafka.partitions);
+  r.DurationOrZero(k, path, "linger", &sc->kafka.linger);
+}
+
 void ReadKafka(const Reader& r, const YAML::Node& k, Scenario* sc) {
   const std::string path = "topology.kafka";
   if (!k.IsDefined()) r.Fail(k, path, "missing: name the broker hosts");
-  r.OnlyKeys(k, path, {"brokers", "partitions", "linger"});
   sc->kafka.brokers = HostNames(r, k["brokers"], path + ".brokers", *sc);
-  r.Count(k, path, "partitions", &sc->kafka.partitions);
-  r.DurationOrZero(k, path, "linger", &sc->kafka.linger);
+  ReadKafkaTuning(r, k, sc);
 }
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -100,6 +109,74 @@ void ReadCosts(const Reader& r, const YAML::Node& c, CostTable* t) {
 
 }  // namespace
 
+// Inline topologies are one datacenter fabric with every host linked to it.
+TopologyGraph InlineGraph(const Scenario& sc) {
+  TopologyGraph g;
+  const auto f = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kFabric, "datacenter"));
+  for (const HostSpec& h : sc.hosts) {
+    TopoVertex v = TopoVertex::Of(TopoVertex::Kind::kHost, h.name);
+    v.cores = h.cores;
+    v.speed = h.speed;
+    for (const auto& [role, names] : sc.services) {
+      if (std::find(names.begin(), names.end(), h.name) != names.end()) v.roles.push_back(role);
+    }
+    const auto& b = sc.kafka.brokers;
+    if (std::find(b.begin(), b.end(), h.name) != b.end()) v.roles.push_back("kafka");
+    g.AddEdge(g.AddVertex(v), f, TopoEdge{h.link});
+  }
+  return g;
+}
+
+NodeOverride ReadOverride(const Reader& r, const YAML::Node& n, const std::string& path) {
+  r.OnlyKeys(n, path, {"count", "cores", "speed", "link"});
+  NodeOverride o;
+  int count = 0, cores = 0;
+  double speed = 0;
+  r.Count(n, path, "count", &count);
+  r.Count(n, path, "cores", &cores);
+  r.Speed(n, path, "speed", &speed);
+  if (count) o.count = count;
+  if (cores) o.cores = cores;
+  if (speed) o.speed = speed;
+  if (n["link"].IsDefined()) {
+    LinkSpec link;
+    ReadLink(r, n["link"], path + ".link", &link);
+    o.link = link;
+  }
+  return o;
+}
+
+// topology.diagram: the hosts, services and brokers come from the diagram.
+void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, Scenario* sc) {
+  for (const char* k : {"hosts", "services", "link"}) {
+    if (topo[k].IsDefined()) r.Fail(topo[k], std::string("topology.") + k, "not with topology.diagram: the diagram places hosts");
+  }
+  if (topo["kafka"].IsDefined() && topo["kafka"]["brokers"].IsDefined()) {
+    r.Fail(topo["kafka"]["brokers"], "topology.kafka.brokers", "not with topology.diagram: the diagram places brokers");
+  }
+  std::string path = r.Scalar(topo["diagram"], "topology.diagram");
+  if (!path.empty() && path[0] != '/') path = (std::filesystem::path(sc->file).parent_path() / path).string();
+  sc->diagram = path;
+  const DeploymentDiagram diagram = ParseDeploymentDiagram(ReadTextFile(path), path);
+  std::map<std::string, NodeOverride> overrides;
+  if (const YAML::Node o = topo["overrides"]; o.IsDefined()) {
+    if (!o.IsMap()) r.Fail(o, "topology.overrides", "expected a mapping of diagram aliases");
+    for (const auto& kv : o) {
+      const std::string alias = kv.first.as<std::string>();
+      const std::string key = "topology.overrides." + alias;
+      if (!diagram.FindNode(alias)) r.Fail(kv.first, key, "no node with alias '" + alias + "' in " + path);
+      overrides[alias] = ReadOverride(r, kv.second, key);
+    }
+  }
+  sc->graph = BuildTopology(diagram, overrides);
+  for (TopologyGraph::VertexId v = 0; v < sc->graph.vertex_count(); ++v) {
+    const TopoVertex& x = sc->graph.vertex(v);
+    if (x.kind == TopoVertex::Kind::kHost) sc->hosts.push_back(HostSpec{x.name, x.cores, x.speed, {}});
+  }
+  for (const char* role : {"gateway", "messages", "sync"}) sc->services[role] = sc->graph.HostsWith(role);
+  sc->kafka.brokers = sc->graph.HostsWith("kafka");
+}
+
 const HostSpec& Scenario::Host(const std::string& name) const {
   for (const auto& h : hosts) {
     if (h.name == name) return h;
@@ -124,10 +201,17 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
 
   const YAML::Node topo = root["topology"];
   if (!topo.IsDefined()) r.Fail(root, "topology", "missing: hosts, services and kafka");
-  r.OnlyKeys(topo, "topology", {"link", "hosts", "services", "kafka"});
-  ReadHosts(r, topo, &sc);
-  ReadServices(r, topo, &sc);
-  ReadKafka(r, topo["kafka"], &sc);
+  r.OnlyKeys(topo, "topology", {"link", "hosts", "services", "kafka", "diagram", "overrides"});
+  if (topo["diagram"].IsDefined()) {
+    ReadDiagramTopology(r, topo, &sc);
+    if (topo["kafka"].IsDefined()) ReadKafkaTuning(r, topo["kafka"], &sc);
+  } else {
+    if (topo["overrides"].IsDefined()) r.Fail(topo["overrides"], "topology.overrides", "only with topology.diagram");
+    ReadHosts(r, topo, &sc);
+    ReadServices(r, topo, &sc);
+    ReadKafka(r, topo["kafka"], &sc);
+    sc.graph = InlineGraph(sc);
+  }
   if (root["clients"].IsDefined()) {
     r.OnlyKeys(root["clients"], "clients", {"link"});
     ReadLink(r, root["clients"]["link"], "clients.link", &sc.client_link);

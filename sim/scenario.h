@@ -10,21 +10,17 @@
 #include <vector>
 
 #include "config/yaml_reader.h"
+#include "topology.h"
 
 namespace msgbed::sim {
 
 using ScenarioError = InputError;
 
-struct LinkSpec {
-  double bandwidth = 1.25e9;  // bytes/s (10 Gbps)
-  double latency = 50e-6;     // seconds, one way
-};
-
 struct HostSpec {
   std::string name;
   int cores = 4;
   double speed = 2e9;  // flops/s per core
-  LinkSpec link;       // the host's link to its datacenter fabric
+  LinkSpec link;       // inline topologies: the host's link to the datacenter
 };
 
 struct KafkaSpec {
@@ -62,8 +58,10 @@ struct Scenario {
   uint64_t seed = 1;
   double duration = 10;  // seconds of offered load
   double drain = 5;      // seconds after it for in-flight work to finish
+  std::string diagram;  // the deployment diagram the topology came from, if any
   std::vector<HostSpec> hosts;
   std::map<std::string, std::vector<std::string>> services;  // role -> hosts, one instance each
+  TopologyGraph graph;  // hosts, datacenters, client clouds and every link
   KafkaSpec kafka;
   LinkSpec client_link{1.25e8, 0.030};  // each population's access link (1 Gbps, 30 ms)
   WorkloadSpec workload;

@@ -22,7 +22,7 @@ namespace {
 // Everything a run owns; destroyed after the engine stops.
 struct Deployment {
   std::map<std::string, s4u::Host*> hosts;
-  std::map<std::string, int> endpoints;
+  std::map<std::string, size_t> endpoints;  // host name -> vertex of w.graph
   std::vector<std::unique_ptr<ServiceNode>> services;
   std::unique_ptr<KafkaModel> kafka;
   std::vector<std::unique_ptr<Population>> populations;
@@ -32,12 +32,12 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   auto* zone = s4u::create_star_zone("datacenter");
   for (const HostSpec& h : sc.hosts) {
     d.hosts[h.name] = zone->create_host(h.name, h.speed)->set_core_count(h.cores)->seal();
-    d.endpoints[h.name] = w.net.AddEndpoint(h.link);
+    d.endpoints[h.name] = *w.graph.Find(h.name);
   }
   for (uint32_t g = 0; g < w.shape.gateways; ++g) {
     const std::string name = "clients-" + std::to_string(g);
     d.hosts[name] = zone->create_host(name, 1e9)->seal();
-    d.endpoints[name] = w.net.AddEndpoint(sc.client_link);
+    d.endpoints[name] = *w.graph.Find(name);
   }
   zone->seal();
 }

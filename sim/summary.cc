@@ -62,8 +62,14 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
 
 ordered_json EchoScenario(const Scenario& sc) {
   ordered_json hosts = ordered_json::array();
-  for (const HostSpec& h : sc.hosts) {
-    hosts.push_back({{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}, {"link", LinkJson(h.link)}});
+  for (const HostSpec& h : sc.hosts) hosts.push_back({{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}});
+  ordered_json links = ordered_json::array();
+  for (size_t e = 0; e < sc.graph.edge_count(); ++e) {
+    auto [a, b] = sc.graph.ends(e);
+    ordered_json l = LinkJson(sc.graph.edge(e).link);
+    links.push_back({{"ends", {sc.graph.vertex(a).name, sc.graph.vertex(b).name}},
+                     {"bandwidth_Bps", l["bandwidth_Bps"]},
+                     {"latency_s", l["latency_s"]}});
   }
   ordered_json services = ordered_json::object();
   for (const auto& [role, names] : sc.services) services[role] = names;
@@ -73,7 +79,9 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"seed", sc.seed},
           {"duration_s", Round6(sc.duration)},
           {"drain_s", Round6(sc.drain)},
+          {"diagram", sc.diagram},
           {"hosts", hosts},
+          {"links", links},
           {"services", services},
           {"kafka",
            {{"brokers", sc.kafka.brokers}, {"partitions", sc.kafka.partitions}, {"linger_s", Round6(sc.kafka.linger)}}},

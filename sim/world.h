@@ -19,14 +19,21 @@ class ServiceNode;
 class Population;
 class KafkaModel;
 
+// The scenario's topology plus one vertex per gateway for its client
+// population, attached by the scenario's client link to the client cloud
+// nearest the gateway (or, without clouds, to the gateway's datacenter).
+// Population g is vertex "clients-<g>".
+TopologyGraph WithClientPopulations(const Scenario& sc);
+
 class World {
  public:
-  World(const Scenario& sc) : scenario(sc), rng(sc.seed) {}
+  explicit World(const Scenario& sc) : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), rng(sc.seed) {}
 
   uint64_t NextSeq() { return seq_++; }
   ServiceNode& Service(const rpc::Address& a) const { return *services.at(a); }
 
   const Scenario& scenario;
+  const TopologyGraph graph;
   ClusterShape shape;
   Network net;
   Rng rng;

@@ -61,9 +61,15 @@ std::vector<double> SimGridTimes(const Case& c) {
   return done;
 }
 
+// a -- fabric -- b, the links as in the SimGrid platform above.
 std::vector<double> LightTimes(const Case& c) {
-  Network net;
-  const int a = net.AddEndpoint(c.from), b = net.AddEndpoint(c.to);
+  TopologyGraph g;
+  const auto f = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kFabric, "fabric"));
+  const auto a = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kHost, "a"));
+  const auto b = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kHost, "b"));
+  g.AddEdge(a, f, TopoEdge{c.from});
+  g.AddEdge(f, b, TopoEdge{c.to});
+  Network net(&g);
   std::vector<double> done;
   for (size_t bytes : c.sizes) done.push_back(net.Arrival(a, b, bytes, 0));
   return done;

@@ -1,0 +1,96 @@
+// TopologyGraph: the network a simulated deployment runs on, whether it
+// came from a scenario's inline host list or from a deployment diagram.
+// Vertices are datacenter fabrics (zero-cost switches), hosts (cores, speed,
+// the roles they run) and client clouds; every edge is a full-duplex link
+// with a bandwidth and a latency. A host's link to its datacenter is an
+// edge like any other. Stored in a Boost.Graph adjacency list; routes are
+// lowest-latency paths.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msgbed::sim {
+
+struct LinkSpec {
+  double bandwidth = 1.25e9;  // bytes/s (10 Gbps)
+  double latency = 50e-6;     // seconds, one way
+  bool operator==(const LinkSpec&) const = default;
+};
+
+struct TopoVertex {
+  enum class Kind { kFabric, kHost, kClients };
+  Kind kind = Kind::kHost;
+  std::string name;
+  int cores = 4;                   // hosts
+  double speed = 2e9;              // hosts: flop/s per core
+  std::vector<std::string> roles;  // hosts: gateway, messages, sync, kafka, storage
+  int line = 0;                    // where it was declared (0: not from a file)
+
+  static TopoVertex Of(Kind kind, std::string name) {
+    TopoVertex v;
+    v.kind = kind;
+    v.name = std::move(name);
+    return v;
+  }
+};
+
+struct TopoEdge {
+  LinkSpec link;
+  int line = 0;
+};
+
+class TopologyGraph {
+ public:
+  // Edge properties live in edges_ (index order), the graph keeps the
+  // index: descriptors of a copied graph would point into the original.
+  struct EdgeIndex {
+    size_t index = 0;
+  };
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, TopoVertex, EdgeIndex>;
+  using VertexId = size_t;
+  // One hop of a route: the edge and whether it is travelled from its
+  // source to its target (each direction is a separate link).
+  struct Hop {
+    size_t edge;
+    bool forward;
+  };
+
+  VertexId AddVertex(TopoVertex v);
+  // Returns the edge's index (edges are numbered in insertion order).
+  size_t AddEdge(VertexId a, VertexId b, TopoEdge e);
+
+  size_t vertex_count() const { return boost::num_vertices(g_); }
+  size_t edge_count() const { return edges_.size(); }
+  const TopoVertex& vertex(VertexId v) const { return g_[v]; }
+  TopoVertex& vertex(VertexId v) { return g_[v]; }
+  const TopoEdge& edge(size_t e) const { return edges_[e].props; }
+  std::pair<VertexId, VertexId> ends(size_t e) const { return {edges_[e].a, edges_[e].b}; }
+  std::optional<VertexId> Find(const std::string& name) const;
+  // Hosts running role, in vertex order.
+  std::vector<std::string> HostsWith(const std::string& role) const;
+  // Lowest-latency path from a to b (empty when a == b or unreachable).
+  std::vector<Hop> Route(VertexId a, VertexId b) const;
+  bool Reachable(VertexId a, VertexId b) const;
+  // The fabric a host hangs off (its first fabric neighbour), if any.
+  std::optional<VertexId> FabricOf(VertexId host) const;
+
+  // Vertices and edges as sorted text, without source lines: two graphs
+  // describe the same deployment exactly when these are equal.
+  std::string Canonical() const;
+
+ private:
+  struct EdgeRecord {
+    VertexId a, b;
+    TopoEdge props;
+  };
+  Graph g_;
+  std::vector<EdgeRecord> edges_;
+};
+
+const char* KindName(TopoVertex::Kind k);
+
+}  // namespace msgbed::sim
