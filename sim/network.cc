@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace msgbed::sim {
 
@@ -21,8 +22,13 @@ Network::Network(const TopologyGraph* graph) : graph_(graph) {
 
 const std::vector<TopologyGraph::Hop>& Network::RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to) {
   auto it = routes_.find({from, to});
-  if (it == routes_.end()) it = routes_.emplace(std::make_pair(from, to), graph_->Route(from, to)).first;
-  return it->second;
+  if (it != routes_.end()) return it->second;
+  auto route = graph_->Route(from, to);
+  if (route.empty()) {
+    // Scenario validation rules this out; a silent zero-delay hop would be worse than stopping.
+    throw std::logic_error("no route from " + graph_->vertex(from).name + " to " + graph_->vertex(to).name);
+  }
+  return routes_.emplace(std::make_pair(from, to), std::move(route)).first->second;
 }
 
 double Network::Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double now) {

@@ -13,6 +13,7 @@ const char* KindName(TopoVertex::Kind k) {
     case TopoVertex::Kind::kFabric: return "datacenter";
     case TopoVertex::Kind::kHost: return "host";
     case TopoVertex::Kind::kClients: return "clients";
+    case TopoVertex::Kind::kPopulation: return "population";
   }
   return "?";
 }
@@ -48,13 +49,22 @@ std::vector<TopologyGraph::Hop> TopologyGraph::Route(VertexId a, VertexId b) con
   std::vector<double> dist(n);
   const auto index = boost::get(boost::vertex_index, g_);
   // Latency plus a picosecond per hop: among equal latencies, fewer hops.
-  const auto weight = boost::make_function_property_map<Graph::edge_descriptor>(
-      [this](const Graph::edge_descriptor& e) { return edges_[g_[e].index].props.link.latency + 1e-12; });
+  // A client cloud is never a shortcut between datacenters: unless the
+  // route starts or ends at a device population, its edges weigh kNoTransit.
+  constexpr double kNoTransit = 1e9;
+  const bool devices = g_[a].kind == TopoVertex::Kind::kPopulation || g_[b].kind == TopoVertex::Kind::kPopulation;
+  const auto weight = boost::make_function_property_map<Graph::edge_descriptor>([&](const Graph::edge_descriptor& e) {
+    const EdgeRecord& r = edges_[g_[e].index];
+    const auto transit = [&](VertexId v) {
+      return !devices && v != a && v != b && g_[v].kind == TopoVertex::Kind::kClients;
+    };
+    return r.props.link.latency + 1e-12 + (transit(r.a) || transit(r.b) ? kNoTransit : 0);
+  });
   boost::dijkstra_shortest_paths(g_, a,
                                  boost::predecessor_map(boost::make_iterator_property_map(pred.begin(), index))
                                      .distance_map(boost::make_iterator_property_map(dist.begin(), index))
                                      .weight_map(weight));
-  if (pred[b] == b) return {};  // unreachable
+  if (pred[b] == b || dist[b] >= kNoTransit) return {};  // unreachable
   std::vector<Hop> hops;
   for (VertexId v = b; v != a; v = pred[v]) {
     const size_t e = g_[boost::edge(pred[v], v, g_).first].index;

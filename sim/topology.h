@@ -22,7 +22,9 @@ struct LinkSpec {
 };
 
 struct TopoVertex {
-  enum class Kind { kFabric, kHost, kClients };
+  // kPopulation: the simulated devices of one gateway (added by the
+  // simulation, never read from or written to a diagram).
+  enum class Kind { kFabric, kHost, kClients, kPopulation };
   Kind kind = Kind::kHost;
   std::string name;
   int cores = 4;                   // hosts
@@ -73,6 +75,7 @@ class TopologyGraph {
   // Hosts running role, in vertex order.
   std::vector<std::string> HostsWith(const std::string& role) const;
   // Lowest-latency path from a to b (empty when a == b or unreachable).
+  // Client clouds carry traffic only to and from device populations.
   std::vector<Hop> Route(VertexId a, VertexId b) const;
   bool Reachable(VertexId a, VertexId b) const;
   // The fabric a host hangs off (its first fabric neighbour), if any.

@@ -30,7 +30,7 @@ TopologyGraph WithClientPopulations(const Scenario& sc) {
   std::vector<TopologyGraph::VertexId> attach;
   for (const auto& gw : sc.services.at("gateway")) attach.push_back(AttachPoint(g, *g.Find(gw)));
   for (size_t i = 0; i < attach.size(); ++i) {
-    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kClients, "clients-" + std::to_string(i)));
+    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kPopulation, "clients-" + std::to_string(i)));
     g.AddEdge(v, attach[i], TopoEdge{sc.client_link});
   }
   return g;

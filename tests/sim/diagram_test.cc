@@ -1,0 +1,121 @@
+// Deployment diagrams as simulator input: the shipped diagram's graph,
+// round trips through msgbed's writer, and the errors for what the reader
+// does not accept.
+#include <gtest/gtest.h>
+
+#include "deployment_diagram.h"
+#include "scenario.h"
+
+namespace msgbed::sim {
+namespace {
+
+const std::string kShipped = std::string(MSGBED_SOURCE_DIR) + "/diagrams/src/telegram/deployment-diagram.puml";
+
+TopologyGraph ReadShipped(const std::map<std::string, NodeOverride>& overrides = {}) {
+  return BuildTopology(ParseDeploymentDiagram(ReadTextFile(kShipped), kShipped), overrides);
+}
+
+double RouteLatency(const TopologyGraph& g, const std::string& a, const std::string& b) {
+  double latency = 0;
+  for (const auto& hop : g.Route(*g.Find(a), *g.Find(b))) latency += g.edge(hop.edge).link.latency;
+  return latency;
+}
+
+TEST(DeploymentDiagram, ShippedDiagramBecomesTheTopology) {
+  const TopologyGraph g = ReadShipped();
+  EXPECT_EQ(g.HostsWith("gateway"), (std::vector<std::string>{"gw-ams-1", "gw-ams-2", "gw-sin-1", "gw-sin-2"}));
+  EXPECT_EQ(g.HostsWith("kafka").size(), 3u);
+  EXPECT_EQ(g.HostsWith("storage").size(), 2u);
+  EXPECT_EQ(g.HostsWith("messages"), g.HostsWith("sync"));
+  // 2 datacenters + 1 cloud + 13 hosts; 13 host links + 3 diagram links.
+  EXPECT_EQ(g.vertex_count(), 16u);
+  EXPECT_EQ(g.edge_count(), 16u);
+  EXPECT_EQ(g.vertex(*g.Find("app-ams-1")).cores, 8);
+  // Within a datacenter: two host links. Across: plus the 80 ms WAN link,
+  // not the two 10 ms links through the client cloud.
+  EXPECT_DOUBLE_EQ(RouteLatency(g, "gw-ams-1", "app-ams-2"), 100e-6);
+  EXPECT_NEAR(RouteLatency(g, "gw-sin-1", "kafka-ams-3"), 0.080 + 100e-6, 1e-12);
+}
+
+TEST(DeploymentDiagram, OverridesChangeCountsAndCapacities) {
+  NodeOverride more;
+  more.count = 5;
+  NodeOverride faster;
+  faster.speed = 3e9;
+  faster.link = LinkSpec{2.5e9, 20e-6};
+  const TopologyGraph g = ReadShipped({{"gw_sin", more}, {"app_ams", faster}});
+  EXPECT_EQ(g.HostsWith("gateway").size(), 7u);
+  EXPECT_TRUE(g.Find("gw-sin-5").has_value());
+  EXPECT_EQ(g.vertex(*g.Find("app-ams-2")).speed, 3e9);
+  EXPECT_DOUBLE_EQ(RouteLatency(g, "gw-ams-1", "app-ams-2"), 70e-6);
+}
+
+TEST(DeploymentDiagram, WrittenDiagramReadsBackAsTheSameGraph) {
+  const TopologyGraph shipped = ReadShipped();
+  const std::string written = WriteDeploymentDiagram(shipped, "round trip");
+  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  EXPECT_EQ(again.Canonical(), shipped.Canonical());
+  // And a second trip is a fixed point of the writer.
+  EXPECT_EQ(WriteDeploymentDiagram(again, "round trip"), written);
+}
+
+TEST(DeploymentDiagram, InlineScenarioTopologyRoundTrips) {
+  const Scenario sc = ParseScenario(QuickstartYaml(), "quickstart");
+  const std::string written = WriteDeploymentDiagram(sc.graph, "quickstart");
+  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
+  EXPECT_NE(sc.graph.Canonical().find("vertex host app-1 cores 8"), std::string::npos);
+}
+
+// Replaces `from` in the shipped diagram and expects the error to contain `expected`.
+void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
+  std::string text = ReadTextFile(kShipped);
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  try {
+    BuildTopology(ParseDeploymentDiagram(text, "d.puml"), {});
+    ADD_FAILURE() << "accepted: " << to;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
+TEST(DeploymentDiagram, BadDiagramsNameFileAndLine) {
+  ExpectError("ams -- sin : 10Gbps 80ms", "ams -- sin : 80ms", "d.puml:38: link ams -- sin: label must be");
+  ExpectError("ams -- sin : 10Gbps 80ms", "ams ..> sin", "d.puml:38: unsupported construct 'ams ..> sin'");
+  ExpectError("ams -- sin : 10Gbps 80ms", "gw_ams -- sin : 10Gbps 80ms", "d.puml:38: ambiguous link end 'gw_ams'");
+  ExpectError("ams -- sin : 10Gbps 80ms", "ams -- nowhere : 10Gbps 80ms", "'nowhere' is not a node");
+  ExpectError("component \"sync\" as app_sin_sync", "component \"cache\" as app_sin_cache",
+              "d.puml:32: unknown service 'cache'");
+  ExpectError("queue \"kafka\" as kafka_ams_broker", "component \"kafka\" as kafka_ams_broker",
+              "d.puml:19: service 'kafka' is drawn as a queue");
+  ExpectError("<<count 2, cores 8, speed 2Gf>> {\n    component \"messages\" as app_sin",
+              "<<count two>> {\n    component \"messages\" as app_sin", "d.puml:30: attribute 'count two'");
+  ExpectError("<<datacenter, link 10Gbps 50us>> {\n  node \"gw-sin\"", "<<datacenter>> {\n  node \"gw-sin\"",
+              "d.puml:27: server 'gw_sin' has no link capacity");
+  ExpectError("ams -- sin : 10Gbps 80ms\n", "", "d.puml:27: host 'gw-sin-1' is unreachable from gateway host 'gw-ams-1'");
+  ExpectError("    queue \"kafka\" as kafka_ams_broker\n", "", "no server runs 'kafka'");
+  ExpectError("@enduml", "node \"x\" as x <<datacenter>> {\n@enduml", "is never closed");
+  ExpectError("cloud \"clients\" as clients <<clients>>", "node \"lone\" as lone <<cores 2>>",
+              "server 'lone' must be inside a node <<datacenter>>");
+  ExpectError("as gw_sin_gateway", "as gw_ams_gateway", "duplicate alias 'gw_ams_gateway'");
+}
+
+TEST(DeploymentDiagram, ScenarioOverrideOfUnknownNodeNamesTheKey) {
+  const std::string yaml = "name: d\ntopology:\n  diagram: " + kShipped +
+                           "\n  overrides:\n    gw_nyc: {count: 2}\n";
+  try {
+    ParseScenario(yaml, "s.yaml");
+    ADD_FAILURE() << "accepted an override of an unknown node";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.yaml:5: key 'topology.overrides.gw_nyc': no node with alias"),
+              std::string::npos)
+        << e.what();
+  }
+  const std::string both = "name: d\ntopology:\n  diagram: " + kShipped + "\n  hosts: []\n";
+  EXPECT_THROW(ParseScenario(both, "s.yaml"), InputError);
+}
+
+}  // namespace
+}  // namespace msgbed::sim
