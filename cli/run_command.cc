@@ -18,9 +18,15 @@ int Run(const RunOptions& opts) {
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();
-  const nlohmann::ordered_json summary = sim::Simulate(sc);
+  const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message);
+  const nlohmann::ordered_json& summary = result.summary;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string path = sim::WriteSummary(sc, summary, opts.out_dir);
+  std::string trace_path;
+  if (opts.trace_message > 0) {
+    trace_path = sim::WriteResultFile(sc, opts.out_dir, "trace-message-" + std::to_string(opts.trace_message) + ".puml",
+                                      result.trace);
+  }
   if (!opts.quiet) {
     sim::PrintSummary(summary, std::cout);
     // Wall-clock figures go to the terminal only: summary.json stays deterministic.
@@ -28,6 +34,7 @@ int Run(const RunOptions& opts) {
     std::cout << "  wall time  " << std::fixed << std::setprecision(2) << wall << " s ("
               << static_cast<uint64_t>(delivered / wall) << " simulated deliveries per wall second)\n";
     std::cout << "wrote " << path << "\n";
+    if (!trace_path.empty()) std::cout << "wrote " << trace_path << "\n";
   }
   const auto& d = summary["deliveries"];
   return d["missing"].get<uint64_t>() == 0 && d["extra"].get<uint64_t>() == 0 ? 0 : 1;

@@ -27,7 +27,7 @@ void KafkaModel::Produce(Node& producer, const std::string& topic, const std::st
   const size_t bytes = key.size() + payload.size() + kRecordOverheadBytes;
   const CostTable& costs = world_->scenario.costs;
   producer.Transmit(
-      leader, bytes, costs.broker_append,
+      leader, "produce", bytes, costs.broker_append,
       [this, &leader, topic, p, key, payload = std::move(payload)]() mutable {
         Append(leader, topic, p, key, std::move(payload));
       },
@@ -43,7 +43,7 @@ void KafkaModel::Append(Node& leader, const std::string& topic, uint32_t p, cons
   if (part.consumer == nullptr) return;
   ServiceNode* consumer = part.consumer;
   const size_t bytes = record.key.size() + record.payload.size() + kRecordOverheadBytes;
-  leader.Transmit(*consumer, bytes, world_->scenario.costs.sync_record,
+  leader.Transmit(*consumer, "record", bytes, world_->scenario.costs.sync_record,
                   [consumer, record = std::move(record)] { consumer->core().OnBusRecord(record); });
 }
 

@@ -27,14 +27,17 @@ void Node::Start() {
   });
 }
 
-void Node::Post(double at, double cpu, std::function<void()> fn) {
-  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn)});
+void Node::Post(double at, double cpu, std::function<void()> fn) { PostItem(at, cpu, std::move(fn), false); }
+
+void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced) {
+  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn), traced});
   std::push_heap(inbox_.begin(), inbox_.end(), Later());
   wakeup_->notify_one();
 }
 
-void Node::Transmit(Node& dst, size_t bytes, double cpu, std::function<void()> fn, double delay) {
-  outbox_.push_back(Outgoing{&dst, bytes, cpu, delay, std::move(fn)});
+void Node::Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
+                    double delay) {
+  outbox_.push_back(Outgoing{&dst, label, bytes, cpu, delay, std::move(fn), tracing_});
   if (!in_batch_) Flush();
 }
 
@@ -43,11 +46,15 @@ void Node::Flush() {
   for (Outgoing& o : outbox_) {
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
-      Post(now + o.delay, 0, [this, o = std::move(o)]() mutable { Transmit(*o.dst, o.bytes, o.cpu, std::move(o.fn)); });
+      const bool traced = o.traced;
+      PostItem(now + o.delay, 0, [this, o = std::move(o)]() mutable {
+        Transmit(*o.dst, o.label, o.bytes, o.cpu, std::move(o.fn));
+      }, traced);
       continue;
     }
-    const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now + o.delay);
-    o.dst->Post(at, o.cpu, std::move(o.fn));
+    const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now);
+    if (o.traced) world_->tracer.Hop(now, at, name_, o.dst->name_, o.label, o.bytes);
+    o.dst->PostItem(at, o.cpu, std::move(o.fn), o.traced);
   }
   outbox_.clear();
 }
@@ -76,8 +83,10 @@ void Node::RunBatch() {
   in_batch_ = true;
   for (Item& item : batch) {
     cpu += item.cpu;
+    tracing_ = item.traced;
     item.fn();
   }
+  tracing_ = false;
   in_batch_ = false;
   if (cpu > 0) {
     const double flops = cpu * kReferenceFlops;

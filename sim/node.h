@@ -13,6 +13,7 @@
 #include <functional>
 #include <simgrid/s4u.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace msgbed::sim {
@@ -33,13 +34,20 @@ class Node {
   void Start();
 
   // Queues fn to run here at simulated time `at` (>= now), charging `cpu`
-  // reference-core seconds.
+  // reference-core seconds. Never traced: self-scheduled work (timers, the
+  // workload generator) is not caused by the message that scheduled it.
   void Post(double at, double cpu, std::function<void()> fn);
 
   // Sends `bytes` from this node to dst, to run fn there with `cpu`. Inside
   // this node's batch the message leaves when the batch's CPU is done;
-  // `delay` holds it back further (producer batching).
-  void Transmit(Node& dst, size_t bytes, double cpu, std::function<void()> fn, double delay = 0);
+  // `delay` holds it back further (producer batching). `label` names the
+  // message in traces; it must outlive the run (a literal, a proto name).
+  void Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
+                double delay = 0);
+
+  // Marks the running item as part of the traced message: what it sends,
+  // and what that causes, is recorded in World::tracer.
+  void TraceRunningItem() { tracing_ = true; }
 
   // Storage I/O of the running batch, waited for after its CPU.
   void ChargeIo(double seconds) { io_ += seconds; }
@@ -57,17 +65,21 @@ class Node {
     uint64_t seq;
     double cpu;
     std::function<void()> fn;
+    bool traced;
   };
   struct Later {
     bool operator()(const Item& a, const Item& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
   };
   struct Outgoing {
     Node* dst;
+    std::string_view label;
     size_t bytes;
     double cpu;
     double delay;
     std::function<void()> fn;
+    bool traced;
   };
+  void PostItem(double at, double cpu, std::function<void()> fn, bool traced);
   void Loop();
   void WaitForDueItem(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void RunBatch();
@@ -79,6 +91,7 @@ class Node {
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
+  bool tracing_ = false;  // the running item is traced
   double io_ = 0;
   double busy_flops_ = 0;
   simgrid::s4u::MutexPtr mutex_;

@@ -1,5 +1,6 @@
 #include "population.h"
 
+#include "message_names.h"
 #include "service_node.h"
 #include "world.h"
 
@@ -29,7 +30,7 @@ void Population::Begin(ServiceNode* gateway) {
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
-  pop->Transmit(*gw, frame.ByteSizeLong(), pop->world_->scenario.costs.gateway_client_frame,
+  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->world_->scenario.costs.gateway_client_frame,
                 [gw, c, frame] { gw->core().OnClientFrame(c, frame); });
 }
 
@@ -66,6 +67,7 @@ void Population::SendOne() {
     if (peer >= from.core.user()) ++peer;  // any user but the sender
     const uint64_t random_id = world_->rng.Next();
     world_->recorder.Sent(random_id, now);
+    if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
     from.core.SendText(peer, std::string(w.text_bytes, 'x'), random_id);
   }
   ScheduleNextSend(now);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kafka_model.h"
+#include "message_names.h"
 #include "population.h"
 #include "world.h"
 
@@ -41,17 +42,19 @@ void ServiceNode::Send(rpc::Envelope msg) {
   ServiceNode& dst = world_->Service(msg.to());
   const size_t bytes = msg.ByteSizeLong();
   const double cpu = CostOf(msg);
-  Transmit(dst, bytes, cpu, [&dst, msg = std::move(msg)] { dst.core().OnMessage(msg); });
+  const std::string_view label = BodyName(msg);
+  Transmit(dst, label, bytes, cpu, [&dst, msg = std::move(msg)] { dst.core().OnMessage(msg); });
 }
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   Population& pop = *world_->populations.at(self_.index());
-  Transmit(pop, frame.ByteSizeLong(), 0, [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
+  Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0,
+           [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
 }
 
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
   Population& pop = *world_->populations.at(self_.index());
-  Transmit(pop, 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+  Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {

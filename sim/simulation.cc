@@ -98,7 +98,7 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
 
 }  // namespace
 
-nlohmann::ordered_json Simulate(const Scenario& sc) {
+SimulationResult Simulate(const Scenario& sc, uint64_t trace_message) {
   int argc = 2;
   char arg0[] = "msgbed";
   char arg1[] = "--log=root.thresh:critical";
@@ -106,6 +106,7 @@ nlohmann::ordered_json Simulate(const Scenario& sc) {
   s4u::Engine engine(&argc, argv);
 
   World w(sc);
+  w.trace_message = trace_message;
   w.shape =
       ClusterShape{sc.Count(role::kGateway), sc.Count(role::kMessages), sc.Count(role::kSync), sc.kafka.partitions};
   Deployment d;
@@ -118,21 +119,32 @@ nlohmann::ordered_json Simulate(const Scenario& sc) {
   std::vector<const Node*> nodes;
   for (auto& s : d.services) nodes.push_back(s.get());
   for (auto& b : d.kafka->brokers()) nodes.push_back(b.get());
-  return BuildSummary(sc, w, nodes, s4u::Engine::get_clock());
+  SimulationResult result{BuildSummary(sc, w, nodes, s4u::Engine::get_clock()), ""};
+  if (trace_message > 0) {
+    result.trace = w.tracer.SequenceDiagram("Message " + std::to_string(trace_message) + " of scenario " + sc.name +
+                                            " (seed " + std::to_string(sc.seed) + "): " +
+                                            std::to_string(w.tracer.hops()) + " hops");
+  }
+  return result;
 }
 
-std::string WriteSummary(const Scenario& sc, const nlohmann::ordered_json& summary, const std::string& out_dir) {
+std::string WriteResultFile(const Scenario& sc, const std::string& out_dir, const std::string& name,
+                            const std::string& content) {
   const std::filesystem::path dir = std::filesystem::path(out_dir) / sc.name;
   std::filesystem::create_directories(dir);
-  const std::filesystem::path file = dir / "summary.json";
-  const std::filesystem::path tmp = dir / "summary.json.tmp";
+  const std::filesystem::path file = dir / name;
+  const std::filesystem::path tmp = dir / (name + ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << summary.dump(2) << "\n";
+    out << content;
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
   }
   std::filesystem::rename(tmp, file);  // readers never see half a file
   return file.string();
+}
+
+std::string WriteSummary(const Scenario& sc, const nlohmann::ordered_json& summary, const std::string& out_dir) {
+  return WriteResultFile(sc, out_dir, "summary.json", summary.dump(2) + "\n");
 }
 
 void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {

@@ -12,11 +12,18 @@
 
 namespace msgbed::sim {
 
-// Runs the scenario. Returns summary.json's content: deterministic for a
-// given scenario and seed (no wall-clock figures in it).
-nlohmann::ordered_json Simulate(const Scenario& scenario);
+struct SimulationResult {
+  nlohmann::ordered_json summary;  // summary.json: deterministic for a scenario and seed
+  std::string trace;               // PlantUML sequence diagram of the traced message, if any
+};
 
-// Writes <out_dir>/<scenario.name>/summary.json; returns its path.
+// Runs the scenario. trace_message n > 0 traces the n-th message sent.
+SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0);
+
+// Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
+std::string WriteResultFile(const Scenario& scenario, const std::string& out_dir, const std::string& file,
+                            const std::string& content);
+// summary.json, pretty-printed.
 std::string WriteSummary(const Scenario& scenario, const nlohmann::ordered_json& summary, const std::string& out_dir);
 
 // A short human-readable table of the summary.

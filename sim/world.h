@@ -12,6 +12,7 @@
 #include "network.h"
 #include "recorder.h"
 #include "scenario.h"
+#include "tracer.h"
 
 namespace msgbed::sim {
 
@@ -38,6 +39,8 @@ class World {
   Network net;
   Rng rng;
   Recorder recorder;
+  Tracer tracer;
+  uint64_t trace_message = 0;  // the n-th message sent is traced; 0: none
   std::map<rpc::Address, ServiceNode*, AddressLess> services;
   std::vector<Population*> populations;  // index = gateway index
   KafkaModel* kafka = nullptr;

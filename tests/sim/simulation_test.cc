@@ -24,20 +24,25 @@ std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// Runs sc in a child process; returns summary.json's bytes ("" on failure).
-std::string SimulateInChild(const Scenario& sc, const std::string& tag) {
+// Runs sc in a child process; returns summary.json's bytes ("" on failure)
+// and, with trace > 0, the trace diagram in *trace_text.
+std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t trace = 0,
+                            std::string* trace_text = nullptr) {
   const auto out =
       std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
   std::filesystem::remove_all(out);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    WriteSummary(sc, Simulate(sc), out.string());
+    const SimulationResult r = Simulate(sc, trace);
+    WriteSummary(sc, r.summary, out.string());
+    if (trace) WriteResultFile(sc, out.string(), "trace.puml", r.trace);
     ::_exit(0);
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
   std::string text = ReadFile(out / sc.name / "summary.json");
+  if (trace_text) *trace_text = ReadFile(out / sc.name / "trace.puml");
   std::filesystem::remove_all(out);
   return text;
 }
@@ -76,6 +81,34 @@ TEST(Simulation, SameScenarioAndSeedGiveTheSameBytes) {
   Scenario other = sc;
   other.seed = sc.seed + 1;
   EXPECT_NE(SimulateInChild(other, "det3"), first) << "the seed must matter";
+}
+
+TEST(Simulation, TracesOneMessageHopByHopWithoutChangingTheRun) {
+  const Scenario sc = LoadScenario(kSmall);
+  std::string trace;
+  const std::string traced = SimulateInChild(sc, "trace", 200, &trace);
+  EXPECT_EQ(traced, SimulateInChild(sc, "untraced")) << "tracing must not change the results";
+  ASSERT_NE(trace.find("@startuml"), std::string::npos);
+  // The path of a message: device -> gateway -> box owner, the ack back,
+  // the bus, and pushes to the peer's online devices.
+  std::vector<std::string> lines;
+  std::istringstream in(trace);
+  for (std::string l; std::getline(in, l);) {
+    if (l.find(" -> ") != std::string::npos && l.rfind("p_", 0) == 0) lines.push_back(l);
+  }
+  ASSERT_GT(lines.size(), 8u);
+  EXPECT_NE(lines[0].find("p_clients_"), std::string::npos);
+  EXPECT_NE(lines[0].find("send_message"), std::string::npos);
+  for (const char* step : {"client_reply", "sent_message", "produce", "record", "update (", "updates_ack"}) {
+    EXPECT_NE(trace.find(step), std::string::npos) << step;
+  }
+  // Hops are listed by send time.
+  double last = 0;
+  for (const auto& l : lines) {
+    const double sent = std::stod(l.substr(l.find(" : ") + 3));
+    EXPECT_GE(sent, last) << l;
+    last = sent;
+  }
 }
 
 TEST(Simulation, QuickstartIsEmbeddedAndValid) {
