@@ -3,19 +3,14 @@
 
 #include "commands.h"
 #include "deployment_diagram.h"
-#include "scenario.h"
+#include "scenario_arg.h"
 
 namespace msgbed::cli {
 
 int Diagram(const DiagramOptions& opts) {
-  sim::Scenario sc;
-  try {
-    sc = opts.scenario.empty() ? sim::ParseScenario(sim::QuickstartYaml(), "<embedded quickstart>")
-                               : sim::LoadScenario(opts.scenario);
-  } catch (const sim::ScenarioError& e) {
-    std::cerr << "msgbed diagram: " << e.what() << "\n";
-    return 2;
-  }
+  const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "diagram");
+  if (!loaded) return 2;
+  const sim::Scenario& sc = *loaded;
   const std::string text = sim::WriteDeploymentDiagram(sc.graph, "Deployment of scenario " + sc.name);
   if (opts.output.empty() || opts.output == "-") {
     std::cout << text;

@@ -3,20 +3,15 @@
 #include <iostream>
 
 #include "commands.h"
-#include "scenario.h"
+#include "scenario_arg.h"
 #include "simulation.h"
 
 namespace msgbed::cli {
 
 int Run(const RunOptions& opts) {
-  sim::Scenario sc;
-  try {
-    sc = opts.scenario.empty() ? sim::ParseScenario(sim::QuickstartYaml(), "<embedded quickstart>")
-                               : sim::LoadScenario(opts.scenario);
-  } catch (const sim::ScenarioError& e) {
-    std::cerr << "msgbed run: " << e.what() << "\n";
-    return 2;
-  }
+  const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "run");
+  if (!loaded) return 2;
+  const sim::Scenario& sc = *loaded;
   const auto start = std::chrono::steady_clock::now();
   const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message);
   const nlohmann::ordered_json& summary = result.summary;

@@ -130,7 +130,8 @@ class Parser {
     if (open_.empty() || open_.back().type != DiagramNode::Type::kServer) {
       Fail(file_, line, "service '" + role + "' must be inside a server node");
     }
-    if (!kRoles.count(role)) Fail(file_, line, "unknown service '" + role + "' (known: gateway, messages, sync, kafka, storage)");
+    if (!kRoles.count(role))
+      Fail(file_, line, "unknown service '" + role + "' (known: gateway, messages, sync, kafka, storage)");
     const std::string want = role == "kafka" ? "queue" : role == "storage" ? "database" : "component";
     if (shape != want) Fail(file_, line, "service '" + role + "' is drawn as a " + want);
     if (!aliases_.insert(alias).second) Fail(file_, line, "duplicate alias '" + alias + "'");
@@ -206,8 +207,9 @@ class Builder {
     const DiagramNode s = Effective(raw);
     const std::optional<LinkSpec> link = s.link ? s.link : dc.link;
     if (!link) {
-      Fail(d_.file, s.line, "server '" + s.alias + "' has no link capacity: give it or datacenter '" + dc.alias +
-                                "' an attribute like link 10Gbps 50us");
+      Fail(d_.file, s.line,
+           "server '" + s.alias + "' has no link capacity: give it or datacenter '" + dc.alias +
+               "' an attribute like link 10Gbps 50us");
     }
     const int count = s.count.value_or(1);
     for (int i = 1; i <= count; ++i) {
@@ -232,8 +234,9 @@ class Builder {
 
   TopologyGraph::VertexId End(const std::string& alias, int line) const {
     if (counted_.count(alias)) {
-      Fail(d_.file, line, "ambiguous link end '" + alias + "': it stands for " + std::to_string(counted_.at(alias)) +
-                              " servers; link its datacenter instead");
+      Fail(d_.file, line,
+           "ambiguous link end '" + alias + "': it stands for " + std::to_string(counted_.at(alias)) +
+               " servers; link its datacenter instead");
     }
     auto it = vertex_of_.find(alias);
     if (it == vertex_of_.end()) Fail(d_.file, line, "link end '" + alias + "' is not a node of the diagram");
@@ -258,8 +261,8 @@ class Builder {
       for (TopologyGraph::VertexId v = 0; v < g_.vertex_count(); ++v) {
         const TopoVertex& x = g_.vertex(v);
         if (x.roles.empty() || g_.Reachable(from, v)) continue;
-        Fail(d_.file, x.line, "host '" + x.name + "' is unreachable from gateway host '" + gw +
-                                  "': link its datacenter to the others");
+        Fail(d_.file, x.line,
+             "host '" + x.name + "' is unreachable from gateway host '" + gw + "': link its datacenter to the others");
       }
     }
   }

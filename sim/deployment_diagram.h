@@ -30,8 +30,8 @@ struct DiagramNode {
   int line = 0;
   std::optional<int> count, cores;
   std::optional<double> speed;
-  std::optional<LinkSpec> link;    // datacenter: default for its servers
-  std::vector<std::string> roles;  // servers
+  std::optional<LinkSpec> link;      // datacenter: default for its servers
+  std::vector<std::string> roles;    // servers
   std::vector<DiagramNode> servers;  // datacenters
 };
 

@@ -19,9 +19,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
 #include <map>
+#include <vector>
 
 #include "topology.h"
 

@@ -47,9 +47,9 @@ void Node::Flush() {
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
       const bool traced = o.traced;
-      PostItem(now + o.delay, 0, [this, o = std::move(o)]() mutable {
-        Transmit(*o.dst, o.label, o.bytes, o.cpu, std::move(o.fn));
-      }, traced);
+      PostItem(
+          now + o.delay, 0,
+          [this, o = std::move(o)]() mutable { Transmit(*o.dst, o.label, o.bytes, o.cpu, std::move(o.fn)); }, traced);
       continue;
     }
     const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now);

@@ -149,7 +149,8 @@ NodeOverride ReadOverride(const Reader& r, const YAML::Node& n, const std::strin
 // topology.diagram: the hosts, services and brokers come from the diagram.
 void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   for (const char* k : {"hosts", "services", "link"}) {
-    if (topo[k].IsDefined()) r.Fail(topo[k], std::string("topology.") + k, "not with topology.diagram: the diagram places hosts");
+    if (topo[k].IsDefined())
+      r.Fail(topo[k], std::string("topology.") + k, "not with topology.diagram: the diagram places hosts");
   }
   if (topo["kafka"].IsDefined() && topo["kafka"]["brokers"].IsDefined()) {
     r.Fail(topo["kafka"]["brokers"], "topology.kafka.brokers", "not with topology.diagram: the diagram places brokers");

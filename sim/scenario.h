@@ -58,10 +58,10 @@ struct Scenario {
   uint64_t seed = 1;
   double duration = 10;  // seconds of offered load
   double drain = 5;      // seconds after it for in-flight work to finish
-  std::string diagram;  // the deployment diagram the topology came from, if any
+  std::string diagram;   // the deployment diagram the topology came from, if any
   std::vector<HostSpec> hosts;
   std::map<std::string, std::vector<std::string>> services;  // role -> hosts, one instance each
-  TopologyGraph graph;  // hosts, datacenters, client clouds and every link
+  TopologyGraph graph;                                       // hosts, datacenters, client clouds and every link
   KafkaSpec kafka;
   LinkSpec client_link{1.25e8, 0.030};  // each population's access link (1 Gbps, 30 ms)
   WorkloadSpec workload;

@@ -48,8 +48,7 @@ void ServiceNode::Send(rpc::Envelope msg) {
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   Population& pop = *world_->populations.at(self_.index());
-  Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0,
-           [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
+  Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0, [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
 }
 
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {

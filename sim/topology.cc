@@ -1,9 +1,8 @@
 #include "topology.h"
 
+#include <algorithm>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/property_map/function_property_map.hpp>
-
-#include <algorithm>
 #include <sstream>
 
 namespace msgbed::sim {

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/graph/adjacency_list.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>

@@ -41,8 +41,8 @@ std::string Tracer::SequenceDiagram(const std::string& title) const {
     }
   }
   for (const Record& h : hops) {
-    out << Alias(h.from) << " -> " << Alias(h.to) << " : " << Ms(h.sent) << " -> " << Ms(h.arrives) << "  "
-        << h.label << " (" << h.bytes << " B)\n";
+    out << Alias(h.from) << " -> " << Alias(h.to) << " : " << Ms(h.sent) << " -> " << Ms(h.arrives) << "  " << h.label
+        << " (" << h.bytes << " B)\n";
   }
   out << "@enduml\n";
   return out.str();

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect_input_error.h"
+
 namespace msgbed::live {
 namespace {
 
@@ -34,14 +36,8 @@ TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
 }
 
 void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
-  std::string yaml = kGood;
-  yaml.replace(yaml.find(from), from.size(), to);
-  try {
-    ParseConfig(yaml, "d.yaml");
-    ADD_FAILURE() << "accepted: " << to;
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
+  testing::ExpectInputError([](const std::string& t) { ParseConfig(t, "d.yaml"); }, testing::Replaced(kGood, from, to),
+                            expected);
 }
 
 TEST(LiveConfig, ErrorsNameFileLineAndKey) {

@@ -5,6 +5,7 @@
 
 #include "deployment_diagram.h"
 #include "scenario.h"
+#include "support/expect_input_error.h"
 
 namespace msgbed::sim {
 namespace {
@@ -69,16 +70,8 @@ TEST(DeploymentDiagram, InlineScenarioTopologyRoundTrips) {
 
 // Replaces `from` in the shipped diagram and expects the error to contain `expected`.
 void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
-  std::string text = ReadTextFile(kShipped);
-  const auto at = text.find(from);
-  ASSERT_NE(at, std::string::npos) << from;
-  text.replace(at, from.size(), to);
-  try {
-    BuildTopology(ParseDeploymentDiagram(text, "d.puml"), {});
-    ADD_FAILURE() << "accepted: " << to;
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
+  testing::ExpectInputError([](const std::string& t) { BuildTopology(ParseDeploymentDiagram(t, "d.puml"), {}); },
+                            testing::Replaced(ReadTextFile(kShipped), from, to), expected);
 }
 
 TEST(DeploymentDiagram, BadDiagramsNameFileAndLine) {
@@ -94,7 +87,8 @@ TEST(DeploymentDiagram, BadDiagramsNameFileAndLine) {
               "<<count two>> {\n    component \"messages\" as app_sin", "d.puml:30: attribute 'count two'");
   ExpectError("<<datacenter, link 10Gbps 50us>> {\n  node \"gw-sin\"", "<<datacenter>> {\n  node \"gw-sin\"",
               "d.puml:27: server 'gw_sin' has no link capacity");
-  ExpectError("ams -- sin : 10Gbps 80ms\n", "", "d.puml:27: host 'gw-sin-1' is unreachable from gateway host 'gw-ams-1'");
+  ExpectError("ams -- sin : 10Gbps 80ms\n", "",
+              "d.puml:27: host 'gw-sin-1' is unreachable from gateway host 'gw-ams-1'");
   ExpectError("    queue \"kafka\" as kafka_ams_broker\n", "", "no server runs 'kafka'");
   ExpectError("@enduml", "node \"x\" as x <<datacenter>> {\n@enduml", "is never closed");
   ExpectError("cloud \"clients\" as clients <<clients>>", "node \"lone\" as lone <<cores 2>>",
@@ -103,18 +97,13 @@ TEST(DeploymentDiagram, BadDiagramsNameFileAndLine) {
 }
 
 TEST(DeploymentDiagram, ScenarioOverrideOfUnknownNodeNamesTheKey) {
-  const std::string yaml = "name: d\ntopology:\n  diagram: " + kShipped +
-                           "\n  overrides:\n    gw_nyc: {count: 2}\n";
-  try {
-    ParseScenario(yaml, "s.yaml");
-    ADD_FAILURE() << "accepted an override of an unknown node";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("s.yaml:5: key 'topology.overrides.gw_nyc': no node with alias"),
-              std::string::npos)
-        << e.what();
-  }
-  const std::string both = "name: d\ntopology:\n  diagram: " + kShipped + "\n  hosts: []\n";
-  EXPECT_THROW(ParseScenario(both, "s.yaml"), InputError);
+  const auto parse = [](const std::string& t) { ParseScenario(t, "s.yaml"); };
+  const std::string head = "name: d\ntopology:\n  diagram: " + kShipped + "\n";
+  testing::ExpectInputError(parse, head + "  overrides:\n    gw_nyc: {count: 2}\n",
+                            "s.yaml:5: key 'topology.overrides.gw_nyc': no node with alias");
+  testing::ExpectInputError(parse, head + "  hosts: []\n", "key 'topology.hosts': not with topology.diagram");
+  testing::ExpectInputError(parse, head + "  overrides:\n    gw_sin: {count: 0}\n",
+                            "key 'topology.overrides.gw_sin.count': expected a positive integer");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "scenario.h"
+#include "support/expect_input_error.h"
 
 namespace msgbed::sim {
 namespace {
@@ -119,21 +120,12 @@ TEST(Simulation, QuickstartIsEmbeddedAndValid) {
 
 // A bad file names the file, the line and the key.
 void ExpectError(const std::string& yaml, const std::string& expected) {
-  try {
-    ParseScenario(yaml, "bad.yaml");
-    ADD_FAILURE() << "accepted: " << yaml;
-  } catch (const ScenarioError& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
+  testing::ExpectInputError([](const std::string& t) { ParseScenario(t, "bad.yaml"); }, yaml, expected);
 }
 
 TEST(ScenarioErrors, NameFileLineAndKey) {
-  std::string base = ReadFile(kSmall);
-  auto with = [&](const std::string& from, const std::string& to) {
-    std::string s = base;
-    s.replace(s.find(from), from.size(), to);
-    return s;
-  };
+  const std::string base = ReadFile(kSmall);
+  auto with = [&](const std::string& from, const std::string& to) { return testing::Replaced(base, from, to); };
   ExpectError(with("cores: 2, speed: 1Gf}\n    - {name: gw-2", "cores: two, speed: 1Gf}\n    - {name: gw-2"),
               "bad.yaml:9: key 'topology.hosts[0].cores': expected a positive integer");
   ExpectError(with("duration: 4s", "duration: soon"), "bad.yaml:5: key 'duration'");
