@@ -12,11 +12,12 @@ namespace s4u = simgrid::s4u;
 // hair early in floating point.
 constexpr double kTimeEpsilon = 1e-12;
 
-Node::Node(World* world, std::string name, s4u::Host* host, size_t endpoint)
+Node::Node(World* world, std::string name, const Placement& at)
     : world_(world),
       name_(std::move(name)),
-      host_(host),
-      endpoint_(endpoint),
+      host_(at.host),
+      endpoint_(at.endpoint),
+      cpu_(at.cpu),
       mutex_(s4u::Mutex::create()),
       wakeup_(s4u::ConditionVariable::create()) {}
 
@@ -38,11 +39,10 @@ void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced
 void Node::Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
                     double delay) {
   outbox_.push_back(Outgoing{&dst, label, bytes, cpu, delay, std::move(fn), tracing_});
-  if (!in_batch_) Flush();
+  if (!in_batch_) Flush(std::max(s4u::Engine::get_clock(), busy_until_));
 }
 
-void Node::Flush() {
-  const double now = s4u::Engine::get_clock();
+void Node::Flush(double now) {
   for (Outgoing& o : outbox_) {
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
@@ -62,12 +62,13 @@ void Node::Flush() {
 void Node::WaitForDueItem(std::unique_lock<s4u::Mutex>& lock) {
   for (;;) {
     const double now = s4u::Engine::get_clock();
-    if (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) return;
     if (inbox_.empty()) {
       wakeup_->wait(lock);
-    } else {
-      wakeup_->wait_until(lock, inbox_.front().at);
+      continue;
     }
+    const double due = std::max(inbox_.front().at, busy_until_);
+    if (due <= now + kTimeEpsilon) return;
+    wakeup_->wait_until(lock, due);
   }
 }
 
@@ -88,16 +89,15 @@ void Node::RunBatch() {
   }
   tracing_ = false;
   in_batch_ = false;
+  double done = now;
   if (cpu > 0) {
     const double flops = cpu * kReferenceFlops;
-    s4u::this_actor::execute(flops);
+    done = cpu_->Run(now, flops);
     busy_flops_ += flops;
   }
-  if (io_ > 0) {
-    s4u::this_actor::sleep_for(io_);
-    io_ = 0;
-  }
-  Flush();
+  busy_until_ = done + io_;
+  io_ = 0;
+  Flush(busy_until_);
 }
 
 void Node::Loop() {

@@ -1,9 +1,11 @@
 // Node: one SimGrid actor with a timed inbox. Everything that happens to a
 // simulated service instance, broker or client population is an item in its
 // inbox, due at a simulated time. The actor sleeps on a ConditionVariable
-// until the earliest item is due, runs every due item, charges their CPU in
-// one `execute` (and their storage I/O as a wait), then sends what they
-// produced. Items due at the same time run in the order they were posted.
+// until the earliest item is due and the node is not busy, runs every due
+// item, charges their CPU on its host's cores (HostCpu) and their storage
+// I/O after it, and sends what they produced when that work is done; the
+// node is busy until then. Items due at the same time run in the order they
+// were posted. One simcall per wake-up: the CV wait.
 //
 // Thread rule: SimGrid runs actors one at a time on one OS thread, so Post
 // and Transmit may be called from any actor without locking.
@@ -16,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "host_cpu.h"
+
 namespace msgbed::sim {
 
 class World;
@@ -23,9 +27,17 @@ class World;
 // CPU costs are given in seconds on a reference core of this speed.
 inline constexpr double kReferenceFlops = 1e9;
 
+// Where a node runs: its SimGrid host, that host's cores, and its vertex in
+// the topology graph. REQUIRES: cpu outlives the nodes placed on it.
+struct Placement {
+  simgrid::s4u::Host* host;
+  HostCpu* cpu;
+  size_t endpoint;
+};
+
 class Node {
  public:
-  Node(World* world, std::string name, simgrid::s4u::Host* host, size_t endpoint);
+  Node(World* world, std::string name, const Placement& at);
   virtual ~Node() = default;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -39,7 +51,7 @@ class Node {
   void Post(double at, double cpu, std::function<void()> fn);
 
   // Sends `bytes` from this node to dst, to run fn there with `cpu`. Inside
-  // this node's batch the message leaves when the batch's CPU is done;
+  // this node's batch the message leaves when the batch's work is done;
   // `delay` holds it back further (producer batching). `label` names the
   // message in traces; it must outlive the run (a literal, a proto name).
   void Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
@@ -49,12 +61,13 @@ class Node {
   // and what that causes, is recorded in World::tracer.
   void TraceRunningItem() { tracing_ = true; }
 
-  // Storage I/O of the running batch, waited for after its CPU.
+  // Storage I/O of the running batch, done after its CPU.
   void ChargeIo(double seconds) { io_ += seconds; }
 
   const std::string& name() const { return name_; }
   simgrid::s4u::Host* host() const { return host_; }
   double busy_flops() const { return busy_flops_; }
+  double busy_until() const { return busy_until_; }
 
  protected:
   World* world_;
@@ -83,17 +96,20 @@ class Node {
   void Loop();
   void WaitForDueItem(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void RunBatch();
-  void Flush();
+  // Sends the outbox, the messages leaving at `depart`.
+  void Flush(double depart);
 
   const std::string name_;
   simgrid::s4u::Host* const host_;
   const size_t endpoint_;
+  HostCpu* const cpu_;
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
   bool tracing_ = false;  // the running item is traced
   double io_ = 0;
   double busy_flops_ = 0;
+  double busy_until_ = 0;  // the last batch's work is done then
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr wakeup_;
 };

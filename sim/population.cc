@@ -8,8 +8,8 @@ namespace msgbed::sim {
 
 namespace s4u = simgrid::s4u;
 
-Population::Population(World* world, uint32_t gateway, s4u::Host* host, size_t endpoint)
-    : Node(world, "clients/" + std::to_string(gateway), host, endpoint), gateway_index_(gateway) {}
+Population::Population(World* world, uint32_t gateway, const Placement& at)
+    : Node(world, "clients/" + std::to_string(gateway), at), gateway_index_(gateway) {}
 
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
   devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at));

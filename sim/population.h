@@ -20,7 +20,7 @@ class ServiceNode;
 
 class Population final : public Node, public Device::Observer {
  public:
-  Population(World* world, uint32_t gateway, simgrid::s4u::Host* host, size_t endpoint);
+  Population(World* world, uint32_t gateway, const Placement& at);
 
   // REQUIRES: before Begin(). The device connects at `connect_at` seconds.
   void AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at);

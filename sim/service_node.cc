@@ -9,8 +9,8 @@
 
 namespace msgbed::sim {
 
-ServiceNode::ServiceNode(World* world, rpc::Address self, simgrid::s4u::Host* host, size_t endpoint, uint64_t seed)
-    : Node(world, ToString(self), host, endpoint), self_(std::move(self)), rng_(seed) {}
+ServiceNode::ServiceNode(World* world, rpc::Address self, const Placement& at, uint64_t seed)
+    : Node(world, ToString(self), at), self_(std::move(self)), rng_(seed) {}
 
 Micros ServiceNode::Now() const { return std::llround(simgrid::s4u::Engine::get_clock() * 1e6); }
 

@@ -16,7 +16,7 @@ namespace msgbed::sim {
 
 class ServiceNode final : public Node, public Env {
  public:
-  ServiceNode(World* world, rpc::Address self, simgrid::s4u::Host* host, size_t endpoint, uint64_t seed);
+  ServiceNode(World* world, rpc::Address self, const Placement& at, uint64_t seed);
 
   // REQUIRES: called once, before Start(); the service is built on this Env.
   void Host(std::unique_ptr<msgbed::Service> service) { service_ = std::move(service); }

@@ -21,8 +21,8 @@ namespace {
 
 // Everything a run owns; destroyed after the engine stops.
 struct Deployment {
-  std::map<std::string, s4u::Host*> hosts;
-  std::map<std::string, size_t> endpoints;  // host name -> vertex of w.graph
+  std::map<std::string, std::unique_ptr<HostCpu>> cpus;
+  std::map<std::string, Placement> at;  // host name -> where its nodes run
   std::vector<std::unique_ptr<ServiceNode>> services;
   std::unique_ptr<KafkaModel> kafka;
   std::vector<std::unique_ptr<Population>> populations;
@@ -30,15 +30,13 @@ struct Deployment {
 
 void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   auto* zone = s4u::create_star_zone("datacenter");
-  for (const HostSpec& h : sc.hosts) {
-    d.hosts[h.name] = zone->create_host(h.name, h.speed)->set_core_count(h.cores)->seal();
-    d.endpoints[h.name] = *w.graph.Find(h.name);
-  }
-  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
-    const std::string name = "clients-" + std::to_string(g);
-    d.hosts[name] = zone->create_host(name, 1e9)->seal();
-    d.endpoints[name] = *w.graph.Find(name);
-  }
+  auto place = [&](const std::string& name, int cores, double speed) {
+    auto* host = zone->create_host(name, speed)->set_core_count(cores)->seal();
+    d.cpus[name] = std::make_unique<HostCpu>(cores, speed);
+    d.at[name] = Placement{host, d.cpus[name].get(), *w.graph.Find(name)};
+  };
+  for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed);
+  for (uint32_t g = 0; g < w.shape.gateways; ++g) place("clients-" + std::to_string(g), 1, 1e9);
   zone->seal();
 }
 
@@ -47,7 +45,7 @@ void DeployServices(const Scenario& sc, World& w, Deployment& d) {
     const auto& hosts = sc.services.at(role);
     for (uint32_t i = 0; i < hosts.size(); ++i) {
       rpc::Address addr = MakeAddress(role, i);
-      auto node = std::make_unique<ServiceNode>(&w, addr, d.hosts[hosts[i]], d.endpoints[hosts[i]], w.rng.Next());
+      auto node = std::make_unique<ServiceNode>(&w, addr, d.at.at(hosts[i]), w.rng.Next());
       node->Host(MakeService(role, node.get(), w.shape));
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
@@ -56,7 +54,7 @@ void DeployServices(const Scenario& sc, World& w, Deployment& d) {
   std::vector<std::unique_ptr<Node>> brokers;
   for (size_t b = 0; b < sc.kafka.brokers.size(); ++b) {
     const std::string& host = sc.kafka.brokers[b];
-    brokers.push_back(std::make_unique<Node>(&w, "broker/" + std::to_string(b), d.hosts[host], d.endpoints[host]));
+    brokers.push_back(std::make_unique<Node>(&w, "broker/" + std::to_string(b), d.at.at(host)));
   }
   d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions);
   w.kafka = d.kafka.get();
@@ -68,8 +66,7 @@ void DeployServices(const Scenario& sc, World& w, Deployment& d) {
 void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
   for (uint32_t g = 0; g < w.shape.gateways; ++g) {
-    const std::string host = "clients-" + std::to_string(g);
-    d.populations.push_back(std::make_unique<Population>(&w, g, d.hosts[host], d.endpoints[host]));
+    d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
   }
   uint64_t i = 0;
@@ -93,7 +90,7 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
   }
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
-  s4u::Actor::create("clock", d.hosts.begin()->second, [end] { s4u::this_actor::sleep_until(end); });
+  s4u::Actor::create("clock", d.at.begin()->second.host, [end] { s4u::this_actor::sleep_until(end); });
 }
 
 }  // namespace
