@@ -92,6 +92,8 @@ class Terminal final : public Device::Observer {
 }  // namespace
 
 int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uint64_t device) {
+  // Line by line even into a pipe or file: another program may be reading.
+  std::cout << std::unitbuf;
   asio::io_context io;
   Terminal t(io, user, device);
   t.Start(host, port);

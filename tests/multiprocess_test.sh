@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# A deployment of four processes on loopback: `msgbed serve --role bus`
+# (the mock Kafka cluster), then gateway, messages and sync each in their
+# own process, talking over TCP. Two terminal clients chat through it.
+# Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
+set -euo pipefail
+msgbed=$1
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  # Newest first, each gone before the next: the bus (the oldest) stops last,
+  # as brokers outlive the services using them.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2> /dev/null || true
+    wait "${pids[i]}" 2> /dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$tmp"/*.log; do echo "--- $f" >&2; tail -5 "$f" >&2; done
+  exit 1
+}
+# Polls `test` (a command) every 0.1 s for up to 20 s.
+await() {
+  for _ in $(seq 200); do
+    if eval "$1"; then return 0; fi
+    sleep 0.1
+  done
+  fail "timed out waiting for: $1"
+}
+
+# Four free loopback ports, chosen by the kernel.
+read -r p1 p2 p3 p4 < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+cat > "$tmp/deploy.yaml" << EOC
+partitions: 4
+bus: {mode: mock, mock_brokers: 1}
+storage: {data_dir: $tmp/data, sync: false}
+instances:
+  gateway/0: {client: 127.0.0.1:$p1, rpc: 127.0.0.1:$p2}
+  messages/0: {rpc: 127.0.0.1:$p3}
+  sync/0: {rpc: 127.0.0.1:$p4}
+EOC
+
+"$msgbed" serve "$tmp/deploy.yaml" --role bus > "$tmp/bus.log" 2>&1 &
+pids+=($!)
+await "[ -s $tmp/data/bus.bootstrap ]"
+for role in gateway messages sync; do
+  "$msgbed" serve "$tmp/deploy.yaml" --role $role > "$tmp/$role.log" 2>&1 &
+  pids+=($!)
+done
+for role in gateway messages sync; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
+
+mkfifo "$tmp/bob.in" "$tmp/alice.in"
+"$msgbed" client --connect 127.0.0.1:$p1 --user 2 < "$tmp/bob.in" > "$tmp/bob.log" 2>&1 &
+pids+=($!)
+exec 3> "$tmp/bob.in"
+await "grep -q 'up to date' $tmp/bob.log"
+"$msgbed" client --connect 127.0.0.1:$p1 --user 1 < "$tmp/alice.in" > "$tmp/alice.log" 2>&1 &
+pids+=($!)
+exec 4> "$tmp/alice.in"
+await "grep -q 'up to date' $tmp/alice.log"
+echo "@2 hello across four processes" >&4
+await "grep -q 'sent: id 1, pts 1' $tmp/alice.log"
+await "grep -q 'from 1\] hello across four processes' $tmp/bob.log"
+echo "/quit" >&3
+echo "/quit" >&4
+echo "multiprocess ok ($SECONDS s)"
