@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A deployment of four processes on loopback: `msgbed serve --role bus`
 # (the mock Kafka cluster), then gateway, messages and sync each in their
-# own process, talking over TCP. Two terminal clients chat through it.
+# own process, talking over TCP; sync reaches the brokers in kafka mode by
+# their bootstrap list. Two terminal clients chat through it.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
@@ -50,10 +51,21 @@ EOC
 "$msgbed" serve "$tmp/deploy.yaml" --role bus > "$tmp/bus.log" 2>&1 &
 pids+=($!)
 await "[ -s $tmp/data/bus.bootstrap ]"
-for role in gateway messages sync; do
+# The sync process reaches the same brokers as a real cluster would: by a
+# bootstrap list in kafka mode.
+bootstrap=$(cat "$tmp/data/bus.bootstrap")
+sed "s|bus: {mode: mock, mock_brokers: 1}|bus: {mode: kafka, bootstrap: '$bootstrap'}|" "$tmp/deploy.yaml" > "$tmp/kafka.yaml"
+grep -q "mode: kafka" "$tmp/kafka.yaml" || fail "kafka config not written"
+# A partition count that disagrees with the topic is refused.
+sed "s|partitions: 4|partitions: 5|" "$tmp/kafka.yaml" > "$tmp/wrong.yaml"
+if "$msgbed" serve "$tmp/wrong.yaml" --role sync > "$tmp/wrong.log" 2>&1; then fail "served with 5 partitions"; fi
+grep -q "topic 'updates' has 4 partitions, the config says 5" "$tmp/wrong.log" || fail "partition mismatch message"
+for role in gateway messages; do
   "$msgbed" serve "$tmp/deploy.yaml" --role $role > "$tmp/$role.log" 2>&1 &
   pids+=($!)
 done
+"$msgbed" serve "$tmp/kafka.yaml" --role sync > "$tmp/sync.log" 2>&1 &
+pids+=($!)
 for role in gateway messages sync; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
 
 mkfifo "$tmp/bob.in" "$tmp/alice.in"
