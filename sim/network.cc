@@ -8,8 +8,6 @@ namespace msgbed::sim {
 double FifoLink::Pass(double start, size_t bytes, double end_at_least) {
   const double serialise = static_cast<double>(bytes) / spec_.bandwidth;
   free_at_ = std::max(std::max(start, free_at_) + serialise, end_at_least);
-  busy_ += serialise;
-  bytes_ += bytes;
   return free_at_;
 }
 

@@ -38,14 +38,10 @@ class FifoLink {
   double Pass(double start, size_t bytes, double end_at_least = 0);
   double latency() const { return spec_.latency; }
   double free_at() const { return free_at_; }
-  double busy_seconds() const { return busy_; }
-  uint64_t bytes() const { return bytes_; }
 
  private:
   LinkSpec spec_;
   double free_at_ = 0;
-  double busy_ = 0;
-  uint64_t bytes_ = 0;
 };
 
 class Network {
@@ -55,9 +51,6 @@ class Network {
   // Arrival time at vertex `to` of `bytes` sent from vertex `from` at `now`.
   // Same vertex: now.
   double Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double now);
-
-  // The link of edge e in one direction.
-  const FifoLink& link(size_t e, bool forward) const { return links_[2 * e + (forward ? 0 : 1)]; }
 
  private:
   const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);

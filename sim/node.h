@@ -67,7 +67,6 @@ class Node {
   const std::string& name() const { return name_; }
   simgrid::s4u::Host* host() const { return host_; }
   double busy_flops() const { return busy_flops_; }
-  double busy_until() const { return busy_until_; }
 
  protected:
   World* world_;

@@ -107,8 +107,6 @@ void ReadCosts(const Reader& r, const YAML::Node& c, CostTable* t) {
   for (const auto& [k, field] : fields) r.DurationOrZero(c, "costs", k, field);
 }
 
-}  // namespace
-
 // Inline topologies are one datacenter fabric with every host linked to it.
 TopologyGraph InlineGraph(const Scenario& sc) {
   TopologyGraph g;
@@ -178,12 +176,7 @@ void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, Scenario* sc) 
   sc->kafka.brokers = sc->graph.HostsWith("kafka");
 }
 
-const HostSpec& Scenario::Host(const std::string& name) const {
-  for (const auto& h : hosts) {
-    if (h.name == name) return h;
-  }
-  throw ScenarioError(file + ": unknown host '" + name + "'");
-}
+}  // namespace
 
 Scenario ParseScenario(const std::string& text, const std::string& file) {
   Reader r(file);

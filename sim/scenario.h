@@ -67,7 +67,6 @@ struct Scenario {
   WorkloadSpec workload;
   CostTable costs;
 
-  const HostSpec& Host(const std::string& name) const;
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
 };
 

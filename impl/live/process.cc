@@ -167,12 +167,6 @@ uint16_t Process::client_port(uint32_t index) const {
   return 0;
 }
 
-std::vector<std::string> Process::instance_names() const {
-  std::vector<std::string> names;
-  for (const auto& i : impl_->instances) names.push_back(i->config.Name());
-  return names;
-}
-
 const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }
 
 }  // namespace msgbed::live

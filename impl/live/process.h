@@ -35,7 +35,6 @@ class Process {
 
   // The bound client port of gateway `index`, if served here (else 0).
   uint16_t client_port(uint32_t index) const;
-  std::vector<std::string> instance_names() const;
   const std::string& bus_bootstrap() const;
 
  private:
