@@ -13,9 +13,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   run_cmd->add_option("--out", run.out_dir, "Results directory")->capture_default_str();
   run_cmd->add_flag("-q,--quiet", run.quiet, "Write the summary file only");
-  run_cmd->add_option("--trace", run.trace_message,
-                      "Trace the N-th message sent: writes <out>/<name>/trace-message-N.puml, a sequence diagram of "
-                      "every hop with simulated times")
+  run_cmd
+      ->add_option("--trace", run.trace_message,
+                   "Trace the N-th message sent: writes <out>/<name>/trace-message-N.puml, a sequence diagram of "
+                   "every hop with simulated times")
       ->check(CLI::PositiveNumber);
 
   msgbed::cli::DiagramOptions diagram;

@@ -1,7 +1,7 @@
 // The host CPU model: work queues per core, the first free core takes it.
-#include <gtest/gtest.h>
-
 #include "host_cpu.h"
+
+#include <gtest/gtest.h>
 
 namespace msgbed::sim {
 namespace {
