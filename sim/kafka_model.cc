@@ -10,6 +10,10 @@ namespace msgbed::sim {
 // amortised, key/value lengths, offsets): about this many bytes per record.
 constexpr size_t kRecordOverheadBytes = 70;
 
+size_t RecordBytes(const std::string& key, const std::string& payload) {
+  return key.size() + payload.size() + kRecordOverheadBytes;
+}
+
 KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions)
     : world_(world), brokers_(std::move(brokers)), partitions_(partitions) {}
 
@@ -24,7 +28,7 @@ void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, Service
 void KafkaModel::Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload) {
   const uint32_t p = PartitionOfKey(key, partitions_);
   Node& leader = *brokers_[p % brokers_.size()];
-  const size_t bytes = key.size() + payload.size() + kRecordOverheadBytes;
+  const size_t bytes = RecordBytes(key, payload);
   const CostTable& costs = world_->scenario.costs;
   producer.Transmit(
       leader, "produce", bytes, costs.broker_append,
@@ -39,10 +43,10 @@ void KafkaModel::Append(Node& leader, const std::string& topic, uint32_t p, cons
   Partition& part = log_[{topic, p}];
   BusRecord record{topic, p, part.next_offset++, key, std::move(payload)};
   ++records_;
-  bytes_ += record.key.size() + record.payload.size() + kRecordOverheadBytes;
+  const size_t bytes = RecordBytes(record.key, record.payload);
+  bytes_ += bytes;
   if (part.consumer == nullptr) return;
   ServiceNode* consumer = part.consumer;
-  const size_t bytes = record.key.size() + record.payload.size() + kRecordOverheadBytes;
   leader.Transmit(*consumer, "record", bytes, world_->scenario.costs.sync_record,
                   [consumer, record = std::move(record)] { consumer->core().OnBusRecord(record); });
 }

@@ -73,6 +73,12 @@ std::vector<TopologyGraph::Hop> TopologyGraph::Route(VertexId a, VertexId b) con
   return hops;
 }
 
+double TopologyGraph::Latency(const std::vector<Hop>& route) const {
+  double latency = 0;
+  for (const Hop& hop : route) latency += edge(hop.edge).link.latency;
+  return latency;
+}
+
 bool TopologyGraph::Reachable(VertexId a, VertexId b) const { return a == b || !Route(a, b).empty(); }
 
 std::optional<TopologyGraph::VertexId> TopologyGraph::FabricOf(VertexId host) const {

@@ -77,6 +77,8 @@ class TopologyGraph {
   // Client clouds carry traffic only to and from device populations.
   std::vector<Hop> Route(VertexId a, VertexId b) const;
   bool Reachable(VertexId a, VertexId b) const;
+  // The sum of a route's link latencies, seconds.
+  double Latency(const std::vector<Hop>& route) const;
   // The fabric a host hangs off (its first fabric neighbour), if any.
   std::optional<VertexId> FabricOf(VertexId host) const;
 

@@ -13,10 +13,9 @@ TopologyGraph::VertexId AttachPoint(const TopologyGraph& g, TopologyGraph::Verte
   double best_latency = std::numeric_limits<double>::infinity();
   for (TopologyGraph::VertexId v = 0; v < g.vertex_count(); ++v) {
     if (g.vertex(v).kind != TopoVertex::Kind::kClients) continue;
-    double latency = 0;
     const auto route = g.Route(v, h);
     if (route.empty()) continue;
-    for (const auto& hop : route) latency += g.edge(hop.edge).link.latency;
+    const double latency = g.Latency(route);
     if (latency < best_latency) best = v, best_latency = latency;
   }
   if (best) return *best;

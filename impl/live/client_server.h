@@ -24,7 +24,6 @@ class ClientServer {
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(ConnId conn, const api::ServerFrame& frame);
   void Close(ConnId conn, std::string_view reason);
-  size_t connections() const { return conns_.size(); }
 
  private:
   void Accept();

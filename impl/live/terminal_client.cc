@@ -23,7 +23,6 @@ class Terminal final : public Device::Observer {
     });
     ReadLine();
   }
-  int exit_code() const { return exit_code_; }
 
   void OnSignedIn(Device& d) override {
     std::cout << "* signed in as user " << d.user() << " device " << d.device() << "\n";
@@ -86,7 +85,6 @@ class Terminal final : public Device::Observer {
   asio::streambuf line_buf_;
   DeviceConnection conn_;
   std::mt19937_64 random_{std::random_device{}()};
-  int exit_code_ = 0;
 };
 
 }  // namespace
@@ -98,7 +96,7 @@ int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uin
   Terminal t(io, user, device);
   t.Start(host, port);
   io.run();
-  return t.exit_code();
+  return 0;
 }
 
 }  // namespace msgbed::live

@@ -17,9 +17,7 @@ TopologyGraph ReadShipped(const std::map<std::string, NodeOverride>& overrides =
 }
 
 double RouteLatency(const TopologyGraph& g, const std::string& a, const std::string& b) {
-  double latency = 0;
-  for (const auto& hop : g.Route(*g.Find(a), *g.Find(b))) latency += g.edge(hop.edge).link.latency;
-  return latency;
+  return g.Latency(g.Route(*g.Find(a), *g.Find(b)));
 }
 
 TEST(DeploymentDiagram, ShippedDiagramBecomesTheTopology) {
