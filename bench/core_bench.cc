@@ -38,9 +38,10 @@ rpc::Envelope SendRequest(uint64_t from, uint64_t to, uint64_t random_id, const 
   rpc::Envelope e;
   *e.mutable_to() = MakeAddress(role::kMessages, 0);
   auto* req = e.mutable_send_message();
-  req->mutable_origin()->mutable_gateway()->CopyFrom(MakeAddress(role::kGateway, 0));
-  req->set_from_user(from);
-  req->set_from_device(1);
+  rpc::ClientRef* client = req->mutable_origin()->mutable_client();
+  *client->mutable_gateway() = MakeAddress(role::kGateway, 0);
+  client->set_user(from);
+  client->set_device(1);
   req->mutable_send()->set_peer_user(to);
   req->mutable_send()->set_random_id(random_id);
   req->mutable_send()->set_text(text);
@@ -70,7 +71,7 @@ void BM_GetDifference(benchmark::State& state) {
   for (uint32_t i = 0; i < n; ++i) service.OnMessage(SendRequest(1, 2, i + 1, std::string(100, 'x')));
   rpc::Envelope e;
   *e.mutable_to() = MakeAddress(role::kMessages, 0);
-  e.mutable_get_difference()->set_user(2);
+  e.mutable_get_difference()->mutable_origin()->mutable_client()->set_user(2);
   e.mutable_get_difference()->mutable_request()->set_pts(0);
   e.mutable_get_difference()->mutable_request()->set_limit(n);
   for (auto _ : state) service.OnMessage(e);

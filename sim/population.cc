@@ -19,8 +19,12 @@ void Population::Begin(ServiceNode* gateway) {
   gateway_ = gateway;
   for (auto& d : devices_) {
     SimDevice* dev = d.get();
-    Post(dev->connect_at, 0, [dev] {
+    Post(dev->connect_at, 0, [this, dev] {
       dev->connected_at = s4u::Engine::get_clock();
+      const ConnId conn = dev->conn;
+      ServiceNode* gw = gateway_;
+      Transmit(*gw, "open", 0, world_->scenario.costs.gateway_client_frame,
+               [gw, conn] { gw->core().OnClientOpened(conn); });
       dev->core.Connected();
     });
   }

@@ -54,6 +54,8 @@ void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
   Population& pop = *world_->populations.at(self_.index());
   Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+  // As a live gateway hears of a connection it closed itself.
+  Post(simgrid::s4u::Engine::get_clock(), 0, [this, conn] { service_->OnClientClosed(conn); });
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {

@@ -19,6 +19,14 @@ namespace s4u = simgrid::s4u;
 
 namespace {
 
+// Simulated devices do not ping (a population would spend most of its
+// wake-ups on it), so the gateways keep idle connections.
+RoleSettings SimulatedRoleSettings() {
+  RoleSettings settings;
+  settings.gateway.idle_timeout = 0;
+  return settings;
+}
+
 // Everything a run owns; destroyed after the engine stops.
 struct Deployment {
   std::map<std::string, std::unique_ptr<HostCpu>> cpus;
@@ -46,7 +54,7 @@ void DeployServices(const Scenario& sc, World& w, Deployment& d) {
     for (uint32_t i = 0; i < hosts.size(); ++i) {
       rpc::Address addr = MakeAddress(role, i);
       auto node = std::make_unique<ServiceNode>(&w, addr, d.at.at(hosts[i]), w.rng.Next());
-      node->Host(MakeService(role, node.get(), w.shape));
+      node->Host(MakeService(role, node.get(), w.shape, SimulatedRoleSettings()));
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }

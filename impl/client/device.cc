@@ -17,6 +17,13 @@ void Device::Connected() {
   api::ClientFrame frame;
   frame.mutable_dev_sign_in()->set_user_id(user_);
   frame.mutable_dev_sign_in()->set_device_id(device_);
+  sign_in_request_id_ = next_request_id_;
+  Send(std::move(frame));
+}
+
+void Device::Ping() {
+  api::ClientFrame frame;
+  frame.mutable_ping()->set_ping_id(next_request_id_);
   Send(std::move(frame));
 }
 
@@ -56,7 +63,10 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       Process(own);
       break;
     }
-    case api::ServerFrame::kError: observer_->OnError(*this, frame.error()); break;
+    case api::ServerFrame::kError:
+      if (state_ == State::kSigningIn && frame.request_id() == sign_in_request_id_) state_ = State::kSignInFailed;
+      observer_->OnError(*this, frame.error());
+      break;
     default: break;
   }
   Ack();

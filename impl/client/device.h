@@ -39,7 +39,9 @@ class Device {
     virtual void OnError(Device&, const api::Error&) {}
   };
 
-  enum class State { kOffline, kSigningIn, kSyncing, kReady };
+  // kSignInFailed: the server refused or timed out the sign-in (the
+  // observer got the error); Connected() tries again.
+  enum class State { kOffline, kSigningIn, kSignInFailed, kSyncing, kReady };
 
   // REQUIRES: link and observer outlive the Device.
   Device(uint64_t user, uint64_t device, Link* link, Observer* observer);
@@ -52,6 +54,9 @@ class Device {
 
   // Sends text to peer. random_id makes retries idempotent. REQUIRES: online.
   void SendText(uint64_t peer, const std::string& text, uint64_t random_id);
+  // Tells the gateway the connection is alive (it closes idle ones). The
+  // host calls it more often than the gateway's idle timeout.
+  void Ping();
 
   void OnFrame(const api::ServerFrame& frame);
 
@@ -80,6 +85,7 @@ class Device {
   uint64_t pts_ = 0;
   uint64_t acked_pts_ = 0;
   uint64_t next_request_id_ = 1;
+  uint64_t sign_in_request_id_ = 0;  // of the sign-in awaiting an answer
   uint64_t duplicates_ = 0;
   std::vector<api::UpdateNewMessage> buffer_;  // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view

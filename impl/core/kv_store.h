@@ -12,19 +12,24 @@
 
 namespace msgbed {
 
-// A set of puts applied atomically by KvStore::Write.
+// A set of puts and deletes applied atomically, in order, by KvStore::Write.
 class WriteBatch {
  public:
-  void Put(std::string key, std::string value) { puts_.emplace_back(std::move(key), std::move(value)); }
-  const std::vector<std::pair<std::string, std::string>>& puts() const { return puts_; }
+  struct Op {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete key
+  };
+  void Put(std::string key, std::string value) { ops_.push_back({std::move(key), std::move(value)}); }
+  void Delete(std::string key) { ops_.push_back({std::move(key), std::nullopt}); }
+  const std::vector<Op>& ops() const { return ops_; }
   size_t ByteSize() const {
     size_t n = 0;
-    for (const auto& [k, v] : puts_) n += k.size() + v.size();
+    for (const Op& op : ops_) n += op.key.size() + (op.value ? op.value->size() : 0);
     return n;
   }
 
  private:
-  std::vector<std::pair<std::string, std::string>> puts_;
+  std::vector<Op> ops_;
 };
 
 class KvStore {
@@ -35,7 +40,7 @@ class KvStore {
   // The value at key, std::nullopt if absent. Sets *status on failure.
   virtual std::optional<std::string> Get(std::string_view key, Status* status) = 0;
 
-  // Applies every put of batch, or none of them. Durable when it returns Ok.
+  // Applies every operation of batch, or none of them. Durable when it returns Ok.
   virtual Status Write(const WriteBatch& batch) = 0;
 
   // Entries with from <= key < to, ascending, at most limit of them.

@@ -10,7 +10,13 @@ std::optional<std::string> MemKvStore::Get(std::string_view key, Status* status)
 }
 
 Status MemKvStore::Write(const WriteBatch& batch) {
-  for (const auto& [k, v] : batch.puts()) map_[k] = v;
+  for (const auto& op : batch.ops()) {
+    if (op.value) {
+      map_[op.key] = *op.value;
+    } else {
+      map_.erase(op.key);
+    }
+  }
   return Status::Ok();
 }
 

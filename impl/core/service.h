@@ -25,7 +25,9 @@ class Service {
   virtual void OnMessage(const rpc::Envelope& msg) = 0;
   virtual void OnBusRecord(const BusRecord& /*record*/) {}
 
-  // Gateways only: a frame from, or the end of, a client connection.
+  // Gateways only: a client connection opened, sent a frame, or ended
+  // (closed by either side; after CloseClient too).
+  virtual void OnClientOpened(ConnId /*conn*/) {}
   virtual void OnClientFrame(ConnId /*conn*/, const api::ClientFrame& /*frame*/) {}
   virtual void OnClientClosed(ConnId /*conn*/) {}
 };

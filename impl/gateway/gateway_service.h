@@ -5,40 +5,97 @@
 //   SendMessage    -> messages(owner)  SendMessageRequest
 //   GetDifference  -> messages(owner)  GetDifferenceRequest
 //   UpdatesAck     -> sync(user)       DeviceAcked
-// Answers and pushed updates come back as ClientReply and go out on the
-// connection, if it is still open.
+//   Ping           answered here with Pong
+// Answers and pushed updates come back as ClientReply.
+//
+// Isolation: a connection is named to other services by a ClientRef
+// (gateway, epoch, conn, user, device). The epoch is a durable counter
+// bumped at every start, so connection ids reused after a restart never
+// match an old ref; a ClientReply is written only when its ref matches the
+// connection's signed-in user and device. A push to a ref that matches
+// nothing is answered with ConnectionGone so the pusher forgets it.
+//
+// Every forwarded request is answered: by its service, or with TIMEOUT
+// after GatewayLimits::request_timeout. Late answers are dropped.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 
 #include "core/cluster.h"
 #include "core/service.h"
 
 namespace msgbed {
 
+// What a gateway bounds, and the defaults a deployment gets.
+struct GatewayLimits {
+  // A connection must ask to sign in within this, or is closed.
+  Micros sign_in_timeout = 10 * kSecond;
+  // A signed-in connection that sends nothing (not even Ping) this long is
+  // closed; 0 keeps idle connections forever.
+  Micros idle_timeout = 300 * kSecond;
+  // A forwarded request unanswered this long gets TIMEOUT.
+  Micros request_timeout = 10 * kSecond;
+  // Connections beyond this are answered UNAVAILABLE and closed.
+  uint32_t max_connections = 10000;
+  // Requests awaiting an answer per connection; more get FLOOD_WAIT.
+  uint32_t max_in_flight = 64;
+};
+
 class GatewayService final : public Service {
  public:
-  GatewayService(Env* env, ClusterShape shape) : env_(env), shape_(shape) {}
+  GatewayService(Env* env, ClusterShape shape, GatewayLimits limits = {});
 
   void OnMessage(const rpc::Envelope& msg) override;
+  void OnClientOpened(ConnId conn) override;
   void OnClientFrame(ConnId conn, const api::ClientFrame& frame) override;
   void OnClientClosed(ConnId conn) override;
 
   size_t connections() const { return sessions_.size(); }
+  uint64_t epoch() const { return epoch_; }
 
  private:
   struct Session {
-    uint64_t user = 0;  // 0 until signed in
+    uint64_t user = 0;  // 0 until sign-in is asked for
     uint64_t device = 0;
+    Micros last_active = 0;
+    TimerId sign_in_timer = 0;  // 0: none running
+    uint32_t in_flight = 0;
+    bool closing = false;  // CloseClient called; frames are ignored
   };
-  void SignIn(ConnId conn, Session& session, const api::ClientFrame& frame);
-  rpc::Origin OriginOf(ConnId conn, uint64_t request_id) const;
-  void Reject(ConnId conn, uint64_t request_id, api::ErrorCode code, const char* why);
+  // A request forwarded to a service, by the gateway's own request id.
+  struct Pending {
+    ConnId conn;
+    uint64_t client_request_id;
+    bool sign_in;
+    TimerId timer;
+  };
+
+  void SignIn(ConnId conn, Session& s, const api::ClientFrame& frame);
+  void Forward(ConnId conn, Session& s, uint64_t client_request_id, rpc::Envelope out, bool sign_in = false);
+  void Deliver(const rpc::Address& from, const rpc::ClientReply& reply);
+  void OnRequestTimeout(uint64_t request_id);
+  // Finishes pending request p of session s (answered or timed out).
+  void Settle(const Pending& p, Session* s, bool signed_in);
+  void ResetSignIn(ConnId conn, Session& s);
+  void StartSignInTimer(ConnId conn, Session& s);
+  void SweepIdle();
+  // Sends an error frame and closes the connection.
+  void Close(ConnId conn, Session& s, api::ErrorCode code, const std::string& why);
+  void Reject(ConnId conn, uint64_t request_id, api::ErrorCode code, const char* why, uint32_t retry_after_s = 0);
+  rpc::ClientRef RefOf(ConnId conn, const Session& s) const;
+  // The session ref names, if it names one here; nullptr otherwise.
+  Session* Match(const rpc::ClientRef& ref);
 
   Env* env_;
   const ClusterShape shape_;
+  const GatewayLimits limits_;
+  uint64_t epoch_ = 0;
   std::map<ConnId, Session> sessions_;
+  std::unordered_map<uint64_t, Pending> pending_;
+  uint64_t next_request_id_ = 1;
+  bool sweeping_ = false;
 };
 
 }  // namespace msgbed

@@ -42,6 +42,7 @@ void ClientServer::Accept() {
                   conns_.erase(id);
                   gateway_->OnClientClosed(id);
                 });
+    gateway_->OnClientOpened(id);
     Accept();
   });
 }

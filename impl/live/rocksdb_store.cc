@@ -37,7 +37,13 @@ std::optional<std::string> RocksDbStore::Get(std::string_view key, Status* statu
 
 Status RocksDbStore::Write(const WriteBatch& batch) {
   rocksdb::WriteBatch wb;
-  for (const auto& [k, v] : batch.puts()) wb.Put(k, v);
+  for (const auto& op : batch.ops()) {
+    if (op.value) {
+      wb.Put(op.key, *op.value);
+    } else {
+      wb.Delete(op.key);
+    }
+  }
   rocksdb::WriteOptions options;
   options.sync = sync_;
   return FromRocks(db_->Write(options, &wb));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/client_reply.h"
+#include "core/utf8.h"
 #include "proto/events.pb.h"
 
 namespace msgbed {
@@ -19,35 +20,52 @@ void MessageService::OnMessage(const rpc::Envelope& msg) {
   }
 }
 
+MessageService::Refusal MessageService::Validate(const api::SendMessage& send) {
+  size_t chars = 0;
+  if (send.peer_user() == 0) return {api::PEER_ID_INVALID, "peer_user is 0"};
+  if (send.random_id() == 0) return {api::RANDOM_ID_EMPTY, "random_id is 0"};
+  if (send.text().empty()) return {api::MESSAGE_EMPTY, "empty text"};
+  if (!ValidUtf8(send.text(), &chars)) return {api::MESSAGE_INVALID, "text is not valid UTF-8"};
+  if (chars > kMaxMessageChars) return {api::MESSAGE_TOO_LONG, "text over 4096 characters"};
+  return {};
+}
+
 void MessageService::HandleSend(const rpc::SendMessageRequest& req) {
   const api::SendMessage& send = req.send();
-  if (send.peer_user() == 0) return ReplyError(*env_, req.origin(), api::PEER_ID_INVALID, "peer_user is 0");
-  if (send.text().empty()) return ReplyError(*env_, req.origin(), api::MESSAGE_EMPTY, "empty text");
-  if (send.text().size() > kMaxMessageBytes) {
-    return ReplyError(*env_, req.origin(), api::MESSAGE_TOO_LONG, "text over 4096 bytes");
-  }
+  const uint64_t from = req.origin().client().user();
+  if (const Refusal r = Validate(send); r.code != api::ERROR_NONE)
+    return ReplyError(*env_, req.origin(), r.code, r.why);
   Status s;
-  if (auto record = boxes_.FindSend(req.from_user(), send.random_id(), &s)) {
-    env_->Stats().Add("messages.send_repeated");
-    if (record->peer_done()) return FinishSend(req.from_user(), *record, req.origin(), true);
-    return DeliverToPeer(*record, req.origin());
-  }
+  if (auto record = boxes_.FindSend(from, send.random_id(), &s)) return Resume(req, *record);
   if (!s.ok()) return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
 
   api::Message msg;
-  msg.set_from_user(req.from_user());
+  msg.set_from_user(from);
   msg.set_peer_user(send.peer_user());
   msg.set_text(send.text());
   msg.set_date_us(env_->Now());
   msg.set_random_id(send.random_id());
   api::UpdateNewMessage update;
   storage::SendRecord record;
-  if (s = boxes_.AppendOutgoing(req.from_user(), msg, &update, &record); !s.ok()) {
+  if (s = boxes_.AppendOutgoing(from, msg, &update, &record); !s.ok()) {
     return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
   }
   env_->Stats().Add("messages.accepted");
-  PublishUpdate(req.from_user(), update, req.from_device());
-  if (record.peer_done()) return FinishSend(req.from_user(), record, req.origin(), true);
+  PublishUpdate(from, update, req.origin().client().device());
+  if (record.peer_done()) return FinishSend(from, record, req.origin(), true);
+  DeliverToPeer(record, req.origin());
+}
+
+// A send whose random_id is known: the same message again is a retry and
+// gets the first result; anything else reusing the id is refused.
+void MessageService::Resume(const rpc::SendMessageRequest& req, const storage::SendRecord& record) {
+  const api::SendMessage& send = req.send();
+  if (send.peer_user() != record.peer_box() || send.text() != record.message().text()) {
+    env_->Stats().Add("messages.random_id_duplicate");
+    return ReplyError(*env_, req.origin(), api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
+  }
+  env_->Stats().Add("messages.send_repeated");
+  if (record.peer_done()) return FinishSend(record.message().from_user(), record, req.origin(), true);
   DeliverToPeer(record, req.origin());
 }
 
@@ -120,19 +138,32 @@ void MessageService::FinishSend(uint64_t sender, const storage::SendRecord& reco
 void MessageService::HandleGetDifference(const rpc::GetDifferenceRequest& req) {
   uint32_t limit = req.request().limit() == 0 ? kDefaultDifferenceLimit : req.request().limit();
   limit = std::min(limit, kMaxDifferenceLimit);
-  storage::BoxHead head;
-  std::vector<api::UpdateNewMessage> updates;
-  Status s = boxes_.Head(req.user(), &head);
-  if (s.ok()) s = boxes_.ReadAfter(req.user(), req.request().pts(), limit, &updates);
-  if (!s.ok()) return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
-
   api::ServerFrame frame;
-  api::Difference* diff = frame.mutable_difference();
-  diff->set_state_pts(head.pts());
-  diff->set_is_slice(!updates.empty() && updates.back().pts() < head.pts());
-  for (auto& u : updates) *diff->add_updates() = std::move(u);
+  if (Status s = ReadDifference(req.origin().client().user(), req.request().pts(), limit, frame.mutable_difference());
+      !s.ok()) {
+    return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
+  }
   env_->Stats().Add("messages.get_difference");
   ReplyToClient(*env_, req.origin(), std::move(frame));
+}
+
+Status MessageService::ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff) {
+  storage::BoxHead head;
+  std::vector<api::UpdateNewMessage> updates;
+  Status s = boxes_.Head(user, &head);
+  // A pts at or past the head (even 2^64-1) has nothing after it.
+  if (s.ok() && pts < head.pts()) s = boxes_.ReadAfter(user, pts, limit, &updates);
+  if (!s.ok()) return s;
+  diff->set_state_pts(head.pts());
+  size_t bytes = 0;
+  for (auto& u : updates) {
+    bytes += u.ByteSizeLong();
+    if (bytes > kMaxDifferenceBytes && diff->updates_size() > 0) break;
+    *diff->add_updates() = std::move(u);
+  }
+  const int n = diff->updates_size();
+  diff->set_is_slice(n > 0 && diff->updates(n - 1).pts() < head.pts());
+  return Status::Ok();
 }
 
 void MessageService::PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device) {

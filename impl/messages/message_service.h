@@ -21,11 +21,15 @@
 
 namespace msgbed {
 
-// Longest text accepted, in bytes (Telegram's limit is 4096 UTF-8 characters).
-inline constexpr size_t kMaxMessageBytes = 4096;
-// getDifference returns at most this many updates per call.
+// Longest text accepted, in Unicode code points (Telegram: 4096 characters).
+inline constexpr size_t kMaxMessageChars = 4096;
+// getDifference returns at most this many updates per call...
 inline constexpr uint32_t kMaxDifferenceLimit = 1000;
 inline constexpr uint32_t kDefaultDifferenceLimit = 100;
+// ... and at most this many bytes of them (at least one update), so that a
+// slice always fits the 1 MiB frame limit whatever the client asks for: a
+// 4096-character message is at most 16 KiB.
+inline constexpr size_t kMaxDifferenceBytes = 512 * 1024;
 // A peer box that has not answered by then fails the send with INTERNAL
 // (the client retries with the same random_id).
 inline constexpr Micros kPeerAppendTimeout = 5 * kSecond;
@@ -41,6 +45,13 @@ class MessageService final : public Service {
 
  private:
   void HandleSend(const rpc::SendMessageRequest& req);
+  struct Refusal {
+    api::ErrorCode code = api::ERROR_NONE;
+    const char* why = "";
+  };
+  // Why send must be refused; code ERROR_NONE if it must not.
+  static Refusal Validate(const api::SendMessage& send);
+  void Resume(const rpc::SendMessageRequest& req, const storage::SendRecord& record);
   void HandleAppend(const rpc::Envelope& msg);
   void HandleAppended(const rpc::AppendedToBox& res);
   void HandleGetDifference(const rpc::GetDifferenceRequest& req);
@@ -50,6 +61,8 @@ class MessageService final : public Service {
   // Appends B's copy locally and publishes it. Returns false on storage failure.
   bool AppendToLocalBox(uint64_t box_user, const api::Message& msg);
   void FinishSend(uint64_t sender, const storage::SendRecord& record, const rpc::Origin& origin, bool peer_ok);
+  // At most limit updates after pts, and at most kMaxDifferenceBytes.
+  Status ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff);
   void PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device);
 
   Env* env_;

@@ -15,8 +15,9 @@ bool IsRole(const std::string& name) {
   return false;
 }
 
-std::unique_ptr<Service> MakeService(const std::string& role, Env* env, const ClusterShape& shape) {
-  if (role == role::kGateway) return std::make_unique<GatewayService>(env, shape);
+std::unique_ptr<Service> MakeService(const std::string& role, Env* env, const ClusterShape& shape,
+                                     const RoleSettings& settings) {
+  if (role == role::kGateway) return std::make_unique<GatewayService>(env, shape, settings.gateway);
   if (role == role::kMessages) return std::make_unique<MessageService>(env, shape);
   if (role == role::kSync) return std::make_unique<SyncService>(env, shape);
   throw std::invalid_argument("unknown role '" + role + "'");

@@ -7,6 +7,7 @@
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "gateway/gateway_service.h"
 
 namespace msgbed {
 
@@ -14,7 +15,13 @@ inline constexpr const char* kAllRoles[] = {role::kGateway, role::kMessages, rol
 
 bool IsRole(const std::string& name);
 
+// Per-role settings a deployment may change (defaults otherwise).
+struct RoleSettings {
+  GatewayLimits gateway;
+};
+
 // REQUIRES: IsRole(role). The core acts only through env.
-std::unique_ptr<Service> MakeService(const std::string& role, Env* env, const ClusterShape& shape);
+std::unique_ptr<Service> MakeService(const std::string& role, Env* env, const ClusterShape& shape,
+                                     const RoleSettings& settings = {});
 
 }  // namespace msgbed

@@ -2,9 +2,42 @@
 
 #include <algorithm>
 
+#include "core/client_reply.h"
 #include "proto/events.pb.h"
+#include "proto/storage.pb.h"
 
 namespace msgbed {
+
+namespace {
+
+// 'r' user device -> storage.Registration (big-endian ids).
+std::string RegistrationKey(uint64_t user, uint64_t device) {
+  std::string k(1, 'r');
+  for (uint64_t v : {user, device}) {
+    for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  return k;
+}
+
+}  // namespace
+
+SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(shape) { Recover(); }
+
+void SyncService::Recover() {
+  KvStore::Entries entries;
+  if (!env_->Kv().Scan("r", "s", SIZE_MAX, &entries).ok()) {
+    env_->Stats().Add("sync.recover_errors");
+    return;
+  }
+  for (const auto& [key, value] : entries) {
+    storage::Registration r;
+    if (!r.ParseFromString(value)) {
+      env_->Stats().Add("sync.bad_registrations");
+      continue;
+    }
+    online_[r.client().user()].push_back(r.client());
+  }
+}
 
 std::vector<Service::Subscription> SyncService::Subscriptions() const {
   std::vector<Subscription> subs;
@@ -17,35 +50,57 @@ std::vector<Service::Subscription> SyncService::Subscriptions() const {
 void SyncService::OnMessage(const rpc::Envelope& msg) {
   switch (msg.body_case()) {
     case rpc::Envelope::kDeviceOnline: return HandleOnline(msg.device_online());
-    case rpc::Envelope::kDeviceOffline: return HandleOffline(msg.device_offline());
+    case rpc::Envelope::kDeviceOffline: return Forget(msg.device_offline().client());
+    case rpc::Envelope::kConnectionGone: return Forget(msg.connection_gone().client());
     case rpc::Envelope::kDeviceAcked: return HandleAcked(msg.device_acked());
     default: env_->Stats().Add("sync.unexpected_rpc");
   }
 }
 
 void SyncService::HandleOnline(const rpc::DeviceOnline& req) {
-  auto& conns = online_[req.user()];
-  std::erase_if(conns, [&](const Connection& c) { return c.device == req.device(); });
-  conns.push_back({req.device(), req.origin().gateway(), req.origin().conn()});
-
-  rpc::Envelope out;
-  *out.mutable_to() = req.origin().gateway();
-  rpc::ClientReply* reply = out.mutable_client_reply();
-  reply->set_conn(req.origin().conn());
-  reply->mutable_frame()->set_request_id(req.origin().request_id());
-  reply->mutable_frame()->mutable_signed_in()->set_user_id(req.user());
-  reply->mutable_frame()->mutable_signed_in()->set_device_id(req.device());
-  env_->Send(std::move(out));
+  const rpc::ClientRef& ref = req.origin().client();
+  storage::Registration record;
+  *record.mutable_client() = ref;
+  WriteBatch batch;
+  batch.Put(RegistrationKey(ref.user(), ref.device()), record.SerializeAsString());
+  if (Status s = env_->Kv().Write(batch); !s.ok()) {
+    return ReplyError(*env_, req.origin(), api::INTERNAL, "cannot record the device: " + s.message());
+  }
+  auto& conns = online_[ref.user()];
+  auto old = std::find_if(conns.begin(), conns.end(), [&](const auto& c) { return c.device() == ref.device(); });
+  if (old != conns.end()) {
+    if (!SameConnection(*old, ref)) {
+      rpc::Envelope close;
+      *close.mutable_to() = old->gateway();
+      rpc::CloseConnection* req_close = close.mutable_close_connection();
+      *req_close->mutable_client() = *old;
+      req_close->set_code(api::AUTH_KEY_DUPLICATED);
+      req_close->set_reason("this device signed in on another connection");
+      env_->Send(std::move(close));
+    }
+    *old = ref;
+  } else {
+    conns.push_back(ref);
+  }
+  api::ServerFrame frame;
+  frame.mutable_signed_in()->set_user_id(ref.user());
+  frame.mutable_signed_in()->set_device_id(ref.device());
+  ReplyToClient(*env_, req.origin(), std::move(frame));
 }
 
-void SyncService::HandleOffline(const rpc::DeviceOffline& req) {
-  auto it = online_.find(req.user());
+void SyncService::Forget(const rpc::ClientRef& ref) {
+  auto it = online_.find(ref.user());
   if (it == online_.end()) return;
-  // Only the connection that closed: the device may already be back elsewhere.
-  std::erase_if(it->second, [&](const Connection& c) {
-    return c.device == req.device() && c.conn == req.origin().conn() && SameAddress(c.gateway, req.origin().gateway());
-  });
-  if (it->second.empty()) online_.erase(it);
+  // Only that connection: the device may already be back on another one.
+  auto& conns = it->second;
+  auto c = std::find_if(conns.begin(), conns.end(),
+                        [&](const auto& c) { return c.device() == ref.device() && SameConnection(c, ref); });
+  if (c == conns.end()) return;
+  WriteBatch batch;
+  batch.Delete(RegistrationKey(ref.user(), ref.device()));
+  if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("sync.storage_errors");
+  conns.erase(c);
+  if (conns.empty()) online_.erase(it);
 }
 
 void SyncService::HandleAcked(const rpc::DeviceAcked& req) {
@@ -61,14 +116,11 @@ void SyncService::OnBusRecord(const BusRecord& record) {
   }
   auto it = online_.find(event.user_id());
   if (it == online_.end()) return;
-  for (const Connection& c : it->second) {
-    if (c.device == event.origin_device()) continue;
-    rpc::Envelope out;
-    *out.mutable_to() = c.gateway;
-    rpc::ClientReply* reply = out.mutable_client_reply();
-    reply->set_conn(c.conn);
-    *reply->mutable_frame()->mutable_update() = event.update();
-    env_->Send(std::move(out));
+  for (const rpc::ClientRef& c : it->second) {
+    if (c.device() == event.origin_device()) continue;
+    api::ServerFrame frame;
+    *frame.mutable_update() = event.update();
+    SendToClientRef(*env_, c, 0, std::move(frame));
     env_->Stats().Add("sync.pushed");
   }
 }

@@ -7,6 +7,13 @@
 // calls getDifference after that: every update is therefore either pushed
 // (consumed after registration) or returned by getDifference (stored before
 // it), never missed. Updates seen twice are harmless: devices dedup by pts.
+//
+// Registrations are durable: a restarted sync reloads them and keeps
+// pushing to devices that stayed connected. One that went away unseen (its
+// DeviceOffline lost while sync was down, or its gateway restarted) is
+// forgotten at the first push its gateway answers with ConnectionGone.
+// A device that signs in again elsewhere replaces its old connection, which
+// its gateway is told to close (AUTH_KEY_DUPLICATED).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +27,8 @@ namespace msgbed {
 
 class SyncService final : public Service {
  public:
-  SyncService(Env* env, ClusterShape shape) : env_(env), shape_(shape) {}
+  // Reloads the registrations in env's store.
+  SyncService(Env* env, ClusterShape shape);
 
   std::vector<Subscription> Subscriptions() const override;
   void OnMessage(const rpc::Envelope& msg) override;
@@ -31,18 +39,15 @@ class SyncService final : public Service {
   uint64_t AckedPts(uint64_t user, uint64_t device) const;
 
  private:
-  struct Connection {
-    uint64_t device;
-    rpc::Address gateway;
-    ConnId conn;
-  };
+  void Recover();
   void HandleOnline(const rpc::DeviceOnline& req);
-  void HandleOffline(const rpc::DeviceOffline& req);
+  // Forgets ref's registration if it is still the current one.
+  void Forget(const rpc::ClientRef& ref);
   void HandleAcked(const rpc::DeviceAcked& req);
 
   Env* env_;
   const ClusterShape shape_;
-  std::map<uint64_t, std::vector<Connection>> online_;       // by user
+  std::map<uint64_t, std::vector<rpc::ClientRef>> online_;   // by user; one per device
   std::map<std::pair<uint64_t, uint64_t>, uint64_t> acked_;  // (user, device) -> pts
 };
 

@@ -1,8 +1,6 @@
 #include "unit/test_cluster.h"
 
-#include "gateway/gateway_service.h"
-#include "messages/message_service.h"
-#include "sync/sync_service.h"
+#include "roles/make_service.h"
 
 namespace msgbed::testing {
 
@@ -10,7 +8,7 @@ Micros TestEnv::Now() const { return cluster_->now_; }
 
 TimerId TestEnv::StartTimer(Micros delay, std::function<void()> fn) {
   const TimerId id = cluster_->next_timer_++;
-  cluster_->timers_[id] = {cluster_->now_ + delay, std::move(fn)};
+  cluster_->timers_[id] = {cluster_->now_ + delay, self_, std::move(fn)};
   return id;
 }
 
@@ -22,12 +20,12 @@ void TestEnv::Send(rpc::Envelope msg) {
 }
 
 void TestEnv::SendToClient(ConnId conn, const api::ServerFrame& frame) {
-  cluster_->queue_.push_back(TestCluster::ClientOut{conn, frame});
+  cluster_->queue_.push_back(TestCluster::ClientOut{self_.index(), conn, frame});
 }
 
 void TestEnv::CloseClient(ConnId conn, std::string_view reason) {
   closed_reasons_.emplace_back(reason);
-  cluster_->conns_.erase(conn);
+  cluster_->queue_.push_back(TestCluster::ClientClose{self_.index(), conn});
 }
 
 void TestEnv::Publish(const std::string& topic, const std::string& key, std::string payload) {
@@ -42,19 +40,22 @@ void TestDevice::SendFrame(const api::ClientFrame& frame) {
 }
 
 TestCluster::TestCluster(ClusterShape shape) : shape_(shape) {
-  auto host = [&](const char* role, uint32_t i, auto make) {
-    auto a = MakeAddress(role, i);
-    Hosted h;
-    h.env = std::make_unique<TestEnv>(this, a);
-    h.service = make(h.env.get());
-    services_.emplace(a, std::move(h));
+  auto host = [&](const char* role, uint32_t count) {
+    for (uint32_t i = 0; i < count; ++i) {
+      const rpc::Address a = MakeAddress(role, i);
+      Hosted h;
+      h.env = std::make_unique<TestEnv>(this, a);
+      h.service = Make(a, h.env.get());
+      services_.emplace(a, std::move(h));
+    }
   };
-  for (uint32_t i = 0; i < shape.gateways; ++i)
-    host(role::kGateway, i, [&](Env* e) { return std::make_unique<GatewayService>(e, shape); });
-  for (uint32_t i = 0; i < shape.messages; ++i)
-    host(role::kMessages, i, [&](Env* e) { return std::make_unique<MessageService>(e, shape); });
-  for (uint32_t i = 0; i < shape.sync; ++i)
-    host(role::kSync, i, [&](Env* e) { return std::make_unique<SyncService>(e, shape); });
+  host(role::kGateway, shape.gateways);
+  host(role::kMessages, shape.messages);
+  host(role::kSync, shape.sync);
+}
+
+std::unique_ptr<Service> TestCluster::Make(const rpc::Address& a, Env* env) const {
+  return MakeService(a.role(), env, shape_);
 }
 
 TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway) {
@@ -63,8 +64,11 @@ TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gate
 }
 
 void TestCluster::Attach(TestDevice& d) {
-  d.conn = next_conn_++;
-  conns_[d.conn] = &d;
+  ConnId& next = next_conn_[d.gateway];
+  d.conn = ++next;
+  d.open = true;
+  conns_[{d.gateway, d.conn}] = &d;
+  service(MakeAddress(role::kGateway, d.gateway)).OnClientOpened(d.conn);
 }
 
 void TestCluster::Connect(TestDevice& d) {
@@ -73,15 +77,47 @@ void TestCluster::Connect(TestDevice& d) {
 }
 
 void TestCluster::Disconnect(TestDevice& d) {
-  conns_.erase(d.conn);
+  conns_.erase({d.gateway, d.conn});
+  d.open = false;
   d.core.Disconnected();
   service(MakeAddress(role::kGateway, d.gateway)).OnClientClosed(d.conn);
+}
+
+void TestCluster::SendRaw(TestDevice& d, api::ClientFrame frame) { d.SendFrame(frame); }
+
+void TestCluster::Restart(const rpc::Address& a) {
+  Hosted& h = services_.at(a);
+  std::erase_if(timers_, [&](const auto& t) { return SameAddress(t.second.owner, a); });
+  h.service.reset();
+  if (a.role() == role::kGateway) {
+    for (auto it = conns_.begin(); it != conns_.end();) {
+      if (it->first.first != a.index()) {
+        ++it;
+        continue;
+      }
+      it->second->open = false;
+      it->second->core.Disconnected();
+      it = conns_.erase(it);
+    }
+    next_conn_[a.index()] = 0;
+  }
+  h.service = Make(a, h.env.get());
+}
+
+TestDevice* TestCluster::DeviceAt(uint32_t gateway, ConnId conn) const {
+  auto it = conns_.find({gateway, conn});
+  return it == conns_.end() ? nullptr : it->second;
 }
 
 void TestCluster::Deliver(Work& w) {
   if (auto* m = std::get_if<ToService>(&w)) {
     if (drop && drop(m->msg)) return;
-    service(m->msg.to()).OnMessage(m->msg);
+    auto it = services_.find(m->msg.to());
+    if (it == services_.end()) {
+      ++undeliverable_;  // as live: best effort, nobody there
+      return;
+    }
+    it->second.service->OnMessage(m->msg);
   } else if (auto* b = std::get_if<ToBus>(&w)) {
     BusRecord r{b->topic, PartitionOfKey(b->key, shape_.partitions), bus_offset_++, b->key, b->payload};
     for (auto& [addr, h] : services_) {
@@ -90,10 +126,23 @@ void TestCluster::Deliver(Work& w) {
       }
     }
   } else if (auto* in = std::get_if<ClientIn>(&w)) {
-    if (conns_.contains(in->conn)) service(MakeAddress(role::kGateway, in->gateway)).OnClientFrame(in->conn, in->frame);
+    if (DeviceAt(in->gateway, in->conn)) {
+      service(MakeAddress(role::kGateway, in->gateway)).OnClientFrame(in->conn, in->frame);
+    }
   } else if (auto* out = std::get_if<ClientOut>(&w)) {
-    auto it = conns_.find(out->conn);
-    if (it != conns_.end()) it->second->core.OnFrame(out->frame);
+    if (TestDevice* d = DeviceAt(out->gateway, out->conn)) {
+      d->frames.push_back(out->frame);
+      d->core.OnFrame(out->frame);
+    }
+  } else if (auto* close = std::get_if<ClientClose>(&w)) {
+    // As a live socket closed by the server: the device sees the end, the
+    // gateway hears of it like any other close.
+    if (TestDevice* d = DeviceAt(close->gateway, close->conn)) {
+      conns_.erase({close->gateway, close->conn});
+      d->open = false;
+      d->core.Disconnected();
+      service(MakeAddress(role::kGateway, close->gateway)).OnClientClosed(close->conn);
+    }
   }
 }
 
@@ -109,18 +158,20 @@ size_t TestCluster::Run() {
 }
 
 void TestCluster::Advance(Micros by) {
-  now_ += by;
+  const Micros end = now_ + by;
   for (;;) {
     auto due = timers_.end();
     for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-      if (it->second.at <= now_ && (due == timers_.end() || it->second.at < due->second.at)) due = it;
+      if (it->second.at <= end && (due == timers_.end() || it->second.at < due->second.at)) due = it;
     }
     if (due == timers_.end()) break;
+    now_ = std::max(now_, due->second.at);
     auto fn = std::move(due->second.fn);
     timers_.erase(due);
     fn();
     Run();
   }
+  now_ = end;
 }
 
 }  // namespace msgbed::testing

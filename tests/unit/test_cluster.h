@@ -1,6 +1,9 @@
 // TestCluster: runs service cores and devices in one thread through a test
 // Env. Every send, publish and client frame goes into one FIFO queue; Run()
 // delivers until the queue is empty. Time moves only when a test says so.
+//
+// Connection ids are numbered per gateway from 1, and a restarted gateway
+// numbers from 1 again, as a restarted live process does.
 #pragma once
 
 #include <deque>
@@ -54,10 +57,12 @@ struct TestDevice : Device::Link, Device::Observer {
   TestCluster* cluster;
   uint32_t gateway;
   ConnId conn = 0;
+  bool open = false;  // the connection is up
   Device core;
   std::vector<api::Message> delivered;
   std::vector<api::SentMessage> sent;
   std::vector<api::Error> errors;
+  std::vector<api::ServerFrame> frames;  // every frame the connection carried to the device
 };
 
 class TestCluster {
@@ -70,6 +75,13 @@ class TestCluster {
   // Opens a connection for d without signing in.
   void Attach(TestDevice& d);
   void Disconnect(TestDevice& d);
+  // Sends a frame on d's connection as is, bypassing its Device.
+  void SendRaw(TestDevice& d, api::ClientFrame frame);
+
+  // Crashes the instance at a and starts it again on the same store: its
+  // timers and in-memory state are gone, its Kv is kept. A gateway's
+  // connections all drop, and it numbers new ones from 1 again.
+  void Restart(const rpc::Address& a);
 
   // Delivers queued work until none is left. Returns the number of steps.
   size_t Run();
@@ -86,6 +98,8 @@ class TestCluster {
   // Test hooks: drop every envelope for which drop(msg) is true.
   std::function<bool(const rpc::Envelope&)> drop;
   size_t bus_records() const { return bus_offset_; }
+  // Envelopes sent to an address no instance has (dropped, as live does).
+  size_t undeliverable() const { return undeliverable_; }
 
  private:
   friend class TestEnv;
@@ -106,22 +120,32 @@ class TestCluster {
     api::ClientFrame frame;
   };
   struct ClientOut {
+    uint32_t gateway;
     ConnId conn;
     api::ServerFrame frame;
   };
-  using Work = std::variant<ToService, ToBus, ClientIn, ClientOut>;
+  struct ClientClose {
+    uint32_t gateway;
+    ConnId conn;
+  };
+  using Work = std::variant<ToService, ToBus, ClientIn, ClientOut, ClientClose>;
+  using ConnKey = std::pair<uint32_t, ConnId>;  // (gateway, connection)
   void Deliver(Work& w);
+  std::unique_ptr<Service> Make(const rpc::Address& a, Env* env) const;
+  TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
   ClusterShape shape_;
   std::map<rpc::Address, Hosted, AddressLess> services_;
   std::deque<Work> queue_;
-  std::map<ConnId, TestDevice*> conns_;
+  std::map<ConnKey, TestDevice*> conns_;
+  std::map<uint32_t, ConnId> next_conn_;  // per gateway
   std::vector<std::unique_ptr<TestDevice>> devices_;
-  ConnId next_conn_ = 1;
   int64_t bus_offset_ = 0;
+  size_t undeliverable_ = 0;
   Micros now_ = 0;
   struct Timer {
     Micros at;
+    rpc::Address owner;
     std::function<void()> fn;
   };
   std::map<TimerId, Timer> timers_;

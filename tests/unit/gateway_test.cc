@@ -1,0 +1,228 @@
+// The connection layer's promises: a frame reaches only the connection of
+// the user and device it is for, across gateway restarts; every request is
+// answered (or the connection closed with a reason); connections that never
+// sign in, or that flood, are bounded.
+#include <gtest/gtest.h>
+
+#include "gateway/gateway_service.h"
+#include "messages/message_service.h"
+#include "sync/sync_service.h"
+#include "unit/test_cluster.h"
+
+namespace msgbed::testing {
+namespace {
+
+const rpc::Address kGateway0 = MakeAddress(role::kGateway, 0);
+
+// True when some frame on d's connection carried a message from a box that
+// is not d's user's.
+bool SawAnotherUsersMessage(const TestDevice& d) {
+  const uint64_t me = d.core.user();
+  auto foreign = [me](const api::UpdateNewMessage& u) {
+    return u.message().from_user() != me && u.message().peer_user() != me;
+  };
+  for (const auto& f : d.frames) {
+    if (f.has_update() && foreign(f.update())) return true;
+    for (const auto& u : f.difference().updates()) {
+      if (foreign(u)) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<api::ErrorCode> Codes(const TestDevice& d) {
+  std::vector<api::ErrorCode> out;
+  for (const auto& e : d.errors) out.push_back(e.code());
+  return out;
+}
+
+TEST(Gateway, AfterARestartPushesForOldConnectionsReachNoOtherUser) {
+  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 2});
+  TestDevice& sender = c.AddDevice(1, 1);
+  std::vector<TestDevice*> before;
+  for (uint64_t u = 2; u <= 6; ++u) before.push_back(&c.AddDevice(u, 1));
+  for (TestDevice* d : before) c.Connect(*d);  // connections 1..5
+  c.Run();
+
+  c.Restart(kGateway0);  // connection ids start again at 1
+  std::vector<TestDevice*> after;
+  for (uint64_t u = 12; u <= 16; ++u) after.push_back(&c.AddDevice(u, 1));
+  for (TestDevice* d : after) c.Connect(*d);  // reuse connections 1..5
+  c.Connect(sender);
+  c.Run();
+
+  for (uint64_t u = 2; u <= 6; ++u) sender.core.SendText(u, "private to " + std::to_string(u), 100 + u);
+  c.Run();
+  ASSERT_EQ(sender.sent.size(), 5u);
+  for (TestDevice* d : after) {
+    EXPECT_FALSE(SawAnotherUsersMessage(*d)) << "user " << d->core.user() << " saw someone else's message";
+    EXPECT_TRUE(d->delivered.empty());
+  }
+}
+
+TEST(Gateway, StaleRegistrationsAreForgottenAfterTheFirstRefusedPush) {
+  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 1});
+  TestDevice& a = c.AddDevice(1, 1);
+  TestDevice& b = c.AddDevice(2, 1);
+  c.Connect(b);
+  c.Run();
+  c.Restart(kGateway0);
+  c.Connect(a);
+  c.Run();
+  auto& sync = c.As<SyncService>(role::kSync, 0);
+  EXPECT_EQ(sync.online_devices(), 2u) << "b's registration from before the restart is still there";
+  a.core.SendText(2, "are you there?", 1);
+  c.Run();
+  EXPECT_EQ(sync.online_devices(), 1u) << "the gateway told sync that b's old connection is gone";
+}
+
+TEST(Gateway, DeviceIdZeroIsRefused) {
+  TestCluster c({});
+  TestDevice& d = c.AddDevice(1, 0);
+  c.Connect(d);
+  c.Run();
+  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::BAD_REQUEST});
+  EXPECT_NE(d.core.state(), Device::State::kReady);
+  EXPECT_EQ(c.As<SyncService>(role::kSync, 0).online_devices(), 0u);
+}
+
+TEST(Gateway, SignInWhileSyncIsDownIsAnsweredWithTimeout) {
+  TestCluster c({});
+  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kSync; };
+  TestDevice& d = c.AddDevice(1, 1);
+  c.Connect(d);
+  c.Run();
+  EXPECT_TRUE(d.errors.empty());
+  c.Advance(GatewayLimits().request_timeout);
+  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::TIMEOUT});
+
+  c.drop = nullptr;  // sync is back: signing in again works
+  d.core.Connected();
+  c.Run();
+  EXPECT_EQ(d.core.state(), Device::State::kReady);
+}
+
+TEST(Gateway, RequestsToAServiceThatIsDownAreAnsweredWithTimeout) {
+  TestCluster c({});
+  TestDevice& d = c.AddDevice(1, 1);
+  c.Connect(d);
+  c.Run();
+  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kMessages; };
+  d.core.SendText(2, "hello?", 5);
+  c.Run();
+  EXPECT_TRUE(d.errors.empty());
+  c.Advance(GatewayLimits().request_timeout);
+  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::TIMEOUT});
+}
+
+TEST(Gateway, ConnectionsThatNeverSignInAreClosed) {
+  TestCluster c({});
+  TestDevice& idle = c.AddDevice(1, 1);
+  c.Attach(idle);
+  c.Run();
+  c.Advance(GatewayLimits().sign_in_timeout - 1);
+  EXPECT_TRUE(idle.open);
+  c.Advance(1);
+  EXPECT_FALSE(idle.open);
+  EXPECT_EQ(c.As<GatewayService>(role::kGateway, 0).connections(), 0u);
+}
+
+TEST(Gateway, SignedInConnectionsIdleForTheIdleTimeoutAreClosedAndPingsKeepThemOpen) {
+  TestCluster c({});
+  TestDevice& quiet = c.AddDevice(1, 1);
+  TestDevice& pinging = c.AddDevice(2, 1);
+  c.Connect(quiet);
+  c.Connect(pinging);
+  c.Run();
+  const Micros idle = GatewayLimits().idle_timeout;
+  for (Micros t = 0; t < 2 * idle; t += idle / 4) {
+    api::ClientFrame ping;
+    ping.mutable_ping()->set_ping_id(t + 1);
+    c.SendRaw(pinging, ping);
+    c.Run();
+    c.Advance(idle / 4);
+  }
+  EXPECT_FALSE(quiet.open);
+  EXPECT_TRUE(pinging.open);
+  EXPECT_TRUE(pinging.frames.back().has_pong());
+}
+
+TEST(Gateway, ConnectionsBeyondTheCapAreRefusedWithAReason) {
+  ClusterShape shape{};
+  TestCluster c(shape);
+  const uint32_t cap = GatewayLimits().max_connections;
+  std::vector<TestDevice*> devices;
+  for (uint32_t i = 0; i <= cap; ++i) devices.push_back(&c.AddDevice(1 + i, 1));
+  for (TestDevice* d : devices) c.Attach(*d);
+  c.Run();
+  EXPECT_TRUE(devices[cap - 1]->open);
+  EXPECT_FALSE(devices[cap]->open);
+  EXPECT_EQ(Codes(*devices[cap]), std::vector<api::ErrorCode>{api::UNAVAILABLE});
+}
+
+TEST(Gateway, AFrameWithoutABodyGetsOneErrorAndTheConnectionCloses) {
+  TestCluster c({});
+  TestDevice& d = c.AddDevice(1, 1);
+  c.Connect(d);
+  c.Run();
+  for (int i = 0; i < 3; ++i) c.SendRaw(d, api::ClientFrame());
+  c.Run();
+  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::BAD_REQUEST});
+  EXPECT_FALSE(d.open);
+}
+
+TEST(Gateway, RequestsInFlightPerConnectionAreBounded) {
+  TestCluster c({});
+  TestDevice& d = c.AddDevice(1, 1);
+  c.Connect(d);
+  c.Run();
+  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kMessages; };
+  const uint32_t cap = GatewayLimits().max_in_flight;
+  for (uint32_t i = 0; i <= cap; ++i) d.core.SendText(2, "x", 1 + i);
+  c.Run();
+  ASSERT_EQ(Codes(d), std::vector<api::ErrorCode>{api::FLOOD_WAIT});
+  EXPECT_GT(d.errors[0].retry_after_s(), 0u);
+}
+
+TEST(Gateway, ASecondSignInOfTheSameDeviceClosesTheFirstWithAReason) {
+  TestCluster c({});
+  TestDevice& a = c.AddDevice(1, 1);
+  TestDevice& first = c.AddDevice(2, 1);
+  TestDevice& second = c.AddDevice(2, 1);
+  c.Connect(a);
+  c.Connect(first);
+  c.Run();
+  c.Connect(second);
+  c.Run();
+  EXPECT_FALSE(first.open);
+  EXPECT_EQ(Codes(first), std::vector<api::ErrorCode>{api::AUTH_KEY_DUPLICATED});
+  a.core.SendText(2, "to the new one", 9);
+  c.Run();
+  ASSERT_EQ(second.delivered.size(), 1u);
+  EXPECT_EQ(second.delivered[0].random_id(), 9u);
+}
+
+TEST(Gateway, AForgedReplyForAnotherUsersConnectionIsDropped) {
+  TestCluster c({});
+  TestDevice& victim = c.AddDevice(2, 1);
+  c.Connect(victim);
+  c.Run();
+  const size_t frames = victim.frames.size();
+  // A reply naming the victim's connection but another user, as a confused
+  // or malicious service would send it.
+  rpc::Envelope forged;
+  *forged.mutable_from() = MakeAddress(role::kSync, 0);
+  *forged.mutable_to() = kGateway0;
+  rpc::ClientReply* reply = forged.mutable_client_reply();
+  reply->mutable_client()->set_conn(victim.conn);
+  reply->mutable_client()->set_user(3);
+  reply->mutable_client()->set_device(1);
+  reply->mutable_frame()->mutable_update()->set_pts(1);
+  reply->mutable_frame()->mutable_update()->set_pts_count(1);
+  c.service(kGateway0).OnMessage(forged);
+  c.Run();
+  EXPECT_EQ(victim.frames.size(), frames);
+}
+
+}  // namespace
+}  // namespace msgbed::testing
