@@ -70,6 +70,12 @@ std::optional<double> ParseBandwidth(const std::string& text) {
   return WithSuffix(text, t, true);
 }
 
+std::optional<double> ParseBytes(const std::string& text) {
+  static const std::map<std::string, double> t = {{"B", 1},    {"KiB", 1024}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+                                                  {"kB", 1e3}, {"MB", 1e6},   {"GB", 1e9}};
+  return WithSuffix(text, t, false);
+}
+
 std::optional<double> ParseSpeed(const std::string& text) {
   static const std::map<std::string, double> t = {{"f", 1}, {"kf", 1e3}, {"Mf", 1e6}, {"Gf", 1e9}, {"Tf", 1e12}};
   return WithSuffix(text, t, true);

@@ -1,5 +1,6 @@
 #include "config/yaml_reader.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,20 @@ void YamlReader::Bandwidth(const YAML::Node& p, const std::string& path, const s
 void YamlReader::Speed(const YAML::Node& p, const std::string& path, const std::string& key, double* out) const {
   ReadValue(p, path, key, out, InRange(ParseSpeed, 0, 1e18, true), "a speed like 2Gf");
 }
+void YamlReader::Bytes(const YAML::Node& p, const std::string& path, const std::string& key, size_t* out,
+                       double max) const {
+  auto whole = [max](const std::string& s) -> std::optional<double> {
+    auto v = ParseBytes(s);
+    if (!v || *v < 1 || *v > max || *v != std::floor(*v)) return std::nullopt;
+    return v;
+  };
+  double v = 0;
+  if (ReadValue(p, path, key, &v, whole,
+                "a size like 64KiB or 4MiB, at most " + std::to_string(static_cast<uint64_t>(max)) + " bytes")) {
+    *out = static_cast<size_t>(v);
+  }
+}
+
 void YamlReader::Number(const YAML::Node& p, const std::string& path, const std::string& key, double* out, double lo,
                         double hi) const {
   ReadValue(p, path, key, out, InRange(ParseNumber, lo, hi, false), "a number in [" + Fmt(lo) + ", " + Fmt(hi) + "]");

@@ -50,6 +50,8 @@ class YamlReader {
   void DurationOrZero(const YAML::Node& parent, const std::string& path, const std::string& key, double* out) const;
   void Bandwidth(const YAML::Node& parent, const std::string& path, const std::string& key, double* out) const;
   void Speed(const YAML::Node& parent, const std::string& path, const std::string& key, double* out) const;
+  // A whole, positive number of bytes, at most max.
+  void Bytes(const YAML::Node& parent, const std::string& path, const std::string& key, size_t* out, double max) const;
   void Number(const YAML::Node& parent, const std::string& path, const std::string& key, double* out, double lo,
               double hi) const;
   void Bool(const YAML::Node& parent, const std::string& path, const std::string& key, bool* out) const;

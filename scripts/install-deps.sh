@@ -9,6 +9,7 @@ PACKAGES=(
   libsimgrid-dev
   protobuf-compiler libprotobuf-dev
   librdkafka-dev
+  libsodium-dev
   libboost-dev libboost-system-dev libboost-graph-dev
   librocksdb-dev
   libyaml-cpp-dev

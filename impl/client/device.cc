@@ -43,6 +43,7 @@ void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id
 }
 
 void Device::OnFrame(const api::ServerFrame& frame) {
+  observer_->OnServerFrame(*this, frame);
   switch (frame.body_case()) {
     case api::ServerFrame::kSignedIn:
       observer_->OnSignedIn(*this);

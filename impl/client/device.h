@@ -31,6 +31,8 @@ class Device {
   class Observer {
    public:
     virtual ~Observer() = default;
+    // Every frame from the server, before the device acts on it.
+    virtual void OnServerFrame(Device&, const api::ServerFrame&) {}
     virtual void OnSignedIn(Device&) {}
     virtual void OnDelivered(Device&, const api::Message&) {}
     virtual void OnSent(Device&, const api::SentMessage&) {}

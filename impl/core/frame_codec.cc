@@ -2,6 +2,10 @@
 
 namespace msgbed {
 
+namespace {
+constexpr size_t kKeepCapacityBytes = 16 * 1024;
+}  // namespace
+
 void AppendFrame(std::string_view body, std::string* out) {
   const uint32_t n = static_cast<uint32_t>(body.size());
   const char header[kFrameHeaderBytes] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
@@ -19,7 +23,12 @@ FrameDecoder::Result FrameDecoder::Next(std::string* body) {
   body->assign(buf_, pos_ + kFrameHeaderBytes, n);
   pos_ += kFrameHeaderBytes + n;
   if (pos_ == buf_.size()) {
-    buf_.clear();
+    // Idle connections should not keep the memory of their largest frame.
+    if (buf_.capacity() > kKeepCapacityBytes) {
+      std::string().swap(buf_);
+    } else {
+      buf_.clear();
+    }
     pos_ = 0;
   } else if (pos_ > 64 * 1024) {
     buf_.erase(0, pos_);

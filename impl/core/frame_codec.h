@@ -27,6 +27,9 @@ class FrameDecoder {
   // stream cannot be resynchronised and must be closed.
   Result Next(std::string* body);
 
+  // Bytes fed but not yet returned as frames (part of a frame).
+  size_t buffered() const { return buf_.size() - pos_; }
+
  private:
   size_t max_;
   std::string buf_;

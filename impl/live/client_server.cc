@@ -2,55 +2,59 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/client_reply.h"
+
 namespace msgbed::live {
 
-Status BindAcceptor(asio::io_context& io, const Endpoint& ep, std::shared_ptr<tcp::acceptor>* out) {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(ep.host, ec);
-  if (ec) return Status::Invalid("listen address " + ep.ToString() + ": " + ec.message());
-  auto acceptor = std::make_shared<tcp::acceptor>(io);
-  const tcp::endpoint at(address, ep.port);
-  acceptor->open(at.protocol(), ec);
-  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor->bind(at, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::IoError("listen on " + ep.ToString() + ": " + ec.message());
-  *out = std::move(acceptor);
-  return Status::Ok();
+ClientServer::ClientServer(asio::io_context& io, std::string name, Service* gateway, const GatewayConfig& config)
+    : io_(io),
+      name_(std::move(name)),
+      gateway_(gateway),
+      config_(config),
+      listener_(io, name_ + " clients"),
+      sweep_(io) {}
+
+ClientServer::~ClientServer() {
+  auto conns = std::move(conns_);  // their close handlers must not reach the core any more
+  for (auto& [id, conn] : conns) conn->Close("gateway shutting down");
 }
 
 Status ClientServer::Listen(const Endpoint& ep, uint16_t* port) {
-  Status s = BindAcceptor(io_, ep, &acceptor_);
-  if (!s.ok()) return s;
-  *port = acceptor_->local_endpoint().port();
-  Accept();
+  if (Status s = listener_.Bind(ep, port); !s.ok()) return s;
+  listener_.Start([this](tcp::socket socket) { OnSocket(std::move(socket)); });
+  SweepPartialFrames();
   return Status::Ok();
 }
 
-void ClientServer::Accept() {
-  acceptor_->async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) spdlog::error("gateway: accept: {}", ec.message());
-      return;
-    }
-    const ConnId id = next_id_++;
-    auto conn = std::make_shared<FramedConnection>(std::move(socket), max_frame_bytes_);
-    conns_[id] = conn;
-    conn->Start([this, id](std::string_view body) { OnFrame(id, body); },
-                [this, id, peer = conn->peer()](const std::string& why) {
-                  spdlog::info("gateway: connection {} from {} closed: {}", id, peer, why);
-                  conns_.erase(id);
-                  gateway_->OnClientClosed(id);
-                });
-    gateway_->OnClientOpened(id);
-    Accept();
-  });
+void ClientServer::OnSocket(tcp::socket socket) {
+  const ConnId id = next_id_++;
+  FrameLimits limits;
+  limits.max_frame_bytes = config_.max_frame_bytes;
+  limits.max_pending_bytes = config_.max_outbound_bytes;
+  limits.read_buffer_bytes = 4096;
+  auto conn = std::make_shared<FramedConnection>(std::move(socket), limits);
+  conns_[id] = conn;
+  std::weak_ptr<int> alive = alive_;
+  conn->Start([this, id](std::string_view body) { OnFrame(id, body); },
+              [this, id, alive, peer = conn->peer()](const std::string& why) {
+                if (alive.expired()) return;
+                spdlog::debug("{}: connection {} from {} closed: {}", name_, id, peer, why);
+                conns_.erase(id);
+                gateway_->OnClientClosed(id);
+              },
+              [this, id](const std::string& why) { Refuse(id, why); });
+  gateway_->OnClientOpened(id);
 }
 
 void ClientServer::OnFrame(ConnId id, std::string_view body) {
   api::ClientFrame frame;
-  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) return Close(id, "malformed frame");
+  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) return Refuse(id, "malformed frame");
   gateway_->OnClientFrame(id, frame);
+}
+
+void ClientServer::Refuse(ConnId id, const std::string& why) {
+  Send(id, ErrorFrame(api::BAD_REQUEST, why + "; closing the connection"));
+  Close(id, why);
 }
 
 void ClientServer::Send(ConnId conn, const api::ServerFrame& frame) {
@@ -60,7 +64,22 @@ void ClientServer::Send(ConnId conn, const api::ServerFrame& frame) {
 
 void ClientServer::Close(ConnId conn, std::string_view reason) {
   auto it = conns_.find(conn);
-  if (it != conns_.end()) it->second->Close(std::string(reason));
+  if (it != conns_.end()) it->second->CloseAfterFlush(std::string(reason));
+}
+
+// Slow senders: once a frame has started, the rest must follow within
+// frame_timeout. Checked a few times per timeout, not per read.
+void ClientServer::SweepPartialFrames() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto timeout = std::chrono::microseconds(config_.frame_timeout);
+  for (auto& [id, conn] : conns_) {
+    const auto since = conn->partial_since();
+    if (since && now - *since >= timeout) conn->Close("frame not completed within the frame timeout");
+  }
+  sweep_.expires_after(std::max<std::chrono::microseconds>(timeout / 4, std::chrono::milliseconds(10)));
+  sweep_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) SweepPartialFrames();
+  });
 }
 
 }  // namespace msgbed::live

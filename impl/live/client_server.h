@@ -1,8 +1,14 @@
 // ClientServer: a gateway's device connections. Accepts TCP connections,
-// numbers them (ConnIds never reused within a process), decodes each frame
-// as an api::ClientFrame for the gateway core, and writes its replies.
-// A malformed or oversized frame closes that connection only, with the
-// reason logged; the core then sees OnClientClosed.
+// numbers them (ConnIds never reused within a process; the gateway core's
+// epoch tells processes apart), decodes each frame as an api::ClientFrame
+// for the gateway core, and writes its replies.
+//
+// Bounds (GatewayConfig): a frame over max_frame_bytes, or a malformed one,
+// gets a BAD_REQUEST error frame and the connection closes; a device that
+// leaves more than max_outbound_bytes unread is disconnected; a frame
+// started but not finished within frame_timeout closes its connection.
+// The core's own limits (sign-in, idle, connection cap) act through
+// Env::CloseClient, which flushes the core's last error frame first.
 #pragma once
 
 #include <map>
@@ -12,32 +18,42 @@
 #include "core/service.h"
 #include "live/config.h"
 #include "live/framed_connection.h"
+#include "live/listener.h"
 
 namespace msgbed::live {
 
 class ClientServer {
  public:
-  ClientServer(asio::io_context& io, Service* gateway, size_t max_frame_bytes = kDefaultMaxFrameBytes)
-      : io_(io), gateway_(gateway), max_frame_bytes_(max_frame_bytes) {}
+  ClientServer(asio::io_context& io, std::string name, Service* gateway, const GatewayConfig& config);
+  // Closes every connection (devices see the gateway go at once).
+  ~ClientServer();
 
   // Binds ep and starts accepting; *port is the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(ConnId conn, const api::ServerFrame& frame);
+  // Sends what is queued for conn, then closes it.
   void Close(ConnId conn, std::string_view reason);
 
+  size_t connections() const { return conns_.size(); }
+  uint64_t accept_errors() const { return listener_.accept_errors(); }
+
  private:
-  void Accept();
+  void OnSocket(tcp::socket socket);
   void OnFrame(ConnId id, std::string_view body);
+  // Refuses a frame the core cannot be given: an error frame, then close.
+  void Refuse(ConnId id, const std::string& why);
+  void SweepPartialFrames();
 
   asio::io_context& io_;
+  const std::string name_;
   Service* gateway_;
-  const size_t max_frame_bytes_;
-  std::shared_ptr<tcp::acceptor> acceptor_;
+  const GatewayConfig config_;
+  Listener listener_;
+  asio::steady_timer sweep_;
   std::map<ConnId, std::shared_ptr<FramedConnection>> conns_;
   ConnId next_id_ = 1;
+  // Expires with this object: connection callbacks that run later check it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
-
-// Binds a listening acceptor on ep (shared by the client and rpc servers).
-Status BindAcceptor(asio::io_context& io, const Endpoint& ep, std::shared_ptr<tcp::acceptor>* out);
 
 }  // namespace msgbed::live

@@ -1,7 +1,9 @@
 #include "live/config.h"
 
+#include <cmath>
 #include <set>
 
+#include "core/frame_codec.h"
 #include "roles/make_service.h"
 
 namespace msgbed::live {
@@ -64,7 +66,44 @@ void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
   r.Count(n, "bus", "mock_brokers", &bus->mock_brokers);
 }
 
+// A duration in whole microseconds; zero allowed where `zero_ok`.
+void ReadMicros(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::string& key, Micros* out,
+                bool zero_ok = false) {
+  double seconds = static_cast<double>(*out) / kSecond;
+  if (zero_ok) {
+    r.DurationOrZero(n, path, key, &seconds);
+  } else {
+    r.Duration(n, path, key, &seconds);
+  }
+  *out = static_cast<Micros>(std::llround(seconds * kSecond));
+}
+
+void ReadGateway(const YamlReader& r, const YAML::Node& n, GatewayConfig* g) {
+  if (!n.IsDefined()) return;
+  r.OnlyKeys(n, "gateway",
+             {"max_connections", "max_in_flight", "sign_in_timeout", "idle_timeout", "request_timeout", "frame_timeout",
+              "max_frame_bytes", "max_outbound_bytes"});
+  GatewayLimits& l = g->roles.gateway;
+  r.Count(n, "gateway", "max_connections", &l.max_connections);
+  r.Count(n, "gateway", "max_in_flight", &l.max_in_flight);
+  ReadMicros(r, n, "gateway", "sign_in_timeout", &l.sign_in_timeout);
+  ReadMicros(r, n, "gateway", "idle_timeout", &l.idle_timeout, /*zero_ok=*/true);
+  ReadMicros(r, n, "gateway", "request_timeout", &l.request_timeout);
+  ReadMicros(r, n, "gateway", "frame_timeout", &g->frame_timeout);
+  // Frames carry one request; 16 MiB is far above any, and the 4-byte header's limit is 4 GiB.
+  r.Bytes(n, "gateway", "max_frame_bytes", &g->max_frame_bytes, 16 << 20);
+  r.Bytes(n, "gateway", "max_outbound_bytes", &g->max_outbound_bytes, 1u << 30);
+  if (g->max_outbound_bytes < kDefaultMaxFrameBytes) {
+    // A getDifference slice can be that large: a lower limit would cut off every device that catches up.
+    r.Fail(n["max_outbound_bytes"], "gateway.max_outbound_bytes", "must be at least 1MiB (one full frame)");
+  }
+}
+
 }  // namespace
+
+std::string LiveConfig::SecretFile() const {
+  return security.secret_file.empty() ? data_dir + "/cluster.secret" : security.secret_file;
+}
 
 bool ParseEndpoint(const std::string& text, Endpoint* out) {
   const auto colon = text.rfind(':');
@@ -101,9 +140,14 @@ LiveConfig ParseConfig(const std::string& text, const std::string& file) {
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  r.OnlyKeys(root, "", {"partitions", "bus", "storage", "instances"});
+  r.OnlyKeys(root, "", {"partitions", "bus", "storage", "gateway", "security", "instances"});
   r.Count(root, "", "partitions", &cfg.partitions);
   ReadBus(r, root["bus"], &cfg.bus);
+  ReadGateway(r, root["gateway"], &cfg.gateway);
+  if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
+    r.OnlyKeys(sec, "security", {"secret_file"});
+    r.String(sec, "security", "secret_file", &cfg.security.secret_file);
+  }
   if (const YAML::Node s = root["storage"]; s.IsDefined()) {
     r.OnlyKeys(s, "storage", {"data_dir", "sync"});
     r.String(s, "storage", "data_dir", &cfg.data_dir);

@@ -10,6 +10,7 @@
 
 #include "config/yaml_reader.h"
 #include "core/cluster.h"
+#include "roles/make_service.h"
 
 namespace msgbed::live {
 
@@ -36,13 +37,33 @@ struct BusConfig {
   uint32_t mock_brokers = 3;
 };
 
+// What every gateway bounds: the core's limits (sign-in, idle and request
+// timeouts, connection and in-flight caps) and the transport's.
+struct GatewayConfig {
+  RoleSettings roles;                   // roles.gateway: the core's limits
+  size_t max_frame_bytes = 64 * 1024;   // largest frame a device may send
+  size_t max_outbound_bytes = 4 << 20;  // unsent bytes per device before it is disconnected
+  Micros frame_timeout = 30 * kSecond;  // a started frame must complete within this
+};
+
+// Service-to-service links: every TCP link proves it holds the deployment
+// secret before its first message (rpc.proto LinkHello).
+struct SecurityConfig {
+  std::string secret_file;  // empty: <data_dir>/cluster.secret, created if missing
+};
+
 struct LiveConfig {
   std::string file;
   uint32_t partitions = 8;
   BusConfig bus;
   std::string data_dir = "data/local";
   bool sync_writes = true;  // storage.sync: fsync each write batch
+  GatewayConfig gateway;
+  SecurityConfig security;
   std::vector<InstanceConfig> instances;
+
+  // The secret file this deployment uses.
+  std::string SecretFile() const;
 
   ClusterShape Shape() const;
   // Instances whose Name() is `selector`, or of role `selector`; all if empty.

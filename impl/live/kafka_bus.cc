@@ -36,8 +36,13 @@ Status NewClient(rd_kafka_type_t type, ConfPtr conf, rd_kafka_t** out) {
   return Status::Ok();
 }
 
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
-  if (m->err) spdlog::error("bus: record to partition {} lost: {}", m->partition, rd_kafka_err2str(m->err));
+// The producer's opaque: where failed deliveries are counted.
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  if (!m->err) return;
+  ++*static_cast<std::atomic<uint64_t>*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+    spdlog::error("bus: record to partition {} lost: {}", m->partition, rd_kafka_err2str(m->err));
+  }
 }
 
 Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions) {
@@ -58,39 +63,86 @@ Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions)
   return s;
 }
 
+// Commits what it can within the bound, then lets go. Destroying a
+// consumer waits for a commit still in flight for up to session.timeout.ms,
+// which StartConsumer sets to the same bound (librdkafka's default is 45 s).
+void CloseConsumerBounded(rd_kafka_t* rk) {
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  if (rd_kafka_commit_queue(rk, nullptr, q, nullptr, nullptr) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, KafkaBus::kCloseTimeoutMs)) rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
 }  // namespace
+
+// One consumer: its subscription, and the librdkafka client serving it now
+// (replaced by Reconnect). Records posted to the io_context hold the client
+// they came from, so it lives until the last of them has been handled.
+struct KafkaBus::Consumer {
+  struct Client {
+    rd_kafka_t* rk = nullptr;
+    ~Client() {
+      if (rk) CloseConsumerBounded(rk);
+    }
+  };
+  std::string group;
+  std::vector<Service::Subscription> subs;
+  std::function<void(const BusRecord&)> handler;
+  std::shared_ptr<Client> client;
+  std::shared_ptr<std::atomic<bool>> stop;
+  std::thread poller;
+};
 
 Status KafkaBus::Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
                       boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out) {
-  ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
-  Status s = MakeConf({{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "2"}}, &conf);
-  if (!s.ok()) return s;
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
-  rd_kafka_t* rk = nullptr;
-  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &rk); !s.ok()) return s;
-  std::unique_ptr<KafkaBus> bus(new KafkaBus(bootstrap, partitions, io, rk));
-  for (const auto& t : topics) {
-    if (s = CheckTopic(rk, t, partitions); !s.ok()) return s;
-  }
-  bus->producer_poller_ = std::thread([b = bus.get()] { b->PollProducer(); });
+  std::unique_ptr<KafkaBus> bus(new KafkaBus(partitions, topics, io));
+  if (Status s = bus->StartProducer(bootstrap); !s.ok()) return s;
   *out = std::move(bus);
   return Status::Ok();
 }
 
-void KafkaBus::PollProducer() {
-  while (!stop_) rd_kafka_poll(producer_, kPollMs);
+Status KafkaBus::StartProducer(const std::string& bootstrap) {
+  ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
+  Status s = MakeConf({{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "2"}}, &conf);
+  if (!s.ok()) return s;
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+  rd_kafka_conf_set_opaque(conf.get(), undelivered_.get());
+  rd_kafka_t* rk = nullptr;
+  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &rk); !s.ok()) return s;
+  for (const auto& t : topics_) {
+    if (s = CheckTopic(rk, t, partitions_); !s.ok()) {
+      rd_kafka_destroy(rk);
+      return s;
+    }
+  }
+  bootstrap_ = bootstrap;
+  producer_ = rk;
+  stop_producer_ = false;
+  producer_poller_ = std::thread([this] {
+    while (!stop_producer_) rd_kafka_poll(producer_, kPollMs);
+  });
+  return Status::Ok();
+}
+
+void KafkaBus::StopProducer() {
+  if (!producer_) return;
+  stop_producer_ = true;
+  producer_poller_.join();
+  if (!Flush(kCloseTimeoutMs)) {
+    rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(producer_, 0);  // delivery reports of the purged records count them
+    spdlog::warn("bus: {} record(s) undelivered so far", undelivered());
+  }
+  rd_kafka_destroy(producer_);
+  producer_ = nullptr;
 }
 
 KafkaBus::~KafkaBus() {
-  stop_ = true;
-  for (auto& c : consumers_) {
-    c->poller.join();
-    rd_kafka_consumer_close(c->rk);
-    rd_kafka_destroy(c->rk);
-  }
-  if (producer_poller_.joinable()) producer_poller_.join();
-  Flush(5000);
-  rd_kafka_destroy(producer_);
+  for (auto& c : consumers_) StopConsumer(*c);
+  consumers_.clear();
+  StopProducer();
 }
 
 bool KafkaBus::Flush(int timeout_ms) { return rd_kafka_flush(producer_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
@@ -101,35 +153,50 @@ void KafkaBus::Publish(const std::string& topic, const std::string& key, const s
       producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
       RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-  if (err) spdlog::error("bus: publish to {}/{} failed: {}", topic, partition, rd_kafka_err2str(err));
+  if (err) {
+    ++*undelivered_;
+    spdlog::error("bus: publish to {}/{} failed: {}", topic, partition, rd_kafka_err2str(err));
+  }
 }
 
 Status KafkaBus::Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
                          std::function<void(const BusRecord&)> handler) {
+  auto c = std::make_shared<Consumer>();
+  c->group = group;
+  c->subs = subs;
+  c->handler = std::move(handler);
+  if (Status s = StartConsumer(*c); !s.ok()) return s;
+  consumers_.push_back(std::move(c));
+  return Status::Ok();
+}
+
+Status KafkaBus::StartConsumer(Consumer& c) {
   ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
   Status s = MakeConf({{"bootstrap.servers", bootstrap_},
-                       {"group.id", group},
+                       {"group.id", c.group},
                        {"enable.auto.offset.store", "false"},
+                       // Partitions are assigned, never joined as a group member, so the
+                       // session timeout only bounds how long a close waits for a commit.
+                       {"session.timeout.ms", std::to_string(kCloseTimeoutMs)},
+                       {"heartbeat.interval.ms", std::to_string(kCloseTimeoutMs / 4)},
                        {"auto.offset.reset", "earliest"}},
                       &conf);
   if (!s.ok()) return s;
-  auto c = std::make_unique<Consumer>();
-  if (s = NewClient(RD_KAFKA_CONSUMER, std::move(conf), &c->rk); !s.ok()) return s;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(subs.size()));
-  for (const auto& sub : subs) {
+  auto client = std::make_shared<Consumer::Client>();
+  if (s = NewClient(RD_KAFKA_CONSUMER, std::move(conf), &client->rk); !s.ok()) return s;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(c.subs.size()));
+  for (const auto& sub : c.subs) {
     rd_kafka_topic_partition_list_add(list, sub.topic.c_str(), static_cast<int32_t>(sub.partition))->offset =
         RD_KAFKA_OFFSET_STORED;
   }
-  const rd_kafka_resp_err_t err = rd_kafka_assign(c->rk, list);
+  const rd_kafka_resp_err_t err = rd_kafka_assign(client->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err) {
-    rd_kafka_destroy(c->rk);
-    return Status::IoError(std::string("bus: assign failed: ") + rd_kafka_err2str(err));
-  }
-  rd_kafka_t* rk = c->rk;
-  c->poller = std::thread([this, rk, handler = std::move(handler)] {
-    while (!stop_) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, kPollMs);
+  if (err) return Status::IoError(std::string("bus: assign failed: ") + rd_kafka_err2str(err));
+  c.client = client;
+  c.stop = std::make_shared<std::atomic<bool>>(false);
+  c.poller = std::thread([this, client, stop = c.stop, handler = c.handler] {
+    while (!*stop) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(client->rk, kPollMs);
       if (m == nullptr) continue;
       if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) spdlog::warn("bus: consume: {}", rd_kafka_message_errstr(m));
@@ -140,18 +207,36 @@ Status KafkaBus::Consume(const std::string& group, const std::vector<Service::Su
                     std::string(static_cast<const char*>(m->key), m->key_len),
                     std::string(static_cast<const char*>(m->payload), m->len)};
       rd_kafka_message_destroy(m);
-      boost::asio::post(io_, [rk, handler, rec = std::move(rec)] {
+      boost::asio::post(io_, [client, stop, handler, rec = std::move(rec)] {
+        if (*stop) return;  // replaced or shutting down: the next client reads it again
         handler(rec);
         // Handled: the next start resumes after it.
         rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(done, rec.topic.c_str(), static_cast<int32_t>(rec.partition))->offset =
             rec.offset + 1;
-        rd_kafka_offsets_store(rk, done);
+        rd_kafka_offsets_store(client->rk, done);
         rd_kafka_topic_partition_list_destroy(done);
       });
     }
   });
-  consumers_.push_back(std::move(c));
+  return Status::Ok();
+}
+
+void KafkaBus::StopConsumer(Consumer& c) {
+  if (!c.stop) return;
+  *c.stop = true;
+  c.poller.join();
+  c.client.reset();  // closed here, or by the last record still posted
+}
+
+Status KafkaBus::Reconnect(const std::string& bootstrap) {
+  for (auto& c : consumers_) StopConsumer(*c);
+  StopProducer();
+  if (Status s = StartProducer(bootstrap); !s.ok()) return s;
+  for (auto& c : consumers_) {
+    if (Status s = StartConsumer(*c); !s.ok()) return s;
+  }
+  spdlog::info("bus: reconnected to {}", bootstrap);
   return Status::Ok();
 }
 

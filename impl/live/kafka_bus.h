@@ -7,7 +7,12 @@
 //
 // Thread rule: librdkafka runs its own threads and one poll thread per
 // consumer; records reach the core through asio::post on the io_context,
-// so cores still see one thread.
+// so cores still see one thread. Every other call is made on that thread.
+//
+// Shutdown is bounded (kCloseTimeoutMs per client) even when the brokers
+// are gone: offsets not committed by then are handled again after a
+// restart (devices drop duplicates by pts), records not delivered are
+// counted in undelivered() and logged; the message boxes still hold them.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -29,11 +34,13 @@ namespace msgbed::live {
 
 class KafkaBus {
  public:
+  static constexpr int kCloseTimeoutMs = 2000;
+
   // Connects a producer to bootstrap and checks that every topic in topics
   // exists with `partitions` partitions.
   static Status Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
                      boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out);
-  ~KafkaBus();  // stops consumers, then flushes the producer (bounded wait)
+  ~KafkaBus();
 
   void Publish(const std::string& topic, const std::string& key, const std::string& payload);
 
@@ -42,25 +49,35 @@ class KafkaBus {
   Status Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
                  std::function<void(const BusRecord&)> handler);
 
+  // Moves to the brokers at bootstrap (a restarted mock cluster has new
+  // addresses): the producer and every consumer are rebuilt there and
+  // consume from their committed offsets, or the earliest record.
+  Status Reconnect(const std::string& bootstrap);
+
   // Waits up to timeout_ms for every published record to be acknowledged.
   bool Flush(int timeout_ms);
+  const std::string& bootstrap() const { return bootstrap_; }
+  // Records given up on: failed delivery, or still queued at a reconnect or shutdown.
+  uint64_t undelivered() const { return undelivered_->load(); }
 
  private:
-  struct Consumer {
-    rd_kafka_t* rk = nullptr;
-    std::thread poller;
-  };
-  KafkaBus(std::string bootstrap, uint32_t partitions, boost::asio::io_context& io, rd_kafka_t* producer)
-      : bootstrap_(std::move(bootstrap)), partitions_(partitions), io_(io), producer_(producer) {}
-  void PollProducer();
+  struct Consumer;
+  KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io)
+      : partitions_(partitions), topics_(std::move(topics)), io_(io) {}
+  Status StartProducer(const std::string& bootstrap);
+  void StopProducer();
+  Status StartConsumer(Consumer& c);
+  static void StopConsumer(Consumer& c);
 
-  const std::string bootstrap_;
   const uint32_t partitions_;
+  const std::vector<std::string> topics_;
   boost::asio::io_context& io_;
-  rd_kafka_t* producer_;
-  std::atomic<bool> stop_{false};
+  std::string bootstrap_;
+  rd_kafka_t* producer_ = nullptr;
+  std::atomic<bool> stop_producer_{false};
   std::thread producer_poller_;
-  std::vector<std::unique_ptr<Consumer>> consumers_;
+  std::shared_ptr<std::atomic<uint64_t>> undelivered_ = std::make_shared<std::atomic<uint64_t>>(0);
+  std::vector<std::shared_ptr<Consumer>> consumers_;
 };
 
 // librdkafka's Kafka-protocol mock cluster: real brokers on loopback ports,

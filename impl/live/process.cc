@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "core/cluster.h"
 #include "live/client_server.h"
 #include "live/kafka_bus.h"
+#include "live/link_auth.h"
 #include "live/live_env.h"
 #include "live/router.h"
 #include "roles/make_service.h"
@@ -39,10 +42,16 @@ Status ReadMockBootstrap(const LiveConfig& cfg, std::string* out) {
 Status WriteMockBootstrap(const LiveConfig& cfg, const std::string& bootstrap) {
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
+  // Written aside, then renamed: processes watching the file never read half of it.
   const std::string file = MockBootstrapFile(cfg);
-  std::ofstream out(file, std::ios::trunc);
-  out << bootstrap << "\n";
-  return out.flush() ? Status::Ok() : Status::IoError("cannot write " + file);
+  const std::string tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << bootstrap << "\n";
+    if (!out.flush()) return Status::IoError("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, file, ec);
+  return ec ? Status::IoError("cannot write " + file + ": " + ec.message()) : Status::Ok();
 }
 
 }  // namespace
@@ -51,6 +60,10 @@ std::string MockBootstrapFile(const LiveConfig& config) {
   return (std::filesystem::path(config.data_dir) / "bus.bootstrap").string();
 }
 
+// How often a process that found the mock bus through its bootstrap file
+// looks for a restarted bus (a new cluster, at new addresses).
+constexpr auto kBootstrapPoll = std::chrono::seconds(1);
+
 struct Process::Impl {
   asio::io_context io{1};
   std::unique_ptr<KafkaMockCluster> mock;
@@ -58,6 +71,25 @@ struct Process::Impl {
   std::unique_ptr<KafkaBus> bus;
   std::unique_ptr<Router> router;
   std::vector<std::unique_ptr<Instance>> instances;
+  std::unique_ptr<asio::steady_timer> bootstrap_watch;
+  std::atomic<uint64_t> reconnects{0};
+
+  void WatchBootstrap(const LiveConfig& cfg) {
+    bootstrap_watch = std::make_unique<asio::steady_timer>(io, kBootstrapPoll);
+    bootstrap_watch->async_wait([this, cfg](boost::system::error_code ec) {
+      if (ec) return;
+      std::string now;
+      if (ReadMockBootstrap(cfg, &now).ok() && now != bus->bootstrap()) {
+        spdlog::info("bus: the mock cluster moved to {}; reconnecting", now);
+        if (Status s = bus->Reconnect(now); s.ok()) {
+          ++reconnects;
+        } else {
+          spdlog::error("{}; retrying", s.message());
+        }
+      }
+      WatchBootstrap(cfg);
+    });
+  }
 
   Status HostMock(const LiveConfig& cfg) {
     Status s = KafkaMockCluster::Start(cfg.bus.mock_brokers, &mock);
@@ -73,6 +105,8 @@ struct Process::Impl {
       if (Status s = HostMock(cfg); !s.ok()) return s;
     } else if (Status s = ReadMockBootstrap(cfg, &bootstrap); !s.ok()) {
       return s;
+    } else {
+      WatchBootstrap(cfg);
     }
     return KafkaBus::Open(bootstrap, cfg.partitions, {kUpdatesTopic}, io, &bus);
   }
@@ -85,10 +119,10 @@ struct Process::Impl {
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
     inst->env = std::make_unique<LiveEnv>(io, addr, router.get(), bus.get(), std::move(store), std::random_device{}());
-    inst->core = MakeService(ic.role, inst->env.get(), cfg.Shape());
+    inst->core = MakeService(ic.role, inst->env.get(), cfg.Shape(), cfg.gateway.roles);
     router->AddLocal(addr, inst->core.get());
     if (ic.role == role::kGateway) {
-      inst->clients = std::make_unique<ClientServer>(io, inst->core.get());
+      inst->clients = std::make_unique<ClientServer>(io, ic.Name(), inst->core.get(), cfg.gateway);
       inst->env->SetClientServer(inst->clients.get());
       if (Status s = inst->clients->Listen(ic.client, &inst->client_port); !s.ok()) return s;
     }
@@ -117,6 +151,7 @@ Process::Process(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Process::~Process() {
   // Instances go before the bus and router they use; the bus stops its
   // consumer threads before the io_context goes.
+  impl_->bootstrap_watch.reset();
   impl_->instances.clear();
   impl_->bus.reset();
 }
@@ -136,7 +171,13 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   } else {
     if (Status s = impl->StartBus(cfg, everything); !s.ok()) return s;
   }
-  impl->router = std::make_unique<Router>(impl->io, cfg);
+  // Links between processes prove they hold the deployment secret; a
+  // process serving everything has none.
+  std::string secret;
+  if (!everything && !bus_only) {
+    if (Status s = LoadSecret(cfg.SecretFile(), cfg.security.secret_file.empty(), &secret); !s.ok()) return s;
+  }
+  impl->router = std::make_unique<Router>(impl->io, cfg, std::move(secret));
   for (const auto& ic : selected) {
     if (Status s = impl->AddInstance(cfg, ic, !everything); !s.ok()) return s;
   }
@@ -146,11 +187,10 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
 
 void Process::Run(bool stop_on_signals) {
   auto guard = asio::make_work_guard(impl_->io);
-  asio::signal_set signals(impl_->io);
+  std::optional<asio::signal_set> signals;
   if (stop_on_signals) {
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.async_wait([this](boost::system::error_code ec, int sig) {
+    signals.emplace(impl_->io, SIGINT, SIGTERM);
+    signals->async_wait([this](boost::system::error_code ec, int sig) {
       if (!ec) spdlog::info("signal {}: stopping", sig);
       Stop();
     });
@@ -168,5 +208,15 @@ uint16_t Process::client_port(uint32_t index) const {
 }
 
 const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }
+
+uint64_t Process::bus_reconnects() const { return impl_->reconnects; }
+
+uint64_t Process::client_accept_errors() const {
+  uint64_t n = 0;
+  for (const auto& i : impl_->instances) {
+    if (i->clients) n += i->clients->accept_errors();
+  }
+  return n;
+}
 
 }  // namespace msgbed::live

@@ -36,6 +36,10 @@ class Process {
   // The bound client port of gateway `index`, if served here (else 0).
   uint16_t client_port(uint32_t index) const;
   const std::string& bus_bootstrap() const;
+  // Times this process moved to a restarted mock bus (thread-safe).
+  uint64_t bus_reconnects() const;
+  // Failed accepts on the gateways' client ports, each retried (thread-safe).
+  uint64_t client_accept_errors() const;
 
  private:
   struct Impl;

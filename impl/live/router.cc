@@ -2,17 +2,53 @@
 
 #include <spdlog/spdlog.h>
 
-#include "live/client_server.h"
+#include "live/link_auth.h"
 
 namespace msgbed::live {
 
-Router::Router(asio::io_context& io, const LiveConfig& config) : io_(io) {
+namespace {
+
+FrameLimits LinkLimits() {
+  FrameLimits limits;
+  limits.max_pending_bytes = 256 << 20;  // a peer this far behind is gone; its link is closed
+  return limits;
+}
+
+// One inbound link: unauthenticated until its LinkHello checks out.
+struct Inbound {
+  std::shared_ptr<FramedConnection> conn;
+  std::string nonce;
+  bool authenticated = false;
+  asio::steady_timer handshake;
+  explicit Inbound(asio::io_context& io) : handshake(io) {}
+};
+
+}  // namespace
+
+Router::Router(asio::io_context& io, const LiveConfig& config, std::string secret)
+    : io_(io), secret_(std::move(secret)) {
   for (const auto& inst : config.instances) remote_[MakeAddress(inst.role, inst.index)].endpoint = inst.rpc;
 }
 
+Router::~Router() {
+  listeners_.clear();
+  for (auto& weak : inbound_) {
+    if (auto c = weak.lock()) c->Close("shutting down");
+  }
+  for (auto& [addr, r] : remote_) {
+    if (r.conn) r.conn->Close("shutting down");
+  }
+}
+
 void Router::AddLocal(const rpc::Address& addr, Service* core) {
+  if (local_.empty()) self_ = addr;
   local_[addr] = core;
   remote_.erase(addr);
+}
+
+void Router::Drop(const std::string& what, const rpc::Address& to, size_t n) {
+  dropped_ += n;
+  spdlog::warn("router: {} message(s) for {} dropped: {}", n, ToString(to), what);
 }
 
 void Router::Send(rpc::Envelope msg) {
@@ -21,82 +57,129 @@ void Router::Send(rpc::Envelope msg) {
     return;
   }
   auto it = remote_.find(msg.to());
-  if (it == remote_.end()) {
-    spdlog::error("router: no instance {} in the config; message dropped", ToString(msg.to()));
-    return;
+  if (it == remote_.end()) return Drop("no such instance in the config", msg.to());
+  if (msg.ByteSizeLong() + kFrameHeaderBytes > LinkLimits().max_frame_bytes) {
+    return Drop("larger than a link frame (" + std::to_string(msg.ByteSizeLong()) + " bytes)", msg.to());
   }
   Remote& r = it->second;
-  if (r.conn && r.conn->open()) return r.conn->Write(msg.SerializeAsString());
+  if (r.conn && r.conn->open() && !r.connecting) return r.conn->Write(msg.SerializeAsString());
+  if (r.queued.size() >= kMaxQueuedPerTarget) return Drop("the link's queue is full", msg.to());
   r.queued.push_back(msg.SerializeAsString());
   if (!r.connecting) Connect(it->first, r);
 }
 
 void Router::Deliver(rpc::Envelope msg) {
   auto it = local_.find(msg.to());
-  if (it == local_.end()) {
-    spdlog::warn("router: message for {}, not served here; dropped", ToString(msg.to()));
-    return;
-  }
+  if (it == local_.end()) return Drop("not served here", msg.to());
   it->second->OnMessage(msg);
 }
 
 void Router::Connect(const rpc::Address& to, Remote& r) {
   r.connecting = true;
+  r.conn.reset();
   auto socket = std::make_shared<tcp::socket>(io_);
   auto resolver = std::make_shared<tcp::resolver>(io_);
-  const std::string name = ToString(to);
-  resolver->async_resolve(
-      r.endpoint.host, std::to_string(r.endpoint.port),
-      [this, &r, socket, resolver, name](boost::system::error_code ec, tcp::resolver::results_type results) {
-        auto fail = [this, &r, name](const std::string& why) {
-          spdlog::warn("router: cannot reach {} at {}: {}; {} message(s) dropped", name, r.endpoint.ToString(), why,
-                       r.queued.size());
-          r.queued.clear();
-          r.connecting = false;
-        };
-        if (ec) return fail(ec.message());
-        asio::async_connect(
-            *socket, results, [this, &r, socket, name, fail](boost::system::error_code ec, const tcp::endpoint&) {
-              if (ec) return fail(ec.message());
-              r.connecting = false;
-              r.conn = std::make_shared<FramedConnection>(std::move(*socket));
-              r.conn->Start(
-                  [](std::string_view) {},
-                  [name](const std::string& why) { spdlog::info("router: link to {} closed: {}", name, why); });
-              for (const auto& body : r.queued) r.conn->Write(body);
-              r.queued.clear();
-            });
+  resolver->async_resolve(r.endpoint.host, std::to_string(r.endpoint.port),
+                          [this, to, &r, socket, resolver, alive = std::weak_ptr<int>(alive_)](
+                              boost::system::error_code ec, tcp::resolver::results_type results) {
+                            if (alive.expired()) return;
+                            if (ec) return Fail(to, r, ec.message());
+                            asio::async_connect(
+                                *socket, results,
+                                [this, to, &r, socket, alive](boost::system::error_code ec, const tcp::endpoint&) {
+                                  if (alive.expired()) return;
+                                  if (ec) return Fail(to, r, ec.message());
+                                  OnLinkUp(to, r, std::move(*socket));
+                                });
+                          });
+}
+
+// The link is up; it carries envelopes once the acceptor's challenge is answered.
+void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
+  r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
+  std::weak_ptr<FramedConnection> weak = r.conn;
+  std::weak_ptr<int> alive = alive_;
+  r.conn->Start(
+      [this, &r, weak](std::string_view body) {
+        if (r.conn != weak.lock()) return;
+        if (r.connecting) return Answer(r, body);
+        r.conn->Close("unexpected frame from the accepting side");
+      },
+      [this, to, &r, weak, alive](const std::string& why) {
+        if (alive.expired() || r.conn != weak.lock()) return;
+        if (r.connecting) return Fail(to, r, why);
+        spdlog::info("router: link to {} closed: {}", ToString(to), why);
       });
 }
 
+void Router::Answer(Remote& r, std::string_view body) {
+  rpc::LinkChallenge challenge;
+  if (!challenge.ParseFromArray(body.data(), static_cast<int>(body.size())) ||
+      challenge.nonce().size() != kNonceBytes) {
+    return r.conn->Close("no link challenge from the accepting side");
+  }
+  rpc::LinkHello hello;
+  *hello.mutable_from() = self_;
+  hello.set_mac(LinkMac(secret_, challenge.nonce(), self_));
+  r.conn->Write(hello.SerializeAsString());
+  r.connecting = false;
+  for (const auto& env : r.queued) r.conn->Write(env);
+  r.queued.clear();
+}
+
+void Router::Fail(const rpc::Address& to, Remote& r, const std::string& why) {
+  if (!r.queued.empty()) Drop("cannot reach " + r.endpoint.ToString() + ": " + why, to, r.queued.size());
+  r.queued.clear();
+  r.connecting = false;
+  r.conn.reset();
+}
+
 Status Router::Listen(const Endpoint& ep, uint16_t* port) {
-  std::shared_ptr<tcp::acceptor> acceptor;
-  Status s = BindAcceptor(io_, ep, &acceptor);
-  if (!s.ok()) return s;
-  *port = acceptor->local_endpoint().port();
-  Accept(acceptor);
+  auto listener = std::make_unique<Listener>(io_, "router");
+  if (Status s = listener->Bind(ep, port); !s.ok()) return s;
+  listener->Start([this](tcp::socket socket) { OnInbound(std::move(socket)); });
+  listeners_.push_back(std::move(listener));
   return Status::Ok();
 }
 
-void Router::Accept(std::shared_ptr<tcp::acceptor> acceptor) {
-  acceptor->async_accept([this, acceptor](boost::system::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) spdlog::error("router: accept: {}", ec.message());
-      return;
-    }
-    auto conn = std::make_shared<FramedConnection>(std::move(socket));
-    std::weak_ptr<FramedConnection> weak = conn;
-    conn->Start(
-        [this, weak](std::string_view body) {
-          rpc::Envelope msg;
-          if (!msg.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-            if (auto c = weak.lock()) c->Close("malformed envelope");
-            return;
+void Router::OnInbound(tcp::socket socket) {
+  auto in = std::make_shared<Inbound>(io_);
+  in->conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
+  in->nonce = NewNonce();
+  const std::string peer = in->conn->peer();
+  std::erase_if(inbound_, [](const auto& w) { return w.expired(); });
+  inbound_.push_back(in->conn);
+  std::weak_ptr<Inbound> weak = in;
+  in->conn->Start(
+      [this, weak, peer](std::string_view body) {
+        auto in = weak.lock();
+        if (!in) return;
+        if (!in->authenticated) {
+          rpc::LinkHello hello;
+          if (!hello.ParseFromArray(body.data(), static_cast<int>(body.size())) ||
+              !VerifyHello(secret_, in->nonce, hello)) {
+            ++refused_links_;
+            spdlog::warn("router: link from {} refused: no valid proof of the deployment secret", peer);
+            return in->conn->Close("link authentication failed");
           }
-          Deliver(std::move(msg));
-        },
-        [peer = conn->peer()](const std::string& why) { spdlog::info("router: peer {} closed: {}", peer, why); });
-    Accept(acceptor);
+          in->authenticated = true;
+          in->handshake.cancel();
+          return;
+        }
+        rpc::Envelope msg;
+        if (!msg.ParseFromArray(body.data(), static_cast<int>(body.size())))
+          return in->conn->Close("malformed envelope");
+        Deliver(std::move(msg));
+      },
+      // The connection's callbacks hold the Inbound until it closes.
+      [in, peer](const std::string& why) { spdlog::debug("router: link from {} closed: {}", peer, why); });
+  rpc::LinkChallenge challenge;
+  challenge.set_nonce(in->nonce);
+  in->conn->Write(challenge.SerializeAsString());
+  in->handshake.expires_after(kHandshakeTimeout);
+  in->handshake.async_wait([weak](boost::system::error_code ec) {
+    auto in = weak.lock();
+    if (!ec && in && !in->authenticated) in->conn->Close("no link hello within the handshake timeout");
   });
 }
 

@@ -2,9 +2,17 @@
 // gets the message through asio::post (so the sender's handler returns
 // first, as Env requires); a remote one over a FramedConnection to its rpc
 // endpoint, one connection per target, so each pair keeps send order.
-// Delivery is best effort, as Env::Send promises: messages queued for a
-// target that cannot be reached are dropped with a log line, and the next
-// Send tries to connect again.
+//
+// Links are authenticated (link_auth.h): the accepting side delivers
+// nothing from a connection until it has proved it holds the deployment
+// secret, and closes it otherwise.
+//
+// Delivery is best effort, as Env::Send promises; every message not
+// delivered is counted in dropped() and logged: one for an instance not in
+// the config, one too large for a link (never sent, so the link stays up
+// for everyone else), those queued for a target that cannot be reached or
+// beyond kMaxQueuedPerTarget while connecting. The next Send after a failed
+// connect tries again. Callers learn of losses through their own deadlines.
 #pragma once
 
 #include <map>
@@ -15,32 +23,57 @@
 #include "core/service.h"
 #include "live/config.h"
 #include "live/framed_connection.h"
+#include "live/listener.h"
 
 namespace msgbed::live {
 
 class Router {
  public:
-  Router(asio::io_context& io, const LiveConfig& config);
+  // Envelopes queued per target while its link connects; more are dropped.
+  static constexpr size_t kMaxQueuedPerTarget = 10000;
+  // A link that has not authenticated by then is closed.
+  static constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+  // secret: the deployment secret (empty when the process serves everything
+  // and never links to another).
+  Router(asio::io_context& io, const LiveConfig& config, std::string secret);
+  // Closes every link, so peers see this instance go at once.
+  ~Router();
 
   void AddLocal(const rpc::Address& addr, Service* core);
-  // Accepts connections from other processes on ep; returns the bound port.
+  // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(rpc::Envelope msg);
+
+  uint64_t dropped() const { return dropped_; }
+  uint64_t refused_links() const { return refused_links_; }
 
  private:
   struct Remote {
     Endpoint endpoint;
     std::shared_ptr<FramedConnection> conn;  // null when not connected
-    bool connecting = false;
-    std::vector<std::string> queued;  // serialized envelopes waiting for the connection
+    bool connecting = false;                 // until the challenge is answered
+    std::vector<std::string> queued;         // serialized envelopes waiting for the link
   };
   void Deliver(rpc::Envelope msg);
   void Connect(const rpc::Address& to, Remote& r);
-  void Accept(std::shared_ptr<tcp::acceptor> acceptor);
+  void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
+  void Answer(Remote& r, std::string_view challenge);
+  void Fail(const rpc::Address& to, Remote& r, const std::string& why);
+  void Drop(const std::string& what, const rpc::Address& to, size_t n = 1);
+  void OnInbound(tcp::socket socket);
 
   asio::io_context& io_;
+  const std::string secret_;
+  rpc::Address self_;  // named in our hellos: the first local instance
   std::map<rpc::Address, Service*, AddressLess> local_;
   std::map<rpc::Address, Remote, AddressLess> remote_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::weak_ptr<FramedConnection>> inbound_;  // pruned as links close
+  // Expires with this object: link callbacks that run later check it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  uint64_t dropped_ = 0;
+  uint64_t refused_links_ = 0;
 };
 
 }  // namespace msgbed::live

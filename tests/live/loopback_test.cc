@@ -1,7 +1,9 @@
 // Live integration: the whole deployment in one process on loopback (real
 // sockets, librdkafka's mock cluster, RocksDB in a temporary directory) and
 // real devices over TCP. Waits are event-driven with a deadline.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
@@ -12,6 +14,7 @@
 #include "live/config.h"
 #include "live/device_connection.h"
 #include "live/process.h"
+#include "live/raw_client.h"
 
 namespace msgbed::live {
 namespace {
@@ -126,17 +129,15 @@ TEST_F(Loopback, EveryDeviceGetsEveryMessageOnceInPtsOrderIncludingOneThatWasOff
   ExpectExactlyOnceInOrder(b2, ids);
 }
 
-// Sends raw bytes on a new connection and reports whether the server closed it.
-bool ServerClosesAfter(asio::io_context& io, uint16_t port, const std::string& bytes) {
-  tcp::socket s(io);
-  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::write(s, asio::buffer(bytes));
-  const timeval bound{10, 0};  // a server that never closes fails the test, not hangs it
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
-  char buf[256];
-  boost::system::error_code ec;
-  s.read_some(asio::buffer(buf), ec);  // the server answers a bad frame with EOF
-  return ec == asio::error::eof || ec == asio::error::connection_reset;
+// Sends raw bytes on a new connection; returns the error code of the frame
+// the server answered with before closing (ERROR_NONE if it did not close).
+api::ErrorCode ClosingError(uint16_t port, const std::string& bytes) {
+  testing::RawClient raw(port);
+  raw.SendBytes(bytes);
+  if (!raw.ReadUntilClosed()) return api::ERROR_NONE;
+  api::ServerFrame last;
+  if (raw.frames().empty() || !last.ParseFromString(raw.frames().back())) return api::ERROR_NONE;
+  return last.error().code();
 }
 
 TEST_F(Loopback, BadFramesCloseOnlyTheirConnection) {
@@ -146,14 +147,61 @@ TEST_F(Loopback, BadFramesCloseOnlyTheirConnection) {
 
   std::string malformed;
   AppendFrame("\xff\xff\xff\xff not protobuf", &malformed);
-  EXPECT_TRUE(ServerClosesAfter(io_, port_, malformed));
+  EXPECT_EQ(ClosingError(port_, malformed), api::BAD_REQUEST);
   const std::string oversized("\x7f\xff\xff\xff", 4);  // announces a 2 GiB frame
-  EXPECT_TRUE(ServerClosesAfter(io_, port_, oversized));
+  EXPECT_EQ(ClosingError(port_, oversized), api::BAD_REQUEST);
+  std::string empty;
+  AppendFrame("", &empty);  // a frame with no request in it
+  EXPECT_EQ(ClosingError(port_, empty + empty + empty), api::BAD_REQUEST);
 
   alice->device().SendText(2, "still here?", 77);
   ASSERT_TRUE(RunUntil([&] { return b.delivered.size() == 1; }));
   EXPECT_EQ(b.delivered[0].first, 77u);
   EXPECT_TRUE(alice->connected());
+}
+
+// Lowers the soft limit on open files to what is open now plus `spare`, and
+// restores it when destroyed.
+class FileLimit {
+ public:
+  explicit FileLimit(rlim_t spare) {
+    ::getrlimit(RLIMIT_NOFILE, &old_);
+    rlim_t open_now = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++open_now;
+    rlimit low = old_;
+    low.rlim_cur = open_now + spare;
+    ::setrlimit(RLIMIT_NOFILE, &low);
+  }
+  ~FileLimit() { ::setrlimit(RLIMIT_NOFILE, &old_); }
+
+ private:
+  rlimit old_;
+};
+
+TEST_F(Loopback, AListenerAcceptsAgainOnceFileDescriptorsAreFree) {
+  std::vector<int> fillers;
+  std::unique_ptr<testing::RawClient> late;
+  {
+    FileLimit limit(16);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) fillers.push_back(fd);
+    ASSERT_EQ(errno, EMFILE);
+    ::close(fillers.back());  // one for the client's socket, none for the server's accept
+    fillers.pop_back();
+    late = std::make_unique<testing::RawClient>(port_);
+    ASSERT_TRUE(late->connected());
+    ASSERT_TRUE(RunUntil([&] { return server_->client_accept_errors() > 0; })) << "the server never tried";
+    for (int fd : fillers) ::close(fd);
+  }
+  api::ClientFrame sign_in;
+  sign_in.set_request_id(1);
+  sign_in.mutable_dev_sign_in()->set_user_id(5);
+  sign_in.mutable_dev_sign_in()->set_device_id(1);
+  late->Send(sign_in);
+  auto answer = late->NextFrame();
+  ASSERT_TRUE(answer) << "the listener stopped accepting";
+  api::ServerFrame f;
+  ASSERT_TRUE(f.ParseFromString(*answer));
+  EXPECT_TRUE(f.has_signed_in());
 }
 
 }  // namespace

@@ -14,18 +14,10 @@ namespace {
 
 const rpc::Address kGateway0 = MakeAddress(role::kGateway, 0);
 
-// True when some frame on d's connection carried a message from a box that
-// is not d's user's.
-bool SawAnotherUsersMessage(const TestDevice& d) {
-  const uint64_t me = d.core.user();
-  auto foreign = [me](const api::UpdateNewMessage& u) {
-    return u.message().from_user() != me && u.message().peer_user() != me;
-  };
+// True when some frame on d's connection carried any message at all.
+bool SawAMessage(const TestDevice& d) {
   for (const auto& f : d.frames) {
-    if (f.has_update() && foreign(f.update())) return true;
-    for (const auto& u : f.difference().updates()) {
-      if (foreign(u)) return true;
-    }
+    if (f.has_update() || f.difference().updates_size() > 0) return true;
   }
   return false;
 }
@@ -54,9 +46,8 @@ TEST(Gateway, AfterARestartPushesForOldConnectionsReachNoOtherUser) {
   for (uint64_t u = 2; u <= 6; ++u) sender.core.SendText(u, "private to " + std::to_string(u), 100 + u);
   c.Run();
   ASSERT_EQ(sender.sent.size(), 5u);
-  for (TestDevice* d : after) {
-    EXPECT_FALSE(SawAnotherUsersMessage(*d)) << "user " << d->core.user() << " saw someone else's message";
-    EXPECT_TRUE(d->delivered.empty());
+  for (TestDevice* d : after) {  // nobody wrote to them
+    EXPECT_FALSE(SawAMessage(*d)) << "user " << d->core.user() << " saw someone else's message";
   }
 }
 

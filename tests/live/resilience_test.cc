@@ -1,0 +1,261 @@
+// Live regression tests for what a hostile but fair user found: each role
+// in its own process (in this binary), restarted while devices stay
+// connected; service ports probed by a stranger; devices that do not read,
+// do not sign in, or send half a frame. All on loopback.
+#include <gtest/gtest.h>
+
+#include "core/cluster.h"
+#include "live/live_fixture.h"
+#include "live/raw_client.h"
+
+namespace msgbed::testing {
+namespace {
+
+using live::DeviceConnection;
+
+class Split : public ::testing::Test {
+ protected:
+  explicit Split(const std::string& extra = "") : deploy_(extra) {}
+  void SetUp() override { deploy_.StartAll(); }
+
+  // A device of user u that has signed in and synced.
+  std::unique_ptr<DeviceConnection> Online(uint64_t user, Seen* seen, uint64_t device = 1) {
+    auto c = std::make_unique<DeviceConnection>(io_, user, device, seen);
+    c->Connect("127.0.0.1", deploy_.client_port(), [seen](const std::string& why) { seen->closed = why; });
+    const int before = seen->synced;
+    EXPECT_TRUE(RunUntil(io_, [&] { return seen->synced > before; })) << "user " << user << " never synced";
+    return c;
+  }
+  bool Run(const std::function<bool()>& pred) { return RunUntil(io_, pred); }
+
+  SplitDeployment deploy_;
+  live::asio::io_context io_;
+};
+
+// A user other than those in `taken` whose updates share a bus partition
+// (and so a sync consumer, in order) with `like`.
+uint64_t SamePartitionAs(uint64_t like, const std::set<uint64_t>& taken, const ClusterShape& shape) {
+  for (uint64_t u = 100;; ++u) {
+    if (!taken.contains(u) && shape.PartitionOf(u) == shape.PartitionOf(like)) return u;
+  }
+}
+
+TEST_F(Split, AfterAGatewayRestartNoUserSeesAnotherUsersMessages) {
+  const ClusterShape shape = deploy_.config().Shape();
+  std::vector<uint64_t> old_users = {2, 3, 4, 5, 6};
+  std::set<uint64_t> taken(old_users.begin(), old_users.end());
+  taken.insert(1);
+  std::vector<Seen> old_seen(old_users.size());
+  std::vector<std::unique_ptr<DeviceConnection>> old_conns;
+  for (size_t k = 0; k < old_users.size(); ++k) old_conns.push_back(Online(old_users[k], &old_seen[k]));
+
+  deploy_.Stop("gateway");
+  deploy_.Start("gateway");  // connection ids start again at 1
+
+  // New users on the same connection ids, each sharing a sync partition
+  // with the old user whose id it inherits.
+  std::vector<uint64_t> new_users;
+  for (uint64_t u : old_users) {
+    new_users.push_back(SamePartitionAs(u, taken, shape));
+    taken.insert(new_users.back());
+  }
+  std::vector<Seen> new_seen(new_users.size());
+  std::vector<std::unique_ptr<DeviceConnection>> new_conns;
+  for (size_t k = 0; k < new_users.size(); ++k) new_conns.push_back(Online(new_users[k], &new_seen[k]));
+  Seen sender_seen;
+  auto sender = Online(1, &sender_seen);
+
+  // The private message to old user k is consumed before the one to new
+  // user k (same partition), so once new user k has its own, any leak of
+  // the other has already arrived.
+  for (size_t k = 0; k < old_users.size(); ++k) {
+    sender->device().SendText(old_users[k], "secret for " + std::to_string(old_users[k]), 100 + k);
+    ASSERT_TRUE(Run([&] { return sender_seen.sent.size() == 2 * k + 1; }));
+    sender->device().SendText(new_users[k], "hello " + std::to_string(new_users[k]), 200 + k);
+    ASSERT_TRUE(Run([&] { return sender_seen.sent.size() == 2 * k + 2; }));
+  }
+  for (size_t k = 0; k < new_users.size(); ++k) {
+    ASSERT_TRUE(Run([&] { return new_seen[k].delivered.size() == 1; })) << "user " << new_users[k];
+    for (const auto& f : new_seen[k].frames) {
+      if (f.has_update()) {
+        EXPECT_EQ(f.update().message().random_id(), 200 + k)
+            << "user " << new_users[k] << " received: " << f.update().message().text();
+      }
+      for (const auto& u : f.difference().updates()) EXPECT_EQ(u.message().random_id(), 200 + k);
+    }
+    EXPECT_EQ(new_seen[k].delivered[0].first, 200 + k);
+  }
+}
+
+TEST_F(Split, ARestartedSyncKeepsPushingToConnectedDevices) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  deploy_.Stop("sync");
+  deploy_.Start("sync");
+  alice->device().SendText(2, "after the sync restart", 7);
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+  EXPECT_TRUE(b.frames.back().has_update()) << "pushed, not fetched by getDifference";
+}
+
+TEST_F(Split, ARestartedBusIsFoundAgainAndPushesResume) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  deploy_.Stop("bus");
+  deploy_.Start("bus");  // a new mock cluster, at new addresses
+  ASSERT_TRUE(Run([&] {
+    return deploy_.process("messages").bus_reconnects() > 0 && deploy_.process("sync").bus_reconnects() > 0;
+  }));
+  alice->device().SendText(2, "after the bus restart", 8);
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+  EXPECT_TRUE(b.frames.back().has_update());
+}
+
+TEST_F(Split, SyncStopsPromptlyWhenItsBrokersAreGone) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  alice->device().SendText(2, "something to commit", 9);
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+  deploy_.Stop("bus");
+  const auto start = std::chrono::steady_clock::now();
+  deploy_.Stop("sync");
+  // A deadline, not a benchmark: librdkafka's default wait was 45 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(Split, ServicePortsRefuseStrangers) {
+  Seen v;
+  auto victim = Online(2, &v);
+  const uint16_t messages_port = deploy_.rpc_port("messages");
+
+  // A send into the victim's box, as a gateway would ask for it.
+  rpc::Envelope spoof;
+  *spoof.mutable_from() = MakeAddress(role::kGateway, 0);
+  *spoof.mutable_to() = MakeAddress(role::kMessages, 0);
+  rpc::SendMessageRequest* req = spoof.mutable_send_message();
+  *req->mutable_origin()->mutable_client()->mutable_gateway() = MakeAddress(role::kGateway, 0);
+  req->mutable_origin()->mutable_client()->set_user(3);
+  req->mutable_origin()->mutable_client()->set_device(1);
+  req->mutable_send()->set_peer_user(2);
+  req->mutable_send()->set_random_id(666);
+  req->mutable_send()->set_text("spoofed");
+  {
+    RawClient raw(messages_port);
+    ASSERT_TRUE(raw.connected());
+    raw.Send(spoof);  // no hello at all
+    EXPECT_TRUE(raw.ReadUntilClosed());
+  }
+  {
+    RawClient raw(messages_port);
+    rpc::LinkHello hello;
+    *hello.mutable_from() = MakeAddress(role::kGateway, 0);
+    hello.set_mac(std::string(32, 'x'));  // a guess
+    raw.Send(hello);
+    raw.Send(spoof);
+    EXPECT_TRUE(raw.ReadUntilClosed());
+  }
+  {
+    // A push to the victim through the gateway's service port.
+    RawClient raw(deploy_.rpc_port("gateway"));
+    rpc::Envelope push;
+    *push.mutable_to() = MakeAddress(role::kGateway, 0);
+    push.mutable_client_reply()->mutable_client()->set_user(2);
+    push.mutable_client_reply()->mutable_client()->set_device(1);
+    push.mutable_client_reply()->mutable_frame()->mutable_update()->mutable_message()->set_text("fake");
+    raw.Send(push);
+    EXPECT_TRUE(raw.ReadUntilClosed());
+  }
+  // The victim's box is untouched, and nothing fake reached it.
+  victim->Disconnect();
+  Seen v2;
+  auto again = Online(2, &v2);
+  EXPECT_EQ(again->device().pts(), 0u);
+  for (const auto& f : v.frames) EXPECT_FALSE(f.has_update()) << f.update().message().text();
+}
+
+class SplitWithTightLimits : public Split {
+ protected:
+  SplitWithTightLimits() : Split("gateway: {sign_in_timeout: 1s, frame_timeout: 1s, max_outbound_bytes: 1MiB}\n") {}
+};
+
+api::ClientFrame SignInFrame(uint64_t user) {
+  api::ClientFrame f;
+  f.set_request_id(1);
+  f.mutable_dev_sign_in()->set_user_id(user);
+  f.mutable_dev_sign_in()->set_device_id(1);
+  return f;
+}
+
+TEST_F(SplitWithTightLimits, ADeviceThatDoesNotReadIsDisconnected) {
+  RawClient sink(deploy_.client_port(), /*rcvbuf=*/4096);
+  sink.Send(SignInFrame(2));
+  ASSERT_TRUE(sink.NextFrame());  // SignedIn; from now on it reads nothing
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b, /*device=*/2);  // reads everything: tells when all was pushed
+  // 600 messages of 4096 four-byte characters: 9.8 MB, far over the 1 MiB
+  // limit plus what the kernel buffers on loopback (4 MiB to send).
+  std::string text;
+  for (int i = 0; i < 4096; ++i) text += "\xf0\x9f\x98\x80";
+  const int n = 600;
+  for (int i = 0; i < n; ++i) {
+    alice->device().SendText(2, text, 1 + i);
+    if (i % 50 == 49) {
+      ASSERT_TRUE(Run([&] { return a.sent.size() + a.errors.size() == size_t(i + 1); }));
+    }
+  }
+  // Sync pushes to both of bob's devices in one pass, the sink first (it
+  // signed in first): once bob2 has all, the gateway was handed the sink's.
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == size_t(n); }))
+      << b.delivered.size() << " delivered, " << b.errors.size() << " errors, closed: " << b.closed;
+  EXPECT_TRUE(sink.ReadUntilClosed()) << "the server is still queueing for a reader that never reads; "
+                                      << sink.frames().size() << " frames read";
+  EXPECT_LT(sink.frames().size(), size_t(n));
+}
+
+TEST_F(SplitWithTightLimits, ConnectionsThatNeverSignInOrStallMidFrameAreClosed) {
+  RawClient silent(deploy_.client_port());
+  EXPECT_TRUE(silent.ReadUntilClosed());
+  api::ServerFrame why;
+  ASSERT_EQ(silent.frames().size(), 1u);
+  ASSERT_TRUE(why.ParseFromString(silent.frames()[0]));
+  EXPECT_EQ(why.error().code(), api::AUTH_KEY_UNREGISTERED);
+
+  RawClient slow(deploy_.client_port());
+  slow.Send(SignInFrame(2));
+  ASSERT_TRUE(slow.NextFrame());
+  slow.SendBytes(std::string("\x00\x00\x01", 3));  // part of a header, then nothing
+  EXPECT_TRUE(slow.ReadUntilClosed());
+}
+
+TEST_F(Split, TextThatIsNotUtf8IsAnsweredAndTheConnectionStays) {
+  RawClient raw(deploy_.client_port());
+  raw.Send(SignInFrame(1));
+  ASSERT_TRUE(raw.NextFrame());
+  api::ClientFrame send;
+  send.set_request_id(2);
+  send.mutable_send_message()->set_peer_user(2);
+  send.mutable_send_message()->set_random_id(5);
+  send.mutable_send_message()->set_text("\xc3\x28 invalid");
+  raw.Send(send);
+  api::ServerFrame answer;
+  for (;;) {  // past the getDifference-free stream: the first error answers request 2
+    auto f = raw.NextFrame();
+    ASSERT_TRUE(f) << "no answer";
+    ASSERT_TRUE(answer.ParseFromString(*f));
+    if (answer.request_id() == 2) break;
+  }
+  EXPECT_EQ(answer.error().code(), api::MESSAGE_INVALID);
+  api::ClientFrame ping;
+  ping.set_request_id(3);
+  ping.mutable_ping()->set_ping_id(3);
+  raw.Send(ping);
+  auto pong = raw.NextFrame();
+  ASSERT_TRUE(pong && answer.ParseFromString(*pong));
+  EXPECT_TRUE(answer.has_pong());
+}
+
+}  // namespace
+}  // namespace msgbed::testing
