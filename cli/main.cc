@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
   auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
   client_cmd->add_option("--user", client.user, "User id")->required()->check(CLI::PositiveNumber);
-  client_cmd->add_option("--device", client.device, "Device id of this user")->capture_default_str();
+  client_cmd->add_option("--device", client.device, "Device id of this user")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 
   try {
     app.parse(argc, argv);

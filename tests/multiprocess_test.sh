@@ -2,7 +2,8 @@
 # A deployment of four processes on loopback: `msgbed serve --role bus`
 # (the mock Kafka cluster), then gateway, messages and sync each in their
 # own process, talking over TCP; sync reaches the brokers in kafka mode by
-# their bootstrap list. Two terminal clients chat through it.
+# their bootstrap list. Two terminal clients chat through it; the bus is
+# killed (-9) and restarted at new addresses, and the chat goes on.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
@@ -32,10 +33,10 @@ await() {
   fail "timed out waiting for: $1"
 }
 
-# Four free loopback ports, chosen by the kernel.
-read -r p1 p2 p3 p4 < <(python3 -c '
+# Five free loopback ports, chosen by the kernel (the fifth stays unused).
+read -r p1 p2 p3 p4 p5 < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 cat > "$tmp/deploy.yaml" << EOC
@@ -80,6 +81,41 @@ await "grep -q 'up to date' $tmp/alice.log"
 echo "@2 hello across four processes" >&4
 await "grep -q 'sent: id 1, pts 1' $tmp/alice.log"
 await "grep -q 'from 1\] hello across four processes' $tmp/bob.log"
+
+# What the client refuses, it says so, and sends nothing.
+echo "@2hello" >&4
+echo "@-1 hello" >&4
+await "[ \$(grep -c '\* usage:' $tmp/alice.log) = 2 ]"
+
+# The bus dies and comes back at new addresses: messages and gateway
+# follow its bootstrap file, and pushes resume.
+kill -9 "${pids[0]}"
+wait "${pids[0]}" 2> /dev/null || true
+old=$(cat "$tmp/data/bus.bootstrap")
+"$msgbed" serve "$tmp/deploy.yaml" --role bus > "$tmp/bus2.log" 2>&1 &
+pids[0]=$!
+await "[ \"\$(cat $tmp/data/bus.bootstrap)\" != '$old' ]"
+await "grep -q 'bus: reconnected' $tmp/messages.log"
+# sync was started in kafka mode on the old bootstrap list: it stays behind,
+# as a process pointed at a fixed broker list would. Restart it on the new one.
+kill "${pids[3]}"
+wait "${pids[3]}" 2> /dev/null || true
+bootstrap=$(cat "$tmp/data/bus.bootstrap")
+sed "s|bus: {mode: mock, mock_brokers: 1}|bus: {mode: kafka, bootstrap: '$bootstrap'}|" "$tmp/deploy.yaml" > "$tmp/kafka.yaml"
+"$msgbed" serve "$tmp/kafka.yaml" --role sync > "$tmp/sync2.log" 2>&1 &
+pids[3]=$!
+await "grep -q 'serving sync/0' $tmp/sync2.log"
+echo "@2 after the bus came back" >&4
+await "grep -q 'from 1\] after the bus came back' $tmp/bob.log"
+
 echo "/quit" >&3
 echo "/quit" >&4
+
+# A client that cannot connect says so and exits 1.
+set +e
+"$msgbed" client --connect 127.0.0.1:$p5 --user 1 < /dev/null > "$tmp/noconn.log" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "client exit code $rc when it cannot connect"
+grep -q "cannot connect to 127.0.0.1:$p5" "$tmp/noconn.log" || fail "no reason given: $(cat "$tmp/noconn.log")"
 echo "multiprocess ok ($SECONDS s)"

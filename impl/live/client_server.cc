@@ -28,6 +28,10 @@ Status ClientServer::Listen(const Endpoint& ep, uint16_t* port) {
 
 void ClientServer::OnSocket(tcp::socket socket) {
   const ConnId id = next_id_++;
+  if (config_.socket_send_buffer > 0) {
+    boost::system::error_code ignored;  // a kernel that refuses keeps its default
+    socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config_.socket_send_buffer)), ignored);
+  }
   FrameLimits limits;
   limits.max_frame_bytes = config_.max_frame_bytes;
   limits.max_pending_bytes = config_.max_outbound_bytes;

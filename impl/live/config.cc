@@ -82,7 +82,7 @@ void ReadGateway(const YamlReader& r, const YAML::Node& n, GatewayConfig* g) {
   if (!n.IsDefined()) return;
   r.OnlyKeys(n, "gateway",
              {"max_connections", "max_in_flight", "sign_in_timeout", "idle_timeout", "request_timeout", "frame_timeout",
-              "max_frame_bytes", "max_outbound_bytes"});
+              "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer"});
   GatewayLimits& l = g->roles.gateway;
   r.Count(n, "gateway", "max_connections", &l.max_connections);
   r.Count(n, "gateway", "max_in_flight", &l.max_in_flight);
@@ -93,6 +93,7 @@ void ReadGateway(const YamlReader& r, const YAML::Node& n, GatewayConfig* g) {
   // Frames carry one request; 16 MiB is far above any, and the 4-byte header's limit is 4 GiB.
   r.Bytes(n, "gateway", "max_frame_bytes", &g->max_frame_bytes, 16 << 20);
   r.Bytes(n, "gateway", "max_outbound_bytes", &g->max_outbound_bytes, 1u << 30);
+  r.Bytes(n, "gateway", "socket_send_buffer", &g->socket_send_buffer, 1u << 30);
   if (g->max_outbound_bytes < kDefaultMaxFrameBytes) {
     // A getDifference slice can be that large: a lower limit would cut off every device that catches up.
     r.Fail(n["max_outbound_bytes"], "gateway.max_outbound_bytes", "must be at least 1MiB (one full frame)");

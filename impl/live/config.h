@@ -44,6 +44,9 @@ struct GatewayConfig {
   size_t max_frame_bytes = 64 * 1024;   // largest frame a device may send
   size_t max_outbound_bytes = 4 << 20;  // unsent bytes per device before it is disconnected
   Micros frame_timeout = 30 * kSecond;  // a started frame must complete within this
+  // SO_SNDBUF of device sockets; 0 leaves the kernel's autotuning (up to
+  // net.ipv4.tcp_wmem's maximum, 4 MiB on Debian, per slow reader).
+  size_t socket_send_buffer = 0;
 };
 
 // Service-to-service links: every TCP link proves it holds the deployment

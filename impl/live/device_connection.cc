@@ -4,6 +4,7 @@ namespace msgbed::live {
 
 DeviceConnection::~DeviceConnection() {
   ++generation_;
+  ping_timer_.cancel();
   if (conn_) conn_->Close("client gone");
 }
 
@@ -49,10 +50,21 @@ void DeviceConnection::Attach(tcp::socket socket) {
         if (on_closed_) on_closed_(why);
       });
   device_.Connected();
+  SchedulePing(gen);
+}
+
+void DeviceConnection::SchedulePing(uint64_t gen) {
+  ping_timer_.expires_after(ping_interval_);
+  ping_timer_.async_wait([this, gen](boost::system::error_code ec) {
+    if (ec || gen != generation_ || !connected()) return;
+    device_.Ping();
+    SchedulePing(gen);
+  });
 }
 
 void DeviceConnection::Disconnect() {
   ++generation_;
+  ping_timer_.cancel();
   if (conn_) conn_->Close("client disconnect");
   conn_.reset();
   device_.Disconnected();

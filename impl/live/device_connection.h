@@ -3,6 +3,8 @@
 // live benchmark all drive devices through it.
 //
 // Callbacks (the Device's observer, on_closed) run on the io_context thread.
+// While connected it pings every ping_interval, well inside a gateway's
+// idle timeout (300 s by default), so an idle device keeps its connection.
 #pragma once
 
 #include <functional>
@@ -18,8 +20,11 @@ class DeviceConnection final : public Device::Link {
  public:
   using ClosedHandler = std::function<void(const std::string& reason)>;
 
-  DeviceConnection(asio::io_context& io, uint64_t user, uint64_t device, Device::Observer* observer)
-      : io_(io), device_(user, device, this, observer) {}
+  static constexpr auto kDefaultPingInterval = std::chrono::seconds(60);
+
+  DeviceConnection(asio::io_context& io, uint64_t user, uint64_t device, Device::Observer* observer,
+                   std::chrono::milliseconds ping_interval = kDefaultPingInterval)
+      : io_(io), device_(user, device, this, observer), ping_interval_(ping_interval), ping_timer_(io) {}
   ~DeviceConnection() override;
 
   // Connects, then signs the device in and catches up. on_closed runs when
@@ -34,12 +39,15 @@ class DeviceConnection final : public Device::Link {
 
  private:
   void Attach(tcp::socket socket);
+  void SchedulePing(uint64_t gen);
 
   asio::io_context& io_;
   Device device_;
   std::shared_ptr<FramedConnection> conn_;
   ClosedHandler on_closed_;
   uint64_t generation_ = 0;  // bumps on Disconnect: stale callbacks are ignored
+  const std::chrono::milliseconds ping_interval_;
+  asio::steady_timer ping_timer_;
 };
 
 }  // namespace msgbed::live

@@ -14,16 +14,16 @@ FrameLimits LinkLimits() {
   return limits;
 }
 
+}  // namespace
+
 // One inbound link: unauthenticated until its LinkHello checks out.
-struct Inbound {
+struct Router::Inbound {
   std::shared_ptr<FramedConnection> conn;
   std::string nonce;
   bool authenticated = false;
   asio::steady_timer handshake;
   explicit Inbound(asio::io_context& io) : handshake(io) {}
 };
-
-}  // namespace
 
 Router::Router(asio::io_context& io, const LiveConfig& config, std::string secret)
     : io_(io), secret_(std::move(secret)) {
@@ -32,9 +32,7 @@ Router::Router(asio::io_context& io, const LiveConfig& config, std::string secre
 
 Router::~Router() {
   listeners_.clear();
-  for (auto& weak : inbound_) {
-    if (auto c = weak.lock()) c->Close("shutting down");
-  }
+  for (auto& [key, in] : inbound_) in->conn->Close("shutting down");
   for (auto& [addr, r] : remote_) {
     if (r.conn) r.conn->Close("shutting down");
   }
@@ -147,8 +145,7 @@ void Router::OnInbound(tcp::socket socket) {
   in->conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
   in->nonce = NewNonce();
   const std::string peer = in->conn->peer();
-  std::erase_if(inbound_, [](const auto& w) { return w.expired(); });
-  inbound_.push_back(in->conn);
+  inbound_[in->conn.get()] = in;
   std::weak_ptr<Inbound> weak = in;
   in->conn->Start(
       [this, weak, peer](std::string_view body) {
@@ -171,8 +168,11 @@ void Router::OnInbound(tcp::socket socket) {
           return in->conn->Close("malformed envelope");
         Deliver(std::move(msg));
       },
-      // The connection's callbacks hold the Inbound until it closes.
-      [in, peer](const std::string& why) { spdlog::debug("router: link from {} closed: {}", peer, why); });
+      [this, alive = std::weak_ptr<int>(alive_), key = in->conn.get(), peer](const std::string& why) {
+        if (alive.expired()) return;
+        spdlog::debug("router: link from {} closed: {}", peer, why);
+        inbound_.erase(key);
+      });
   rpc::LinkChallenge challenge;
   challenge.set_nonce(in->nonce);
   in->conn->Write(challenge.SerializeAsString());

@@ -69,7 +69,10 @@ class Router {
   std::map<rpc::Address, Service*, AddressLess> local_;
   std::map<rpc::Address, Remote, AddressLess> remote_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::vector<std::weak_ptr<FramedConnection>> inbound_;  // pruned as links close
+  struct Inbound;
+  // Links accepted from other processes, until they close. Owned here, so
+  // that stopping the router frees them even if their close never runs.
+  std::map<const FramedConnection*, std::shared_ptr<Inbound>> inbound_;
   // Expires with this object: link callbacks that run later check it.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   uint64_t dropped_ = 0;

@@ -1,16 +1,28 @@
 // The terminal client behind `msgbed client`: one device of one user,
 // chatting through a gateway. Reads commands from stdin:
-//   @<user> <text>   send text to user
+//   @<user> <text>   send text to user (a space after the user id)
 //   /quit            leave
-// and prints what arrives.
+// and prints what arrives. A sign-in the server could not complete
+// (TIMEOUT, UNAVAILABLE, INTERNAL) is retried with a growing delay.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace msgbed::live {
 
-// Returns the process exit code (0 after /quit or end of input).
+// A parsed `@<user> <text>` line.
+struct ChatLine {
+  uint64_t peer;
+  std::string text;
+};
+// nullopt unless line is `@`, a user id (1 to 2^63-1, digits only), one
+// or more spaces, and non-empty text.
+std::optional<ChatLine> ParseChatLine(const std::string& line);
+
+// Returns the process exit code: 0 after /quit or end of input, 1 when the
+// connection cannot be made or is lost.
 int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uint64_t device);
 
 }  // namespace msgbed::live

@@ -12,6 +12,8 @@ const std::string kGood =
     "partitions: 6\n"
     "bus: {mode: kafka, bootstrap: 'k1:9092,k2:9092'}\n"
     "storage: {data_dir: /tmp/x, sync: false}\n"
+    "gateway: {max_connections: 500, idle_timeout: 2min, max_frame_bytes: 32KiB, max_outbound_bytes: 8MiB}\n"
+    "security: {secret_file: /etc/msgbed/secret}\n"
     "instances:\n"
     "  gateway/0: {client: 0.0.0.0:7400, rpc: 10.0.0.1:7500}\n"
     "  gateway/1: {client: 0.0.0.0:7401, rpc: 10.0.0.2:7500}\n"
@@ -35,6 +37,19 @@ TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
   EXPECT_TRUE(c.Select("nope").empty());
 }
 
+TEST(LiveConfig, ReadsGatewayLimitsAndTheSecretFile) {
+  const LiveConfig c = ParseConfig(kGood, "d.yaml");
+  EXPECT_EQ(c.gateway.roles.gateway.max_connections, 500u);
+  EXPECT_EQ(c.gateway.roles.gateway.idle_timeout, 120 * kSecond);
+  EXPECT_EQ(c.gateway.roles.gateway.sign_in_timeout, GatewayLimits().sign_in_timeout) << "unset keys keep defaults";
+  EXPECT_EQ(c.gateway.max_frame_bytes, 32u * 1024);
+  EXPECT_EQ(c.gateway.max_outbound_bytes, 8u << 20);
+  EXPECT_EQ(c.SecretFile(), "/etc/msgbed/secret");
+  const LiveConfig d =
+      ParseConfig(testing::Replaced(kGood, "security: {secret_file: /etc/msgbed/secret}\n", ""), "d.yaml");
+  EXPECT_EQ(d.SecretFile(), "/tmp/x/cluster.secret");
+}
+
 void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
   testing::ExpectInputError([](const std::string& t) { ParseConfig(t, "d.yaml"); }, testing::Replaced(kGood, from, to),
                             expected);
@@ -44,13 +59,20 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("mode: kafka", "mode: carrier-pigeon", "d.yaml:2: key 'bus.mode': expected mock or kafka");
   ExpectError("bus: {mode: kafka, bootstrap: 'k1:9092,k2:9092'}", "bus: {mode: kafka}", "key 'bus.bootstrap'");
   ExpectError("sync: false", "sync: maybe", "d.yaml:3: key 'storage.sync': expected true or false");
-  ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:7: key 'instances.messages/0.rpc': expected host:port");
+  ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:9: key 'instances.messages/0.rpc': expected host:port");
   ExpectError("gateway/1:", "gateway/2:", "gateway indexes must be 0..1");
   ExpectError("  sync/0: {rpc: 10.0.0.3:7520}\n", "", "no sync instance");
   ExpectError("messages/0: {rpc", "mesages/0: {rpc", "key 'instances.mesages/0'");
   ExpectError("messages/0: {rpc: 10.0.0.3:7510}", "messages/0: {rpc: 10.0.0.3:7510, client: 1.2.3.4:5}",
               "key 'instances.messages/0.client': unknown key");
   ExpectError("partitions: 6", "partitions: 0", "d.yaml:1: key 'partitions': expected a positive integer");
+  ExpectError("max_connections: 500", "max_connections: -5", "d.yaml:4: key 'gateway.max_connections'");
+  ExpectError("idle_timeout: 2min", "idle_timeout: soon", "key 'gateway.idle_timeout': expected a duration");
+  ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1.5B", "key 'gateway.max_frame_bytes': expected a size");
+  ExpectError("max_outbound_bytes: 8MiB", "max_outbound_bytes: 64KiB",
+              "key 'gateway.max_outbound_bytes': must be at least 1MiB");
+  ExpectError("max_connections: 500", "max_conections: 500", "key 'gateway.max_conections': unknown key");
+  ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
 }
 
 }  // namespace

@@ -41,6 +41,10 @@ class RawClient {
   // True once the server closed the stream.
   bool closed() const { return closed_; }
   void Close();
+  // Ends the stream both ways; a read blocked in another thread returns.
+  void Shutdown() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  }
 
  private:
   // Reads once into the decoder; false at end of stream, error or timeout.
