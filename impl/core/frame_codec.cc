@@ -19,7 +19,12 @@ FrameDecoder::Result FrameDecoder::Next(std::string* body) {
   const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
   const size_t n = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | size_t{p[3]};
   if (n > max_) return Result::kTooLarge;
-  if (buf_.size() - pos_ - kFrameHeaderBytes < n) return Result::kNeedMore;
+  if (buf_.size() - pos_ - kFrameHeaderBytes < n) {
+    // Room for exactly this frame: appending would otherwise double the
+    // buffer past it (a peer holding a partial frame would cost twice).
+    buf_.reserve(pos_ + kFrameHeaderBytes + n);
+    return Result::kNeedMore;
+  }
   body->assign(buf_, pos_ + kFrameHeaderBytes, n);
   pos_ += kFrameHeaderBytes + n;
   if (pos_ == buf_.size()) {
