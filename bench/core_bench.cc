@@ -1,62 +1,68 @@
-// Google Benchmarks of the sans-IO cores: the message handler and the frame
-// codec. Run: ./build/bench/core_bench  (figures in docs/benchmarks.md)
+// Google Benchmarks of the sans-IO cores: the message handler (in its host)
+// and the frame codec. Run: ./build/bench/core_bench  (figures in docs/benchmarks.md)
 #include <benchmark/benchmark.h>
 
 #include "core/frame_codec.h"
 #include "core/mem_kv_store.h"
+#include "host/instance_host.h"
 #include "messages/message_service.h"
 
 namespace msgbed {
 namespace {
 
-// An Env that keeps storage in memory and drops everything it sends, so the
-// benchmark measures the handler alone (its serialization included).
-class SinkEnv final : public Env {
+// A substrate that keeps storage in memory and drops everything sent, so
+// the benchmark measures the host's dispatch and the handler (its
+// serialization included).
+class SinkSubstrate final : public Substrate {
  public:
-  const rpc::Address& Self() const override { return self_; }
   Micros Now() const override { return 0; }
-  TimerId StartTimer(Micros, std::function<void()>) override { return 1; }
-  void CancelTimer(TimerId) override {}
-  void Send(rpc::Envelope msg) override { benchmark::DoNotOptimize(msg.ByteSizeLong()); }
-  void SendToClient(ConnId, const api::ServerFrame& f) override { benchmark::DoNotOptimize(f.ByteSizeLong()); }
-  void CloseClient(ConnId, std::string_view) override {}
+  Micros Date() const override { return 0; }
+  void At(Micros, std::function<void()>) override {}
+  void Transmit(Envelope e) override { benchmark::DoNotOptimize(e.ByteSize()); }
   void Publish(const std::string&, const std::string&, std::string payload) override {
     benchmark::DoNotOptimize(payload.data());
   }
-  KvStore& Kv() override { return kv_; }
-  Rng& Random() override { return rng_; }
-  Metrics& Stats() override { return metrics_; }
+  void Subscribe(const std::vector<Service::Subscription>&) override {}
+  void Unsubscribe() override {}
+  KvStore& Store() override { return kv_; }
+  ClientPort* Clients() override { return nullptr; }
 
  private:
-  rpc::Address self_ = MakeAddress(role::kMessages, 0);
   MemKvStore kv_;
-  Rng rng_{1};
-  Metrics metrics_;
 };
 
-rpc::Envelope SendRequest(uint64_t from, uint64_t to, uint64_t random_id, const std::string& text) {
-  rpc::Envelope e;
-  *e.mutable_to() = MakeAddress(role::kMessages, 0);
-  auto* req = e.mutable_send_message();
-  rpc::ClientRef* client = req->mutable_origin()->mutable_client();
-  *client->mutable_gateway() = MakeAddress(role::kGateway, 0);
-  client->set_user(from);
-  client->set_device(1);
+// A message service instance, both boxes of every pair on it.
+struct Messages {
+  SinkSubstrate substrate;
+  InstanceHost host{MakeAddress(role::kMessages, 0),
+                    [](Env* env) { return std::make_unique<MessageService>(env, ClusterShape::Of(1, 1, 1)); },
+                    &substrate, 1};
+  Messages() { host.Start(); }
+  void Call(Body body) {
+    host.Deliver(Envelope{MakeAddress(role::kGateway, 0), MakeAddress(role::kMessages, 0), Envelope::Kind::kCall, 1,
+                          rpc::CALL_OK, std::move(body)});
+  }
+};
+
+Body SendRequest(uint64_t from, uint64_t to, uint64_t random_id, const std::string& text) {
+  auto req = NewBody<messages::SendMessage>();
+  *req->mutable_client()->mutable_gateway() = MakeAddress(role::kGateway, 0);
+  req->mutable_client()->set_user(from);
+  req->mutable_client()->set_device(1);
   req->mutable_send()->set_peer_user(to);
   req->mutable_send()->set_random_id(random_id);
   req->mutable_send()->set_text(text);
-  return e;
+  return req;
 }
 
-// One private message, both boxes on this instance: two atomic box appends,
-// two bus events, one reply.
+// One private message, both boxes on the instance: two atomic box appends,
+// two bus events serialised, one reply.
 void BM_SendMessage(benchmark::State& state) {
-  SinkEnv env;
-  MessageService service(&env, ClusterShape{1, 1, 1, 8});
+  Messages m;
   const std::string text(100, 'x');
   uint64_t i = 0;
   for (auto _ : state) {
-    service.OnMessage(SendRequest(1 + i % 1000, 1 + (i + 1) % 1000, i + 1, text));
+    m.Call(SendRequest(1 + i % 1000, 1 + (i + 1) % 1000, i + 1, text));
     ++i;
   }
   state.SetItemsProcessed(state.iterations());
@@ -65,16 +71,14 @@ BENCHMARK(BM_SendMessage);
 
 // getDifference returning `range(0)` updates of one box.
 void BM_GetDifference(benchmark::State& state) {
-  SinkEnv env;
-  MessageService service(&env, ClusterShape{1, 1, 1, 8});
+  Messages m;
   const auto n = static_cast<uint32_t>(state.range(0));
-  for (uint32_t i = 0; i < n; ++i) service.OnMessage(SendRequest(1, 2, i + 1, std::string(100, 'x')));
-  rpc::Envelope e;
-  *e.mutable_to() = MakeAddress(role::kMessages, 0);
-  e.mutable_get_difference()->mutable_origin()->mutable_client()->set_user(2);
-  e.mutable_get_difference()->mutable_request()->set_pts(0);
-  e.mutable_get_difference()->mutable_request()->set_limit(n);
-  for (auto _ : state) service.OnMessage(e);
+  for (uint32_t i = 0; i < n; ++i) m.Call(SendRequest(1, 2, i + 1, std::string(100, 'x')));
+  auto req = NewBody<messages::GetDifference>();
+  req->mutable_client()->set_user(2);
+  req->mutable_request()->set_pts(0);
+  req->mutable_request()->set_limit(n);
+  for (auto _ : state) m.Call(req);
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_GetDifference)->Arg(10)->Arg(100);

@@ -6,13 +6,35 @@
 
 #include "config/units.h"
 #include "config/yaml_reader.h"
+#include "roles/registry.h"
 
 namespace msgbed::sim {
 
 namespace {
 
-const std::set<std::string> kRoles = {"gateway", "messages", "sync", "kafka", "storage"};
-const std::vector<std::string> kRequiredRoles = {"gateway", "messages", "sync", "kafka"};
+// Components a server may run: the registered roles, plus the
+// infrastructure every deployment has (Kafka brokers, storage nodes).
+std::set<std::string> KnownServices() {
+  const auto roles = RoleRegistry::Global().Names();
+  std::set<std::string> out(roles.begin(), roles.end());
+  out.insert({"kafka", "storage"});
+  return out;
+}
+
+std::vector<std::string> RequiredServices() {
+  std::vector<std::string> out;
+  for (const auto& r : RoleRegistry::Global().roles()) {
+    if (r.required) out.push_back(r.name);
+  }
+  out.push_back("kafka");
+  return out;
+}
+
+std::string Listed(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
 
 [[noreturn]] void Fail(const std::string& file, int line, const std::string& what) {
   throw InputError(file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + what);
@@ -130,8 +152,9 @@ class Parser {
     if (open_.empty() || open_.back().type != DiagramNode::Type::kServer) {
       Fail(file_, line, "service '" + role + "' must be inside a server node");
     }
-    if (!kRoles.count(role))
-      Fail(file_, line, "unknown service '" + role + "' (known: gateway, messages, sync, kafka, storage)");
+    if (const auto known = KnownServices(); !known.count(role)) {
+      Fail(file_, line, "unknown service '" + role + "' (known: " + Listed(known) + ")");
+    }
     const std::string want = role == "kafka" ? "queue" : role == "storage" ? "database" : "component";
     if (shape != want) Fail(file_, line, "service '" + role + "' is drawn as a " + want);
     if (!aliases_.insert(alias).second) Fail(file_, line, "duplicate alias '" + alias + "'");
@@ -250,7 +273,7 @@ class Builder {
   }
 
   void CheckRoles() const {
-    for (const auto& role : kRequiredRoles) {
+    for (const auto& role : RequiredServices()) {
       if (g_.HostsWith(role).empty()) Fail(d_.file, 0, "no server runs '" + role + "'");
     }
   }

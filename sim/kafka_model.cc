@@ -25,13 +25,18 @@ void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, Service
   log_[{topic, partition}].consumer = consumer;
 }
 
+void KafkaModel::Unsubscribe(ServiceNode* consumer) {
+  for (auto& [key, part] : log_) {
+    if (part.consumer == consumer) part.consumer = nullptr;
+  }
+}
+
 void KafkaModel::Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload) {
   const uint32_t p = PartitionOfKey(key, partitions_);
   Node& leader = *brokers_[p % brokers_.size()];
   const size_t bytes = RecordBytes(key, payload);
-  const CostTable& costs = world_->scenario.costs;
   producer.Transmit(
-      leader, "produce", bytes, costs.broker_append,
+      leader, "produce", bytes, world_->scenario.costs.at("broker.append"),
       [this, &leader, topic, p, key, payload = std::move(payload)]() mutable {
         Append(leader, topic, p, key, std::move(payload));
       },
@@ -47,8 +52,8 @@ void KafkaModel::Append(Node& leader, const std::string& topic, uint32_t p, cons
   bytes_ += bytes;
   if (part.consumer == nullptr) return;
   ServiceNode* consumer = part.consumer;
-  leader.Transmit(*consumer, "record", bytes, world_->scenario.costs.sync_record,
-                  [consumer, record = std::move(record)] { consumer->core().OnBusRecord(record); });
+  leader.Transmit(*consumer, "record", bytes, world_->scenario.costs.at(consumer->role().name + ".record"),
+                  [consumer, record = std::move(record)] { consumer->host().DeliverRecord(record); });
 }
 
 }  // namespace msgbed::sim

@@ -23,6 +23,9 @@ class KafkaModel {
   KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions);
 
   void Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer);
+  // Records of consumer's partitions published from now on reach no one
+  // (the model keeps no log to resume from yet).
+  void Unsubscribe(ServiceNode* consumer);
   void Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload);
 
   void Start();

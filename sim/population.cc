@@ -17,14 +17,14 @@ void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index
 
 void Population::Begin(ServiceNode* gateway) {
   gateway_ = gateway;
+  client_frame_cost_ = world_->scenario.costs.at(gateway->role().name + ".client_frame");
   for (auto& d : devices_) {
     SimDevice* dev = d.get();
     Post(dev->connect_at, 0, [this, dev] {
       dev->connected_at = s4u::Engine::get_clock();
       const ConnId conn = dev->conn;
       ServiceNode* gw = gateway_;
-      Transmit(*gw, "open", 0, world_->scenario.costs.gateway_client_frame,
-               [gw, conn] { gw->core().OnClientOpened(conn); });
+      Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->host().ClientOpened(conn); });
       dev->core.Connected();
     });
   }
@@ -34,15 +34,17 @@ void Population::Begin(ServiceNode* gateway) {
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
-  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->world_->scenario.costs.gateway_client_frame,
-                [gw, c, frame] { gw->core().OnClientFrame(c, frame); });
+  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->client_frame_cost_,
+                [gw, c, frame] { gw->host().ClientFrame(c, frame); });
 }
 
-Population::SimDevice& Population::ByConn(ConnId conn) { return *devices_[(conn - 1) / world_->shape.gateways]; }
+Population::SimDevice& Population::ByConn(ConnId conn) {
+  return *devices_[(conn - 1) / world_->shape.Count(role::kGateway)];
+}
 
 Population::SimDevice& Population::Of(Device& d) {
   const uint64_t global = (d.user() - 1) * world_->scenario.workload.devices_per_user + (d.device() - 1);
-  return *devices_[global / world_->shape.gateways];
+  return *devices_[global / world_->shape.Count(role::kGateway)];
 }
 
 void Population::OnServerFrame(ConnId conn, const api::ServerFrame& frame) { ByConn(conn).core.OnFrame(frame); }
@@ -55,7 +57,7 @@ void Population::OnClosed(ConnId conn) {
 
 void Population::ScheduleNextSend(double after) {
   const WorkloadSpec& w = world_->scenario.workload;
-  const double rate = w.messages_per_second / world_->shape.gateways;
+  const double rate = w.messages_per_second / world_->shape.Count(role::kGateway);
   if (rate <= 0) return;
   const double at = after + world_->rng.Exponential(rate);
   if (at >= world_->scenario.duration) return;
@@ -92,7 +94,7 @@ void Population::OnSynced(Device& d) {
   SimDevice& dev = Of(d);
   if (dev.synced_once) return;
   dev.synced_once = true;
-  ready_.push_back((dev.conn - 1) / world_->shape.gateways);
+  ready_.push_back((dev.conn - 1) / world_->shape.Count(role::kGateway));
   // Devices that joined after the start caught up on what they missed.
   if (dev.connect_at > world_->scenario.workload.connect_ramp) {
     world_->recorder.Synced(s4u::Engine::get_clock() - dev.connected_at);

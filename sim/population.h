@@ -60,6 +60,7 @@ class Population final : public Node, public Device::Observer {
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
+  double client_frame_cost_ = 0;  // CPU a client frame costs the gateway
   std::vector<std::unique_ptr<SimDevice>> devices_;
   std::vector<size_t> ready_;  // devices that finished their first sync, by index
 };

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "config/role_settings.h"
 #include "deployment_diagram.h"
 
 namespace msgbed::sim {
@@ -52,14 +53,18 @@ std::vector<std::string> HostNames(const Reader& r, const YAML::Node& n, const s
   return names;
 }
 
-void ReadServices(const Reader& r, const YAML::Node& topo, Scenario* sc) {
+void ReadServices(const Reader& r, const YAML::Node& topo, const RoleRegistry& roles, Scenario* sc) {
   const YAML::Node s = topo["services"];
   if (!s.IsDefined()) r.Fail(topo, "topology.services", "missing: place gateway, messages and sync on hosts");
-  r.OnlyKeys(s, "topology.services", {"gateway", "messages", "sync"});
-  for (const char* role : {"gateway", "messages", "sync"}) {
-    const std::string key = std::string("topology.services.") + role;
-    if (!s[role].IsDefined()) r.Fail(s, key, "missing: at least one host");
-    sc->services[role] = HostNames(r, s[role], key, *sc);
+  const auto names = roles.Names();
+  r.OnlyKeys(s, "topology.services", std::set<std::string>(names.begin(), names.end()));
+  for (const RoleSpec& role : roles.roles()) {
+    const std::string key = "topology.services." + role.name;
+    if (!s[role.name].IsDefined()) {
+      if (role.required) r.Fail(s, key, "missing: at least one host");
+      continue;
+    }
+    sc->services[role.name] = HostNames(r, s[role.name], key, *sc);
   }
 }
 
@@ -90,21 +95,17 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
 }
 
-void ReadCosts(const Reader& r, const YAML::Node& c, CostTable* t) {
+// The defaults of every deployed role and of the infrastructure, with the
+// scenario's `costs:` on top; an unknown key is an error naming the known ones.
+void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, Scenario* sc) {
+  CostTable& t = sc->costs;
+  t = {{"broker.append", 10e-6}, {"storage.write", 20e-6}};
+  for (const auto& [role, hosts] : sc->services) t.merge(DefaultCosts(roles.Get(role)));
   if (!c.IsDefined()) return;
-  const std::map<std::string, double*> fields = {{"gateway.client_frame", &t->gateway_client_frame},
-                                                 {"gateway.reply", &t->gateway_reply},
-                                                 {"messages.send", &t->messages_send},
-                                                 {"messages.append", &t->messages_append},
-                                                 {"messages.get_difference", &t->messages_get_difference},
-                                                 {"sync.rpc", &t->sync_rpc},
-                                                 {"sync.record", &t->sync_record},
-                                                 {"broker.append", &t->broker_append},
-                                                 {"storage.write", &t->storage_write}};
-  std::set<std::string> names;
-  for (const auto& [k, v] : fields) names.insert(k);
-  r.OnlyKeys(c, "costs", names);
-  for (const auto& [k, field] : fields) r.DurationOrZero(c, "costs", k, field);
+  std::set<std::string> known;
+  for (const auto& [k, v] : t) known.insert(k);
+  r.OnlyKeys(c, "costs", known);
+  for (auto& [k, v] : t) r.DurationOrZero(c, "costs", k, &v);
 }
 
 // Inline topologies are one datacenter fabric with every host linked to it.
@@ -145,7 +146,7 @@ NodeOverride ReadOverride(const Reader& r, const YAML::Node& n, const std::strin
 }
 
 // topology.diagram: the hosts, services and brokers come from the diagram.
-void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, Scenario* sc) {
+void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, const RoleRegistry& roles, Scenario* sc) {
   for (const char* k : {"hosts", "services", "link"}) {
     if (topo[k].IsDefined())
       r.Fail(topo[k], std::string("topology.") + k, "not with topology.diagram: the diagram places hosts");
@@ -172,18 +173,23 @@ void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, Scenario* sc) 
     const TopoVertex& x = sc->graph.vertex(v);
     if (x.kind == TopoVertex::Kind::kHost) sc->hosts.push_back(HostSpec{x.name, x.cores, x.speed, {}});
   }
-  for (const char* role : {"gateway", "messages", "sync"}) sc->services[role] = sc->graph.HostsWith(role);
+  for (const auto& name : roles.Names()) {
+    auto hosts = sc->graph.HostsWith(name);
+    if (!hosts.empty()) sc->services[name] = std::move(hosts);
+  }
   sc->kafka.brokers = sc->graph.HostsWith("kafka");
 }
 
 }  // namespace
 
-Scenario ParseScenario(const std::string& text, const std::string& file) {
+Scenario ParseScenario(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   Reader r(file);
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  r.OnlyKeys(root, "", {"name", "seed", "duration", "drain", "topology", "clients", "workload", "costs"});
+  std::set<std::string> keys = {"name", "seed", "duration", "drain", "topology", "clients", "workload", "costs"};
+  keys.merge(RoleSettingSections(roles));
+  r.OnlyKeys(root, "", keys);
   if (!root["name"].IsDefined()) r.Fail(root, "name", "missing: the scenario's name (used for results/<name>/)");
   sc.name = r.Scalar(root["name"], "name");
   if (sc.name.empty() || sc.name.find('/') != std::string::npos || sc.name[0] == '.') {
@@ -197,12 +203,12 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
   if (!topo.IsDefined()) r.Fail(root, "topology", "missing: hosts, services and kafka");
   r.OnlyKeys(topo, "topology", {"link", "hosts", "services", "kafka", "diagram", "overrides"});
   if (topo["diagram"].IsDefined()) {
-    ReadDiagramTopology(r, topo, &sc);
+    ReadDiagramTopology(r, topo, roles, &sc);
     if (topo["kafka"].IsDefined()) ReadKafkaTuning(r, topo["kafka"], &sc);
   } else {
     if (topo["overrides"].IsDefined()) r.Fail(topo["overrides"], "topology.overrides", "only with topology.diagram");
     ReadHosts(r, topo, &sc);
-    ReadServices(r, topo, &sc);
+    ReadServices(r, topo, roles, &sc);
     ReadKafka(r, topo["kafka"], &sc);
     sc.graph = InlineGraph(sc);
   }
@@ -211,10 +217,16 @@ Scenario ParseScenario(const std::string& text, const std::string& file) {
     ReadLink(r, root["clients"]["link"], "clients.link", &sc.client_link);
   }
   ReadWorkload(r, root["workload"], &sc.workload);
-  ReadCosts(r, root["costs"], &sc.costs);
+  ReadCosts(r, root["costs"], roles, &sc);
+  ReadRoleSettings(r, root, roles, &sc.role_settings);
+  // Simulated devices do not ping (a population would spend most of its
+  // wake-ups on it), so gateways keep idle connections unless told otherwise.
+  if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);
   return sc;
 }
 
-Scenario LoadScenario(const std::string& path) { return ParseScenario(ReadTextFile(path), path); }
+Scenario LoadScenario(const std::string& path, const RoleRegistry& roles) {
+  return ParseScenario(ReadTextFile(path), path, roles);
+}
 
 }  // namespace msgbed::sim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/yaml_reader.h"
+#include "roles/registry.h"
 #include "topology.h"
 
 namespace msgbed::sim {
@@ -38,19 +39,13 @@ struct WorkloadSpec {
   double connect_ramp = 1.0;  // seconds over which the initially online devices connect
 };
 
-// CPU seconds per handler run on a reference core of 1 Gflop/s; see
-// docs/benchmarks.md for where the defaults come from.
-struct CostTable {
-  double gateway_client_frame = 20e-6;
-  double gateway_reply = 10e-6;
-  double messages_send = 60e-6;
-  double messages_append = 40e-6;
-  double messages_get_difference = 50e-6;
-  double sync_rpc = 10e-6;
-  double sync_record = 15e-6;
-  double broker_append = 10e-6;
-  double storage_write = 20e-6;  // per atomic batch, charged as I/O wait
-};
+// CPU seconds per unit of work on a reference core of 1 Gflop/s, by key:
+// "<role>.<Request>" for each request a deployed role serves,
+// "<role>.reply", "<role>.client_frame", "<role>.record" (roles/registry.h),
+// and the infrastructure's "broker.append" and "storage.write" (per atomic
+// batch, charged as I/O wait). Defaults come from the role registry; see
+// docs/benchmarks.md for where they come from.
+using CostTable = std::map<std::string, double>;
 
 struct Scenario {
   std::string file;
@@ -60,19 +55,22 @@ struct Scenario {
   double drain = 5;      // seconds after it for in-flight work to finish
   std::string diagram;   // the deployment diagram the topology came from, if any
   std::vector<HostSpec> hosts;
-  std::map<std::string, std::vector<std::string>> services;  // role -> hosts, one instance each
+  std::map<std::string, std::vector<std::string>> services;  // role -> hosts, one instance each; deployed roles only
   TopologyGraph graph;                                       // hosts, datacenters, client clouds and every link
   KafkaSpec kafka;
   LinkSpec client_link{1.25e8, 0.030};  // each population's access link (1 Gbps, 30 ms)
   WorkloadSpec workload;
   CostTable costs;
+  std::map<std::string, RoleSettings> role_settings;  // sections named after roles
 
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
 };
 
-// Throws ScenarioError ("file:line: key 'a.b': what is wrong").
-Scenario LoadScenario(const std::string& path);
-Scenario ParseScenario(const std::string& yaml_text, const std::string& file_name);
+// Throws ScenarioError ("file:line: key 'a.b': what is wrong"). Roles and
+// their costs and settings come from `roles`.
+Scenario LoadScenario(const std::string& path, const RoleRegistry& roles = RoleRegistry::Global());
+Scenario ParseScenario(const std::string& yaml_text, const std::string& file_name,
+                       const RoleRegistry& roles = RoleRegistry::Global());
 
 // The built-in quickstart, for `msgbed run` without a file.
 const char* QuickstartYaml();

@@ -9,61 +9,93 @@
 
 namespace msgbed::sim {
 
-ServiceNode::ServiceNode(World* world, rpc::Address self, const Placement& at, uint64_t seed)
-    : Node(world, ToString(self), at), self_(std::move(self)), rng_(seed) {}
+namespace {
 
-Micros ServiceNode::Now() const { return std::llround(simgrid::s4u::Engine::get_clock() * 1e6); }
+// Simulated dates start here (2026-01-01T00:00:00Z): dates in results do
+// not depend on when the simulation ran.
+constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
 
-TimerId ServiceNode::StartTimer(Micros delay, std::function<void()> fn) {
-  const TimerId id = next_timer_++;
-  timers_.insert(id);
-  Post(simgrid::s4u::Engine::get_clock() + delay / 1e6, 0, [this, id, fn = std::move(fn)] {
-    if (timers_.erase(id)) fn();
-  });
-  return id;
+// A cost the scenario's table must have.
+double CostFor(const CostTable& costs, const std::string& key) {
+  auto it = costs.find(key);
+  if (it == costs.end()) throw ScenarioError("no cost for '" + key + "' in the scenario's cost table");
+  return it->second;
 }
 
-double ServiceNode::CostOf(const rpc::Envelope& msg) const {
-  const CostTable& c = world_->scenario.costs;
-  switch (msg.body_case()) {
-    case rpc::Envelope::kSendMessage: return c.messages_send;
-    case rpc::Envelope::kAppendToBox: return c.messages_append;
-    case rpc::Envelope::kGetDifference: return c.messages_get_difference;
-    case rpc::Envelope::kClientReply: return c.gateway_reply;
-    case rpc::Envelope::kDeviceOnline:
-    case rpc::Envelope::kDeviceOffline:
-    case rpc::Envelope::kDeviceAcked: return c.sync_rpc;
-    default: return c.sync_rpc;
+}  // namespace
+
+ServiceNode::ServiceNode(World* world, const RoleSpec& role, rpc::Address self, const Placement& at, uint64_t seed)
+    : Node(world, ToString(self), at),
+      role_(role),
+      host_(
+          self,
+          [this](Env* env) {
+            auto it = world_->scenario.role_settings.find(role_.name);
+            return role_.make(env, world_->shape,
+                              it == world_->scenario.role_settings.end() ? RoleSettings{} : it->second);
+          },
+          this, seed) {
+  for (const auto& req : role.serves)
+    request_costs_[req.type] = CostFor(world->scenario.costs, role.name + "." + req.type->name());
+  reply_cost_ = CostFor(world->scenario.costs, role.name + ".reply");
+}
+
+void ServiceNode::StartInstance() {
+  host_.Start();
+  for (const auto* type : host_.handlers().types()) {
+    if (!request_costs_.contains(type)) {
+      throw ScenarioError("role '" + role_.name + "' handles " + type->full_name() +
+                          " but its registration declares no cost for it");
+    }
   }
 }
 
-void ServiceNode::Send(rpc::Envelope msg) {
-  *msg.mutable_from() = self_;
-  ServiceNode& dst = world_->Service(msg.to());
-  const size_t bytes = msg.ByteSizeLong();
-  const double cpu = CostOf(msg);
-  const std::string_view label = BodyName(msg);
-  Transmit(dst, label, bytes, cpu, [&dst, msg = std::move(msg)] { dst.core().OnMessage(msg); });
+Micros ServiceNode::Now() const { return std::llround(simgrid::s4u::Engine::get_clock() * 1e6); }
+Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
+
+void ServiceNode::At(Micros at, std::function<void()> fn) { Post(static_cast<double>(at) / 1e6, 0, std::move(fn)); }
+
+double ServiceNode::CostOf(const Envelope& e) const {
+  if (e.kind == Envelope::Kind::kReply) return reply_cost_;
+  auto it = e.body ? request_costs_.find(e.body->GetDescriptor()) : request_costs_.end();
+  return it == request_costs_.end() ? reply_cost_ : it->second;  // unhandled: refused at the cost of a reply
+}
+
+void ServiceNode::Transmit(Envelope e) {
+  ServiceNode* dst = world_->FindService(e.to);
+  // As a live process refuses connections: nobody there, or down.
+  if (dst == nullptr || !dst->host().running()) return host_.Undeliverable(e);
+  const size_t bytes = e.ByteSize();
+  const double cpu = dst->CostOf(e);
+  const std::string_view label = e.body ? BodyName(*e.body) : "reply";
+  Node::Transmit(*dst, label, bytes, cpu, [dst, e = std::move(e)] { dst->host().Deliver(e); });
 }
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
-  Population& pop = *world_->populations.at(self_.index());
-  Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0, [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
+  Population& pop = *world_->populations.at(host_.Self().index());
+  Node::Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0,
+                 [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
 }
 
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
-  Population& pop = *world_->populations.at(self_.index());
-  Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+  Population& pop = *world_->populations.at(host_.Self().index());
+  Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
   // As a live gateway hears of a connection it closed itself.
-  Post(simgrid::s4u::Engine::get_clock(), 0, [this, conn] { service_->OnClientClosed(conn); });
+  Post(simgrid::s4u::Engine::get_clock(), 0, [this, conn] { host_.ClientClosed(conn); });
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {
   world_->kafka->Produce(*this, topic, key, std::move(payload));
 }
 
+void ServiceNode::Subscribe(const std::vector<Service::Subscription>& subs) {
+  for (const auto& sub : subs) world_->kafka->Subscribe(sub.topic, sub.partition, this);
+}
+
+void ServiceNode::Unsubscribe() { world_->kafka->Unsubscribe(this); }
+
 Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
-  node_->ChargeIo(node_->world_->scenario.costs.storage_write);
+  node_->ChargeIo(node_->world_->scenario.costs.at("storage.write"));
   return node_->store_.Write(batch);
 }
 

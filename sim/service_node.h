@@ -1,46 +1,59 @@
-// ServiceNode: hosts one real service core (impl/) in the simulation and is
-// its Env: sends become network messages sized by their serialized bytes,
-// handler runs are charged from the scenario's cost table, storage is a
-// MemKvStore whose writes are charged as I/O, and the bus is the KafkaModel.
+// ServiceNode: one simulated service instance. It is the Substrate under the
+// instance's InstanceHost (impl/host): messages become network messages
+// sized by their serialized bytes, each charged at the receiver the CPU the
+// scenario's cost table gives its type; storage is a MemKvStore whose write
+// batches are charged as I/O; the bus is the KafkaModel. Gateways are also
+// their population's client port.
 #pragma once
 
-#include <memory>
-#include <set>
+#include <google/protobuf/descriptor.h>
 
-#include "core/env.h"
+#include <memory>
+#include <unordered_map>
+
 #include "core/mem_kv_store.h"
-#include "core/service.h"
+#include "host/instance_host.h"
 #include "node.h"
+#include "roles/registry.h"
 
 namespace msgbed::sim {
 
-class ServiceNode final : public Node, public Env {
+class ServiceNode final : public Node, public Substrate, public ClientPort {
  public:
-  ServiceNode(World* world, rpc::Address self, const Placement& at, uint64_t seed);
+  // Throws ScenarioError when the scenario's cost table lacks a cost for a
+  // request the role serves.
+  ServiceNode(World* world, const RoleSpec& role, rpc::Address self, const Placement& at, uint64_t seed);
 
-  // REQUIRES: called once, before Start(); the service is built on this Env.
-  void Host(std::unique_ptr<msgbed::Service> service) { service_ = std::move(service); }
-  msgbed::Service& core() { return *service_; }
+  InstanceHost& host() { return host_; }
+  const InstanceHost& host() const { return host_; }
+  const RoleSpec& role() const { return role_; }
   MemKvStore& store() { return store_; }
+  // Starts the instance, then checks that everything its core handles has
+  // a cost (throws ScenarioError if not).
+  void StartInstance();
+  // The CPU this node is charged for handling e.
+  double CostOf(const Envelope& e) const;
 
-  // Env
-  const rpc::Address& Self() const override { return self_; }
+  // Substrate
   Micros Now() const override;
-  TimerId StartTimer(Micros delay, std::function<void()> fn) override;
-  void CancelTimer(TimerId id) override { timers_.erase(id); }
-  void Send(rpc::Envelope msg) override;
+  Micros Date() const override;
+  void At(Micros at, std::function<void()> fn) override;
+  void Transmit(Envelope e) override;
+  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Subscribe(const std::vector<Service::Subscription>& subs) override;
+  void Unsubscribe() override;
+  KvStore& Store() override { return kv_; }
+  ClientPort* Clients() override { return role_.has_clients ? this : nullptr; }
+
+  // ClientPort (gateways): frames go to the population of this gateway.
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  KvStore& Kv() override { return kv_; }
-  Rng& Random() override { return rng_; }
-  Metrics& Stats() override { return metrics_; }
 
  private:
   // Charges each write batch as storage I/O on the node.
   class ChargedKv final : public KvStore {
    public:
-    ChargedKv(ServiceNode* node) : node_(node) {}
+    explicit ChargedKv(ServiceNode* node) : node_(node) {}
     std::optional<std::string> Get(std::string_view key, Status* s) override { return node_->store_.Get(key, s); }
     Status Write(const WriteBatch& batch) override;
     Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override {
@@ -51,16 +64,13 @@ class ServiceNode final : public Node, public Env {
     ServiceNode* node_;
   };
 
-  double CostOf(const rpc::Envelope& msg) const;
-
-  rpc::Address self_;
-  std::unique_ptr<msgbed::Service> service_;
+  const RoleSpec& role_;
   MemKvStore store_;
   ChargedKv kv_{this};
-  Rng rng_;
-  Metrics metrics_;
-  std::set<TimerId> timers_;  // pending, not cancelled
-  TimerId next_timer_ = 1;
+  // CPU per request type served, and per reply to one of this node's calls.
+  std::unordered_map<const google::protobuf::Descriptor*, double> request_costs_;
+  double reply_cost_ = 0;
+  InstanceHost host_;
 };
 
 }  // namespace msgbed::sim

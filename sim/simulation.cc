@@ -8,7 +8,6 @@
 
 #include "kafka_model.h"
 #include "population.h"
-#include "roles/make_service.h"
 #include "service_node.h"
 #include "summary.h"
 #include "world.h"
@@ -18,14 +17,6 @@ namespace msgbed::sim {
 namespace s4u = simgrid::s4u;
 
 namespace {
-
-// Simulated devices do not ping (a population would spend most of its
-// wake-ups on it), so the gateways keep idle connections.
-RoleSettings SimulatedRoleSettings() {
-  RoleSettings settings;
-  settings.gateway.idle_timeout = 0;
-  return settings;
-}
 
 // Everything a run owns; destroyed after the engine stops.
 struct Deployment {
@@ -44,17 +35,16 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
     d.at[name] = Placement{host, d.cpus[name].get(), *w.graph.Find(name)};
   };
   for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed);
-  for (uint32_t g = 0; g < w.shape.gateways; ++g) place("clients-" + std::to_string(g), 1, 1e9);
+  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9);
   zone->seal();
 }
 
-void DeployServices(const Scenario& sc, World& w, Deployment& d) {
-  for (const char* role : kAllRoles) {
-    const auto& hosts = sc.services.at(role);
+void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Deployment& d) {
+  for (const auto& [role, hosts] : sc.services) {
+    const RoleSpec& spec = roles.Get(role);
     for (uint32_t i = 0; i < hosts.size(); ++i) {
       rpc::Address addr = MakeAddress(role, i);
-      auto node = std::make_unique<ServiceNode>(&w, addr, d.at.at(hosts[i]), w.rng.Next());
-      node->Host(MakeService(role, node.get(), w.shape, SimulatedRoleSettings()));
+      auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), w.rng.Next());
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }
@@ -66,14 +56,12 @@ void DeployServices(const Scenario& sc, World& w, Deployment& d) {
   }
   d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions);
   w.kafka = d.kafka.get();
-  for (auto& node : d.services) {
-    for (const auto& sub : node->core().Subscriptions()) d.kafka->Subscribe(sub.topic, sub.partition, node.get());
-  }
+  for (auto& node : d.services) node->StartInstance();
 }
 
 void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
-  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
+  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
     d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
   }
@@ -84,7 +72,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
       // Late devices join somewhere in the loaded period and must catch up.
       const double at = online ? w.rng.Uniform() * wl.connect_ramp
                                : wl.connect_ramp + w.rng.Uniform() * std::max(0.0, sc.duration - wl.connect_ramp);
-      d.populations[i % w.shape.gateways]->AddDevice(user, dev, i, at);
+      d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(user, dev, i, at);
     }
   }
 }
@@ -92,7 +80,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
 void Start(const Scenario& sc, World& w, Deployment& d) {
   for (auto& s : d.services) s->Start();
   d.kafka->Start();
-  for (uint32_t g = 0; g < w.shape.gateways; ++g) {
+  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
     d.populations[g]->Start();
     d.populations[g]->Begin(w.services.at(MakeAddress(role::kGateway, g)));
   }
@@ -103,7 +91,7 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
 
 }  // namespace
 
-SimulationResult Simulate(const Scenario& sc, uint64_t trace_message) {
+SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const RoleRegistry& roles) {
   int argc = 2;
   char arg0[] = "msgbed";
   char arg1[] = "--log=root.thresh:critical";
@@ -112,11 +100,11 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message) {
 
   World w(sc);
   w.trace_message = trace_message;
-  w.shape =
-      ClusterShape{sc.Count(role::kGateway), sc.Count(role::kMessages), sc.Count(role::kSync), sc.kafka.partitions};
+  for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
+  w.shape.partitions = sc.kafka.partitions;
   Deployment d;
   BuildPlatform(sc, w, d);
-  DeployServices(sc, w, d);
+  DeployServices(sc, roles, w, d);
   DeployClients(sc, w, d);
   Start(sc, w, d);
   engine.run();

@@ -18,7 +18,10 @@ struct SimulationResult {
 };
 
 // Runs the scenario. trace_message n > 0 traces the n-th message sent.
-SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0);
+// Throws ScenarioError for what only shows when the deployment is built (a
+// handled request with no cost).
+SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0,
+                          const RoleRegistry& roles = RoleRegistry::Global());
 
 // Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
 std::string WriteResultFile(const Scenario& scenario, const std::string& out_dir, const std::string& file,

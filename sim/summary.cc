@@ -5,6 +5,7 @@
 
 #include "kafka_model.h"
 #include "messages/box_store.h"
+#include "messages/placement.h"
 #include "population.h"
 #include "service_node.h"
 
@@ -33,8 +34,7 @@ Consistency CheckDevices(const World& w) {
   Consistency c;
   for (const Population* pop : w.populations) {
     for (const auto& d : pop->devices()) {
-      const rpc::Address owner = w.shape.BoxOwner(d->core.user());
-      BoxStore boxes(&w.Service(owner).store());
+      BoxStore boxes(&w.FindService(BoxOwner(w.shape, d->core.user()))->store());
       storage::BoxHead head;
       const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
       ++c.devices;
@@ -74,7 +74,6 @@ ordered_json EchoScenario(const Scenario& sc) {
   ordered_json services = ordered_json::object();
   for (const auto& [role, names] : sc.services) services[role] = names;
   const WorkloadSpec& wl = sc.workload;
-  const CostTable& c = sc.costs;
   return {{"name", sc.name},
           {"seed", sc.seed},
           {"duration_s", Round6(sc.duration)},
@@ -93,16 +92,8 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"messages_per_second", wl.messages_per_second},
             {"text_bytes", wl.text_bytes},
             {"connect_ramp_s", Round6(wl.connect_ramp)}}},
-          {"costs_s",
-           {{"gateway.client_frame", c.gateway_client_frame},
-            {"gateway.reply", c.gateway_reply},
-            {"messages.send", c.messages_send},
-            {"messages.append", c.messages_append},
-            {"messages.get_difference", c.messages_get_difference},
-            {"sync.rpc", c.sync_rpc},
-            {"sync.record", c.sync_record},
-            {"broker.append", c.broker_append},
-            {"storage.write", c.storage_write}}}};
+          {"costs_s", sc.costs},
+          {"settings", sc.role_settings}};
 }
 
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {

@@ -31,7 +31,11 @@ class World {
   explicit World(const Scenario& sc) : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), rng(sc.seed) {}
 
   uint64_t NextSeq() { return seq_++; }
-  ServiceNode& Service(const rpc::Address& a) const { return *services.at(a); }
+  // The node serving a, or nullptr.
+  ServiceNode* FindService(const rpc::Address& a) const {
+    auto it = services.find(a);
+    return it == services.end() ? nullptr : it->second;
+  }
 
   const Scenario& scenario;
   const TopologyGraph graph;

@@ -1,28 +1,15 @@
-// Answering or pushing to a client from any service: the frame travels
-// through the gateway that holds the client's connection, which writes it
-// only if that connection still belongs to the same (epoch, user, device).
+// Reaching a client from any service: answers travel back as the reply to
+// the gateway's call (a rpc.ClientAnswer); pushes go to the gateway that
+// holds the client's connection (gateway.Push), which writes them only if
+// that connection still belongs to the same (epoch, user, device).
 #pragma once
 
 #include <string>
 
 #include "core/env.h"
+#include "proto/gateway.pb.h"
 
 namespace msgbed {
-
-// Sends frame to the client named by ref; request_id 0 marks a push.
-inline void SendToClientRef(Env& env, const rpc::ClientRef& ref, uint64_t request_id, api::ServerFrame frame) {
-  rpc::Envelope out;
-  *out.mutable_to() = ref.gateway();
-  rpc::ClientReply* reply = out.mutable_client_reply();
-  *reply->mutable_client() = ref;
-  reply->set_request_id(request_id);
-  *reply->mutable_frame() = std::move(frame);
-  env.Send(std::move(out));
-}
-
-inline void ReplyToClient(Env& env, const rpc::Origin& origin, api::ServerFrame frame) {
-  SendToClientRef(env, origin.client(), origin.request_id(), std::move(frame));
-}
 
 inline api::ServerFrame ErrorFrame(api::ErrorCode code, std::string message) {
   api::ServerFrame frame;
@@ -31,8 +18,19 @@ inline api::ServerFrame ErrorFrame(api::ErrorCode code, std::string message) {
   return frame;
 }
 
-inline void ReplyError(Env& env, const rpc::Origin& origin, api::ErrorCode code, std::string message) {
-  ReplyToClient(env, origin, ErrorFrame(code, std::move(message)));
+// Pushes frame to the client named by ref.
+inline void PushToClient(Env& env, const rpc::ClientRef& ref, api::ServerFrame frame) {
+  auto push = NewBody<gateway::Push>();
+  *push->mutable_client() = ref;
+  *push->mutable_frame() = std::move(frame);
+  env.Send(ref.gateway(), std::move(push));
+}
+
+// Answers a call made on a client's behalf with frame.
+inline void AnswerClient(Env& env, const ReplyTo& to, api::ServerFrame frame) {
+  auto answer = NewBody<rpc::ClientAnswer>();
+  *answer->mutable_frame() = std::move(frame);
+  env.Reply(to, std::move(answer));
 }
 
 // The same connection: gateway, epoch and connection id (user and device

@@ -1,15 +1,12 @@
 // ClusterShape: how many instances of each role a deployment has, and the
-// sharding functions every runtime and core must agree on.
-//
-// Sharding (stable across runs and machines):
-//   owner of user U's message box   = messages[hash(U) % messages]
-//   bus partition of U's updates    = hash(U) % partitions
-//   sync instance serving U         = partition(U) % sync
-// so the sync instance that consumes U's partition is the one that knows U's
-// online devices.
+// bus partitioning every runtime and core must agree on. Where a role's
+// data lives is that role's business (messages/placement.h, sync/placement.h),
+// computed from the shape alone: there is no directory service to ask.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "core/address.h"
 
@@ -38,19 +35,21 @@ inline uint32_t PartitionOfKey(const std::string& key, uint32_t partitions) {
 }
 
 struct ClusterShape {
-  uint32_t gateways = 1;
-  uint32_t messages = 1;
-  uint32_t sync = 1;
+  std::map<std::string, uint32_t> instances;  // role -> count
   uint32_t partitions = 8;
 
-  static std::string UserKey(uint64_t user) { return std::to_string(user); }
-  uint32_t PartitionOf(uint64_t user) const { return PartitionOfKey(UserKey(user), partitions); }
-  rpc::Address BoxOwner(uint64_t user) const {
-    return MakeAddress(role::kMessages, static_cast<uint32_t>(StableHash(user) % messages));
+  // The usual three roles, and the partition count.
+  static ClusterShape Of(uint32_t gateways, uint32_t messages, uint32_t sync, uint32_t partitions = 8) {
+    return {{{role::kGateway, gateways}, {role::kMessages, messages}, {role::kSync, sync}}, partitions};
   }
-  rpc::Address SyncOf(uint64_t user) const { return MakeAddress(role::kSync, PartitionOf(user) % sync); }
-  // Partitions consumed by sync instance `index`.
-  bool SyncConsumes(uint32_t index, uint32_t partition) const { return partition % sync == index; }
+
+  uint32_t Count(const std::string& role) const {
+    auto it = instances.find(role);
+    return it == instances.end() ? 0 : it->second;
+  }
+  static std::string UserKey(uint64_t user) { return std::to_string(user); }
+  // Bus partition of user's updates.
+  uint32_t PartitionOf(uint64_t user) const { return PartitionOfKey(UserKey(user), partitions); }
 };
 
 }  // namespace msgbed

@@ -1,6 +1,8 @@
 // Env: everything a service core may do to the world. A core never touches
-// sockets, threads, clocks, files or SimGrid; it calls its Env. Two runtimes
-// implement it: impl/live (Asio, librdkafka, RocksDB) and sim/ (SimGrid).
+// sockets, threads, clocks, files or SimGrid; it calls its Env. One class
+// implements it for every runtime (InstanceHost, impl/host) on top of a
+// runtime's thin Substrate: the live runtime (Asio, librdkafka, RocksDB),
+// the simulator (SimGrid) and the unit-test cluster.
 //
 // Thread rule: an Env and the core it serves are used from one thread (or
 // one simulated actor) at a time. Calls never block and never call back into
@@ -12,18 +14,30 @@
 #include <string>
 #include <string_view>
 
+#include "core/envelope.h"
 #include "core/kv_store.h"
 #include "core/metrics.h"
 #include "core/rng.h"
 #include "core/time.h"
 #include "proto/client_api.pb.h"
-#include "proto/rpc.pb.h"
 
 namespace msgbed {
 
-// A client connection held by a gateway; unique within that gateway.
+// A client connection held by a gateway; unique within one run of it.
 using ConnId = uint64_t;
 using TimerId = uint64_t;
+using CallDone = std::function<void(const CallResult&)>;
+
+// The client side of a role that has clients (the gateway): its runtime
+// owns the connections; the core writes to and closes them by id.
+class ClientPort {
+ public:
+  virtual ~ClientPort() = default;
+  virtual void SendToClient(ConnId conn, const api::ServerFrame& frame) = 0;
+  // Sends what is queued for conn, then closes it; the core then gets
+  // Service::OnClientClosed(conn), as for any close.
+  virtual void CloseClient(ConnId conn, std::string_view reason) = 0;
+};
 
 class Env {
  public:
@@ -32,26 +46,39 @@ class Env {
   // This instance's address.
   virtual const rpc::Address& Self() const = 0;
 
+  // Monotonic time since the runtime started: for timers and durations.
   virtual Micros Now() const = 0;
+  // The date (microseconds since 1970-01-01 UTC), for what is stamped on
+  // data; simulated runs start it at a fixed date.
+  virtual Micros Date() const = 0;
 
-  // Runs fn once, `delay` after now, on this core's thread. Returns an id for CancelTimer.
+  // Runs fn once, `delay` after now, on this core's thread, unless
+  // cancelled first or the instance stops or crashes.
   virtual TimerId StartTimer(Micros delay, std::function<void()> fn) = 0;
   virtual void CancelTimer(TimerId id) = 0;
 
-  // Sends msg to the instance at msg.to(); from() is filled in by the runtime.
-  // Messages between two instances arrive in the order they were sent.
-  // Delivery is best effort: a crashed or unreachable peer loses them.
-  virtual void Send(rpc::Envelope msg) = 0;
-
-  // Gateways only: writes a frame to, or closes, one of this gateway's client connections.
-  virtual void SendToClient(ConnId conn, const api::ServerFrame& frame) = 0;
-  virtual void CloseClient(ConnId conn, std::string_view reason) = 0;
+  // One-way message to the instance at `to`. Messages from one instance to
+  // another arrive in the order they were sent. Delivery is best effort:
+  // an unknown, crashed or unreachable instance loses them.
+  virtual void Send(const rpc::Address& to, Body body) = 0;
+  // A call: `done` runs exactly once, on this core's thread, with the
+  // reply, or with DEADLINE_EXCEEDED after `deadline`, or UNAVAILABLE as
+  // soon as the runtime knows the callee cannot be reached, or UNHANDLED.
+  // Not at all if this instance stops or crashes first.
+  virtual void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) = 0;
+  // Answers a call received earlier (Incoming::reply_to). Replying to a
+  // one-way message does nothing.
+  virtual void Reply(const ReplyTo& to, Body body) = 0;
 
   // Appends payload to topic, in the partition PartitionOfKey(key, partitions).
   // Records of one partition are consumed in the order they were published.
   virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;
 
+  // The client port, for roles that have clients; nullptr otherwise.
+  virtual ClientPort* Clients() = 0;
+  // Durable: what a core writes here survives its crash and restart.
   virtual KvStore& Kv() = 0;
+  // This instance's random stream, seeded by the runtime.
   virtual Rng& Random() = 0;
   virtual Metrics& Stats() = 0;
 };

@@ -1,6 +1,10 @@
 #include "gateway/gateway_service.h"
 
 #include "core/client_reply.h"
+#include "messages/placement.h"
+#include "proto/messages.pb.h"
+#include "proto/sync.pb.h"
+#include "sync/placement.h"
 
 namespace msgbed {
 
@@ -10,7 +14,7 @@ constexpr char kEpochKey[] = "gateway/epoch";
 
 // The epoch after the last one this gateway's store remembers. Without a
 // store, a random one: a collision with an earlier epoch is then as
-// unlikely as guessing 64 random bits.
+// unlikely as guessing 63 random bits.
 uint64_t NextEpoch(Env& env) {
   Status s;
   const auto stored = env.Kv().Get(kEpochKey, &s);
@@ -33,7 +37,12 @@ uint64_t NextEpoch(Env& env) {
 }  // namespace
 
 GatewayService::GatewayService(Env* env, ClusterShape shape, GatewayLimits limits)
-    : env_(env), shape_(shape), limits_(limits), epoch_(NextEpoch(*env)) {}
+    : env_(env), clients_(env->Clients()), shape_(std::move(shape)), limits_(limits), epoch_(NextEpoch(*env)) {}
+
+void GatewayService::Register(Handlers& handlers) {
+  handlers.On(this, &GatewayService::OnPush);
+  handlers.On(this, &GatewayService::OnCloseConnection);
+}
 
 rpc::ClientRef GatewayService::RefOf(ConnId conn, const Session& s) const {
   rpc::ClientRef ref;
@@ -59,15 +68,15 @@ void GatewayService::Reject(ConnId conn, uint64_t request_id, api::ErrorCode cod
   api::ServerFrame frame = ErrorFrame(code, why);
   frame.set_request_id(request_id);
   frame.mutable_error()->set_retry_after_s(retry_after_s);
-  env_->SendToClient(conn, frame);
+  clients_->SendToClient(conn, frame);
   env_->Stats().Add("gateway.rejected");
 }
 
 void GatewayService::Close(ConnId conn, Session& s, api::ErrorCode code, const std::string& why) {
   if (s.closing) return;
   s.closing = true;
-  env_->SendToClient(conn, ErrorFrame(code, why + "; closing the connection"));
-  env_->CloseClient(conn, why);
+  clients_->SendToClient(conn, ErrorFrame(code, why + "; closing the connection"));
+  clients_->CloseClient(conn, why);
 }
 
 void GatewayService::OnClientOpened(ConnId conn) {
@@ -111,35 +120,37 @@ void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
   if (s.closing) return;
   s.last_active = env_->Now();
   const uint64_t id = frame.request_id();
-  rpc::Envelope out;
   switch (frame.body_case()) {
     case api::ClientFrame::BODY_NOT_SET: return Close(conn, s, api::BAD_REQUEST, "frame has no body");
     case api::ClientFrame::kPing: {
       api::ServerFrame pong;
       pong.set_request_id(id);
       pong.mutable_pong()->set_ping_id(frame.ping().ping_id());
-      return env_->SendToClient(conn, pong);
+      return clients_->SendToClient(conn, pong);
     }
     case api::ClientFrame::kDevSignIn: return SignIn(conn, s, frame);
     default: break;
   }
   if (s.user == 0) return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "sign in first");
   switch (frame.body_case()) {
-    case api::ClientFrame::kSendMessage:
-      *out.mutable_to() = shape_.BoxOwner(s.user);
-      *out.mutable_send_message()->mutable_send() = frame.send_message();
-      return Forward(conn, s, id, std::move(out));
-    case api::ClientFrame::kGetDifference:
-      *out.mutable_to() = shape_.BoxOwner(s.user);
-      *out.mutable_get_difference()->mutable_request() = frame.get_difference();
-      return Forward(conn, s, id, std::move(out));
+    case api::ClientFrame::kSendMessage: {
+      auto req = NewBody<messages::SendMessage>();
+      *req->mutable_client() = RefOf(conn, s);
+      *req->mutable_send() = frame.send_message();
+      return Forward(conn, s, id, BoxOwner(shape_, s.user), std::move(req));
+    }
+    case api::ClientFrame::kGetDifference: {
+      auto req = NewBody<messages::GetDifference>();
+      *req->mutable_client() = RefOf(conn, s);
+      *req->mutable_request() = frame.get_difference();
+      return Forward(conn, s, id, BoxOwner(shape_, s.user), std::move(req));
+    }
     case api::ClientFrame::kUpdatesAck: {
-      *out.mutable_to() = shape_.SyncOf(s.user);
-      rpc::DeviceAcked* ack = out.mutable_device_acked();
+      auto ack = NewBody<sync::DeviceAcked>();
       ack->set_user(s.user);
       ack->set_device(s.device);
       ack->set_pts(frame.updates_ack().pts());
-      return env_->Send(std::move(out));
+      return env_->Send(SyncOf(shape_, s.user), std::move(ack));
     }
     default: return Reject(conn, id, api::BAD_REQUEST, "unknown request");
   }
@@ -154,51 +165,42 @@ void GatewayService::SignIn(ConnId conn, Session& s, const api::ClientFrame& fra
   s.sign_in_timer = 0;
   s.user = in.user_id();
   s.device = in.device_id();
-  rpc::Envelope out;
-  *out.mutable_to() = shape_.SyncOf(s.user);
-  out.mutable_device_online();
-  Forward(conn, s, frame.request_id(), std::move(out), /*sign_in=*/true);
+  auto online = NewBody<sync::DeviceOnline>();
+  *online->mutable_client() = RefOf(conn, s);
+  Forward(conn, s, frame.request_id(), SyncOf(shape_, s.user), std::move(online), /*sign_in=*/true);
 }
 
-// Sends out, a request whose body has an `origin`, and remembers it until
-// it is answered or times out.
-void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, rpc::Envelope out, bool sign_in) {
+void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+                             bool sign_in) {
   if (s.in_flight >= limits_.max_in_flight) {
     env_->Stats().Add("gateway.flood_wait");
     if (sign_in) ResetSignIn(conn, s);
     return Reject(conn, client_request_id, api::FLOOD_WAIT, "too many requests in flight", 1);
   }
-  const uint64_t id = next_request_id_++;
-  rpc::Origin origin;
-  *origin.mutable_client() = RefOf(conn, s);
-  origin.set_request_id(id);
-  switch (out.body_case()) {
-    case rpc::Envelope::kSendMessage: *out.mutable_send_message()->mutable_origin() = origin; break;
-    case rpc::Envelope::kGetDifference: *out.mutable_get_difference()->mutable_origin() = origin; break;
-    case rpc::Envelope::kDeviceOnline: *out.mutable_device_online()->mutable_origin() = origin; break;
-    default: break;
-  }
   ++s.in_flight;
-  const TimerId timer = env_->StartTimer(limits_.request_timeout, [this, id] { OnRequestTimeout(id); });
-  pending_.emplace(id, Pending{conn, client_request_id, sign_in, timer});
-  env_->Send(std::move(out));
+  env_->Call(
+      to, std::move(body), limits_.request_timeout,
+      [this, conn, client_request_id, sign_in](const CallResult& r) { Answer(conn, client_request_id, sign_in, r); });
 }
 
-void GatewayService::OnRequestTimeout(uint64_t request_id) {
-  auto it = pending_.find(request_id);
-  if (it == pending_.end()) return;
-  const Pending p = it->second;
-  pending_.erase(it);
-  env_->Stats().Add("gateway.request_timeouts");
-  auto s = sessions_.find(p.conn);
-  if (s == sessions_.end() || s->second.closing) return;
-  Settle(p, &s->second, false);
-  Reject(p.conn, p.client_request_id, api::TIMEOUT, "the service did not answer in time; retry");
-}
-
-void GatewayService::Settle(const Pending& p, Session* s, bool signed_in) {
-  --s->in_flight;
-  if (p.sign_in && !signed_in) ResetSignIn(p.conn, *s);
+// A forwarded request ended. Connection ids are never reused within one
+// run of the gateway, so the session found is the one that asked.
+void GatewayService::Answer(ConnId conn, uint64_t client_request_id, bool sign_in, const CallResult& result) {
+  auto it = sessions_.find(conn);
+  if (it == sessions_.end() || it->second.closing) return;
+  Session& s = it->second;
+  --s.in_flight;
+  const rpc::ClientAnswer* answer = result.As<rpc::ClientAnswer>();
+  if (sign_in && !(answer && answer->frame().has_signed_in())) ResetSignIn(conn, s);
+  if (!answer) {
+    env_->Stats().Add("gateway.request_failures");
+    return result.error == rpc::UNAVAILABLE
+               ? Reject(conn, client_request_id, api::UNAVAILABLE, "the service is unreachable; retry")
+               : Reject(conn, client_request_id, api::TIMEOUT, "the service did not answer in time; retry");
+  }
+  api::ServerFrame frame = answer->frame();
+  frame.set_request_id(client_request_id);
+  clients_->SendToClient(conn, frame);
 }
 
 void GatewayService::ResetSignIn(ConnId conn, Session& s) {
@@ -213,53 +215,25 @@ void GatewayService::OnClientClosed(ConnId conn) {
   Session& s = it->second;
   if (s.sign_in_timer != 0) env_->CancelTimer(s.sign_in_timer);
   if (s.user != 0) {
-    rpc::Envelope out;
-    *out.mutable_to() = shape_.SyncOf(s.user);
-    *out.mutable_device_offline()->mutable_client() = RefOf(conn, s);
-    env_->Send(std::move(out));
+    auto offline = NewBody<sync::DeviceOffline>();
+    *offline->mutable_client() = RefOf(conn, s);
+    env_->Send(SyncOf(shape_, s.user), std::move(offline));
   }
   sessions_.erase(it);
 }
 
-void GatewayService::OnMessage(const rpc::Envelope& msg) {
-  switch (msg.body_case()) {
-    case rpc::Envelope::kClientReply: return Deliver(msg.from(), msg.client_reply());
-    case rpc::Envelope::kCloseConnection: {
-      const rpc::CloseConnection& req = msg.close_connection();
-      if (Session* s = Match(req.client())) Close(req.client().conn(), *s, req.code(), req.reason());
-      return;
-    }
-    default: env_->Stats().Add("gateway.unexpected_rpc");
-  }
+void GatewayService::OnCloseConnection(const Incoming&, const gateway::CloseConnection& req) {
+  if (Session* s = Match(req.client())) Close(req.client().conn(), *s, req.code(), req.reason());
 }
 
-void GatewayService::Deliver(const rpc::Address& from, const rpc::ClientReply& reply) {
-  const rpc::ClientRef& ref = reply.client();
-  Session* s = Match(ref);
-  if (s == nullptr) {
-    env_->Stats().Add("gateway.reply_to_unknown_client");
-    if (reply.request_id() == 0) {
-      rpc::Envelope gone;
-      *gone.mutable_to() = from;
-      *gone.mutable_connection_gone()->mutable_client() = ref;
-      env_->Send(std::move(gone));
-    }
-    return;
+void GatewayService::OnPush(const Incoming& in, const gateway::Push& push) {
+  if (!Match(push.client())) {
+    env_->Stats().Add("gateway.push_to_unknown_client");
+    auto gone = NewBody<sync::ConnectionGone>();
+    *gone->mutable_client() = push.client();
+    return env_->Send(in.from, std::move(gone));
   }
-  api::ServerFrame frame = reply.frame();
-  if (reply.request_id() != 0) {
-    auto it = pending_.find(reply.request_id());
-    if (it == pending_.end() || it->second.conn != ref.conn()) {
-      env_->Stats().Add("gateway.late_replies");
-      return;
-    }
-    const Pending p = it->second;
-    pending_.erase(it);
-    env_->CancelTimer(p.timer);
-    Settle(p, s, frame.has_signed_in());
-    frame.set_request_id(p.client_request_id);
-  }
-  env_->SendToClient(ref.conn(), frame);
+  clients_->SendToClient(push.client().conn(), push.frame());
 }
 
 }  // namespace msgbed

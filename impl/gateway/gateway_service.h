@@ -1,30 +1,30 @@
 // GatewayService: the connection layer. Holds client connections (the
 // runtime owns the sockets; this core sees ConnIds), signs them in, and
 // forwards each request to the service that owns it:
-//   DevSignIn      -> sync(user)       DeviceOnline, answered with SignedIn
-//   SendMessage    -> messages(owner)  SendMessageRequest
-//   GetDifference  -> messages(owner)  GetDifferenceRequest
-//   UpdatesAck     -> sync(user)       DeviceAcked
+//   DevSignIn      -> sync(user)       sync.DeviceOnline, a call answered with SignedIn
+//   SendMessage    -> messages(owner)  messages.SendMessage, a call
+//   GetDifference  -> messages(owner)  messages.GetDifference, a call
+//   UpdatesAck     -> sync(user)       sync.DeviceAcked
 //   Ping           answered here with Pong
-// Answers and pushed updates come back as ClientReply.
+// and writes pushed updates (gateway.Push) to their connections.
 //
 // Isolation: a connection is named to other services by a ClientRef
 // (gateway, epoch, conn, user, device). The epoch is a durable counter
 // bumped at every start, so connection ids reused after a restart never
-// match an old ref; a ClientReply is written only when its ref matches the
+// match an old ref; a push is written only when its ref matches the
 // connection's signed-in user and device. A push to a ref that matches
-// nothing is answered with ConnectionGone so the pusher forgets it.
+// nothing is answered with sync.ConnectionGone so the pusher forgets it.
 //
 // Every forwarded request is answered: by its service, or with TIMEOUT
-// after GatewayLimits::request_timeout. Late answers are dropped.
+// when the call's deadline (GatewayLimits::request_timeout) passes.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "proto/gateway.pb.h"
 
 namespace msgbed {
 
@@ -45,9 +45,10 @@ struct GatewayLimits {
 
 class GatewayService final : public Service {
  public:
+  // REQUIRES: env->Clients() != nullptr.
   GatewayService(Env* env, ClusterShape shape, GatewayLimits limits = {});
 
-  void OnMessage(const rpc::Envelope& msg) override;
+  void Register(Handlers& handlers) override;
   void OnClientOpened(ConnId conn) override;
   void OnClientFrame(ConnId conn, const api::ClientFrame& frame) override;
   void OnClientClosed(ConnId conn) override;
@@ -64,20 +65,15 @@ class GatewayService final : public Service {
     uint32_t in_flight = 0;
     bool closing = false;  // CloseClient called; frames are ignored
   };
-  // A request forwarded to a service, by the gateway's own request id.
-  struct Pending {
-    ConnId conn;
-    uint64_t client_request_id;
-    bool sign_in;
-    TimerId timer;
-  };
 
+  void OnPush(const Incoming& in, const gateway::Push& push);
+  void OnCloseConnection(const Incoming& in, const gateway::CloseConnection& req);
   void SignIn(ConnId conn, Session& s, const api::ClientFrame& frame);
-  void Forward(ConnId conn, Session& s, uint64_t client_request_id, rpc::Envelope out, bool sign_in = false);
-  void Deliver(const rpc::Address& from, const rpc::ClientReply& reply);
-  void OnRequestTimeout(uint64_t request_id);
-  // Finishes pending request p of session s (answered or timed out).
-  void Settle(const Pending& p, Session* s, bool signed_in);
+  // Calls `to` with body for the client's request; answers the client with
+  // the reply, or TIMEOUT / UNAVAILABLE.
+  void Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+               bool sign_in = false);
+  void Answer(ConnId conn, uint64_t client_request_id, bool sign_in, const CallResult& result);
   void ResetSignIn(ConnId conn, Session& s);
   void StartSignInTimer(ConnId conn, Session& s);
   void SweepIdle();
@@ -89,12 +85,11 @@ class GatewayService final : public Service {
   Session* Match(const rpc::ClientRef& ref);
 
   Env* env_;
+  ClientPort* clients_;
   const ClusterShape shape_;
   const GatewayLimits limits_;
   uint64_t epoch_ = 0;
   std::map<ConnId, Session> sessions_;
-  std::unordered_map<uint64_t, Pending> pending_;
-  uint64_t next_request_id_ = 1;
   bool sweeping_ = false;
 };
 

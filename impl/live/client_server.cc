@@ -6,13 +6,9 @@
 
 namespace msgbed::live {
 
-ClientServer::ClientServer(asio::io_context& io, std::string name, Service* gateway, const GatewayConfig& config)
-    : io_(io),
-      name_(std::move(name)),
-      gateway_(gateway),
-      config_(config),
-      listener_(io, name_ + " clients"),
-      sweep_(io) {}
+ClientServer::ClientServer(asio::io_context& io, std::string name, InstanceHost* host,
+                           const ClientTransportConfig& config)
+    : io_(io), name_(std::move(name)), host_(host), config_(config), listener_(io, name_ + " clients"), sweep_(io) {}
 
 ClientServer::~ClientServer() {
   auto conns = std::move(conns_);  // their close handlers must not reach the core any more
@@ -44,29 +40,29 @@ void ClientServer::OnSocket(tcp::socket socket) {
                 if (alive.expired()) return;
                 spdlog::debug("{}: connection {} from {} closed: {}", name_, id, peer, why);
                 conns_.erase(id);
-                gateway_->OnClientClosed(id);
+                host_->ClientClosed(id);
               },
               [this, id](const std::string& why) { Refuse(id, why); });
-  gateway_->OnClientOpened(id);
+  host_->ClientOpened(id);
 }
 
 void ClientServer::OnFrame(ConnId id, std::string_view body) {
   api::ClientFrame frame;
   if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) return Refuse(id, "malformed frame");
-  gateway_->OnClientFrame(id, frame);
+  host_->ClientFrame(id, frame);
 }
 
 void ClientServer::Refuse(ConnId id, const std::string& why) {
-  Send(id, ErrorFrame(api::BAD_REQUEST, why + "; closing the connection"));
-  Close(id, why);
+  SendToClient(id, ErrorFrame(api::BAD_REQUEST, why + "; closing the connection"));
+  CloseClient(id, why);
 }
 
-void ClientServer::Send(ConnId conn, const api::ServerFrame& frame) {
+void ClientServer::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   auto it = conns_.find(conn);
   if (it != conns_.end()) it->second->Write(frame.SerializeAsString());
 }
 
-void ClientServer::Close(ConnId conn, std::string_view reason) {
+void ClientServer::CloseClient(ConnId conn, std::string_view reason) {
   auto it = conns_.find(conn);
   if (it != conns_.end()) it->second->CloseAfterFlush(std::string(reason));
 }

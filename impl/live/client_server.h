@@ -3,36 +3,37 @@
 // epoch tells processes apart), decodes each frame as an api::ClientFrame
 // for the gateway core, and writes its replies.
 //
-// Bounds (GatewayConfig): a frame over max_frame_bytes, or a malformed one,
+// Bounds (ClientTransportConfig): a frame over max_frame_bytes, or a malformed one,
 // gets a BAD_REQUEST error frame and the connection closes; a device that
 // leaves more than max_outbound_bytes unread is disconnected; a frame
 // started but not finished within frame_timeout closes its connection.
 // The core's own limits (sign-in, idle, connection cap) act through
-// Env::CloseClient, which flushes the core's last error frame first.
+// ClientPort::CloseClient, which flushes the core's last error frame first.
 #pragma once
 
 #include <map>
 #include <memory>
 
 #include "core/env.h"
-#include "core/service.h"
+#include "host/instance_host.h"
 #include "live/config.h"
 #include "live/framed_connection.h"
 #include "live/listener.h"
 
 namespace msgbed::live {
 
-class ClientServer {
+class ClientServer final : public ClientPort {
  public:
-  ClientServer(asio::io_context& io, std::string name, Service* gateway, const GatewayConfig& config);
+  // REQUIRES: host outlives the server.
+  ClientServer(asio::io_context& io, std::string name, InstanceHost* host, const ClientTransportConfig& config);
   // Closes every connection (devices see the gateway go at once).
-  ~ClientServer();
+  ~ClientServer() override;
 
   // Binds ep and starts accepting; *port is the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
-  void Send(ConnId conn, const api::ServerFrame& frame);
+  void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   // Sends what is queued for conn, then closes it.
-  void Close(ConnId conn, std::string_view reason);
+  void CloseClient(ConnId conn, std::string_view reason) override;
 
   size_t connections() const { return conns_.size(); }
   uint64_t accept_errors() const { return listener_.accept_errors(); }
@@ -46,8 +47,8 @@ class ClientServer {
 
   asio::io_context& io_;
   const std::string name_;
-  Service* gateway_;
-  const GatewayConfig config_;
+  InstanceHost* host_;
+  const ClientTransportConfig config_;
   Listener listener_;
   asio::steady_timer sweep_;
   std::map<ConnId, std::shared_ptr<FramedConnection>> conns_;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "config/role_settings.h"
 #include "core/frame_codec.h"
-#include "roles/make_service.h"
 
 namespace msgbed::live {
 namespace {
@@ -15,39 +15,51 @@ Endpoint ReadEndpoint(const YamlReader& r, const YAML::Node& n, const std::strin
   return e;
 }
 
+std::string RoleList(const RoleRegistry& roles) {
+  std::string out;
+  for (const auto& n : roles.Names()) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 // "role/index" -> (role, index); fails on anything else.
-void ParseInstanceName(const YamlReader& r, const YAML::Node& at, const std::string& name, InstanceConfig* inst) {
+void ParseInstanceName(const YamlReader& r, const YAML::Node& at, const std::string& name, const RoleRegistry& roles,
+                       InstanceConfig* inst) {
   const std::string key = "instances." + name;
   const auto slash = name.find('/');
   inst->role = name.substr(0, slash);
   const std::string index = slash == std::string::npos ? "" : name.substr(slash + 1);
-  if (!IsRole(inst->role) || index.empty() || index.find_first_not_of("0123456789") != std::string::npos) {
-    r.Fail(at, key, "expected role/index, role one of gateway, messages, sync");
+  if (!roles.Find(inst->role) || index.empty() || index.size() > 6 ||
+      index.find_first_not_of("0123456789") != std::string::npos) {
+    r.Fail(at, key, "expected role/index, role one of " + RoleList(roles));
   }
   inst->index = static_cast<uint32_t>(std::stoul(index));
 }
 
-InstanceConfig ReadInstance(const YamlReader& r, const std::string& name, const YAML::Node& n) {
+InstanceConfig ReadInstance(const YamlReader& r, const std::string& name, const YAML::Node& n,
+                            const RoleRegistry& roles) {
   InstanceConfig inst;
-  ParseInstanceName(r, n, name, &inst);
+  ParseInstanceName(r, n, name, roles, &inst);
   const std::string key = "instances." + name;
-  const bool gateway = inst.role == role::kGateway;
-  r.OnlyKeys(n, key, gateway ? std::set<std::string>{"rpc", "client"} : std::set<std::string>{"rpc"});
+  const bool clients = roles.Get(inst.role).has_clients;
+  r.OnlyKeys(n, key, clients ? std::set<std::string>{"rpc", "client"} : std::set<std::string>{"rpc"});
   inst.rpc = ReadEndpoint(r, r.Required(n, key, "rpc", "host:port for service calls"), key + ".rpc");
-  if (gateway)
+  if (clients)
     inst.client = ReadEndpoint(r, r.Required(n, key, "client", "host:port where devices connect"), key + ".client");
   return inst;
 }
 
-void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg) {
-  for (const char* role : kAllRoles) {
+void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg, const RoleRegistry& roles) {
+  for (const RoleSpec& role : roles.roles()) {
     std::set<uint32_t> idx;
     for (const auto& i : cfg.instances) {
-      if (i.role == role) idx.insert(i.index);
+      if (i.role == role.name) idx.insert(i.index);
     }
-    if (idx.empty()) r.Fail(at, "instances", std::string("no ") + role + " instance");
+    if (idx.empty()) {
+      if (role.required) r.Fail(at, "instances", "no " + role.name + " instance");
+      continue;
+    }
     if (*idx.rbegin() != idx.size() - 1) {
-      r.Fail(at, "instances", std::string(role) + " indexes must be 0.." + std::to_string(idx.size() - 1));
+      r.Fail(at, "instances", role.name + " indexes must be 0.." + std::to_string(idx.size() - 1));
     }
   }
 }
@@ -66,37 +78,25 @@ void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
   r.Count(n, "bus", "mock_brokers", &bus->mock_brokers);
 }
 
-// A duration in whole microseconds; zero allowed where `zero_ok`.
-void ReadMicros(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::string& key, Micros* out,
-                bool zero_ok = false) {
+// A positive duration in whole microseconds.
+void ReadMicros(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::string& key,
+                Micros* out) {
   double seconds = static_cast<double>(*out) / kSecond;
-  if (zero_ok) {
-    r.DurationOrZero(n, path, key, &seconds);
-  } else {
-    r.Duration(n, path, key, &seconds);
-  }
+  r.Duration(n, path, key, &seconds);
   *out = static_cast<Micros>(std::llround(seconds * kSecond));
 }
 
-void ReadGateway(const YamlReader& r, const YAML::Node& n, GatewayConfig* g) {
+void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig* c) {
   if (!n.IsDefined()) return;
-  r.OnlyKeys(n, "gateway",
-             {"max_connections", "max_in_flight", "sign_in_timeout", "idle_timeout", "request_timeout", "frame_timeout",
-              "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer"});
-  GatewayLimits& l = g->roles.gateway;
-  r.Count(n, "gateway", "max_connections", &l.max_connections);
-  r.Count(n, "gateway", "max_in_flight", &l.max_in_flight);
-  ReadMicros(r, n, "gateway", "sign_in_timeout", &l.sign_in_timeout);
-  ReadMicros(r, n, "gateway", "idle_timeout", &l.idle_timeout, /*zero_ok=*/true);
-  ReadMicros(r, n, "gateway", "request_timeout", &l.request_timeout);
-  ReadMicros(r, n, "gateway", "frame_timeout", &g->frame_timeout);
+  r.OnlyKeys(n, "clients", {"frame_timeout", "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer"});
+  ReadMicros(r, n, "clients", "frame_timeout", &c->frame_timeout);
   // Frames carry one request; 16 MiB is far above any, and the 4-byte header's limit is 4 GiB.
-  r.Bytes(n, "gateway", "max_frame_bytes", &g->max_frame_bytes, 16 << 20);
-  r.Bytes(n, "gateway", "max_outbound_bytes", &g->max_outbound_bytes, 1u << 30);
-  r.Bytes(n, "gateway", "socket_send_buffer", &g->socket_send_buffer, 1u << 30);
-  if (g->max_outbound_bytes < kDefaultMaxFrameBytes) {
+  r.Bytes(n, "clients", "max_frame_bytes", &c->max_frame_bytes, 16 << 20);
+  r.Bytes(n, "clients", "max_outbound_bytes", &c->max_outbound_bytes, 1u << 30);
+  r.Bytes(n, "clients", "socket_send_buffer", &c->socket_send_buffer, 1u << 30);
+  if (c->max_outbound_bytes < kDefaultMaxFrameBytes) {
     // A getDifference slice can be that large: a lower limit would cut off every device that catches up.
-    r.Fail(n["max_outbound_bytes"], "gateway.max_outbound_bytes", "must be at least 1MiB (one full frame)");
+    r.Fail(n["max_outbound_bytes"], "clients.max_outbound_bytes", "must be at least 1MiB (one full frame)");
   }
 }
 
@@ -119,12 +119,9 @@ bool ParseEndpoint(const std::string& text, Endpoint* out) {
 }
 
 ClusterShape LiveConfig::Shape() const {
-  ClusterShape s{0, 0, 0, partitions};
-  for (const auto& i : instances) {
-    if (i.role == role::kGateway) ++s.gateways;
-    if (i.role == role::kMessages) ++s.messages;
-    if (i.role == role::kSync) ++s.sync;
-  }
+  ClusterShape s;
+  s.partitions = partitions;
+  for (const auto& i : instances) ++s.instances[i.role];
   return s;
 }
 
@@ -136,15 +133,18 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
   return out;
 }
 
-LiveConfig ParseConfig(const std::string& text, const std::string& file) {
+LiveConfig ParseConfig(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   const YamlReader r(file);
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  r.OnlyKeys(root, "", {"partitions", "bus", "storage", "gateway", "security", "instances"});
+  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "instances"};
+  keys.merge(RoleSettingSections(roles));
+  r.OnlyKeys(root, "", keys);
   r.Count(root, "", "partitions", &cfg.partitions);
   ReadBus(r, root["bus"], &cfg.bus);
-  ReadGateway(r, root["gateway"], &cfg.gateway);
+  ReadClients(r, root["clients"], &cfg.clients);
+  ReadRoleSettings(r, root, roles, &cfg.role_settings);
   if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
     r.OnlyKeys(sec, "security", {"secret_file"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
@@ -156,11 +156,13 @@ LiveConfig ParseConfig(const std::string& text, const std::string& file) {
   }
   const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");
   if (!inst.IsMap()) r.Fail(inst, "instances", "expected a mapping of role/index to addresses");
-  for (const auto& kv : inst) cfg.instances.push_back(ReadInstance(r, kv.first.as<std::string>(), kv.second));
-  CheckDense(r, inst, cfg);
+  for (const auto& kv : inst) cfg.instances.push_back(ReadInstance(r, kv.first.as<std::string>(), kv.second, roles));
+  CheckDense(r, inst, cfg, roles);
   return cfg;
 }
 
-LiveConfig LoadConfig(const std::string& path) { return ParseConfig(ReadTextFile(path), path); }
+LiveConfig LoadConfig(const std::string& path, const RoleRegistry& roles) {
+  return ParseConfig(ReadTextFile(path), path, roles);
+}
 
 }  // namespace msgbed::live

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "config/yaml_reader.h"
 #include "core/cluster.h"
-#include "roles/make_service.h"
+#include "core/time.h"
+#include "roles/registry.h"
 
 namespace msgbed::live {
 
@@ -26,7 +28,7 @@ struct InstanceConfig {
   std::string role;
   uint32_t index = 0;
   Endpoint rpc;     // service-to-service calls; used between processes
-  Endpoint client;  // gateways only: where devices connect
+  Endpoint client;  // roles with clients only: where devices connect
   std::string Name() const { return role + "/" + std::to_string(index); }
 };
 
@@ -37,10 +39,9 @@ struct BusConfig {
   uint32_t mock_brokers = 3;
 };
 
-// What every gateway bounds: the core's limits (sign-in, idle and request
-// timeouts, connection and in-flight caps) and the transport's.
-struct GatewayConfig {
-  RoleSettings roles;                   // roles.gateway: the core's limits
+// The live client transport of every role that has clients (`clients:`):
+// what the connections themselves bound, below the role's own limits.
+struct ClientTransportConfig {
   size_t max_frame_bytes = 64 * 1024;   // largest frame a device may send
   size_t max_outbound_bytes = 4 << 20;  // unsent bytes per device before it is disconnected
   Micros frame_timeout = 30 * kSecond;  // a started frame must complete within this
@@ -61,7 +62,8 @@ struct LiveConfig {
   BusConfig bus;
   std::string data_dir = "data/local";
   bool sync_writes = true;  // storage.sync: fsync each write batch
-  GatewayConfig gateway;
+  ClientTransportConfig clients;
+  std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;
   std::vector<InstanceConfig> instances;
 
@@ -73,9 +75,11 @@ struct LiveConfig {
   std::vector<InstanceConfig> Select(const std::string& selector) const;
 };
 
-// Throws ConfigError ("file:line: key 'a.b': what is wrong").
-LiveConfig LoadConfig(const std::string& path);
-LiveConfig ParseConfig(const std::string& yaml_text, const std::string& file_name);
+// Throws ConfigError ("file:line: key 'a.b': what is wrong"). Role names,
+// and the keys of their sections, come from `roles`.
+LiveConfig LoadConfig(const std::string& path, const RoleRegistry& roles = RoleRegistry::Global());
+LiveConfig ParseConfig(const std::string& yaml_text, const std::string& file_name,
+                       const RoleRegistry& roles = RoleRegistry::Global());
 
 // Parses "host:port"; false when text is not one.
 bool ParseEndpoint(const std::string& text, Endpoint* out);

@@ -140,7 +140,7 @@ void KafkaBus::StopProducer() {
 }
 
 KafkaBus::~KafkaBus() {
-  for (auto& c : consumers_) StopConsumer(*c);
+  for (auto& [id, c] : consumers_) StopConsumer(*c);
   consumers_.clear();
   StopProducer();
 }
@@ -160,14 +160,22 @@ void KafkaBus::Publish(const std::string& topic, const std::string& key, const s
 }
 
 Status KafkaBus::Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
-                         std::function<void(const BusRecord&)> handler) {
+                         std::function<void(const BusRecord&)> handler, ConsumerId* id) {
   auto c = std::make_shared<Consumer>();
   c->group = group;
   c->subs = subs;
   c->handler = std::move(handler);
   if (Status s = StartConsumer(*c); !s.ok()) return s;
-  consumers_.push_back(std::move(c));
+  *id = next_consumer_++;
+  consumers_.emplace(*id, std::move(c));
   return Status::Ok();
+}
+
+void KafkaBus::StopConsuming(ConsumerId id) {
+  auto it = consumers_.find(id);
+  if (it == consumers_.end()) return;
+  StopConsumer(*it->second);
+  consumers_.erase(it);
 }
 
 Status KafkaBus::StartConsumer(Consumer& c) {
@@ -230,10 +238,10 @@ void KafkaBus::StopConsumer(Consumer& c) {
 }
 
 Status KafkaBus::Reconnect(const std::string& bootstrap) {
-  for (auto& c : consumers_) StopConsumer(*c);
+  for (auto& [id, c] : consumers_) StopConsumer(*c);
   StopProducer();
   if (Status s = StartProducer(bootstrap); !s.ok()) return s;
-  for (auto& c : consumers_) {
+  for (auto& [id, c] : consumers_) {
     if (Status s = StartConsumer(*c); !s.ok()) return s;
   }
   spdlog::info("bus: reconnected to {}", bootstrap);

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,10 +45,15 @@ class KafkaBus {
 
   void Publish(const std::string& topic, const std::string& key, const std::string& payload);
 
+  using ConsumerId = uint64_t;
   // Starts a consumer in consumer group `group` over subs; handler runs on
-  // the io_context thread for each record, in partition order.
+  // the io_context thread for each record, in partition order. *id names it
+  // for StopConsuming.
   Status Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
-                 std::function<void(const BusRecord&)> handler);
+                 std::function<void(const BusRecord&)> handler, ConsumerId* id);
+  // Stops a consumer (bounded, like shutdown); records posted but not yet
+  // handled are dropped and read again by the next consumer of the group.
+  void StopConsuming(ConsumerId id);
 
   // Moves to the brokers at bootstrap (a restarted mock cluster has new
   // addresses): the producer and every consumer are rebuilt there and
@@ -77,7 +83,8 @@ class KafkaBus {
   std::atomic<bool> stop_producer_{false};
   std::thread producer_poller_;
   std::shared_ptr<std::atomic<uint64_t>> undelivered_ = std::make_shared<std::atomic<uint64_t>>(0);
-  std::vector<std::shared_ptr<Consumer>> consumers_;
+  std::map<ConsumerId, std::shared_ptr<Consumer>> consumers_;
+  ConsumerId next_consumer_ = 1;
 };
 
 // librdkafka's Kafka-protocol mock cluster: real brokers on loopback ports,

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <random>
 
@@ -13,18 +14,21 @@
 #include "live/client_server.h"
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
-#include "live/live_env.h"
+#include "live/live_substrate.h"
+#include "live/rocksdb_store.h"
 #include "live/router.h"
-#include "roles/make_service.h"
+#include "roles/registry.h"
 
 namespace msgbed::live {
 
 namespace {
 
+// One instance: its substrate, its host, and its client server if the role
+// has clients. Destroyed in reverse: clients, host, then substrate.
 struct Instance {
   InstanceConfig config;
-  std::unique_ptr<LiveEnv> env;
-  std::unique_ptr<Service> core;
+  std::unique_ptr<LiveSubstrate> substrate;
+  std::unique_ptr<InstanceHost> host;
   std::unique_ptr<ClientServer> clients;
   uint16_t client_port = 0;
 };
@@ -112,35 +116,31 @@ struct Process::Impl {
   }
 
   Status AddInstance(const LiveConfig& cfg, const InstanceConfig& ic, bool listen_rpc) {
+    const RoleSpec& role = RoleRegistry::Global().Get(ic.role);
     auto inst = std::make_unique<Instance>();
     inst->config = ic;
     const rpc::Address addr = MakeAddress(ic.role, ic.index);
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
-    inst->env = std::make_unique<LiveEnv>(io, addr, router.get(), bus.get(), std::move(store), std::random_device{}());
-    inst->core = MakeService(ic.role, inst->env.get(), cfg.Shape(), cfg.gateway.roles);
-    router->AddLocal(addr, inst->core.get());
-    if (ic.role == role::kGateway) {
-      inst->clients = std::make_unique<ClientServer>(io, ic.Name(), inst->core.get(), cfg.gateway);
-      inst->env->SetClientServer(inst->clients.get());
+    inst->substrate = std::make_unique<LiveSubstrate>(io, addr, router.get(), bus.get(), std::move(store));
+    auto settings = cfg.role_settings.contains(ic.role) ? cfg.role_settings.at(ic.role) : RoleSettings{};
+    auto make = [&role, shape = cfg.Shape(), settings](Env* env) { return role.make(env, shape, settings); };
+    inst->host = std::make_unique<InstanceHost>(addr, make, inst->substrate.get(), std::random_device{}());
+    if (role.has_clients) inst->clients = std::make_unique<ClientServer>(io, ic.Name(), inst->host.get(), cfg.clients);
+    inst->substrate->Attach(inst->host.get(), inst->clients.get());
+    router->AddLocal(addr, inst->host.get());
+    inst->host->Start();
+    if (Status s = inst->substrate->subscribe_status(); !s.ok()) return s;
+    if (inst->clients) {
       if (Status s = inst->clients->Listen(ic.client, &inst->client_port); !s.ok()) return s;
     }
     if (listen_rpc) {
       uint16_t port = 0;
       if (Status s = router->Listen(ic.rpc, &port); !s.ok()) return s;
     }
-    const auto subs = inst->core->Subscriptions();
-    if (!subs.empty()) {
-      Service* core = inst->core.get();
-      Status s = bus->Consume("msgbed-" + ic.role + "-" + std::to_string(ic.index), subs,
-                              [core](const BusRecord& r) { core->OnBusRecord(r); });
-      if (!s.ok()) return s;
-    }
     spdlog::info("serving {}{}", ic.Name(),
-                 ic.role == role::kGateway
-                     ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")"
-                     : "");
+                 inst->clients ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")" : "");
     instances.push_back(std::move(inst));
     return Status::Ok();
   }
@@ -202,9 +202,20 @@ void Process::Stop() { impl_->io.stop(); }
 
 uint16_t Process::client_port(uint32_t index) const {
   for (const auto& i : impl_->instances) {
-    if (i->config.role == role::kGateway && i->config.index == index) return i->client_port;
+    if (i->clients && i->config.index == index) return i->client_port;
   }
   return 0;
+}
+
+Metrics Process::StatsOf(const rpc::Address& addr) {
+  std::promise<Metrics> copy;
+  asio::post(impl_->io, [&] {
+    for (const auto& i : impl_->instances) {
+      if (SameAddress(i->host->Self(), addr)) return copy.set_value(i->host->Stats());
+    }
+    copy.set_value(Metrics());
+  });
+  return copy.get_future().get();
 }
 
 const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }

@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.h"
 #include "core/status.h"
 #include "live/config.h"
+#include "proto/rpc.pb.h"
 
 namespace msgbed::live {
 
@@ -35,6 +37,9 @@ class Process {
 
   // The bound client port of gateway `index`, if served here (else 0).
   uint16_t client_port(uint32_t index) const;
+  // A copy of an instance's counters (empty if not served here). Thread-safe.
+  // REQUIRES: Run() is running on another thread.
+  Metrics StatsOf(const rpc::Address& addr);
   const std::string& bus_bootstrap() const;
   // Times this process moved to a restarted mock bus (thread-safe).
   uint64_t bus_reconnects() const;

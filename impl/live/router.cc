@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "live/link_auth.h"
+#include "live/wire.h"
 
 namespace msgbed::live {
 
@@ -38,38 +39,43 @@ Router::~Router() {
   }
 }
 
-void Router::AddLocal(const rpc::Address& addr, Service* core) {
+void Router::AddLocal(const rpc::Address& addr, InstanceHost* host) {
   if (local_.empty()) self_ = addr;
-  local_[addr] = core;
+  local_[addr] = host;
   remote_.erase(addr);
 }
 
-void Router::Drop(const std::string& what, const rpc::Address& to, size_t n) {
-  dropped_ += n;
-  spdlog::warn("router: {} message(s) for {} dropped: {}", n, ToString(to), what);
+void Router::Drop(const std::string& what, const std::vector<Envelope>& lost) {
+  if (lost.empty()) return;
+  dropped_ += lost.size();
+  spdlog::warn("router: {} message(s) for {} dropped: {}", lost.size(), ToString(lost.front().to), what);
+  for (const Envelope& e : lost) {
+    auto sender = local_.find(e.from);
+    if (sender != local_.end()) sender->second->Undeliverable(e);
+  }
 }
 
-void Router::Send(rpc::Envelope msg) {
-  if (local_.count(msg.to())) {
-    asio::post(io_, [this, msg = std::move(msg)]() mutable { Deliver(std::move(msg)); });
+void Router::Send(Envelope e) {
+  if (local_.count(e.to)) {
+    asio::post(io_, [this, e = std::move(e)] { Deliver(e); });
     return;
   }
-  auto it = remote_.find(msg.to());
-  if (it == remote_.end()) return Drop("no such instance in the config", msg.to());
-  if (msg.ByteSizeLong() + kFrameHeaderBytes > LinkLimits().max_frame_bytes) {
-    return Drop("larger than a link frame (" + std::to_string(msg.ByteSizeLong()) + " bytes)", msg.to());
+  auto it = remote_.find(e.to);
+  if (it == remote_.end()) return Drop("no such instance in the config", {e});
+  if (e.ByteSize() + kFrameHeaderBytes > LinkLimits().max_frame_bytes) {
+    return Drop("larger than a link frame (" + std::to_string(e.ByteSize()) + " bytes)", {e});
   }
   Remote& r = it->second;
-  if (r.conn && r.conn->open() && !r.connecting) return r.conn->Write(msg.SerializeAsString());
-  if (r.queued.size() >= kMaxQueuedPerTarget) return Drop("the link's queue is full", msg.to());
-  r.queued.push_back(msg.SerializeAsString());
+  if (r.conn && r.conn->open() && !r.connecting) return r.conn->Write(EncodeWire(e));
+  if (r.queued.size() >= kMaxQueuedPerTarget) return Drop("the link's queue is full", {e});
+  r.queued.push_back(std::move(e));
   if (!r.connecting) Connect(it->first, r);
 }
 
-void Router::Deliver(rpc::Envelope msg) {
-  auto it = local_.find(msg.to());
-  if (it == local_.end()) return Drop("not served here", msg.to());
-  it->second->OnMessage(msg);
+void Router::Deliver(const Envelope& e) {
+  auto it = local_.find(e.to);
+  if (it == local_.end()) return Drop("not served here", {e});
+  it->second->Deliver(e);
 }
 
 void Router::Connect(const rpc::Address& to, Remote& r) {
@@ -81,12 +87,12 @@ void Router::Connect(const rpc::Address& to, Remote& r) {
                           [this, to, &r, socket, resolver, alive = std::weak_ptr<int>(alive_)](
                               boost::system::error_code ec, tcp::resolver::results_type results) {
                             if (alive.expired()) return;
-                            if (ec) return Fail(to, r, ec.message());
+                            if (ec) return Fail(r, ec.message());
                             asio::async_connect(
                                 *socket, results,
                                 [this, to, &r, socket, alive](boost::system::error_code ec, const tcp::endpoint&) {
                                   if (alive.expired()) return;
-                                  if (ec) return Fail(to, r, ec.message());
+                                  if (ec) return Fail(r, ec.message());
                                   OnLinkUp(to, r, std::move(*socket));
                                 });
                           });
@@ -105,7 +111,7 @@ void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
       },
       [this, to, &r, weak, alive](const std::string& why) {
         if (alive.expired() || r.conn != weak.lock()) return;
-        if (r.connecting) return Fail(to, r, why);
+        if (r.connecting) return Fail(r, why);
         spdlog::info("router: link to {} closed: {}", ToString(to), why);
       });
 }
@@ -121,13 +127,14 @@ void Router::Answer(Remote& r, std::string_view body) {
   hello.set_mac(LinkMac(secret_, challenge.nonce(), self_));
   r.conn->Write(hello.SerializeAsString());
   r.connecting = false;
-  for (const auto& env : r.queued) r.conn->Write(env);
+  for (const auto& e : r.queued) r.conn->Write(EncodeWire(e));
   r.queued.clear();
 }
 
-void Router::Fail(const rpc::Address& to, Remote& r, const std::string& why) {
-  if (!r.queued.empty()) Drop("cannot reach " + r.endpoint.ToString() + ": " + why, to, r.queued.size());
-  r.queued.clear();
+void Router::Fail(Remote& r, const std::string& why) {
+  std::vector<Envelope> lost;
+  lost.swap(r.queued);
+  Drop("cannot reach " + r.endpoint.ToString() + ": " + why, lost);
   r.connecting = false;
   r.conn.reset();
 }
@@ -163,10 +170,14 @@ void Router::OnInbound(tcp::socket socket) {
           in->handshake.cancel();
           return;
         }
-        rpc::Envelope msg;
-        if (!msg.ParseFromArray(body.data(), static_cast<int>(body.size())))
-          return in->conn->Close("malformed envelope");
-        Deliver(std::move(msg));
+        Envelope e;
+        std::string error;
+        if (!DecodeWire(body, &e, &error)) {
+          ++dropped_;
+          spdlog::warn("router: message from {} dropped: {}", peer, error);
+          return;
+        }
+        Deliver(e);
       },
       [this, alive = std::weak_ptr<int>(alive_), key = in->conn.get(), peer](const std::string& why) {
         if (alive.expired()) return;

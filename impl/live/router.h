@@ -1,7 +1,7 @@
-// Router: carries rpc::Envelopes between service instances. A local target
-// gets the message through asio::post (so the sender's handler returns
-// first, as Env requires); a remote one over a FramedConnection to its rpc
-// endpoint, one connection per target, so each pair keeps send order.
+// Router: carries Envelopes between service instances. A local target gets
+// the message through asio::post (so the sender's handler returns first, as
+// Env requires); a remote one as an rpc.Wire over a FramedConnection to its
+// rpc endpoint, one connection per target, so each pair keeps send order.
 //
 // Links are authenticated (link_auth.h): the accepting side delivers
 // nothing from a connection until it has proved it holds the deployment
@@ -11,8 +11,9 @@
 // delivered is counted in dropped() and logged: one for an instance not in
 // the config, one too large for a link (never sent, so the link stays up
 // for everyone else), those queued for a target that cannot be reached or
-// beyond kMaxQueuedPerTarget while connecting. The next Send after a failed
-// connect tries again. Callers learn of losses through their own deadlines.
+// beyond kMaxQueuedPerTarget while connecting. Each is reported to its
+// sender's host (InstanceHost::Undeliverable), so a call fails at once with
+// UNAVAILABLE. The next Send after a failed connect tries again.
 #pragma once
 
 #include <map>
@@ -20,7 +21,7 @@
 #include <vector>
 
 #include "core/address.h"
-#include "core/service.h"
+#include "host/instance_host.h"
 #include "live/config.h"
 #include "live/framed_connection.h"
 #include "live/listener.h"
@@ -40,10 +41,10 @@ class Router {
   // Closes every link, so peers see this instance go at once.
   ~Router();
 
-  void AddLocal(const rpc::Address& addr, Service* core);
+  void AddLocal(const rpc::Address& addr, InstanceHost* host);
   // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
-  void Send(rpc::Envelope msg);
+  void Send(Envelope e);
 
   uint64_t dropped() const { return dropped_; }
   uint64_t refused_links() const { return refused_links_; }
@@ -53,20 +54,21 @@ class Router {
     Endpoint endpoint;
     std::shared_ptr<FramedConnection> conn;  // null when not connected
     bool connecting = false;                 // until the challenge is answered
-    std::vector<std::string> queued;         // serialized envelopes waiting for the link
+    std::vector<Envelope> queued;            // waiting for the link
   };
-  void Deliver(rpc::Envelope msg);
+  void Deliver(const Envelope& e);
   void Connect(const rpc::Address& to, Remote& r);
   void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
   void Answer(Remote& r, std::string_view challenge);
-  void Fail(const rpc::Address& to, Remote& r, const std::string& why);
-  void Drop(const std::string& what, const rpc::Address& to, size_t n = 1);
+  void Fail(Remote& r, const std::string& why);
+  // Counts, logs and reports to their senders envelopes that will not arrive.
+  void Drop(const std::string& what, const std::vector<Envelope>& lost);
   void OnInbound(tcp::socket socket);
 
   asio::io_context& io_;
   const std::string secret_;
   rpc::Address self_;  // named in our hellos: the first local instance
-  std::map<rpc::Address, Service*, AddressLess> local_;
+  std::map<rpc::Address, InstanceHost*, AddressLess> local_;
   std::map<rpc::Address, Remote, AddressLess> remote_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   struct Inbound;

@@ -4,20 +4,24 @@
 
 #include "core/client_reply.h"
 #include "core/utf8.h"
+#include "messages/placement.h"
 #include "proto/events.pb.h"
 
 namespace msgbed {
 
-MessageService::MessageService(Env* env, ClusterShape shape) : env_(env), shape_(shape), boxes_(&env->Kv()) {}
+MessageService::MessageService(Env* env, ClusterShape shape)
+    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {}
 
-void MessageService::OnMessage(const rpc::Envelope& msg) {
-  switch (msg.body_case()) {
-    case rpc::Envelope::kSendMessage: return HandleSend(msg.send_message());
-    case rpc::Envelope::kAppendToBox: return HandleAppend(msg);
-    case rpc::Envelope::kAppendedToBox: return HandleAppended(msg.appended_to_box());
-    case rpc::Envelope::kGetDifference: return HandleGetDifference(msg.get_difference());
-    default: env_->Stats().Add("messages.unexpected_rpc");
-  }
+void MessageService::Register(Handlers& handlers) {
+  handlers.On(this, &MessageService::HandleSend);
+  handlers.On(this, &MessageService::HandleAppend);
+  handlers.On(this, &MessageService::HandleGetDifference);
+}
+
+void MessageService::Answer(const ReplyTo& to, api::ServerFrame frame) { AnswerClient(*env_, to, std::move(frame)); }
+
+void MessageService::AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why) {
+  AnswerClient(*env_, to, ErrorFrame(code, why));
 }
 
 MessageService::Refusal MessageService::Validate(const api::SendMessage& send) {
@@ -30,85 +34,62 @@ MessageService::Refusal MessageService::Validate(const api::SendMessage& send) {
   return {};
 }
 
-void MessageService::HandleSend(const rpc::SendMessageRequest& req) {
+void MessageService::HandleSend(const Incoming& in, const messages::SendMessage& req) {
   const api::SendMessage& send = req.send();
-  const uint64_t from = req.origin().client().user();
-  if (const Refusal r = Validate(send); r.code != api::ERROR_NONE)
-    return ReplyError(*env_, req.origin(), r.code, r.why);
+  const uint64_t from = req.client().user();
+  if (const Refusal r = Validate(send); r.code != api::ERROR_NONE) return AnswerError(in.reply_to, r.code, r.why);
   Status s;
-  if (auto record = boxes_.FindSend(from, send.random_id(), &s)) return Resume(req, *record);
-  if (!s.ok()) return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
+  if (auto record = boxes_.FindSend(from, send.random_id(), &s)) return Resume(in.reply_to, send, *record);
+  if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
 
   api::Message msg;
   msg.set_from_user(from);
   msg.set_peer_user(send.peer_user());
   msg.set_text(send.text());
-  msg.set_date_us(env_->Now());
+  msg.set_date_us(env_->Date());
   msg.set_random_id(send.random_id());
   api::UpdateNewMessage update;
   storage::SendRecord record;
   if (s = boxes_.AppendOutgoing(from, msg, &update, &record); !s.ok()) {
-    return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
+    return AnswerError(in.reply_to, api::INTERNAL, s.message());
   }
   env_->Stats().Add("messages.accepted");
-  PublishUpdate(from, update, req.origin().client().device());
-  if (record.peer_done()) return FinishSend(from, record, req.origin(), true);
-  DeliverToPeer(record, req.origin());
+  PublishUpdate(from, update, req.client().device());
+  if (record.peer_done()) return FinishSend(record, in.reply_to, true);
+  DeliverToPeer(record, in.reply_to);
 }
 
 // A send whose random_id is known: the same message again is a retry and
 // gets the first result; anything else reusing the id is refused.
-void MessageService::Resume(const rpc::SendMessageRequest& req, const storage::SendRecord& record) {
-  const api::SendMessage& send = req.send();
+void MessageService::Resume(const ReplyTo& reply_to, const api::SendMessage& send, const storage::SendRecord& record) {
   if (send.peer_user() != record.peer_box() || send.text() != record.message().text()) {
     env_->Stats().Add("messages.random_id_duplicate");
-    return ReplyError(*env_, req.origin(), api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
+    return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
   env_->Stats().Add("messages.send_repeated");
-  if (record.peer_done()) return FinishSend(record.message().from_user(), record, req.origin(), true);
-  DeliverToPeer(record, req.origin());
+  if (record.peer_done()) return FinishSend(record, reply_to, true);
+  DeliverToPeer(record, reply_to);
 }
 
-void MessageService::DeliverToPeer(const storage::SendRecord& record, const rpc::Origin& origin) {
-  const uint64_t sender = record.message().from_user();
+void MessageService::DeliverToPeer(const storage::SendRecord& record, const ReplyTo& reply_to) {
   const uint64_t peer = record.peer_box();
-  const rpc::Address owner = shape_.BoxOwner(peer);
-  if (SameAddress(owner, env_->Self())) {
-    return FinishSend(sender, record, origin, AppendToLocalBox(peer, record.message()));
-  }
-  const uint64_t ticket = next_ticket_++;
-  const TimerId timer = env_->StartTimer(kPeerAppendTimeout, [this, ticket] {
-    rpc::AppendedToBox timed_out;
-    timed_out.set_ticket(ticket);
-    timed_out.set_ok(false);
-    HandleAppended(timed_out);
+  const rpc::Address owner = BoxOwner(shape_, peer);
+  if (SameAddress(owner, env_->Self())) return FinishSend(record, reply_to, AppendToLocalBox(peer, record.message()));
+  auto append = NewBody<messages::AppendToBox>();
+  append->set_box_user(peer);
+  *append->mutable_message() = record.message();
+  ++pending_sends_;
+  env_->Call(owner, std::move(append), kPeerAppendTimeout, [this, record, reply_to](const CallResult& r) {
+    --pending_sends_;
+    const messages::Appended* appended = r.As<messages::Appended>();
+    FinishSend(record, reply_to, appended && appended->ok());
   });
-  pending_[ticket] = PendingSend{sender, record, origin, timer};
-  rpc::Envelope out;
-  *out.mutable_to() = owner;
-  rpc::AppendToBox* req = out.mutable_append_to_box();
-  req->set_box_user(peer);
-  *req->mutable_message() = record.message();
-  req->set_ticket(ticket);
-  env_->Send(std::move(out));
 }
 
-void MessageService::HandleAppend(const rpc::Envelope& msg) {
-  const rpc::AppendToBox& req = msg.append_to_box();
-  rpc::Envelope out;
-  *out.mutable_to() = msg.from();
-  out.mutable_appended_to_box()->set_ticket(req.ticket());
-  out.mutable_appended_to_box()->set_ok(AppendToLocalBox(req.box_user(), req.message()));
-  env_->Send(std::move(out));
-}
-
-void MessageService::HandleAppended(const rpc::AppendedToBox& res) {
-  auto it = pending_.find(res.ticket());
-  if (it == pending_.end()) return;
-  PendingSend p = std::move(it->second);
-  pending_.erase(it);
-  env_->CancelTimer(p.timer);
-  FinishSend(p.sender, p.record, p.origin, res.ok());
+void MessageService::HandleAppend(const Incoming& in, const messages::AppendToBox& req) {
+  auto appended = NewBody<messages::Appended>();
+  appended->set_ok(AppendToLocalBox(req.box_user(), req.message()));
+  env_->Reply(in.reply_to, std::move(appended));
 }
 
 bool MessageService::AppendToLocalBox(uint64_t box_user, const api::Message& msg) {
@@ -122,29 +103,27 @@ bool MessageService::AppendToLocalBox(uint64_t box_user, const api::Message& msg
   return true;
 }
 
-void MessageService::FinishSend(uint64_t sender, const storage::SendRecord& record, const rpc::Origin& origin,
-                                bool peer_ok) {
-  if (!peer_ok) return ReplyError(*env_, origin, api::INTERNAL, "peer box unavailable; retry with the same random_id");
+void MessageService::FinishSend(const storage::SendRecord& record, const ReplyTo& reply_to, bool peer_ok) {
+  if (!peer_ok) return AnswerError(reply_to, api::INTERNAL, "peer box unavailable; retry with the same random_id");
   if (!record.peer_done()) {
-    if (Status s = boxes_.MarkPeerDone(sender, record); !s.ok()) {
-      return ReplyError(*env_, origin, api::INTERNAL, s.message());
+    if (Status s = boxes_.MarkPeerDone(record.message().from_user(), record); !s.ok()) {
+      return AnswerError(reply_to, api::INTERNAL, s.message());
     }
   }
   api::ServerFrame frame;
   *frame.mutable_sent_message() = record.result();
-  ReplyToClient(*env_, origin, std::move(frame));
+  Answer(reply_to, std::move(frame));
 }
 
-void MessageService::HandleGetDifference(const rpc::GetDifferenceRequest& req) {
+void MessageService::HandleGetDifference(const Incoming& in, const messages::GetDifference& req) {
   uint32_t limit = req.request().limit() == 0 ? kDefaultDifferenceLimit : req.request().limit();
   limit = std::min(limit, kMaxDifferenceLimit);
   api::ServerFrame frame;
-  if (Status s = ReadDifference(req.origin().client().user(), req.request().pts(), limit, frame.mutable_difference());
-      !s.ok()) {
-    return ReplyError(*env_, req.origin(), api::INTERNAL, s.message());
+  if (Status s = ReadDifference(req.client().user(), req.request().pts(), limit, frame.mutable_difference()); !s.ok()) {
+    return AnswerError(in.reply_to, api::INTERNAL, s.message());
   }
   env_->Stats().Add("messages.get_difference");
-  ReplyToClient(*env_, req.origin(), std::move(frame));
+  Answer(in.reply_to, std::move(frame));
 }
 
 Status MessageService::ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff) {

@@ -1,23 +1,24 @@
 // MessageService: the message handling service. Each instance owns the
-// message boxes of the users ClusterShape::BoxOwner maps to it.
+// message boxes of the users BoxOwner (messages/placement.h) maps to it.
 //
-// SendMessage from A to B, handled by A's owner:
+// SendMessage from A to B, handled by A's owner, answered to the gateway's
+// call with a ClientAnswer:
 //   1. A's box takes the message (pts_A), with a SendRecord keyed by
 //      (A, random_id) in the same batch: a repeated request returns the
 //      first result instead of a second message.
 //   2. NewMessageUpdate(A) goes on the bus.
 //   3. B's owner (possibly this instance) appends B's copy (pts_B),
-//      idempotently, and publishes NewMessageUpdate(B).
+//      idempotently (a call, AppendToBox), and publishes NewMessageUpdate(B).
 //   4. When B's box has it, the sender gets SentMessage. If step 3 fails the
 //      sender gets INTERNAL and a retry with the same random_id resumes at 3.
 #pragma once
 
 #include <cstdint>
-#include <map>
 
 #include "core/cluster.h"
 #include "core/service.h"
 #include "messages/box_store.h"
+#include "proto/messages.pb.h"
 
 namespace msgbed {
 
@@ -38,46 +39,39 @@ class MessageService final : public Service {
  public:
   MessageService(Env* env, ClusterShape shape);
 
-  void OnMessage(const rpc::Envelope& msg) override;
+  void Register(Handlers& handlers) override;
 
   // Sends waiting for a peer box on another instance.
-  size_t pending_sends() const { return pending_.size(); }
+  size_t pending_sends() const { return pending_sends_; }
 
  private:
-  void HandleSend(const rpc::SendMessageRequest& req);
   struct Refusal {
     api::ErrorCode code = api::ERROR_NONE;
     const char* why = "";
   };
   // Why send must be refused; code ERROR_NONE if it must not.
   static Refusal Validate(const api::SendMessage& send);
-  void Resume(const rpc::SendMessageRequest& req, const storage::SendRecord& record);
-  void HandleAppend(const rpc::Envelope& msg);
-  void HandleAppended(const rpc::AppendedToBox& res);
-  void HandleGetDifference(const rpc::GetDifferenceRequest& req);
+
+  void HandleSend(const Incoming& in, const messages::SendMessage& req);
+  void HandleAppend(const Incoming& in, const messages::AppendToBox& req);
+  void HandleGetDifference(const Incoming& in, const messages::GetDifference& req);
+  void Resume(const ReplyTo& reply_to, const api::SendMessage& send, const storage::SendRecord& record);
 
   // Step 3: puts record.message into the peer's box, then finishes the send.
-  void DeliverToPeer(const storage::SendRecord& record, const rpc::Origin& origin);
+  void DeliverToPeer(const storage::SendRecord& record, const ReplyTo& reply_to);
   // Appends B's copy locally and publishes it. Returns false on storage failure.
   bool AppendToLocalBox(uint64_t box_user, const api::Message& msg);
-  void FinishSend(uint64_t sender, const storage::SendRecord& record, const rpc::Origin& origin, bool peer_ok);
+  void FinishSend(const storage::SendRecord& record, const ReplyTo& reply_to, bool peer_ok);
   // At most limit updates after pts, and at most kMaxDifferenceBytes.
   Status ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff);
   void PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device);
+  void Answer(const ReplyTo& to, api::ServerFrame frame);
+  void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why);
 
   Env* env_;
   const ClusterShape shape_;
   BoxStore boxes_;
-
-  // Sends waiting for a remote peer box, by ticket.
-  struct PendingSend {
-    uint64_t sender;
-    storage::SendRecord record;
-    rpc::Origin origin;
-    TimerId timer;
-  };
-  std::map<uint64_t, PendingSend> pending_;
-  uint64_t next_ticket_ = 1;
+  size_t pending_sends_ = 0;
 };
 
 }  // namespace msgbed

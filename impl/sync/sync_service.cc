@@ -4,7 +4,9 @@
 
 #include "core/client_reply.h"
 #include "proto/events.pb.h"
+#include "proto/gateway.pb.h"
 #include "proto/storage.pb.h"
+#include "sync/placement.h"
 
 namespace msgbed {
 
@@ -21,7 +23,14 @@ std::string RegistrationKey(uint64_t user, uint64_t device) {
 
 }  // namespace
 
-SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(shape) { Recover(); }
+SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)) { Recover(); }
+
+void SyncService::Register(Handlers& handlers) {
+  handlers.On(this, &SyncService::HandleOnline);
+  handlers.On(this, &SyncService::HandleOffline);
+  handlers.On(this, &SyncService::HandleGone);
+  handlers.On(this, &SyncService::HandleAcked);
+}
 
 void SyncService::Recover() {
   KvStore::Entries entries;
@@ -42,41 +51,32 @@ void SyncService::Recover() {
 std::vector<Service::Subscription> SyncService::Subscriptions() const {
   std::vector<Subscription> subs;
   for (uint32_t p = 0; p < shape_.partitions; ++p) {
-    if (shape_.SyncConsumes(env_->Self().index(), p)) subs.push_back({kUpdatesTopic, p});
+    if (SyncConsumes(shape_, env_->Self().index(), p)) subs.push_back({kUpdatesTopic, p});
   }
   return subs;
 }
 
-void SyncService::OnMessage(const rpc::Envelope& msg) {
-  switch (msg.body_case()) {
-    case rpc::Envelope::kDeviceOnline: return HandleOnline(msg.device_online());
-    case rpc::Envelope::kDeviceOffline: return Forget(msg.device_offline().client());
-    case rpc::Envelope::kConnectionGone: return Forget(msg.connection_gone().client());
-    case rpc::Envelope::kDeviceAcked: return HandleAcked(msg.device_acked());
-    default: env_->Stats().Add("sync.unexpected_rpc");
-  }
-}
+void SyncService::HandleOffline(const Incoming&, const sync::DeviceOffline& req) { Forget(req.client()); }
+void SyncService::HandleGone(const Incoming&, const sync::ConnectionGone& req) { Forget(req.client()); }
 
-void SyncService::HandleOnline(const rpc::DeviceOnline& req) {
-  const rpc::ClientRef& ref = req.origin().client();
+void SyncService::HandleOnline(const Incoming& in, const sync::DeviceOnline& req) {
+  const rpc::ClientRef& ref = req.client();
   storage::Registration record;
   *record.mutable_client() = ref;
   WriteBatch batch;
   batch.Put(RegistrationKey(ref.user(), ref.device()), record.SerializeAsString());
   if (Status s = env_->Kv().Write(batch); !s.ok()) {
-    return ReplyError(*env_, req.origin(), api::INTERNAL, "cannot record the device: " + s.message());
+    return AnswerClient(*env_, in.reply_to, ErrorFrame(api::INTERNAL, "cannot record the device: " + s.message()));
   }
   auto& conns = online_[ref.user()];
   auto old = std::find_if(conns.begin(), conns.end(), [&](const auto& c) { return c.device() == ref.device(); });
   if (old != conns.end()) {
     if (!SameConnection(*old, ref)) {
-      rpc::Envelope close;
-      *close.mutable_to() = old->gateway();
-      rpc::CloseConnection* req_close = close.mutable_close_connection();
-      *req_close->mutable_client() = *old;
-      req_close->set_code(api::AUTH_KEY_DUPLICATED);
-      req_close->set_reason("this device signed in on another connection");
-      env_->Send(std::move(close));
+      auto close = NewBody<gateway::CloseConnection>();
+      *close->mutable_client() = *old;
+      close->set_code(api::AUTH_KEY_DUPLICATED);
+      close->set_reason("this device signed in on another connection");
+      env_->Send(old->gateway(), std::move(close));
     }
     *old = ref;
   } else {
@@ -85,7 +85,7 @@ void SyncService::HandleOnline(const rpc::DeviceOnline& req) {
   api::ServerFrame frame;
   frame.mutable_signed_in()->set_user_id(ref.user());
   frame.mutable_signed_in()->set_device_id(ref.device());
-  ReplyToClient(*env_, req.origin(), std::move(frame));
+  AnswerClient(*env_, in.reply_to, std::move(frame));
 }
 
 void SyncService::Forget(const rpc::ClientRef& ref) {
@@ -103,7 +103,7 @@ void SyncService::Forget(const rpc::ClientRef& ref) {
   if (conns.empty()) online_.erase(it);
 }
 
-void SyncService::HandleAcked(const rpc::DeviceAcked& req) {
+void SyncService::HandleAcked(const Incoming&, const sync::DeviceAcked& req) {
   uint64_t& pts = acked_[{req.user(), req.device()}];
   pts = std::max(pts, req.pts());
 }
@@ -120,7 +120,7 @@ void SyncService::OnBusRecord(const BusRecord& record) {
     if (c.device() == event.origin_device()) continue;
     api::ServerFrame frame;
     *frame.mutable_update() = event.update();
-    SendToClientRef(*env_, c, 0, std::move(frame));
+    PushToClient(*env_, c, std::move(frame));
     env_->Stats().Add("sync.pushed");
   }
 }

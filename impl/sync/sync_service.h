@@ -22,6 +22,7 @@
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "proto/sync.pb.h"
 
 namespace msgbed {
 
@@ -30,8 +31,8 @@ class SyncService final : public Service {
   // Reloads the registrations in env's store.
   SyncService(Env* env, ClusterShape shape);
 
+  void Register(Handlers& handlers) override;
   std::vector<Subscription> Subscriptions() const override;
-  void OnMessage(const rpc::Envelope& msg) override;
   void OnBusRecord(const BusRecord& record) override;
 
   size_t online_devices() const;
@@ -40,10 +41,12 @@ class SyncService final : public Service {
 
  private:
   void Recover();
-  void HandleOnline(const rpc::DeviceOnline& req);
+  void HandleOnline(const Incoming& in, const sync::DeviceOnline& req);
+  void HandleOffline(const Incoming& in, const sync::DeviceOffline& req);
+  void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
+  void HandleAcked(const Incoming& in, const sync::DeviceAcked& req);
   // Forgets ref's registration if it is still the current one.
   void Forget(const rpc::ClientRef& ref);
-  void HandleAcked(const rpc::DeviceAcked& req);
 
   Env* env_;
   const ClusterShape shape_;

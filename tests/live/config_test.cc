@@ -12,7 +12,8 @@ const std::string kGood =
     "partitions: 6\n"
     "bus: {mode: kafka, bootstrap: 'k1:9092,k2:9092'}\n"
     "storage: {data_dir: /tmp/x, sync: false}\n"
-    "gateway: {max_connections: 500, idle_timeout: 2min, max_frame_bytes: 32KiB, max_outbound_bytes: 8MiB}\n"
+    "gateway: {max_connections: 500, idle_timeout: 2min}\n"
+    "clients: {max_frame_bytes: 32KiB, max_outbound_bytes: 8MiB}\n"
     "security: {secret_file: /etc/msgbed/secret}\n"
     "instances:\n"
     "  gateway/0: {client: 0.0.0.0:7400, rpc: 10.0.0.1:7500}\n"
@@ -23,9 +24,9 @@ const std::string kGood =
 TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
   const LiveConfig c = ParseConfig(kGood, "d.yaml");
   const ClusterShape s = c.Shape();
-  EXPECT_EQ(s.gateways, 2u);
-  EXPECT_EQ(s.messages, 1u);
-  EXPECT_EQ(s.sync, 1u);
+  EXPECT_EQ(s.Count("gateway"), 2u);
+  EXPECT_EQ(s.Count("messages"), 1u);
+  EXPECT_EQ(s.Count("sync"), 1u);
   EXPECT_EQ(s.partitions, 6u);
   EXPECT_EQ(c.bus.mode, BusConfig::Mode::kKafka);
   EXPECT_EQ(c.bus.bootstrap, "k1:9092,k2:9092");
@@ -39,11 +40,12 @@ TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
 
 TEST(LiveConfig, ReadsGatewayLimitsAndTheSecretFile) {
   const LiveConfig c = ParseConfig(kGood, "d.yaml");
-  EXPECT_EQ(c.gateway.roles.gateway.max_connections, 500u);
-  EXPECT_EQ(c.gateway.roles.gateway.idle_timeout, 120 * kSecond);
-  EXPECT_EQ(c.gateway.roles.gateway.sign_in_timeout, GatewayLimits().sign_in_timeout) << "unset keys keep defaults";
-  EXPECT_EQ(c.gateway.max_frame_bytes, 32u * 1024);
-  EXPECT_EQ(c.gateway.max_outbound_bytes, 8u << 20);
+  const RoleSettings& gw = c.role_settings.at("gateway");
+  EXPECT_EQ(gw.at("max_connections"), 500);
+  EXPECT_EQ(gw.at("idle_timeout"), 120);
+  EXPECT_FALSE(gw.contains("sign_in_timeout")) << "unset keys are absent: the role's default applies";
+  EXPECT_EQ(c.clients.max_frame_bytes, 32u * 1024);
+  EXPECT_EQ(c.clients.max_outbound_bytes, 8u << 20);
   EXPECT_EQ(c.SecretFile(), "/etc/msgbed/secret");
   const LiveConfig d =
       ParseConfig(testing::Replaced(kGood, "security: {secret_file: /etc/msgbed/secret}\n", ""), "d.yaml");
@@ -59,7 +61,7 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("mode: kafka", "mode: carrier-pigeon", "d.yaml:2: key 'bus.mode': expected mock or kafka");
   ExpectError("bus: {mode: kafka, bootstrap: 'k1:9092,k2:9092'}", "bus: {mode: kafka}", "key 'bus.bootstrap'");
   ExpectError("sync: false", "sync: maybe", "d.yaml:3: key 'storage.sync': expected true or false");
-  ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:9: key 'instances.messages/0.rpc': expected host:port");
+  ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:10: key 'instances.messages/0.rpc': expected host:port");
   ExpectError("gateway/1:", "gateway/2:", "gateway indexes must be 0..1");
   ExpectError("  sync/0: {rpc: 10.0.0.3:7520}\n", "", "no sync instance");
   ExpectError("messages/0: {rpc", "mesages/0: {rpc", "key 'instances.mesages/0'");
@@ -68,9 +70,10 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("partitions: 6", "partitions: 0", "d.yaml:1: key 'partitions': expected a positive integer");
   ExpectError("max_connections: 500", "max_connections: -5", "d.yaml:4: key 'gateway.max_connections'");
   ExpectError("idle_timeout: 2min", "idle_timeout: soon", "key 'gateway.idle_timeout': expected a duration");
-  ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1.5B", "key 'gateway.max_frame_bytes': expected a size");
+  ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1.5B", "key 'clients.max_frame_bytes': expected a size");
   ExpectError("max_outbound_bytes: 8MiB", "max_outbound_bytes: 64KiB",
-              "key 'gateway.max_outbound_bytes': must be at least 1MiB");
+              "key 'clients.max_outbound_bytes': must be at least 1MiB");
+  ExpectError("gateway: {max_connections", "sync: {max_connections", "key 'sync': unknown key");
   ExpectError("max_connections: 500", "max_conections: 500", "key 'gateway.max_conections': unknown key");
   ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
 }

@@ -10,6 +10,9 @@
 #include "core/cluster.h"
 #include "live/live_fixture.h"
 #include "live/raw_client.h"
+#include "live/wire.h"
+#include "proto/gateway.pb.h"
+#include "proto/messages.pb.h"
 
 namespace msgbed::testing {
 namespace {
@@ -134,20 +137,19 @@ TEST_F(Split, ServicePortsRefuseStrangers) {
   const uint16_t messages_port = deploy_.rpc_port("messages");
 
   // A send into the victim's box, as a gateway would ask for it.
-  rpc::Envelope spoof;
-  *spoof.mutable_from() = MakeAddress(role::kGateway, 0);
-  *spoof.mutable_to() = MakeAddress(role::kMessages, 0);
-  rpc::SendMessageRequest* req = spoof.mutable_send_message();
-  *req->mutable_origin()->mutable_client()->mutable_gateway() = MakeAddress(role::kGateway, 0);
-  req->mutable_origin()->mutable_client()->set_user(3);
-  req->mutable_origin()->mutable_client()->set_device(1);
+  auto req = NewBody<messages::SendMessage>();
+  *req->mutable_client()->mutable_gateway() = MakeAddress(role::kGateway, 0);
+  req->mutable_client()->set_user(3);
+  req->mutable_client()->set_device(1);
   req->mutable_send()->set_peer_user(2);
   req->mutable_send()->set_random_id(666);
   req->mutable_send()->set_text("spoofed");
+  const std::string spoof = live::EncodeWire(Envelope{MakeAddress(role::kGateway, 0), MakeAddress(role::kMessages, 0),
+                                                      Envelope::Kind::kCall, 1, rpc::CALL_OK, req});
   {
     RawClient raw(messages_port);
     ASSERT_TRUE(raw.connected());
-    raw.Send(spoof);  // no hello at all
+    raw.SendFrame(spoof);  // no hello at all
     EXPECT_TRUE(raw.ReadUntilClosed());
   }
   {
@@ -156,18 +158,18 @@ TEST_F(Split, ServicePortsRefuseStrangers) {
     *hello.mutable_from() = MakeAddress(role::kGateway, 0);
     hello.set_mac(std::string(32, 'x'));  // a guess
     raw.Send(hello);
-    raw.Send(spoof);
+    raw.SendFrame(spoof);
     EXPECT_TRUE(raw.ReadUntilClosed());
   }
   {
     // A push to the victim through the gateway's service port.
     RawClient raw(deploy_.rpc_port("gateway"));
-    rpc::Envelope push;
-    *push.mutable_to() = MakeAddress(role::kGateway, 0);
-    push.mutable_client_reply()->mutable_client()->set_user(2);
-    push.mutable_client_reply()->mutable_client()->set_device(1);
-    push.mutable_client_reply()->mutable_frame()->mutable_update()->mutable_message()->set_text("fake");
-    raw.Send(push);
+    auto push = NewBody<gateway::Push>();
+    push->mutable_client()->set_user(2);
+    push->mutable_client()->set_device(1);
+    push->mutable_frame()->mutable_update()->mutable_message()->set_text("fake");
+    raw.SendFrame(live::EncodeWire(Envelope{MakeAddress(role::kSync, 0), MakeAddress(role::kGateway, 0),
+                                            Envelope::Kind::kOneWay, 0, rpc::CALL_OK, push}));
     EXPECT_TRUE(raw.ReadUntilClosed());
   }
   // The victim's box is untouched, and nothing fake reached it.
@@ -182,8 +184,8 @@ class SplitWithTightLimits : public Split {
  protected:
   SplitWithTightLimits()
       : Split(
-            "gateway: {sign_in_timeout: 1s, frame_timeout: 1s, max_outbound_bytes: 1MiB, socket_send_buffer: "
-            "64KiB}\n") {}
+            "gateway: {sign_in_timeout: 1s}\n"
+            "clients: {frame_timeout: 1s, max_outbound_bytes: 1MiB, socket_send_buffer: 64KiB}\n") {}
 };
 
 api::ClientFrame SignInFrame(uint64_t user, uint64_t device = 1) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "live/live_fixture.h"
+#include "proto/messages.pb.h"
 
 namespace msgbed::live {
 namespace {
@@ -17,11 +18,15 @@ LiveConfig TwoProcesses(uint16_t messages_port) {
       "r.yaml");
 }
 
-rpc::Envelope ToMessages(size_t text_bytes) {
-  rpc::Envelope e;
-  *e.mutable_to() = MakeAddress(role::kMessages, 0);
-  e.mutable_send_message()->mutable_send()->set_text(std::string(text_bytes, 'x'));
-  return e;
+Envelope ToMessages(size_t text_bytes, uint32_t index = 0) {
+  auto body = NewBody<messages::SendMessage>();
+  body->mutable_send()->set_text(std::string(text_bytes, 'x'));
+  return Envelope{MakeAddress(role::kGateway, 0),
+                  MakeAddress(role::kMessages, index),
+                  Envelope::Kind::kOneWay,
+                  0,
+                  rpc::CALL_OK,
+                  body};
 }
 
 TEST(Router, AnEnvelopeLargerThanALinkFrameIsRefusedAtTheSender) {
@@ -43,9 +48,7 @@ TEST(Router, AnUnreachableTargetHoldsABoundedQueueThenDropsIt) {
 TEST(Router, AnInstanceNotInTheConfigIsDroppedAndCounted) {
   asio::io_context io;
   Router router(io, TwoProcesses(testing::FreePorts(1)[0]), "secret-secret-secret");
-  rpc::Envelope e;
-  *e.mutable_to() = MakeAddress(role::kMessages, 7);
-  router.Send(e);
+  router.Send(ToMessages(1, 7));
   EXPECT_EQ(router.dropped(), 1u);
 }
 

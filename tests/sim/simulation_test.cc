@@ -100,7 +100,8 @@ TEST(Simulation, TracesOneMessageHopByHopWithoutChangingTheRun) {
   ASSERT_GT(lines.size(), 8u);
   EXPECT_NE(lines[0].find("p_clients_"), std::string::npos);
   EXPECT_NE(lines[0].find("send_message"), std::string::npos);
-  for (const char* step : {"client_reply", "sent_message", "produce", "record", "update (", "updates_ack"}) {
+  for (const char* step :
+       {"SendMessage", "ClientAnswer", "sent_message", "produce", "record", "Push", "update (", "updates_ack"}) {
     EXPECT_NE(trace.find(step), std::string::npos) << step;
   }
   // Hops are listed by send time.

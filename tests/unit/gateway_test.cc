@@ -6,6 +6,7 @@
 
 #include "gateway/gateway_service.h"
 #include "messages/message_service.h"
+#include "proto/gateway.pb.h"
 #include "sync/sync_service.h"
 #include "unit/test_cluster.h"
 
@@ -29,7 +30,7 @@ std::vector<api::ErrorCode> Codes(const TestDevice& d) {
 }
 
 TEST(Gateway, AfterARestartPushesForOldConnectionsReachNoOtherUser) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 2});
+  TestCluster c(Shape(1, 1, 1, 2));
   TestDevice& sender = c.AddDevice(1, 1);
   std::vector<TestDevice*> before;
   for (uint64_t u = 2; u <= 6; ++u) before.push_back(&c.AddDevice(u, 1));
@@ -52,7 +53,7 @@ TEST(Gateway, AfterARestartPushesForOldConnectionsReachNoOtherUser) {
 }
 
 TEST(Gateway, StaleRegistrationsAreForgottenAfterTheFirstRefusedPush) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 1});
+  TestCluster c(Shape(1, 1, 1, 1));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(b);
@@ -68,7 +69,7 @@ TEST(Gateway, StaleRegistrationsAreForgottenAfterTheFirstRefusedPush) {
 }
 
 TEST(Gateway, DeviceIdZeroIsRefused) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& d = c.AddDevice(1, 0);
   c.Connect(d);
   c.Run();
@@ -78,8 +79,8 @@ TEST(Gateway, DeviceIdZeroIsRefused) {
 }
 
 TEST(Gateway, SignInWhileSyncIsDownIsAnsweredWithTimeout) {
-  TestCluster c({});
-  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kSync; };
+  TestCluster c(Shape());
+  c.drop = [](const Envelope& m) { return m.to.role() == role::kSync; };
   TestDevice& d = c.AddDevice(1, 1);
   c.Connect(d);
   c.Run();
@@ -94,11 +95,11 @@ TEST(Gateway, SignInWhileSyncIsDownIsAnsweredWithTimeout) {
 }
 
 TEST(Gateway, RequestsToAServiceThatIsDownAreAnsweredWithTimeout) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& d = c.AddDevice(1, 1);
   c.Connect(d);
   c.Run();
-  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kMessages; };
+  c.drop = [](const Envelope& m) { return m.to.role() == role::kMessages; };
   d.core.SendText(2, "hello?", 5);
   c.Run();
   EXPECT_TRUE(d.errors.empty());
@@ -107,7 +108,7 @@ TEST(Gateway, RequestsToAServiceThatIsDownAreAnsweredWithTimeout) {
 }
 
 TEST(Gateway, ConnectionsThatNeverSignInAreClosed) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& idle = c.AddDevice(1, 1);
   c.Attach(idle);
   c.Run();
@@ -119,7 +120,7 @@ TEST(Gateway, ConnectionsThatNeverSignInAreClosed) {
 }
 
 TEST(Gateway, SignedInConnectionsIdleForTheIdleTimeoutAreClosedAndPingsKeepThemOpen) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& quiet = c.AddDevice(1, 1);
   TestDevice& pinging = c.AddDevice(2, 1);
   c.Connect(quiet);
@@ -139,7 +140,7 @@ TEST(Gateway, SignedInConnectionsIdleForTheIdleTimeoutAreClosedAndPingsKeepThemO
 }
 
 TEST(Gateway, ConnectionsBeyondTheCapAreRefusedWithAReason) {
-  ClusterShape shape{};
+  ClusterShape shape = Shape();
   TestCluster c(shape);
   const uint32_t cap = GatewayLimits().max_connections;
   std::vector<TestDevice*> devices;
@@ -152,7 +153,7 @@ TEST(Gateway, ConnectionsBeyondTheCapAreRefusedWithAReason) {
 }
 
 TEST(Gateway, AFrameWithoutABodyGetsOneErrorAndTheConnectionCloses) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& d = c.AddDevice(1, 1);
   c.Connect(d);
   c.Run();
@@ -163,11 +164,11 @@ TEST(Gateway, AFrameWithoutABodyGetsOneErrorAndTheConnectionCloses) {
 }
 
 TEST(Gateway, RequestsInFlightPerConnectionAreBounded) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& d = c.AddDevice(1, 1);
   c.Connect(d);
   c.Run();
-  c.drop = [](const rpc::Envelope& m) { return m.to().role() == role::kMessages; };
+  c.drop = [](const Envelope& m) { return m.to.role() == role::kMessages; };
   const uint32_t cap = GatewayLimits().max_in_flight;
   for (uint32_t i = 0; i <= cap; ++i) d.core.SendText(2, "x", 1 + i);
   c.Run();
@@ -176,7 +177,7 @@ TEST(Gateway, RequestsInFlightPerConnectionAreBounded) {
 }
 
 TEST(Gateway, ASecondSignInOfTheSameDeviceClosesTheFirstWithAReason) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& first = c.AddDevice(2, 1);
   TestDevice& second = c.AddDevice(2, 1);
@@ -194,23 +195,20 @@ TEST(Gateway, ASecondSignInOfTheSameDeviceClosesTheFirstWithAReason) {
 }
 
 TEST(Gateway, AForgedReplyForAnotherUsersConnectionIsDropped) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& victim = c.AddDevice(2, 1);
   c.Connect(victim);
   c.Run();
   const size_t frames = victim.frames.size();
   // A reply naming the victim's connection but another user, as a confused
   // or malicious service would send it.
-  rpc::Envelope forged;
-  *forged.mutable_from() = MakeAddress(role::kSync, 0);
-  *forged.mutable_to() = kGateway0;
-  rpc::ClientReply* reply = forged.mutable_client_reply();
-  reply->mutable_client()->set_conn(victim.conn);
-  reply->mutable_client()->set_user(3);
-  reply->mutable_client()->set_device(1);
-  reply->mutable_frame()->mutable_update()->set_pts(1);
-  reply->mutable_frame()->mutable_update()->set_pts_count(1);
-  c.service(kGateway0).OnMessage(forged);
+  auto push = NewBody<gateway::Push>();
+  push->mutable_client()->set_conn(victim.conn);
+  push->mutable_client()->set_user(3);
+  push->mutable_client()->set_device(1);
+  push->mutable_frame()->mutable_update()->set_pts(1);
+  push->mutable_frame()->mutable_update()->set_pts_count(1);
+  c.Inject(Envelope{MakeAddress(role::kSync, 0), kGateway0, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, push});
   c.Run();
   EXPECT_EQ(victim.frames.size(), frames);
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "messages/message_service.h"
+#include "messages/placement.h"
+#include "proto/gateway.pb.h"
 #include "sync/sync_service.h"
 #include "unit/test_cluster.h"
 
@@ -18,12 +20,12 @@ std::vector<uint64_t> RandomIds(const std::vector<api::Message>& ms) {
 // Two users whose boxes live on different message instances.
 std::pair<uint64_t, uint64_t> UsersOnDifferentOwners(const ClusterShape& shape) {
   for (uint64_t b = 2;; ++b) {
-    if (!SameAddress(shape.BoxOwner(1), shape.BoxOwner(b))) return {1, b};
+    if (!SameAddress(BoxOwner(shape, 1), BoxOwner(shape, b))) return {1, b};
   }
 }
 
 TEST(MessageFlow, DeliversToEveryOtherOnlineDeviceExactlyOnce) {
-  ClusterShape shape{.gateways = 2, .messages = 2, .sync = 2, .partitions = 4};
+  ClusterShape shape = Shape(2, 2, 2, 4);
   TestCluster c(shape);
   auto [a, b] = UsersOnDifferentOwners(shape);
   TestDevice& a1 = c.AddDevice(a, 1, 0);
@@ -49,7 +51,7 @@ TEST(MessageFlow, DeliversToEveryOtherOnlineDeviceExactlyOnce) {
 }
 
 TEST(MessageFlow, RepeatedRandomIdIsOneMessage) {
-  TestCluster c({.gateways = 1, .messages = 2, .sync = 1, .partitions = 2});
+  TestCluster c(Shape(1, 2, 1, 2));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(a);
@@ -66,7 +68,7 @@ TEST(MessageFlow, RepeatedRandomIdIsOneMessage) {
 }
 
 TEST(MessageFlow, OfflineDeviceCatchesUpInPtsOrderAcrossSlices) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 2});
+  TestCluster c(Shape(1, 1, 1, 2));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b_online = c.AddDevice(2, 1);
   TestDevice& b_offline = c.AddDevice(2, 2);
@@ -90,16 +92,16 @@ TEST(MessageFlow, OfflineDeviceCatchesUpInPtsOrderAcrossSlices) {
 }
 
 TEST(MessageFlow, LostPushIsRecoveredThroughGetDifference) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 1});
+  TestCluster c(Shape(1, 1, 1, 1));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(a);
   c.Connect(b);
   c.Run();
   int dropped = 0;
-  c.drop = [&](const rpc::Envelope& m) {
-    const bool push_to_b =
-        m.has_client_reply() && m.client_reply().client().user() == 2 && m.client_reply().frame().has_update();
+  c.drop = [&](const Envelope& m) {
+    const auto* push = BodyAs<gateway::Push>(m);
+    const bool push_to_b = push && push->client().user() == 2 && push->frame().has_update();
     if (push_to_b && dropped == 0) {
       ++dropped;
       return true;
@@ -114,7 +116,7 @@ TEST(MessageFlow, LostPushIsRecoveredThroughGetDifference) {
 }
 
 TEST(MessageFlow, UnreachablePeerBoxFailsTheSendAndRetryResumes) {
-  ClusterShape shape{.gateways = 1, .messages = 2, .sync = 1, .partitions = 2};
+  ClusterShape shape = Shape(1, 2, 1, 2);
   TestCluster c(shape);
   auto [ua, ub] = UsersOnDifferentOwners(shape);
   TestDevice& a = c.AddDevice(ua, 1);
@@ -122,7 +124,7 @@ TEST(MessageFlow, UnreachablePeerBoxFailsTheSendAndRetryResumes) {
   c.Connect(a);
   c.Connect(b);
   c.Run();
-  c.drop = [](const rpc::Envelope& m) { return m.has_append_to_box(); };
+  c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();
   EXPECT_TRUE(a.sent.empty());
@@ -140,7 +142,7 @@ TEST(MessageFlow, UnreachablePeerBoxFailsTheSendAndRetryResumes) {
 }
 
 TEST(MessageFlow, RejectsBadRequestsWithProtocolErrors) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& a = c.AddDevice(1, 1);
   c.Connect(a);
   c.Run();
@@ -156,7 +158,7 @@ TEST(MessageFlow, RejectsBadRequestsWithProtocolErrors) {
 }
 
 TEST(MessageFlow, RequestsBeforeSignInAreRefused) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& a = c.AddDevice(1, 1);
   c.Attach(a);  // connected, never signed in
   a.core.SendText(2, "x", 1);
@@ -167,7 +169,7 @@ TEST(MessageFlow, RequestsBeforeSignInAreRefused) {
 }
 
 TEST(MessageFlow, SyncForgetsOnlyTheConnectionThatClosed) {
-  TestCluster c({});
+  TestCluster c(Shape());
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(b);
   c.Run();

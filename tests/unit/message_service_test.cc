@@ -19,7 +19,7 @@ std::vector<api::ErrorCode> Codes(const TestDevice& d) {
 }
 
 struct Chat : ::testing::Test {
-  TestCluster c{{.gateways = 1, .messages = 2, .sync = 1, .partitions = 2}};
+  TestCluster c{Shape(1, 2, 1, 2)};
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   void SetUp() override {

@@ -2,6 +2,7 @@
 // its box, across restarts of sync itself.
 #include <gtest/gtest.h>
 
+#include "proto/sync.pb.h"
 #include "sync/sync_service.h"
 #include "unit/test_cluster.h"
 
@@ -9,7 +10,7 @@ namespace msgbed::testing {
 namespace {
 
 TEST(Sync, ARestartedSyncStillPushesToDevicesThatStayedConnected) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 2});
+  TestCluster c(Shape(1, 1, 1, 2));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(a);
@@ -23,13 +24,13 @@ TEST(Sync, ARestartedSyncStillPushesToDevicesThatStayedConnected) {
 }
 
 TEST(Sync, ADeviceThatWentOfflineWhileSyncWasDownIsNotPushedToForever) {
-  TestCluster c({.gateways = 1, .messages = 1, .sync = 1, .partitions = 1});
+  TestCluster c(Shape(1, 1, 1, 1));
   TestDevice& a = c.AddDevice(1, 1);
   TestDevice& b = c.AddDevice(2, 1);
   c.Connect(a);
   c.Connect(b);
   c.Run();
-  c.drop = [](const rpc::Envelope& m) { return m.has_device_offline(); };  // sync is down when b leaves
+  c.drop = [](const Envelope& m) { return BodyAs<sync::DeviceOffline>(m) != nullptr; };  // sync is down when b leaves
   c.Disconnect(b);
   c.Run();
   c.drop = nullptr;

@@ -1,35 +1,31 @@
 #include "unit/test_cluster.h"
 
-#include "roles/make_service.h"
-
 namespace msgbed::testing {
 
-Micros TestEnv::Now() const { return cluster_->now_; }
+namespace {
+constexpr Micros kTestEpochDate = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+}  // namespace
 
-TimerId TestEnv::StartTimer(Micros delay, std::function<void()> fn) {
-  const TimerId id = cluster_->next_timer_++;
-  cluster_->timers_[id] = {cluster_->now_ + delay, self_, std::move(fn)};
-  return id;
+Micros TestSubstrate::Now() const { return cluster_->now_; }
+Micros TestSubstrate::Date() const { return kTestEpochDate + cluster_->now_; }
+
+void TestSubstrate::At(Micros at, std::function<void()> fn) {
+  cluster_->timers_.emplace(std::make_pair(at, cluster_->timer_seq_++), std::move(fn));
 }
 
-void TestEnv::CancelTimer(TimerId id) { cluster_->timers_.erase(id); }
+void TestSubstrate::Transmit(Envelope e) { cluster_->queue_.push_back(std::move(e)); }
 
-void TestEnv::Send(rpc::Envelope msg) {
-  *msg.mutable_from() = self_;
-  cluster_->queue_.push_back(TestCluster::ToService{std::move(msg)});
+void TestSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
+  cluster_->queue_.push_back(TestCluster::ToBus{topic, key, std::move(payload)});
 }
 
-void TestEnv::SendToClient(ConnId conn, const api::ServerFrame& frame) {
+void TestSubstrate::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   cluster_->queue_.push_back(TestCluster::ClientOut{self_.index(), conn, frame});
 }
 
-void TestEnv::CloseClient(ConnId conn, std::string_view reason) {
+void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {
   closed_reasons_.emplace_back(reason);
   cluster_->queue_.push_back(TestCluster::ClientClose{self_.index(), conn});
-}
-
-void TestEnv::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  cluster_->queue_.push_back(TestCluster::ToBus{topic, key, std::move(payload)});
 }
 
 TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gw)
@@ -39,23 +35,21 @@ void TestDevice::SendFrame(const api::ClientFrame& frame) {
   cluster->queue_.push_back(TestCluster::ClientIn{gateway, conn, frame});
 }
 
-TestCluster::TestCluster(ClusterShape shape) : shape_(shape) {
-  auto host = [&](const char* role, uint32_t count) {
+TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<std::string, RoleSettings> settings)
+    : shape_(std::move(shape)) {
+  uint64_t seed = 7;
+  for (const auto& [role, count] : shape_.instances) {
+    const RoleSpec& spec = registry.Get(role);
     for (uint32_t i = 0; i < count; ++i) {
       const rpc::Address a = MakeAddress(role, i);
-      Hosted h;
-      h.env = std::make_unique<TestEnv>(this, a);
-      h.service = Make(a, h.env.get());
-      services_.emplace(a, std::move(h));
+      Instance inst;
+      inst.substrate = std::make_unique<TestSubstrate>(this, a, spec.has_clients);
+      auto make = [&spec, shape = shape_, s = settings[role]](Env* env) { return spec.make(env, shape, s); };
+      inst.host = std::make_unique<InstanceHost>(a, make, inst.substrate.get(), seed++);
+      instances_.emplace(a, std::move(inst));
     }
-  };
-  host(role::kGateway, shape.gateways);
-  host(role::kMessages, shape.messages);
-  host(role::kSync, shape.sync);
-}
-
-std::unique_ptr<Service> TestCluster::Make(const rpc::Address& a, Env* env) const {
-  return MakeService(a.role(), env, shape_);
+  }
+  for (auto& [a, inst] : instances_) inst.host->Start();
 }
 
 TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway) {
@@ -68,7 +62,7 @@ void TestCluster::Attach(TestDevice& d) {
   d.conn = ++next;
   d.open = true;
   conns_[{d.gateway, d.conn}] = &d;
-  service(MakeAddress(role::kGateway, d.gateway)).OnClientOpened(d.conn);
+  host(MakeAddress(role::kGateway, d.gateway)).ClientOpened(d.conn);
 }
 
 void TestCluster::Connect(TestDevice& d) {
@@ -80,28 +74,33 @@ void TestCluster::Disconnect(TestDevice& d) {
   conns_.erase({d.gateway, d.conn});
   d.open = false;
   d.core.Disconnected();
-  service(MakeAddress(role::kGateway, d.gateway)).OnClientClosed(d.conn);
+  host(MakeAddress(role::kGateway, d.gateway)).ClientClosed(d.conn);
 }
 
 void TestCluster::SendRaw(TestDevice& d, api::ClientFrame frame) { d.SendFrame(frame); }
 
-void TestCluster::Restart(const rpc::Address& a) {
-  Hosted& h = services_.at(a);
-  std::erase_if(timers_, [&](const auto& t) { return SameAddress(t.second.owner, a); });
-  h.service.reset();
-  if (a.role() == role::kGateway) {
-    for (auto it = conns_.begin(); it != conns_.end();) {
-      if (it->first.first != a.index()) {
-        ++it;
-        continue;
-      }
-      it->second->open = false;
-      it->second->core.Disconnected();
-      it = conns_.erase(it);
+void TestCluster::Inject(Envelope e) { queue_.push_back(std::move(e)); }
+
+void TestCluster::Crash(const rpc::Address& a) {
+  host(a).Crash();
+  if (a.role() != role::kGateway) return;
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->first.first != a.index()) {
+      ++it;
+      continue;
     }
-    next_conn_[a.index()] = 0;
+    it->second->open = false;
+    it->second->core.Disconnected();
+    it = conns_.erase(it);
   }
-  h.service = Make(a, h.env.get());
+  next_conn_[a.index()] = 0;
+}
+
+void TestCluster::Start(const rpc::Address& a) { host(a).Start(); }
+
+void TestCluster::Restart(const rpc::Address& a) {
+  Crash(a);
+  Start(a);
 }
 
 TestDevice* TestCluster::DeviceAt(uint32_t gateway, ConnId conn) const {
@@ -109,26 +108,34 @@ TestDevice* TestCluster::DeviceAt(uint32_t gateway, ConnId conn) const {
   return it == conns_.end() ? nullptr : it->second;
 }
 
+// As the live runtime does: an address nobody serves, or an instance that
+// is down (its process refuses connections), comes back to the sender as
+// undeliverable.
+void TestCluster::DeliverEnvelope(const Envelope& e) {
+  if (drop && drop(e)) return;
+  auto to = instances_.find(e.to);
+  if (to == instances_.end() || !to->second.host->running()) {
+    ++undeliverable_;
+    auto from = instances_.find(e.from);
+    if (from != instances_.end()) from->second.host->Undeliverable(e);
+    return;
+  }
+  to->second.host->Deliver(e);
+}
+
 void TestCluster::Deliver(Work& w) {
-  if (auto* m = std::get_if<ToService>(&w)) {
-    if (drop && drop(m->msg)) return;
-    auto it = services_.find(m->msg.to());
-    if (it == services_.end()) {
-      ++undeliverable_;  // as live: best effort, nobody there
-      return;
-    }
-    it->second.service->OnMessage(m->msg);
+  if (auto* e = std::get_if<Envelope>(&w)) {
+    DeliverEnvelope(*e);
   } else if (auto* b = std::get_if<ToBus>(&w)) {
     BusRecord r{b->topic, PartitionOfKey(b->key, shape_.partitions), bus_offset_++, b->key, b->payload};
-    for (auto& [addr, h] : services_) {
-      for (const auto& sub : h.service->Subscriptions()) {
-        if (sub.topic == r.topic && sub.partition == r.partition) h.service->OnBusRecord(r);
+    for (auto& [addr, inst] : instances_) {
+      for (const auto& sub : inst.substrate->subscriptions()) {
+        if (sub.topic == r.topic && sub.partition == r.partition) inst.host->DeliverRecord(r);
       }
     }
   } else if (auto* in = std::get_if<ClientIn>(&w)) {
-    if (DeviceAt(in->gateway, in->conn)) {
-      service(MakeAddress(role::kGateway, in->gateway)).OnClientFrame(in->conn, in->frame);
-    }
+    if (DeviceAt(in->gateway, in->conn))
+      host(MakeAddress(role::kGateway, in->gateway)).ClientFrame(in->conn, in->frame);
   } else if (auto* out = std::get_if<ClientOut>(&w)) {
     if (TestDevice* d = DeviceAt(out->gateway, out->conn)) {
       d->frames.push_back(out->frame);
@@ -141,36 +148,37 @@ void TestCluster::Deliver(Work& w) {
       conns_.erase({close->gateway, close->conn});
       d->open = false;
       d->core.Disconnected();
-      service(MakeAddress(role::kGateway, close->gateway)).OnClientClosed(close->conn);
+      host(MakeAddress(role::kGateway, close->gateway)).ClientClosed(close->conn);
     }
   }
+}
+
+bool TestCluster::FireOne(Micros until) {
+  if (timers_.empty() || timers_.begin()->first.first > until) return false;
+  auto node = timers_.extract(timers_.begin());
+  now_ = std::max(now_, node.key().first);
+  node.mapped()();
+  return true;
 }
 
 size_t TestCluster::Run() {
   size_t steps = 0;
-  while (!queue_.empty()) {
-    Work w = std::move(queue_.front());
-    queue_.pop_front();
-    Deliver(w);
+  for (;;) {
+    if (!queue_.empty()) {
+      Work w = std::move(queue_.front());
+      queue_.pop_front();
+      Deliver(w);
+    } else if (!FireOne(now_)) {
+      return steps;
+    }
     ++steps;
   }
-  return steps;
 }
 
 void TestCluster::Advance(Micros by) {
   const Micros end = now_ + by;
-  for (;;) {
-    auto due = timers_.end();
-    for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-      if (it->second.at <= end && (due == timers_.end() || it->second.at < due->second.at)) due = it;
-    }
-    if (due == timers_.end()) break;
-    now_ = std::max(now_, due->second.at);
-    auto fn = std::move(due->second.fn);
-    timers_.erase(due);
-    fn();
-    Run();
-  }
+  Run();
+  while (FireOne(end)) Run();
   now_ = end;
 }
 

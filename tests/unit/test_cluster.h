@@ -1,6 +1,8 @@
-// TestCluster: runs service cores and devices in one thread through a test
-// Env. Every send, publish and client frame goes into one FIFO queue; Run()
-// delivers until the queue is empty. Time moves only when a test says so.
+// TestCluster: runs service instances and devices in one thread. Each
+// instance is the real InstanceHost over a TestSubstrate; every message,
+// bus record and client frame goes into one FIFO queue, and Run() delivers
+// until nothing is left (timers due at the current time included). Time
+// moves only when a test says so (Advance).
 //
 // Connection ids are numbered per gateway from 1, and a restarted gateway
 // numbers from 1 again, as a restarted live process does.
@@ -15,35 +17,50 @@
 #include "client/device.h"
 #include "core/cluster.h"
 #include "core/mem_kv_store.h"
-#include "core/service.h"
+#include "host/instance_host.h"
+#include "roles/registry.h"
 
 namespace msgbed::testing {
 
 class TestCluster;
 
-class TestEnv final : public Env {
+// Builds the usual three roles' shape.
+inline ClusterShape Shape(uint32_t gateways = 1, uint32_t messages = 1, uint32_t sync = 1, uint32_t partitions = 8) {
+  return ClusterShape::Of(gateways, messages, sync, partitions);
+}
+
+// The body of e as M, or nullptr.
+template <typename M>
+const M* BodyAs(const Envelope& e) {
+  return e.body && e.body->GetDescriptor() == M::descriptor() ? static_cast<const M*>(e.body.get()) : nullptr;
+}
+
+class TestSubstrate final : public Substrate, public ClientPort {
  public:
-  TestEnv(TestCluster* cluster, rpc::Address self) : cluster_(cluster), self_(std::move(self)), rng_(7) {}
-  const rpc::Address& Self() const override { return self_; }
+  TestSubstrate(TestCluster* cluster, rpc::Address self, bool has_clients)
+      : cluster_(cluster), self_(std::move(self)), has_clients_(has_clients) {}
+
   Micros Now() const override;
-  TimerId StartTimer(Micros delay, std::function<void()> fn) override;
-  void CancelTimer(TimerId id) override;
-  void Send(rpc::Envelope msg) override;
+  Micros Date() const override;
+  void At(Micros at, std::function<void()> fn) override;
+  void Transmit(Envelope e) override;
+  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Subscribe(const std::vector<Service::Subscription>& subs) override { subs_ = subs; }
+  void Unsubscribe() override { subs_.clear(); }
+  KvStore& Store() override { return kv_; }
+  ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  KvStore& Kv() override { return kv_; }
-  Rng& Random() override { return rng_; }
-  Metrics& Stats() override { return metrics_; }
 
+  const std::vector<Service::Subscription>& subscriptions() const { return subs_; }
   MemKvStore kv_;
-  Metrics metrics_;
   std::vector<std::string> closed_reasons_;
 
  private:
   TestCluster* cluster_;
   rpc::Address self_;
-  Rng rng_;
+  bool has_clients_;
+  std::vector<Service::Subscription> subs_;
 };
 
 // A device attached to a gateway of the cluster, recording what it saw.
@@ -67,7 +84,9 @@ struct TestDevice : Device::Link, Device::Observer {
 
 class TestCluster {
  public:
-  explicit TestCluster(ClusterShape shape);
+  // Every instance shape names, of the registry's roles, started.
+  explicit TestCluster(ClusterShape shape, RoleRegistry& registry = RoleRegistry::Global(),
+                       std::map<std::string, RoleSettings> settings = {});
 
   // Devices: Connect assigns a fresh connection on the device's gateway.
   TestDevice& AddDevice(uint64_t user, uint64_t device, uint32_t gateway = 0);
@@ -77,39 +96,43 @@ class TestCluster {
   void Disconnect(TestDevice& d);
   // Sends a frame on d's connection as is, bypassing its Device.
   void SendRaw(TestDevice& d, api::ClientFrame frame);
+  // Puts e into the queue as if its sender had transmitted it.
+  void Inject(Envelope e);
 
-  // Crashes the instance at a and starts it again on the same store: its
-  // timers and in-memory state are gone, its Kv is kept. A gateway's
-  // connections all drop, and it numbers new ones from 1 again.
+  // Lifecycle of an instance: a crash loses what is volatile and keeps the
+  // store; a gateway's connections all drop, and it numbers new ones from 1
+  // again. Restart is Crash then Start.
+  void Crash(const rpc::Address& a);
+  void Start(const rpc::Address& a);
   void Restart(const rpc::Address& a);
 
-  // Delivers queued work until none is left. Returns the number of steps.
+  // Delivers queued work and timers due now until none is left. Returns
+  // the number of steps.
   size_t Run();
   // Advances time, firing due timers (and running what they queue).
   void Advance(Micros by);
+  Micros now() const { return now_; }
 
-  Service& service(const rpc::Address& a) { return *services_.at(a).service; }
-  TestEnv& env(const rpc::Address& a) { return *services_.at(a).env; }
+  InstanceHost& host(const rpc::Address& a) { return *instances_.at(a).host; }
+  TestSubstrate& substrate(const rpc::Address& a) { return *instances_.at(a).substrate; }
+  Service& service(const rpc::Address& a) { return host(a).core(); }
   template <typename T>
   T& As(const std::string& role, uint32_t index) {
     return dynamic_cast<T&>(service(MakeAddress(role, index)));
   }
 
-  // Test hooks: drop every envelope for which drop(msg) is true.
-  std::function<bool(const rpc::Envelope&)> drop;
+  // Test hooks: drop every envelope for which drop(e) is true.
+  std::function<bool(const Envelope&)> drop;
   size_t bus_records() const { return bus_offset_; }
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
  private:
-  friend class TestEnv;
+  friend class TestSubstrate;
   friend struct TestDevice;
-  struct Hosted {
-    std::unique_ptr<TestEnv> env;
-    std::unique_ptr<Service> service;
-  };
-  struct ToService {
-    rpc::Envelope msg;
+  struct Instance {
+    std::unique_ptr<TestSubstrate> substrate;
+    std::unique_ptr<InstanceHost> host;
   };
   struct ToBus {
     std::string topic, key, payload;
@@ -128,14 +151,16 @@ class TestCluster {
     uint32_t gateway;
     ConnId conn;
   };
-  using Work = std::variant<ToService, ToBus, ClientIn, ClientOut, ClientClose>;
+  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose>;
   using ConnKey = std::pair<uint32_t, ConnId>;  // (gateway, connection)
   void Deliver(Work& w);
-  std::unique_ptr<Service> Make(const rpc::Address& a, Env* env) const;
+  void DeliverEnvelope(const Envelope& e);
+  // Fires the earliest timer due at or before `until`; false if none.
+  bool FireOne(Micros until);
   TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
   ClusterShape shape_;
-  std::map<rpc::Address, Hosted, AddressLess> services_;
+  std::map<rpc::Address, Instance, AddressLess> instances_;
   std::deque<Work> queue_;
   std::map<ConnKey, TestDevice*> conns_;
   std::map<uint32_t, ConnId> next_conn_;  // per gateway
@@ -143,13 +168,9 @@ class TestCluster {
   int64_t bus_offset_ = 0;
   size_t undeliverable_ = 0;
   Micros now_ = 0;
-  struct Timer {
-    Micros at;
-    rpc::Address owner;
-    std::function<void()> fn;
-  };
-  std::map<TimerId, Timer> timers_;
-  TimerId next_timer_ = 1;
+  // Timers by (due time, order of scheduling).
+  std::map<std::pair<Micros, uint64_t>, std::function<void()>> timers_;
+  uint64_t timer_seq_ = 0;
 };
 
 }  // namespace msgbed::testing

@@ -1,0 +1,45 @@
+#include "gateway/gateway_role.h"
+
+#include <cmath>
+
+#include "gateway/gateway_service.h"
+
+namespace msgbed {
+
+namespace {
+
+Micros Seconds(double s) { return static_cast<Micros>(std::llround(s * kSecond)); }
+
+}  // namespace
+
+RoleSpec GatewayRole() {
+  using K = SettingSpec::Kind;
+  const GatewayLimits d;
+  RoleSpec spec;
+  spec.name = role::kGateway;
+  spec.summary = "the connection layer: device connections, sign-in, routing of requests, pushes";
+  spec.has_clients = true;
+  spec.serves = {{gateway::Push::descriptor(), 10e-6}, {gateway::CloseConnection::descriptor(), 10e-6}};
+  spec.other_costs = {{"reply", 10e-6}, {"client_frame", 20e-6}};
+  spec.settings = {
+      {"sign_in_timeout", K::kDuration, double(d.sign_in_timeout) / kSecond,
+       "a connection must ask to sign in by then"},
+      {"idle_timeout", K::kDurationOrZero, double(d.idle_timeout) / kSecond,
+       "a signed-in connection silent this long is closed (0: never)"},
+      {"request_timeout", K::kDuration, double(d.request_timeout) / kSecond, "unanswered requests get TIMEOUT"},
+      {"max_connections", K::kCount, double(d.max_connections), "connections per gateway"},
+      {"max_in_flight", K::kCount, double(d.max_in_flight), "requests awaiting an answer per connection"}};
+  spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
+    const RoleSpec& self = RoleRegistry::Global().Get(role::kGateway);
+    GatewayLimits limits;
+    limits.sign_in_timeout = Seconds(SettingOr(self, settings, "sign_in_timeout"));
+    limits.idle_timeout = Seconds(SettingOr(self, settings, "idle_timeout"));
+    limits.request_timeout = Seconds(SettingOr(self, settings, "request_timeout"));
+    limits.max_connections = static_cast<uint32_t>(SettingOr(self, settings, "max_connections"));
+    limits.max_in_flight = static_cast<uint32_t>(SettingOr(self, settings, "max_in_flight"));
+    return std::make_unique<GatewayService>(env, shape, limits);
+  };
+  return spec;
+}
+
+}  // namespace msgbed

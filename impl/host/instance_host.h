@@ -1,0 +1,96 @@
+// InstanceHost: runs one service instance, the same way in every runtime. It
+// owns the core and implements its Env on top of a Substrate: timers (ids,
+// cancelling), calls (correlation ids, deadlines, typed failures), dispatch
+// of incoming messages by type, and the lifecycle:
+//
+//   Start    builds the core (which recovers from its store), registers its
+//            handlers, subscribes it to the bus.
+//   Crash    loses everything volatile at once: the core, its timers, its
+//            calls in flight (their callbacks never run), its bus
+//            assignment. The store is kept. Messages arriving while down
+//            are dropped and counted.
+//   Stop     the same, as an orderly shutdown (counted apart). Cores have
+//            no shutdown hook yet.
+//   Start again after either: a restart with recovery.
+//
+// Contract to the core (core/env.h): no callback runs before the call that
+// caused it returns; a call's `done` runs exactly once unless the instance
+// stops or crashes first.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "core/env.h"
+#include "core/service.h"
+#include "host/substrate.h"
+
+namespace msgbed {
+
+class InstanceHost final : public Env {
+ public:
+  using Factory = std::function<std::unique_ptr<Service>(Env*)>;
+
+  // REQUIRES: substrate outlives the host. seed: this instance's random stream.
+  InstanceHost(rpc::Address self, Factory make, Substrate* substrate, uint64_t seed);
+  ~InstanceHost() override;
+
+  void Start();  // REQUIRES: !running()
+  void Crash();
+  void Stop();
+  bool running() const { return core_ != nullptr; }
+  // REQUIRES: running().
+  Service& core() { return *core_; }
+  const Handlers& handlers() const { return handlers_; }
+
+  // From the substrate.
+  void Deliver(const Envelope& e);
+  void DeliverRecord(const BusRecord& record);
+  void ClientOpened(ConnId conn);
+  void ClientFrame(ConnId conn, const api::ClientFrame& frame);
+  void ClientClosed(ConnId conn);
+  // e, sent by this instance, will not arrive: a call fails with UNAVAILABLE.
+  void Undeliverable(const Envelope& e);
+
+  // Env
+  const rpc::Address& Self() const override { return self_; }
+  Micros Now() const override { return substrate_->Now(); }
+  Micros Date() const override { return substrate_->Date(); }
+  TimerId StartTimer(Micros delay, std::function<void()> fn) override;
+  void CancelTimer(TimerId id) override { timers_.erase(id); }
+  void Send(const rpc::Address& to, Body body) override;
+  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) override;
+  void Reply(const ReplyTo& to, Body body) override;
+  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  ClientPort* Clients() override { return substrate_->Clients(); }
+  KvStore& Kv() override { return substrate_->Store(); }
+  Rng& Random() override { return rng_; }
+  Metrics& Stats() override { return metrics_; }
+
+ private:
+  struct PendingCall {
+    rpc::Address to;
+    CallDone done;
+    TimerId deadline;
+  };
+  void Halt(const char* counter);
+  // Ends pending call id with result; false if it is not pending.
+  bool Finish(uint64_t id, const rpc::Address& from, CallResult result);
+
+  const rpc::Address self_;
+  const Factory make_;
+  Substrate* const substrate_;
+  Rng rng_;
+  Metrics metrics_;  // kept across restarts: an operator's counters
+  Handlers handlers_;
+  std::unique_ptr<Service> core_;
+  std::unordered_map<TimerId, std::function<void()>> timers_;
+  std::unordered_map<uint64_t, PendingCall> calls_;
+  // Never reused, across restarts too: a late reply or timer from before a
+  // crash must not match anything after it.
+  TimerId next_timer_ = 1;
+  uint64_t next_call_;
+};
+
+}  // namespace msgbed

@@ -1,0 +1,53 @@
+// Substrate: what a runtime provides to host one service instance. It only
+// schedules, transmits and stores; everything with a meaning (timers and
+// their cancelling, calls and their deadlines, dispatch, lifecycle) is
+// written once above it, in InstanceHost. Three runtimes implement it: the
+// live one (impl/live), the simulator (sim/) and the unit-test cluster.
+//
+// Thread rule: every call into the host that a substrate makes (Deliver,
+// DeliverRecord, client events, At callbacks) runs on the instance's one
+// thread or actor, one at a time.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/env.h"
+#include "core/service.h"
+
+namespace msgbed {
+
+class Substrate {
+ public:
+  virtual ~Substrate() = default;
+
+  // Monotonic microseconds since the runtime started.
+  virtual Micros Now() const = 0;
+  // Microseconds since 1970-01-01 UTC (simulated: a fixed start date plus Now()).
+  virtual Micros Date() const = 0;
+  // Runs fn at `at` (>= Now()) on the instance's thread. Cannot be undone;
+  // the host ignores what it no longer wants.
+  virtual void At(Micros at, std::function<void()> fn) = 0;
+
+  // Carries e towards e.to: in send order between any two instances, best
+  // effort. When the runtime knows e will not arrive (no such instance, the
+  // link to it failed), it calls InstanceHost::Undeliverable(e) on the
+  // sender's host, at once or later.
+  virtual void Transmit(Envelope e) = 0;
+
+  virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;
+  // Starts delivering these partitions' records through
+  // InstanceHost::DeliverRecord, from the last offset the instance handled
+  // (as the runtime keeps it); Unsubscribe stops. Each is called with the
+  // instance running, at most once per start.
+  virtual void Subscribe(const std::vector<Service::Subscription>& subs) = 0;
+  virtual void Unsubscribe() = 0;
+
+  // The instance's durable store: kept across its crashes and restarts.
+  virtual KvStore& Store() = 0;
+  // Its client connections, for roles that have clients; nullptr otherwise.
+  virtual ClientPort* Clients() = 0;
+};
+
+}  // namespace msgbed

@@ -1,0 +1,42 @@
+#include "live/live_substrate.h"
+
+#include <boost/asio/steady_timer.hpp>
+
+namespace msgbed::live {
+
+namespace {
+// Monotonic time is measured from the first use in the process.
+const auto kProcessStart = std::chrono::steady_clock::now();
+}  // namespace
+
+Micros LiveSubstrate::Now() const {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now() - kProcessStart).count();
+}
+
+Micros LiveSubstrate::Date() const {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void LiveSubstrate::At(Micros at, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(io_, kProcessStart + std::chrono::microseconds(at));
+  timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code ec) {
+    if (!ec) fn();
+  });
+}
+
+void LiveSubstrate::Subscribe(const std::vector<Service::Subscription>& subs) {
+  InstanceHost* host = host_;
+  subscribe_status_ = bus_->Consume(
+      "msgbed-" + self_.role() + "-" + std::to_string(self_.index()), subs,
+      [host](const BusRecord& r) { host->DeliverRecord(r); }, &consumer_);
+}
+
+void LiveSubstrate::Unsubscribe() {
+  if (consumer_ == 0) return;
+  bus_->StopConsuming(consumer_);
+  consumer_ = 0;
+}
+
+}  // namespace msgbed::live

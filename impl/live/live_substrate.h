@@ -1,0 +1,56 @@
+// LiveSubstrate: what a live process gives one service instance. Time is
+// the process's steady clock (and the system clock for dates), At() is an
+// Asio timer on the process's io_context, messages go through the Router,
+// the bus is the KafkaBus (one consumer per subscribed instance, group
+// msgbed-<role>-<index>), the store the instance's own RocksDB, and a
+// gateway's clients its ClientServer.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "host/substrate.h"
+#include "live/kafka_bus.h"
+#include "live/router.h"
+
+namespace msgbed::live {
+
+class LiveSubstrate final : public Substrate {
+ public:
+  LiveSubstrate(asio::io_context& io, rpc::Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store)
+      : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)) {}
+  ~LiveSubstrate() override { Unsubscribe(); }
+
+  // REQUIRES: before the host starts.
+  void Attach(InstanceHost* host, ClientPort* clients) {
+    host_ = host;
+    clients_ = clients;
+  }
+  // Why the last Subscribe failed, if it did.
+  const Status& subscribe_status() const { return subscribe_status_; }
+
+  Micros Now() const override;
+  Micros Date() const override;
+  void At(Micros at, std::function<void()> fn) override;
+  void Transmit(Envelope e) override { router_->Send(std::move(e)); }
+  void Publish(const std::string& topic, const std::string& key, std::string payload) override {
+    bus_->Publish(topic, key, payload);
+  }
+  void Subscribe(const std::vector<Service::Subscription>& subs) override;
+  void Unsubscribe() override;
+  KvStore& Store() override { return *store_; }
+  ClientPort* Clients() override { return clients_; }
+
+ private:
+  asio::io_context& io_;
+  const rpc::Address self_;
+  Router* router_;
+  KafkaBus* bus_;
+  std::unique_ptr<KvStore> store_;
+  InstanceHost* host_ = nullptr;
+  ClientPort* clients_ = nullptr;
+  KafkaBus::ConsumerId consumer_ = 0;  // 0: none
+  Status subscribe_status_;
+};
+
+}  // namespace msgbed::live

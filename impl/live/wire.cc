@@ -1,0 +1,65 @@
+#include "live/wire.h"
+
+#include <google/protobuf/descriptor.h>
+
+namespace msgbed::live {
+
+namespace {
+
+rpc::Wire::Kind WireKind(Envelope::Kind k) {
+  switch (k) {
+    case Envelope::Kind::kCall: return rpc::Wire::CALL;
+    case Envelope::Kind::kReply: return rpc::Wire::REPLY;
+    default: return rpc::Wire::ONE_WAY;
+  }
+}
+
+Envelope::Kind EnvelopeKind(rpc::Wire::Kind k) {
+  switch (k) {
+    case rpc::Wire::CALL: return Envelope::Kind::kCall;
+    case rpc::Wire::REPLY: return Envelope::Kind::kReply;
+    default: return Envelope::Kind::kOneWay;
+  }
+}
+
+bool Fail(std::string* error, std::string why) {
+  *error = std::move(why);
+  return false;
+}
+
+}  // namespace
+
+std::string EncodeWire(const Envelope& e) {
+  rpc::Wire w;
+  *w.mutable_from() = e.from;
+  *w.mutable_to() = e.to;
+  w.set_kind(WireKind(e.kind));
+  w.set_call_id(e.call_id);
+  w.set_error(e.error);
+  if (e.body) {
+    w.set_type(e.body->GetDescriptor()->full_name());
+    e.body->SerializeToString(w.mutable_body());
+  }
+  return w.SerializeAsString();
+}
+
+bool DecodeWire(std::string_view bytes, Envelope* e, std::string* error) {
+  rpc::Wire w;
+  if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Fail(error, "not a Wire");
+  e->from = w.from();
+  e->to = w.to();
+  e->kind = EnvelopeKind(w.kind());
+  e->call_id = w.call_id();
+  e->error = w.error();
+  e->body.reset();
+  if (w.type().empty()) return true;
+  const auto* type = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(w.type());
+  if (type == nullptr) return Fail(error, "unknown message type " + w.type());
+  std::shared_ptr<google::protobuf::Message> body(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+  if (!body->ParseFromString(w.body())) return Fail(error, "unparsable " + w.type());
+  e->body = std::move(body);
+  return true;
+}
+
+}  // namespace msgbed::live

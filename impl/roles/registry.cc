@@ -1,0 +1,63 @@
+#include "roles/registry.h"
+
+#include <stdexcept>
+
+#include "gateway/gateway_role.h"
+#include "messages/messages_role.h"
+#include "sync/sync_role.h"
+
+namespace msgbed {
+
+RoleRegistry& RoleRegistry::Global() {
+  static RoleRegistry* registry = [] {
+    auto* r = new RoleRegistry();
+    r->Add(GatewayRole());
+    r->Add(MessagesRole());
+    r->Add(SyncRole());
+    return r;
+  }();
+  return *registry;
+}
+
+void RoleRegistry::Add(RoleSpec spec) {
+  if (Find(spec.name)) throw std::invalid_argument("role '" + spec.name + "' is registered twice");
+  if (!spec.make) throw std::invalid_argument("role '" + spec.name + "' has no factory");
+  roles_.push_back(std::move(spec));
+}
+
+const RoleSpec* RoleRegistry::Find(std::string_view name) const {
+  for (const auto& r : roles_) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+const RoleSpec& RoleRegistry::Get(std::string_view name) const {
+  const RoleSpec* r = Find(name);
+  if (!r) throw std::invalid_argument("no role '" + std::string(name) + "'");
+  return *r;
+}
+
+std::vector<std::string> RoleRegistry::Names() const {
+  std::vector<std::string> out;
+  for (const auto& r : roles_) out.push_back(r.name);
+  return out;
+}
+
+std::map<std::string, double> DefaultCosts(const RoleSpec& role) {
+  std::map<std::string, double> out;
+  for (const auto& req : role.serves) out[role.name + "." + req.type->name()] = req.default_cost;
+  for (const auto& [key, cost] : role.other_costs) out[role.name + "." + key] = cost;
+  return out;
+}
+
+double SettingOr(const RoleSpec& spec, const RoleSettings& settings, const std::string& key) {
+  auto it = settings.find(key);
+  if (it != settings.end()) return it->second;
+  for (const auto& s : spec.settings) {
+    if (s.key == key) return s.default_value;
+  }
+  throw std::invalid_argument("role '" + spec.name + "' has no setting '" + key + "'");
+}
+
+}  // namespace msgbed

@@ -1,0 +1,87 @@
+// The role registry: what a role is, to every runtime, in one registration.
+// The live process, the simulator, the scenario and config readers, the
+// deployment-diagram reader and the result summary all read it, so adding
+// a role is a RoleSpec in the role's folder and one Add() — nothing else.
+//
+// Built-in roles (gateway, messages, sync) are registered by Global() on
+// first use; tests may Add() their own before building a deployment.
+#pragma once
+
+#include <google/protobuf/descriptor.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/service.h"
+
+namespace msgbed {
+
+// A role's settings as a deployment gives them: key -> value (durations in
+// seconds, sizes in bytes, counts as they are). Unset keys are absent.
+using RoleSettings = std::map<std::string, double>;
+
+// One setting a role accepts in a deployment config or scenario (a section
+// named after the role).
+struct SettingSpec {
+  enum class Kind { kDuration, kDurationOrZero, kCount, kBytes };
+  std::string key;
+  Kind kind;
+  double default_value;
+  std::string help;
+};
+
+struct RoleSpec {
+  using Factory = std::function<std::unique_ptr<Service>(Env*, const ClusterShape&, const RoleSettings&)>;
+  // A message type the role serves, and the CPU it costs by default
+  // (seconds on the reference core), cost key "<role>.<type's short name>".
+  struct Request {
+    const google::protobuf::Descriptor* type;
+    double default_cost;
+  };
+
+  std::string name;
+  std::string summary;  // one line, for help texts
+  Factory make;
+  std::vector<Request> serves;
+  // Other work the role is charged for: "reply" (a reply to one of its
+  // calls arrives) always; "client_frame" for roles with clients, "record"
+  // for roles that consume the bus. Key -> default seconds.
+  std::map<std::string, double> other_costs;
+  std::vector<SettingSpec> settings;
+  bool has_clients = false;
+  bool required = true;  // every deployment has at least one instance
+};
+
+class RoleRegistry {
+ public:
+  // The process-wide registry, with the built-in roles.
+  static RoleRegistry& Global();
+
+  // Adds a role. Throws std::invalid_argument on a duplicate name or a spec
+  // without a factory.
+  void Add(RoleSpec spec);
+  const RoleSpec* Find(std::string_view name) const;
+  // Throws std::invalid_argument for an unknown name.
+  const RoleSpec& Get(std::string_view name) const;
+  // In registration order.
+  const std::vector<RoleSpec>& roles() const { return roles_; }
+  std::vector<std::string> Names() const;
+
+ private:
+  std::vector<RoleSpec> roles_;
+};
+
+// Every cost key of a role with its default: "<role>.<Type>" per request
+// served, "<role>.<key>" per other cost.
+std::map<std::string, double> DefaultCosts(const RoleSpec& role);
+
+// A setting's value: the deployment's, else the role's default. Throws
+// std::invalid_argument if spec declares no such key.
+double SettingOr(const RoleSpec& spec, const RoleSettings& settings, const std::string& key);
+
+}  // namespace msgbed

@@ -1,0 +1,22 @@
+#include "sync/sync_role.h"
+
+#include "sync/sync_service.h"
+
+namespace msgbed {
+
+RoleSpec SyncRole() {
+  RoleSpec spec;
+  spec.name = role::kSync;
+  spec.summary = "update sync: where each device is online; bus records become pushes";
+  spec.serves = {{sync::DeviceOnline::descriptor(), 10e-6},
+                 {sync::DeviceOffline::descriptor(), 10e-6},
+                 {sync::DeviceAcked::descriptor(), 10e-6},
+                 {sync::ConnectionGone::descriptor(), 10e-6}};
+  spec.other_costs = {{"reply", 10e-6}, {"record", 15e-6}};
+  spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
+    return std::make_unique<SyncService>(env, shape);
+  };
+  return spec;
+}
+
+}  // namespace msgbed
