@@ -27,6 +27,8 @@ class FrameDecoder {
   // stream cannot be resynchronised and must be closed.
   Result Next(std::string* body);
 
+  // Changes the largest frame accepted from now on.
+  void set_max_frame_bytes(size_t n) { max_ = n; }
   // Bytes fed but not yet returned as frames (part of a frame).
   size_t buffered() const { return buf_.size() - pos_; }
 

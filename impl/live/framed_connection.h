@@ -55,6 +55,9 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   // Stops reading, sends what is queued (at most `bound` longer), then closes.
   void CloseAfterFlush(const std::string& reason, std::chrono::milliseconds bound = std::chrono::seconds(2));
 
+  // Raises or lowers the frame limit for what is read from now on (a link
+  // accepts only small frames until it has authenticated).
+  void set_max_frame_bytes(size_t n) { decoder_.set_max_frame_bytes(n); }
   bool open() const { return open_; }
   std::string peer() const { return peer_; }
   // Since when part of a frame has been waiting for the rest; nullopt when

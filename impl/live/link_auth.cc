@@ -16,8 +16,6 @@ namespace msgbed::live {
 
 namespace {
 
-constexpr char kMacContext[] = "msgbed-link-v1";
-
 bool InitSodium() {
   static const bool ok = sodium_init() >= 0;
   return ok;
@@ -62,7 +60,7 @@ Status LoadSecret(const std::string& path, bool create, std::string* secret) {
   }
   std::ifstream in(path);
   std::string hex;
-  if (!in || !std::getline(in, hex)) {
+  if (!in || !(in >> hex)) {
     return Status::IoError("cannot read the deployment secret " + path +
                            " (security.secret_file); every process of a deployment needs the same one");
   }
@@ -85,20 +83,64 @@ std::string NewNonce() {
   return nonce;
 }
 
-std::string LinkMac(const std::string& secret, const std::string& nonce, const rpc::Address& from) {
+namespace {
+
+// HMAC-SHA-256 of label and the transcript, each field length-prefixed so
+// that no two transcripts read the same.
+std::string TranscriptMac(const std::string& secret, std::string_view label, const std::string& nonce_a,
+                          const rpc::LinkHello& hello) {
+  std::string text;
+  auto field = [&text](std::string_view f) {
+    const uint32_t n = static_cast<uint32_t>(f.size());
+    for (int i = 3; i >= 0; --i) text.push_back(static_cast<char>(n >> (8 * i)));
+    text.append(f);
+  };
+  field(label);
+  field(nonce_a);
+  field(hello.nonce());
+  field(ToString(hello.target()));
+  for (const auto& a : hello.instances()) field(ToString(a));
+  std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  const std::string text = kMacContext + nonce + ToString(from);
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(mac.data()));
   return mac;
 }
 
-bool VerifyHello(const std::string& secret, const std::string& nonce, const rpc::LinkHello& hello) {
-  const std::string expected = LinkMac(secret, nonce, hello.from());
-  return hello.mac().size() == expected.size() &&
-         sodium_memcmp(hello.mac().data(), expected.data(), expected.size()) == 0;
+bool SameMac(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+constexpr std::string_view kHelloLabel = "msgbed-link-v2 hello";
+constexpr std::string_view kWelcomeLabel = "msgbed-link-v2 welcome";
+
+}  // namespace
+
+rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,
+                         const std::vector<rpc::Address>& instances, const rpc::Address& target) {
+  rpc::LinkHello hello;
+  for (const auto& a : instances) *hello.add_instances() = a;
+  *hello.mutable_target() = target;
+  hello.set_nonce(nonce_c);
+  hello.set_mac(TranscriptMac(secret, kHelloLabel, nonce_a, hello));
+  return hello;
+}
+
+bool VerifyHello(const std::string& secret, const std::string& nonce_a, const rpc::LinkHello& hello) {
+  return hello.nonce().size() == kNonceBytes &&
+         SameMac(hello.mac(), TranscriptMac(secret, kHelloLabel, nonce_a, hello));
+}
+
+rpc::LinkWelcome MakeWelcome(const std::string& secret, const std::string& nonce_a, const rpc::LinkHello& hello) {
+  rpc::LinkWelcome welcome;
+  welcome.set_mac(TranscriptMac(secret, kWelcomeLabel, nonce_a, hello));
+  return welcome;
+}
+
+bool VerifyWelcome(const std::string& secret, const std::string& nonce_a, const rpc::LinkHello& hello,
+                   const rpc::LinkWelcome& welcome) {
+  return SameMac(welcome.mac(), TranscriptMac(secret, kWelcomeLabel, nonce_a, hello));
 }
 
 }  // namespace msgbed::live

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "live/link_auth.h"
 #include "live/wire.h"
 
@@ -17,11 +19,14 @@ FrameLimits LinkLimits() {
 
 }  // namespace
 
-// One inbound link: unauthenticated until its LinkHello checks out.
+// One inbound link: unauthenticated until its LinkHello checks out; then
+// it may carry envelopes from the instances the hello named.
 struct Router::Inbound {
   std::shared_ptr<FramedConnection> conn;
+  std::string peer;
   std::string nonce;
   bool authenticated = false;
+  std::set<std::string> senders;  // ToString of the hello's instances
   asio::steady_timer handshake;
   explicit Inbound(asio::io_context& io) : handshake(io) {}
 };
@@ -40,7 +45,7 @@ Router::~Router() {
 }
 
 void Router::AddLocal(const rpc::Address& addr, InstanceHost* host) {
-  if (local_.empty()) self_ = addr;
+  self_.push_back(addr);
   local_[addr] = host;
   remote_.erase(addr);
 }
@@ -98,15 +103,16 @@ void Router::Connect(const rpc::Address& to, Remote& r) {
                           });
 }
 
-// The link is up; it carries envelopes once the acceptor's challenge is answered.
+// The link is up; it carries envelopes once the handshake is done.
 void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
   r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
+  r.nonce_a.clear();
   std::weak_ptr<FramedConnection> weak = r.conn;
   std::weak_ptr<int> alive = alive_;
   r.conn->Start(
-      [this, &r, weak](std::string_view body) {
+      [this, to, &r, weak](std::string_view body) {
         if (r.conn != weak.lock()) return;
-        if (r.connecting) return Answer(r, body);
+        if (r.connecting) return OnHandshakeFrame(to, r, body);
         r.conn->Close("unexpected frame from the accepting side");
       },
       [this, to, &r, weak, alive](const std::string& why) {
@@ -116,16 +122,28 @@ void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
       });
 }
 
-void Router::Answer(Remote& r, std::string_view body) {
-  rpc::LinkChallenge challenge;
-  if (!challenge.ParseFromArray(body.data(), static_cast<int>(body.size())) ||
-      challenge.nonce().size() != kNonceBytes) {
-    return r.conn->Close("no link challenge from the accepting side");
+void Router::OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_view body) {
+  if (r.nonce_a.empty()) {
+    rpc::LinkChallenge challenge;
+    if (!challenge.ParseFromArray(body.data(), static_cast<int>(body.size())) ||
+        challenge.nonce().size() != kNonceBytes) {
+      return r.conn->Close("no link challenge from the accepting side");
+    }
+    r.nonce_a = challenge.nonce();
+    r.hello = MakeHello(secret_, r.nonce_a, NewNonce(), self_, to);
+    return r.conn->Write(r.hello.SerializeAsString());
   }
-  rpc::LinkHello hello;
-  *hello.mutable_from() = self_;
-  hello.set_mac(LinkMac(secret_, challenge.nonce(), self_));
-  r.conn->Write(hello.SerializeAsString());
+  rpc::LinkWelcome welcome;
+  if (!welcome.ParseFromArray(body.data(), static_cast<int>(body.size())) || welcome.mac().empty()) {
+    rpc::LinkRefused refused;
+    const bool said = refused.ParseFromArray(body.data(), static_cast<int>(body.size())) && !refused.reason().empty();
+    return r.conn->Close("refused by " + r.endpoint.ToString() + ": " + (said ? refused.reason() : "no welcome"));
+  }
+  if (!VerifyWelcome(secret_, r.nonce_a, r.hello, welcome)) {
+    spdlog::warn("router: {} at {} did not prove the deployment secret; nothing sent", ToString(to),
+                 r.endpoint.ToString());
+    return r.conn->Close("the accepting side did not prove the deployment secret");
+  }
   r.connecting = false;
   for (const auto& e : r.queued) r.conn->Write(EncodeWire(e));
   r.queued.clear();
@@ -147,42 +165,77 @@ Status Router::Listen(const Endpoint& ep, uint16_t* port) {
   return Status::Ok();
 }
 
+void Router::Refuse(Inbound& in, const std::string& why) {
+  ++refused_links_;
+  spdlog::warn("router: link from {} refused: {}", in.peer, why);
+  rpc::LinkRefused refused;
+  refused.set_reason(why);
+  in.conn->Write(refused.SerializeAsString());
+  in.conn->CloseAfterFlush("link refused: " + why);
+}
+
+bool Router::Admit(Inbound& in, std::string_view body) {
+  rpc::LinkHello hello;
+  if (!hello.ParseFromArray(body.data(), static_cast<int>(body.size())) || !VerifyHello(secret_, in.nonce, hello)) {
+    Refuse(in, "authentication failed (is the deployment secret the same on both sides?)");
+    return false;
+  }
+  if (!local_.contains(hello.target())) {
+    Refuse(in, ToString(hello.target()) + " is not served here");
+    return false;
+  }
+  for (const auto& a : hello.instances()) in.senders.insert(ToString(a));
+  rpc::LinkWelcome welcome = MakeWelcome(secret_, in.nonce, hello);
+  in.conn->Write(welcome.SerializeAsString());
+  in.conn->set_max_frame_bytes(LinkLimits().max_frame_bytes);
+  in.authenticated = true;
+  in.handshake.cancel();
+  --in_handshake_;
+  return true;
+}
+
 void Router::OnInbound(tcp::socket socket) {
   auto in = std::make_shared<Inbound>(io_);
-  in->conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
+  FrameLimits limits = LinkLimits();
+  limits.max_frame_bytes = kMaxHandshakeFrameBytes;
+  in->conn = std::make_shared<FramedConnection>(std::move(socket), limits);
+  in->peer = in->conn->peer();
+  if (in_handshake_ >= kMaxLinksInHandshake) {
+    ++refused_links_;
+    return in->conn->Close("too many links authenticating");
+  }
+  ++in_handshake_;
   in->nonce = NewNonce();
-  const std::string peer = in->conn->peer();
   inbound_[in->conn.get()] = in;
   std::weak_ptr<Inbound> weak = in;
   in->conn->Start(
-      [this, weak, peer](std::string_view body) {
+      [this, weak](std::string_view body) {
         auto in = weak.lock();
         if (!in) return;
         if (!in->authenticated) {
-          rpc::LinkHello hello;
-          if (!hello.ParseFromArray(body.data(), static_cast<int>(body.size())) ||
-              !VerifyHello(secret_, in->nonce, hello)) {
-            ++refused_links_;
-            spdlog::warn("router: link from {} refused: no valid proof of the deployment secret", peer);
-            return in->conn->Close("link authentication failed");
-          }
-          in->authenticated = true;
-          in->handshake.cancel();
+          Admit(*in, body);
           return;
         }
         Envelope e;
         std::string error;
         if (!DecodeWire(body, &e, &error)) {
           ++dropped_;
-          spdlog::warn("router: message from {} dropped: {}", peer, error);
+          spdlog::warn("router: message from {} dropped: {}", in->peer, error);
           return;
+        }
+        if (!in->senders.contains(ToString(e.from))) {
+          ++dropped_;
+          return in->conn->Close("message from " + ToString(e.from) + ", not one of the link's instances");
         }
         Deliver(e);
       },
-      [this, alive = std::weak_ptr<int>(alive_), key = in->conn.get(), peer](const std::string& why) {
+      [this, alive = std::weak_ptr<int>(alive_), key = in->conn.get()](const std::string& why) {
         if (alive.expired()) return;
-        spdlog::debug("router: link from {} closed: {}", peer, why);
-        inbound_.erase(key);
+        auto it = inbound_.find(key);
+        if (it == inbound_.end()) return;
+        if (!it->second->authenticated) --in_handshake_;
+        spdlog::debug("router: link from {} closed: {}", it->second->peer, why);
+        inbound_.erase(it);
       });
   rpc::LinkChallenge challenge;
   challenge.set_nonce(in->nonce);

@@ -33,7 +33,11 @@ class Router {
   // Envelopes queued per target while its link connects; more are dropped.
   static constexpr size_t kMaxQueuedPerTarget = 10000;
   // A link that has not authenticated by then is closed.
-  static constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+  static constexpr auto kHandshakeTimeout = std::chrono::seconds(5);
+  // Before authenticating, a link may send frames this small only (a hello
+  // is about a hundred bytes), and this many links may be at that stage.
+  static constexpr size_t kMaxHandshakeFrameBytes = 4096;
+  static constexpr size_t kMaxLinksInHandshake = 64;
 
   // secret: the deployment secret (empty when the process serves everything
   // and never links to another).
@@ -50,16 +54,23 @@ class Router {
   uint64_t refused_links() const { return refused_links_; }
 
  private:
+  struct Inbound;
   struct Remote {
     Endpoint endpoint;
     std::shared_ptr<FramedConnection> conn;  // null when not connected
-    bool connecting = false;                 // until the challenge is answered
+    bool connecting = false;                 // until the acceptor's welcome checks out
+    std::string nonce_a;                     // the acceptor's challenge, once received
+    rpc::LinkHello hello;                    // what we answered it with
     std::vector<Envelope> queued;            // waiting for the link
   };
   void Deliver(const Envelope& e);
   void Connect(const rpc::Address& to, Remote& r);
   void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
-  void Answer(Remote& r, std::string_view challenge);
+  // The connecting side of the handshake: a challenge, then a welcome.
+  void OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_view body);
+  // The accepting side: a hello; true once the link may carry envelopes.
+  bool Admit(Inbound& in, std::string_view body);
+  void Refuse(Inbound& in, const std::string& why);
   void Fail(Remote& r, const std::string& why);
   // Counts, logs and reports to their senders envelopes that will not arrive.
   void Drop(const std::string& what, const std::vector<Envelope>& lost);
@@ -67,11 +78,10 @@ class Router {
 
   asio::io_context& io_;
   const std::string secret_;
-  rpc::Address self_;  // named in our hellos: the first local instance
+  std::vector<rpc::Address> self_;  // named in our hellos: every local instance
   std::map<rpc::Address, InstanceHost*, AddressLess> local_;
   std::map<rpc::Address, Remote, AddressLess> remote_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  struct Inbound;
   // Links accepted from other processes, until they close. Owned here, so
   // that stopping the router frees them even if their close never runs.
   std::map<const FramedConnection*, std::shared_ptr<Inbound>> inbound_;
@@ -79,6 +89,7 @@ class Router {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   uint64_t dropped_ = 0;
   uint64_t refused_links_ = 0;
+  size_t in_handshake_ = 0;  // inbound links not yet authenticated
 };
 
 }  // namespace msgbed::live

@@ -16,6 +16,37 @@ RawClient::RawClient(uint16_t port, int rcvbuf) {
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) Close();
 }
 
+std::unique_ptr<RawClient> RawClient::Adopt(int fd) {
+  std::unique_ptr<RawClient> c(new RawClient());
+  c->fd_ = fd;
+  return c;
+}
+
+RawListener::RawListener(uint16_t port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 8) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawListener::~RawListener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::unique_ptr<RawClient> RawListener::Accept(std::chrono::milliseconds bound) {
+  pollfd p{fd_, POLLIN, 0};
+  if (fd_ < 0 || ::poll(&p, 1, static_cast<int>(bound.count())) <= 0) return nullptr;
+  const int fd = ::accept(fd_, nullptr, nullptr);
+  return fd < 0 ? nullptr : RawClient::Adopt(fd);
+}
+
 void RawClient::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,9 +19,15 @@
 namespace msgbed::testing {
 
 class RawClient {
+ private:
+  RawClient() = default;
+
+ public:
  public:
   // Connects to 127.0.0.1:port; rcvbuf > 0 shrinks the receive buffer first.
   explicit RawClient(uint16_t port, int rcvbuf = 0);
+  // Takes over a connected socket.
+  static std::unique_ptr<RawClient> Adopt(int fd);
   ~RawClient() { Close(); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
@@ -54,6 +61,19 @@ class RawClient {
   bool closed_ = false;
   FrameDecoder decoder_{64 << 20};
   std::vector<std::string> frames_;
+};
+
+// A listening socket on 127.0.0.1:port, for a test that plays a server.
+class RawListener {
+ public:
+  explicit RawListener(uint16_t port);
+  ~RawListener();
+  bool listening() const { return fd_ >= 0; }
+  // The next connection, or nullptr after `bound`.
+  std::unique_ptr<RawClient> Accept(std::chrono::milliseconds bound = std::chrono::seconds(10));
+
+ private:
+  int fd_ = -1;
 };
 
 }  // namespace msgbed::testing

@@ -155,7 +155,9 @@ TEST_F(Split, ServicePortsRefuseStrangers) {
   {
     RawClient raw(messages_port);
     rpc::LinkHello hello;
-    *hello.mutable_from() = MakeAddress(role::kGateway, 0);
+    *hello.add_instances() = MakeAddress(role::kGateway, 0);
+    *hello.mutable_target() = MakeAddress(role::kMessages, 0);
+    hello.set_nonce(std::string(32, 1));
     hello.set_mac(std::string(32, 'x'));  // a guess
     raw.Send(hello);
     raw.SendFrame(spoof);
@@ -178,6 +180,47 @@ TEST_F(Split, ServicePortsRefuseStrangers) {
   auto again = Online(2, &v2);
   EXPECT_EQ(again->device().pts(), 0u);
   for (const auto& f : v.frames) EXPECT_FALSE(f.has_update()) << f.update().message().text();
+}
+
+// The relay a hostile tester used against the first handshake: a stranger
+// takes a stopped service's port; when the gateway links to it, it borrows
+// the gateway's own acceptor to answer the gateway's challenge. Nothing may
+// come of it: the gateway's hello names its target, which the gateway's
+// acceptor does not serve, and the gateway sends nothing before a welcome
+// only a holder of the secret can write.
+TEST_F(Split, AStrangerOnAServicePortCannotRelayTheLinkHandshake) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  const uint16_t messages_port = deploy_.rpc_port("messages");
+  deploy_.Stop("messages");
+  RawListener stranger(messages_port);
+  ASSERT_TRUE(stranger.listening());
+
+  alice->device().SendText(2, "meant for messages/0", 5);
+  auto from_gateway = stranger.Accept();
+  ASSERT_TRUE(from_gateway) << "the gateway never linked to the messages port";
+  RawClient to_gateway(deploy_.rpc_port("gateway"));
+  auto challenge = to_gateway.NextFrame();
+  ASSERT_TRUE(challenge);
+  from_gateway->SendFrame(*challenge);  // the gateway's own challenge, relayed back to it
+  auto hello = from_gateway->NextFrame();
+  ASSERT_TRUE(hello) << "the gateway did not answer the challenge";
+  to_gateway.SendFrame(*hello);
+  ASSERT_TRUE(to_gateway.ReadUntilClosed());
+  rpc::LinkRefused refused;
+  ASSERT_FALSE(to_gateway.frames().size() < 2);
+  ASSERT_TRUE(refused.ParseFromString(to_gateway.frames().back()));
+  EXPECT_NE(refused.reason().find("not served here"), std::string::npos) << refused.reason();
+
+  rpc::LinkWelcome forged;
+  forged.set_mac(std::string(32, 'x'));
+  from_gateway->Send(forged);
+  EXPECT_TRUE(from_gateway->ReadUntilClosed());
+  EXPECT_EQ(from_gateway->frames().size(), 1u) << "the gateway sent something past its hello";
+  ASSERT_TRUE(Run([&] { return !a.errors.empty(); }));
+  EXPECT_EQ(a.errors[0].code(), api::UNAVAILABLE);
+  EXPECT_TRUE(b.delivered.empty());
 }
 
 class SplitWithTightLimits : public Split {
