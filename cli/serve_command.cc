@@ -21,7 +21,11 @@ int Serve(const ServeOptions& opts) {
     std::cerr << "msgbed serve: " << s.message() << "\n";
     return 1;
   }
-  spdlog::info("bus at {}; Ctrl-C stops", process->bus_bootstrap());
+  if (process->bus_bootstrap().empty()) {
+    spdlog::info("no bus needed here; Ctrl-C stops");
+  } else {
+    spdlog::info("bus at {}; Ctrl-C stops", process->bus_bootstrap());
+  }
   process->Run(/*stop_on_signals=*/true);
   return 0;
 }

@@ -12,7 +12,10 @@ namespace msgbed::live {
 namespace {
 
 constexpr int kPollMs = 100;
+// How long to wait for brokers to describe the topics: at start, and when
+// trying brokers that may not be up yet (the watcher tries again).
 constexpr int kMetadataTimeoutMs = 10000;
+constexpr int kReconnectMetadataTimeoutMs = 3000;
 
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)>;
 
@@ -45,12 +48,15 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
 }
 
-Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions) {
+Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions, int timeout_ms) {
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, kMetadataTimeoutMs);
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
   rd_kafka_topic_destroy(t);
-  if (err) return Status::IoError("bus: cannot read metadata of '" + topic + "': " + rd_kafka_err2str(err));
+  if (err) {
+    return Status::IoError("bus: cannot read metadata of '" + topic + "': " + rd_kafka_err2str(err) +
+                           " (are the brokers up? is the bus process running?)");
+  }
   Status s;
   if (md->topic_cnt != 1 || md->topics[0].err) {
     s = Status::Invalid("bus: topic '" + topic + "' does not exist; create it with " + std::to_string(partitions) +
@@ -77,9 +83,34 @@ void CloseConsumerBounded(rd_kafka_t* rk) {
 
 }  // namespace
 
+// The producer with its poll thread; closing it flushes what it can within
+// the bound and counts the rest as undelivered.
+struct KafkaBus::Producer {
+  rd_kafka_t* rk = nullptr;
+  std::atomic<bool> stop{false};
+  std::thread poller;
+  std::shared_ptr<std::atomic<uint64_t>> undelivered;
+
+  void StartPolling() {
+    poller = std::thread([this] {
+      while (!stop) rd_kafka_poll(rk, kPollMs);
+    });
+  }
+  ~Producer() {
+    stop = true;
+    if (poller.joinable()) poller.join();
+    if (rd_kafka_flush(rk, kCloseTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_poll(rk, 0);  // delivery reports of the purged records count them
+      spdlog::warn("bus: {} record(s) undelivered so far", undelivered->load());
+    }
+    rd_kafka_destroy(rk);
+  }
+};
+
 // One consumer: its subscription, and the librdkafka client serving it now
-// (replaced by Reconnect). Records posted to the io_context hold the client
-// they came from, so it lives until the last of them has been handled.
+// (replaced by a reconnect). Records posted to the io_context hold the
+// client they came from, so it lives until the last of them is handled.
 struct KafkaBus::Consumer {
   struct Client {
     rd_kafka_t* rk = nullptr;
@@ -95,62 +126,64 @@ struct KafkaBus::Consumer {
   std::thread poller;
 };
 
+KafkaBus::KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io)
+    : partitions_(partitions), topics_(std::move(topics)), io_(io) {}
+
 Status KafkaBus::Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
                       boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out) {
   std::unique_ptr<KafkaBus> bus(new KafkaBus(partitions, topics, io));
-  if (Status s = bus->StartProducer(bootstrap); !s.ok()) return s;
+  if (Status s = bus->NewProducer(bootstrap, kMetadataTimeoutMs, &bus->producer_); !s.ok()) return s;
+  bus->bootstrap_ = bootstrap;
   *out = std::move(bus);
   return Status::Ok();
 }
 
-Status KafkaBus::StartProducer(const std::string& bootstrap) {
+Status KafkaBus::NewProducer(const std::string& bootstrap, int timeout_ms, std::unique_ptr<Producer>* out) const {
   ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
   Status s = MakeConf({{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "2"}}, &conf);
   if (!s.ok()) return s;
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   rd_kafka_conf_set_opaque(conf.get(), undelivered_.get());
-  rd_kafka_t* rk = nullptr;
-  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &rk); !s.ok()) return s;
+  auto p = std::make_unique<Producer>();
+  p->undelivered = undelivered_;
+  if (s = NewClient(RD_KAFKA_PRODUCER, std::move(conf), &p->rk); !s.ok()) return s;
+  p->StartPolling();
   for (const auto& t : topics_) {
-    if (s = CheckTopic(rk, t, partitions_); !s.ok()) {
-      rd_kafka_destroy(rk);
-      return s;
-    }
+    if (s = CheckTopic(p->rk, t, partitions_, timeout_ms); !s.ok()) return s;  // p closes itself
   }
-  bootstrap_ = bootstrap;
-  producer_ = rk;
-  stop_producer_ = false;
-  producer_poller_ = std::thread([this] {
-    while (!stop_producer_) rd_kafka_poll(producer_, kPollMs);
-  });
+  *out = std::move(p);
   return Status::Ok();
 }
 
-void KafkaBus::StopProducer() {
-  if (!producer_) return;
-  stop_producer_ = true;
-  producer_poller_.join();
-  if (!Flush(kCloseTimeoutMs)) {
-    rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(producer_, 0);  // delivery reports of the purged records count them
-    spdlog::warn("bus: {} record(s) undelivered so far", undelivered());
-  }
-  rd_kafka_destroy(producer_);
-  producer_ = nullptr;
-}
-
 KafkaBus::~KafkaBus() {
+  if (reconnect_.joinable()) reconnect_.join();
   for (auto& [id, c] : consumers_) StopConsumer(*c);
   consumers_.clear();
-  StopProducer();
+  producer_.reset();
+  for (auto& r : retiring_) r.thread.join();
 }
 
-bool KafkaBus::Flush(int timeout_ms) { return rd_kafka_flush(producer_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
+void KafkaBus::Retire(std::function<void()> close) {
+  std::erase_if(retiring_, [](Retiring& r) {
+    if (!*r.done) return false;
+    r.thread.join();
+    return true;
+  });
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  retiring_.push_back({std::thread([close = std::move(close), done]() mutable {
+                         close();
+                         close = nullptr;
+                         *done = true;
+                       }),
+                       done});
+}
+
+bool KafkaBus::Flush(int timeout_ms) { return rd_kafka_flush(producer_->rk, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
 
 void KafkaBus::Publish(const std::string& topic, const std::string& key, const std::string& payload) {
   const auto partition = static_cast<int32_t>(PartitionOfKey(key, partitions_));
   const rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+      producer_->rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
       RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   if (err) {
@@ -215,8 +248,12 @@ Status KafkaBus::StartConsumer(Consumer& c) {
                     std::string(static_cast<const char*>(m->key), m->key_len),
                     std::string(static_cast<const char*>(m->payload), m->len)};
       rd_kafka_message_destroy(m);
-      boost::asio::post(io_, [client, stop, handler, rec = std::move(rec)] {
+      // The record holds its client weakly: the client is closed on a helper
+      // thread (StopConsumer), never here on the io_context thread.
+      boost::asio::post(io_, [weak = std::weak_ptr<Consumer::Client>(client), stop, handler, rec = std::move(rec)] {
         if (*stop) return;  // replaced or shutting down: the next client reads it again
+        auto client = weak.lock();
+        if (!client) return;
         handler(rec);
         // Handled: the next start resumes after it.
         rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
@@ -230,22 +267,41 @@ Status KafkaBus::StartConsumer(Consumer& c) {
   return Status::Ok();
 }
 
+// Stops the poll thread at once (it polls in 100 ms steps); the client is
+// closed elsewhere, after the last record posted from it.
 void KafkaBus::StopConsumer(Consumer& c) {
   if (!c.stop) return;
   *c.stop = true;
-  c.poller.join();
-  c.client.reset();  // closed here, or by the last record still posted
+  if (c.poller.joinable()) c.poller.join();
+  if (c.client) Retire([client = std::move(c.client)]() mutable { client.reset(); });
+  c.stop.reset();
 }
 
-Status KafkaBus::Reconnect(const std::string& bootstrap) {
-  for (auto& [id, c] : consumers_) StopConsumer(*c);
-  StopProducer();
-  if (Status s = StartProducer(bootstrap); !s.ok()) return s;
-  for (auto& [id, c] : consumers_) {
-    if (Status s = StartConsumer(*c); !s.ok()) return s;
-  }
-  spdlog::info("bus: reconnected to {}", bootstrap);
-  return Status::Ok();
+bool KafkaBus::ReconnectAsync(const std::string& bootstrap, std::function<void(const Status&)> done) {
+  if (reconnecting_) return false;
+  reconnecting_ = true;
+  if (reconnect_.joinable()) reconnect_.join();
+  reconnect_ = std::thread([this, bootstrap, done = std::move(done), alive = std::weak_ptr<int>(alive_)] {
+    auto fresh = std::make_shared<std::unique_ptr<Producer>>();
+    const Status s = NewProducer(bootstrap, kReconnectMetadataTimeoutMs, fresh.get());
+    boost::asio::post(io_, [this, alive, s, fresh, bootstrap, done] {
+      if (alive.expired()) return;
+      reconnecting_ = false;
+      if (!s.ok()) return done(s);
+      std::unique_ptr<Producer> old = std::move(producer_);
+      producer_ = std::move(*fresh);
+      bootstrap_ = bootstrap;
+      Retire([old = std::shared_ptr<Producer>(std::move(old))]() mutable { old.reset(); });
+      Status consumers;
+      for (auto& [id, c] : consumers_) {
+        StopConsumer(*c);
+        if (Status cs = StartConsumer(*c); !cs.ok()) consumers = cs;
+      }
+      spdlog::info("bus: reconnected to {}", bootstrap);
+      done(consumers);
+    });
+  });
+  return true;
 }
 
 Status KafkaMockCluster::Start(uint32_t brokers, std::unique_ptr<KafkaMockCluster>* out) {

@@ -5,13 +5,15 @@
 // Records are published to the partition PartitionOfKey(key) chosen here,
 // with the idempotent producer, so each partition keeps publish order.
 //
-// Thread rule: librdkafka runs its own threads and one poll thread per
-// consumer; records reach the core through asio::post on the io_context,
-// so cores still see one thread. Every other call is made on that thread.
+// Thread rule: every call is made on the io_context thread. librdkafka runs
+// its own threads and one poll thread per consumer; records reach the core
+// through asio::post, so cores still see one thread. Work that can block
+// (moving to other brokers, closing clients whose brokers are gone) runs on
+// helper threads, never on the io_context thread.
 //
-// Shutdown is bounded (kCloseTimeoutMs per client) even when the brokers
-// are gone: offsets not committed by then are handled again after a
-// restart (devices drop duplicates by pts), records not delivered are
+// Shutdown is bounded (about 2 * kCloseTimeoutMs per client) even when the
+// brokers are gone: offsets not committed by then are handled again after
+// a restart (devices drop duplicates by pts); records not delivered are
 // counted in undelivered() and logged; the message boxes still hold them.
 #pragma once
 
@@ -38,7 +40,7 @@ class KafkaBus {
   static constexpr int kCloseTimeoutMs = 2000;
 
   // Connects a producer to bootstrap and checks that every topic in topics
-  // exists with `partitions` partitions.
+  // exists with `partitions` partitions. Blocks up to 10 s.
   static Status Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
                      boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out);
   ~KafkaBus();
@@ -51,14 +53,18 @@ class KafkaBus {
   // for StopConsuming.
   Status Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
                  std::function<void(const BusRecord&)> handler, ConsumerId* id);
-  // Stops a consumer (bounded, like shutdown); records posted but not yet
-  // handled are dropped and read again by the next consumer of the group.
+  // Stops a consumer; records posted but not yet handled are dropped and
+  // read again by the next consumer of the group.
   void StopConsuming(ConsumerId id);
 
   // Moves to the brokers at bootstrap (a restarted mock cluster has new
-  // addresses): the producer and every consumer are rebuilt there and
-  // consume from their committed offsets, or the earliest record.
-  Status Reconnect(const std::string& bootstrap);
+  // addresses), without blocking: a helper thread connects there and checks
+  // the topics; on success the producer and every consumer are replaced on
+  // the io_context thread (consumers resume from committed offsets, or the
+  // earliest record). Either way `done` then runs there with the outcome;
+  // on failure the bus keeps what it had. False (and no `done`) if a move
+  // is already under way.
+  bool ReconnectAsync(const std::string& bootstrap, std::function<void(const Status&)> done);
 
   // Waits up to timeout_ms for every published record to be acknowledged.
   bool Flush(int timeout_ms);
@@ -67,24 +73,33 @@ class KafkaBus {
   uint64_t undelivered() const { return undelivered_->load(); }
 
  private:
+  struct Producer;
   struct Consumer;
-  KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io)
-      : partitions_(partitions), topics_(std::move(topics)), io_(io) {}
-  Status StartProducer(const std::string& bootstrap);
-  void StopProducer();
+  KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io);
+  // Blocking (up to timeout_ms): a producer at bootstrap whose topics check out.
+  Status NewProducer(const std::string& bootstrap, int timeout_ms, std::unique_ptr<Producer>* out) const;
   Status StartConsumer(Consumer& c);
-  static void StopConsumer(Consumer& c);
+  void StopConsumer(Consumer& c);
+  // Closes clients on a helper thread; the destructor waits for them.
+  void Retire(std::function<void()> close);
 
   const uint32_t partitions_;
   const std::vector<std::string> topics_;
   boost::asio::io_context& io_;
   std::string bootstrap_;
-  rd_kafka_t* producer_ = nullptr;
-  std::atomic<bool> stop_producer_{false};
-  std::thread producer_poller_;
   std::shared_ptr<std::atomic<uint64_t>> undelivered_ = std::make_shared<std::atomic<uint64_t>>(0);
+  std::unique_ptr<Producer> producer_;
   std::map<ConsumerId, std::shared_ptr<Consumer>> consumers_;
   ConsumerId next_consumer_ = 1;
+  std::thread reconnect_;
+  bool reconnecting_ = false;
+  struct Retiring {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Retiring> retiring_;
+  // Expires with this object: work posted by helper threads checks it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // librdkafka's Kafka-protocol mock cluster: real brokers on loopback ports,

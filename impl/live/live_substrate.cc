@@ -2,6 +2,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "host/instance_host.h"
+
 namespace msgbed::live {
 
 namespace {
@@ -26,7 +28,16 @@ void LiveSubstrate::At(Micros at, std::function<void()> fn) {
   });
 }
 
+void LiveSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
+  if (bus_ == nullptr) return host_->Stats().Add("bus.no_bus");  // its role declared no use of the bus
+  bus_->Publish(topic, key, payload);
+}
+
 void LiveSubstrate::Subscribe(const std::vector<Service::Subscription>& subs) {
+  if (bus_ == nullptr) {
+    subscribe_status_ = Status::Invalid("role " + self_.role() + " subscribes but does not declare uses_bus");
+    return;
+  }
   InstanceHost* host = host_;
   subscribe_status_ = bus_->Consume(
       "msgbed-" + self_.role() + "-" + std::to_string(self_.index()), subs,

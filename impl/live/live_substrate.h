@@ -2,8 +2,8 @@
 // the process's steady clock (and the system clock for dates), At() is an
 // Asio timer on the process's io_context, messages go through the Router,
 // the bus is the KafkaBus (one consumer per subscribed instance, group
-// msgbed-<role>-<index>), the store the instance's own RocksDB, and a
-// gateway's clients its ClientServer.
+// msgbed-<role>-<index>; none in a process whose roles do not use it), the
+// store the instance's own RocksDB, and a gateway's clients its ClientServer.
 #pragma once
 
 #include <chrono>
@@ -33,9 +33,7 @@ class LiveSubstrate final : public Substrate {
   Micros Date() const override;
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override { router_->Send(std::move(e)); }
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override {
-    bus_->Publish(topic, key, payload);
-  }
+  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
   void Subscribe(const std::vector<Service::Subscription>& subs) override;
   void Unsubscribe() override;
   KvStore& Store() override { return *store_; }

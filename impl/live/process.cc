@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -77,6 +78,7 @@ struct Process::Impl {
   std::vector<std::unique_ptr<Instance>> instances;
   std::unique_ptr<asio::steady_timer> bootstrap_watch;
   std::atomic<uint64_t> reconnects{0};
+  std::atomic<uint64_t> reconnect_failures{0};
 
   void WatchBootstrap(const LiveConfig& cfg) {
     bootstrap_watch = std::make_unique<asio::steady_timer>(io, kBootstrapPoll);
@@ -84,12 +86,15 @@ struct Process::Impl {
       if (ec) return;
       std::string now;
       if (ReadMockBootstrap(cfg, &now).ok() && now != bus->bootstrap()) {
-        spdlog::info("bus: the mock cluster moved to {}; reconnecting", now);
-        if (Status s = bus->Reconnect(now); s.ok()) {
-          ++reconnects;
-        } else {
-          spdlog::error("{}; retrying", s.message());
-        }
+        const bool started = bus->ReconnectAsync(now, [this](const Status& s) {
+          if (s.ok()) {
+            ++reconnects;
+          } else {
+            ++reconnect_failures;
+            spdlog::error("{}; will try again", s.message());
+          }
+        });
+        if (started) spdlog::info("bus: the mock cluster moved to {}; reconnecting", now);
       }
       WatchBootstrap(cfg);
     });
@@ -168,7 +173,8 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
     if (s.ok()) s = WriteMockBootstrap(cfg, impl->bootstrap);
     if (!s.ok()) return s;
     spdlog::info("mock Kafka cluster at {} (written to {})", impl->bootstrap, MockBootstrapFile(cfg));
-  } else {
+  } else if (std::any_of(selected.begin(), selected.end(),
+                         [](const auto& ic) { return RoleRegistry::Global().Get(ic.role).uses_bus; })) {
     if (Status s = impl->StartBus(cfg, everything); !s.ok()) return s;
   }
   // Links between processes prove they hold the deployment secret; a
@@ -221,6 +227,7 @@ Metrics Process::StatsOf(const rpc::Address& addr) {
 const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }
 
 uint64_t Process::bus_reconnects() const { return impl_->reconnects; }
+uint64_t Process::bus_reconnect_failures() const { return impl_->reconnect_failures; }
 
 uint64_t Process::client_accept_errors() const {
   uint64_t n = 0;

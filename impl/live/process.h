@@ -41,8 +41,10 @@ class Process {
   // REQUIRES: Run() is running on another thread.
   Metrics StatsOf(const rpc::Address& addr);
   const std::string& bus_bootstrap() const;
-  // Times this process moved to a restarted mock bus (thread-safe).
+  // Times this process moved to a restarted mock bus, and tried but could
+  // not (thread-safe).
   uint64_t bus_reconnects() const;
+  uint64_t bus_reconnect_failures() const;
   // Failed accepts on the gateways' client ports, each retried (thread-safe).
   uint64_t client_accept_errors() const;
 

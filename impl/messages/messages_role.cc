@@ -12,6 +12,7 @@ RoleSpec MessagesRole() {
                  {messages::AppendToBox::descriptor(), 40e-6},
                  {messages::GetDifference::descriptor(), 50e-6}};
   spec.other_costs = {{"reply", 10e-6}};
+  spec.uses_bus = true;
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
     return std::make_unique<MessageService>(env, shape);
   };

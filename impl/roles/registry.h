@@ -54,7 +54,8 @@ struct RoleSpec {
   std::map<std::string, double> other_costs;
   std::vector<SettingSpec> settings;
   bool has_clients = false;
-  bool required = true;  // every deployment has at least one instance
+  bool uses_bus = false;  // publishes or subscribes: its processes need the bus
+  bool required = true;   // every deployment has at least one instance
 };
 
 class RoleRegistry {

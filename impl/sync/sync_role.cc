@@ -13,6 +13,7 @@ RoleSpec SyncRole() {
                  {sync::DeviceAcked::descriptor(), 10e-6},
                  {sync::ConnectionGone::descriptor(), 10e-6}};
   spec.other_costs = {{"reply", 10e-6}, {"record", 15e-6}};
+  spec.uses_bus = true;
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
     return std::make_unique<SyncService>(env, shape);
   };

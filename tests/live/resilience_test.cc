@@ -118,6 +118,25 @@ TEST_F(Split, ARestartedBusIsFoundAgainAndPushesResume) {
   EXPECT_TRUE(b.frames.back().has_update());
 }
 
+TEST_F(Split, ABusThatComesBackDeadIsSurvivedAndAHealthyOneFoundLater) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  deploy_.Stop("bus");
+  deploy_.Start("bus");
+  deploy_.Stop("bus");  // its address is in the bootstrap file; nobody answers there
+  ASSERT_TRUE(Run([&] { return deploy_.process("messages").bus_reconnect_failures() > 0; }));
+  alice->device().SendText(2, "while the bus is dead", 1);  // publishing must not crash
+  ASSERT_TRUE(Run([&] { return a.sent.size() + a.errors.size() == 1; }));
+  deploy_.Start("bus");
+  const uint64_t before = deploy_.process("messages").bus_reconnects();
+  ASSERT_TRUE(Run([&] {
+    return deploy_.process("messages").bus_reconnects() > before && deploy_.process("sync").bus_reconnects() > 0;
+  }));
+  alice->device().SendText(2, "with a healthy bus", 2);
+  ASSERT_TRUE(Run([&] { return !b.delivered.empty() && b.delivered.back().first == 2; }));
+}
+
 TEST_F(Split, SyncStopsPromptlyWhenItsBrokersAreGone) {
   Seen a, b;
   auto alice = Online(1, &a);
