@@ -1,5 +1,6 @@
 // msgbed: one executable, one subcommand per job.
 #include <CLI/CLI.hpp>
+#include <limits>
 
 #include "commands.h"
 
@@ -34,10 +35,12 @@ int main(int argc, char** argv) {
   msgbed::cli::ClientOptions client;
   auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
-  client_cmd->add_option("--user", client.user, "User id")->required()->check(CLI::PositiveNumber);
-  client_cmd->add_option("--device", client.device, "Device id of this user")
+  client_cmd->add_option("--user", client.user, "User id (1 or more)")
+      ->required()
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
+  client_cmd->add_option("--device", client.device, "Device id of this user (1 or more)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
 
   try {
     app.parse(argc, argv);

@@ -12,6 +12,32 @@ std::set<std::string> RoleSettingSections(const RoleRegistry& registry) {
 
 namespace {
 
+// The range every setting of a kind must fall in: a timeout shorter than a
+// millisecond or longer than a day, or a count past ten million, is a typo
+// (and a day keeps every timer far from overflowing).
+struct Range {
+  double lo, hi;
+  const char* lo_text;
+  const char* hi_text;
+};
+
+Range RangeOf(SettingSpec::Kind kind) {
+  switch (kind) {
+    case SettingSpec::Kind::kDuration:
+    case SettingSpec::Kind::kDurationOrZero: return {1e-3, 86400, "1ms", "1d"};
+    case SettingSpec::Kind::kCount: return {1, 1e7, "1", "10000000"};
+    case SettingSpec::Kind::kBytes: return {1024, double(1ull << 30), "1KiB", "1GiB"};
+  }
+  return {0, 0, "", ""};
+}
+
+void CheckRange(const YamlReader& r, const YAML::Node& at, const std::string& key, const SettingSpec& s, double v) {
+  if (s.kind == SettingSpec::Kind::kDurationOrZero && v == 0) return;
+  const Range range = RangeOf(s.kind);
+  if (v < range.lo) r.Fail(at, key, std::string("expected at least ") + range.lo_text);
+  if (v > range.hi) r.Fail(at, key, std::string("expected at most ") + range.hi_text);
+}
+
 // Reads one setting if present; durations come out in seconds.
 void ReadSetting(const YamlReader& r, const YAML::Node& section, const std::string& path, const SettingSpec& s,
                  RoleSettings* out) {
@@ -31,6 +57,7 @@ void ReadSetting(const YamlReader& r, const YAML::Node& section, const std::stri
       v = static_cast<double>(bytes);
       break;
   }
+  CheckRange(r, section[s.key], path + "." + s.key, s, v);
   (*out)[s.key] = v;
 }
 

@@ -108,6 +108,18 @@ await "grep -q 'serving sync/0' $tmp/sync2.log"
 echo "@2 after the bus came back" >&4
 await "grep -q 'from 1\] after the bus came back' $tmp/bob.log"
 
+# Piped input: lines wait for the sign-in, the client waits for the
+# answers, and the exit code says whether every line went.
+printf '@2 piped one\n@2 piped two\n' | "$msgbed" client --connect 127.0.0.1:$p1 --user 3 > "$tmp/pipe.log" 2>&1 ||
+  fail "piped client exited $?: $(cat "$tmp/pipe.log")"
+await "grep -q 'from 3\] piped two' $tmp/bob.log"
+set +e
+printf '@2 fine\n@0 not a user\n' | "$msgbed" client --connect 127.0.0.1:$p1 --user 3 > "$tmp/pipe2.log" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "piped client with a bad line exited $rc"
+grep -q "1 line(s) not sent" "$tmp/pipe2.log" || fail "no count of lines not sent: $(cat "$tmp/pipe2.log")"
+
 echo "/quit" >&3
 echo "/quit" >&4
 

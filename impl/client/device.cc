@@ -29,12 +29,14 @@ void Device::Ping() {
 
 void Device::Disconnected() {
   state_ = State::kOffline;
+  sends_.clear();  // no answer will come on the old connection
   buffer_.clear();
   acked_pts_ = 0;
 }
 
 void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id) {
   own_in_flight_.insert(random_id);
+  sends_[next_request_id_] = random_id;
   api::ClientFrame frame;
   frame.mutable_send_message()->set_peer_user(peer);
   frame.mutable_send_message()->set_random_id(random_id);
@@ -52,6 +54,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
     case api::ServerFrame::kUpdate: Process(frame.update()); break;
     case api::ServerFrame::kDifference: OnDifference(frame.difference()); break;
     case api::ServerFrame::kSentMessage: {
+      sends_.erase(frame.request_id());
       const api::SentMessage& sent = frame.sent_message();
       observer_->OnSent(*this, sent);
       // The sender's own box advanced: treat the result as that update.
@@ -64,10 +67,16 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       Process(own);
       break;
     }
-    case api::ServerFrame::kError:
+    case api::ServerFrame::kError: {
       if (state_ == State::kSigningIn && frame.request_id() == sign_in_request_id_) state_ = State::kSignInFailed;
+      if (auto it = sends_.find(frame.request_id()); it != sends_.end()) {
+        own_in_flight_.erase(it->second);
+        observer_->OnSendFailed(*this, it->second, frame.error());
+        sends_.erase(it);
+      }
       observer_->OnError(*this, frame.error());
       break;
+    }
     default: break;
   }
   Ack();

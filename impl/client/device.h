@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ class Device {
     virtual void OnSignedIn(Device&) {}
     virtual void OnDelivered(Device&, const api::Message&) {}
     virtual void OnSent(Device&, const api::SentMessage&) {}
+    // A SendText was refused or failed (then OnError follows for it too).
+    virtual void OnSendFailed(Device&, uint64_t /*random_id*/, const api::Error&) {}
     // A getDifference round finished: the device is up to date as of the server's read.
     virtual void OnSynced(Device&) {}
     virtual void OnError(Device&, const api::Error&) {}
@@ -91,6 +94,7 @@ class Device {
   uint64_t duplicates_ = 0;
   std::vector<api::UpdateNewMessage> buffer_;  // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view
+  std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
 };
 
 }  // namespace msgbed

@@ -52,8 +52,8 @@ void ClientServer::OnFrame(ConnId id, std::string_view body) {
   host_->ClientFrame(id, frame);
 }
 
-void ClientServer::Refuse(ConnId id, const std::string& why) {
-  SendToClient(id, ErrorFrame(api::BAD_REQUEST, why + "; closing the connection"));
+void ClientServer::Refuse(ConnId id, const std::string& why, api::ErrorCode code) {
+  SendToClient(id, ErrorFrame(code, why + "; closing the connection"));
   CloseClient(id, why);
 }
 
@@ -74,7 +74,7 @@ void ClientServer::SweepPartialFrames() {
   const auto timeout = std::chrono::microseconds(config_.frame_timeout);
   for (auto& [id, conn] : conns_) {
     const auto since = conn->partial_since();
-    if (since && now - *since >= timeout) conn->Close("frame not completed within the frame timeout");
+    if (since && now - *since >= timeout) Refuse(id, "frame not completed within the frame timeout", api::TIMEOUT);
   }
   sweep_.expires_after(std::max<std::chrono::microseconds>(timeout / 4, std::chrono::milliseconds(10)));
   sweep_.async_wait([this](boost::system::error_code ec) {

@@ -6,7 +6,7 @@
 // Bounds (ClientTransportConfig): a frame over max_frame_bytes, or a malformed one,
 // gets a BAD_REQUEST error frame and the connection closes; a device that
 // leaves more than max_outbound_bytes unread is disconnected; a frame
-// started but not finished within frame_timeout closes its connection.
+// started but not finished within frame_timeout gets TIMEOUT and a close.
 // The core's own limits (sign-in, idle, connection cap) act through
 // ClientPort::CloseClient, which flushes the core's last error frame first.
 #pragma once
@@ -42,7 +42,7 @@ class ClientServer final : public ClientPort {
   void OnSocket(tcp::socket socket);
   void OnFrame(ConnId id, std::string_view body);
   // Refuses a frame the core cannot be given: an error frame, then close.
-  void Refuse(ConnId id, const std::string& why);
+  void Refuse(ConnId id, const std::string& why, api::ErrorCode code = api::BAD_REQUEST);
   void SweepPartialFrames();
 
   asio::io_context& io_;

@@ -94,6 +94,10 @@ void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig
   r.Bytes(n, "clients", "max_frame_bytes", &c->max_frame_bytes, 16 << 20);
   r.Bytes(n, "clients", "max_outbound_bytes", &c->max_outbound_bytes, 1u << 30);
   r.Bytes(n, "clients", "socket_send_buffer", &c->socket_send_buffer, 1u << 30);
+  if (c->max_frame_bytes < 1024) {
+    r.Fail(n["max_frame_bytes"], "clients.max_frame_bytes", "expected at least 1KiB (a sign-in must fit)");
+  }
+  if (c->frame_timeout > 3600 * kSecond) r.Fail(n["frame_timeout"], "clients.frame_timeout", "expected at most 1h");
   if (c->max_outbound_bytes < kDefaultMaxFrameBytes) {
     // A getDifference slice can be that large: a lower limit would cut off every device that catches up.
     r.Fail(n["max_outbound_bytes"], "clients.max_outbound_bytes", "must be at least 1MiB (one full frame)");
@@ -156,7 +160,15 @@ LiveConfig ParseConfig(const std::string& text, const std::string& file, const R
   }
   const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");
   if (!inst.IsMap()) r.Fail(inst, "instances", "expected a mapping of role/index to addresses");
-  for (const auto& kv : inst) cfg.instances.push_back(ReadInstance(r, kv.first.as<std::string>(), kv.second, roles));
+  for (const auto& kv : inst) {
+    InstanceConfig ic = ReadInstance(r, kv.first.as<std::string>(), kv.second, roles);
+    for (const auto& other : cfg.instances) {
+      if (other.role == ic.role && other.index == ic.index) {
+        r.Fail(kv.first, "instances." + kv.first.as<std::string>(), "the same instance as " + other.Name());
+      }
+    }
+    cfg.instances.push_back(std::move(ic));
+  }
   CheckDense(r, inst, cfg, roles);
   return cfg;
 }

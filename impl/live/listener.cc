@@ -20,9 +20,15 @@ Listener::~Listener() {
 
 Status Listener::Bind(const Endpoint& ep, uint16_t* port) {
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(ep.host, ec);
-  if (ec) return Status::Invalid("listen address " + ep.ToString() + ": " + ec.message());
-  const tcp::endpoint at(address, ep.port);
+  tcp::endpoint at;
+  if (const auto address = asio::ip::make_address(ep.host, ec); !ec) {
+    at = tcp::endpoint(address, ep.port);
+  } else {  // a name, such as localhost: its first address
+    tcp::resolver resolver(state_->acceptor.get_executor());
+    const auto found = resolver.resolve(ep.host, std::to_string(ep.port), ec);
+    if (ec || found.empty()) return Status::Invalid("listen address " + ep.ToString() + ": " + ec.message());
+    at = found.begin()->endpoint();
+  }
   tcp::acceptor& a = state_->acceptor;
   a.open(at.protocol(), ec);
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);

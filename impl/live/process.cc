@@ -177,6 +177,14 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
                          [](const auto& ic) { return RoleRegistry::Global().Get(ic.role).uses_bus; })) {
     if (Status s = impl->StartBus(cfg, everything); !s.ok()) return s;
   }
+  if (!everything && !bus_only) {
+    for (const auto& ic : cfg.instances) {
+      if (ic.rpc.port == 0) {
+        return Status::Invalid(cfg.file + ": instances." + ic.Name() +
+                               ".rpc: port 0 works only when one process serves every instance");
+      }
+    }
+  }
   // Links between processes prove they hold the deployment secret; a
   // process serving everything has none.
   std::string secret;

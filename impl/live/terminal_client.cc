@@ -2,8 +2,10 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
+#include <deque>
 #include <iostream>
 #include <random>
+#include <set>
 
 #include "live/device_connection.h"
 
@@ -14,11 +16,18 @@ namespace {
 constexpr auto kFirstRetry = std::chrono::seconds(1);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
 constexpr uint64_t kMaxUserId = (uint64_t{1} << 63) - 1;
+// Sends awaiting an answer: well under the gateway's in-flight limit (64).
+constexpr size_t kMaxInFlight = 32;
+// Lines waiting for sign-in or for room in flight; more are refused.
+constexpr size_t kMaxQueuedLines = 10000;
 
 bool Transient(api::ErrorCode code) {
   return code == api::TIMEOUT || code == api::UNAVAILABLE || code == api::INTERNAL || code == api::FLOOD_WAIT;
 }
 
+// One device at the terminal. Lines become sends once the device is signed
+// in and up to date, at most kMaxInFlight at a time; at the end of input it
+// waits for every answer, so a script's exit code says whether all went.
 class Terminal final : public Device::Observer {
  public:
   Terminal(asio::io_context& io, uint64_t user, uint64_t device)
@@ -39,9 +48,11 @@ class Terminal final : public Device::Observer {
     ever_connected_ = true;
     retry_delay_ = kFirstRetry;
     std::cout << "* signed in as user " << d.user() << " device " << d.device() << "\n";
-    if (input_closed_) Quit();
   }
-  void OnSynced(Device& d) override { std::cout << "* up to date (pts " << d.pts() << ")\n"; }
+  void OnSynced(Device& d) override {
+    std::cout << "* up to date (pts " << d.pts() << ")\n";
+    SendQueued();
+  }
   void OnDelivered(Device& d, const api::Message& m) override {
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
@@ -49,6 +60,11 @@ class Terminal final : public Device::Observer {
   }
   void OnSent(Device&, const api::SentMessage& s) override {
     std::cout << "* sent: id " << s.message_id() << ", pts " << s.pts() << "\n";
+    Answered(s.random_id());
+  }
+  void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override {
+    ++failed_;
+    Answered(random_id);
   }
   void OnError(Device& d, const api::Error& e) override {
     ever_connected_ = true;
@@ -81,27 +97,55 @@ class Terminal final : public Device::Observer {
   bool Command(const std::string& line) {
     if (line == "/quit") return false;
     if (line.empty()) return true;
-    const auto chat = ParseChatLine(line);
+    auto chat = ParseChatLine(line);
     if (!chat) {
       std::cout << "* usage: @<user> <text>   (user id 1.." << kMaxUserId << ", then a space)   or   /quit\n";
-    } else if (conn_.device().state() != Device::State::kReady) {
-      std::cout << "* not signed in yet\n";
+      ++failed_;
+    } else if (queued_.size() >= kMaxQueuedLines) {
+      std::cout << "* too many lines waiting; this one is dropped\n";
+      ++failed_;
     } else {
-      conn_.device().SendText(chat->peer, chat->text, NextRandomId());
+      queued_.push_back(std::move(*chat));
+      SendQueued();
     }
     return true;
+  }
+
+  void SendQueued() {
+    while (!queued_.empty() && in_flight_.size() < kMaxInFlight && conn_.device().state() == Device::State::kReady) {
+      const uint64_t random_id = NextRandomId();
+      in_flight_.insert(random_id);
+      conn_.device().SendText(queued_.front().peer, queued_.front().text, random_id);
+      queued_.pop_front();
+    }
+    if (input_closed_) LeaveWhenDone();
+  }
+
+  void Answered(uint64_t random_id) {
+    in_flight_.erase(random_id);
+    SendQueued();
+  }
+
+  // Input ended: leave once every line was sent and answered, and not
+  // before the connection has succeeded or failed, so that a script learns
+  // (by the exit code) whether everything went.
+  void EndOfInput() {
+    input_closed_ = true;
+    LeaveWhenDone();
+  }
+
+  void LeaveWhenDone() {
+    if (!ever_connected_ || !queued_.empty() || !in_flight_.empty()) return;
+    if (failed_ > 0) {
+      std::cout << "* " << failed_ << " line(s) not sent\n";
+      exit_code_ = 1;
+    }
+    Quit();
   }
 
   void Quit() {
     conn_.Disconnect();
     io_.stop();
-  }
-
-  // Input ended: leave, but not before the connection has succeeded or
-  // failed, so that a script learns (by the exit code) whether it could.
-  void EndOfInput() {
-    input_closed_ = true;
-    if (ever_connected_) Quit();
   }
 
   // Never 0: the server refuses random_id 0.
@@ -118,6 +162,9 @@ class Terminal final : public Device::Observer {
   asio::steady_timer retry_timer_;
   std::chrono::seconds retry_delay_ = kFirstRetry;
   std::string endpoint_;
+  std::deque<ChatLine> queued_;
+  std::set<uint64_t> in_flight_;  // random_ids awaiting an answer
+  size_t failed_ = 0;
   bool ever_connected_ = false;
   bool input_closed_ = false;
   int exit_code_ = 0;

@@ -2,8 +2,10 @@
 // chatting through a gateway. Reads commands from stdin:
 //   @<user> <text>   send text to user (a space after the user id)
 //   /quit            leave
-// and prints what arrives. A sign-in the server could not complete
-// (TIMEOUT, UNAVAILABLE, INTERNAL) is retried with a growing delay.
+// and prints what arrives. Lines given before the device is signed in wait
+// for it; a sign-in the server could not complete (TIMEOUT, UNAVAILABLE,
+// INTERNAL) is retried with a growing delay. At the end of its input it
+// waits for every send to be answered.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +23,9 @@ struct ChatLine {
 // or more spaces, and non-empty text.
 std::optional<ChatLine> ParseChatLine(const std::string& line);
 
-// Returns the process exit code: 0 after /quit or end of input, 1 when the
-// connection cannot be made or is lost.
+// Returns the process exit code: 0 after /quit, or at the end of input once
+// every line was sent; 1 when the connection cannot be made or is lost, or
+// a send failed.
 int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uint64_t device);
 
 }  // namespace msgbed::live

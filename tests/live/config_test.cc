@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "live/process.h"
 #include "support/expect_input_error.h"
 
 namespace msgbed::live {
@@ -74,8 +77,48 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("max_outbound_bytes: 8MiB", "max_outbound_bytes: 64KiB",
               "key 'clients.max_outbound_bytes': must be at least 1MiB");
   ExpectError("gateway: {max_connections", "sync: {max_connections", "key 'sync': unknown key");
+  // What a hostile tester got through.
+  ExpectError("gateway/1:", "gateway/99999999999999999999:", "key 'instances.gateway/99999999999999999999'");
+  ExpectError("gateway/1:", "gateway/00:", "key 'instances.gateway/00': the same instance as gateway/0");
+  ExpectError("idle_timeout: 2min", "idle_timeout: 2min, request_timeout: 100000000h",
+              "key 'gateway.request_timeout': expected at most 1d");
+  ExpectError("idle_timeout: 2min", "idle_timeout: 2min, sign_in_timeout: 0.1us",
+              "key 'gateway.sign_in_timeout': expected at least 1ms");
+  ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1", "key 'clients.max_frame_bytes': expected at least 1KiB");
   ExpectError("max_connections: 500", "max_conections: 500", "key 'gateway.max_conections': unknown key");
   ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
+}
+
+}  // namespace
+}  // namespace msgbed::live
+
+namespace msgbed::live {
+namespace {
+
+std::string AllOnLoopback(const std::string& dir, const std::string& gateway_client) {
+  return "bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir + ", sync: false}\ninstances:\n" +
+         "  gateway/0: {client: " + gateway_client + ", rpc: 127.0.0.1:0}\n" +
+         "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n";
+}
+
+TEST(LiveProcess, PortZeroIsRefusedWhenProcessesMustFindEachOther) {
+  const std::string dir = ::testing::TempDir() + "/msgbed-port0";
+  std::unique_ptr<Process> p;
+  const Status s = Process::Start(ParseConfig(AllOnLoopback(dir, "127.0.0.1:0"), "p.yaml"), "gateway", &p);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("instances.gateway/0.rpc: port 0 works only when one process serves every instance"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(LiveProcess, ListenAddressesMayBeHostNames) {
+  const std::string dir = ::testing::TempDir() + "/msgbed-localhost";
+  std::unique_ptr<Process> p;
+  const Status s = Process::Start(ParseConfig(AllOnLoopback(dir, "localhost:0"), "p.yaml"), "", &p);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_NE(p->client_port(0), 0);
+  p.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

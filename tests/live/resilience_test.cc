@@ -312,6 +312,8 @@ TEST_F(SplitWithTightLimits, ConnectionsThatNeverSignInOrStallMidFrameAreClosed)
   ASSERT_TRUE(slow.NextFrame());
   slow.SendBytes(std::string("\x00\x00\x01", 3));  // part of a header, then nothing
   EXPECT_TRUE(slow.ReadUntilClosed());
+  ASSERT_TRUE(why.ParseFromString(slow.frames().back()));
+  EXPECT_EQ(why.error().code(), api::TIMEOUT) << "a reason before the close";
 }
 
 TEST_F(Split, TextThatIsNotUtf8IsAnsweredAndTheConnectionStays) {

@@ -9,6 +9,8 @@ namespace {
 struct Recorder : Device::Link, Device::Observer {
   std::vector<api::ClientFrame> out;
   std::vector<uint64_t> delivered;  // random ids
+  std::vector<uint64_t> failed;     // random ids of failed sends
+  void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override { failed.push_back(random_id); }
   void SendFrame(const api::ClientFrame& f) override { out.push_back(f); }
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m.random_id()); }
   size_t CountDifferenceRequests() const {
@@ -82,6 +84,18 @@ TEST_F(ReadyDevice, OwnMessagesAreNotDeliveredBackToTheSender) {
   EXPECT_TRUE(r.delivered.empty());
   d.OnFrame(Update(1, 555, /*from=*/1));  // the same update pushed anyway
   EXPECT_TRUE(r.delivered.empty());
+}
+
+TEST_F(ReadyDevice, AFailedSendIsReportedByItsRandomIdAndOnlyOnce) {
+  d.SendText(2, "one", 71);
+  const uint64_t first = r.out.back().request_id();
+  d.SendText(2, "two", 72);
+  api::ServerFrame error;
+  error.set_request_id(first);
+  error.mutable_error()->set_code(api::TIMEOUT);
+  d.OnFrame(error);
+  d.OnFrame(error);  // a second error for the same request is not a second failure
+  EXPECT_EQ(r.failed, (std::vector<uint64_t>{71}));
 }
 
 TEST_F(ReadyDevice, SliceAsksAgainFromWhereItStopped) {
