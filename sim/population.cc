@@ -28,7 +28,6 @@ void Population::Begin(ServiceNode* gateway) {
       dev->core.Connected();
     });
   }
-  ScheduleNextSend(0);
 }
 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
@@ -55,28 +54,20 @@ void Population::OnClosed(ConnId conn) {
   d.connected_at = -1;
 }
 
-void Population::ScheduleNextSend(double after) {
-  const WorkloadSpec& w = world_->scenario.workload;
-  const double rate = w.messages_per_second / world_->shape.Count(role::kGateway);
-  if (rate <= 0) return;
-  const double at = after + world_->rng.Exponential(rate);
-  if (at >= world_->scenario.duration) return;
-  Post(at, 0, [this] { SendOne(); });
+void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
+  SimDevice& from = *devices_[index];
+  if (from.core.state() != Device::State::kReady) {
+    world_->recorder.Held();
+    from.held.emplace_back(peer, random_id);
+    return;
+  }
+  Send(from, peer, random_id);
 }
 
-void Population::SendOne() {
-  const double now = s4u::Engine::get_clock();
-  if (!ready_.empty()) {
-    const WorkloadSpec& w = world_->scenario.workload;
-    SimDevice& from = *devices_[ready_[world_->rng.Below(ready_.size())]];
-    uint64_t peer = 1 + world_->rng.Below(w.users - 1);
-    if (peer >= from.core.user()) ++peer;  // any user but the sender
-    const uint64_t random_id = world_->rng.Next();
-    world_->recorder.Sent(random_id, now);
-    if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
-    from.core.SendText(peer, std::string(w.text_bytes, 'x'), random_id);
-  }
-  ScheduleNextSend(now);
+void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
+  world_->recorder.Sent(random_id, s4u::Engine::get_clock());
+  if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
+  from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
 }
 
 void Population::OnDelivered(Device& d, const api::Message& m) {
@@ -92,9 +83,11 @@ void Population::OnSent(Device& d, const api::SentMessage& s) {
 
 void Population::OnSynced(Device& d) {
   SimDevice& dev = Of(d);
+  std::vector<std::pair<uint64_t, uint64_t>> held;
+  held.swap(dev.held);
+  for (const auto& [peer, random_id] : held) Send(dev, peer, random_id);
   if (dev.synced_once) return;
   dev.synced_once = true;
-  ready_.push_back((dev.conn - 1) / world_->shape.Count(role::kGateway));
   // Devices that joined after the start caught up on what they missed.
   if (dev.connect_at > world_->scenario.workload.connect_ramp) {
     world_->recorder.Synced(s4u::Engine::get_clock() - dev.connected_at);

@@ -1,7 +1,8 @@
 // Population: many simulated devices in one actor. Each device is the real
 // client state machine (impl/client/Device) connected to this population's
-// gateway; the population runs the workload (connects, message sends) from
-// its own inbox, and reports what the devices observe to the Recorder.
+// gateway; the population connects them on schedule, sends what the
+// Workload offers them, and reports what the devices observe to the
+// Recorder.
 //
 // Device i of the run (0-based, over users x devices_per_user) lives in
 // population i % gateways and uses connection id i + 1 on that gateway.
@@ -24,8 +25,11 @@ class Population final : public Node, public Device::Observer {
 
   // REQUIRES: before Begin(). The device connects at `connect_at` seconds.
   void AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at);
-  // Schedules connects and the message generator.
+  // Schedules the connects.
   void Begin(ServiceNode* gateway);
+  // Device `index` (of this population) sends a message now, or once it is
+  // signed in and up to date.
+  void Offer(size_t index, uint64_t peer, uint64_t random_id);
 
   void OnServerFrame(ConnId conn, const api::ServerFrame& frame);
   void OnClosed(ConnId conn);
@@ -46,6 +50,7 @@ class Population final : public Node, public Device::Observer {
     double connect_at;
     double connected_at = -1;  // -1 until connected
     bool synced_once = false;
+    std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;
     Device core;
@@ -55,14 +60,12 @@ class Population final : public Node, public Device::Observer {
  private:
   SimDevice& ByConn(ConnId conn);
   SimDevice& Of(Device& d);
-  void ScheduleNextSend(double after);
-  void SendOne();
+  void Send(SimDevice& from, uint64_t peer, uint64_t random_id);
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
   double client_frame_cost_ = 0;  // CPU a client frame costs the gateway
   std::vector<std::unique_ptr<SimDevice>> devices_;
-  std::vector<size_t> ready_;  // devices that finished their first sync, by index
 };
 
 }  // namespace msgbed::sim

@@ -35,9 +35,26 @@ class Recorder {
     }
   }
   void Synced(double seconds) { offline_sync_.push_back(seconds); }
+  // The workload offered a message (before any device acts on it): counted,
+  // and folded into a digest of the offered load, so runs can show they
+  // offered the same messages at the same times.
+  void Offered(double now, uint64_t from_user, uint64_t from_device, uint64_t peer, uint64_t random_id) {
+    ++offered_;
+    for (uint64_t v : {static_cast<uint64_t>(now * 1e6 + 0.5), from_user, from_device, peer, random_id}) {
+      for (int i = 0; i < 8; ++i) {
+        digest_ ^= (v >> (8 * i)) & 0xff;
+        digest_ *= 1099511628211ull;
+      }
+    }
+  }
+  // A message offered to a device not yet up to date: sent once it is.
+  void Held() { ++held_; }
   void Error() { ++errors_; }
 
   uint64_t sent() const { return sent_; }
+  uint64_t held() const { return held_; }
+  uint64_t offered() const { return offered_; }
+  uint64_t offered_digest() const { return digest_; }
   uint64_t acked() const { return acked_; }
   uint64_t errors() const { return errors_; }
   uint64_t delivered_online() const { return send_to_delivered_.size(); }
@@ -52,7 +69,8 @@ class Recorder {
     return it == sent_at_.end() ? 0 : it->second;
   }
   std::unordered_map<uint64_t, double> sent_at_;
-  uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0;
+  uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0;
+  uint64_t digest_ = 1469598103934665603ull;
   std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
 };
 

@@ -10,6 +10,7 @@
 #include "population.h"
 #include "service_node.h"
 #include "summary.h"
+#include "workload.h"
 #include "world.h"
 
 namespace msgbed::sim {
@@ -25,6 +26,7 @@ struct Deployment {
   std::vector<std::unique_ptr<ServiceNode>> services;
   std::unique_ptr<KafkaModel> kafka;
   std::vector<std::unique_ptr<Population>> populations;
+  std::unique_ptr<Workload> workload;
 };
 
 void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
@@ -44,7 +46,8 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
     const RoleSpec& spec = roles.Get(role);
     for (uint32_t i = 0; i < hosts.size(); ++i) {
       rpc::Address addr = MakeAddress(role, i);
-      auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), w.rng.Next());
+      const uint64_t seed = DeriveSeed(sc.seed, "instance/" + ToString(addr));
+      auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), seed);
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }
@@ -65,13 +68,14 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
     d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
   }
+  Rng placement(DeriveSeed(sc.seed, "placement"));
   uint64_t i = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
     for (uint64_t dev = 1; dev <= wl.devices_per_user; ++dev, ++i) {
-      const bool online = w.rng.Uniform() < wl.online_share;
+      const bool online = placement.Uniform() < wl.online_share;
       // Late devices join somewhere in the loaded period and must catch up.
-      const double at = online ? w.rng.Uniform() * wl.connect_ramp
-                               : wl.connect_ramp + w.rng.Uniform() * std::max(0.0, sc.duration - wl.connect_ramp);
+      const double at = online ? placement.Uniform() * wl.connect_ramp
+                               : wl.connect_ramp + placement.Uniform() * std::max(0.0, sc.duration - wl.connect_ramp);
       d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(user, dev, i, at);
     }
   }
@@ -84,6 +88,8 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
     d.populations[g]->Start();
     d.populations[g]->Begin(w.services.at(MakeAddress(role::kGateway, g)));
   }
+  d.workload = std::make_unique<Workload>(&w, w.populations, DeriveSeed(sc.seed, "workload"));
+  d.workload->Begin(d.populations.front().get());
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
   s4u::Actor::create("clock", d.at.begin()->second.host, [end] { s4u::this_actor::sleep_until(end); });

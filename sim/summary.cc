@@ -1,6 +1,7 @@
 #include "summary.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "kafka_model.h"
@@ -58,6 +59,12 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
   return out;
 }
 
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 }  // namespace
 
 ordered_json EchoScenario(const Scenario& sc) {
@@ -101,7 +108,13 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const Consistency c = CheckDevices(w);
   return {{"scenario", EchoScenario(sc)},
           {"simulated_s", Round6(end)},
-          {"messages", {{"sent", r.sent()}, {"acked", r.acked()}, {"errors", r.errors()}}},
+          {"messages",
+           {{"offered", r.offered()},
+            {"offered_digest", Hex(r.offered_digest())},
+            {"sent", r.sent()},
+            {"acked", r.acked()},
+            {"errors", r.errors()},
+            {"held_until_synced", r.held()}}},
           {"deliveries",
            {{"expected", c.expected},
             {"delivered", c.delivered},

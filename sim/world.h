@@ -1,5 +1,6 @@
 // World: what the simulated deployment shares: the scenario, the network,
-// every node, the bus, the one seeded RNG and the recorder. One per run.
+// every node, the bus and the recorder. One per run. Randomness comes from
+// streams derived from the scenario's seed by purpose (core/rng.h).
 #pragma once
 
 #include <map>
@@ -28,7 +29,7 @@ TopologyGraph WithClientPopulations(const Scenario& sc);
 
 class World {
  public:
-  explicit World(const Scenario& sc) : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), rng(sc.seed) {}
+  explicit World(const Scenario& sc) : scenario(sc), graph(WithClientPopulations(sc)), net(&graph) {}
 
   uint64_t NextSeq() { return seq_++; }
   // The node serving a, or nullptr.
@@ -41,7 +42,6 @@ class World {
   const TopologyGraph graph;
   ClusterShape shape;
   Network net;
-  Rng rng;
   Recorder recorder;
   Tracer tracer;
   uint64_t trace_message = 0;  // the n-th message sent is traced; 0: none

@@ -72,6 +72,25 @@ TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
   EXPECT_GT(s["kafka"]["records"].get<uint64_t>(), 0u);
 }
 
+// Paired comparisons: a bigger deployment must be offered exactly the same
+// messages (workload randomness is its own stream, and does not wait for
+// the system), while what the system does with them may differ.
+TEST(Simulation, MoreHostsLeaveTheOfferedWorkloadUnchanged) {
+  const Scenario sc = LoadScenario(kSmall);
+  std::string text = ReadFile(kSmall);
+  text = testing::Replaced(text, "    - {name: kafka-1, cores: 2, speed: 1Gf}",
+                           "    - {name: kafka-1, cores: 2, speed: 1Gf}\n    - {name: app-4, cores: 8, speed: 4Gf}");
+  text = testing::Replaced(text, "gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-2, app-4]");
+  text = testing::Replaced(text, "messages: [app-1, app-2, app-3]", "messages: [app-1, app-2, app-3, app-4]");
+  const Scenario bigger = ParseScenario(text, kSmall);
+  const auto a = nlohmann::json::parse(SimulateInChild(sc, "paired-a"));
+  const auto b = nlohmann::json::parse(SimulateInChild(bigger, "paired-b"));
+  EXPECT_EQ(a["messages"]["offered"], b["messages"]["offered"]);
+  EXPECT_EQ(a["messages"]["offered_digest"], b["messages"]["offered_digest"]);
+  EXPECT_GT(a["messages"]["offered"].get<uint64_t>(), 300u);
+  EXPECT_NE(a["cpu_utilisation"], b["cpu_utilisation"]) << "the deployments did differ";
+}
+
 TEST(Simulation, SameScenarioAndSeedGiveTheSameBytes) {
   const Scenario sc = LoadScenario(kSmall);
   const std::string first = SimulateInChild(sc, "det1");
