@@ -108,6 +108,33 @@ void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, 
   for (auto& [k, v] : t) r.DurationOrZero(c, "costs", k, &v);
 }
 
+// faults: [{at: 100ms, crash: messages/0}, {at: 2s, start: messages/0}]
+void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
+  if (!f.IsDefined()) return;
+  if (!f.IsSequence()) r.Fail(f, "faults", "expected a list of {at, crash|start: role/index}");
+  for (size_t i = 0; i < f.size(); ++i) {
+    const std::string path = "faults[" + std::to_string(i) + "]";
+    const YAML::Node e = f[i];
+    r.OnlyKeys(e, path, {"at", "crash", "start"});
+    FaultSpec fault;
+    r.DurationOrZero(e, path, "at", &fault.at);
+    if (e["crash"].IsDefined() == e["start"].IsDefined()) r.Fail(e, path, "expected one of crash or start");
+    const std::string key = e["crash"].IsDefined() ? "crash" : "start";
+    fault.kind = key == "crash" ? FaultSpec::Kind::kCrash : FaultSpec::Kind::kStart;
+    fault.instance = r.Scalar(e[key], path + "." + key);
+    const auto slash = fault.instance.find('/');
+    const std::string role = fault.instance.substr(0, slash);
+    const std::string index = slash == std::string::npos ? "" : fault.instance.substr(slash + 1);
+    const bool known = sc->services.contains(role) && !index.empty() && index.size() < 7 &&
+                       index.find_first_not_of("0123456789") == std::string::npos &&
+                       std::stoul(index) < sc->services.at(role).size();
+    if (!known) r.Fail(e[key], path + "." + key, "no instance '" + fault.instance + "' in this scenario");
+    sc->faults.push_back(fault);
+  }
+  std::stable_sort(sc->faults.begin(), sc->faults.end(),
+                   [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+}
+
 // Inline topologies are one datacenter fabric with every host linked to it.
 TopologyGraph InlineGraph(const Scenario& sc) {
   TopologyGraph g;
@@ -187,7 +214,8 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name", "seed", "duration", "drain", "topology", "clients", "workload", "costs"};
+  std::set<std::string> keys = {"name",    "seed",     "duration", "drain", "topology",
+                                "clients", "workload", "costs",    "faults"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (!root["name"].IsDefined()) r.Fail(root, "name", "missing: the scenario's name (used for results/<name>/)");
@@ -219,6 +247,7 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
   ReadWorkload(r, root["workload"], &sc.workload);
   ReadCosts(r, root["costs"], roles, &sc);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
+  ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its
   // wake-ups on it), so gateways keep idle connections unless told otherwise.
   if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);

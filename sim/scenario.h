@@ -47,6 +47,15 @@ struct WorkloadSpec {
 // docs/benchmarks.md for where they come from.
 using CostTable = std::map<std::string, double>;
 
+// One event of the fault timeline: an instance crashes (losing what is
+// volatile, keeping its store) or starts again.
+struct FaultSpec {
+  enum class Kind { kCrash, kStart };
+  double at = 0;  // seconds
+  Kind kind = Kind::kCrash;
+  std::string instance;  // "role/index"
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -62,6 +71,7 @@ struct Scenario {
   WorkloadSpec workload;
   CostTable costs;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
+  std::vector<FaultSpec> faults;                      // by time
 
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
 };

@@ -63,12 +63,17 @@ double ServiceNode::CostOf(const Envelope& e) const {
 
 void ServiceNode::Transmit(Envelope e) {
   ServiceNode* dst = world_->FindService(e.to);
-  // As a live process refuses connections: nobody there, or down.
-  if (dst == nullptr || !dst->host().running()) return host_.Undeliverable(e);
+  if (dst == nullptr) return host_.Undeliverable(e);  // as the live router: not in the deployment
   const size_t bytes = e.ByteSize();
   const double cpu = dst->CostOf(e);
   const std::string_view label = e.body ? BodyName(*e.body) : "reply";
-  Node::Transmit(*dst, label, bytes, cpu, [dst, e = std::move(e)] { dst->host().Deliver(e); });
+  // Whether the receiver is up is decided when the message arrives; if it
+  // is down then, the sender hears of it as a live one would (connection
+  // refused) and the message is lost.
+  Node::Transmit(*dst, label, bytes, cpu, [this, dst, e = std::move(e)] {
+    if (dst->host().running()) return dst->host().Deliver(e);
+    host_.Undeliverable(e);
+  });
 }
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {

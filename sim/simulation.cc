@@ -81,7 +81,24 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   }
 }
 
+// The fault timeline: each event runs on the instance's own node at its time.
+void ScheduleFaults(const Scenario& sc, World& w) {
+  for (const FaultSpec& f : sc.faults) {
+    const auto slash = f.instance.find('/');
+    ServiceNode* node =
+        w.FindService(MakeAddress(f.instance.substr(0, slash), std::stoul(f.instance.substr(slash + 1))));
+    node->Post(f.at, 0, [node, kind = f.kind] {
+      if (kind == FaultSpec::Kind::kCrash) {
+        node->host().Crash();
+      } else if (!node->host().running()) {
+        node->StartInstance();
+      }
+    });
+  }
+}
+
 void Start(const Scenario& sc, World& w, Deployment& d) {
+  ScheduleFaults(sc, w);
   for (auto& s : d.services) s->Start();
   d.kafka->Start();
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {

@@ -59,6 +59,13 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
   return out;
 }
 
+// What each instance counted, by address.
+ordered_json InstanceCounters(const World& w) {
+  ordered_json out = ordered_json::object();
+  for (const auto& [addr, node] : w.services) out[ToString(addr)] = node->host().Stats().counters();
+  return out;
+}
+
 std::string Hex(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
@@ -129,7 +136,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"send_to_delivered", PercentilesJson(r.send_to_delivered())},
             {"offline_catch_up", PercentilesJson(r.offline_sync())}}},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
-          {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}}};
+          {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
+          {"instances", InstanceCounters(w)}};
 }
 
 }  // namespace msgbed::sim

@@ -102,7 +102,9 @@ struct Process::Impl {
 
   Status HostMock(const LiveConfig& cfg) {
     Status s = KafkaMockCluster::Start(cfg.bus.mock_brokers, &mock);
-    if (s.ok()) s = mock->CreateTopic(kUpdatesTopic, cfg.partitions);
+    for (const auto& topic : AllTopics(RoleRegistry::Global())) {
+      if (s.ok()) s = mock->CreateTopic(topic, cfg.partitions);
+    }
     if (s.ok()) bootstrap = mock->bootstrap();
     return s;
   }
@@ -117,7 +119,7 @@ struct Process::Impl {
     } else {
       WatchBootstrap(cfg);
     }
-    return KafkaBus::Open(bootstrap, cfg.partitions, {kUpdatesTopic}, io, &bus);
+    return KafkaBus::Open(bootstrap, cfg.partitions, AllTopics(RoleRegistry::Global()), io, &bus);
   }
 
   Status AddInstance(const LiveConfig& cfg, const InstanceConfig& ic, bool listen_rpc) {

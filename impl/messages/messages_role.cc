@@ -13,6 +13,7 @@ RoleSpec MessagesRole() {
                  {messages::GetDifference::descriptor(), 50e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.uses_bus = true;
+  spec.topics = {kUpdatesTopic};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
     return std::make_unique<MessageService>(env, shape);
   };

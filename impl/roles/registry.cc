@@ -1,5 +1,6 @@
 #include "roles/registry.h"
 
+#include <set>
 #include <stdexcept>
 
 #include "gateway/gateway_role.h"
@@ -49,6 +50,12 @@ std::map<std::string, double> DefaultCosts(const RoleSpec& role) {
   for (const auto& req : role.serves) out[role.name + "." + req.type->name()] = req.default_cost;
   for (const auto& [key, cost] : role.other_costs) out[role.name + "." + key] = cost;
   return out;
+}
+
+std::vector<std::string> AllTopics(const RoleRegistry& registry) {
+  std::set<std::string> topics;
+  for (const auto& r : registry.roles()) topics.insert(r.topics.begin(), r.topics.end());
+  return {topics.begin(), topics.end()};
 }
 
 double SettingOr(const RoleSpec& spec, const RoleSettings& settings, const std::string& key) {

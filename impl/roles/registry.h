@@ -54,8 +54,9 @@ struct RoleSpec {
   std::map<std::string, double> other_costs;
   std::vector<SettingSpec> settings;
   bool has_clients = false;
-  bool uses_bus = false;  // publishes or subscribes: its processes need the bus
-  bool required = true;   // every deployment has at least one instance
+  bool uses_bus = false;            // publishes or subscribes: its processes need the bus
+  std::vector<std::string> topics;  // the bus topics it publishes to or consumes
+  bool required = true;             // every deployment has at least one instance
 };
 
 class RoleRegistry {
@@ -80,6 +81,9 @@ class RoleRegistry {
 // Every cost key of a role with its default: "<role>.<Type>" per request
 // served, "<role>.<key>" per other cost.
 std::map<std::string, double> DefaultCosts(const RoleSpec& role);
+
+// Every topic a role of registry declares, once each, sorted.
+std::vector<std::string> AllTopics(const RoleRegistry& registry);
 
 // A setting's value: the deployment's, else the role's default. Throws
 // std::invalid_argument if spec declares no such key.

@@ -14,6 +14,7 @@ RoleSpec SyncRole() {
                  {sync::ConnectionGone::descriptor(), 10e-6}};
   spec.other_costs = {{"reply", 10e-6}, {"record", 15e-6}};
   spec.uses_bus = true;
+  spec.topics = {kUpdatesTopic};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
     return std::make_unique<SyncService>(env, shape);
   };

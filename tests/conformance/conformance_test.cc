@@ -1,0 +1,67 @@
+// One contract, three runtimes: the unit-test cluster, the simulator and the
+// live runtime each run probe instances (probe_role.h), and every test here
+// runs against each of them. A new substrate passes this suite or is not
+// done.
+#include <gtest/gtest.h>
+
+#include "conformance/probe_role.h"
+#include "conformance/worlds.h"
+
+namespace msgbed::probe {
+namespace {
+
+class Conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  Observed Run(Plan plan) { return MakeWorld(GetParam())->Run(plan); }
+};
+
+TEST_P(Conformance, MessagesBetweenTwoInstancesArriveInSendOrder) {
+  const Observed o = Run({.act = 1, .done = [](const Observed& o) {
+                            return o[1].Get("probe.received") == static_cast<int64_t>(kOrderCount);
+                          }});
+  EXPECT_EQ(o[1].Get("probe.received"), static_cast<int64_t>(kOrderCount));
+  EXPECT_EQ(o[1].Get("probe.out_of_order"), 0);
+}
+
+TEST_P(Conformance, TimersFireInTimeOrderAndCancelledOnesNever) {
+  const Observed o = Run({.act = 2, .done = [](const Observed& o) { return o[0].Get("probe.fired") == 5; }});
+  EXPECT_EQ(o[0].Get("probe.fired"), 1 | 4) << "the timer cancelled at once must not fire";
+  EXPECT_EQ(o[0].Get("probe.order_ok"), 1);
+}
+
+TEST_P(Conformance, CallsEndExactlyOnceWithTheReplyOrATypedFailure) {
+  const Observed o = Run({.act = 3, .done = [](const Observed& o) {
+                            return o[0].Get("probe.echoed") && o[0].Get("probe.deadline") &&
+                                   o[0].Get("probe.unavailable") && o[0].Get("probe.unhandled");
+                          }});
+  EXPECT_EQ(o[0].Get("probe.echoed"), 42) << "the reply's body";
+  EXPECT_EQ(o[0].Get("probe.deadline"), 1) << "an unanswered call ends with DEADLINE_EXCEEDED";
+  EXPECT_EQ(o[0].Get("probe.unavailable"), 1) << "a call to an unknown instance ends with UNAVAILABLE";
+  EXPECT_EQ(o[0].Get("probe.unhandled"), 1) << "a type the callee does not serve ends with UNHANDLED";
+  EXPECT_EQ(o[0].Get("probe.early_done"), 0) << "no callback inside the Call that caused it";
+  EXPECT_EQ(o[0].Get("probe.extra_done"), 0) << "no callback twice";
+  EXPECT_GE(o[0].Get("host.undeliverable"), 1) << "a one-way message to nobody is dropped and counted";
+}
+
+TEST_P(Conformance, BusRecordsOfOnePartitionArriveInPublishOrder) {
+  const Observed o = Run({.act = 4, .run_for = 10 * kSecond, .done = [](const Observed& o) {
+                            return o[1].Get("probe.records") == static_cast<int64_t>(kBusCount);
+                          }});
+  EXPECT_EQ(o[1].Get("probe.records"), static_cast<int64_t>(kBusCount));
+  EXPECT_EQ(o[1].Get("probe.bus_out_of_order"), 0);
+}
+
+TEST_P(Conformance, ACrashLosesWhatIsVolatileAndKeepsTheStore) {
+  const Observed o = Run({.act = 5,
+                          .run_for = 2 * kSecond,
+                          .done = [](const Observed& o) { return o[0].Get("probe.timer_boot") == 2; },
+                          .crash_probe0 = true});
+  EXPECT_EQ(o[0].Get("probe.boots"), 2) << "the store survived the crash";
+  EXPECT_EQ(o[0].Get("probe.timer_boot"), 2) << "a timer set before the crash never fires";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRuntime, Conformance, ::testing::Values("test", "sim", "live"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace msgbed::probe

@@ -1,0 +1,166 @@
+#include "conformance/probe_role.h"
+
+#include <map>
+
+#include "conformance/probe.pb.h"
+
+namespace msgbed::probe {
+
+namespace {
+
+class ProbeService final : public Service {
+ public:
+  ProbeService(Env* env, ClusterShape shape, int act) : env_(env), shape_(std::move(shape)), act_(act) { Begin(); }
+
+  void Register(Handlers& h) override {
+    h.On(this, &ProbeService::OnSeq);
+    h.On(this, &ProbeService::OnEcho);
+    h.On(this, &ProbeService::OnSilent);
+  }
+  std::vector<Subscription> Subscriptions() const override {
+    std::vector<Subscription> subs;
+    if (act_ == 4 && index() == 1) {
+      for (uint32_t p = 0; p < shape_.partitions; ++p) subs.push_back({kTopic, p});
+    }
+    return subs;
+  }
+  void OnBusRecord(const BusRecord& r) override {
+    const uint64_t n = std::stoull(r.payload);
+    uint64_t& last = last_by_key_[r.key];
+    if (n != last + 1) Gauge("probe.bus_out_of_order", Get("probe.bus_out_of_order") + 1);
+    last = n;
+    Gauge("probe.records", Get("probe.records") + 1);
+  }
+
+ private:
+  uint32_t index() const { return env_->Self().index(); }
+  rpc::Address Peer(uint32_t i) const { return MakeAddress(kRole, i); }
+  void Gauge(const std::string& name, int64_t v) { env_->Stats().Set(name, v); }
+  int64_t Get(const std::string& name) const { return env_->Stats().Get(name); }
+
+  void Begin() {
+    switch (act_) {
+      case 1:
+        if (index() == 0) {
+          for (uint64_t n = 1; n <= kOrderCount; ++n) {
+            auto seq = NewBody<Seq>();
+            seq->set_n(n);
+            env_->Send(Peer(1), seq);
+          }
+        }
+        break;
+      case 2: Timers(); break;
+      case 3:
+        if (index() == 0) Calls();
+        break;
+      case 4:
+        if (index() == 0) {
+          for (uint64_t n = 1; n <= kBusCount; ++n)
+            env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4));
+        }
+        break;
+      case 5: Boot(); break;
+      default: break;
+    }
+  }
+
+  void Timers() {
+    env_->StartTimer(20 * kMillisecond, [this] { Fired(1); });
+    const TimerId cancelled = env_->StartTimer(40 * kMillisecond, [this] { Fired(2); });
+    env_->StartTimer(60 * kMillisecond, [this] {
+      Gauge("probe.order_ok", (Get("probe.fired") & 1) ? 1 : 0);
+      Fired(4);
+    });
+    env_->CancelTimer(cancelled);
+  }
+  void Fired(int bit) { Gauge("probe.fired", Get("probe.fired") | bit); }
+
+  // Each callback checks it runs after its Call returned, and only once.
+  CallDone Once(const std::string& name, std::function<void(const CallResult&)> check) {
+    auto done = std::make_shared<int>(0);
+    return [this, name, check, done](const CallResult& r) {
+      if (in_call_) Gauge("probe.early_done", Get("probe.early_done") + 1);
+      if (++*done > 1) return Gauge("probe.extra_done", Get("probe.extra_done") + 1);
+      check(r);
+    };
+  }
+  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) {
+    in_call_ = true;
+    env_->Call(to, std::move(body), deadline, std::move(done));
+    in_call_ = false;
+  }
+
+  void Calls() {
+    auto echo = NewBody<Echo>();
+    echo->set_n(42);
+    Call(Peer(1), echo, kSecond, Once("echo", [this](const CallResult& r) {
+           const Echo* back = r.As<Echo>();
+           Gauge("probe.echoed", back ? static_cast<int64_t>(back->n()) : -1);
+         }));
+    Call(Peer(1), NewBody<Silent>(), 50 * kMillisecond, Once("silent", [this](const CallResult& r) {
+           Gauge("probe.deadline", r.error == rpc::DEADLINE_EXCEEDED ? 1 : -1);
+         }));
+    Call(Peer(9), NewBody<Echo>(), kSecond, Once("nobody", [this](const CallResult& r) {
+           Gauge("probe.unavailable", r.error == rpc::UNAVAILABLE ? 1 : -1);
+         }));
+    Call(Peer(1), NewBody<Stray>(), kSecond,
+         Once("stray", [this](const CallResult& r) { Gauge("probe.unhandled", r.error == rpc::UNHANDLED ? 1 : -1); }));
+    env_->Send(Peer(9), NewBody<Seq>());  // one-way to nobody: dropped, counted by the host
+  }
+
+  void Boot() {
+    Status s;
+    const auto stored = env_->Kv().Get("boots", &s);
+    const int64_t boots = (stored ? std::stoll(*stored) : 0) + 1;
+    WriteBatch batch;
+    batch.Put("boots", std::to_string(boots));
+    env_->Kv().Write(batch);
+    Gauge("probe.boots", boots);
+    env_->StartTimer(300 * kMillisecond, [this, boots] { Gauge("probe.timer_boot", boots); });
+  }
+
+  void OnSeq(const Incoming&, const Seq& seq) {
+    if (seq.n() != last_seq_ + 1) Gauge("probe.out_of_order", Get("probe.out_of_order") + 1);
+    last_seq_ = seq.n();
+    Gauge("probe.received", Get("probe.received") + 1);
+  }
+  void OnEcho(const Incoming& in, const Echo& e) {
+    auto back = NewBody<Echo>();
+    back->set_n(e.n());
+    env_->Reply(in.reply_to, back);
+  }
+  void OnSilent(const Incoming&, const Silent&) {}
+
+  Env* env_;
+  const ClusterShape shape_;
+  const int act_;
+  bool in_call_ = false;
+  uint64_t last_seq_ = 0;
+  std::map<std::string, uint64_t> last_by_key_;
+};
+
+}  // namespace
+
+RoleSpec ProbeRole() {
+  using K = SettingSpec::Kind;
+  RoleSpec spec;
+  spec.name = kRole;
+  spec.summary = "a toy role of the tests (conformance suite)";
+  spec.required = false;
+  spec.uses_bus = true;
+  spec.topics = {kTopic};
+  spec.serves = {{Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}};
+  spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
+  spec.settings = {{"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash)"}};
+  spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
+    const int act = static_cast<int>(SettingOr(RoleRegistry::Global().Get(kRole), settings, "act"));
+    return std::make_unique<ProbeService>(env, shape, act);
+  };
+  return spec;
+}
+
+void RegisterProbe() {
+  if (!RoleRegistry::Global().Find(kRole)) RoleRegistry::Global().Add(ProbeRole());
+}
+
+}  // namespace msgbed::probe

@@ -1,0 +1,37 @@
+// The probe role: a toy role of the tests, registered by them alone (its
+// folder and one RoleRegistry::Add are all it takes), that exercises what
+// every runtime must provide the same way. Its setting `act` picks what it
+// does at start; it reports what it saw as gauges in its metrics:
+//
+//   act 1 (order)  probe/0 sends kOrderCount Seq to probe/1, which counts
+//                  probe.received and probe.out_of_order.
+//   act 2 (timers) timers at 20, 40 (cancelled at once) and 60 ms:
+//                  probe.fired = bitmask of fired (1, 2, 4), probe.order_ok.
+//   act 3 (calls)  probe/0 calls probe/1: Echo (probe.echoed = n back),
+//                  Silent with a 50 ms deadline (probe.deadline = 1),
+//                  probe/9 which does not exist (probe.unavailable = 1),
+//                  Stray (probe.unhandled = 1); probe.early_done counts
+//                  callbacks run inside the Call that caused them,
+//                  probe.extra_done callbacks run twice.
+//   act 4 (bus)    probe/0 publishes kBusCount records on 4 keys; probe/1,
+//                  subscribed to every partition, counts probe.records and
+//                  probe.bus_out_of_order (per key).
+//   act 5 (crash)  probe.boots counts starts in the store (durable); each
+//                  start sets a 300 ms timer that records
+//                  probe.timer_boot = the boot it was set in.
+#pragma once
+
+#include "roles/registry.h"
+
+namespace msgbed::probe {
+
+inline constexpr const char* kRole = "probe";
+inline constexpr const char* kTopic = "probe";
+inline constexpr uint64_t kOrderCount = 200;
+inline constexpr uint64_t kBusCount = 100;
+
+RoleSpec ProbeRole();
+// Adds the probe to the global registry once.
+void RegisterProbe();
+
+}  // namespace msgbed::probe
