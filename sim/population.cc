@@ -24,7 +24,7 @@ void Population::Begin(ServiceNode* gateway) {
       dev->connected_at = s4u::Engine::get_clock();
       const ConnId conn = dev->conn;
       ServiceNode* gw = gateway_;
-      Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->host().ClientOpened(conn); });
+      Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->ClientOpened(conn); });
       dev->core.Connected();
     });
   }
@@ -34,7 +34,7 @@ void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
   pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->client_frame_cost_,
-                [gw, c, frame] { gw->host().ClientFrame(c, frame); });
+                [gw, c, frame] { gw->ClientFrame(c, frame); });
 }
 
 Population::SimDevice& Population::ByConn(ConnId conn) {

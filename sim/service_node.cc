@@ -82,7 +82,17 @@ void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
                  [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
 }
 
+void ServiceNode::ClientOpened(ConnId conn) {
+  open_clients_.insert(conn);
+  host_.ClientOpened(conn);
+}
+
+void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {
+  if (open_clients_.contains(conn)) host_.ClientFrame(conn, frame);
+}
+
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
+  if (open_clients_.erase(conn) == 0) return;
   Population& pop = *world_->populations.at(host_.Self().index());
   Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
   // As a live gateway hears of a connection it closed itself.

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
@@ -48,6 +49,10 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // ClientPort (gateways): frames go to the population of this gateway.
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
+  // From the population: a device connects, or sends a frame. A frame for
+  // a connection this side closed is dropped, as a closed socket would.
+  void ClientOpened(ConnId conn);
+  void ClientFrame(ConnId conn, const api::ClientFrame& frame);
 
  private:
   // Charges each write batch as storage I/O on the node.
@@ -70,6 +75,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, double> request_costs_;
   double reply_cost_ = 0;
+  std::unordered_set<ConnId> open_clients_;
   InstanceHost host_;
 };
 

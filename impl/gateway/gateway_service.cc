@@ -82,6 +82,7 @@ void GatewayService::Close(ConnId conn, Session& s, api::ErrorCode code, const s
 void GatewayService::OnClientOpened(ConnId conn) {
   Session& s = sessions_[conn];
   s.last_active = env_->Now();
+  env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
   if (sessions_.size() > limits_.max_connections) {
     env_->Stats().Add("gateway.refused_over_cap");
     return Close(conn, s, api::UNAVAILABLE, "connection limit reached");
@@ -115,8 +116,9 @@ void GatewayService::SweepIdle() {
 }
 
 void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
-  if (!sessions_.contains(conn)) OnClientOpened(conn);
-  Session& s = sessions_.at(conn);
+  auto it = sessions_.find(conn);
+  if (it == sessions_.end()) return env_->Stats().Add("gateway.frames_for_unknown_connections");
+  Session& s = it->second;
   if (s.closing) return;
   s.last_active = env_->Now();
   const uint64_t id = frame.request_id();
@@ -220,6 +222,7 @@ void GatewayService::OnClientClosed(ConnId conn) {
     env_->Send(SyncOf(shape_, s.user), std::move(offline));
   }
   sessions_.erase(it);
+  env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
 }
 
 void GatewayService::OnCloseConnection(const Incoming&, const gateway::CloseConnection& req) {

@@ -60,6 +60,12 @@ TEST_P(Conformance, ACrashLosesWhatIsVolatileAndKeepsTheStore) {
   EXPECT_EQ(o[0].Get("probe.timer_boot"), 2) << "a timer set before the crash never fires";
 }
 
+TEST_P(Conformance, AConnectionTheCoreClosesIsReportedClosedToIt) {
+  const Metrics m = MakeWorld(GetParam())->GatewayClosing(4);
+  EXPECT_EQ(m.Get("gateway.refused_over_cap"), 3);
+  EXPECT_EQ(m.Get("gateway.connections"), 1) << "each refused connection came back through OnClientClosed";
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryRuntime, Conformance, ::testing::Values("test", "sim", "live"),
                          [](const auto& info) { return info.param; });
 

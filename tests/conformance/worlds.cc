@@ -12,6 +12,7 @@
 #include "live/config.h"
 #include "live/live_fixture.h"
 #include "live/process.h"
+#include "live/raw_client.h"
 #include "simulation.h"
 #include "unit/test_cluster.h"
 
@@ -40,12 +41,32 @@ class TestWorld final : public ProbeWorld {
     for (uint32_t i = 0; i < plan.instances; ++i) out.push_back(c.host(MakeAddress(kRole, i)).Stats());
     return out;
   }
+
+  Metrics GatewayClosing(uint32_t connections) override {
+    testing::TestCluster c(testing::Shape(), RoleRegistry::Global(), {{role::kGateway, {{"max_connections", 1}}}});
+    for (uint32_t i = 0; i < connections; ++i) c.Connect(c.AddDevice(1 + i, 1));
+    c.Run();
+    return c.host(MakeAddress(role::kGateway, 0)).Stats();
+  }
 };
 
 // A scenario with a host per probe (and the roles every deployment needs,
 // idle), run in a child process: SimGrid allows one engine per process.
 class SimWorld final : public ProbeWorld {
  public:
+  Metrics GatewayClosing(uint32_t connections) override {
+    std::ostringstream yaml;
+    yaml << "name: closing\nduration: 1s\ndrain: 1s\n"
+         << "topology:\n  hosts: [{name: base}]\n"
+         << "  services: {gateway: [base], messages: [base], sync: [base]}\n  kafka: {brokers: [base]}\n"
+         << "workload: {users: " << connections << ", devices_per_user: 1, online_share: 1, messages_per_second: 0}\n"
+         << "gateway: {max_connections: 1}\n";
+    const auto summary = InChild(sim::ParseScenario(yaml.str(), "closing.yaml"));
+    Metrics out;
+    for (const auto& [k, v] : summary["instances"]["gateway/0"].items()) out.Set(k, v.get<int64_t>());
+    return out;
+  }
+
   Observed Run(const Plan& plan) override {
     std::ostringstream yaml;
     yaml << "name: probe\nseed: 1\nduration: " << plan.run_for << "us\ndrain: 0s\n"
@@ -60,7 +81,19 @@ class SimWorld final : public ProbeWorld {
          << "workload: {users: 2, messages_per_second: 0}\n"
          << "probe: {act: " << plan.act << "}\n";
     if (plan.crash_probe0) yaml << "faults: [{at: 100ms, crash: probe/0}, {at: 150ms, start: probe/0}]\n";
-    const sim::Scenario sc = sim::ParseScenario(yaml.str(), "probe.yaml");
+    const auto summary = InChild(sim::ParseScenario(yaml.str(), "probe.yaml"));
+    Observed out(plan.instances);
+    for (uint32_t i = 0; i < plan.instances; ++i) {
+      for (const auto& [k, v] : summary["instances"][kRole + std::string("/") + std::to_string(i)].items()) {
+        out[i].Set(k, v.get<int64_t>());
+      }
+    }
+    return out;
+  }
+
+ private:
+  // The run's summary.json, or an empty object if the child failed.
+  static nlohmann::json InChild(const sim::Scenario& sc) {
     const auto dir = std::filesystem::temp_directory_path() / ("msgbed-probe-" + std::to_string(::getpid()));
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -69,17 +102,11 @@ class SimWorld final : public ProbeWorld {
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
-    Observed out(plan.instances);
-    std::ifstream in(dir / "probe" / "summary.json");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !in) return out;
-    const auto summary = nlohmann::json::parse(in);
-    for (uint32_t i = 0; i < plan.instances; ++i) {
-      for (const auto& [k, v] : summary["instances"][kRole + std::string("/") + std::to_string(i)].items()) {
-        out[i].Set(k, v.get<int64_t>());
-      }
-    }
+    std::ifstream in(dir / sc.name / "summary.json");
+    nlohmann::json summary = nlohmann::json::object();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && in) summary = nlohmann::json::parse(in);
     std::filesystem::remove_all(dir);
-    return out;
+    return summary;
   }
 };
 
@@ -116,6 +143,31 @@ class LiveWorld final : public ProbeWorld {
   }
   ~LiveWorld() override {
     for (auto& [name, r] : procs_) Stop(name);
+  }
+
+  // The whole deployment in one process; raw connections that never sign in.
+  Metrics GatewayClosing(uint32_t connections) override {
+    testing::TempDir dir("closing");
+    config_ = live::ParseConfig("bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.path().string() +
+                                    ", sync: false}\ngateway: {max_connections: 1}\ninstances:\n"
+                                    "  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
+                                    "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n",
+                                "closing.yaml");
+    Start("");
+    const uint16_t port = procs_.at("").process->client_port(0);
+    std::vector<std::unique_ptr<testing::RawClient>> clients;
+    for (uint32_t i = 0; i < connections; ++i) clients.push_back(std::make_unique<testing::RawClient>(port));
+    for (uint32_t i = 1; i < connections; ++i) clients[i]->ReadUntilClosed();  // refused, then closed
+    const rpc::Address gw = MakeAddress(role::kGateway, 0);
+    Metrics m;
+    Await(
+        [&] {
+          m = procs_.at("").process->StatsOf(gw);
+          return m.Get("gateway.connections") == 1;
+        },
+        10 * kSecond);
+    Stop("");
+    return m;
   }
 
  private:

@@ -30,6 +30,10 @@ class ProbeWorld {
  public:
   virtual ~ProbeWorld() = default;
   virtual Observed Run(const Plan& plan) = 0;
+  // Opens `connections` device connections to one gateway whose
+  // max_connections is 1, so that its core closes all but the first;
+  // returns the gateway's counters once they are settled.
+  virtual Metrics GatewayClosing(uint32_t connections) = 0;
 };
 
 // "test" (the unit-test cluster), "sim" (SimGrid, in a child process) or
