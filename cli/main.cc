@@ -30,7 +30,11 @@ int main(int argc, char** argv) {
   msgbed::cli::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the live services on real sockets");
   serve_cmd->add_option("config", serve.config, "Deployment YAML, e.g. deploy/local.yaml")->required();
-  serve_cmd->add_option("--role", serve.role, "Run one role instance only, e.g. gateway/0 (default: all)");
+  serve_cmd
+      ->add_option("--role", serve.role,
+                   "Run only these instances: a role (e.g. messages), one instance (gateway/0), or 'bus' "
+                   "(the mock Kafka cluster). Default: everything")
+      ->check(CLI::Validator([](std::string& v) { return v.empty() ? "must not be empty" : ""; }, "NONEMPTY"));
 
   msgbed::cli::ClientOptions client;
   auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");

@@ -16,6 +16,12 @@ int Serve(const ServeOptions& opts) {
     std::cerr << "msgbed serve: " << e.what() << "\n";
     return 2;
   }
+  if (!opts.role.empty() && opts.role != "bus" && config.Select(opts.role).empty()) {
+    std::cerr << "msgbed serve: --role " << opts.role << ": no such role or instance in " << opts.config << " (has:";
+    for (const auto& i : config.instances) std::cerr << " " << i.Name();
+    std::cerr << ", bus)\n";
+    return 2;
+  }
   std::unique_ptr<live::Process> process;
   if (Status s = live::Process::Start(config, opts.role, &process); !s.ok()) {
     std::cerr << "msgbed serve: " << s.message() << "\n";

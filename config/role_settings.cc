@@ -34,7 +34,7 @@ Range RangeOf(SettingSpec::Kind kind) {
 void CheckRange(const YamlReader& r, const YAML::Node& at, const std::string& key, const SettingSpec& s, double v) {
   if (s.kind == SettingSpec::Kind::kDurationOrZero && v == 0) return;
   const Range range = RangeOf(s.kind);
-  if (v < range.lo) r.Fail(at, key, std::string("expected at least ") + range.lo_text);
+  if (!(v >= range.lo)) r.Fail(at, key, std::string("expected at least ") + range.lo_text);  // NaN too
   if (v > range.hi) r.Fail(at, key, std::string("expected at most ") + range.hi_text);
 }
 

@@ -15,12 +15,17 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
   if (text.empty()) return std::nullopt;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str()) return std::nullopt;
+  // strtod also reads "nan", "inf" and hex floats; none is a quantity.
+  if (end == text.c_str() || !std::isfinite(v) || text.find_first_of("xX") < static_cast<size_t>(end - text.c_str())) {
+    return std::nullopt;
+  }
   const std::string suffix(end);
-  if (suffix.empty()) return suffix_required ? std::nullopt : std::optional<double>(v);
+  // A bare 0 needs no unit: zero of anything is zero.
+  if (suffix.empty()) return suffix_required && v != 0 ? std::nullopt : std::optional<double>(v);
   auto it = table.find(suffix);
   if (it == table.end()) return std::nullopt;
-  return v * it->second;
+  const double scaled = v * it->second;
+  return std::isfinite(scaled) ? std::optional<double>(scaled) : std::nullopt;
 }
 
 using Parser = std::optional<double> (*)(const std::string&);
@@ -45,7 +50,8 @@ std::string Format(double v, const std::vector<std::pair<const char*, double>>& 
 }  // namespace
 
 std::string FormatDuration(double s) {
-  return Format(s, {{"h", 3600}, {"min", 60}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}}, ParseDuration);
+  return Format(s, {{"d", 86400}, {"h", 3600}, {"min", 60}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}},
+                ParseDuration);
 }
 
 std::string FormatBandwidth(double b) {
@@ -58,8 +64,8 @@ std::string FormatSpeed(double f) {
 }
 
 std::optional<double> ParseDuration(const std::string& text) {
-  static const std::map<std::string, double> t = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3},
-                                                  {"s", 1},     {"min", 60},  {"h", 3600}};
+  static const std::map<std::string, double> t = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},
+                                                  {"min", 60},  {"h", 3600},  {"d", 86400}};
   return WithSuffix(text, t, true);
 }
 

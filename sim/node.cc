@@ -42,8 +42,30 @@ void Node::Transmit(Node& dst, std::string_view label, size_t bytes, double cpu,
   if (!in_batch_) Flush(std::max(s4u::Engine::get_clock(), busy_until_));
 }
 
+void Node::TransmitBulk(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn) {
+  outbox_.push_back(Outgoing{&dst, label, bytes, cpu, 0, std::move(fn), tracing_, true});
+  if (!in_batch_) Flush(std::max(s4u::Engine::get_clock(), busy_until_));
+}
+
+void Node::SendBulk(Outgoing o, double depart) {
+  if (o.dst->host_ == host_) return o.dst->PostItem(depart, o.cpu, std::move(o.fn), o.traced);
+  auto flow = std::make_shared<Outgoing>(std::move(o));
+  s4u::Actor::create("bulk", host_, [this, flow, depart] {
+    s4u::Actor::self()->daemonize();
+    s4u::this_actor::sleep_until(depart);
+    s4u::Comm::sendto(host_, flow->dst->host_, flow->bytes + kWireOverheadBytes);
+    const double at = s4u::Engine::get_clock();
+    if (flow->traced) world_->tracer.Hop(depart, at, name_, flow->dst->name_, flow->label, flow->bytes);
+    flow->dst->PostItem(at, flow->cpu, std::move(flow->fn), flow->traced);
+  });
+}
+
 void Node::Flush(double now) {
   for (Outgoing& o : outbox_) {
+    if (o.bulk) {
+      SendBulk(std::move(o), now);
+      continue;
+    }
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
       const bool traced = o.traced;

@@ -57,6 +57,12 @@ class Node {
   void Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
                 double delay = 0);
 
+  // As Transmit, as a bulk flow: a SimGrid Comm along the topology's links
+  // (sim/simulation.cc builds them), sharing their bandwidth max-min with
+  // the other bulk flows, apart from the light transport (which it neither
+  // waits for nor delays) and in no order with anything.
+  void TransmitBulk(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn);
+
   // Marks the running item as part of the traced message: what it sends,
   // and what that causes, is recorded in World::tracer.
   void TraceRunningItem() { tracing_ = true; }
@@ -90,6 +96,7 @@ class Node {
     double delay;
     std::function<void()> fn;
     bool traced;
+    bool bulk = false;
   };
   void PostItem(double at, double cpu, std::function<void()> fn, bool traced);
   void Loop();
@@ -97,6 +104,8 @@ class Node {
   void RunBatch();
   // Sends the outbox, the messages leaving at `depart`.
   void Flush(double depart);
+  // Carries o as a Comm leaving at `depart`, in an actor of its own.
+  void SendBulk(Outgoing o, double depart);
 
   const std::string name_;
   simgrid::s4u::Host* const host_;

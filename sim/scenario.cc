@@ -5,6 +5,7 @@
 #include <set>
 
 #include "config/role_settings.h"
+#include "config/units.h"
 #include "deployment_diagram.h"
 
 namespace msgbed::sim {
@@ -108,6 +109,21 @@ void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, 
   for (auto& [k, v] : t) r.DurationOrZero(c, "costs", k, &v);
 }
 
+// Every instance runs from the start; a crash must find it running, a start
+// must find it down.
+void CheckTimeline(const Reader& r, const YAML::Node& f, const Scenario& sc) {
+  std::set<std::string> down;
+  for (const FaultSpec& fault : sc.faults) {
+    const bool crash = fault.kind == FaultSpec::Kind::kCrash;
+    const bool was_down = crash ? !down.insert(fault.instance).second : down.erase(fault.instance) == 0;
+    if (!was_down) continue;
+    const std::string key = crash ? "crash" : "start";
+    const YAML::Node e = f[fault.entry];
+    r.Fail(e[key], "faults[" + std::to_string(fault.entry) + "]." + key,
+           fault.instance + (crash ? " is already down then" : " is running then"));
+  }
+}
+
 // faults: [{at: 100ms, crash: messages/0}, {at: 2s, start: messages/0}]
 void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
   if (!f.IsDefined()) return;
@@ -117,7 +133,12 @@ void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
     const YAML::Node e = f[i];
     r.OnlyKeys(e, path, {"at", "crash", "start"});
     FaultSpec fault;
+    if (!e["at"].IsDefined()) r.Fail(e, path + ".at", "missing");
     r.DurationOrZero(e, path, "at", &fault.at);
+    if (fault.at > sc->duration + sc->drain) {
+      r.Fail(e["at"], path + ".at",
+             "after the run ends (duration + drain = " + FormatDuration(sc->duration + sc->drain) + ")");
+    }
     if (e["crash"].IsDefined() == e["start"].IsDefined()) r.Fail(e, path, "expected one of crash or start");
     const std::string key = e["crash"].IsDefined() ? "crash" : "start";
     fault.kind = key == "crash" ? FaultSpec::Kind::kCrash : FaultSpec::Kind::kStart;
@@ -129,10 +150,12 @@ void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
                        index.find_first_not_of("0123456789") == std::string::npos &&
                        std::stoul(index) < sc->services.at(role).size();
     if (!known) r.Fail(e[key], path + "." + key, "no instance '" + fault.instance + "' in this scenario");
+    fault.entry = i;
     sc->faults.push_back(fault);
   }
   std::stable_sort(sc->faults.begin(), sc->faults.end(),
                    [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  CheckTimeline(r, f, *sc);
 }
 
 // Inline topologies are one datacenter fabric with every host linked to it.
@@ -251,6 +274,11 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
   // Simulated devices do not ping (a population would spend most of its
   // wake-ups on it), so gateways keep idle connections unless told otherwise.
   if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);
+  // Every deployed role's settings, defaults filled in: what the run used.
+  for (const auto& [role, hosts] : sc.services) {
+    for (const SettingSpec& spec : roles.Get(role).settings)
+      sc.role_settings[role].try_emplace(spec.key, spec.default_value);
+  }
   return sc;
 }
 

@@ -54,6 +54,7 @@ struct FaultSpec {
   double at = 0;  // seconds
   Kind kind = Kind::kCrash;
   std::string instance;  // "role/index"
+  size_t entry = 0;      // its index in the file's list (entries at the same time run in file order)
 };
 
 struct Scenario {

@@ -70,10 +70,13 @@ void ServiceNode::Transmit(Envelope e) {
   // Whether the receiver is up is decided when the message arrives; if it
   // is down then, the sender hears of it as a live one would (connection
   // refused) and the message is lost.
-  Node::Transmit(*dst, label, bytes, cpu, [this, dst, e = std::move(e)] {
+  const bool bulk = e.bulk;
+  auto arrive = [this, dst, e = std::move(e)] {
     if (dst->host().running()) return dst->host().Deliver(e);
     host_.Undeliverable(e);
-  });
+  };
+  if (bulk) return TransmitBulk(*dst, label, bytes, cpu, std::move(arrive));
+  Node::Transmit(*dst, label, bytes, cpu, std::move(arrive));
 }
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {

@@ -29,8 +29,32 @@ struct Deployment {
   std::unique_ptr<Workload> workload;
 };
 
+// The SimGrid links bulk flows take (Node::TransmitBulk): one per direction
+// of every topology edge, and a route between every two hosts along the
+// graph's lowest-latency path, the one the light transport takes.
+void BuildRoutes(const World& w, const Deployment& d, s4u::NetZone* zone) {
+  std::vector<s4u::Link*> links;
+  for (size_t e = 0; e < w.graph.edge_count(); ++e) {
+    const LinkSpec& spec = w.graph.edge(e).link;
+    for (const char* dir : {"fwd", "back"}) {
+      const std::string name = "edge" + std::to_string(e) + "-" + dir;
+      links.push_back(zone->create_link(name, spec.bandwidth)->set_latency(spec.latency)->seal());
+    }
+  }
+  for (const auto& [from_name, from] : d.at) {
+    for (const auto& [to_name, to] : d.at) {
+      if (from.host == to.host) continue;
+      std::vector<s4u::LinkInRoute> route;
+      for (const TopologyGraph::Hop& hop : w.graph.Route(from.endpoint, to.endpoint)) {
+        route.emplace_back(links[2 * hop.edge + (hop.forward ? 0 : 1)]);
+      }
+      zone->add_route(from.host->get_netpoint(), to.host->get_netpoint(), nullptr, nullptr, route, false);
+    }
+  }
+}
+
 void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
-  auto* zone = s4u::create_star_zone("datacenter");
+  auto* zone = s4u::create_full_zone("deployment");
   auto place = [&](const std::string& name, int cores, double speed) {
     auto* host = zone->create_host(name, speed)->set_core_count(cores)->seal();
     d.cpus[name] = std::make_unique<HostCpu>(cores, speed);
@@ -38,6 +62,7 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   };
   for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed);
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9);
+  BuildRoutes(w, d, zone);
   zone->seal();
 }
 
@@ -120,6 +145,12 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   char arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, nullptr};
   s4u::Engine engine(&argc, argv);
+  // Bulk flows under the textbook model: a lone flow takes latency +
+  // bytes / bandwidth, as a message of the light transport does.
+  s4u::Engine::set_config("network/model:CM02");
+  s4u::Engine::set_config("network/latency-factor:1");
+  s4u::Engine::set_config("network/bandwidth-factor:1");
+  s4u::Engine::set_config("network/crosstraffic:0");
 
   World w(sc);
   w.trace_message = trace_message;

@@ -87,6 +87,10 @@ ordered_json EchoScenario(const Scenario& sc) {
   }
   ordered_json services = ordered_json::object();
   for (const auto& [role, names] : sc.services) services[role] = names;
+  ordered_json faults = ordered_json::array();
+  for (const FaultSpec& f : sc.faults) {
+    faults.push_back({{"at_s", Round6(f.at)}, {f.kind == FaultSpec::Kind::kCrash ? "crash" : "start", f.instance}});
+  }
   const WorkloadSpec& wl = sc.workload;
   return {{"name", sc.name},
           {"seed", sc.seed},
@@ -107,7 +111,8 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"text_bytes", wl.text_bytes},
             {"connect_ramp_s", Round6(wl.connect_ramp)}}},
           {"costs_s", sc.costs},
-          {"settings", sc.role_settings}};
+          {"settings", sc.role_settings},
+          {"faults", faults}};
 }
 
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {

@@ -27,6 +27,14 @@ set -e
 [ "$rc" = 2 ] || fail "bad config exit code $rc, want 2"
 grep -q "bad-deploy.yaml:2: key 'instances.gateway/0.rpc'" "$tmp/err" || fail "config error: $(cat "$tmp/err")"
 
+# --role naming nothing in the config: exit 2 before anything starts.
+for role in echo messages/7 ''; do
+  set +e
+  "$msgbed" serve "$src/deploy/local.yaml" --role "$role" 2> "$tmp/err"; rc=$?
+  set -e
+  [ "$rc" = 2 ] || fail "serve --role '$role' exit code $rc, want 2"
+done
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"

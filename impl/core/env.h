@@ -28,6 +28,14 @@ using ConnId = uint64_t;
 using TimerId = uint64_t;
 using CallDone = std::function<void(const CallResult&)>;
 
+// The largest envelope (Envelope::ByteSize) each lane carries, the same in
+// every runtime: an ordinary message fits a 1 MiB link frame with room for
+// the wire's type name; a transfer up to 64 MiB. The host refuses a larger
+// one: a one-way message is dropped and counted (host.too_large), a call
+// ends with TOO_LARGE, a reply reaches the caller as TOO_LARGE.
+inline constexpr size_t kMaxMessageBytes = (1u << 20) - 1024;
+inline constexpr size_t kMaxTransferBytes = (64u << 20) - 1024;
+
 // The client side of a role that has clients (the gateway): its runtime
 // owns the connections; the core writes to and closes them by id.
 class ClientPort {
@@ -63,11 +71,18 @@ class Env {
   virtual void Send(const rpc::Address& to, Body body) = 0;
   // A call: `done` runs exactly once, on this core's thread, with the
   // reply, or with DEADLINE_EXCEEDED after `deadline`, or UNAVAILABLE as
-  // soon as the runtime knows the callee cannot be reached, or UNHANDLED.
+  // soon as the runtime knows the callee cannot be reached, or UNHANDLED,
+  // or TOO_LARGE.
   // Not at all if this instance stops or crashes first.
   virtual void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) = 0;
-  // Answers a call received earlier (Incoming::reply_to). Replying to a
-  // one-way message does nothing.
+  // A call on the bulk lane, for large bodies (media, replication): the
+  // request and its reply each travel as a flow of their own, sharing the
+  // network fairly with other transfers instead of queueing ahead of or
+  // behind ordinary messages, and in no order with them. Otherwise exactly
+  // as Call.
+  virtual void Transfer(const rpc::Address& to, Body body, Micros deadline, CallDone done) = 0;
+  // Answers a call received earlier (Incoming::reply_to), on the lane it
+  // came on. Replying to a one-way message does nothing.
   virtual void Reply(const ReplyTo& to, Body body) = 0;
 
   // Appends payload to topic, in the partition PartitionOfKey(key, partitions).

@@ -29,6 +29,9 @@ struct Envelope {
   uint64_t call_id = 0;                 // kCall, kReply: pairs them
   rpc::CallError error = rpc::CALL_OK;  // kReply: why there is no body
   Body body;                            // null only in a failed reply
+  // Travels on the bulk lane (Env::Transfer): as a flow of its own, in no
+  // order with the ordered lane's messages.
+  bool bulk = false;
 
   // Serialized size on the wire (rpc.Wire without the body's type name,
   // which a binary protocol would send as a small tag).
@@ -39,6 +42,7 @@ struct Envelope {
 struct ReplyTo {
   rpc::Address caller;
   uint64_t call_id = 0;
+  bool bulk = false;  // the call came as a Transfer: the reply goes back on the bulk lane
   bool expects_reply() const { return call_id != 0; }
 };
 

@@ -17,6 +17,7 @@ RoleSpec GatewayRole() {
   const GatewayLimits d;
   RoleSpec spec;
   spec.name = role::kGateway;
+  spec.required = true;
   spec.summary = "the connection layer: device connections, sign-in, routing of requests, pushes";
   spec.has_clients = true;
   spec.serves = {{gateway::Push::descriptor(), 10e-6}, {gateway::CloseConnection::descriptor(), 10e-6}};

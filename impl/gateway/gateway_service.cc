@@ -196,9 +196,14 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, bool sign_i
   if (sign_in && !(answer && answer->frame().has_signed_in())) ResetSignIn(conn, s);
   if (!answer) {
     env_->Stats().Add("gateway.request_failures");
-    return result.error == rpc::UNAVAILABLE
-               ? Reject(conn, client_request_id, api::UNAVAILABLE, "the service is unreachable; retry")
-               : Reject(conn, client_request_id, api::TIMEOUT, "the service did not answer in time; retry");
+    switch (result.error) {
+      case rpc::UNAVAILABLE:
+        return Reject(conn, client_request_id, api::UNAVAILABLE, "the service is unreachable; retry");
+      case rpc::DEADLINE_EXCEEDED:
+        return Reject(conn, client_request_id, api::TIMEOUT, "the service did not answer in time; retry");
+      case rpc::TOO_LARGE: return Reject(conn, client_request_id, api::INTERNAL, "the answer was too large");
+      default: return Reject(conn, client_request_id, api::INTERNAL, "the service cannot handle this request");
+    }
   }
   api::ServerFrame frame = answer->frame();
   frame.set_request_id(client_request_id);

@@ -56,21 +56,21 @@ TimerId InstanceHost::StartTimer(Micros delay, std::function<void()> fn) {
 }
 
 void InstanceHost::Send(const rpc::Address& to, Body body) {
-  substrate_->Transmit(Envelope{self_, to, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
+  Emit(Envelope{self_, to, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
 }
 
-void InstanceHost::Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) {
+void InstanceHost::StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk) {
   const uint64_t id = next_call_++;
   const TimerId timer = StartTimer(deadline, [this, id, to] {
     Finish(id, to, CallResult{rpc::DEADLINE_EXCEEDED, nullptr});
   });
   calls_.emplace(id, PendingCall{to, std::move(done), timer});
-  substrate_->Transmit(Envelope{self_, to, Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)});
+  Emit(Envelope{self_, to, Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body), bulk});
 }
 
 void InstanceHost::Reply(const ReplyTo& to, Body body) {
   if (!to.expects_reply()) return;
-  substrate_->Transmit(Envelope{self_, to.caller, Envelope::Kind::kReply, to.call_id, rpc::CALL_OK, std::move(body)});
+  Emit(Envelope{self_, to.caller, Envelope::Kind::kReply, to.call_id, rpc::CALL_OK, std::move(body), to.bulk});
 }
 
 bool InstanceHost::Finish(uint64_t id, const rpc::Address& from, CallResult result) {
@@ -94,21 +94,33 @@ void InstanceHost::Deliver(const Envelope& e) {
     if (!Finish(e.call_id, e.from, CallResult{e.error, e.body})) metrics_.Add("host.late_replies");
     return;
   }
-  const Incoming in{e.from, ReplyTo{e.from, e.kind == Envelope::Kind::kCall ? e.call_id : 0}};
+  const Incoming in{e.from, ReplyTo{e.from, e.kind == Envelope::Kind::kCall ? e.call_id : 0, e.bulk}};
   if (e.body && handlers_.Dispatch(in, *e.body)) return;
   metrics_.Add("host.unhandled");
   if (in.reply_to.expects_reply()) {
-    substrate_->Transmit(Envelope{self_, e.from, Envelope::Kind::kReply, e.call_id, rpc::UNHANDLED, nullptr});
+    substrate_->Transmit(Envelope{self_, e.from, Envelope::Kind::kReply, e.call_id, rpc::UNHANDLED, nullptr, e.bulk});
   }
+}
+
+void InstanceHost::Emit(Envelope e) {
+  if (e.ByteSize() <= (e.bulk ? kMaxTransferBytes : kMaxMessageBytes)) return substrate_->Transmit(std::move(e));
+  metrics_.Add("host.too_large");
+  if (e.kind == Envelope::Kind::kCall) return FailLater(e, rpc::TOO_LARGE);
+  if (e.kind == Envelope::Kind::kReply) {
+    substrate_->Transmit(Envelope{self_, e.to, Envelope::Kind::kReply, e.call_id, rpc::TOO_LARGE, nullptr, e.bulk});
+  }
+}
+
+void InstanceHost::FailLater(const Envelope& call, rpc::CallError error) {
+  // Later, never inside the Call that caused it.
+  substrate_->At(substrate_->Now(), [this, id = call.call_id, to = call.to, error] {
+    Finish(id, to, CallResult{error, nullptr});
+  });
 }
 
 void InstanceHost::Undeliverable(const Envelope& e) {
   metrics_.Add("host.undeliverable");
-  if (e.kind != Envelope::Kind::kCall) return;
-  // Later, never inside the Call that caused it.
-  substrate_->At(substrate_->Now(), [this, id = e.call_id, to = e.to] {
-    Finish(id, to, CallResult{rpc::UNAVAILABLE, nullptr});
-  });
+  if (e.kind == Envelope::Kind::kCall) FailLater(e, rpc::UNAVAILABLE);
 }
 
 void InstanceHost::DeliverRecord(const BusRecord& record) {

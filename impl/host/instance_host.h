@@ -60,7 +60,12 @@ class InstanceHost final : public Env {
   TimerId StartTimer(Micros delay, std::function<void()> fn) override;
   void CancelTimer(TimerId id) override { timers_.erase(id); }
   void Send(const rpc::Address& to, Body body) override;
-  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) override;
+  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) override {
+    StartCall(to, std::move(body), deadline, std::move(done), false);
+  }
+  void Transfer(const rpc::Address& to, Body body, Micros deadline, CallDone done) override {
+    StartCall(to, std::move(body), deadline, std::move(done), true);
+  }
   void Reply(const ReplyTo& to, Body body) override;
   void Publish(const std::string& topic, const std::string& key, std::string payload) override;
   ClientPort* Clients() override { return substrate_->Clients(); }
@@ -75,6 +80,11 @@ class InstanceHost final : public Env {
     TimerId deadline;
   };
   void Halt(const char* counter);
+  void StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk);
+  // Transmits e if its lane carries its size; refuses it otherwise.
+  void Emit(Envelope e);
+  // Ends the call e with error, after the current handler returns.
+  void FailLater(const Envelope& call, rpc::CallError error);
   // Ends pending call id with result; false if it is not pending.
   bool Finish(uint64_t id, const rpc::Address& from, CallResult result);
 

@@ -30,10 +30,10 @@ class Substrate {
   // the host ignores what it no longer wants.
   virtual void At(Micros at, std::function<void()> fn) = 0;
 
-  // Carries e towards e.to: in send order between any two instances, best
-  // effort. When the runtime knows e will not arrive (no such instance, the
-  // link to it failed), it calls InstanceHost::Undeliverable(e) on the
-  // sender's host, at once or later.
+  // Carries e towards e.to, best effort. Ordinary envelopes arrive in send
+  // order between any two instances; bulk ones (e.bulk) travel apart, each
+  // as a flow sharing the network with the others, in no order. When the runtime knows e will not arrive (no such
+  // instance, the link to it failed), it calls InstanceHost::Undeliverable(e) on the sender's host, at once or later.
   virtual void Transmit(Envelope e) = 0;
 
   virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;

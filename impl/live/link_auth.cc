@@ -100,6 +100,7 @@ std::string TranscriptMac(const std::string& secret, std::string_view label, con
   field(hello.nonce());
   field(ToString(hello.target()));
   for (const auto& a : hello.instances()) field(ToString(a));
+  field(hello.bulk() ? "bulk" : "ordered");
   std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
@@ -118,8 +119,9 @@ constexpr std::string_view kWelcomeLabel = "msgbed-link-v2 welcome";
 }  // namespace
 
 rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,
-                         const std::vector<rpc::Address>& instances, const rpc::Address& target) {
+                         const std::vector<rpc::Address>& instances, const rpc::Address& target, bool bulk) {
   rpc::LinkHello hello;
+  hello.set_bulk(bulk);
   for (const auto& a : instances) *hello.add_instances() = a;
   *hello.mutable_target() = target;
   hello.set_nonce(nonce_c);

@@ -7,7 +7,7 @@
 //   acceptor  -> LinkWelcome{mac_welcome}  (or LinkRefused, then close)
 //
 // mac_hello and mac_welcome are HMAC-SHA-256 under the secret over the same
-// transcript (both nonces, the target, the connector's instances), each with
+// transcript (both nonces, the target, the connector's instances, the lane), each with
 // its own label. The acceptor accepts only a target it serves, so a hello
 // relayed to any other process fails; the connector sends nothing before it
 // has checked the welcome, so whoever it reached must hold the secret; fresh
@@ -36,9 +36,9 @@ Status LoadSecret(const std::string& path, bool create, std::string* secret);
 
 std::string NewNonce();
 
-// The connector's answer to a challenge.
+// The connector's answer to a challenge; bulk for a link of the bulk lane.
 rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,
-                         const std::vector<rpc::Address>& instances, const rpc::Address& target);
+                         const std::vector<rpc::Address>& instances, const rpc::Address& target, bool bulk = false);
 // True when hello's MAC is right for nonce_a (the acceptor's own).
 bool VerifyHello(const std::string& secret, const std::string& nonce_a, const rpc::LinkHello& hello);
 // The acceptor's proof, for a hello it verified.

@@ -11,8 +11,9 @@ namespace msgbed::live {
 
 namespace {
 
-FrameLimits LinkLimits() {
+FrameLimits LinkLimits(bool bulk) {
   FrameLimits limits;
+  limits.max_frame_bytes = bulk ? kMaxTransferBytes + 1024 : kDefaultMaxFrameBytes;
   limits.max_pending_bytes = 256 << 20;  // a peer this far behind is gone; its link is closed
   return limits;
 }
@@ -26,6 +27,7 @@ struct Router::Inbound {
   std::string peer;
   std::string nonce;
   bool authenticated = false;
+  bool bulk = false;              // a link of the bulk lane: what it carries is delivered as bulk
   std::set<std::string> senders;  // ToString of the hello's instances
   asio::steady_timer handshake;
   explicit Inbound(asio::io_context& io) : handshake(io) {}
@@ -33,21 +35,29 @@ struct Router::Inbound {
 
 Router::Router(asio::io_context& io, const LiveConfig& config, std::string secret)
     : io_(io), secret_(std::move(secret)) {
-  for (const auto& inst : config.instances) remote_[MakeAddress(inst.role, inst.index)].endpoint = inst.rpc;
+  for (const auto& inst : config.instances) {
+    const rpc::Address addr = MakeAddress(inst.role, inst.index);
+    ordered_[addr].endpoint = inst.rpc;
+    bulk_[addr].endpoint = inst.rpc;
+    bulk_[addr].bulk = true;
+  }
 }
 
 Router::~Router() {
   listeners_.clear();
   for (auto& [key, in] : inbound_) in->conn->Close("shutting down");
-  for (auto& [addr, r] : remote_) {
-    if (r.conn) r.conn->Close("shutting down");
+  for (Lane* lane : {&ordered_, &bulk_}) {
+    for (auto& [addr, r] : *lane) {
+      if (r.conn) r.conn->Close("shutting down");
+    }
   }
 }
 
 void Router::AddLocal(const rpc::Address& addr, InstanceHost* host) {
   self_.push_back(addr);
   local_[addr] = host;
-  remote_.erase(addr);
+  ordered_.erase(addr);
+  bulk_.erase(addr);
 }
 
 void Router::Drop(const std::string& what, const std::vector<Envelope>& lost) {
@@ -65,9 +75,10 @@ void Router::Send(Envelope e) {
     asio::post(io_, [this, e = std::move(e)] { Deliver(e); });
     return;
   }
-  auto it = remote_.find(e.to);
-  if (it == remote_.end()) return Drop("no such instance in the config", {e});
-  if (e.ByteSize() + kFrameHeaderBytes > LinkLimits().max_frame_bytes) {
+  Lane& lane = LaneOf(e.bulk);
+  auto it = lane.find(e.to);
+  if (it == lane.end()) return Drop("no such instance in the config", {e});
+  if (e.ByteSize() + kFrameHeaderBytes > LinkLimits(e.bulk).max_frame_bytes) {
     return Drop("larger than a link frame (" + std::to_string(e.ByteSize()) + " bytes)", {e});
   }
   Remote& r = it->second;
@@ -105,7 +116,7 @@ void Router::Connect(const rpc::Address& to, Remote& r) {
 
 // The link is up; it carries envelopes once the handshake is done.
 void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
-  r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits());
+  r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits(false));  // reads handshake frames only
   r.nonce_a.clear();
   std::weak_ptr<FramedConnection> weak = r.conn;
   std::weak_ptr<int> alive = alive_;
@@ -130,7 +141,7 @@ void Router::OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_vie
       return r.conn->Close("no link challenge from the accepting side");
     }
     r.nonce_a = challenge.nonce();
-    r.hello = MakeHello(secret_, r.nonce_a, NewNonce(), self_, to);
+    r.hello = MakeHello(secret_, r.nonce_a, NewNonce(), self_, to, r.bulk);
     return r.conn->Write(r.hello.SerializeAsString());
   }
   rpc::LinkWelcome welcome;
@@ -187,7 +198,8 @@ bool Router::Admit(Inbound& in, std::string_view body) {
   for (const auto& a : hello.instances()) in.senders.insert(ToString(a));
   rpc::LinkWelcome welcome = MakeWelcome(secret_, in.nonce, hello);
   in.conn->Write(welcome.SerializeAsString());
-  in.conn->set_max_frame_bytes(LinkLimits().max_frame_bytes);
+  in.bulk = hello.bulk();
+  in.conn->set_max_frame_bytes(LinkLimits(in.bulk).max_frame_bytes);
   in.authenticated = true;
   in.handshake.cancel();
   --in_handshake_;
@@ -196,7 +208,7 @@ bool Router::Admit(Inbound& in, std::string_view body) {
 
 void Router::OnInbound(tcp::socket socket) {
   auto in = std::make_shared<Inbound>(io_);
-  FrameLimits limits = LinkLimits();
+  FrameLimits limits = LinkLimits(false);
   limits.max_frame_bytes = kMaxHandshakeFrameBytes;
   in->conn = std::make_shared<FramedConnection>(std::move(socket), limits);
   in->peer = in->conn->peer();
@@ -227,6 +239,7 @@ void Router::OnInbound(tcp::socket socket) {
           ++dropped_;
           return in->conn->Close("message from " + ToString(e.from) + ", not one of the link's instances");
         }
+        e.bulk = in->bulk;
         Deliver(e);
       },
       [this, alive = std::weak_ptr<int>(alive_), key = in->conn.get()](const std::string& why) {

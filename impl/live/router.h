@@ -1,7 +1,10 @@
 // Router: carries Envelopes between service instances. A local target gets
 // the message through asio::post (so the sender's handler returns first, as
 // Env requires); a remote one as an rpc.Wire over a FramedConnection to its
-// rpc endpoint, one connection per target, so each pair keeps send order.
+// rpc endpoint, one connection per target and lane: the ordered lane (frames
+// up to 1 MiB) keeps each pair's send order; the bulk lane (Env::Transfer,
+// frames up to 64 MiB) is a second connection, so a transfer never holds up
+// ordinary messages and TCP shares the network between the two.
 //
 // Links are authenticated (link_auth.h): the accepting side delivers
 // nothing from a connection until it has proved it holds the deployment
@@ -57,12 +60,16 @@ class Router {
   struct Inbound;
   struct Remote {
     Endpoint endpoint;
+    bool bulk = false;                       // the lane
     std::shared_ptr<FramedConnection> conn;  // null when not connected
     bool connecting = false;                 // until the acceptor's welcome checks out
     std::string nonce_a;                     // the acceptor's challenge, once received
     rpc::LinkHello hello;                    // what we answered it with
     std::vector<Envelope> queued;            // waiting for the link
   };
+  // The links of one lane, by target.
+  using Lane = std::map<rpc::Address, Remote, AddressLess>;
+  Lane& LaneOf(bool bulk) { return bulk ? bulk_ : ordered_; }
   void Deliver(const Envelope& e);
   void Connect(const rpc::Address& to, Remote& r);
   void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
@@ -80,7 +87,7 @@ class Router {
   const std::string secret_;
   std::vector<rpc::Address> self_;  // named in our hellos: every local instance
   std::map<rpc::Address, InstanceHost*, AddressLess> local_;
-  std::map<rpc::Address, Remote, AddressLess> remote_;
+  Lane ordered_, bulk_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   // Links accepted from other processes, until they close. Owned here, so
   // that stopping the router frees them even if their close never runs.

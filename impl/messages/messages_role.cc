@@ -7,6 +7,7 @@ namespace msgbed {
 RoleSpec MessagesRole() {
   RoleSpec spec;
   spec.name = role::kMessages;
+  spec.required = true;
   spec.summary = "message handling: message boxes with their pts, idempotent sends, getDifference";
   spec.serves = {{messages::SendMessage::descriptor(), 60e-6},
                  {messages::AppendToBox::descriptor(), 40e-6},

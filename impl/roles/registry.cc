@@ -20,7 +20,30 @@ RoleRegistry& RoleRegistry::Global() {
   return *registry;
 }
 
+namespace {
+
+// Top-level keys of scenarios and deployment configs, and the cost table's
+// infrastructure prefixes: a role's settings section or cost keys would
+// collide with them.
+const std::set<std::string>& ReservedNames() {
+  static const std::set<std::string> names = {"name",     "seed",     "duration",  "drain",     "topology", "clients",
+                                              "workload", "costs",    "faults",    "kafka",     "broker",   "storage",
+                                              "bus",      "security", "instances", "partitions"};
+  return names;
+}
+
+bool WellFormed(const std::string& name) {
+  return !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+}
+
+}  // namespace
+
 void RoleRegistry::Add(RoleSpec spec) {
+  if (!WellFormed(spec.name)) throw std::invalid_argument("role name '" + spec.name + "' is not [a-z][a-z0-9_]*");
+  if (ReservedNames().contains(spec.name)) {
+    throw std::invalid_argument("role name '" + spec.name + "' is a key of scenarios or deployment configs");
+  }
   if (Find(spec.name)) throw std::invalid_argument("role '" + spec.name + "' is registered twice");
   if (!spec.make) throw std::invalid_argument("role '" + spec.name + "' has no factory");
   roles_.push_back(std::move(spec));

@@ -56,7 +56,9 @@ struct RoleSpec {
   bool has_clients = false;
   bool uses_bus = false;            // publishes or subscribes: its processes need the bus
   std::vector<std::string> topics;  // the bus topics it publishes to or consumes
-  bool required = true;             // every deployment has at least one instance
+  // Every deployment must have at least one instance. The built-in roles
+  // are; a new role is optional, so existing scenarios and configs stay valid.
+  bool required = false;
 };
 
 class RoleRegistry {
@@ -64,8 +66,9 @@ class RoleRegistry {
   // The process-wide registry, with the built-in roles.
   static RoleRegistry& Global();
 
-  // Adds a role. Throws std::invalid_argument on a duplicate name or a spec
-  // without a factory.
+  // Adds a role. Throws std::invalid_argument on a duplicate name, a name
+  // that is not [a-z][a-z0-9_]* or is a top-level key of scenarios or
+  // deployment configs, or a spec without a factory.
   void Add(RoleSpec spec);
   const RoleSpec* Find(std::string_view name) const;
   // Throws std::invalid_argument for an unknown name.

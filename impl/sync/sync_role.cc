@@ -7,6 +7,7 @@ namespace msgbed {
 RoleSpec SyncRole() {
   RoleSpec spec;
   spec.name = role::kSync;
+  spec.required = true;
   spec.summary = "update sync: where each device is online; bus records become pushes";
   spec.serves = {{sync::DeviceOnline::descriptor(), 10e-6},
                  {sync::DeviceOffline::descriptor(), 10e-6},

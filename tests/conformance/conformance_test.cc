@@ -60,10 +60,45 @@ TEST_P(Conformance, ACrashLosesWhatIsVolatileAndKeepsTheStore) {
   EXPECT_EQ(o[0].Get("probe.timer_boot"), 2) << "a timer set before the crash never fires";
 }
 
+TEST_P(Conformance, TransfersCarryLargeBodiesAndEachLaneRefusesWhatIsTooLarge) {
+  const Observed o = Run({.act = 6, .run_for = 10 * kSecond, .done = [](const Observed& o) {
+                            return o[0].Get("probe.transferred") && o[0].Get("probe.call_too_large") &&
+                                   o[0].Get("probe.transfer_too_large") && o[0].Get("probe.reply_too_large") &&
+                                   o[1].Get("probe.received") == 1;
+                          }});
+  EXPECT_EQ(o[0].Get("probe.transferred"), static_cast<int64_t>(kTransferReplyBytes)) << "the reply, intact";
+  EXPECT_EQ(o[1].Get("probe.blob_bytes"), static_cast<int64_t>(kTransferBytes)) << "only the transfer arrives";
+  EXPECT_EQ(o[1].Get("probe.received"), 1) << "the ordered lane still works beside it";
+  EXPECT_EQ(o[0].Get("probe.call_too_large"), 1) << "an ordinary call above kMaxMessageBytes";
+  EXPECT_EQ(o[0].Get("probe.transfer_too_large"), 1) << "a transfer above kMaxTransferBytes";
+  EXPECT_EQ(o[0].Get("probe.reply_too_large"), 1) << "an ordinary reply above kMaxMessageBytes";
+  EXPECT_EQ(o[0].Get("probe.early_done"), 0);
+  EXPECT_EQ(o[0].Get("probe.extra_done"), 0);
+}
+
 TEST_P(Conformance, AConnectionTheCoreClosesIsReportedClosedToIt) {
   const Metrics m = MakeWorld(GetParam())->GatewayClosing(4);
   EXPECT_EQ(m.Get("gateway.refused_over_cap"), 3);
   EXPECT_EQ(m.Get("gateway.connections"), 1) << "each refused connection came back through OnClientClosed";
+}
+
+// What only the simulator models: bulk flows share a link's bandwidth, and
+// ordinary messages do not queue behind them. Each probe has its own host,
+// so two transfers to probe/1 share its access link.
+TEST(SimulatedBulkLane, FlowsShareTheBottleneckAndDoNotHoldUpMessages) {
+  auto run = [](uint32_t senders) {
+    return MakeWorld("sim")->Run({.act = 7, .instances = senders + 1, .run_for = 2 * kSecond});
+  };
+  const Observed one = run(1);
+  const Observed two = run(2);
+  ASSERT_EQ(one[1].Get("probe.blob_bytes"), static_cast<int64_t>(kFlowBytes));
+  ASSERT_EQ(two[1].Get("probe.blob_bytes"), static_cast<int64_t>(2 * kFlowBytes));
+  const double alone = static_cast<double>(one[1].Get("probe.last_blob_at_us"));
+  const double shared = static_cast<double>(two[1].Get("probe.last_blob_at_us"));
+  // 10 MB over a 10 Gbps link: 8 ms alone; two flows into one link, 16 ms.
+  EXPECT_NEAR(alone, 8000, 200);
+  EXPECT_NEAR(shared / alone, 2.0, 0.05);
+  EXPECT_LT(two[1].Get("probe.first_seq_at_us"), 1000) << "a message sent after a transfer is not queued behind it";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRuntime, Conformance, ::testing::Values("test", "sim", "live"),

@@ -1,5 +1,6 @@
 #include "conformance/probe_role.h"
 
+#include <algorithm>
 #include <map>
 
 #include "conformance/probe.pb.h"
@@ -16,6 +17,7 @@ class ProbeService final : public Service {
     h.On(this, &ProbeService::OnSeq);
     h.On(this, &ProbeService::OnEcho);
     h.On(this, &ProbeService::OnSilent);
+    h.On(this, &ProbeService::OnBlob);
   }
   std::vector<Subscription> Subscriptions() const override {
     std::vector<Subscription> subs;
@@ -60,6 +62,12 @@ class ProbeService final : public Service {
         }
         break;
       case 5: Boot(); break;
+      case 6:
+        if (index() == 0) Lanes();
+        break;
+      case 7:
+        if (index() != 1) Flow();
+        break;
       default: break;
     }
   }
@@ -108,6 +116,44 @@ class ProbeService final : public Service {
     env_->Send(Peer(9), NewBody<Seq>());  // one-way to nobody: dropped, counted by the host
   }
 
+  static std::shared_ptr<Blob> MakeBlob(uint64_t n, uint64_t bytes, uint64_t reply_bytes) {
+    auto blob = NewBody<Blob>();
+    blob->set_n(n);
+    blob->set_data(std::string(bytes, static_cast<char>('a' + n % 26)));
+    blob->set_reply_bytes(reply_bytes);
+    return blob;
+  }
+  static bool Intact(const Blob& b) {
+    return std::all_of(b.data().begin(), b.data().end(),
+                       [&](char c) { return c == static_cast<char>('a' + b.n() % 26); });
+  }
+  static int64_t ErrorIs(const CallResult& r, rpc::CallError e) { return r.error == e ? 1 : -1; }
+
+  void Lanes() {
+    env_->Transfer(Peer(1), MakeBlob(7, kTransferBytes, kTransferReplyBytes), 10 * kSecond,
+                   Once("transfer", [this](const CallResult& r) {
+                     const Blob* back = r.As<Blob>();
+                     Gauge("probe.transferred", back && Intact(*back) ? static_cast<int64_t>(back->data().size()) : -1);
+                   }));
+    auto seq = NewBody<Seq>();
+    seq->set_n(1);
+    env_->Send(Peer(1), seq);
+    Call(Peer(1), MakeBlob(8, kTransferBytes, 0), kSecond,
+         Once("big call", [this](const CallResult& r) { Gauge("probe.call_too_large", ErrorIs(r, rpc::TOO_LARGE)); }));
+    env_->Transfer(Peer(1), MakeBlob(9, kMaxTransferBytes + 1, 0), kSecond,
+                   Once("huge transfer", [this](const CallResult& r) {
+                     Gauge("probe.transfer_too_large", ErrorIs(r, rpc::TOO_LARGE));
+                   }));
+    Call(Peer(1), MakeBlob(10, 0, kTransferReplyBytes), 5 * kSecond, Once("big reply", [this](const CallResult& r) {
+           Gauge("probe.reply_too_large", ErrorIs(r, rpc::TOO_LARGE));
+         }));
+  }
+
+  void Flow() {
+    env_->Transfer(Peer(1), MakeBlob(index(), kFlowBytes, 0), 10 * kSecond, [](const CallResult&) {});
+    env_->Send(Peer(1), NewBody<Seq>());
+  }
+
   void Boot() {
     Status s;
     const auto stored = env_->Kv().Get("boots", &s);
@@ -120,6 +166,7 @@ class ProbeService final : public Service {
   }
 
   void OnSeq(const Incoming&, const Seq& seq) {
+    if (!Get("probe.first_seq_at_us")) Gauge("probe.first_seq_at_us", env_->Now());
     if (seq.n() != last_seq_ + 1) Gauge("probe.out_of_order", Get("probe.out_of_order") + 1);
     last_seq_ = seq.n();
     Gauge("probe.received", Get("probe.received") + 1);
@@ -130,6 +177,11 @@ class ProbeService final : public Service {
     env_->Reply(in.reply_to, back);
   }
   void OnSilent(const Incoming&, const Silent&) {}
+  void OnBlob(const Incoming& in, const Blob& b) {
+    if (Intact(b)) Gauge("probe.blob_bytes", Get("probe.blob_bytes") + static_cast<int64_t>(b.data().size()));
+    Gauge("probe.last_blob_at_us", env_->Now());
+    env_->Reply(in.reply_to, MakeBlob(b.n(), b.reply_bytes(), 0));
+  }
 
   Env* env_;
   const ClusterShape shape_;
@@ -149,9 +201,11 @@ RoleSpec ProbeRole() {
   spec.required = false;
   spec.uses_bus = true;
   spec.topics = {kTopic};
-  spec.serves = {{Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}};
+  spec.serves = {
+      {Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}, {Blob::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
-  spec.settings = {{"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash)"}};
+  spec.settings = {
+      {"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows)"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const int act = static_cast<int>(SettingOr(RoleRegistry::Global().Get(kRole), settings, "act"));
     return std::make_unique<ProbeService>(env, shape, act);

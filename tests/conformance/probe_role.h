@@ -19,6 +19,18 @@
 //   act 5 (crash)  probe.boots counts starts in the store (durable); each
 //                  start sets a 300 ms timer that records
 //                  probe.timer_boot = the boot it was set in.
+//   act 6 (lanes)  probe/0 transfers kTransferBytes to probe/1 asking for
+//                  kTransferReplyBytes back (probe.transferred = bytes
+//                  back, intact), then sends a Seq on the ordered lane;
+//                  probe/1 counts probe.blob_bytes (intact) and
+//                  probe.received. Over-size bodies end with TOO_LARGE:
+//                  an ordinary call (probe.call_too_large), a transfer
+//                  (probe.transfer_too_large) and an ordinary call whose
+//                  reply is too large (probe.reply_too_large).
+//   act 7 (flows)  probe/0 and probe/2 (if there is one) each transfer
+//                  kFlowBytes to probe/1, then send it a Seq; probe/1
+//                  records when the first Seq and the last Blob arrived
+//                  (probe.first_seq_at_us, probe.last_blob_at_us).
 #pragma once
 
 #include "roles/registry.h"
@@ -29,6 +41,10 @@ inline constexpr const char* kRole = "probe";
 inline constexpr const char* kTopic = "probe";
 inline constexpr uint64_t kOrderCount = 200;
 inline constexpr uint64_t kBusCount = 100;
+// Both above the ordered lane's limit (kMaxMessageBytes).
+inline constexpr uint64_t kTransferBytes = 3u << 20;
+inline constexpr uint64_t kTransferReplyBytes = 2u << 20;
+inline constexpr uint64_t kFlowBytes = 10'000'000;
 
 RoleSpec ProbeRole();
 // Adds the probe to the global registry once.

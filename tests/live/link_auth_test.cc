@@ -34,6 +34,9 @@ TEST_F(Handshake, AHelloCannotBeRetargetedOrWidened) {
   rpc::LinkHello widened = hello;
   *widened.add_instances() = MakeAddress("messages", 0);
   EXPECT_FALSE(VerifyHello(kSecret, nonce_a, widened));
+  rpc::LinkHello to_bulk = hello;
+  to_bulk.set_bulk(true);
+  EXPECT_FALSE(VerifyHello(kSecret, nonce_a, to_bulk)) << "switched to the bulk lane's larger frames";
 }
 
 TEST_F(Handshake, AWelcomeIsNotAHelloAndAnswersOneHelloOnly) {

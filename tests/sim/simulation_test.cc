@@ -158,5 +158,39 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError("seed: 3\n", "key 'name'");
 }
 
+// What a hostile tester got through: numbers that are not numbers, and
+// fault timelines that cannot happen.
+TEST(ScenarioErrors, NotANumberIsRefusedEverywhere) {
+  const std::string base = ReadFile(kSmall);
+  auto with = [&](const std::string& from, const std::string& to) { return testing::Replaced(base, from, to); };
+  ExpectError(with("duration: 4s", "duration: nans"), "bad.yaml:5: key 'duration'");
+  ExpectError(with("duration: 4s", "duration: infs"), "bad.yaml:5: key 'duration'");
+  ExpectError(with("latency: 20ms", "latency: nanms"), "key 'clients.link.latency'");
+  ExpectError(with("bandwidth: 100Mbps", "bandwidth: nanGbps"), "key 'clients.link.bandwidth'");
+  ExpectError(with("messages_per_second: 150", "messages_per_second: nan"), "key 'workload.messages_per_second'");
+  ExpectError(with("duration: 4s", "duration: 1e308h"), "bad.yaml:5: key 'duration'");
+  ExpectError(base + "costs: {messages.SendMessage: nans}\n", "key 'costs.messages.SendMessage'");
+  ExpectError(base + "gateway: {request_timeout: nans}\n", "key 'gateway.request_timeout'");
+}
+
+TEST(ScenarioErrors, FaultTimelinesThatCannotHappen) {
+  const std::string base = ReadFile(kSmall);
+  ExpectError(base + "faults: [{crash: messages/0}]\n", "key 'faults[0].at': missing");
+  ExpectError(base + "faults: [{at: 1s, start: messages/0}]\n", "key 'faults[0].start': messages/0 is running then");
+  ExpectError(base + "faults: [{at: 1s, crash: sync/1}, {at: 2s, crash: sync/1}]\n",
+              "key 'faults[1].crash': sync/1 is already down then");
+  ExpectError(base + "faults: [{at: 8s, crash: sync/1}]\n",
+              "key 'faults[0].at': after the run ends (duration + drain = 7s)");
+}
+
+TEST(Scenario, ABareZeroIsADurationAndDaysAreAUnit) {
+  const std::string base = ReadFile(kSmall);
+  const Scenario sc = ParseScenario(
+      testing::Replaced(base, "drain: 3s", "drain: 0") + "gateway: {idle_timeout: 0, request_timeout: 1d}\n",
+      "zero.yaml");
+  EXPECT_EQ(sc.drain, 0);
+  EXPECT_EQ(sc.role_settings.at("gateway").at("request_timeout"), 86400);
+}
+
 }  // namespace
 }  // namespace msgbed::sim
