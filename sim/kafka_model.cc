@@ -22,12 +22,17 @@ void KafkaModel::Start() {
 }
 
 void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer) {
-  log_[{topic, partition}].consumer = consumer;
+  Partition& part = log_[{topic, partition}];
+  part.consumer = consumer;
+  ++part.generation;
+  for (const BusRecord& r : part.log.unhandled()) Push(part, partition, r);
 }
 
 void KafkaModel::Unsubscribe(ServiceNode* consumer) {
   for (auto& [key, part] : log_) {
-    if (part.consumer == consumer) part.consumer = nullptr;
+    if (part.consumer != consumer) continue;
+    part.consumer = nullptr;
+    ++part.generation;
   }
 }
 
@@ -38,22 +43,30 @@ void KafkaModel::Produce(Node& producer, const std::string& topic, const std::st
   producer.Transmit(
       leader, "produce", bytes, world_->scenario.costs.at("broker.append"),
       [this, &leader, topic, p, key, payload = std::move(payload)]() mutable {
-        Append(leader, topic, p, key, std::move(payload));
+        Append(topic, p, key, std::move(payload));
       },
       world_->scenario.kafka.linger);
 }
 
-void KafkaModel::Append(Node& leader, const std::string& topic, uint32_t p, const std::string& key,
+void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key,
                         std::string payload) {
   Partition& part = log_[{topic, p}];
-  BusRecord record{topic, p, part.next_offset++, key, std::move(payload)};
+  const BusRecord& record = part.log.Append(topic, p, key, std::move(payload));
   ++records_;
-  const size_t bytes = RecordBytes(record.key, record.payload);
-  bytes_ += bytes;
-  if (part.consumer == nullptr) return;
+  bytes_ += RecordBytes(record.key, record.payload);
+  if (part.consumer != nullptr) Push(part, p, record);
+}
+
+void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   ServiceNode* consumer = part.consumer;
-  leader.Transmit(*consumer, "record", bytes, world_->scenario.costs.at(consumer->role().name + ".record"),
-                  [consumer, record = std::move(record)] { consumer->host().DeliverRecord(record); });
+  Node& leader = *brokers_[p % brokers_.size()];
+  leader.Transmit(*consumer, "record", RecordBytes(r.key, r.payload),
+                  world_->scenario.costs.at(consumer->role().name + ".record"),
+                  [&part, consumer, generation = part.generation, r] {
+                    if (part.generation != generation || !consumer->host().running()) return;
+                    consumer->host().DeliverRecord(r);
+                    part.log.Commit(r.offset);
+                  });
 }
 
 }  // namespace msgbed::sim

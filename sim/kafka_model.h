@@ -4,7 +4,14 @@
 // broker.append) with the partition's next offset, and is pushed to the one
 // service instance assigned that partition (a consumer's long poll).
 // Per-partition order holds because every hop is FIFO and the leader
-// appends in arrival order. Replication and consumer lag grow here later.
+// appends in arrival order.
+//
+// Each partition keeps its records from the consumer's committed offset on
+// (PartitionLog); a record is committed once the consumer's core handled
+// it. A consumer that subscribes again (after a crash) is sent every
+// record it had not handled, in order; records still on their way to its
+// former self are dropped on arrival (each subscription has a generation).
+// Replication grows here later.
 #pragma once
 
 #include <map>
@@ -12,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "host/partition_log.h"
 #include "node.h"
 
 namespace msgbed::sim {
@@ -23,8 +31,7 @@ class KafkaModel {
   KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions);
 
   void Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer);
-  // Records of consumer's partitions published from now on reach no one
-  // (the model keeps no log to resume from yet).
+  // Records of consumer's partitions wait in the log for its next Subscribe.
   void Unsubscribe(ServiceNode* consumer);
   void Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload);
 
@@ -35,10 +42,13 @@ class KafkaModel {
 
  private:
   struct Partition {
-    int64_t next_offset = 0;
+    PartitionLog log;
     ServiceNode* consumer = nullptr;
+    uint64_t generation = 0;  // bumps at every (un)subscribe
   };
-  void Append(Node& leader, const std::string& topic, uint32_t p, const std::string& key, std::string payload);
+  void Append(const std::string& topic, uint32_t p, const std::string& key, std::string payload);
+  // Sends r from the partition's leader to its consumer.
+  void Push(Partition& part, uint32_t p, const BusRecord& r);
 
   World* world_;
   std::vector<std::unique_ptr<Node>> brokers_;

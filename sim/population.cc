@@ -1,5 +1,8 @@
 #include "population.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "message_names.h"
 #include "service_node.h"
 #include "world.h"
@@ -9,7 +12,10 @@ namespace msgbed::sim {
 namespace s4u = simgrid::s4u;
 
 Population::Population(World* world, uint32_t gateway, const Placement& at)
-    : Node(world, "clients/" + std::to_string(gateway), at), gateway_index_(gateway) {}
+    : Node(world, "clients/" + std::to_string(gateway), at),
+      gateway_index_(gateway),
+      conn_stride_(world->scenario.workload.users * world->scenario.workload.devices_per_user),
+      jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))) {}
 
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
   devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at));
@@ -20,14 +26,16 @@ void Population::Begin(ServiceNode* gateway) {
   client_frame_cost_ = world_->scenario.costs.at(gateway->role().name + ".client_frame");
   for (auto& d : devices_) {
     SimDevice* dev = d.get();
-    Post(dev->connect_at, 0, [this, dev] {
-      dev->connected_at = s4u::Engine::get_clock();
-      const ConnId conn = dev->conn;
-      ServiceNode* gw = gateway_;
-      Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->ClientOpened(conn); });
-      dev->core.Connected();
-    });
+    Post(dev->connect_at, 0, [this, dev] { Connect(*dev); });
   }
+}
+
+void Population::Connect(SimDevice& dev) {
+  dev.connected_at = s4u::Engine::get_clock();
+  const ConnId conn = dev.conn;
+  ServiceNode* gw = gateway_;
+  Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->ClientOpened(conn); });
+  dev.core.Connected();
 }
 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
@@ -37,8 +45,12 @@ void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
                 [gw, c, frame] { gw->ClientFrame(c, frame); });
 }
 
+void Population::SimDevice::After(Micros delay, std::function<void()> fn) {
+  pop->Post(s4u::Engine::get_clock() + static_cast<double>(delay) / 1e6, 0, std::move(fn));
+}
+
 Population::SimDevice& Population::ByConn(ConnId conn) {
-  return *devices_[(conn - 1) / world_->shape.Count(role::kGateway)];
+  return *devices_[((conn - 1) % conn_stride_) / world_->shape.Count(role::kGateway)];
 }
 
 Population::SimDevice& Population::Of(Device& d) {
@@ -46,13 +58,24 @@ Population::SimDevice& Population::Of(Device& d) {
   return *devices_[global / world_->shape.Count(role::kGateway)];
 }
 
-void Population::OnServerFrame(ConnId conn, const api::ServerFrame& frame) { ByConn(conn).core.OnFrame(frame); }
+void Population::OnServerFrame(ConnId conn, const api::ServerFrame& frame) {
+  SimDevice& d = ByConn(conn);
+  if (conn == d.conn) d.core.OnFrame(frame);
+}
 
 void Population::OnClosed(ConnId conn) {
   SimDevice& d = ByConn(conn);
+  if (conn != d.conn || d.connected_at < 0) return;
   d.core.Disconnected();
   d.connected_at = -1;
+  d.conn += conn_stride_;
+  const double delay = std::min(30.0, std::ldexp(1.0, static_cast<int>(std::min(d.reconnects, 5u))));
+  ++d.reconnects;
+  world_->recorder.Reconnect();
+  Post(s4u::Engine::get_clock() + delay * (0.5 + jitter_.Uniform()), 0, [this, &d] { Connect(d); });
 }
+
+void Population::OnSignedIn(Device& d) { Of(d).reconnects = 0; }
 
 void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
   SimDevice& from = *devices_[index];
@@ -95,5 +118,7 @@ void Population::OnSynced(Device& d) {
 }
 
 void Population::OnError(Device&, const api::Error&) { world_->recorder.Error(); }
+
+void Population::OnSendFailed(Device&, uint64_t, const api::Error&) { world_->recorder.GaveUp(); }
 
 }  // namespace msgbed::sim

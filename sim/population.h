@@ -5,7 +5,12 @@
 // Recorder.
 //
 // Device i of the run (0-based, over users x devices_per_user) lives in
-// population i % gateways and uses connection id i + 1 on that gateway.
+// population i % gateways. Its k-th connection (from 0) has id
+// i + 1 + k * devices on that gateway: never reused within a run.
+//
+// A connection the gateway closes (or refuses, being down) is made again
+// after a growing, jittered delay (1 s doubling to 30 s, times 0.5-1.5,
+// from the population's own random stream), as a real client reconnects.
 #pragma once
 
 #include <memory>
@@ -13,6 +18,7 @@
 
 #include "client/device.h"
 #include "core/env.h"
+#include "core/rng.h"
 #include "node.h"
 
 namespace msgbed::sim {
@@ -35,19 +41,24 @@ class Population final : public Node, public Device::Observer {
   void OnClosed(ConnId conn);
 
   // Device::Observer
+  void OnSignedIn(Device& d) override;
   void OnDelivered(Device& d, const api::Message& m) override;
   void OnSent(Device& d, const api::SentMessage& s) override;
   void OnSynced(Device& d) override;
   void OnError(Device& d, const api::Error& e) override;
+  void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
 
   struct SimDevice final : Device::Link {
     SimDevice(Population* p, uint64_t user, uint64_t device, ConnId conn, double connect_at)
-        : pop(p), conn(conn), connect_at(connect_at), core(user, device, this, p) {}
+        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(user, device, this, p) {}
     void SendFrame(const api::ClientFrame& frame) override;
+    void After(Micros delay, std::function<void()> fn) override;
 
     Population* pop;
-    ConnId conn;
+    ConnId base_conn;  // of the first connection
+    ConnId conn;       // of the current (or last) connection
     double connect_at;
+    uint32_t reconnects = 0;  // in a row, since the last sign-in
     double connected_at = -1;  // -1 until connected
     bool synced_once = false;
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
@@ -58,14 +69,18 @@ class Population final : public Node, public Device::Observer {
   const std::vector<std::unique_ptr<SimDevice>>& devices() const { return devices_; }
 
  private:
+  // The device whose connection conn is, or was.
   SimDevice& ByConn(ConnId conn);
   SimDevice& Of(Device& d);
+  void Connect(SimDevice& dev);
   void Send(SimDevice& from, uint64_t peer, uint64_t random_id);
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
   double client_frame_cost_ = 0;  // CPU a client frame costs the gateway
   std::vector<std::unique_ptr<SimDevice>> devices_;
+  uint64_t conn_stride_ = 0;  // devices in the run
+  Rng jitter_;
 };
 
 }  // namespace msgbed::sim

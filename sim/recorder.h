@@ -50,6 +50,9 @@ class Recorder {
   // A message offered to a device not yet up to date: sent once it is.
   void Held() { ++held_; }
   void Error() { ++errors_; }
+  // A send the device gave up on (a permanent error, or out of attempts).
+  void GaveUp() { ++given_up_; }
+  void Reconnect() { ++reconnects_; }
 
   uint64_t sent() const { return sent_; }
   uint64_t held() const { return held_; }
@@ -57,6 +60,8 @@ class Recorder {
   uint64_t offered_digest() const { return digest_; }
   uint64_t acked() const { return acked_; }
   uint64_t errors() const { return errors_; }
+  uint64_t given_up() const { return given_up_; }
+  uint64_t reconnects() const { return reconnects_; }
   uint64_t delivered_online() const { return send_to_delivered_.size(); }
   uint64_t caught_up() const { return caught_up_; }
   const std::vector<double>& send_to_ack() const { return send_to_ack_; }
@@ -69,7 +74,7 @@ class Recorder {
     return it == sent_at_.end() ? 0 : it->second;
   }
   std::unordered_map<uint64_t, double> sent_at_;
-  uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0;
+  uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t digest_ = 1469598103934665603ull;
   std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
 };

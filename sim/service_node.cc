@@ -1,5 +1,6 @@
 #include "service_node.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kafka_model.h"
@@ -50,6 +51,19 @@ void ServiceNode::StartInstance() {
   }
 }
 
+void ServiceNode::CrashInstance() {
+  host_.Crash();
+  std::vector<ConnId> open(open_clients_.begin(), open_clients_.end());
+  std::sort(open.begin(), open.end());  // a set's order is not the same everywhere
+  for (ConnId conn : open) ClosedByGateway(conn);
+  open_clients_.clear();
+}
+
+void ServiceNode::ClosedByGateway(ConnId conn) {
+  Population& pop = *world_->populations.at(host_.Self().index());
+  Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+}
+
 Micros ServiceNode::Now() const { return std::llround(simgrid::s4u::Engine::get_clock() * 1e6); }
 Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
 
@@ -86,6 +100,7 @@ void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
 }
 
 void ServiceNode::ClientOpened(ConnId conn) {
+  if (!host_.running()) return ClosedByGateway(conn);  // nobody listens: refused
   open_clients_.insert(conn);
   host_.ClientOpened(conn);
 }
@@ -96,8 +111,7 @@ void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {
 
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
   if (open_clients_.erase(conn) == 0) return;
-  Population& pop = *world_->populations.at(host_.Self().index());
-  Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+  ClosedByGateway(conn);
   // As a live gateway hears of a connection it closed itself.
   Post(simgrid::s4u::Engine::get_clock(), 0, [this, conn] { host_.ClientClosed(conn); });
 }

@@ -32,6 +32,9 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // Starts the instance, then checks that everything its core handles has
   // a cost (throws ScenarioError if not).
   void StartInstance();
+  // Crashes the instance. Its client connections drop with it, as a
+  // crashed process's sockets do: each population hears of the close.
+  void CrashInstance();
   // The CPU this node is charged for handling e.
   double CostOf(const Envelope& e) const;
 
@@ -75,6 +78,9 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, double> request_costs_;
   double reply_cost_ = 0;
+  // Tells the population conn is closed.
+  void ClosedByGateway(ConnId conn);
+
   std::unordered_set<ConnId> open_clients_;
   InstanceHost host_;
 };

@@ -114,7 +114,7 @@ void ScheduleFaults(const Scenario& sc, World& w) {
         w.FindService(MakeAddress(f.instance.substr(0, slash), std::stoul(f.instance.substr(slash + 1))));
     node->Post(f.at, 0, [node, kind = f.kind] {
       if (kind == FaultSpec::Kind::kCrash) {
-        node->host().Crash();
+        node->CrashInstance();
       } else if (!node->host().running()) {
         node->StartInstance();
       }

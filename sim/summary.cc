@@ -28,7 +28,7 @@ ordered_json PercentilesJson(const std::vector<double>& seconds) {
 // Per device: what its box holds vs what it saw. Every update in a user's
 // box is either a message this device sent or one it must have delivered.
 struct Consistency {
-  uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0;
+  uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0, retries = 0;
 };
 
 Consistency CheckDevices(const World& w) {
@@ -43,6 +43,7 @@ Consistency CheckDevices(const World& w) {
       c.delivered += d->delivered;
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
+      c.retries += d->core.retries();
     }
   }
   return c;
@@ -126,6 +127,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"sent", r.sent()},
             {"acked", r.acked()},
             {"errors", r.errors()},
+            {"retries", c.retries},
+            {"given_up", r.given_up()},
             {"held_until_synced", r.held()}}},
           {"deliveries",
            {{"expected", c.expected},
@@ -135,7 +138,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"missing", c.expected > c.delivered ? c.expected - c.delivered : 0},
             {"extra", c.delivered > c.expected ? c.delivered - c.expected : 0},
             {"duplicates_ignored", c.duplicates_ignored}}},
-          {"devices", {{"total", c.devices}, {"in_sync_with_box", c.in_sync}}},
+          {"devices", {{"total", c.devices}, {"in_sync_with_box", c.in_sync}, {"reconnects", r.reconnects()}}},
           {"latency_ms",
            {{"send_to_ack", PercentilesJson(r.send_to_ack())},
             {"send_to_delivered", PercentilesJson(r.send_to_delivered())},

@@ -3,7 +3,8 @@
 # (the mock Kafka cluster), then gateway, messages and sync each in their
 # own process, talking over TCP; sync reaches the brokers in kafka mode by
 # their bootstrap list. Two terminal clients chat through it; the bus is
-# killed (-9) and restarted at new addresses, and the chat goes on.
+# killed (-9) and restarted at new addresses, and the chat goes on; so is
+# the gateway, and the clients connect again by themselves.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
@@ -119,6 +120,19 @@ rc=$?
 set -e
 [ "$rc" = 1 ] || fail "piped client with a bad line exited $rc"
 grep -q "1 line(s) not sent" "$tmp/pipe2.log" || fail "no count of lines not sent: $(cat "$tmp/pipe2.log")"
+
+# The gateway dies (-9) and comes back: both terminal clients connect
+# again by themselves, sign in, catch up, and the chat goes on.
+kill -9 "${pids[1]}"
+wait "${pids[1]}" 2> /dev/null || true
+await "grep -q 'connecting again' $tmp/alice.log"
+"$msgbed" serve "$tmp/deploy.yaml" --role gateway > "$tmp/gateway2.log" 2>&1 &
+pids[1]=$!
+await "grep -q 'serving gateway/0' $tmp/gateway2.log"
+await "[ \$(grep -c 'up to date' $tmp/alice.log) -ge 2 ]"
+await "[ \$(grep -c 'up to date' $tmp/bob.log) -ge 2 ]"
+echo "@2 after the gateway came back" >&4
+await "grep -q 'from 1\] after the gateway came back' $tmp/bob.log"
 
 echo "/quit" >&3
 echo "/quit" >&4

@@ -4,21 +4,48 @@
 
 namespace msgbed {
 
-Device::Device(uint64_t user, uint64_t device, Link* link, Observer* observer)
-    : user_(user), device_(device), link_(link), observer_(observer) {}
+namespace {
 
-void Device::Send(api::ClientFrame frame) {
-  frame.set_request_id(next_request_id_++);
+bool Transient(api::ErrorCode code) {
+  return code == api::TIMEOUT || code == api::UNAVAILABLE || code == api::INTERNAL || code == api::FLOOD_WAIT;
+}
+
+}  // namespace
+
+Device::Device(uint64_t user, uint64_t device, Link* link, Observer* observer, RetryPolicy retry)
+    : user_(user), device_(device), link_(link), observer_(observer), retry_(retry) {}
+
+uint64_t Device::Send(api::ClientFrame frame) {
+  const uint64_t id = next_request_id_++;
+  frame.set_request_id(id);
   link_->SendFrame(frame);
+  return id;
+}
+
+void Device::Later(Micros delay, std::function<void()> fn) {
+  link_->After(delay, [this, connection = connection_, fn = std::move(fn)] {
+    if (connection == connection_) fn();
+  });
+}
+
+Micros Device::Backoff(uint32_t attempt, const api::Error& error) const {
+  if (error.code() == api::FLOOD_WAIT && error.retry_after_s() > 0) return error.retry_after_s() * kSecond;
+  return std::min(retry_.max_delay, retry_.first_delay << std::min(attempt, 20u));
 }
 
 void Device::Connected() {
+  ++connection_;
+  sign_in_failures_ = 0;
+  difference_failures_ = 0;
+  SignIn();
+}
+
+void Device::SignIn() {
   state_ = State::kSigningIn;
   api::ClientFrame frame;
   frame.mutable_dev_sign_in()->set_user_id(user_);
   frame.mutable_dev_sign_in()->set_device_id(device_);
-  sign_in_request_id_ = next_request_id_;
-  Send(std::move(frame));
+  sign_in_request_id_ = Send(std::move(frame));
 }
 
 void Device::Ping() {
@@ -28,19 +55,29 @@ void Device::Ping() {
 }
 
 void Device::Disconnected() {
+  ++connection_;
   state_ = State::kOffline;
   sends_.clear();  // no answer will come on the old connection
+  for (auto& [random_id, send] : outbox_) send.request_id = 0;
   buffer_.clear();
   acked_pts_ = 0;
 }
 
 void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id) {
   own_in_flight_.insert(random_id);
-  sends_[next_request_id_] = random_id;
+  outbox_[random_id] = Outgoing{peer, text, next_send_seq_++};
+  Transmit(random_id);
+}
+
+void Device::Transmit(uint64_t random_id) {
+  Outgoing& send = outbox_.at(random_id);
+  if (send.attempts++ > 0) ++retries_;
   api::ClientFrame frame;
-  frame.mutable_send_message()->set_peer_user(peer);
+  frame.mutable_send_message()->set_peer_user(send.peer);
   frame.mutable_send_message()->set_random_id(random_id);
-  frame.mutable_send_message()->set_text(text);
+  frame.mutable_send_message()->set_text(send.text);
+  send.request_id = next_request_id_;
+  sends_[send.request_id] = random_id;
   Send(std::move(frame));
 }
 
@@ -48,6 +85,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
   observer_->OnServerFrame(*this, frame);
   switch (frame.body_case()) {
     case api::ServerFrame::kSignedIn:
+      sign_in_failures_ = 0;
       observer_->OnSignedIn(*this);
       RequestDifference();
       break;
@@ -56,6 +94,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
     case api::ServerFrame::kSentMessage: {
       sends_.erase(frame.request_id());
       const api::SentMessage& sent = frame.sent_message();
+      outbox_.erase(sent.random_id());
       observer_->OnSent(*this, sent);
       // The sender's own box advanced: treat the result as that update.
       api::UpdateNewMessage own;
@@ -67,19 +106,50 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       Process(own);
       break;
     }
-    case api::ServerFrame::kError: {
-      if (state_ == State::kSigningIn && frame.request_id() == sign_in_request_id_) state_ = State::kSignInFailed;
-      if (auto it = sends_.find(frame.request_id()); it != sends_.end()) {
-        own_in_flight_.erase(it->second);
-        observer_->OnSendFailed(*this, it->second, frame.error());
-        sends_.erase(it);
-      }
+    case api::ServerFrame::kError:
+      OnRequestFailed(frame.request_id(), frame.error());
       observer_->OnError(*this, frame.error());
       break;
-    }
     default: break;
   }
   Ack();
+}
+
+void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
+  if (state_ == State::kSigningIn && request_id == sign_in_request_id_) {
+    state_ = State::kSignInFailed;
+    if (!Transient(error.code())) return;
+    return Later(Backoff(sign_in_failures_++, error), [this] {
+      if (state_ != State::kSignInFailed) return;
+      ++retries_;
+      SignIn();
+    });
+  }
+  if (state_ == State::kSyncing && request_id == difference_request_id_) {
+    difference_request_id_ = 0;  // still syncing: updates keep being buffered
+    return Later(Backoff(difference_failures_++, error), [this] {
+      if (state_ != State::kSyncing || difference_request_id_ != 0) return;
+      ++retries_;
+      RequestDifference();
+    });
+  }
+  auto it = sends_.find(request_id);
+  if (it == sends_.end()) return;
+  const uint64_t random_id = it->second;
+  sends_.erase(it);
+  auto send = outbox_.find(random_id);  // absent if a caller reused the random_id for another send
+  if (send != outbox_.end() && send->second.request_id == request_id && Transient(error.code()) &&
+      send->second.attempts < retry_.max_send_attempts) {
+    send->second.request_id = 0;
+    const uint32_t attempts = send->second.attempts;
+    return Later(Backoff(attempts - 1, error), [this, random_id] {
+      auto again = outbox_.find(random_id);
+      if (again != outbox_.end() && again->second.request_id == 0 && state_ == State::kReady) Transmit(random_id);
+    });
+  }
+  own_in_flight_.erase(random_id);
+  if (send != outbox_.end() && send->second.request_id == request_id) outbox_.erase(send);
+  observer_->OnSendFailed(*this, random_id, error);
 }
 
 void Device::Process(const api::UpdateNewMessage& update) {
@@ -110,15 +180,29 @@ void Device::RequestDifference() {
   state_ = State::kSyncing;
   api::ClientFrame frame;
   frame.mutable_get_difference()->set_pts(pts_);
-  Send(std::move(frame));
+  difference_request_id_ = Send(std::move(frame));
 }
 
 void Device::OnDifference(const api::Difference& diff) {
+  difference_failures_ = 0;
+  difference_request_id_ = 0;
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();
   state_ = State::kReady;
+  ResendUnanswered();
   observer_->OnSynced(*this);
   DrainBuffer();
+}
+
+// Sends left unanswered (their connection dropped, or a retry fell due
+// while syncing) go first, in the order they were first sent.
+void Device::ResendUnanswered() {
+  std::vector<std::pair<uint64_t, uint64_t>> waiting;  // (seq, random_id)
+  for (const auto& [random_id, send] : outbox_) {
+    if (send.request_id == 0) waiting.emplace_back(send.seq, random_id);
+  }
+  std::sort(waiting.begin(), waiting.end());
+  for (const auto& [seq, random_id] : waiting) Transmit(random_id);
 }
 
 void Device::DrainBuffer() {

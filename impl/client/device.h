@@ -10,17 +10,36 @@
 //
 // Guarantee to the Observer: OnDelivered is called exactly once per message
 // of the box that this device did not send itself, in pts order.
+//
+// Retries, as a real client makes them (RetryPolicy): a sign-in or a
+// getDifference that fails with a transient error (TIMEOUT, UNAVAILABLE,
+// INTERNAL, FLOOD_WAIT) is asked again after a growing delay, for as long
+// as the connection lasts. A send that fails transiently, or whose
+// connection drops before the answer, is sent again with the same random_id
+// (idempotent on the server): after a delay, or once the device is synced
+// on its next connection; after max_send_attempts it is given up
+// (OnSendFailed). Reconnecting is the host's part: it owns the transport.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "proto/client_api.pb.h"
 
 namespace msgbed {
+
+// How a Device retries (see above). Delays double from first_delay up to
+// max_delay; FLOOD_WAIT waits what the server asked.
+struct DeviceRetryPolicy {
+  Micros first_delay = kSecond;
+  Micros max_delay = 30 * kSecond;
+  uint32_t max_send_attempts = 5;
+};
 
 class Device {
  public:
@@ -28,7 +47,11 @@ class Device {
    public:
     virtual ~Link() = default;
     virtual void SendFrame(const api::ClientFrame& frame) = 0;
+    // Runs fn once, `delay` from now, on the device's thread, unless the
+    // Device is gone by then.
+    virtual void After(Micros delay, std::function<void()> fn) = 0;
   };
+  using RetryPolicy = DeviceRetryPolicy;
   class Observer {
    public:
     virtual ~Observer() = default;
@@ -49,15 +72,17 @@ class Device {
   enum class State { kOffline, kSigningIn, kSignInFailed, kSyncing, kReady };
 
   // REQUIRES: link and observer outlive the Device.
-  Device(uint64_t user, uint64_t device, Link* link, Observer* observer);
+  Device(uint64_t user, uint64_t device, Link* link, Observer* observer, RetryPolicy retry = {});
 
   // The transport connected: signs in, then catches up with getDifference.
   void Connected();
-  // The transport is gone. Keeps pts; buffered updates are dropped
-  // (getDifference after the next Connected() returns them again).
+  // The transport is gone. Keeps pts and the sends not yet answered;
+  // buffered updates are dropped (getDifference after the next Connected()
+  // returns them again).
   void Disconnected();
 
-  // Sends text to peer. random_id makes retries idempotent. REQUIRES: online.
+  // Sends text to peer. random_id makes retries idempotent. REQUIRES: ready
+  // (signed in and synced).
   void SendText(uint64_t peer, const std::string& text, uint64_t random_id);
   // Tells the gateway the connection is alive (it closes idle ones). The
   // host calls it more often than the gateway's idle timeout.
@@ -70,6 +95,9 @@ class Device {
   uint64_t pts() const { return pts_; }
   State state() const { return state_; }
   uint64_t duplicates_ignored() const { return duplicates_; }
+  // Sends not yet answered (in flight or waiting to be sent again).
+  size_t unanswered() const { return outbox_.size(); }
+  uint64_t retries() const { return retries_; }
 
  private:
   enum class Applied { kApplied, kDuplicate, kGap };
@@ -78,23 +106,47 @@ class Device {
   void RequestDifference();
   void OnDifference(const api::Difference& diff);
   void DrainBuffer();
+  void ResendUnanswered();
   void Ack();
-  void Send(api::ClientFrame frame);
+  // Sends frame with the next request id; returns that id.
+  uint64_t Send(api::ClientFrame frame);
+  void SignIn();
+  void Transmit(uint64_t random_id);
+  void OnRequestFailed(uint64_t request_id, const api::Error& error);
+  // Runs fn after delay if this connection is still the current one.
+  void Later(Micros delay, std::function<void()> fn);
+  Micros Backoff(uint32_t attempt, const api::Error& error) const;
+
+  struct Outgoing {
+    uint64_t peer;
+    std::string text;
+    uint64_t seq;  // order of the first SendText
+    uint32_t attempts = 0;
+    uint64_t request_id = 0;  // of the attempt in flight; 0 when none is
+  };
 
   const uint64_t user_;
   const uint64_t device_;
   Link* const link_;
   Observer* const observer_;
+  const RetryPolicy retry_;
 
   State state_ = State::kOffline;
   uint64_t pts_ = 0;
   uint64_t acked_pts_ = 0;
   uint64_t next_request_id_ = 1;
-  uint64_t sign_in_request_id_ = 0;  // of the sign-in awaiting an answer
+  uint64_t sign_in_request_id_ = 0;     // of the sign-in awaiting an answer
+  uint64_t difference_request_id_ = 0;  // of the getDifference awaiting an answer
+  uint32_t sign_in_failures_ = 0;       // in a row, on this connection
+  uint32_t difference_failures_ = 0;
+  uint64_t connection_ = 0;  // bumps at every Connected() and Disconnected(): older timers are void
   uint64_t duplicates_ = 0;
+  uint64_t retries_ = 0;
+  uint64_t next_send_seq_ = 0;
   std::vector<api::UpdateNewMessage> buffer_;  // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view
   std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
+  std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
 };
 
 }  // namespace msgbed

@@ -70,6 +70,13 @@ void DeviceConnection::Disconnect() {
   device_.Disconnected();
 }
 
+void DeviceConnection::After(Micros delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(delay));
+  timer->async_wait([timer, alive = std::weak_ptr<int>(alive_), fn = std::move(fn)](boost::system::error_code ec) {
+    if (!ec && !alive.expired()) fn();
+  });
+}
+
 void DeviceConnection::SendFrame(const api::ClientFrame& frame) {
   if (conn_) conn_->Write(frame.SerializeAsString());
 }

@@ -36,6 +36,7 @@ class DeviceConnection final : public Device::Link {
 
   Device& device() { return device_; }
   void SendFrame(const api::ClientFrame& frame) override;
+  void After(Micros delay, std::function<void()> fn) override;
 
  private:
   void Attach(tcp::socket socket);
@@ -48,6 +49,8 @@ class DeviceConnection final : public Device::Link {
   uint64_t generation_ = 0;  // bumps on Disconnect: stale callbacks are ignored
   const std::chrono::milliseconds ping_interval_;
   asio::steady_timer ping_timer_;
+  // Expires with this object: the Device's timers that run later check it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace msgbed::live

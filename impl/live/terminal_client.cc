@@ -13,40 +13,37 @@ namespace msgbed::live {
 
 namespace {
 
-constexpr auto kFirstRetry = std::chrono::seconds(1);
-constexpr auto kMaxRetry = std::chrono::seconds(30);
+constexpr auto kFirstReconnect = std::chrono::seconds(1);
+constexpr auto kMaxReconnectDelay = std::chrono::seconds(30);
+// A lost connection is tried again this many times in a row, then the client gives up.
+constexpr int kMaxReconnects = 8;
 constexpr uint64_t kMaxUserId = (uint64_t{1} << 63) - 1;
 // Sends awaiting an answer: well under the gateway's in-flight limit (64).
 constexpr size_t kMaxInFlight = 32;
 // Lines waiting for sign-in or for room in flight; more are refused.
 constexpr size_t kMaxQueuedLines = 10000;
 
-bool Transient(api::ErrorCode code) {
-  return code == api::TIMEOUT || code == api::UNAVAILABLE || code == api::INTERNAL || code == api::FLOOD_WAIT;
-}
-
 // One device at the terminal. Lines become sends once the device is signed
 // in and up to date, at most kMaxInFlight at a time; at the end of input it
 // waits for every answer, so a script's exit code says whether all went.
+// The Device retries sign-ins, catch-ups and sends; a connection lost after
+// it was made is made again, with a growing delay.
 class Terminal final : public Device::Observer {
  public:
   Terminal(asio::io_context& io, uint64_t user, uint64_t device)
-      : io_(io), input_(io, ::dup(STDIN_FILENO)), conn_(io, user, device, this), retry_timer_(io) {}
+      : io_(io), input_(io, ::dup(STDIN_FILENO)), conn_(io, user, device, this), reconnect_timer_(io) {}
 
   void Start(const std::string& host, uint16_t port) {
-    endpoint_ = host + ":" + std::to_string(port);
-    conn_.Connect(host, port, [this](const std::string& why) {
-      std::cout << (ever_connected_ ? "* disconnected: " : "* cannot connect to " + endpoint_ + ": ") << why << "\n";
-      exit_code_ = 1;
-      io_.stop();
-    });
+    host_ = host;
+    port_ = port;
+    Connect();
     ReadLine();
   }
   int exit_code() const { return exit_code_; }
 
   void OnSignedIn(Device& d) override {
     ever_connected_ = true;
-    retry_delay_ = kFirstRetry;
+    reconnects_ = 0;
     std::cout << "* signed in as user " << d.user() << " device " << d.device() << "\n";
   }
   void OnSynced(Device& d) override {
@@ -69,16 +66,33 @@ class Terminal final : public Device::Observer {
   void OnError(Device& d, const api::Error& e) override {
     ever_connected_ = true;
     std::cout << "* error " << api::ErrorCode_Name(e.code()) << ": " << e.message() << "\n";
-    if (d.state() == Device::State::kSignInFailed && Transient(e.code())) RetrySignIn();
+    if (d.state() == Device::State::kSignInFailed) std::cout << "* signing in again shortly\n";
   }
 
  private:
-  void RetrySignIn() {
-    std::cout << "* signing in again in " << retry_delay_.count() << " s\n";
-    retry_timer_.expires_after(retry_delay_);
-    retry_delay_ = std::min(2 * retry_delay_, kMaxRetry);
-    retry_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && conn_.connected()) conn_.device().Connected();
+  void Connect() {
+    conn_.Connect(host_, port_, [this](const std::string& why) { OnConnectionLost(why); });
+  }
+
+  // Before any connection succeeded, the address is probably wrong: leave.
+  // After, the server is restarting or the network dropped: come back.
+  void OnConnectionLost(const std::string& why) {
+    const std::string endpoint = host_ + ":" + std::to_string(port_);
+    if (!ever_connected_ || reconnects_ >= kMaxReconnects) {
+      std::cout << (ever_connected_ ? "* disconnected for good: " : "* cannot connect to " + endpoint + ": ") << why
+                << "\n";
+      if (!queued_.empty() || !in_flight_.empty()) {
+        std::cout << "* " << queued_.size() + in_flight_.size() << " line(s) not sent\n";
+      }
+      exit_code_ = 1;
+      return io_.stop();
+    }
+    const auto delay = std::min(kFirstReconnect * (1 << reconnects_), kMaxReconnectDelay);
+    ++reconnects_;
+    std::cout << "* disconnected: " << why << "; connecting again in " << delay.count() << " s\n";
+    reconnect_timer_.expires_after(delay);
+    reconnect_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) Connect();
     });
   }
 
@@ -159,9 +173,10 @@ class Terminal final : public Device::Observer {
   asio::posix::stream_descriptor input_;
   asio::streambuf line_buf_;
   DeviceConnection conn_;
-  asio::steady_timer retry_timer_;
-  std::chrono::seconds retry_delay_ = kFirstRetry;
-  std::string endpoint_;
+  asio::steady_timer reconnect_timer_;
+  int reconnects_ = 0;  // in a row, since the last sign-in
+  std::string host_;
+  uint16_t port_ = 0;
   std::deque<ChatLine> queued_;
   std::set<uint64_t> in_flight_;  // random_ids awaiting an answer
   size_t failed_ = 0;

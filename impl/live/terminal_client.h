@@ -3,9 +3,11 @@
 //   @<user> <text>   send text to user (a space after the user id)
 //   /quit            leave
 // and prints what arrives. Lines given before the device is signed in wait
-// for it; a sign-in the server could not complete (TIMEOUT, UNAVAILABLE,
-// INTERNAL) is retried with a growing delay. At the end of its input it
-// waits for every send to be answered.
+// for it. What the server could not complete (TIMEOUT, UNAVAILABLE,
+// INTERNAL, FLOOD_WAIT) is retried with a growing delay: sign-in, catch-up,
+// sends (with the same random_id, at most 5 attempts); a connection lost
+// after it was made is made again (at most 8 times in a row). At the end of
+// its input it waits for every send to be answered.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +26,8 @@ struct ChatLine {
 std::optional<ChatLine> ParseChatLine(const std::string& line);
 
 // Returns the process exit code: 0 after /quit, or at the end of input once
-// every line was sent; 1 when the connection cannot be made or is lost, or
-// a send failed.
+// every line was sent; 1 when the connection cannot be made or is lost for
+// good, or a send failed.
 int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uint64_t device);
 
 }  // namespace msgbed::live

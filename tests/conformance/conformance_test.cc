@@ -55,9 +55,22 @@ TEST_P(Conformance, ACrashLosesWhatIsVolatileAndKeepsTheStore) {
   const Observed o = Run({.act = 5,
                           .run_for = 2 * kSecond,
                           .done = [](const Observed& o) { return o[0].Get("probe.timer_boot") == 2; },
-                          .crash_probe0 = true});
+                          .crash = 0,
+                          .crash_when = [](const Observed& o) { return o[0].Get("probe.boots") >= 1; }});
   EXPECT_EQ(o[0].Get("probe.boots"), 2) << "the store survived the crash";
   EXPECT_EQ(o[0].Get("probe.timer_boot"), 2) << "a timer set before the crash never fires";
+}
+
+TEST_P(Conformance, AConsumerBackFromACrashReadsEveryRecordItHadNotHandledInOrder) {
+  const Observed o = Run({.act = 8,
+                          .run_for = 10 * kSecond,
+                          .done = [](const Observed& o) {
+                            return o[1].Get("probe.bus_distinct") == static_cast<int64_t>(kBusCount);
+                          },
+                          .crash = 1,
+                          .crash_when = [](const Observed& o) { return o[1].Get("probe.bus_distinct") >= 10; }});
+  EXPECT_EQ(o[1].Get("probe.bus_distinct"), static_cast<int64_t>(kBusCount)) << "none lost";
+  EXPECT_EQ(o[1].Get("probe.bus_gaps"), 0) << "none skipped: per-key order held across the crash";
 }
 
 TEST_P(Conformance, TransfersCarryLargeBodiesAndEachLaneRefusesWhatIsTooLarge) {
@@ -78,7 +91,8 @@ TEST_P(Conformance, TransfersCarryLargeBodiesAndEachLaneRefusesWhatIsTooLarge) {
 
 TEST_P(Conformance, AConnectionTheCoreClosesIsReportedClosedToIt) {
   const Metrics m = MakeWorld(GetParam())->GatewayClosing(4);
-  EXPECT_EQ(m.Get("gateway.refused_over_cap"), 3);
+  // Simulated devices connect again after a close, so they may be refused more than once.
+  EXPECT_GE(m.Get("gateway.refused_over_cap"), 3);
   EXPECT_EQ(m.Get("gateway.connections"), 1) << "each refused connection came back through OnClientClosed";
 }
 

@@ -21,12 +21,13 @@ class ProbeService final : public Service {
   }
   std::vector<Subscription> Subscriptions() const override {
     std::vector<Subscription> subs;
-    if (act_ == 4 && index() == 1) {
+    if ((act_ == 4 || act_ == 8) && index() == 1) {
       for (uint32_t p = 0; p < shape_.partitions; ++p) subs.push_back({kTopic, p});
     }
     return subs;
   }
   void OnBusRecord(const BusRecord& r) override {
+    if (act_ == 8) return Tally(r);
     const uint64_t n = std::stoull(r.payload);
     uint64_t& last = last_by_key_[r.key];
     if (n != last + 1) Gauge("probe.bus_out_of_order", Get("probe.bus_out_of_order") + 1);
@@ -67,6 +68,9 @@ class ProbeService final : public Service {
         break;
       case 7:
         if (index() != 1) Flow();
+        break;
+      case 8:
+        if (index() == 0) PublishEvery5ms(1);
         break;
       default: break;
     }
@@ -149,6 +153,29 @@ class ProbeService final : public Service {
          }));
   }
 
+  void PublishEvery5ms(uint64_t n) {
+    env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4));
+    if (n < kBusCount) env_->StartTimer(5 * kMillisecond, [this, n] { PublishEvery5ms(n + 1); });
+  }
+
+  // Durable: the live runtime's restart is a new process, whose counters start afresh.
+  int64_t Stored(const std::string& key) {
+    Status s;
+    const auto v = env_->Kv().Get(key, &s);
+    return v ? std::stoll(*v) : 0;
+  }
+  void Tally(const BusRecord& r) {
+    const int64_t n = std::stoll(r.payload);
+    const int64_t last = Stored("last/" + r.key);
+    const char* what = n <= last ? "probe.bus_duplicates" : n == last + 1 ? "probe.bus_distinct" : "probe.bus_gaps";
+    WriteBatch batch;
+    const int64_t count = Stored(what) + 1;
+    batch.Put(what, std::to_string(count));
+    if (n > last) batch.Put("last/" + r.key, std::to_string(n));
+    env_->Kv().Write(batch);
+    for (const char* name : {"probe.bus_duplicates", "probe.bus_distinct", "probe.bus_gaps"}) Gauge(name, Stored(name));
+  }
+
   void Flow() {
     env_->Transfer(Peer(1), MakeBlob(index(), kFlowBytes, 0), 10 * kSecond, [](const CallResult&) {});
     env_->Send(Peer(1), NewBody<Seq>());
@@ -205,7 +232,7 @@ RoleSpec ProbeRole() {
       {Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}, {Blob::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
   spec.settings = {
-      {"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows)"}};
+      {"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a crash)"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const int act = static_cast<int>(SettingOr(RoleRegistry::Global().Get(kRole), settings, "act"));
     return std::make_unique<ProbeService>(env, shape, act);

@@ -31,6 +31,12 @@
 //                  kFlowBytes to probe/1, then send it a Seq; probe/1
 //                  records when the first Seq and the last Blob arrived
 //                  (probe.first_seq_at_us, probe.last_blob_at_us).
+//   act 8 (bus across a crash) probe/0 publishes kBusCount records on 4
+//                  keys, one every 5 ms; probe/1, subscribed to every
+//                  partition, keeps in its store per key the last n it
+//                  handled and counts (durably, shown as gauges)
+//                  probe.bus_distinct, probe.bus_gaps (n beyond last + 1)
+//                  and probe.bus_duplicates (n at or below last).
 #pragma once
 
 #include "roles/registry.h"

@@ -28,11 +28,12 @@ class TestWorld final : public ProbeWorld {
   Observed Run(const Plan& plan) override {
     ClusterShape shape{{{kRole, plan.instances}}, kPartitions};
     testing::TestCluster c(shape, RoleRegistry::Global(), {{kRole, {{"act", plan.act}}}});
-    if (plan.crash_probe0) {
+    if (plan.crash >= 0) {
+      const rpc::Address crashed = MakeAddress(kRole, plan.crash);
       c.Advance(100 * kMillisecond);
-      c.Crash(kProbe0);
+      c.Crash(crashed);
       c.Advance(50 * kMillisecond);
-      c.Start(kProbe0);
+      c.Start(crashed);
       c.Advance(plan.run_for - 150 * kMillisecond);
     } else {
       c.Advance(plan.run_for);
@@ -80,7 +81,10 @@ class SimWorld final : public ProbeWorld {
          << "  kafka: {brokers: [base], partitions: " << kPartitions << "}\n"
          << "workload: {users: 2, messages_per_second: 0}\n"
          << "probe: {act: " << plan.act << "}\n";
-    if (plan.crash_probe0) yaml << "faults: [{at: 100ms, crash: probe/0}, {at: 150ms, start: probe/0}]\n";
+    if (plan.crash >= 0) {
+      yaml << "faults: [{at: 100ms, crash: probe/" << plan.crash << "}, {at: 150ms, start: probe/" << plan.crash
+           << "}]\n";
+    }
     const auto summary = InChild(sim::ParseScenario(yaml.str(), "probe.yaml"));
     Observed out(plan.instances);
     for (uint32_t i = 0; i < plan.instances; ++i) {
@@ -131,10 +135,10 @@ class LiveWorld final : public ProbeWorld {
     Start("bus");
     // Highest index first: probe/0 talks to the others as it starts.
     for (uint32_t i = plan.instances; i-- > 0;) Start(Name(i));
-    if (plan.crash_probe0) {
-      Await([&] { return Stats(0).Get("probe.boots") >= 1; }, plan.run_for);
-      Stop(Name(0));
-      Start(Name(0));
+    if (plan.crash >= 0) {
+      Await([&] { return plan.crash_when(Snapshot(plan.instances)); }, plan.run_for);
+      Stop(Name(plan.crash));
+      Start(Name(plan.crash));
     }
     Observed out;
     Await([&] { return plan.done(out = Snapshot(plan.instances)); }, plan.run_for);

@@ -22,8 +22,10 @@ struct Plan {
   Micros run_for = kSecond;
   // The live runtime stops waiting as soon as this holds.
   std::function<bool(const Observed&)> done = [](const Observed&) { return false; };
-  // Crash probe/0 once it has started, then start it again.
-  bool crash_probe0 = false;
+  // Crash this probe, then start it again: at 100 ms and 150 ms of world
+  // time (test cluster, simulator); live, as soon as crash_when holds.
+  int crash = -1;
+  std::function<bool(const Observed&)> crash_when = [](const Observed&) { return true; };
 };
 
 class ProbeWorld {

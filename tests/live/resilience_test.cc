@@ -104,6 +104,41 @@ TEST_F(Split, ARestartedSyncKeepsPushingToConnectedDevices) {
   EXPECT_TRUE(b.frames.back().has_update()) << "pushed, not fetched by getDifference";
 }
 
+// Found by a hostile tester: a device whose catch-up failed (messages was
+// down) stayed "syncing" for good and never showed a message again.
+TEST_F(Split, ADeviceWhoseCatchUpFailedCatchesUpOnceMessagesIsBack) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  deploy_.Stop("messages");
+  DeviceConnection bob(io_, 2, 1, &b);
+  bob.Connect("127.0.0.1", deploy_.client_port());
+  ASSERT_TRUE(Run([&] { return !b.errors.empty(); })) << "the catch-up fails while messages is down";
+  EXPECT_EQ(b.synced, 0);
+  deploy_.Start("messages");
+  ASSERT_TRUE(Run([&] { return b.synced == 1; })) << "the device asks again";
+  alice->device().SendText(2, "after the catch-up failed", 9);
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+}
+
+// A send whose answer was lost with its connection is sent again, with the
+// same random_id, once the device is back: the message exists once.
+TEST_F(Split, ASendCutOffByAGatewayRestartIsSentAgainAndStoredOnce) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  deploy_.Stop("gateway");
+  alice->device().SendText(2, "while the gateway is down", 31);  // written to a dead connection
+  ASSERT_TRUE(Run([&] { return !a.closed.empty(); }));
+  deploy_.Start("gateway");
+  a.closed.clear();
+  alice->Connect("127.0.0.1", deploy_.client_port(), [&a](const std::string& why) { a.closed = why; });
+  bob->Connect("127.0.0.1", deploy_.client_port());
+  ASSERT_TRUE(Run([&] { return a.sent.size() == 1; })) << "sent again after the reconnect";
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+  EXPECT_EQ(b.delivered[0].first, 31u);
+  EXPECT_EQ(alice->device().retries(), 1u);
+}
+
 TEST_F(Split, ARestartedBusIsFoundAgainAndPushesResume) {
   Seen a, b;
   auto alice = Online(1, &a);

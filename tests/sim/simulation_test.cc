@@ -72,6 +72,27 @@ TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
   EXPECT_GT(s["kafka"]["records"].get<uint64_t>(), 0u);
 }
 
+// A crash of each role mid-run: devices see their connection drop (gateway)
+// or their requests fail (messages, sync), retry and reconnect as real
+// clients do, and by the end of the drain every device holds its whole box.
+TEST(Simulation, EveryRoleCrashingMidRunLosesNothingOnceDevicesHaveRetried) {
+  const std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 40s") +
+                           "faults:\n"
+                           "  - {at: 1s, crash: gateway/0}\n  - {at: 1.5s, start: gateway/0}\n"
+                           "  - {at: 2s, crash: messages/1}\n  - {at: 2.5s, start: messages/1}\n"
+                           "  - {at: 3s, crash: sync/0}\n  - {at: 3.5s, start: sync/0}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "faults.yaml"), "faults"));
+  const auto& m = s["messages"];
+  EXPECT_EQ(m["acked"], m["sent"]);
+  EXPECT_GT(m["retries"].get<uint64_t>(), 0u) << "the faults did cost something";
+  EXPECT_GT(s["devices"]["reconnects"].get<uint64_t>(), 0u) << "gateway/0's devices came back";
+  EXPECT_EQ(m["given_up"], 0);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_EQ(s["instances"]["sync/0"]["host.crashes"], 1);
+}
+
 // Paired comparisons: a bigger deployment must be offered exactly the same
 // messages (workload randomness is its own stream, and does not wait for
 // the system), while what the system does with them may differ.

@@ -12,6 +12,14 @@ struct Recorder : Device::Link, Device::Observer {
   std::vector<uint64_t> failed;     // random ids of failed sends
   void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override { failed.push_back(random_id); }
   void SendFrame(const api::ClientFrame& f) override { out.push_back(f); }
+  void After(Micros delay, std::function<void()> fn) override { timers.emplace_back(delay, std::move(fn)); }
+  // Runs the timers set so far (not those they set).
+  void FireTimers() {
+    auto due = std::move(timers);
+    timers.clear();
+    for (auto& [delay, fn] : due) fn();
+  }
+  std::vector<std::pair<Micros, std::function<void()>>> timers;
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m.random_id()); }
   size_t CountDifferenceRequests() const {
     size_t n = 0;
@@ -92,10 +100,101 @@ TEST_F(ReadyDevice, AFailedSendIsReportedByItsRandomIdAndOnlyOnce) {
   d.SendText(2, "two", 72);
   api::ServerFrame error;
   error.set_request_id(first);
-  error.mutable_error()->set_code(api::TIMEOUT);
+  error.mutable_error()->set_code(api::PEER_ID_INVALID);
   d.OnFrame(error);
   d.OnFrame(error);  // a second error for the same request is not a second failure
   EXPECT_EQ(r.failed, (std::vector<uint64_t>{71}));
+  EXPECT_TRUE(r.timers.empty()) << "a permanent error is not retried";
+}
+
+api::ServerFrame ErrorFor(uint64_t request_id, api::ErrorCode code) {
+  api::ServerFrame f;
+  f.set_request_id(request_id);
+  f.mutable_error()->set_code(code);
+  return f;
+}
+
+size_t CountSends(const Recorder& r, uint64_t random_id) {
+  size_t n = 0;
+  for (const auto& f : r.out) n += f.has_send_message() && f.send_message().random_id() == random_id;
+  return n;
+}
+
+TEST_F(ReadyDevice, TransientSendErrorsAreRetriedWithTheSameRandomIdThenGivenUp) {
+  d.SendText(2, "one", 71);
+  for (uint32_t attempt = 1; attempt < Device::RetryPolicy{}.max_send_attempts; ++attempt) {
+    d.OnFrame(ErrorFor(r.out.back().request_id(), api::UNAVAILABLE));
+    ASSERT_EQ(r.timers.size(), 1u);
+    EXPECT_EQ(r.timers[0].first, kSecond << (attempt - 1)) << "a growing delay";
+    r.FireTimers();
+    EXPECT_EQ(CountSends(r, 71), attempt + 1);
+    EXPECT_TRUE(r.failed.empty());
+  }
+  d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
+  EXPECT_EQ(r.failed, (std::vector<uint64_t>{71})) << "given up after the last attempt";
+  EXPECT_EQ(d.unanswered(), 0u);
+}
+
+TEST_F(ReadyDevice, FloodWaitIsRetriedAfterTheTimeTheServerAsked) {
+  d.SendText(2, "one", 71);
+  api::ServerFrame flood = ErrorFor(r.out.back().request_id(), api::FLOOD_WAIT);
+  flood.mutable_error()->set_retry_after_s(7);
+  d.OnFrame(flood);
+  ASSERT_EQ(r.timers.size(), 1u);
+  EXPECT_EQ(r.timers[0].first, 7 * kSecond);
+}
+
+TEST_F(ReadyDevice, SendsCutOffByADisconnectAreSentAgainInOrderAfterTheNextSync) {
+  d.SendText(2, "one", 90);
+  d.SendText(2, "two", 80);
+  d.Disconnected();
+  r.out.clear();
+  d.Connected();
+  api::ServerFrame signed_in;
+  signed_in.mutable_signed_in()->set_user_id(1);
+  d.OnFrame(signed_in);
+  EXPECT_EQ(CountSends(r, 90), 0u) << "not before the device is synced";
+  d.OnFrame(Difference({}, 0));
+  ASSERT_EQ(r.out.size(), 4u);  // sign-in, getDifference, the two sends
+  EXPECT_EQ(r.out[2].send_message().random_id(), 90u);
+  EXPECT_EQ(r.out[3].send_message().random_id(), 80u);
+  api::ServerFrame sent;
+  sent.set_request_id(r.out[2].request_id());
+  sent.mutable_sent_message()->set_random_id(90);
+  sent.mutable_sent_message()->set_pts(1);
+  sent.mutable_sent_message()->set_pts_count(1);
+  d.OnFrame(sent);
+  EXPECT_EQ(d.unanswered(), 1u);
+  EXPECT_EQ(d.retries(), 2u);
+}
+
+TEST_F(ReadyDevice, AFailedGetDifferenceIsAskedAgainAndUpdatesStayBuffered) {
+  d.OnFrame(Update(2, 12));  // gap
+  d.OnFrame(ErrorFor(r.out.back().request_id(), api::UNAVAILABLE));
+  EXPECT_EQ(d.state(), Device::State::kSyncing);
+  d.OnFrame(Update(3, 13));  // buffered, not a second request
+  ASSERT_EQ(r.CountDifferenceRequests(), 2u);  // the first sync's and the gap's
+  r.FireTimers();
+  EXPECT_EQ(r.CountDifferenceRequests(), 3u);
+  d.OnFrame(Difference({{1, 11}}, 1));
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12, 13}));
+}
+
+TEST(Device, ATransientSignInFailureIsRetriedUntilTheConnectionEnds) {
+  Recorder r;
+  Device d{1, 1, &r, &r};
+  d.Connected();
+  d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
+  EXPECT_EQ(d.state(), Device::State::kSignInFailed);
+  r.FireTimers();
+  EXPECT_EQ(d.state(), Device::State::kSigningIn);
+  EXPECT_TRUE(r.out.back().has_dev_sign_in());
+  d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
+  d.Disconnected();
+  const size_t sent = r.out.size();
+  r.FireTimers();  // set on the connection that ended
+  EXPECT_EQ(r.out.size(), sent);
+  EXPECT_EQ(d.state(), Device::State::kOffline);
 }
 
 TEST_F(ReadyDevice, SliceAsksAgainFromWhereItStopped) {

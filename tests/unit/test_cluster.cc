@@ -15,6 +15,11 @@ void TestSubstrate::At(Micros at, std::function<void()> fn) {
 
 void TestSubstrate::Transmit(Envelope e) { cluster_->queue_.push_back(std::move(e)); }
 
+void TestSubstrate::Subscribe(const std::vector<Service::Subscription>& subs) {
+  subs_ = subs;
+  cluster_->queue_.push_back(TestCluster::Replay{self_});
+}
+
 void TestSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
   cluster_->queue_.push_back(TestCluster::ToBus{topic, key, std::move(payload)});
 }
@@ -33,6 +38,10 @@ TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t 
 
 void TestDevice::SendFrame(const api::ClientFrame& frame) {
   cluster->queue_.push_back(TestCluster::ClientIn{gateway, conn, frame});
+}
+
+void TestDevice::After(Micros delay, std::function<void()> fn) {
+  cluster->timers_.emplace(std::make_pair(cluster->now_ + delay, cluster->timer_seq_++), std::move(fn));
 }
 
 TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<std::string, RoleSettings> settings)
@@ -127,12 +136,11 @@ void TestCluster::Deliver(Work& w) {
   if (auto* e = std::get_if<Envelope>(&w)) {
     DeliverEnvelope(*e);
   } else if (auto* b = std::get_if<ToBus>(&w)) {
-    BusRecord r{b->topic, PartitionOfKey(b->key, shape_.partitions), bus_offset_++, b->key, b->payload};
-    for (auto& [addr, inst] : instances_) {
-      for (const auto& sub : inst.substrate->subscriptions()) {
-        if (sub.topic == r.topic && sub.partition == r.partition) inst.host->DeliverRecord(r);
-      }
-    }
+    const PartitionKey key{b->topic, PartitionOfKey(b->key, shape_.partitions)};
+    bus_[key].Append(b->topic, key.second, b->key, b->payload);
+    DeliverRecords(key);
+  } else if (auto* replay = std::get_if<Replay>(&w)) {
+    for (const auto& sub : substrate(replay->consumer).subscriptions()) DeliverRecords({sub.topic, sub.partition});
   } else if (auto* in = std::get_if<ClientIn>(&w)) {
     if (DeviceAt(in->gateway, in->conn))
       host(MakeAddress(role::kGateway, in->gateway)).ClientFrame(in->conn, in->frame);
@@ -151,6 +159,27 @@ void TestCluster::Deliver(Work& w) {
       host(MakeAddress(role::kGateway, close->gateway)).ClientClosed(close->conn);
     }
   }
+}
+
+void TestCluster::DeliverRecords(const PartitionKey& key) {
+  for (auto& [addr, inst] : instances_) {
+    if (!inst.host->running()) continue;
+    for (const auto& sub : inst.substrate->subscriptions()) {
+      if (sub.topic != key.first || sub.partition != key.second) continue;
+      PartitionLog& log = bus_[key];
+      while (!log.unhandled().empty()) {
+        const BusRecord r = log.unhandled().front();
+        inst.host->DeliverRecord(r);
+        log.Commit(r.offset);
+      }
+    }
+  }
+}
+
+size_t TestCluster::bus_records() const {
+  size_t n = 0;
+  for (const auto& [key, log] : bus_) n += log.end();
+  return n;
 }
 
 bool TestCluster::FireOne(Micros until) {

@@ -18,6 +18,7 @@
 #include "core/cluster.h"
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
+#include "host/partition_log.h"
 #include "roles/registry.h"
 
 namespace msgbed::testing {
@@ -45,7 +46,8 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override;
   void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  void Subscribe(const std::vector<Service::Subscription>& subs) override { subs_ = subs; }
+  // The partitions' unhandled records are delivered next (a Replay item).
+  void Subscribe(const std::vector<Service::Subscription>& subs) override;
   void Unsubscribe() override { subs_.clear(); }
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
@@ -67,6 +69,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
 struct TestDevice : Device::Link, Device::Observer {
   TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gateway);
   void SendFrame(const api::ClientFrame& frame) override;
+  void After(Micros delay, std::function<void()> fn) override;
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m); }
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s); }
   void OnError(Device&, const api::Error& e) override { errors.push_back(e); }
@@ -123,7 +126,7 @@ class TestCluster {
 
   // Test hooks: drop every envelope for which drop(e) is true.
   std::function<bool(const Envelope&)> drop;
-  size_t bus_records() const { return bus_offset_; }
+  size_t bus_records() const;
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
@@ -151,12 +154,18 @@ class TestCluster {
     uint32_t gateway;
     ConnId conn;
   };
-  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose>;
+  struct Replay {
+    rpc::Address consumer;
+  };
+  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Replay>;
+  using PartitionKey = std::pair<std::string, uint32_t>;  // (topic, partition)
   using ConnKey = std::pair<uint32_t, ConnId>;  // (gateway, connection)
   void Deliver(Work& w);
   void DeliverEnvelope(const Envelope& e);
   // Fires the earliest timer due at or before `until`; false if none.
   bool FireOne(Micros until);
+  // Hands the partition's unhandled records to its consumer, if it is up.
+  void DeliverRecords(const PartitionKey& key);
   TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
   ClusterShape shape_;
@@ -165,7 +174,7 @@ class TestCluster {
   std::map<ConnKey, TestDevice*> conns_;
   std::map<uint32_t, ConnId> next_conn_;  // per gateway
   std::vector<std::unique_ptr<TestDevice>> devices_;
-  int64_t bus_offset_ = 0;
+  std::map<PartitionKey, PartitionLog> bus_;
   size_t undeliverable_ = 0;
   Micros now_ = 0;
   // Timers by (due time, order of scheduling).
