@@ -31,6 +31,10 @@ class Service {
   // The runtime now delivers these partitions' records (from the committed
   // offsets); with group rebalancing, also after a reassignment.
   virtual void OnPartitionsAssigned(const std::vector<Subscription>& /*assigned*/) {}
+  // The runtime stops delivering these partitions: at an orderly stop with
+  // static assignment (a crash gives no notice); with group rebalancing,
+  // also before a reassignment. Commit-worthy state is flushed here.
+  virtual void OnPartitionsRevoked(const std::vector<Subscription>& /*revoked*/) {}
   virtual void OnBusRecord(const BusRecord& /*record*/) {}
 
   // Roles with clients only: a client connection opened, sent a frame, or

@@ -30,17 +30,21 @@ void InstanceHost::Start() {
   metrics_.Add("host.starts");
 }
 
-void InstanceHost::Halt(const char* counter) {
+void InstanceHost::Halt(const char* counter, bool orderly) {
   if (!core_) return;
-  if (!core_->Subscriptions().empty()) substrate_->Unsubscribe();
+  const auto subs = core_->Subscriptions();
+  if (!subs.empty()) {
+    if (orderly) core_->OnPartitionsRevoked(subs);
+    substrate_->Unsubscribe();
+  }
   core_.reset();
   timers_.clear();
   calls_.clear();
   metrics_.Add(counter);
 }
 
-void InstanceHost::Crash() { Halt("host.crashes"); }
-void InstanceHost::Stop() { Halt("host.stops"); }
+void InstanceHost::Crash() { Halt("host.crashes", false); }
+void InstanceHost::Stop() { Halt("host.stops", true); }
 
 TimerId InstanceHost::StartTimer(Micros delay, std::function<void()> fn) {
   const TimerId id = next_timer_++;

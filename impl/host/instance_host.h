@@ -9,8 +9,8 @@
 //            calls in flight (their callbacks never run), its bus
 //            assignment. The store is kept. Messages arriving while down
 //            are dropped and counted.
-//   Stop     the same, as an orderly shutdown (counted apart). Cores have
-//            no shutdown hook yet.
+//   Stop     the same, as an orderly shutdown (counted apart): the core is
+//            first told its partitions are revoked.
 //   Start again after either: a restart with recovery.
 //
 // Contract to the core (core/env.h): no callback runs before the call that
@@ -79,7 +79,8 @@ class InstanceHost final : public Env {
     CallDone done;
     TimerId deadline;
   };
-  void Halt(const char* counter);
+  // orderly: the core is told its partitions are revoked first.
+  void Halt(const char* counter, bool orderly);
   void StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk);
   // Transmits e if its lane carries its size; refuses it otherwise.
   void Emit(Envelope e);
