@@ -159,6 +159,7 @@ Process::~Process() {
   // Instances go before the bus and router they use; the bus stops its
   // consumer threads before the io_context goes.
   impl_->bootstrap_watch.reset();
+  for (auto& inst : impl_->instances) inst->host->Stop();  // an orderly stop: cores hear of it
   impl_->instances.clear();
   impl_->bus.reset();
 }
