@@ -2,7 +2,9 @@
 // 0 success, 1 runtime failure, 2 bad input (scenario, config, arguments).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace msgbed::cli {
 
@@ -19,6 +21,15 @@ struct DiagramOptions {
   std::string output;    // empty or "-": stdout
 };
 int Diagram(const DiagramOptions& opts);
+
+struct CampaignOptions {
+  std::string scenario;  // empty: the embedded quickstart
+  uint64_t seeds = 10;
+  std::vector<std::string> kinds;  // roles to crash; empty: every role
+  double max_downtime_s = 2;
+  std::string out_dir = "results";
+};
+int Campaign(const CampaignOptions& opts);
 
 struct ServeOptions {
   std::string config;

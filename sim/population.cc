@@ -88,7 +88,7 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 }
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
-  world_->recorder.Sent(random_id, s4u::Engine::get_clock());
+  world_->recorder.Sent(random_id, s4u::Engine::get_clock(), from.core.user(), peer);
   if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
   from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
 }
@@ -96,6 +96,8 @@ void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
 void Population::OnDelivered(Device& d, const api::Message& m) {
   SimDevice& dev = Of(d);
   ++dev.delivered;
+  world_->recorder.Shown(d.user(), m.random_id(), d.pts() <= dev.shown_pts);
+  dev.shown_pts = d.pts();
   world_->recorder.Delivered(m.random_id(), s4u::Engine::get_clock(), dev.connected_at);
 }
 

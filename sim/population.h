@@ -64,6 +64,7 @@ class Population final : public Node, public Device::Observer {
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;
+    uint64_t shown_pts = 0;  // pts when it last showed a message
     Device core;
   };
   const std::vector<std::unique_ptr<SimDevice>>& devices() const { return devices_; }

@@ -16,13 +16,23 @@ struct Percentiles {
 
 class Recorder {
  public:
-  void Sent(uint64_t random_id, double now) {
+  void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
     sent_at_[random_id] = now;
+    chat_of_[random_id] = {from_user, peer};
     ++sent_;
   }
   void Acked(uint64_t random_id, double now) {
     ++acked_;
+    acked_ids_.push_back(random_id);
     send_to_ack_.push_back(now - SentAt(random_id));
+  }
+  // What a device was shown: a message of a chat its user must be in (by
+  // what the workload sent, not by what the message says), at a pts above
+  // any it had reached.
+  void Shown(uint64_t device_user, uint64_t random_id, bool pts_went_back) {
+    const auto [from, peer] = ChatOf(random_id);
+    if (device_user != from && device_user != peer) ++foreign_;
+    if (pts_went_back) ++out_of_order_;
   }
   // A delivery to a device that was connected when the message was sent
   // counts for latency; one that reached it through catch-up does not.
@@ -60,6 +70,14 @@ class Recorder {
   uint64_t offered_digest() const { return digest_; }
   uint64_t acked() const { return acked_; }
   uint64_t errors() const { return errors_; }
+  uint64_t foreign() const { return foreign_; }
+  uint64_t out_of_order() const { return out_of_order_; }
+  // (sender, peer) of a sent random_id.
+  std::pair<uint64_t, uint64_t> ChatOf(uint64_t random_id) const {
+    auto it = chat_of_.find(random_id);
+    return it == chat_of_.end() ? std::pair<uint64_t, uint64_t>{0, 0} : it->second;
+  }
+  const std::vector<uint64_t>& acked_ids() const { return acked_ids_; }
   uint64_t given_up() const { return given_up_; }
   uint64_t reconnects() const { return reconnects_; }
   uint64_t delivered_online() const { return send_to_delivered_.size(); }
@@ -74,6 +92,9 @@ class Recorder {
     return it == sent_at_.end() ? 0 : it->second;
   }
   std::unordered_map<uint64_t, double> sent_at_;
+  std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> chat_of_;
+  std::vector<uint64_t> acked_ids_;
+  uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t digest_ = 1469598103934665603ull;
   std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;

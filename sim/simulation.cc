@@ -204,6 +204,9 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
       << d["caught_up"] << " by catch-up), missing " << d["missing"] << "\n";
   out << "  devices    " << s["devices"]["in_sync_with_box"] << " of " << s["devices"]["total"]
       << " in sync with their box\n";
+  const auto& inv = s["invariants"];
+  out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";
+  for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";
   out << "  latency ms          p50       p90       p99       max\n";
   for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
     const auto& p = s["latency_ms"][k];

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "invariants.h"
 #include "kafka_model.h"
 #include "messages/box_store.h"
 #include "messages/placement.h"
@@ -61,6 +62,18 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
 }
 
 // What each instance counted, by address.
+ordered_json InvariantsJson(const InvariantReport& r) {
+  return {{"ok", r.ok()},
+          {"acked_lost", r.acked_lost},
+          {"one_sided", r.one_sided},
+          {"duplicated", r.duplicated},
+          {"chat_order_differs", r.chat_order_differs},
+          {"foreign_deliveries", r.foreign_deliveries},
+          {"out_of_order", r.out_of_order},
+          {"devices_behind", r.devices_behind},
+          {"examples", r.examples}};
+}
+
 ordered_json InstanceCounters(const World& w) {
   ordered_json out = ordered_json::object();
   for (const auto& [addr, node] : w.services) out[ToString(addr)] = node->host().Stats().counters();
@@ -145,7 +158,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"offline_catch_up", PercentilesJson(r.offline_sync())}}},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
-          {"instances", InstanceCounters(w)}};
+          {"instances", InstanceCounters(w)},
+          {"invariants", InvariantsJson(CheckInvariants(w))}};
 }
 
 }  // namespace msgbed::sim

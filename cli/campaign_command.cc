@@ -1,0 +1,33 @@
+#include <iostream>
+
+#include "campaign.h"
+#include "commands.h"
+#include "scenario.h"
+
+namespace msgbed::cli {
+
+int Campaign(const CampaignOptions& opts) {
+  sim::CampaignSpec spec;
+  spec.seeds = opts.seeds;
+  spec.kinds = opts.kinds;
+  spec.max_downtime = opts.max_downtime_s;
+  spec.out_dir = opts.out_dir;
+  std::vector<sim::CampaignRun> runs;
+  try {
+    spec.base_yaml = opts.scenario.empty() ? sim::QuickstartYaml() : ReadTextFile(opts.scenario);
+    spec.base_path = opts.scenario;
+    runs = sim::RunCampaign(spec, [](const sim::CampaignRun& r) {
+      std::cout << (r.ok ? "ok      " : "BROKEN  ") << r.kind << " seed " << r.seed << ": " << r.fault
+                << (r.ok ? "" : "\n        " + r.broken + "\n        replay: msgbed run " + r.scenario_path) << "\n";
+    });
+  } catch (const InputError& e) {
+    std::cerr << "msgbed campaign: " << e.what() << "\n";
+    return 2;
+  }
+  size_t broken = 0;
+  for (const auto& r : runs) broken += r.ok ? 0 : 1;
+  std::cout << runs.size() << " runs, " << broken << " broken\n";
+  return broken == 0 ? 0 : 1;
+}
+
+}  // namespace msgbed::cli

@@ -1,0 +1,107 @@
+#include "invariants.h"
+
+#include <map>
+#include <set>
+
+#include "messages/box_store.h"
+#include "messages/placement.h"
+#include "population.h"
+#include "service_node.h"
+#include "world.h"
+
+namespace msgbed::sim {
+
+namespace {
+
+constexpr size_t kMaxExamples = 5;
+using MessageKey = std::pair<uint64_t, uint64_t>;  // (sender, random_id)
+
+// Every update of user's box, in pts order.
+std::vector<api::UpdateNewMessage> ReadBox(const World& w, uint64_t user) {
+  BoxStore boxes(&w.FindService(BoxOwner(w.shape, user))->store());
+  std::vector<api::UpdateNewMessage> all, page;
+  do {
+    page.clear();
+    if (!boxes.ReadAfter(user, all.empty() ? 0 : all.back().pts(), 1000, &page).ok()) break;
+    all.insert(all.end(), page.begin(), page.end());
+  } while (!page.empty());
+  return all;
+}
+
+void Note(InvariantReport& r, const std::string& what) {
+  if (r.examples.size() < kMaxExamples) r.examples.push_back(what);
+}
+
+std::string Describe(const MessageKey& k) {
+  return "message " + std::to_string(k.second) + " from user " + std::to_string(k.first);
+}
+
+// The messages of one chat in one box, in box order: (box owner, other side) -> keys.
+using Chats = std::map<std::pair<uint64_t, uint64_t>, std::vector<MessageKey>>;
+
+void CheckChats(const Chats& chats, const std::vector<std::set<MessageKey>>& in_box, InvariantReport& r) {
+  for (const auto& [owners, mine] : chats) {
+    const auto [u, other] = owners;
+    for (const MessageKey& k : mine) {
+      if (in_box[other].contains(k)) continue;
+      ++r.one_sided;
+      Note(r, Describe(k) + " is in user " + std::to_string(u) + "'s box, not in user " + std::to_string(other) + "'s");
+    }
+    if (u > other) continue;  // each pair once
+    auto it = chats.find({other, u});
+    if (it == chats.end()) continue;
+    std::vector<MessageKey> a, b;
+    for (const MessageKey& k : mine)
+      if (in_box[other].contains(k)) a.push_back(k);
+    for (const MessageKey& k : it->second)
+      if (in_box[u].contains(k)) b.push_back(k);
+    if (a == b) continue;
+    ++r.chat_order_differs;
+    Note(r, "the chat of users " + std::to_string(u) + " and " + std::to_string(other) +
+                " is in another order in each box");
+  }
+}
+
+}  // namespace
+
+InvariantReport CheckInvariants(const World& w) {
+  InvariantReport r;
+  r.foreign_deliveries = w.recorder.foreign();
+  r.out_of_order = w.recorder.out_of_order();
+  const uint64_t users = w.scenario.workload.users;
+  std::vector<std::set<MessageKey>> in_box(users + 1);
+  Chats chats;
+  for (uint64_t u = 1; u <= users; ++u) {
+    for (const api::UpdateNewMessage& update : ReadBox(w, u)) {
+      const api::Message& m = update.message();
+      const MessageKey k{m.from_user(), m.random_id()};
+      if (!in_box[u].insert(k).second) {
+        ++r.duplicated;
+        Note(r, Describe(k) + " is twice in user " + std::to_string(u) + "'s box");
+      }
+      chats[{u, m.from_user() == u ? m.peer_user() : m.from_user()}].push_back(k);
+    }
+  }
+  for (uint64_t random_id : w.recorder.acked_ids()) {
+    const auto [from, peer] = w.recorder.ChatOf(random_id);
+    if (in_box[from].contains({from, random_id}) && in_box[peer].contains({from, random_id})) continue;
+    ++r.acked_lost;
+    Note(r, Describe({from, random_id}) + " was acknowledged but is missing from a box");
+  }
+  CheckChats(chats, in_box, r);
+  for (const Population* pop : w.populations) {
+    for (const auto& d : pop->devices()) {
+      const uint64_t user = d->core.user();
+      storage::BoxHead head;
+      BoxStore boxes(&w.FindService(BoxOwner(w.shape, user))->store());
+      const uint64_t box_pts = boxes.Head(user, &head).ok() ? head.pts() : 0;
+      if (d->core.pts() == box_pts) continue;
+      ++r.devices_behind;
+      Note(r, "user " + std::to_string(user) + " device " + std::to_string(d->core.device()) + " ends at pts " +
+                  std::to_string(d->core.pts()) + ", its box at " + std::to_string(box_pts));
+    }
+  }
+  return r;
+}
+
+}  // namespace msgbed::sim

@@ -1,0 +1,35 @@
+// Invariants: what must hold at the end of every simulated run, with
+// faults or without. The summary reports each (summary.json "invariants"),
+// `msgbed run` exits 1 when one is broken, and a fault campaign (msgbed
+// campaign) runs many seeds against them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace msgbed::sim {
+
+class World;
+
+struct InvariantReport {
+  uint64_t acked_lost = 0;            // acknowledged, yet missing from the sender's or the peer's box
+  uint64_t one_sided = 0;             // in one box of its chat but not in the other
+  uint64_t duplicated = 0;            // the same (sender, random_id) twice in one box
+  uint64_t chat_order_differs = 0;    // chats whose messages the two boxes hold in different orders
+  uint64_t foreign_deliveries = 0;    // shown to a device of a user not in the chat
+  uint64_t out_of_order = 0;          // shown to a device below a pts it had already reached
+  uint64_t devices_behind = 0;        // devices whose pts is not their box's head at the end
+  std::vector<std::string> examples;  // the first few violations, readable
+
+  bool ok() const {
+    return acked_lost + one_sided + duplicated + chat_order_differs + foreign_deliveries + out_of_order +
+               devices_behind ==
+           0;
+  }
+};
+
+// Reads every box of the run. REQUIRES: the run has ended.
+InvariantReport CheckInvariants(const World& w);
+
+}  // namespace msgbed::sim
