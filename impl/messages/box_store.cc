@@ -7,6 +7,12 @@ void PutBE(std::string* s, uint64_t v) {
   for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+uint64_t GetBE(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
 std::string Key(char tag, std::initializer_list<uint64_t> parts) {
   std::string k(1, tag);
   for (uint64_t p : parts) PutBE(&k, p);
@@ -62,6 +68,11 @@ Status BoxStore::AppendOutgoing(uint64_t user, const api::Message& msg, api::Upd
   record->set_peer_box(msg.peer_user());
   record->set_peer_done(msg.peer_user() == user);
   batch.Put(Key('s', {user, msg.random_id()}), record->SerializeAsString());
+  if (!record->peer_done()) {
+    std::string random_id;
+    PutBE(&random_id, msg.random_id());
+    batch.Put(Key('o', {user, msg.peer_user(), update->pts()}), random_id);
+  }
   return kv_->Write(batch);
 }
 
@@ -93,7 +104,29 @@ Status BoxStore::MarkPeerDone(uint64_t user, storage::SendRecord record) {
   record.set_peer_done(true);
   WriteBatch batch;
   batch.Put(Key('s', {user, record.result().random_id()}), record.SerializeAsString());
+  batch.Delete(Key('o', {user, record.peer_box(), record.result().pts()}));
   return kv_->Write(batch);
+}
+
+std::optional<storage::SendRecord> BoxStore::OldestUnsent(uint64_t user, uint64_t peer, Status* status) {
+  KvStore::Entries entries;
+  *status = kv_->Scan(Key('o', {user, peer, 0}), Key('o', {user, peer, UINT64_MAX}), 1, &entries);
+  if (!status->ok() || entries.empty()) return std::nullopt;
+  return FindSend(user, GetBE(entries[0].second), status);
+}
+
+Status BoxStore::ChatsWithUnsent(std::vector<std::pair<uint64_t, uint64_t>>* out) {
+  out->clear();
+  std::string from = Key('o', {});
+  for (;;) {
+    KvStore::Entries entries;
+    if (Status s = kv_->Scan(from, Key('p', {}), 1, &entries); !s.ok() || entries.empty()) return s;
+    const std::string& k = entries[0].first;
+    const uint64_t user = GetBE(k.substr(1, 8)), peer = GetBE(k.substr(9, 8));
+    out->emplace_back(user, peer);
+    from = Key('o', {user, peer, UINT64_MAX});  // past this chat
+    from.push_back('\0');
+  }
 }
 
 Status BoxStore::ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::UpdateNewMessage>* out) {

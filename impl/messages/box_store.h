@@ -8,6 +8,9 @@
 //   'u' user pts             -> api.UpdateNewMessage
 //   's' user random_id       -> storage.SendRecord       (sender's dedup)
 //   'i' user from random_id  -> 8-byte pts               (receiver's dedup)
+//   'o' user peer pts        -> 8-byte random_id         (the chat's outbox: sends
+//                                                         whose peer copy is not
+//                                                         appended yet, in order)
 #pragma once
 
 #include <cstdint>
@@ -36,7 +39,12 @@ class BoxStore {
   Status AppendIncoming(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, bool* appended);
 
   std::optional<storage::SendRecord> FindSend(uint64_t user, uint64_t random_id, Status* status);
+  // Marks the peer copy appended and takes the send out of its chat's outbox.
   Status MarkPeerDone(uint64_t user, storage::SendRecord record);
+  // The oldest send of user to peer whose peer copy is not appended yet.
+  std::optional<storage::SendRecord> OldestUnsent(uint64_t user, uint64_t peer, Status* status);
+  // Every chat (user, peer) of this store with a send not appended yet.
+  Status ChatsWithUnsent(std::vector<std::pair<uint64_t, uint64_t>>* out);
 
   // Updates with after < pts, ascending, at most limit.
   Status ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::UpdateNewMessage>* out);

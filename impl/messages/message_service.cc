@@ -10,7 +10,20 @@
 namespace msgbed {
 
 MessageService::MessageService(Env* env, ClusterShape shape)
-    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {}
+    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {
+  // Sends a crash left half done are finished without waiting for their
+  // clients to retry (after Start: a core acts once it is registered).
+  env_->StartTimer(0, [this] { ResumeOutboxes(); });
+}
+
+void MessageService::ResumeOutboxes() {
+  std::vector<ChatKey> chats;
+  if (Status s = boxes_.ChatsWithUnsent(&chats); !s.ok()) {
+    env_->Stats().Add("messages.storage_errors");
+    return;
+  }
+  for (const ChatKey& key : chats) Pump(key);
+}
 
 void MessageService::Register(Handlers& handlers) {
   handlers.On(this, &MessageService::HandleSend);
@@ -55,8 +68,8 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
   }
   env_->Stats().Add("messages.accepted");
   PublishUpdate(from, update, req.client().device());
-  if (record.peer_done()) return FinishSend(record, in.reply_to, true);
-  DeliverToPeer(record, in.reply_to);
+  if (record.peer_done()) return AnswerSent(record, in.reply_to);  // a note to self
+  Enqueue(record, in.reply_to);
 }
 
 // A send whose random_id is known: the same message again is a retry and
@@ -67,23 +80,80 @@ void MessageService::Resume(const ReplyTo& reply_to, const api::SendMessage& sen
     return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
   env_->Stats().Add("messages.send_repeated");
-  if (record.peer_done()) return FinishSend(record, reply_to, true);
-  DeliverToPeer(record, reply_to);
+  if (record.peer_done()) return AnswerSent(record, reply_to);
+  Enqueue(record, reply_to);
 }
 
-void MessageService::DeliverToPeer(const storage::SendRecord& record, const ReplyTo& reply_to) {
-  const uint64_t peer = record.peer_box();
-  const rpc::Address owner = BoxOwner(shape_, peer);
-  if (SameAddress(owner, env_->Self())) return FinishSend(record, reply_to, AppendToLocalBox(peer, record.message()));
+void MessageService::Enqueue(const storage::SendRecord& record, const ReplyTo& reply_to) {
+  const ChatKey key{record.message().from_user(), record.peer_box()};
+  chats_[key].waiting[record.result().random_id()].push_back(reply_to);
+  Pump(key);
+}
+
+// Appends the chat's oldest unsent message to the peer's box, one at a
+// time, so that the peer's box keeps the order of the sender's.
+void MessageService::Pump(const ChatKey& key) {
+  Chat& chat = chats_[key];
+  if (chat.in_flight || chat.retry != 0) return;
+  Status s;
+  const auto record = boxes_.OldestUnsent(key.first, key.second, &s);
+  if (!record) {
+    if (!s.ok()) env_->Stats().Add("messages.storage_errors");
+    return Drain(key, s);
+  }
+  chat.in_flight = true;
+  const rpc::Address owner = BoxOwner(shape_, key.second);
+  if (SameAddress(owner, env_->Self())) return Appended(key, *record, AppendToLocalBox(key.second, record->message()));
   auto append = NewBody<messages::AppendToBox>();
-  append->set_box_user(peer);
-  *append->mutable_message() = record.message();
+  append->set_box_user(key.second);
+  *append->mutable_message() = record->message();
   ++pending_sends_;
-  env_->Call(owner, std::move(append), kPeerAppendTimeout, [this, record, reply_to](const CallResult& r) {
+  env_->Call(owner, std::move(append), kPeerAppendTimeout, [this, key, record = *record](const CallResult& r) {
     --pending_sends_;
     const messages::Appended* appended = r.As<messages::Appended>();
-    FinishSend(record, reply_to, appended && appended->ok());
+    Appended(key, record, appended && appended->ok());
   });
+}
+
+void MessageService::Appended(const ChatKey& key, const storage::SendRecord& record, bool ok) {
+  Chat& chat = chats_[key];
+  chat.in_flight = false;
+  const auto waiting = chat.waiting.extract(record.result().random_id());
+  if (ok && boxes_.MarkPeerDone(key.first, record).ok()) {
+    chat.failures = 0;
+    if (waiting) {
+      for (const ReplyTo& to : waiting.mapped()) AnswerSent(record, to);
+    }
+    return Pump(key);
+  }
+  env_->Stats().Add("messages.peer_append_failures");
+  if (waiting) {
+    for (const ReplyTo& to : waiting.mapped()) {
+      AnswerError(to, api::INTERNAL, "peer box unavailable; retry with the same random_id");
+    }
+  }
+  const Micros delay = std::min(kMaxPeerRetry, kFirstPeerRetry << std::min(chat.failures++, 16u));
+  chat.retry = env_->StartTimer(delay, [this, key] {
+    chats_[key].retry = 0;
+    Pump(key);
+  });
+}
+
+// The chat's outbox is empty: whoever still waits learns the outcome.
+void MessageService::Drain(const ChatKey& key, const Status& s) {
+  auto it = chats_.find(key);
+  for (const auto& [random_id, callers] : it->second.waiting) {
+    Status found;
+    const auto record = boxes_.FindSend(key.first, random_id, &found);
+    for (const ReplyTo& to : callers) {
+      if (record && record->peer_done()) {
+        AnswerSent(*record, to);
+      } else {
+        AnswerError(to, api::INTERNAL, s.ok() ? found.message() : s.message());
+      }
+    }
+  }
+  chats_.erase(it);
 }
 
 void MessageService::HandleAppend(const Incoming& in, const messages::AppendToBox& req) {
@@ -103,13 +173,7 @@ bool MessageService::AppendToLocalBox(uint64_t box_user, const api::Message& msg
   return true;
 }
 
-void MessageService::FinishSend(const storage::SendRecord& record, const ReplyTo& reply_to, bool peer_ok) {
-  if (!peer_ok) return AnswerError(reply_to, api::INTERNAL, "peer box unavailable; retry with the same random_id");
-  if (!record.peer_done()) {
-    if (Status s = boxes_.MarkPeerDone(record.message().from_user(), record); !s.ok()) {
-      return AnswerError(reply_to, api::INTERNAL, s.message());
-    }
-  }
+void MessageService::AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to) {
   api::ServerFrame frame;
   *frame.mutable_sent_message() = record.result();
   Answer(reply_to, std::move(frame));

@@ -9,11 +9,19 @@
 //   2. NewMessageUpdate(A) goes on the bus.
 //   3. B's owner (possibly this instance) appends B's copy (pts_B),
 //      idempotently (a call, AppendToBox), and publishes NewMessageUpdate(B).
+//      Each chat (A, B) has an outbox in A's store (BoxStore 'o' keys,
+//      written with step 1): its messages go to B's box one at a time, in
+//      A's order, so both boxes hold the chat in the same order. A failed
+//      append is retried by this service (200 ms doubling to 5 s), also
+//      after a restart, until B's box has it; no client needs to come back.
 //   4. When B's box has it, the sender gets SentMessage. If step 3 fails the
-//      sender gets INTERNAL and a retry with the same random_id resumes at 3.
+//      sender gets INTERNAL (and a retry with the same random_id waits for
+//      the outbox, not for a second append).
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <vector>
 
 #include "core/cluster.h"
 #include "core/service.h"
@@ -34,6 +42,8 @@ inline constexpr size_t kMaxDifferenceBytes = 512 * 1024;
 // A peer box that has not answered by then fails the send with INTERNAL
 // (the client retries with the same random_id).
 inline constexpr Micros kPeerAppendTimeout = 5 * kSecond;
+inline constexpr Micros kFirstPeerRetry = 200 * kMillisecond;
+inline constexpr Micros kMaxPeerRetry = 5 * kSecond;
 
 class MessageService final : public Service {
  public:
@@ -57,11 +67,16 @@ class MessageService final : public Service {
   void HandleGetDifference(const Incoming& in, const messages::GetDifference& req);
   void Resume(const ReplyTo& reply_to, const api::SendMessage& send, const storage::SendRecord& record);
 
-  // Step 3: puts record.message into the peer's box, then finishes the send.
-  void DeliverToPeer(const storage::SendRecord& record, const ReplyTo& reply_to);
+  // Step 3, through the chat's outbox.
+  using ChatKey = std::pair<uint64_t, uint64_t>;  // (sender, peer)
+  void Enqueue(const storage::SendRecord& record, const ReplyTo& reply_to);
+  void Pump(const ChatKey& key);
+  void Appended(const ChatKey& key, const storage::SendRecord& record, bool ok);
+  void Drain(const ChatKey& key, const Status& s);
+  void ResumeOutboxes();
   // Appends B's copy locally and publishes it. Returns false on storage failure.
   bool AppendToLocalBox(uint64_t box_user, const api::Message& msg);
-  void FinishSend(const storage::SendRecord& record, const ReplyTo& reply_to, bool peer_ok);
+  void AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to);
   // At most limit updates after pts, and at most kMaxDifferenceBytes.
   Status ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff);
   void PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device);
@@ -72,6 +87,14 @@ class MessageService final : public Service {
   const ClusterShape shape_;
   BoxStore boxes_;
   size_t pending_sends_ = 0;
+  // Chats with sends whose peer copy is not appended yet.
+  struct Chat {
+    bool in_flight = false;
+    TimerId retry = 0;  // set while waiting to try again
+    uint32_t failures = 0;
+    std::map<uint64_t, std::vector<ReplyTo>> waiting;  // random_id -> callers to answer
+  };
+  std::map<ChatKey, Chat> chats_;
 };
 
 }  // namespace msgbed

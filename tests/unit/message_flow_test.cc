@@ -115,7 +115,7 @@ TEST(MessageFlow, LostPushIsRecoveredThroughGetDifference) {
   EXPECT_EQ(b.core.pts(), 3u);
 }
 
-TEST(MessageFlow, UnreachablePeerBoxFailsTheSendAndRetryResumes) {
+TEST(MessageFlow, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
   ClusterShape shape = Shape(1, 2, 1, 2);
   TestCluster c(shape);
   auto [ua, ub] = UsersOnDifferentOwners(shape);
@@ -134,11 +134,53 @@ TEST(MessageFlow, UnreachablePeerBoxFailsTheSendAndRetryResumes) {
   EXPECT_TRUE(b.delivered.empty());
 
   c.drop = nullptr;
-  a.core.SendText(ub, "hello", 77);
-  c.Run();
+  c.Advance(kMaxPeerRetry);
+  EXPECT_EQ(RandomIds(b.delivered), (std::vector<uint64_t>{77})) << "the service tried again by itself";
+  c.Advance(kSecond);  // the device's own retry, with the same random_id
   ASSERT_EQ(a.sent.size(), 1u);
-  EXPECT_EQ(a.sent[0].pts(), 1u) << "the retry reuses the first append";
+  EXPECT_EQ(a.sent[0].pts(), 1u) << "the retry gets the first append's result";
   EXPECT_EQ(RandomIds(b.delivered), (std::vector<uint64_t>{77}));
+}
+
+// Found by the first fault campaign: a failed peer append let the chat's
+// next message overtake it in the peer's box.
+TEST(MessageFlow, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
+  ClusterShape shape = Shape(1, 2, 1, 2);
+  TestCluster c(shape);
+  auto [ua, ub] = UsersOnDifferentOwners(shape);
+  TestDevice& a = c.AddDevice(ua, 1);
+  TestDevice& b = c.AddDevice(ub, 1);
+  c.Connect(a);
+  c.Connect(b);
+  c.Run();
+  int drops = 1;
+  c.drop = [&drops](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr && drops-- > 0; };
+  a.core.SendText(ub, "first", 1);
+  c.Run();
+  a.core.SendText(ub, "second", 2);
+  c.Advance(kPeerAppendTimeout + kMaxPeerRetry + 2 * kSecond);
+  EXPECT_EQ(RandomIds(b.delivered), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(a.sent.size(), 2u);
+}
+
+TEST(MessageFlow, ASendLeftHalfDoneByACrashIsFinishedAfterTheRestart) {
+  ClusterShape shape = Shape(1, 2, 1, 2);
+  TestCluster c(shape);
+  auto [ua, ub] = UsersOnDifferentOwners(shape);
+  TestDevice& a = c.AddDevice(ua, 1);
+  TestDevice& b = c.AddDevice(ub, 1);
+  c.Connect(a);
+  c.Connect(b);
+  c.Run();
+  c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
+  a.core.SendText(ub, "hello", 77);
+  c.Run();  // in A's box; the append to B's is lost
+  const rpc::Address owner = BoxOwner(shape, ua);
+  c.Crash(owner);
+  c.drop = nullptr;
+  c.Start(owner);
+  c.Run();
+  EXPECT_EQ(RandomIds(b.delivered), (std::vector<uint64_t>{77})) << "recovered from A's outbox, no client involved";
 }
 
 TEST(MessageFlow, RejectsBadRequestsWithProtocolErrors) {
