@@ -32,8 +32,8 @@ int Run(const RunOptions& opts) {
     if (!trace_path.empty()) std::cout << "wrote " << trace_path << "\n";
   }
   const auto& d = summary["deliveries"];
-  const bool ok = summary["invariants"]["ok"].get<bool>() && d["missing"].get<uint64_t>() == 0 &&
-                  d["extra"].get<uint64_t>() == 0;
+  const bool ok =
+      summary["invariants"]["ok"].get<bool>() && d["missing"].get<uint64_t>() == 0 && d["extra"].get<uint64_t>() == 0;
   return ok ? 0 : 1;
 }
 

@@ -48,8 +48,7 @@ void KafkaModel::Produce(Node& producer, const std::string& topic, const std::st
       world_->scenario.kafka.linger);
 }
 
-void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key,
-                        std::string payload) {
+void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key, std::string payload) {
   Partition& part = log_[{topic, p}];
   const BusRecord& record = part.log.Append(topic, p, key, std::move(payload));
   ++records_;

@@ -58,7 +58,7 @@ class Population final : public Node, public Device::Observer {
     ConnId base_conn;  // of the first connection
     ConnId conn;       // of the current (or last) connection
     double connect_at;
-    uint32_t reconnects = 0;  // in a row, since the last sign-in
+    uint32_t reconnects = 0;   // in a row, since the last sign-in
     double connected_at = -1;  // -1 until connected
     bool synced_once = false;
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready

@@ -9,8 +9,7 @@
 
 namespace msgbed {
 
-MessageService::MessageService(Env* env, ClusterShape shape)
-    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {
+MessageService::MessageService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {
   // Sends a crash left half done are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered).
   env_->StartTimer(0, [this] { ResumeOutboxes(); });

@@ -62,13 +62,12 @@ TEST_P(Conformance, ACrashLosesWhatIsVolatileAndKeepsTheStore) {
 }
 
 TEST_P(Conformance, AConsumerBackFromACrashReadsEveryRecordItHadNotHandledInOrder) {
-  const Observed o = Run({.act = 8,
-                          .run_for = 10 * kSecond,
-                          .done = [](const Observed& o) {
-                            return o[1].Get("probe.bus_distinct") == static_cast<int64_t>(kBusCount);
-                          },
-                          .crash = 1,
-                          .crash_when = [](const Observed& o) { return o[1].Get("probe.bus_distinct") >= 10; }});
+  const Observed o =
+      Run({.act = 8,
+           .run_for = 10 * kSecond,
+           .done = [](const Observed& o) { return o[1].Get("probe.bus_distinct") == static_cast<int64_t>(kBusCount); },
+           .crash = 1,
+           .crash_when = [](const Observed& o) { return o[1].Get("probe.bus_distinct") >= 10; }});
   EXPECT_EQ(o[1].Get("probe.bus_distinct"), static_cast<int64_t>(kBusCount)) << "none lost";
   EXPECT_EQ(o[1].Get("probe.bus_gaps"), 0) << "none skipped: per-key order held across the crash";
 }

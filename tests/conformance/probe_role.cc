@@ -232,7 +232,8 @@ RoleSpec ProbeRole() {
       {Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}, {Blob::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
   spec.settings = {
-      {"act", K::kCount, 1, "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a crash)"}};
+      {"act", K::kCount, 1,
+       "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a crash)"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const int act = static_cast<int>(SettingOr(RoleRegistry::Global().Get(kRole), settings, "act"));
     return std::make_unique<ProbeService>(env, shape, act);

@@ -172,7 +172,7 @@ TEST_F(ReadyDevice, AFailedGetDifferenceIsAskedAgainAndUpdatesStayBuffered) {
   d.OnFrame(Update(2, 12));  // gap
   d.OnFrame(ErrorFor(r.out.back().request_id(), api::UNAVAILABLE));
   EXPECT_EQ(d.state(), Device::State::kSyncing);
-  d.OnFrame(Update(3, 13));  // buffered, not a second request
+  d.OnFrame(Update(3, 13));                    // buffered, not a second request
   ASSERT_EQ(r.CountDifferenceRequests(), 2u);  // the first sync's and the gap's
   r.FireTimers();
   EXPECT_EQ(r.CountDifferenceRequests(), 3u);

@@ -43,8 +43,8 @@ class Consumer final : public Service {
 
 TEST(InstanceHost, PartitionsAreAssignedAtEachStartAndRevokedOnlyAtAnOrderlyStop) {
   RecordingSubstrate substrate;
-  InstanceHost host(MakeAddress("consumer", 0), [](Env* env) { return std::make_unique<Consumer>(env); },
-                    &substrate, 1);
+  InstanceHost host(
+      MakeAddress("consumer", 0), [](Env* env) { return std::make_unique<Consumer>(env); }, &substrate, 1);
   host.Start();
   EXPECT_EQ(host.Stats().Get("assigned"), 2);
   host.Crash();

@@ -159,7 +159,7 @@ class TestCluster {
   };
   using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Replay>;
   using PartitionKey = std::pair<std::string, uint32_t>;  // (topic, partition)
-  using ConnKey = std::pair<uint32_t, ConnId>;  // (gateway, connection)
+  using ConnKey = std::pair<uint32_t, ConnId>;            // (gateway, connection)
   void Deliver(Work& w);
   void DeliverEnvelope(const Envelope& e);
   // Fires the earliest timer due at or before `until`; false if none.
