@@ -150,6 +150,7 @@ void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
                        index.find_first_not_of("0123456789") == std::string::npos &&
                        std::stoul(index) < sc->services.at(role).size();
     if (!known) r.Fail(e[key], path + "." + key, "no instance '" + fault.instance + "' in this scenario");
+    fault.instance = role + "/" + std::to_string(std::stoul(index));  // sync/01 is sync/1
     fault.entry = i;
     sc->faults.push_back(fault);
   }

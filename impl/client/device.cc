@@ -58,7 +58,10 @@ void Device::Disconnected() {
   ++connection_;
   state_ = State::kOffline;
   sends_.clear();  // no answer will come on the old connection
-  for (auto& [random_id, send] : outbox_) send.request_id = 0;
+  for (auto& [random_id, send] : outbox_) {
+    send.request_id = 0;
+    send.backing_off = false;  // its timer belonged to the old connection: sent after the next sync
+  }
   buffer_.clear();
   acked_pts_ = 0;
 }
@@ -141,15 +144,20 @@ void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
   if (send != outbox_.end() && send->second.request_id == request_id && Transient(error.code()) &&
       send->second.attempts < retry_.max_send_attempts) {
     send->second.request_id = 0;
-    const uint32_t attempts = send->second.attempts;
-    return Later(Backoff(attempts - 1, error), [this, random_id] {
+    send->second.backing_off = true;
+    return Later(Backoff(send->second.attempts - 1, error), [this, random_id] {
       auto again = outbox_.find(random_id);
-      if (again != outbox_.end() && again->second.request_id == 0 && state_ == State::kReady) Transmit(random_id);
+      if (again == outbox_.end() || !again->second.backing_off) return;
+      again->second.backing_off = false;
+      if (state_ == State::kReady) Transmit(random_id);  // else at the next sync
     });
   }
   own_in_flight_.erase(random_id);
   if (send != outbox_.end() && send->second.request_id == request_id) outbox_.erase(send);
   observer_->OnSendFailed(*this, random_id, error);
+  // Given up after transient failures, the server may still have stored it:
+  // learn the box's state (nothing else would tell this device).
+  if (Transient(error.code()) && state_ == State::kReady) RequestDifference();
 }
 
 void Device::Process(const api::UpdateNewMessage& update) {
@@ -195,11 +203,12 @@ void Device::OnDifference(const api::Difference& diff) {
 }
 
 // Sends left unanswered (their connection dropped, or a retry fell due
-// while syncing) go first, in the order they were first sent.
+// while syncing) go first, in the order they were first sent; those still
+// waiting out a delay wait on.
 void Device::ResendUnanswered() {
   std::vector<std::pair<uint64_t, uint64_t>> waiting;  // (seq, random_id)
   for (const auto& [random_id, send] : outbox_) {
-    if (send.request_id == 0) waiting.emplace_back(send.seq, random_id);
+    if (send.request_id == 0 && !send.backing_off) waiting.emplace_back(send.seq, random_id);
   }
   std::sort(waiting.begin(), waiting.end());
   for (const auto& [seq, random_id] : waiting) Transmit(random_id);

@@ -122,7 +122,8 @@ class Device {
     std::string text;
     uint64_t seq;  // order of the first SendText
     uint32_t attempts = 0;
-    uint64_t request_id = 0;  // of the attempt in flight; 0 when none is
+    bool backing_off = false;  // waiting out the delay before the next attempt
+    uint64_t request_id = 0;   // of the attempt in flight; 0 when none is
   };
 
   const uint64_t user_;

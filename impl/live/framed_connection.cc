@@ -72,7 +72,8 @@ void FramedConnection::WriteMore() {
   }
   if (pending_.empty()) {
     writing_ = false;
-    if (draining_) Close(drain_reason_);
+    if (draining_) return Close(drain_reason_);
+    if (on_drained_) on_drained_();
     return;
   }
   writing_ = true;

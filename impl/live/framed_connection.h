@@ -55,6 +55,9 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   // Stops reading, sends what is queued (at most `bound` longer), then closes.
   void CloseAfterFlush(const std::string& reason, std::chrono::milliseconds bound = std::chrono::seconds(2));
 
+  // Runs fn (on the io thread) each time everything written so far has
+  // gone out: writers that pace themselves write more then.
+  void set_on_drained(std::function<void()> fn) { on_drained_ = std::move(fn); }
   // Raises or lowers the frame limit for what is read from now on (a link
   // accepts only small frames until it has authenticated).
   void set_max_frame_bytes(size_t n) { decoder_.set_max_frame_bytes(n); }
@@ -78,6 +81,7 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   std::string in_flight_;  // bytes of the write in progress
   bool writing_ = false;
   bool open_ = true;
+  std::function<void()> on_drained_;
   bool draining_ = false;  // CloseAfterFlush called
   std::string drain_reason_;
   std::unique_ptr<asio::steady_timer> drain_timer_;

@@ -82,10 +82,23 @@ void Router::Send(Envelope e) {
     return Drop("larger than a link frame (" + std::to_string(e.ByteSize()) + " bytes)", {e});
   }
   Remote& r = it->second;
-  if (r.conn && r.conn->open() && !r.connecting) return r.conn->Write(EncodeWire(e));
-  if (r.queued.size() >= kMaxQueuedPerTarget) return Drop("the link's queue is full", {e});
+  const size_t bytes = e.ByteSize();
+  const size_t max_bytes = e.bulk ? kMaxQueuedBytesBulk : kMaxQueuedBytesOrdered;
+  if (r.queued.size() >= kMaxQueuedPerTarget || r.queued_bytes + bytes > max_bytes) {
+    return Drop("the link's queue is full", {e});
+  }
+  r.queued_bytes += bytes;
   r.queued.push_back(std::move(e));
+  if (r.conn && r.conn->open() && !r.connecting) return Pump(r);
   if (!r.connecting) Connect(it->first, r);
+}
+
+void Router::Pump(Remote& r) {
+  while (!r.queued.empty() && r.conn->pending_bytes() < kLinkHighWaterBytes) {
+    r.queued_bytes -= r.queued.front().ByteSize();
+    r.conn->Write(EncodeWire(r.queued.front()));
+    r.queued.pop_front();
+  }
 }
 
 void Router::Deliver(const Envelope& e) {
@@ -130,7 +143,11 @@ void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
         if (alive.expired() || r.conn != weak.lock()) return;
         if (r.connecting) return Fail(r, why);
         spdlog::info("router: link to {} closed: {}", ToString(to), why);
+        if (!r.queued.empty()) Connect(to, r);  // what waits goes on a new link, or is reported lost
       });
+  r.conn->set_on_drained([this, &r, weak, alive] {
+    if (!alive.expired() && r.conn == weak.lock() && !r.connecting) Pump(r);
+  });
 }
 
 void Router::OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_view body) {
@@ -156,13 +173,13 @@ void Router::OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_vie
     return r.conn->Close("the accepting side did not prove the deployment secret");
   }
   r.connecting = false;
-  for (const auto& e : r.queued) r.conn->Write(EncodeWire(e));
-  r.queued.clear();
+  Pump(r);
 }
 
 void Router::Fail(Remote& r, const std::string& why) {
-  std::vector<Envelope> lost;
-  lost.swap(r.queued);
+  std::vector<Envelope> lost(std::make_move_iterator(r.queued.begin()), std::make_move_iterator(r.queued.end()));
+  r.queued.clear();
+  r.queued_bytes = 0;
   Drop("cannot reach " + r.endpoint.ToString() + ": " + why, lost);
   r.connecting = false;
   r.conn.reset();

@@ -19,6 +19,7 @@
 // UNAVAILABLE. The next Send after a failed connect tries again.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -33,8 +34,14 @@ namespace msgbed::live {
 
 class Router {
  public:
-  // Envelopes queued per target while its link connects; more are dropped.
+  // Envelopes wait in the router, per target and lane, while the link
+  // connects or while it has kLinkHighWaterBytes unsent (a large transfer
+  // must not push the link over its own bound); beyond these, one is
+  // refused at once (its call ends UNAVAILABLE).
   static constexpr size_t kMaxQueuedPerTarget = 10000;
+  static constexpr size_t kMaxQueuedBytesOrdered = 64u << 20;
+  static constexpr size_t kMaxQueuedBytesBulk = 1u << 30;
+  static constexpr size_t kLinkHighWaterBytes = 8u << 20;
   // A link that has not authenticated by then is closed.
   static constexpr auto kHandshakeTimeout = std::chrono::seconds(5);
   // Before authenticating, a link may send frames this small only (a hello
@@ -65,12 +72,15 @@ class Router {
     bool connecting = false;                 // until the acceptor's welcome checks out
     std::string nonce_a;                     // the acceptor's challenge, once received
     rpc::LinkHello hello;                    // what we answered it with
-    std::vector<Envelope> queued;            // waiting for the link
+    std::deque<Envelope> queued;             // waiting for the link, or for it to drain
+    size_t queued_bytes = 0;
   };
   // The links of one lane, by target.
   using Lane = std::map<rpc::Address, Remote, AddressLess>;
   Lane& LaneOf(bool bulk) { return bulk ? bulk_ : ordered_; }
   void Deliver(const Envelope& e);
+  // Writes queued envelopes while the link has room.
+  void Pump(Remote& r);
   void Connect(const rpc::Address& to, Remote& r);
   void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
   // The connecting side of the handshake: a challenge, then a welcome.

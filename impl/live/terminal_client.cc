@@ -22,6 +22,8 @@ constexpr uint64_t kMaxUserId = (uint64_t{1} << 63) - 1;
 constexpr size_t kMaxInFlight = 32;
 // Lines waiting for sign-in or for room in flight; more are refused.
 constexpr size_t kMaxQueuedLines = 10000;
+// At the end of its input, the client waits this long for what is left.
+constexpr auto kMaxWaitAtEnd = std::chrono::seconds(60);
 
 // One device at the terminal. Lines become sends once the device is signed
 // in and up to date, at most kMaxInFlight at a time; at the end of input it
@@ -31,7 +33,7 @@ constexpr size_t kMaxQueuedLines = 10000;
 class Terminal final : public Device::Observer {
  public:
   Terminal(asio::io_context& io, uint64_t user, uint64_t device)
-      : io_(io), input_(io, ::dup(STDIN_FILENO)), conn_(io, user, device, this), reconnect_timer_(io) {}
+      : io_(io), input_(io, ::dup(STDIN_FILENO)), conn_(io, user, device, this), reconnect_timer_(io), end_timer_(io) {}
 
   void Start(const std::string& host, uint16_t port) {
     host_ = host;
@@ -145,6 +147,14 @@ class Terminal final : public Device::Observer {
   // (by the exit code) whether everything went.
   void EndOfInput() {
     input_closed_ = true;
+    end_timer_.expires_after(kMaxWaitAtEnd);
+    end_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      std::cout << "* gave up waiting for the server after " << kMaxWaitAtEnd.count() << " s; "
+                << queued_.size() + in_flight_.size() << " line(s) not sent\n";
+      exit_code_ = 1;
+      Quit();
+    });
     LeaveWhenDone();
   }
 
@@ -158,6 +168,8 @@ class Terminal final : public Device::Observer {
   }
 
   void Quit() {
+    end_timer_.cancel();
+    reconnect_timer_.cancel();
     conn_.Disconnect();
     io_.stop();
   }
@@ -174,6 +186,7 @@ class Terminal final : public Device::Observer {
   asio::streambuf line_buf_;
   DeviceConnection conn_;
   asio::steady_timer reconnect_timer_;
+  asio::steady_timer end_timer_;
   int reconnects_ = 0;  // in a row, since the last sign-in
   std::string host_;
   uint16_t port_ = 0;

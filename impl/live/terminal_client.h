@@ -7,7 +7,7 @@
 // INTERNAL, FLOOD_WAIT) is retried with a growing delay: sign-in, catch-up,
 // sends (with the same random_id, at most 5 attempts); a connection lost
 // after it was made is made again (at most 8 times in a row). At the end of
-// its input it waits for every send to be answered.
+// its input it waits for every send to be answered, at most 60 s.
 #pragma once
 
 #include <cstdint>

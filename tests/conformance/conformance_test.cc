@@ -88,6 +88,16 @@ TEST_P(Conformance, TransfersCarryLargeBodiesAndEachLaneRefusesWhatIsTooLarge) {
   EXPECT_EQ(o[0].Get("probe.extra_done"), 0);
 }
 
+// Found by a hostile tester: live, a burst of transfers larger than a link
+// holds unsent closed the link and every call timed out.
+TEST_P(Conformance, ABurstOfTransfersToOnePeerAllArrive) {
+  const Observed o = Run({.act = 9, .run_for = 30 * kSecond, .done = [](const Observed& o) {
+                            return o[0].Get("probe.burst_ok") == static_cast<int64_t>(kBurstCount);
+                          }});
+  EXPECT_EQ(o[0].Get("probe.burst_ok"), static_cast<int64_t>(kBurstCount));
+  EXPECT_EQ(o[1].Get("probe.blob_bytes"), static_cast<int64_t>(kBurstCount * kBurstBytes));
+}
+
 TEST_P(Conformance, AConnectionTheCoreClosesIsReportedClosedToIt) {
   const Metrics m = MakeWorld(GetParam())->GatewayClosing(4);
   // Simulated devices connect again after a close, so they may be refused more than once.

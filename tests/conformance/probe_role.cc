@@ -72,6 +72,9 @@ class ProbeService final : public Service {
       case 8:
         if (index() == 0) PublishEvery5ms(1);
         break;
+      case 9:
+        if (index() == 0) Burst();
+        break;
       default: break;
     }
   }
@@ -153,6 +156,14 @@ class ProbeService final : public Service {
          }));
   }
 
+  void Burst() {
+    for (uint64_t n = 1; n <= kBurstCount; ++n) {
+      env_->Transfer(Peer(1), MakeBlob(n, kBurstBytes, 0), 30 * kSecond, [this](const CallResult& r) {
+        if (r.As<Blob>()) Gauge("probe.burst_ok", Get("probe.burst_ok") + 1);
+      });
+    }
+  }
+
   void PublishEvery5ms(uint64_t n) {
     env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4));
     if (n < kBusCount) env_->StartTimer(5 * kMillisecond, [this, n] { PublishEvery5ms(n + 1); });
@@ -231,9 +242,9 @@ RoleSpec ProbeRole() {
   spec.serves = {
       {Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}, {Blob::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
-  spec.settings = {
-      {"act", K::kCount, 1,
-       "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a crash)"}};
+  spec.settings = {{"act", K::kCount, 1,
+                    "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a "
+                    "crash, 9 burst)"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const int act = static_cast<int>(SettingOr(RoleRegistry::Global().Get(kRole), settings, "act"));
     return std::make_unique<ProbeService>(env, shape, act);

@@ -37,6 +37,9 @@
 //                  handled and counts (durably, shown as gauges)
 //                  probe.bus_distinct, probe.bus_gaps (n beyond last + 1)
 //                  and probe.bus_duplicates (n at or below last).
+//   act 9 (burst)  probe/0 transfers kBurstCount blobs of kBurstBytes to
+//                  probe/1 at once, more than a live link holds unsent;
+//                  probe.burst_ok counts those answered.
 #pragma once
 
 #include "roles/registry.h"
@@ -51,6 +54,8 @@ inline constexpr uint64_t kBusCount = 100;
 inline constexpr uint64_t kTransferBytes = 3u << 20;
 inline constexpr uint64_t kTransferReplyBytes = 2u << 20;
 inline constexpr uint64_t kFlowBytes = 10'000'000;
+inline constexpr uint64_t kBurstCount = 6;
+inline constexpr uint64_t kBurstBytes = 50u << 20;
 
 RoleSpec ProbeRole();
 // Adds the probe to the global registry once.

@@ -200,6 +200,8 @@ TEST(ScenarioErrors, FaultTimelinesThatCannotHappen) {
   ExpectError(base + "faults: [{at: 1s, start: messages/0}]\n", "key 'faults[0].start': messages/0 is running then");
   ExpectError(base + "faults: [{at: 1s, crash: sync/1}, {at: 2s, crash: sync/1}]\n",
               "key 'faults[1].crash': sync/1 is already down then");
+  ExpectError(base + "faults: [{at: 1s, crash: sync/01}, {at: 2s, crash: sync/1}]\n",
+              "key 'faults[1].crash': sync/1 is already down then");
   ExpectError(base + "faults: [{at: 8s, crash: sync/1}]\n",
               "key 'faults[0].at': after the run ends (duration + drain = 7s)");
 }

@@ -135,6 +135,28 @@ TEST_F(ReadyDevice, TransientSendErrorsAreRetriedWithTheSameRandomIdThenGivenUp)
   EXPECT_EQ(d.unanswered(), 0u);
 }
 
+// Found by a hostile tester: every catch-up resent sends that were still
+// waiting out their delay, so a busy device used up its attempts in seconds.
+TEST_F(ReadyDevice, ACatchUpDoesNotCutARetryDelayShort) {
+  d.SendText(2, "one", 71);
+  d.OnFrame(ErrorFor(r.out.back().request_id(), api::UNAVAILABLE));
+  d.OnFrame(Update(2, 12));  // a gap: catch-up
+  d.OnFrame(Difference({{1, 11}}, 1));
+  EXPECT_EQ(CountSends(r, 71), 1u) << "still waiting out its delay";
+  r.FireTimers();
+  EXPECT_EQ(CountSends(r, 71), 2u);
+}
+
+TEST_F(ReadyDevice, GivingUpASendAsksForTheBoxStateTheServerMayHaveStored) {
+  d.SendText(2, "one", 71);
+  for (uint32_t attempt = 1; attempt <= Device::RetryPolicy{}.max_send_attempts; ++attempt) {
+    d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
+    r.FireTimers();
+  }
+  ASSERT_EQ(r.failed, (std::vector<uint64_t>{71}));
+  EXPECT_TRUE(r.out.back().has_get_difference());
+}
+
 TEST_F(ReadyDevice, FloodWaitIsRetriedAfterTheTimeTheServerAsked) {
   d.SendText(2, "one", 71);
   api::ServerFrame flood = ErrorFor(r.out.back().request_id(), api::FLOOD_WAIT);
