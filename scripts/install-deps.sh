@@ -20,6 +20,7 @@ PACKAGES=(
   libbenchmark-dev
   python3
   plantuml graphviz
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -58,7 +58,7 @@ Population::SimDevice& Population::Of(Device& d) {
   return *devices_[global / world_->shape.Count(role::kGateway)];
 }
 
-void Population::OnServerFrame(ConnId conn, const api::ServerFrame& frame) {
+void Population::OnGatewayFrame(ConnId conn, const api::ServerFrame& frame) {
   SimDevice& d = ByConn(conn);
   if (conn == d.conn) d.core.OnFrame(frame);
 }

@@ -37,7 +37,8 @@ class Population final : public Node, public Device::Observer {
   // signed in and up to date.
   void Offer(size_t index, uint64_t peer, uint64_t random_id);
 
-  void OnServerFrame(ConnId conn, const api::ServerFrame& frame);
+  // A frame the gateway sent on connection conn.
+  void OnGatewayFrame(ConnId conn, const api::ServerFrame& frame);
   void OnClosed(ConnId conn);
 
   // Device::Observer

@@ -96,7 +96,7 @@ void ServiceNode::Transmit(Envelope e) {
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   Population& pop = *world_->populations.at(host_.Self().index());
   Node::Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0,
-                 [&pop, conn, frame] { pop.OnServerFrame(conn, frame); });
+                 [&pop, conn, frame] { pop.OnGatewayFrame(conn, frame); });
 }
 
 void ServiceNode::ClientOpened(ConnId conn) {
