@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "config/yaml_reader.h"
 #include "deployment_diagram.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
