@@ -24,7 +24,7 @@ void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   LinkSpec default_link;
   ReadLink(r, topo["link"], "topology.link", &default_link);
   const YAML::Node hosts = topo["hosts"];
-  if (!hosts.IsSequence() || hosts.size() == 0)
+  if (!hosts.IsDefined() || !hosts.IsSequence() || hosts.size() == 0)
     r.Fail(hosts.IsDefined() ? hosts : topo, "topology.hosts", "expected a non-empty list of hosts");
   std::set<std::string> seen;
   for (size_t i = 0; i < hosts.size(); ++i) {
@@ -233,7 +233,23 @@ void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, const RoleRegi
 
 }  // namespace
 
+namespace {
+Scenario ParseScenarioText(const std::string& text, const std::string& file, const RoleRegistry& roles);
+}  // namespace
+
 Scenario ParseScenario(const std::string& text, const std::string& file, const RoleRegistry& roles) {
+  try {
+    return ParseScenarioText(text, file, roles);
+  } catch (const YAML::Exception& e) {
+    // A shape the reader did not foresee that yaml-cpp refuses to read:
+    // still the file, the line and why, never an abort.
+    throw ScenarioError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+namespace {
+
+Scenario ParseScenarioText(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   Reader r(file);
   const YAML::Node root = r.Load(text);
   Scenario sc;
@@ -282,6 +298,8 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
   }
   return sc;
 }
+
+}  // namespace
 
 Scenario LoadScenario(const std::string& path, const RoleRegistry& roles) {
   return ParseScenario(ReadTextFile(path), path, roles);

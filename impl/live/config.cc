@@ -137,7 +137,9 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
   return out;
 }
 
-LiveConfig ParseConfig(const std::string& text, const std::string& file, const RoleRegistry& roles) {
+namespace {
+
+LiveConfig ParseConfigText(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   const YamlReader r(file);
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
@@ -171,6 +173,18 @@ LiveConfig ParseConfig(const std::string& text, const std::string& file, const R
   }
   CheckDense(r, inst, cfg, roles);
   return cfg;
+}
+
+}  // namespace
+
+LiveConfig ParseConfig(const std::string& text, const std::string& file, const RoleRegistry& roles) {
+  try {
+    return ParseConfigText(text, file, roles);
+  } catch (const YAML::Exception& e) {
+    // A shape the reader did not foresee that yaml-cpp refuses to read:
+    // still the file, the line and why, never an abort.
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
 }
 
 LiveConfig LoadConfig(const std::string& path, const RoleRegistry& roles) {

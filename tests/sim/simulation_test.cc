@@ -194,6 +194,12 @@ TEST(ScenarioErrors, NotANumberIsRefusedEverywhere) {
   ExpectError(base + "gateway: {request_timeout: nans}\n", "key 'gateway.request_timeout'");
 }
 
+// Found by the scenario fuzzer: a topology without hosts aborted msgbed
+// (yaml-cpp's InvalidNode escaped the reader).
+TEST(ScenarioErrors, ATopologyWithoutHostsIsAnErrorNotAnAbort) {
+  ExpectError("name: x\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n", "key 'topology.hosts'");
+}
+
 TEST(ScenarioErrors, FaultTimelinesThatCannotHappen) {
   const std::string base = ReadFile(kSmall);
   ExpectError(base + "faults: [{crash: messages/0}]\n", "key 'faults[0].at': missing");
