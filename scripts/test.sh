@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run): installs missing packages,
 # builds everything (benchmarks included, so they keep compiling), runs every
-# test, then rebuilds with ASan/UBSan and runs every test again.
+# test, then rebuilds with ASan/UBSan and runs every test again, then runs
+# each fuzzer briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-$(nproc)}
@@ -14,3 +15,6 @@ ctest --test-dir build --output-on-failure
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMSGBED_SANITIZE=ON -DMSGBED_WERROR=ON
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan --output-on-failure
+
+# Each libFuzzer target briefly (clang, ASan, UBSan): a crash fails the run.
+bash scripts/fuzz.sh 15
