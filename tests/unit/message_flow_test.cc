@@ -115,15 +115,23 @@ TEST(MessageFlow, LostPushIsRecoveredThroughGetDifference) {
   EXPECT_EQ(b.core.pts(), 3u);
 }
 
-TEST(MessageFlow, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
-  ClusterShape shape = Shape(1, 2, 1, 2);
-  TestCluster c(shape);
-  auto [ua, ub] = UsersOnDifferentOwners(shape);
+// Users ua and ub, each with one online device, whose boxes live on
+// different messages instances.
+struct TwoOwners : ::testing::Test {
+  TwoOwners() {
+    c.Connect(a);
+    c.Connect(b);
+    c.Run();
+  }
+  const ClusterShape shape = Shape(1, 2, 1, 2);
+  TestCluster c{shape};
+  const uint64_t ua = UsersOnDifferentOwners(shape).first;
+  const uint64_t ub = UsersOnDifferentOwners(shape).second;
   TestDevice& a = c.AddDevice(ua, 1);
   TestDevice& b = c.AddDevice(ub, 1);
-  c.Connect(a);
-  c.Connect(b);
-  c.Run();
+};
+
+TEST_F(TwoOwners, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
   c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();
@@ -144,15 +152,7 @@ TEST(MessageFlow, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
 
 // Found by the first fault campaign: a failed peer append let the chat's
 // next message overtake it in the peer's box.
-TEST(MessageFlow, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
-  ClusterShape shape = Shape(1, 2, 1, 2);
-  TestCluster c(shape);
-  auto [ua, ub] = UsersOnDifferentOwners(shape);
-  TestDevice& a = c.AddDevice(ua, 1);
-  TestDevice& b = c.AddDevice(ub, 1);
-  c.Connect(a);
-  c.Connect(b);
-  c.Run();
+TEST_F(TwoOwners, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
   int drops = 1;
   c.drop = [&drops](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr && drops-- > 0; };
   a.core.SendText(ub, "first", 1);
@@ -163,15 +163,7 @@ TEST(MessageFlow, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
   EXPECT_EQ(a.sent.size(), 2u);
 }
 
-TEST(MessageFlow, ASendLeftHalfDoneByACrashIsFinishedAfterTheRestart) {
-  ClusterShape shape = Shape(1, 2, 1, 2);
-  TestCluster c(shape);
-  auto [ua, ub] = UsersOnDifferentOwners(shape);
-  TestDevice& a = c.AddDevice(ua, 1);
-  TestDevice& b = c.AddDevice(ub, 1);
-  c.Connect(a);
-  c.Connect(b);
-  c.Run();
+TEST_F(TwoOwners, ASendLeftHalfDoneByACrashIsFinishedAfterTheRestart) {
   c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();  // in A's box; the append to B's is lost
