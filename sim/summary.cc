@@ -30,6 +30,7 @@ ordered_json PercentilesJson(const std::vector<double>& seconds) {
 // box is either a message this device sent or one it must have delivered.
 struct Consistency {
   uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0, retries = 0;
+  uint64_t missing = 0, extra = 0;  // per device, then summed: one device's extra never hides another's missing
 };
 
 Consistency CheckDevices(const World& w) {
@@ -40,8 +41,11 @@ Consistency CheckDevices(const World& w) {
       storage::BoxHead head;
       const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
       ++c.devices;
-      c.expected += box_pts - d->sends_accepted;
+      const uint64_t expected = box_pts - d->sends_accepted;
+      c.expected += expected;
       c.delivered += d->delivered;
+      c.missing += expected > d->delivered ? expected - d->delivered : 0;
+      c.extra += d->delivered > expected ? d->delivered - expected : 0;
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
       c.retries += d->core.retries();
@@ -148,8 +152,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"delivered", c.delivered},
             {"online", r.delivered_online()},
             {"caught_up", r.caught_up()},
-            {"missing", c.expected > c.delivered ? c.expected - c.delivered : 0},
-            {"extra", c.delivered > c.expected ? c.delivered - c.expected : 0},
+            {"missing", c.missing},
+            {"extra", c.extra},
             {"duplicates_ignored", c.duplicates_ignored}}},
           {"devices", {{"total", c.devices}, {"in_sync_with_box", c.in_sync}, {"reconnects", r.reconnects()}}},
           {"latency_ms",
