@@ -29,7 +29,9 @@ RoleSpec GatewayRole() {
        "a signed-in connection silent this long is closed (0: never)"},
       {"request_timeout", K::kDuration, double(d.request_timeout) / kSecond, "unanswered requests get TIMEOUT"},
       {"max_connections", K::kCount, double(d.max_connections), "connections per gateway"},
-      {"max_in_flight", K::kCount, double(d.max_in_flight), "requests awaiting an answer per connection"}};
+      {"max_in_flight", K::kCount, double(d.max_in_flight), "requests awaiting an answer per connection"},
+      {"request_rate", K::kCount, double(d.request_rate), "requests per second per connection (then FLOOD_WAIT)"},
+      {"request_burst", K::kCount, double(d.request_burst), "requests a connection may make at once"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kGateway);
     GatewayLimits limits;
@@ -38,6 +40,8 @@ RoleSpec GatewayRole() {
     limits.request_timeout = Seconds(SettingOr(self, settings, "request_timeout"));
     limits.max_connections = static_cast<uint32_t>(SettingOr(self, settings, "max_connections"));
     limits.max_in_flight = static_cast<uint32_t>(SettingOr(self, settings, "max_in_flight"));
+    limits.request_rate = static_cast<uint32_t>(SettingOr(self, settings, "request_rate"));
+    limits.request_burst = static_cast<uint32_t>(SettingOr(self, settings, "request_burst"));
     return std::make_unique<GatewayService>(env, shape, limits);
   };
   return spec;

@@ -1,5 +1,8 @@
 #include "gateway/gateway_service.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/client_reply.h"
 #include "messages/placement.h"
 #include "proto/messages.pb.h"
@@ -82,6 +85,8 @@ void GatewayService::Close(ConnId conn, Session& s, api::ErrorCode code, const s
 void GatewayService::OnClientOpened(ConnId conn) {
   Session& s = sessions_[conn];
   s.last_active = env_->Now();
+  s.tokens = limits_.request_burst;
+  s.refilled_at = s.last_active;
   env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
   if (sessions_.size() > limits_.max_connections) {
     env_->Stats().Add("gateway.refused_over_cap");
@@ -92,6 +97,19 @@ void GatewayService::OnClientOpened(ConnId conn) {
     sweeping_ = true;
     env_->StartTimer(limits_.idle_timeout / 4, [this] { SweepIdle(); });
   }
+}
+
+bool GatewayService::TakeToken(Session& s, uint32_t* wait_s) {
+  const Micros now = env_->Now();
+  s.tokens = std::min<double>(limits_.request_burst,
+                              s.tokens + static_cast<double>(now - s.refilled_at) * limits_.request_rate / kSecond);
+  s.refilled_at = now;
+  if (s.tokens >= 1) {
+    s.tokens -= 1;
+    return true;
+  }
+  *wait_s = static_cast<uint32_t>(std::ceil((1 - s.tokens) / limits_.request_rate));
+  return false;
 }
 
 void GatewayService::StartSignInTimer(ConnId conn, Session& s) {
@@ -178,6 +196,11 @@ void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id
     env_->Stats().Add("gateway.flood_wait");
     if (sign_in) ResetSignIn(conn, s);
     return Reject(conn, client_request_id, api::FLOOD_WAIT, "too many requests in flight", 1);
+  }
+  if (uint32_t wait_s = 0; !TakeToken(s, &wait_s)) {
+    env_->Stats().Add("gateway.rate_limited");
+    if (sign_in) ResetSignIn(conn, s);
+    return Reject(conn, client_request_id, api::FLOOD_WAIT, "too many requests per second", wait_s);
   }
   ++s.in_flight;
   env_->Call(

@@ -41,6 +41,10 @@ struct GatewayLimits {
   uint32_t max_connections = 10000;
   // Requests awaiting an answer per connection; more get FLOOD_WAIT.
   uint32_t max_in_flight = 64;
+  // Requests per second per connection, after a burst of request_burst;
+  // more get FLOOD_WAIT with the seconds to wait (a token bucket).
+  uint32_t request_rate = 1000;
+  uint32_t request_burst = 2000;
 };
 
 class GatewayService final : public Service {
@@ -64,7 +68,12 @@ class GatewayService final : public Service {
     TimerId sign_in_timer = 0;  // 0: none running
     uint32_t in_flight = 0;
     bool closing = false;  // CloseClient called; frames are ignored
+    double tokens = 0;     // requests it may make now (request_rate, request_burst)
+    Micros refilled_at = 0;
   };
+  // Takes a request's token from s; false, with the seconds until one is
+  // due in *wait_s, if none is left.
+  bool TakeToken(Session& s, uint32_t* wait_s);
 
   void OnPush(const Incoming& in, const gateway::Push& push);
   void OnCloseConnection(const Incoming& in, const gateway::CloseConnection& req);

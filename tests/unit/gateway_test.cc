@@ -176,6 +176,30 @@ TEST(Gateway, RequestsInFlightPerConnectionAreBounded) {
   EXPECT_GT(d.errors[0].retry_after_s(), 0u);
 }
 
+// Per source: a connection that sends requests faster than request_rate
+// (after a burst of request_burst) is told to wait, then served again.
+TEST(Gateway, RequestsBeyondTheRatePerConnectionGetFloodWait) {
+  TestCluster c(Shape(), RoleRegistry::Global(), {{role::kGateway, {{"request_rate", 10}, {"request_burst", 20}}}});
+  TestDevice& d = c.AddDevice(1, 1);
+  TestDevice& other = c.AddDevice(3, 1);
+  c.Connect(d);
+  c.Connect(other);
+  c.Run();  // the sign-in and first catch-up took 2 of d's 20
+  for (uint64_t i = 1; i <= 25; ++i) {
+    d.core.SendText(2, "x", i);
+    c.Run();
+  }
+  EXPECT_EQ(d.sent.size(), 18u);
+  ASSERT_FALSE(d.errors.empty());
+  EXPECT_EQ(d.errors[0].code(), api::FLOOD_WAIT);
+  EXPECT_GE(d.errors[0].retry_after_s(), 1u);
+  other.core.SendText(2, "another connection has its own budget", 100);
+  c.Run();
+  EXPECT_EQ(other.sent.size(), 1u);
+  c.Advance(kSecond);  // 10 more; the device's own retries use them
+  EXPECT_GT(d.sent.size(), 18u);
+}
+
 TEST(Gateway, ASecondSignInOfTheSameDeviceClosesTheFirstWithAReason) {
   TestCluster c(Shape());
   TestDevice& a = c.AddDevice(1, 1);
