@@ -109,7 +109,7 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
     for (const auto& [role, hosts] : base.services) kinds.push_back(role);
   }
   for (const auto& kind : kinds) {
-    if (!base.services.contains(kind)) throw ScenarioError("campaign: the scenario has no '" + kind + "' instance");
+    if (!base.services.contains(kind)) throw ScenarioError("--kinds: the scenario has no '" + kind + "' instance");
   }
   const fs::path dir = fs::path(spec.out_dir) / (base.name + "-campaign");
   fs::create_directories(dir);

@@ -55,5 +55,5 @@ set +e
 "$msgbed" campaign "$src/tests/sim/small.yaml" --kinds bus --out "$tmp/camp" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "campaign with an unknown kind exit code $rc"
-grep -q "no 'bus' instance" "$tmp/err" || fail "campaign error: $(cat "$tmp/err")"
+grep -q "kinds: the scenario has no 'bus' instance" "$tmp/err" || fail "campaign error: $(cat "$tmp/err")"
 echo "cli ok"
