@@ -27,6 +27,18 @@ class InputError : public std::runtime_error {
 // The whole file; throws InputError if it cannot be read.
 std::string ReadTextFile(const std::string& path);
 
+// Runs read() and returns its result; a yaml-cpp exception from it (a shape
+// the reader did not foresee) becomes an InputError naming file and line,
+// never an abort.
+template <typename Read>
+auto GuardYaml(const std::string& file, Read read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}

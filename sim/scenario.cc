@@ -238,13 +238,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
 }  // namespace
 
 Scenario ParseScenario(const std::string& text, const std::string& file, const RoleRegistry& roles) {
-  try {
-    return ParseScenarioText(text, file, roles);
-  } catch (const YAML::Exception& e) {
-    // A shape the reader did not foresee that yaml-cpp refuses to read:
-    // still the file, the line and why, never an abort.
-    throw ScenarioError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return GuardYaml(file, [&] { return ParseScenarioText(text, file, roles); });
 }
 
 namespace {

@@ -178,13 +178,7 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
 }  // namespace
 
 LiveConfig ParseConfig(const std::string& text, const std::string& file, const RoleRegistry& roles) {
-  try {
-    return ParseConfigText(text, file, roles);
-  } catch (const YAML::Exception& e) {
-    // A shape the reader did not foresee that yaml-cpp refuses to read:
-    // still the file, the line and why, never an abort.
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return GuardYaml(file, [&] { return ParseConfigText(text, file, roles); });
 }
 
 LiveConfig LoadConfig(const std::string& path, const RoleRegistry& roles) {
