@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "campaign.h"
@@ -22,6 +23,9 @@ int Campaign(const CampaignOptions& opts) {
     });
   } catch (const InputError& e) {
     std::cerr << "msgbed campaign: " << e.what() << "\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "msgbed campaign: cannot write under " << opts.out_dir << ": " << e.what() << "\n";
     return 2;
   }
   size_t broken = 0;

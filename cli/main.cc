@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   campaign_cmd->add_option("--max-downtime", campaign.max_downtime_s, "Longest a crashed instance stays down, seconds")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(CLI::Range(0.1, 3600.0))
+      ->check(CLI::Validator(
+          [](std::string& v) { return v.find_first_of("nN") == std::string::npos ? "" : "not a number"; }, "NUMBER"));
   campaign_cmd->add_option("--out", campaign.out_dir, "Results directory")->capture_default_str();
 
   msgbed::cli::ServeOptions serve;

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -16,11 +17,16 @@ int Run(const RunOptions& opts) {
   const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message);
   const nlohmann::ordered_json& summary = result.summary;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string path = sim::WriteSummary(sc, summary, opts.out_dir);
-  std::string trace_path;
-  if (opts.trace_message > 0) {
-    trace_path = sim::WriteResultFile(sc, opts.out_dir, "trace-message-" + std::to_string(opts.trace_message) + ".puml",
-                                      result.trace);
+  std::string path, trace_path;
+  try {
+    path = sim::WriteSummary(sc, summary, opts.out_dir);
+    if (opts.trace_message > 0) {
+      trace_path = sim::WriteResultFile(sc, opts.out_dir,
+                                        "trace-message-" + std::to_string(opts.trace_message) + ".puml", result.trace);
+    }
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "msgbed run: cannot write the results under " << opts.out_dir << ": " << e.what() << "\n";
+    return 2;
   }
   if (!opts.quiet) {
     sim::PrintSummary(summary, std::cout);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -41,7 +42,9 @@ std::string ReplayYaml(const CampaignSpec& spec, const Scenario& base, const std
   YAML::Node root = YAML::Load(spec.base_yaml);
   root["name"] = name;
   root["seed"] = seed;
-  root["drain"] = std::to_string(std::llround(std::max(base.drain, spec.min_drain) * 1000)) + "ms";
+  // Room after the longest outage for devices' retries and reconnects.
+  const double drain = std::max({base.drain, spec.min_drain, spec.max_downtime + spec.min_drain});
+  root["drain"] = std::to_string(std::llround(drain * 1000)) + "ms";
   YAML::Node faults(YAML::NodeType::Sequence);
   YAML::Node crash, start;
   crash["at"] = std::to_string(f.at_ms) + "ms";
@@ -104,7 +107,10 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
                                      const std::function<void(const CampaignRun&)>& progress) {
   const Scenario base =
       ParseScenario(spec.base_yaml, spec.base_path.empty() ? "<embedded quickstart>" : spec.base_path);
-  std::vector<std::string> kinds = spec.kinds;
+  std::vector<std::string> kinds;
+  for (const auto& kind : spec.kinds) {
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+  }
   if (kinds.empty()) {
     for (const auto& [role, hosts] : base.services) kinds.push_back(role);
   }

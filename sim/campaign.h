@@ -4,7 +4,8 @@
 // ("campaign/<kind>/<seed>"): which instance, when (between the end of the
 // connect ramp and 80 % of the duration), for how long. Each run is
 // written out as a scenario file first and run from that file, so a
-// failing seed replays exactly with `msgbed run <that file>`.
+// failing seed replays exactly with `msgbed run <that file>`. The campaign's
+// timeline replaces any `faults:` of the base scenario.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,7 @@ struct CampaignSpec {
   uint64_t seeds = 10;             // seeds 1..seeds
   std::vector<std::string> kinds;  // roles to crash; empty: every role of the scenario
   double max_downtime = 2;         // seconds
-  double min_drain = 60;           // seconds: room for devices' retries and reconnects
+  double min_drain = 60;           // seconds after the longest outage: room for retries and reconnects
   std::string out_dir = "results";
 };
 

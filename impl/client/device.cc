@@ -97,8 +97,8 @@ void Device::OnFrame(const api::ServerFrame& frame) {
     case api::ServerFrame::kSentMessage: {
       sends_.erase(frame.request_id());
       const api::SentMessage& sent = frame.sent_message();
-      outbox_.erase(sent.random_id());
-      observer_->OnSent(*this, sent);
+      // Not pending any more if the box already showed it (see Apply).
+      if (outbox_.erase(sent.random_id()) > 0) observer_->OnSent(*this, sent);
       // The sender's own box advanced: treat the result as that update.
       api::UpdateNewMessage own;
       own.mutable_message()->set_from_user(user_);
@@ -140,6 +140,7 @@ void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
   if (it == sends_.end()) return;
   const uint64_t random_id = it->second;
   sends_.erase(it);
+  if (!outbox_.contains(random_id) && !own_in_flight_.contains(random_id)) return;  // the box showed it sent
   auto send = outbox_.find(random_id);  // absent if a caller reused the random_id for another send
   if (send != outbox_.end() && send->second.request_id == request_id && Transient(error.code()) &&
       send->second.attempts < retry_.max_send_attempts) {
@@ -180,7 +181,19 @@ Device::Applied Device::Apply(const api::UpdateNewMessage& update) {
   pts_ = update.pts();
   const api::Message& m = update.message();
   const bool own = m.from_user() == user_ && own_in_flight_.erase(m.random_id()) > 0;
-  if (!own) observer_->OnDelivered(*this, m);
+  if (!own) {
+    observer_->OnDelivered(*this, m);
+  } else if (outbox_.erase(m.random_id()) > 0) {
+    // The box holds a send still waiting for its answer (the answer was
+    // lost, or a failure came after the server stored it): it is sent.
+    api::SentMessage sent;
+    sent.set_random_id(m.random_id());
+    sent.set_message_id(m.id());
+    sent.set_pts(update.pts());
+    sent.set_pts_count(update.pts_count());
+    sent.set_date_us(m.date_us());
+    observer_->OnSent(*this, sent);
+  }
   return Applied::kApplied;
 }
 

@@ -166,6 +166,9 @@ void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
       return Forward(conn, s, id, BoxOwner(shape_, s.user), std::move(req));
     }
     case api::ClientFrame::kUpdatesAck: {
+      // Acks take tokens too (a flood of them would reach sync); one over
+      // the rate is dropped: the next ack says more.
+      if (uint32_t wait_s = 0; !TakeToken(s, &wait_s)) return env_->Stats().Add("gateway.acks_dropped");
       auto ack = NewBody<sync::DeviceAcked>();
       ack->set_user(s.user);
       ack->set_device(s.device);

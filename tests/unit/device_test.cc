@@ -10,7 +10,9 @@ struct Recorder : Device::Link, Device::Observer {
   std::vector<api::ClientFrame> out;
   std::vector<uint64_t> delivered;  // random ids
   std::vector<uint64_t> failed;     // random ids of failed sends
+  std::vector<uint64_t> sent;       // random ids acknowledged
   void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override { failed.push_back(random_id); }
+  void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s.random_id()); }
   void SendFrame(const api::ClientFrame& f) override { out.push_back(f); }
   void After(Micros delay, std::function<void()> fn) override { timers.emplace_back(delay, std::move(fn)); }
   // Runs the timers set so far (not those they set).
@@ -155,6 +157,28 @@ TEST_F(ReadyDevice, GivingUpASendAsksForTheBoxStateTheServerMayHaveStored) {
   }
   ASSERT_EQ(r.failed, (std::vector<uint64_t>{71}));
   EXPECT_TRUE(r.out.back().has_get_difference());
+}
+
+api::ServerFrame OwnUpdate(uint64_t pts, uint64_t random_id) { return Update(pts, random_id, /*from=*/1); }
+
+// Found by a hostile tester: a send whose answer was lost, or failed after
+// the server stored it, was retried and then reported failed although the
+// peer had it. The device's own box showing it settles it as sent.
+TEST_F(ReadyDevice, AnOwnMessageInTheBoxSettlesItsPendingSend) {
+  d.SendText(2, "x", 71);
+  const uint64_t request = r.out.back().request_id();
+  d.OnFrame(Update(2, 12));  // a gap: catch-up
+  api::ServerFrame diff = Difference({}, 2);
+  *diff.mutable_difference()->add_updates() = OwnUpdate(1, 71).update();
+  *diff.mutable_difference()->add_updates() = Update(2, 12).update();
+  d.OnFrame(diff);
+  EXPECT_EQ(r.sent, (std::vector<uint64_t>{71}));
+  EXPECT_EQ(d.unanswered(), 0u);
+  d.OnFrame(ErrorFor(request, api::INTERNAL));  // a failure that came after the server stored it
+  EXPECT_TRUE(r.failed.empty());
+  r.FireTimers();
+  EXPECT_EQ(CountSends(r, 71), 1u) << "not sent again";
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{12}));
 }
 
 TEST_F(ReadyDevice, FloodWaitIsRetriedAfterTheTimeTheServerAsked) {
