@@ -31,6 +31,7 @@ ordered_json PercentilesJson(const std::vector<double>& seconds) {
 struct Consistency {
   uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0, retries = 0;
   uint64_t missing = 0, extra = 0;  // per device, then summed: one device's extra never hides another's missing
+  uint64_t held_unsent = 0;         // typed on a device that never became ready to send it
 };
 
 Consistency CheckDevices(const World& w) {
@@ -49,6 +50,7 @@ Consistency CheckDevices(const World& w) {
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
       c.retries += d->core.retries();
+      c.held_unsent += d->held.size();
     }
   }
   return c;
@@ -146,7 +148,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"errors", r.errors()},
             {"retries", c.retries},
             {"given_up", r.given_up()},
-            {"held_until_synced", r.held()}}},
+            {"held_until_synced", r.held()},
+            {"held_unsent", c.held_unsent}}},
           {"deliveries",
            {{"expected", c.expected},
             {"delivered", c.delivered},

@@ -56,6 +56,8 @@ TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
   const auto& d = s["deliveries"];
   EXPECT_GT(m["sent"].get<uint64_t>(), 300u);
   EXPECT_EQ(m["acked"], m["sent"]);
+  EXPECT_EQ(m["offered"].get<uint64_t>(), m["sent"].get<uint64_t>() + m["held_unsent"].get<uint64_t>());
+  EXPECT_EQ(m["held_unsent"], 0);
   EXPECT_EQ(m["errors"], 0);
   EXPECT_EQ(d["missing"], 0);
   EXPECT_EQ(d["extra"], 0);
