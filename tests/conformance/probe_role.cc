@@ -58,8 +58,7 @@ class ProbeService final : public Service {
         break;
       case 4:
         if (index() == 0) {
-          for (uint64_t n = 1; n <= kBusCount; ++n)
-            env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4));
+          for (uint64_t n = 1; n <= kBusCount; ++n) PublishRecord(n);
         }
         break;
       case 5: Boot(); break;
@@ -164,8 +163,10 @@ class ProbeService final : public Service {
     }
   }
 
+  // Record n of kBusCount: key k<n % 4>, payload its number within that key.
+  void PublishRecord(uint64_t n) { env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4)); }
   void PublishEvery5ms(uint64_t n) {
-    env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4));
+    PublishRecord(n);
     if (n < kBusCount) env_->StartTimer(5 * kMillisecond, [this, n] { PublishEvery5ms(n + 1); });
   }
 
