@@ -30,17 +30,20 @@ int main(int argc, char** argv) {
   msgbed::cli::CampaignOptions campaign;
   auto* campaign_cmd = app.add_subcommand(
       "campaign",
-      "Seeded fault campaign: for each seed and role, the scenario with one instance of the role crashed and "
-      "restarted at a random time; checks every run's invariants. Writes <out>/<name>-campaign/ (a replayable "
+      "Seeded fault campaign: for each seed and fault kind, the scenario with one fault of that kind at a random "
+      "time (an instance of a role or a broker crashed and restarted, a lossy link, a partition, a full or slow "
+      "disk); checks every run's invariants. Writes <out>/<name>-campaign/ (a replayable "
       "scenario file per run, campaign.json); exits 1 if any run broke an invariant");
   campaign_cmd->add_option("scenario", campaign.scenario, "Base scenario YAML (default: the embedded quickstart)")
       ->check(CLI::ExistingFile);
   campaign_cmd->add_option("--seeds", campaign.seeds, "Seeds 1..N")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  campaign_cmd->add_option("--kinds", campaign.kinds, "Roles to crash (default: every role of the scenario)")
+  campaign_cmd
+      ->add_option("--kinds", campaign.kinds,
+                   "Fault kinds: a role's name, broker, link, partition, disk-full, disk-slow (default: all)")
       ->delimiter(',');
-  campaign_cmd->add_option("--max-downtime", campaign.max_downtime_s, "Longest a crashed instance stays down, seconds")
+  campaign_cmd->add_option("--max-downtime", campaign.max_downtime_s, "Longest a fault lasts, seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0))
       ->check(CLI::Validator(

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "core/rng.h"
@@ -21,19 +22,92 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One run's fault: what the report says, and its `faults:` timeline.
 struct Fault {
-  std::string instance;
-  int64_t at_ms, until_ms;
+  std::string what;
+  YAML::Node timeline{YAML::NodeType::Sequence};
 };
+
+std::string Ms(double seconds) { return std::to_string(std::llround(seconds * 1000)) + "ms"; }
+
+std::string Fixed3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+// Hosts that run a service instance (and, with brokers, a broker), in a
+// fixed order.
+std::vector<std::string> BusyHosts(const Scenario& sc, bool brokers) {
+  std::set<std::string> hosts;
+  if (brokers) hosts.insert(sc.kafka.brokers.begin(), sc.kafka.brokers.end());
+  for (const auto& [role, names] : sc.services) hosts.insert(names.begin(), names.end());
+  return {hosts.begin(), hosts.end()};
+}
+
+std::vector<std::string> Instances(const Scenario& sc) {
+  std::vector<std::string> out;
+  for (const auto& [role, names] : sc.services) {
+    for (size_t i = 0; i < names.size(); ++i) out.push_back(role + "/" + std::to_string(i));
+  }
+  return out;
+}
+
+// What a kind of fault does to the window [at, at + length), its details
+// drawn from rng.
+void Describe(const Scenario& sc, const std::string& kind, Rng& rng, YAML::Node& e, std::string* what) {
+  // Link faults touch envelopes only: between hosts that run services.
+  const std::vector<std::string> hosts = BusyHosts(sc, /*brokers=*/kind != "link");
+  if (kind == "link") {
+    const size_t a = rng.Below(hosts.size());
+    const size_t b = (a + 1 + rng.Below(hosts.size() - 1)) % hosts.size();
+    e["link"].push_back(hosts[a]);
+    e["link"].push_back(hosts[b]);
+    e["drop"] = Fixed3(0.05 + 0.45 * rng.Uniform());
+    e["duplicate"] = Fixed3(0.2 * rng.Uniform());
+    e["jitter"] = Ms(0.05 * rng.Uniform());
+    *what = "link " + hosts[a] + "<->" + hosts[b] + " drop " + e["drop"].as<std::string>() + " dup " +
+            e["duplicate"].as<std::string>() + " jitter " + e["jitter"].as<std::string>();
+  } else if (kind == "partition") {
+    const std::string cut = hosts[rng.Below(hosts.size())];
+    YAML::Node alone, rest;
+    alone.push_back(cut);
+    for (const auto& h : hosts) {
+      if (h != cut) rest.push_back(h);
+    }
+    e["partition"].push_back(alone);
+    e["partition"].push_back(rest);
+    *what = cut + " cut off";
+  } else if (kind == "disk-full" || kind == "disk-slow") {
+    const std::vector<std::string> instances = Instances(sc);
+    const std::string instance = instances[rng.Below(instances.size())];
+    e["disk"] = instance;
+    if (kind == "disk-full") e["full"] = true;
+    if (kind == "disk-slow") e["slow"] = std::to_string(std::llround(10 + 990 * rng.Uniform()));
+    *what = instance + " disk " + (kind == "disk-full" ? "full" : "slow x" + e["slow"].as<std::string>());
+  } else {  // a role, or broker: one instance crashes and restarts
+    const size_t count = kind == "broker" ? sc.kafka.brokers.size() : sc.Count(kind);
+    const std::string instance = kind + "/" + std::to_string(rng.Below(count));
+    e["crash"] = instance;
+    *what = instance + " down";
+  }
+}
 
 Fault DrawFault(const Scenario& sc, const CampaignSpec& spec, const std::string& kind, uint64_t seed) {
   Rng rng(DeriveSeed(seed, "campaign/" + kind));
-  const uint64_t index = rng.Below(sc.Count(kind));
+  YAML::Node e;
+  std::string what;
+  Describe(sc, kind, rng, e, &what);
   const double lo = sc.workload.connect_ramp;
   const double hi = std::max(lo, 0.8 * sc.duration);
   const double at = lo + rng.Uniform() * (hi - lo);
-  const double down = 0.1 + rng.Uniform() * std::max(0.0, spec.max_downtime - 0.1);
-  return {kind + "/" + std::to_string(index), std::llround(at * 1000), std::llround((at + down) * 1000)};
+  const double length = 0.1 + rng.Uniform() * std::max(0.0, spec.max_downtime - 0.1);
+  e["at"] = Ms(at);
+  e["for"] = Ms(length);
+  Fault f;
+  f.what = what + " " + Ms(at) + ".." + Ms(at + length);
+  f.timeline.push_back(e);
+  return f;
 }
 
 // The base scenario with this run's name, seed, drain and fault timeline.
@@ -44,16 +118,8 @@ std::string ReplayYaml(const CampaignSpec& spec, const Scenario& base, const std
   root["seed"] = seed;
   // Room after the longest outage for devices' retries and reconnects.
   const double drain = std::max({base.drain, spec.min_drain, spec.max_downtime + spec.min_drain});
-  root["drain"] = std::to_string(std::llround(drain * 1000)) + "ms";
-  YAML::Node faults(YAML::NodeType::Sequence);
-  YAML::Node crash, start;
-  crash["at"] = std::to_string(f.at_ms) + "ms";
-  crash["crash"] = f.instance;
-  start["at"] = std::to_string(f.until_ms) + "ms";
-  start["start"] = f.instance;
-  faults.push_back(crash);
-  faults.push_back(start);
-  root["faults"] = faults;
+  root["drain"] = Ms(drain);
+  root["faults"] = f.timeline;
   if (root["topology"] && root["topology"]["diagram"] && !spec.base_path.empty()) {
     const fs::path diagram = root["topology"]["diagram"].as<std::string>();
     if (diagram.is_relative()) {
@@ -103,6 +169,16 @@ nlohmann::json SimulateInChild(const Scenario& sc, const std::string& dir) {
 
 }  // namespace
 
+std::vector<std::string> AllKinds(const Scenario& sc) {
+  std::vector<std::string> kinds;
+  for (const auto& [role, hosts] : sc.services) kinds.push_back(role);
+  kinds.push_back("broker");
+  if (BusyHosts(sc, false).size() > 1) kinds.push_back("link");
+  if (BusyHosts(sc, true).size() > 1) kinds.push_back("partition");
+  kinds.insert(kinds.end(), {"disk-full", "disk-slow"});
+  return kinds;
+}
+
 std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
                                      const std::function<void(const CampaignRun&)>& progress) {
   const Scenario base =
@@ -111,11 +187,14 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
   for (const auto& kind : spec.kinds) {
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
   }
-  if (kinds.empty()) {
-    for (const auto& [role, hosts] : base.services) kinds.push_back(role);
-  }
+  if (kinds.empty()) kinds = AllKinds(base);
   for (const auto& kind : kinds) {
-    if (!base.services.contains(kind)) throw ScenarioError("--kinds: the scenario has no '" + kind + "' instance");
+    const std::vector<std::string> known = AllKinds(base);
+    if (std::find(known.begin(), known.end(), kind) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw ScenarioError("--kinds: no fault kind '" + kind + "' for this scenario (known: " + list + ")");
+    }
   }
   const fs::path dir = fs::path(spec.out_dir) / (base.name + "-campaign");
   fs::create_directories(dir);
@@ -127,7 +206,7 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
       run.kind = kind;
       run.seed = seed;
       const Fault f = DrawFault(base, spec, kind, seed);
-      run.fault = f.instance + " down " + std::to_string(f.at_ms) + "ms.." + std::to_string(f.until_ms) + "ms";
+      run.fault = f.what;
       const std::string name = base.name + "-" + kind + "-" + std::to_string(seed);
       const std::string yaml = ReplayYaml(spec, base, name, seed, f);
       run.scenario_path = (dir / (name + ".yaml")).string();

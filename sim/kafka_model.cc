@@ -15,7 +15,11 @@ size_t RecordBytes(const std::string& key, const std::string& payload) {
 }
 
 KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions)
-    : world_(world), brokers_(std::move(brokers)), partitions_(partitions) {}
+    : world_(world),
+      brokers_(std::move(brokers)),
+      down_(brokers_.size(), false),
+      held_(brokers_.size()),
+      partitions_(partitions) {}
 
 void KafkaModel::Start() {
   for (auto& b : brokers_) b->Start();
@@ -25,7 +29,31 @@ void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, Service
   Partition& part = log_[{topic, partition}];
   part.consumer = consumer;
   ++part.generation;
+  if (LeaderDown(partition)) return;  // its start pushes them
   for (const BusRecord& r : part.log.unhandled()) Push(part, partition, r);
+}
+
+void KafkaModel::CrashBroker(size_t b) {
+  down_[b] = true;
+  for (auto& [key, part] : log_) {
+    if (key.second % brokers_.size() == b) ++part.generation;  // what it was pushing is lost with it
+  }
+}
+
+void KafkaModel::StartBroker(size_t b) {
+  down_[b] = false;
+  for (auto& [key, part] : log_) {
+    if (key.second % brokers_.size() != b || part.consumer == nullptr) continue;
+    for (const BusRecord& r : part.log.unhandled()) Push(part, key.second, r);
+  }
+  std::vector<std::function<void()>> held;
+  held.swap(held_[b]);
+  for (auto& append : held) append();
+}
+
+double KafkaModel::HeldFor(const Node& a, const Node& b) {
+  const double now = simgrid::s4u::Engine::get_clock();
+  return world_->faults.HealTime(a.host()->get_name(), b.host()->get_name(), now) - now;
 }
 
 void KafkaModel::Unsubscribe(ServiceNode* consumer) {
@@ -38,14 +66,17 @@ void KafkaModel::Unsubscribe(ServiceNode* consumer) {
 
 void KafkaModel::Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload) {
   const uint32_t p = PartitionOfKey(key, partitions_);
-  Node& leader = *brokers_[p % brokers_.size()];
+  Node& leader = Leader(p);
   const size_t bytes = RecordBytes(key, payload);
   producer.Transmit(
       leader, "produce", bytes, world_->scenario.costs.at("broker.append"),
-      [this, &leader, topic, p, key, payload = std::move(payload)]() mutable {
-        Append(topic, p, key, std::move(payload));
+      [this, topic, p, key, payload = std::move(payload)]() mutable {
+        if (!LeaderDown(p)) return Append(topic, p, key, std::move(payload));
+        held_[p % brokers_.size()].push_back([this, topic, p, key, payload = std::move(payload)]() mutable {
+          Append(topic, p, key, std::move(payload));
+        });
       },
-      world_->scenario.kafka.linger);
+      world_->scenario.kafka.linger + HeldFor(producer, leader));
 }
 
 void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key, std::string payload) {
@@ -58,14 +89,15 @@ void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string&
 
 void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   ServiceNode* consumer = part.consumer;
-  Node& leader = *brokers_[p % brokers_.size()];
-  leader.Transmit(*consumer, "record", RecordBytes(r.key, r.payload),
-                  world_->scenario.costs.at(consumer->role().name + ".record"),
-                  [&part, consumer, generation = part.generation, r] {
-                    if (part.generation != generation || !consumer->host().running()) return;
-                    consumer->host().DeliverRecord(r);
-                    part.log.Commit(r.offset);
-                  });
+  Node& leader = Leader(p);
+  leader.Transmit(
+      *consumer, "record", RecordBytes(r.key, r.payload), world_->scenario.costs.at(consumer->role().name + ".record"),
+      [&part, consumer, generation = part.generation, r] {
+        if (part.generation != generation || !consumer->host().running()) return;
+        consumer->host().DeliverRecord(r);
+        part.log.Commit(r.offset);
+      },
+      HeldFor(leader, *consumer));
 }
 
 }  // namespace msgbed::sim

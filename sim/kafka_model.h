@@ -11,9 +11,17 @@
 // it. A consumer that subscribes again (after a crash) is sent every
 // record it had not handled, in order; records still on their way to its
 // former self are dropped on arrival (each subscription has a generation).
-// Replication grows here later.
+//
+// Faults: a crashed broker appends nothing and pushes nothing; what
+// producers send it waits (as a producer retries) and is appended, in
+// arrival order, when it starts again, which then pushes its partitions'
+// unhandled records anew (its log is on disk). No replication: a crashed
+// leader's partitions wait for it. A hop that a network partition cuts
+// leaves when the partition heals (a Kafka connection retries; nothing is
+// lost, order kept). Replication grows here later.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +44,9 @@ class KafkaModel {
   void Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload);
 
   void Start();
+  // The fault timeline: broker b crashes, or starts again.
+  void CrashBroker(size_t b);
+  void StartBroker(size_t b);
   const std::vector<std::unique_ptr<Node>>& brokers() const { return brokers_; }
   uint64_t records() const { return records_; }
   uint64_t bytes() const { return bytes_; }
@@ -50,8 +61,15 @@ class KafkaModel {
   // Sends r from the partition's leader to its consumer.
   void Push(Partition& part, uint32_t p, const BusRecord& r);
 
+  Node& Leader(uint32_t p) { return *brokers_[p % brokers_.size()]; }
+  bool LeaderDown(uint32_t p) const { return down_[p % brokers_.size()]; }
+  // Extra time a hop from a to b waits for the network to heal.
+  double HeldFor(const Node& a, const Node& b);
+
   World* world_;
   std::vector<std::unique_ptr<Node>> brokers_;
+  std::vector<bool> down_;                                // per broker
+  std::vector<std::vector<std::function<void()>>> held_;  // per broker: appends waiting for its start
   const uint32_t partitions_;
   std::map<std::pair<std::string, uint32_t>, Partition> log_;
   uint64_t records_ = 0;

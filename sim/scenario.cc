@@ -7,6 +7,7 @@
 #include "config/role_settings.h"
 #include "config/units.h"
 #include "deployment_diagram.h"
+#include "fault_reader.h"
 
 namespace msgbed::sim {
 namespace {
@@ -107,56 +108,6 @@ void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, 
   for (const auto& [k, v] : t) known.insert(k);
   r.OnlyKeys(c, "costs", known);
   for (auto& [k, v] : t) r.DurationOrZero(c, "costs", k, &v);
-}
-
-// Every instance runs from the start; a crash must find it running, a start
-// must find it down.
-void CheckTimeline(const Reader& r, const YAML::Node& f, const Scenario& sc) {
-  std::set<std::string> down;
-  for (const FaultSpec& fault : sc.faults) {
-    const bool crash = fault.kind == FaultSpec::Kind::kCrash;
-    const bool was_down = crash ? !down.insert(fault.instance).second : down.erase(fault.instance) == 0;
-    if (!was_down) continue;
-    const std::string key = crash ? "crash" : "start";
-    const YAML::Node e = f[fault.entry];
-    r.Fail(e[key], "faults[" + std::to_string(fault.entry) + "]." + key,
-           fault.instance + (crash ? " is already down then" : " is running then"));
-  }
-}
-
-// faults: [{at: 100ms, crash: messages/0}, {at: 2s, start: messages/0}]
-void ReadFaults(const Reader& r, const YAML::Node& f, Scenario* sc) {
-  if (!f.IsDefined()) return;
-  if (!f.IsSequence()) r.Fail(f, "faults", "expected a list of {at, crash|start: role/index}");
-  for (size_t i = 0; i < f.size(); ++i) {
-    const std::string path = "faults[" + std::to_string(i) + "]";
-    const YAML::Node e = f[i];
-    r.OnlyKeys(e, path, {"at", "crash", "start"});
-    FaultSpec fault;
-    if (!e["at"].IsDefined()) r.Fail(e, path + ".at", "missing");
-    r.DurationOrZero(e, path, "at", &fault.at);
-    if (fault.at > sc->duration + sc->drain) {
-      r.Fail(e["at"], path + ".at",
-             "after the run ends (duration + drain = " + FormatDuration(sc->duration + sc->drain) + ")");
-    }
-    if (e["crash"].IsDefined() == e["start"].IsDefined()) r.Fail(e, path, "expected one of crash or start");
-    const std::string key = e["crash"].IsDefined() ? "crash" : "start";
-    fault.kind = key == "crash" ? FaultSpec::Kind::kCrash : FaultSpec::Kind::kStart;
-    fault.instance = r.Scalar(e[key], path + "." + key);
-    const auto slash = fault.instance.find('/');
-    const std::string role = fault.instance.substr(0, slash);
-    const std::string index = slash == std::string::npos ? "" : fault.instance.substr(slash + 1);
-    const bool known = sc->services.contains(role) && !index.empty() && index.size() < 7 &&
-                       index.find_first_not_of("0123456789") == std::string::npos &&
-                       std::stoul(index) < sc->services.at(role).size();
-    if (!known) r.Fail(e[key], path + "." + key, "no instance '" + fault.instance + "' in this scenario");
-    fault.instance = role + "/" + std::to_string(std::stoul(index));  // sync/01 is sync/1
-    fault.entry = i;
-    sc->faults.push_back(fault);
-  }
-  std::stable_sort(sc->faults.begin(), sc->faults.end(),
-                   [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
-  CheckTimeline(r, f, *sc);
 }
 
 // Inline topologies are one datacenter fabric with every host linked to it.

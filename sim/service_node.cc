@@ -78,19 +78,26 @@ double ServiceNode::CostOf(const Envelope& e) const {
 void ServiceNode::Transmit(Envelope e) {
   ServiceNode* dst = world_->FindService(e.to);
   if (dst == nullptr) return host_.Undeliverable(e);  // as the live router: not in the deployment
+  const Faults::Effect fx = world_->faults.OnEnvelope(Node::host()->get_name(), dst->Node::host()->get_name(),
+                                                      simgrid::s4u::Engine::get_clock());
+  for (int copy = 1; copy < fx.copies; ++copy) Carry(*dst, e, fx.delay);
+  if (fx.copies > 0) Carry(*dst, std::move(e), fx.delay);
+}
+
+void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
   const size_t bytes = e.ByteSize();
-  const double cpu = dst->CostOf(e);
+  const double cpu = dst.CostOf(e);
   const std::string_view label = e.body ? BodyName(*e.body) : "reply";
   // Whether the receiver is up is decided when the message arrives; if it
   // is down then, the sender hears of it as a live one would (connection
   // refused) and the message is lost.
   const bool bulk = e.bulk;
-  auto arrive = [this, dst, e = std::move(e)] {
-    if (dst->host().running()) return dst->host().Deliver(e);
+  auto arrive = [this, &dst, e = std::move(e)] {
+    if (dst.host().running()) return dst.host().Deliver(e);
     host_.Undeliverable(e);
   };
-  if (bulk) return TransmitBulk(*dst, label, bytes, cpu, std::move(arrive));
-  Node::Transmit(*dst, label, bytes, cpu, std::move(arrive));
+  if (bulk) return TransmitBulk(dst, label, bytes, cpu, std::move(arrive));
+  Node::Transmit(dst, label, bytes, cpu, std::move(arrive), delay);
 }
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
@@ -127,7 +134,11 @@ void ServiceNode::Subscribe(const std::vector<Service::Subscription>& subs) {
 void ServiceNode::Unsubscribe() { world_->kafka->Unsubscribe(this); }
 
 Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
-  node_->ChargeIo(node_->world_->scenario.costs.at("storage.write"));
+  double slowdown = 1;
+  if (!node_->world_->faults.DiskWrite(node_->name(), simgrid::s4u::Engine::get_clock(), &slowdown)) {
+    return Status::IoError("no space left on device (a disk fault of the scenario)");
+  }
+  node_->ChargeIo(node_->world_->scenario.costs.at("storage.write") * slowdown);
   return node_->store_.Write(batch);
 }
 

@@ -78,6 +78,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, double> request_costs_;
   double reply_cost_ = 0;
+  // Sends e to dst, held back `delay` first (a link fault).
+  void Carry(ServiceNode& dst, Envelope e, double delay);
   // Tells the population conn is closed.
   void ClosedByGateway(ConnId conn);
 

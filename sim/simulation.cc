@@ -106,14 +106,25 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   }
 }
 
-// The fault timeline: each event runs on the instance's own node at its time.
+// The fault timeline's crashes and starts, each on the instance's own node
+// at its time. Windowed faults need no event: the network, bus and disks
+// ask World::faults as they go.
 void ScheduleFaults(const Scenario& sc, World& w) {
   for (const FaultSpec& f : sc.faults) {
+    const bool crash = f.kind == FaultSpec::Kind::kCrash;
+    if (!crash && f.kind != FaultSpec::Kind::kStart) continue;
     const auto slash = f.instance.find('/');
-    ServiceNode* node =
-        w.FindService(MakeAddress(f.instance.substr(0, slash), std::stoul(f.instance.substr(slash + 1))));
-    node->Post(f.at, 0, [node, kind = f.kind] {
-      if (kind == FaultSpec::Kind::kCrash) {
+    const std::string role = f.instance.substr(0, slash);
+    const uint32_t index = std::stoul(f.instance.substr(slash + 1));
+    if (role == "broker") {
+      KafkaModel* kafka = w.kafka;
+      kafka->brokers()[index]->Post(
+          f.at, 0, [kafka, index, crash] { crash ? kafka->CrashBroker(index) : kafka->StartBroker(index); });
+      continue;
+    }
+    ServiceNode* node = w.FindService(MakeAddress(role, index));
+    node->Post(f.at, 0, [node, crash] {
+      if (crash) {
         node->CrashInstance();
       } else if (!node->host().running()) {
         node->StartInstance();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "fault_reader.h"
 #include "invariants.h"
 #include "kafka_model.h"
 #include "messages/box_store.h"
@@ -29,7 +30,8 @@ ordered_json PercentilesJson(const std::vector<double>& seconds) {
 // Per device: what its box holds vs what it saw. Every update in a user's
 // box is either a message this device sent or one it must have delivered.
 struct Consistency {
-  uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0, retries = 0;
+  uint64_t expected = 0, delivered = 0, devices = 0, in_sync = 0, duplicates_ignored = 0, retries = 0,
+           quiet_resyncs = 0;
   uint64_t missing = 0, extra = 0;  // per device, then summed: one device's extra never hides another's missing
   uint64_t held_unsent = 0;         // typed on a device that never became ready to send it
 };
@@ -50,6 +52,7 @@ Consistency CheckDevices(const World& w) {
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
       c.retries += d->core.retries();
+      c.quiet_resyncs += d->core.quiet_resyncs();
       c.held_unsent += d->held.size();
     }
   }
@@ -108,9 +111,7 @@ ordered_json EchoScenario(const Scenario& sc) {
   ordered_json services = ordered_json::object();
   for (const auto& [role, names] : sc.services) services[role] = names;
   ordered_json faults = ordered_json::array();
-  for (const FaultSpec& f : sc.faults) {
-    faults.push_back({{"at_s", Round6(f.at)}, {f.kind == FaultSpec::Kind::kCrash ? "crash" : "start", f.instance}});
-  }
+  for (const FaultSpec& f : sc.faults) faults.push_back(FaultJson(f));
   const WorkloadSpec& wl = sc.workload;
   return {{"name", sc.name},
           {"seed", sc.seed},
@@ -133,6 +134,12 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"costs_s", sc.costs},
           {"settings", sc.role_settings},
           {"faults", faults}};
+}
+
+ordered_json FaultCountsJson(const Faults::Counts& f) {
+  return {{"envelopes_dropped", f.dropped},      {"envelopes_duplicated", f.duplicated},
+          {"envelopes_delayed", f.delayed},      {"bus_hops_held", f.bus_held},
+          {"disk_writes_failed", f.disk_failed}, {"disk_writes_slowed", f.disk_slowed}};
 }
 
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {
@@ -158,7 +165,11 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"missing", c.missing},
             {"extra", c.extra},
             {"duplicates_ignored", c.duplicates_ignored}}},
-          {"devices", {{"total", c.devices}, {"in_sync_with_box", c.in_sync}, {"reconnects", r.reconnects()}}},
+          {"devices",
+           {{"total", c.devices},
+            {"in_sync_with_box", c.in_sync},
+            {"reconnects", r.reconnects()},
+            {"quiet_resyncs", c.quiet_resyncs}}},
           {"latency_ms",
            {{"send_to_ack", PercentilesJson(r.send_to_ack())},
             {"send_to_delivered", PercentilesJson(r.send_to_delivered())},
@@ -166,6 +177,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
           {"instances", InstanceCounters(w)},
+          {"faults_applied", FaultCountsJson(w.faults.counts())},
           {"invariants", InvariantsJson(CheckInvariants(w))}};
 }
 

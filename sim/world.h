@@ -10,6 +10,7 @@
 #include "core/address.h"
 #include "core/cluster.h"
 #include "core/rng.h"
+#include "faults.h"
 #include "network.h"
 #include "recorder.h"
 #include "scenario.h"
@@ -29,7 +30,8 @@ TopologyGraph WithClientPopulations(const Scenario& sc);
 
 class World {
  public:
-  explicit World(const Scenario& sc) : scenario(sc), graph(WithClientPopulations(sc)), net(&graph) {}
+  explicit World(const Scenario& sc)
+      : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), faults(sc, DeriveSeed(sc.seed, "faults")) {}
 
   uint64_t NextSeq() { return seq_++; }
   // The node serving a, or nullptr.
@@ -42,6 +44,7 @@ class World {
   const TopologyGraph graph;
   ClusterShape shape;
   Network net;
+  Faults faults;
   Recorder recorder;
   Tracer tracer;
   uint64_t trace_message = 0;  // the n-th message sent is traced; 0: none

@@ -38,6 +38,16 @@ void Device::Connected() {
   sign_in_failures_ = 0;
   difference_failures_ = 0;
   SignIn();
+  if (retry_.quiet_resync > 0) Later(retry_.quiet_resync, [this] { CheckQuiet(); });
+}
+
+void Device::CheckQuiet() {
+  if (updates_since_check_ == 0 && state_ == State::kReady) {
+    ++quiet_resyncs_;
+    RequestDifference();
+  }
+  updates_since_check_ = 0;
+  Later(retry_.quiet_resync, [this] { CheckQuiet(); });
 }
 
 void Device::SignIn() {
@@ -92,7 +102,10 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       observer_->OnSignedIn(*this);
       RequestDifference();
       break;
-    case api::ServerFrame::kUpdate: Process(frame.update()); break;
+    case api::ServerFrame::kUpdate:
+      ++updates_since_check_;
+      Process(frame.update());
+      break;
     case api::ServerFrame::kDifference: OnDifference(frame.difference()); break;
     case api::ServerFrame::kSentMessage: {
       sends_.erase(frame.request_id());

@@ -19,6 +19,11 @@
 // (idempotent on the server): after a delay, or once the device is synced
 // on its next connection; after max_send_attempts it is given up
 // (OnSendFailed). Reconnecting is the host's part: it owns the transport.
+//
+// Pushes are best effort (a link may lose one, and only the next update
+// would reveal the gap): a ready device that heard no update for a whole
+// quiet_resync period asks getDifference anyway, so a lost push delays a
+// message by at most twice that period instead of forever.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,7 @@ struct DeviceRetryPolicy {
   Micros first_delay = kSecond;
   Micros max_delay = 30 * kSecond;
   uint32_t max_send_attempts = 5;
+  Micros quiet_resync = 30 * kSecond;  // 0: never
 };
 
 class Device {
@@ -98,6 +104,8 @@ class Device {
   // Sends not yet answered (in flight or waiting to be sent again).
   size_t unanswered() const { return outbox_.size(); }
   uint64_t retries() const { return retries_; }
+  // getDifference rounds asked because no update came for a quiet period.
+  uint64_t quiet_resyncs() const { return quiet_resyncs_; }
 
  private:
   enum class Applied { kApplied, kDuplicate, kGap };
@@ -108,6 +116,8 @@ class Device {
   void DrainBuffer();
   void ResendUnanswered();
   void Ack();
+  // Every quiet_resync on this connection: resyncs if no update came since the last check.
+  void CheckQuiet();
   // Sends frame with the next request id; returns that id.
   uint64_t Send(api::ClientFrame frame);
   void SignIn();
@@ -143,6 +153,8 @@ class Device {
   uint64_t connection_ = 0;  // bumps at every Connected() and Disconnected(): older timers are void
   uint64_t duplicates_ = 0;
   uint64_t retries_ = 0;
+  uint64_t quiet_resyncs_ = 0;
+  uint64_t updates_since_check_ = 0;
   uint64_t next_send_seq_ = 0;
   std::vector<api::UpdateNewMessage> buffer_;  // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view

@@ -95,6 +95,51 @@ TEST(Simulation, EveryRoleCrashingMidRunLosesNothingOnceDevicesHaveRetried) {
   EXPECT_EQ(s["instances"]["sync/0"]["host.crashes"], 1);
 }
 
+// Pushes are best effort: a lossy link between a gateway and a sync near
+// the end of the load loses some devices' last update, which no later
+// update would reveal. The devices' quiet-period resync finds them.
+TEST(Simulation, PushesLostOnALinkAreFoundByTheQuietResync) {
+  const std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 70s") +
+                           "faults:\n"
+                           "  - {at: 3s, for: 3s, link: [gw-1, app-1], drop: 0.5}\n"
+                           "  - {at: 3s, for: 3s, link: [gw-2, app-3], drop: 0.5}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "lossy.yaml"), "lossy"));
+  EXPECT_GT(s["faults_applied"]["envelopes_dropped"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["devices"]["quiet_resyncs"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
+// Every windowed fault kind at once, overlapping: duplicated, reordered and
+// lost envelopes, a partition cutting a messages host off, the only broker
+// down, a full disk and a slow one. Nothing acknowledged is lost, nothing
+// shows twice, and the same seed gives the same bytes.
+TEST(Simulation, LinkPartitionBrokerAndDiskFaultsLoseNothing) {
+  const std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 70s") +
+                           "faults:\n"
+                           "  - {at: 1s, for: 2s, link: [gw-1, app-2], drop: 0.2, duplicate: 0.3, jitter: 40ms}\n"
+                           "  - {at: 1.5s, for: 1s, partition: [[app-2], [gw-1, gw-2, app-1, app-3, kafka-1]]}\n"
+                           "  - {at: 2s, for: 1s, crash: broker/0}\n"
+                           "  - {at: 2.5s, for: 1s, disk: messages/0, full: true}\n"
+                           "  - {at: 1s, for: 3s, disk: sync/1, slow: 200}\n";
+  const Scenario sc = ParseScenario(text, "windows.yaml");
+  const std::string first = SimulateInChild(sc, "windows");
+  const auto s = nlohmann::json::parse(first);
+  const auto& f = s["faults_applied"];
+  for (const char* k : {"envelopes_dropped", "envelopes_duplicated", "envelopes_delayed", "bus_hops_held",
+                        "disk_writes_failed", "disk_writes_slowed"}) {
+    EXPECT_GT(f[k].get<uint64_t>(), 0u) << k;
+  }
+  EXPECT_EQ(s["scenario"]["faults"].size(), 6u) << "the broker's crash and its start";
+  EXPECT_EQ(s["messages"]["acked"], s["messages"]["sent"]);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+  EXPECT_EQ(SimulateInChild(sc, "windows-again"), first);
+}
+
 // Paired comparisons: a bigger deployment must be offered exactly the same
 // messages (workload randomness is its own stream, and does not wait for
 // the system), while what the system does with them may differ.
@@ -212,6 +257,26 @@ TEST(ScenarioErrors, FaultTimelinesThatCannotHappen) {
               "key 'faults[1].crash': sync/1 is already down then");
   ExpectError(base + "faults: [{at: 8s, crash: sync/1}]\n",
               "key 'faults[0].at': after the run ends (duration + drain = 7s)");
+}
+
+TEST(ScenarioErrors, WindowedFaultsThatCannotHappen) {
+  const std::string base = ReadFile(kSmall) + "faults:\n  - ";
+  ExpectError(base + "{at: 1s, link: [gw-1, app-1], drop: 0.1}\n", "key 'faults[0].for': missing");
+  ExpectError(base + "{at: 1s, for: 7s, link: [gw-1, app-1], drop: 0.1}\n",
+              "key 'faults[0].for': the fault outlasts the run");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, gw-1], drop: 0.1}\n", "two different hosts");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-9], drop: 0.1}\n", "key 'faults[0].link[1]': no host 'app-9'");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1]}\n", "needs drop, duplicate, delay or jitter");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1], drop: 1.5}\n", "key 'faults[0].drop'");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1], drop: 0.1, slow: 2}\n", "slow");
+  ExpectError(base + "{at: 1s, for: 1s, partition: [[gw-1, app-1], [app-1]]}\n", "host 'app-1' is in two groups");
+  ExpectError(base + "{at: 1s, for: 1s, partition: [[gw-1]]}\n", "two or more groups");
+  ExpectError(base + "{at: 1s, for: 1s, disk: messages/0, slow: 2, full: true}\n", "one of slow");
+  ExpectError(base + "{at: 1s, for: 1s, disk: broker/0, full: true}\n", "no instance 'broker/0'");
+  ExpectError(base + "{at: 1s, crash: broker/1}\n", "no instance 'broker/1'");
+  ExpectError(base + "{at: 1s, crash: messages/0, disk: messages/1, full: true}\n", "one fault per entry");
+  ExpectError(base + "{at: 1s, for: 1s, crash: broker/0}\n  - {at: 1.5s, start: broker/0}\n",
+              "key 'faults[0].for': broker/0 is running then");
 }
 
 TEST(Scenario, ABareZeroIsADurationAndDaysAreAUnit) {

@@ -46,10 +46,17 @@ api::ServerFrame Difference(std::vector<std::pair<uint64_t, uint64_t>> updates, 
   return f;
 }
 
+// Retries alone: the quiet-period resync has its own tests.
+DeviceRetryPolicy WithoutQuietResync() {
+  DeviceRetryPolicy p;
+  p.quiet_resync = 0;
+  return p;
+}
+
 // A device that has signed in and finished its first (empty) sync.
 struct ReadyDevice : ::testing::Test {
   Recorder r;
-  Device d{1, 1, &r, &r};
+  Device d{1, 1, &r, &r, WithoutQuietResync()};
   void SetUp() override {
     d.Connected();
     api::ServerFrame signed_in;
@@ -252,6 +259,58 @@ TEST_F(ReadyDevice, SliceAsksAgainFromWhereItStopped) {
   EXPECT_EQ(r.out.back().get_difference().pts(), 1u);
   d.OnFrame(Difference({{2, 12}}, 2));
   EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12}));
+}
+
+}  // namespace
+}  // namespace msgbed
+
+namespace msgbed {
+namespace {
+
+// Connected and synced, with the default policy (quiet resync on).
+struct QuietDevice : ::testing::Test {
+  Recorder r;
+  Device d{1, 1, &r, &r};
+  void SetUp() override {
+    d.Connected();
+    api::ServerFrame signed_in;
+    signed_in.mutable_signed_in()->set_user_id(1);
+    d.OnFrame(signed_in);
+    d.OnFrame(Difference({}, 0));
+    ASSERT_EQ(d.state(), Device::State::kReady);
+    ASSERT_EQ(r.timers.size(), 1u);
+    ASSERT_EQ(r.timers[0].first, DeviceRetryPolicy{}.quiet_resync);
+  }
+};
+
+// A lost last push is revealed by no later update: a quiet period without
+// any update asks getDifference anyway.
+TEST_F(QuietDevice, AQuietPeriodWithoutUpdatesAsksForTheDifference) {
+  const size_t before = r.CountDifferenceRequests();
+  r.FireTimers();
+  EXPECT_EQ(r.CountDifferenceRequests(), before + 1);
+  EXPECT_EQ(r.out.back().get_difference().pts(), 0u);
+  EXPECT_EQ(d.quiet_resyncs(), 1u);
+  d.OnFrame(Difference({{1, 11}}, 1));  // the push that was lost
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11}));
+  EXPECT_EQ(r.timers.size(), 1u) << "and it keeps checking";
+}
+
+TEST_F(QuietDevice, UpdatesInThePeriodMeanNoResync) {
+  d.OnFrame(Update(1, 11));
+  const size_t before = r.CountDifferenceRequests();
+  r.FireTimers();
+  EXPECT_EQ(r.CountDifferenceRequests(), before);
+  EXPECT_EQ(d.quiet_resyncs(), 0u);
+  r.FireTimers();  // the next period is quiet
+  EXPECT_EQ(d.quiet_resyncs(), 1u);
+}
+
+TEST_F(QuietDevice, ADroppedConnectionStopsTheChecks) {
+  d.Disconnected();
+  r.FireTimers();
+  EXPECT_EQ(d.quiet_resyncs(), 0u);
+  EXPECT_TRUE(r.timers.empty());
 }
 
 }  // namespace

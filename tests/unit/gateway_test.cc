@@ -121,8 +121,10 @@ TEST(Gateway, ConnectionsThatNeverSignInAreClosed) {
 
 TEST(Gateway, SignedInConnectionsIdleForTheIdleTimeoutAreClosedAndPingsKeepThemOpen) {
   TestCluster c(Shape());
-  TestDevice& quiet = c.AddDevice(1, 1);
-  TestDevice& pinging = c.AddDevice(2, 1);
+  DeviceRetryPolicy silent;
+  silent.quiet_resync = 0;  // it sends nothing at all
+  TestDevice& quiet = c.AddDevice(1, 1, 0, silent);
+  TestDevice& pinging = c.AddDevice(2, 1, 0, silent);
   c.Connect(quiet);
   c.Connect(pinging);
   c.Run();

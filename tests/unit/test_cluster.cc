@@ -33,8 +33,8 @@ void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {
   cluster_->queue_.push_back(TestCluster::ClientClose{self_.index(), conn});
 }
 
-TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gw)
-    : cluster(c), gateway(gw), core(user, device, this, this) {}
+TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gw, DeviceRetryPolicy policy)
+    : cluster(c), gateway(gw), core(user, device, this, this, policy) {}
 
 void TestDevice::SendFrame(const api::ClientFrame& frame) {
   cluster->queue_.push_back(TestCluster::ClientIn{gateway, conn, frame});
@@ -61,8 +61,8 @@ TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<st
   for (auto& [a, inst] : instances_) inst.host->Start();
 }
 
-TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway) {
-  devices_.push_back(std::make_unique<TestDevice>(this, user, device, gateway));
+TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway, DeviceRetryPolicy policy) {
+  devices_.push_back(std::make_unique<TestDevice>(this, user, device, gateway, policy));
   return *devices_.back();
 }
 

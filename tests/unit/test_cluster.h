@@ -67,7 +67,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
 
 // A device attached to a gateway of the cluster, recording what it saw.
 struct TestDevice : Device::Link, Device::Observer {
-  TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gateway);
+  TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gateway, DeviceRetryPolicy policy);
   void SendFrame(const api::ClientFrame& frame) override;
   void After(Micros delay, std::function<void()> fn) override;
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m); }
@@ -92,7 +92,7 @@ class TestCluster {
                        std::map<std::string, RoleSettings> settings = {});
 
   // Devices: Connect assigns a fresh connection on the device's gateway.
-  TestDevice& AddDevice(uint64_t user, uint64_t device, uint32_t gateway = 0);
+  TestDevice& AddDevice(uint64_t user, uint64_t device, uint32_t gateway = 0, DeviceRetryPolicy policy = {});
   void Connect(TestDevice& d);
   // Opens a connection for d without signing in.
   void Attach(TestDevice& d);
