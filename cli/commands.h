@@ -25,7 +25,7 @@ int Diagram(const DiagramOptions& opts);
 struct CampaignOptions {
   std::string scenario;  // empty: the embedded quickstart
   uint64_t seeds = 10;
-  std::vector<std::string> kinds;  // roles to crash; empty: every role
+  std::vector<std::string> kinds;  // fault kinds; empty: all
   double max_downtime_s = 2;
   std::string out_dir = "results";
 };
@@ -36,6 +36,13 @@ struct ServeOptions {
   std::string role;  // empty: every role in one process
 };
 int Serve(const ServeOptions& opts);
+
+struct FaultOptions {
+  std::string config;
+  std::string fault;  // one fault as YAML; empty: list those in effect
+  bool clear = false;
+};
+int Fault(const FaultOptions& opts);
 
 struct ClientOptions {
   std::string connect = "127.0.0.1:7400";

@@ -59,6 +59,20 @@ int main(int argc, char** argv) {
                    "(the mock Kafka cluster). Default: everything")
       ->check(CLI::Validator([](std::string& v) { return v.empty() ? "must not be empty" : ""; }, "NONEMPTY"));
 
+  msgbed::cli::FaultOptions fault;
+  auto* fault_cmd = app.add_subcommand(
+      "fault",
+      "Inject a fault into a running live deployment (on this machine): the same kinds as a scenario's faults, "
+      "with instances for endpoints and no `at` (it starts now). E.g.\n"
+      "  msgbed fault deploy/local.yaml '{for: 30s, link: [sync/0, gateway/0], drop: 0.3, jitter: 20ms}'\n"
+      "  msgbed fault deploy/local.yaml '{for: 30s, partition: [[messages/0], [gateway/0, sync/0]]}'\n"
+      "  msgbed fault deploy/local.yaml '{for: 30s, disk: messages/0, full: true}'\n"
+      "  msgbed fault deploy/local.yaml '{for: 10s, crash: gateway/0}'   (or broker/N of a mock bus)\n"
+      "Without a fault: lists those in effect. docs/faults.md has the details");
+  fault_cmd->add_option("config", fault.config, "Deployment YAML of the running deployment")->required();
+  fault_cmd->add_option("fault", fault.fault, "One fault, as YAML (a flow map)");
+  fault_cmd->add_flag("--clear", fault.clear, "End every fault in effect")->excludes(fault_cmd->get_option("fault"));
+
   msgbed::cli::ClientOptions client;
   auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
@@ -79,5 +93,6 @@ int main(int argc, char** argv) {
   if (*diagram_cmd) return msgbed::cli::Diagram(diagram);
   if (*serve_cmd) return msgbed::cli::Serve(serve);
   if (*campaign_cmd) return msgbed::cli::Campaign(campaign);
+  if (*fault_cmd) return msgbed::cli::Fault(fault);
   return msgbed::cli::Client(client);
 }

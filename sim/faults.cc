@@ -20,13 +20,13 @@ Faults::Effect Faults::OnEnvelope(const std::string& a, const std::string& b, do
   Effect fx;
   for (const FaultSpec* f : windows_) {
     if (f->kind == FaultSpec::Kind::kDisk || !Active(*f, now) || !f->Separates(a, b)) continue;
-    if (f->kind == FaultSpec::Kind::kPartition || (f->drop > 0 && rng_.Uniform() < f->drop)) {
+    const FaultSpec::Fate fate = f->FateOf([this] { return rng_.Uniform(); });
+    if (fate.lost) {
       ++counts_.dropped;
       return Effect{0, 0};
     }
-    if (f->duplicate > 0 && rng_.Uniform() < f->duplicate) ++fx.copies, ++counts_.duplicated;
-    const double held = f->delay + (f->jitter > 0 ? rng_.Uniform() * f->jitter : 0);
-    if (held > 0) fx.delay += held, ++counts_.delayed;
+    if (fate.duplicated) ++fx.copies, ++counts_.duplicated;
+    if (fate.delay > 0) fx.delay += fate.delay, ++counts_.delayed;
   }
   return fx;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/fault_spec.h"
 #include "config/yaml_reader.h"
 #include "roles/registry.h"
 #include "topology.h"
@@ -46,32 +47,6 @@ struct WorkloadSpec {
 // batch, charged as I/O wait). Defaults come from the role registry; see
 // docs/benchmarks.md for where they come from.
 using CostTable = std::map<std::string, double>;
-
-// One event of the fault timeline (docs/scenarios.md, "Faults").
-//  - kCrash / kStart: an instance ("role/index", or "broker/index") crashes,
-//    losing what is volatile and keeping its store, or starts again.
-//  - kLink: from `at` to `until`, envelopes between a host of groups[0] and
-//    one of groups[1] are dropped, duplicated or held back (delay, plus a
-//    uniform 0..jitter each, so they overtake one another) by chance.
-//  - kPartition: from `at` to `until`, nothing crosses between hosts of
-//    different groups: envelopes are lost, bus traffic waits for the heal.
-//  - kDisk: from `at` to `until`, the instance's storage writes take `slow`
-//    times as long, or fail (`full`).
-struct FaultSpec {
-  enum class Kind { kCrash, kStart, kLink, kPartition, kDisk };
-  Kind kind = Kind::kCrash;
-  double at = 0;                                          // seconds
-  double until = 0;                                       // windowed kinds: when it ends
-  std::string instance;                                   // crash, start, disk
-  std::vector<std::vector<std::string>> groups;           // link (two hosts), partition
-  double drop = 0, duplicate = 0, delay = 0, jitter = 0;  // link
-  double slow = 1;                                        // disk
-  bool full = false;                                      // disk
-  size_t entry = 0;  // its index in the file's list (entries at the same time run in file order)
-
-  // Whether a message from host a to host b crosses this fault's cut.
-  bool Separates(const std::string& a, const std::string& b) const;
-};
 
 struct Scenario {
   std::string file;

@@ -24,6 +24,12 @@ inline rpc::Address MakeAddress(const std::string& role, uint32_t index) {
 // "role/index", e.g. "messages/1".
 inline std::string ToString(const rpc::Address& a) { return a.role() + "/" + std::to_string(a.index()); }
 
+// The inverse of ToString. REQUIRES: name is "role/index" (checked before).
+inline rpc::Address ParseAddress(const std::string& name) {
+  const auto slash = name.find('/');
+  return MakeAddress(name.substr(0, slash), static_cast<uint32_t>(std::stoul(name.substr(slash + 1))));
+}
+
 inline bool SameAddress(const rpc::Address& a, const rpc::Address& b) {
   return a.index() == b.index() && a.role() == b.role();
 }

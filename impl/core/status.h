@@ -15,6 +15,7 @@ class Status {
   static Status Invalid(std::string msg) { return Status(Code::kInvalid, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
+  bool IsInvalid() const { return code_ == Code::kInvalid; }
   const std::string& message() const { return message_; }
 
  private:

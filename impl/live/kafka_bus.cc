@@ -331,6 +331,14 @@ Status KafkaMockCluster::CreateTopic(const std::string& topic, uint32_t partitio
   return Status::Ok();
 }
 
+Status KafkaMockCluster::SetBrokerUp(uint32_t index, bool up) {
+  const int32_t id = static_cast<int32_t>(index) + 1;  // mock broker ids start at 1
+  const rd_kafka_resp_err_t err =
+      up ? rd_kafka_mock_broker_set_up(cluster_, id) : rd_kafka_mock_broker_set_down(cluster_, id);
+  if (err) return Status::IoError("bus: mock broker " + std::to_string(id) + ": " + rd_kafka_err2str(err));
+  return Status::Ok();
+}
+
 std::string KafkaMockCluster::bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
 
 }  // namespace msgbed::live

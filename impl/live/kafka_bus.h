@@ -110,6 +110,8 @@ class KafkaMockCluster {
   ~KafkaMockCluster();
   Status CreateTopic(const std::string& topic, uint32_t partitions);
   std::string bootstrap() const;
+  // Takes broker `index` (0-based) down or brings it back (a fault).
+  Status SetBrokerUp(uint32_t index, bool up);
 
  private:
   KafkaMockCluster(rd_kafka_t* host, ::rd_kafka_mock_cluster_s* cluster) : host_(host), cluster_(cluster) {}

@@ -13,6 +13,8 @@
 
 #include "core/cluster.h"
 #include "live/client_server.h"
+#include "live/fault_board.h"
+#include "live/faulty_store.h"
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
 #include "live/live_substrate.h"
@@ -71,7 +73,9 @@ constexpr auto kBootstrapPoll = std::chrono::seconds(1);
 
 struct Process::Impl {
   asio::io_context io{1};
+  LiveConfig config;
   std::unique_ptr<KafkaMockCluster> mock;
+  std::unique_ptr<FaultBoard> faults;  // before what uses it: the router, the stores
   std::string bootstrap;
   std::unique_ptr<KafkaBus> bus;
   std::unique_ptr<Router> router;
@@ -130,7 +134,8 @@ struct Process::Impl {
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
-    inst->substrate = std::make_unique<LiveSubstrate>(io, addr, router.get(), bus.get(), std::move(store));
+    inst->substrate = std::make_unique<LiveSubstrate>(
+        io, addr, router.get(), bus.get(), std::make_unique<FaultyStore>(std::move(store), faults.get(), addr));
     auto settings = cfg.role_settings.contains(ic.role) ? cfg.role_settings.at(ic.role) : RoleSettings{};
     auto make = [&role, shape = cfg.Shape(), settings](Env* env) { return role.make(env, shape, settings); };
     inst->host = std::make_unique<InstanceHost>(addr, make, inst->substrate.get(), std::random_device{}());
@@ -151,6 +156,54 @@ struct Process::Impl {
     instances.push_back(std::move(inst));
     return Status::Ok();
   }
+
+  Instance* Find(const rpc::Address& a) {
+    for (auto& i : instances) {
+      if (SameAddress(i->host->Self(), a)) return i.get();
+    }
+    return nullptr;
+  }
+
+  // An injected crash: the core and what it held in memory are lost, the
+  // store is kept; a gateway's devices see their connections drop.
+  void CrashInstance(const rpc::Address& a) {
+    Instance* i = Find(a);
+    if (i == nullptr || !i->host->running()) return;
+    i->host->Crash();
+    i->substrate->Attach(i->host.get(), nullptr);
+    i->clients.reset();
+  }
+
+  void StartInstance(const rpc::Address& a) {
+    Instance* i = Find(a);
+    if (i == nullptr || i->host->running()) return;
+    if (RoleRegistry::Global().Get(i->config.role).has_clients) {
+      i->clients = std::make_unique<ClientServer>(io, i->config.Name(), i->host.get(), config.clients);
+      i->substrate->Attach(i->host.get(), i->clients.get());
+      Endpoint ep = i->config.client;
+      ep.port = i->client_port;  // where its devices reconnect
+      if (Status s = i->clients->Listen(ep, &i->client_port); !s.ok())
+        spdlog::error("{}: {}", i->config.Name(), s.message());
+    }
+    i->host->Start();
+  }
+
+  void WatchFaults() {
+    FaultBoard::Actions act;
+    act.serves = [this](const rpc::Address& a) { return Find(a) != nullptr; };
+    act.crash = [this](const rpc::Address& a) { CrashInstance(a); };
+    act.start = [this](const rpc::Address& a) { StartInstance(a); };
+    if (mock) {
+      act.broker_down = [this](uint32_t b) {
+        if (Status s = mock->SetBrokerUp(b, false); !s.ok()) spdlog::error("{}", s.message());
+      };
+      act.broker_up = [this](uint32_t b) {
+        if (Status s = mock->SetBrokerUp(b, true); !s.ok()) spdlog::error("{}", s.message());
+      };
+    }
+    faults = std::make_unique<FaultBoard>(io, config, std::move(act));
+    faults->Watch();
+  }
 };
 
 Process::Process(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -166,6 +219,7 @@ Process::~Process() {
 
 Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::unique_ptr<Process>* out) {
   auto impl = std::make_unique<Impl>();
+  impl->config = cfg;
   const bool bus_only = selector == "bus";
   const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
   if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
@@ -194,7 +248,9 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   if (!everything && !bus_only) {
     if (Status s = LoadSecret(cfg.SecretFile(), cfg.security.secret_file.empty(), &secret); !s.ok()) return s;
   }
+  impl->WatchFaults();
   impl->router = std::make_unique<Router>(impl->io, cfg, std::move(secret));
+  impl->router->SetFaults(impl->faults.get());
   for (const auto& ic : selected) {
     if (Status s = impl->AddInstance(cfg, ic, !everything); !s.ok()) return s;
   }
@@ -239,6 +295,8 @@ const std::string& Process::bus_bootstrap() const { return impl_->bootstrap; }
 
 uint64_t Process::bus_reconnects() const { return impl_->reconnects; }
 uint64_t Process::bus_reconnect_failures() const { return impl_->reconnect_failures; }
+
+uint64_t Process::faults_applied() const { return impl_->faults ? impl_->faults->applied() : 0; }
 
 uint64_t Process::client_accept_errors() const {
   uint64_t n = 0;

@@ -45,6 +45,8 @@ class Process {
   // not (thread-safe).
   uint64_t bus_reconnects() const;
   uint64_t bus_reconnect_failures() const;
+  // Injected faults (`msgbed fault`) this process has begun applying (thread-safe).
+  uint64_t faults_applied() const;
   // Failed accepts on the gateways' client ports, each retried (thread-safe).
   uint64_t client_accept_errors() const;
 

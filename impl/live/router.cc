@@ -71,6 +71,23 @@ void Router::Drop(const std::string& what, const std::vector<Envelope>& lost) {
 }
 
 void Router::Send(Envelope e) {
+  const FaultBoard::Effect fx = faults_ ? faults_->OnEnvelope(e.from, e.to) : FaultBoard::Effect{};
+  if (fx.copies == 0) return;  // lost on the way, as a packet is: nobody is told
+  for (int copy = 0; copy < fx.copies; ++copy) {
+    Envelope one = copy + 1 < fx.copies ? e : std::move(e);
+    if (fx.delay.count() == 0) {
+      Route(std::move(one));
+      continue;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, fx.delay);
+    timer->async_wait(
+        [this, alive = std::weak_ptr<int>(alive_), timer, one = std::move(one)](boost::system::error_code ec) mutable {
+          if (!ec && alive.lock()) Route(std::move(one));
+        });
+  }
+}
+
+void Router::Route(Envelope e) {
   if (local_.count(e.to)) {
     asio::post(io_, [this, e = std::move(e)] { Deliver(e); });
     return;

@@ -27,6 +27,7 @@
 #include "core/address.h"
 #include "host/instance_host.h"
 #include "live/config.h"
+#include "live/fault_board.h"
 #include "live/framed_connection.h"
 #include "live/listener.h"
 
@@ -59,6 +60,9 @@ class Router {
   // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(Envelope e);
+  // Injected link and partition faults apply to what this router sends
+  // from now on. REQUIRES: board outlives the router.
+  void SetFaults(FaultBoard* board) { faults_ = board; }
 
   uint64_t dropped() const { return dropped_; }
   uint64_t refused_links() const { return refused_links_; }
@@ -79,6 +83,8 @@ class Router {
   using Lane = std::map<rpc::Address, Remote, AddressLess>;
   Lane& LaneOf(bool bulk) { return bulk ? bulk_ : ordered_; }
   void Deliver(const Envelope& e);
+  // Send, past the injected faults.
+  void Route(Envelope e);
   // Writes queued envelopes while the link has room.
   void Pump(Remote& r);
   void Connect(const rpc::Address& to, Remote& r);
@@ -104,6 +110,7 @@ class Router {
   std::map<const FramedConnection*, std::shared_ptr<Inbound>> inbound_;
   // Expires with this object: link callbacks that run later check it.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  FaultBoard* faults_ = nullptr;
   uint64_t dropped_ = 0;
   uint64_t refused_links_ = 0;
   size_t in_handshake_ = 0;  // inbound links not yet authenticated

@@ -91,4 +91,25 @@ class SplitDeployment {
   std::map<std::string, Running> procs_;
 };
 
+// A test against a SplitDeployment, all of it started, with devices on
+// this test's own io_context.
+class Split : public ::testing::Test {
+ protected:
+  explicit Split(const std::string& extra = "") : deploy_(extra) {}
+  void SetUp() override { deploy_.StartAll(); }
+
+  // A device of user u that has signed in and synced.
+  std::unique_ptr<live::DeviceConnection> Online(uint64_t user, Seen* seen, uint64_t device = 1) {
+    auto c = std::make_unique<live::DeviceConnection>(io_, user, device, seen);
+    c->Connect("127.0.0.1", deploy_.client_port(), [seen](const std::string& why) { seen->closed = why; });
+    const int before = seen->synced;
+    EXPECT_TRUE(RunUntil(io_, [&] { return seen->synced > before; })) << "user " << user << " never synced";
+    return c;
+  }
+  bool Run(const std::function<bool()>& pred) { return RunUntil(io_, pred); }
+
+  SplitDeployment deploy_;
+  live::asio::io_context io_;
+};
+
 }  // namespace msgbed::testing

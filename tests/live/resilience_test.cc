@@ -19,25 +19,6 @@ namespace {
 
 using live::DeviceConnection;
 
-class Split : public ::testing::Test {
- protected:
-  explicit Split(const std::string& extra = "") : deploy_(extra) {}
-  void SetUp() override { deploy_.StartAll(); }
-
-  // A device of user u that has signed in and synced.
-  std::unique_ptr<DeviceConnection> Online(uint64_t user, Seen* seen, uint64_t device = 1) {
-    auto c = std::make_unique<DeviceConnection>(io_, user, device, seen);
-    c->Connect("127.0.0.1", deploy_.client_port(), [seen](const std::string& why) { seen->closed = why; });
-    const int before = seen->synced;
-    EXPECT_TRUE(RunUntil(io_, [&] { return seen->synced > before; })) << "user " << user << " never synced";
-    return c;
-  }
-  bool Run(const std::function<bool()>& pred) { return RunUntil(io_, pred); }
-
-  SplitDeployment deploy_;
-  live::asio::io_context io_;
-};
-
 // A user other than those in `taken` whose updates share a bus partition
 // (and so a sync consumer, in order) with `like`.
 uint64_t SamePartitionAs(uint64_t like, const std::set<uint64_t>& taken, const ClusterShape& shape) {
