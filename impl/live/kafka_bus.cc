@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <mutex>
 
 #include "core/cluster.h"
 
@@ -118,11 +120,32 @@ struct KafkaBus::Consumer {
       if (rk) CloseConsumerBounded(rk);
     }
   };
+  // Records posted and not yet handled; the poll thread waits at the bound.
+  struct Backlog {
+    std::mutex mu;
+    std::condition_variable room;
+    size_t posted = 0;
+    size_t most = 0;
+    // Poll thread: true once there is room for one more (counted), false if stopping.
+    bool Reserve(const std::atomic<bool>& stop) {
+      std::unique_lock lock(mu);
+      while (posted >= kMaxPostedRecords && !stop) room.wait_for(lock, std::chrono::milliseconds(kPollMs));
+      if (stop) return false;
+      most = std::max(most, ++posted);
+      return true;
+    }
+    void Release() {
+      std::lock_guard lock(mu);
+      --posted;
+      room.notify_one();
+    }
+  };
   std::string group;
   std::vector<Service::Subscription> subs;
   std::function<void(const BusRecord&)> handler;
   std::shared_ptr<Client> client;
   std::shared_ptr<std::atomic<bool>> stop;
+  std::shared_ptr<Backlog> backlog = std::make_shared<Backlog>();
   std::thread poller;
 };
 
@@ -220,7 +243,8 @@ Status KafkaBus::StartConsumer(Consumer& c) {
                        // session timeout only bounds how long a close waits for a commit.
                        {"session.timeout.ms", std::to_string(kCloseTimeoutMs)},
                        {"heartbeat.interval.ms", std::to_string(kCloseTimeoutMs / 4)},
-                       {"auto.offset.reset", "earliest"}},
+                       {"auto.offset.reset", "earliest"},
+                       {"queued.max.messages.kbytes", std::to_string(kFetchQueueKBytes)}},
                       &conf);
   if (!s.ok()) return s;
   auto client = std::make_shared<Consumer::Client>();
@@ -235,11 +259,12 @@ Status KafkaBus::StartConsumer(Consumer& c) {
   if (err) return Status::IoError(std::string("bus: assign failed: ") + rd_kafka_err2str(err));
   c.client = client;
   c.stop = std::make_shared<std::atomic<bool>>(false);
-  c.poller = std::thread([this, client, stop = c.stop, handler = c.handler] {
-    while (!*stop) {
+  c.poller = std::thread([this, client, stop = c.stop, handler = c.handler, backlog = c.backlog] {
+    while (backlog->Reserve(*stop)) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(client->rk, kPollMs);
-      if (m == nullptr) continue;
-      if (m->err) {
+      if (m == nullptr || m->err) {
+        backlog->Release();
+        if (m == nullptr) continue;
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) spdlog::warn("bus: consume: {}", rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
         continue;
@@ -250,21 +275,37 @@ Status KafkaBus::StartConsumer(Consumer& c) {
       rd_kafka_message_destroy(m);
       // The record holds its client weakly: the client is closed on a helper
       // thread (StopConsumer), never here on the io_context thread.
-      boost::asio::post(io_, [weak = std::weak_ptr<Consumer::Client>(client), stop, handler, rec = std::move(rec)] {
-        if (*stop) return;  // replaced or shutting down: the next client reads it again
-        auto client = weak.lock();
-        if (!client) return;
-        handler(rec);
-        // Handled: the next start resumes after it.
-        rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(done, rec.topic.c_str(), static_cast<int32_t>(rec.partition))->offset =
-            rec.offset + 1;
-        rd_kafka_offsets_store(client->rk, done);
-        rd_kafka_topic_partition_list_destroy(done);
-      });
+      boost::asio::post(
+          io_, [weak = std::weak_ptr<Consumer::Client>(client), stop, handler, backlog, rec = std::move(rec)] {
+            backlog->Release();
+            if (*stop) return;  // replaced or shutting down: the next client reads it again
+            auto client = weak.lock();
+            if (!client) return;
+            handler(rec);
+            // Handled: the next start resumes after it.
+            rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(done, rec.topic.c_str(), static_cast<int32_t>(rec.partition))->offset =
+                rec.offset + 1;
+            rd_kafka_offsets_store(client->rk, done);
+            rd_kafka_topic_partition_list_destroy(done);
+          });
     }
   });
   return Status::Ok();
+}
+
+size_t KafkaBus::posted(ConsumerId id) const {
+  auto it = consumers_.find(id);
+  if (it == consumers_.end()) return 0;
+  std::lock_guard lock(it->second->backlog->mu);
+  return it->second->backlog->posted;
+}
+
+size_t KafkaBus::most_posted(ConsumerId id) const {
+  auto it = consumers_.find(id);
+  if (it == consumers_.end()) return 0;
+  std::lock_guard lock(it->second->backlog->mu);
+  return it->second->backlog->most;
 }
 
 // Stops the poll thread at once (it polls in 100 ms steps); the client is

@@ -7,7 +7,13 @@
 //
 // Thread rule: every call is made on the io_context thread. librdkafka runs
 // its own threads and one poll thread per consumer; records reach the core
-// through asio::post, so cores still see one thread. Work that can block
+// through asio::post, so cores still see one thread.
+//
+// Backpressure: a consumer has at most kMaxPostedRecords posted and not yet
+// handled; at that bound its poll thread stops polling until the core
+// catches up, and librdkafka stops fetching once its own queue
+// (queued.max.messages.kbytes, kFetchQueueKBytes) is full. A slow core
+// therefore leaves records in Kafka instead of in this process's memory. Work that can block
 // (moving to other brokers, closing clients whose brokers are gone) runs on
 // helper threads, never on the io_context thread.
 //
@@ -38,6 +44,8 @@ namespace msgbed::live {
 class KafkaBus {
  public:
   static constexpr int kCloseTimeoutMs = 2000;
+  static constexpr size_t kMaxPostedRecords = 1024;
+  static constexpr int kFetchQueueKBytes = 8192;
 
   // Connects a producer to bootstrap and checks that every topic in topics
   // exists with `partitions` partitions. Blocks up to 10 s.
@@ -69,6 +77,10 @@ class KafkaBus {
   // Waits up to timeout_ms for every published record to be acknowledged.
   bool Flush(int timeout_ms);
   const std::string& bootstrap() const { return bootstrap_; }
+  // Records of consumer `id` posted to the io_context and not yet handled
+  // (at most kMaxPostedRecords), and the most there ever were.
+  size_t posted(ConsumerId id) const;
+  size_t most_posted(ConsumerId id) const;
   // Records given up on: failed delivery, or still queued at a reconnect or shutdown.
   uint64_t undelivered() const { return undelivered_->load(); }
 
