@@ -34,7 +34,8 @@ void Population::Connect(SimDevice& dev) {
   dev.connected_at = s4u::Engine::get_clock();
   const ConnId conn = dev.conn;
   ServiceNode* gw = gateway_;
-  Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn] { gw->ClientOpened(conn); });
+  // Each simulated device has an address of its own, as phones do.
+  Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn, source = dev.Source()] { gw->ClientOpened(conn, source); });
   dev.core.Connected();
 }
 

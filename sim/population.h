@@ -54,6 +54,8 @@ class Population final : public Node, public Device::Observer {
         : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(user, device, this, p) {}
     void SendFrame(const api::ClientFrame& frame) override;
     void After(Micros delay, std::function<void()> fn) override;
+    // Its network address, as the gateway sees it: one per device.
+    std::string Source() const { return "device-" + std::to_string(base_conn); }
 
     Population* pop;
     ConnId base_conn;  // of the first connection

@@ -106,10 +106,10 @@ void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
                  [&pop, conn, frame] { pop.OnGatewayFrame(conn, frame); });
 }
 
-void ServiceNode::ClientOpened(ConnId conn) {
+void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {
   if (!host_.running()) return ClosedByGateway(conn);  // nobody listens: refused
   open_clients_.insert(conn);
-  host_.ClientOpened(conn);
+  host_.ClientOpened(conn, source);
 }
 
 void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {

@@ -54,7 +54,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void CloseClient(ConnId conn, std::string_view reason) override;
   // From the population: a device connects, or sends a frame. A frame for
   // a connection this side closed is dropped, as a closed socket would.
-  void ClientOpened(ConnId conn);
+  void ClientOpened(ConnId conn, const std::string& source);
   void ClientFrame(ConnId conn, const api::ClientFrame& frame);
 
  private:

@@ -37,9 +37,10 @@ class Service {
   virtual void OnPartitionsRevoked(const std::vector<Subscription>& /*revoked*/) {}
   virtual void OnBusRecord(const BusRecord& /*record*/) {}
 
-  // Roles with clients only: a client connection opened, sent a frame, or
-  // ended (closed by either side; after ClientPort::CloseClient too).
-  virtual void OnClientOpened(ConnId /*conn*/) {}
+  // Roles with clients only: a client connection opened (from `source`:
+  // the client's network address, without port), sent a frame, or ended
+  // (closed by either side; after ClientPort::CloseClient too).
+  virtual void OnClientOpened(ConnId /*conn*/, std::string_view /*source*/) {}
   virtual void OnClientFrame(ConnId /*conn*/, const api::ClientFrame& /*frame*/) {}
   virtual void OnClientClosed(ConnId /*conn*/) {}
 };

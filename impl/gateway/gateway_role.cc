@@ -31,7 +31,12 @@ RoleSpec GatewayRole() {
       {"max_connections", K::kCount, double(d.max_connections), "connections per gateway"},
       {"max_in_flight", K::kCount, double(d.max_in_flight), "requests awaiting an answer per connection"},
       {"request_rate", K::kCount, double(d.request_rate), "requests per second per connection (then FLOOD_WAIT)"},
-      {"request_burst", K::kCount, double(d.request_burst), "requests a connection may make at once"}};
+      {"request_burst", K::kCount, double(d.request_burst), "requests a connection may make at once"},
+      {"max_connections_per_source", K::kCount, double(d.max_connections_per_source),
+       "connections from one address (then UNAVAILABLE)"},
+      {"source_request_rate", K::kCount, double(d.source_request_rate),
+       "requests per second from one address, all its connections together"},
+      {"source_request_burst", K::kCount, double(d.source_request_burst), "requests one address may make at once"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kGateway);
     GatewayLimits limits;
@@ -42,6 +47,9 @@ RoleSpec GatewayRole() {
     limits.max_in_flight = static_cast<uint32_t>(SettingOr(self, settings, "max_in_flight"));
     limits.request_rate = static_cast<uint32_t>(SettingOr(self, settings, "request_rate"));
     limits.request_burst = static_cast<uint32_t>(SettingOr(self, settings, "request_burst"));
+    limits.max_connections_per_source = static_cast<uint32_t>(SettingOr(self, settings, "max_connections_per_source"));
+    limits.source_request_rate = static_cast<uint32_t>(SettingOr(self, settings, "source_request_rate"));
+    limits.source_request_burst = static_cast<uint32_t>(SettingOr(self, settings, "source_request_burst"));
     return std::make_unique<GatewayService>(env, shape, limits);
   };
   return spec;

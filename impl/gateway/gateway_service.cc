@@ -82,15 +82,22 @@ void GatewayService::Close(ConnId conn, Session& s, api::ErrorCode code, const s
   clients_->CloseClient(conn, why);
 }
 
-void GatewayService::OnClientOpened(ConnId conn) {
+void GatewayService::OnClientOpened(ConnId conn, std::string_view source) {
   Session& s = sessions_[conn];
   s.last_active = env_->Now();
-  s.tokens = limits_.request_burst;
-  s.refilled_at = s.last_active;
+  s.budget.Fill(limits_.request_burst, s.last_active);
+  s.source = source;
+  auto [from, first] = sources_.try_emplace(s.source);
+  if (first) from->second.budget.Fill(limits_.source_request_burst, s.last_active);
+  ++from->second.connections;
   env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
   if (sessions_.size() > limits_.max_connections) {
     env_->Stats().Add("gateway.refused_over_cap");
     return Close(conn, s, api::UNAVAILABLE, "connection limit reached");
+  }
+  if (from->second.connections > limits_.max_connections_per_source) {
+    env_->Stats().Add("gateway.refused_per_source");
+    return Close(conn, s, api::UNAVAILABLE, "too many connections from this address");
   }
   StartSignInTimer(conn, s);
   if (!sweeping_ && limits_.idle_timeout > 0) {
@@ -101,14 +108,10 @@ void GatewayService::OnClientOpened(ConnId conn) {
 
 bool GatewayService::TakeToken(Session& s, uint32_t* wait_s) {
   const Micros now = env_->Now();
-  s.tokens = std::min<double>(limits_.request_burst,
-                              s.tokens + static_cast<double>(now - s.refilled_at) * limits_.request_rate / kSecond);
-  s.refilled_at = now;
-  if (s.tokens >= 1) {
-    s.tokens -= 1;
-    return true;
-  }
-  *wait_s = static_cast<uint32_t>(std::ceil((1 - s.tokens) / limits_.request_rate));
+  if (!s.budget.Take(limits_.request_rate, limits_.request_burst, now, wait_s)) return false;
+  TokenBucket& shared = sources_.find(s.source)->second.budget;
+  if (shared.Take(limits_.source_request_rate, limits_.source_request_burst, now, wait_s)) return true;
+  env_->Stats().Add("gateway.rate_limited_per_source");
   return false;
 }
 
@@ -252,6 +255,8 @@ void GatewayService::OnClientClosed(ConnId conn) {
     *offline->mutable_client() = RefOf(conn, s);
     env_->Send(SyncOf(shape_, s.user), std::move(offline));
   }
+  auto from = sources_.find(s.source);
+  if (--from->second.connections == 0) sources_.erase(from);
   sessions_.erase(it);
   env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
 }

@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "gateway/token_bucket.h"
 #include "proto/gateway.pb.h"
 
 namespace msgbed {
@@ -45,6 +47,12 @@ struct GatewayLimits {
   // more get FLOOD_WAIT with the seconds to wait (a token bucket).
   uint32_t request_rate = 1000;
   uint32_t request_burst = 2000;
+  // Per source address, over all its connections: a cap on connections
+  // (more are answered UNAVAILABLE and closed), and a request budget as
+  // above, so that opening more connections buys no more requests.
+  uint32_t max_connections_per_source = 100;
+  uint32_t source_request_rate = 5000;
+  uint32_t source_request_burst = 10000;
 };
 
 class GatewayService final : public Service {
@@ -53,7 +61,7 @@ class GatewayService final : public Service {
   GatewayService(Env* env, ClusterShape shape, GatewayLimits limits = {});
 
   void Register(Handlers& handlers) override;
-  void OnClientOpened(ConnId conn) override;
+  void OnClientOpened(ConnId conn, std::string_view source) override;
   void OnClientFrame(ConnId conn, const api::ClientFrame& frame) override;
   void OnClientClosed(ConnId conn) override;
 
@@ -68,11 +76,16 @@ class GatewayService final : public Service {
     TimerId sign_in_timer = 0;  // 0: none running
     uint32_t in_flight = 0;
     bool closing = false;  // CloseClient called; frames are ignored
-    double tokens = 0;     // requests it may make now (request_rate, request_burst)
-    Micros refilled_at = 0;
+    TokenBucket budget;    // request_rate, request_burst
+    std::string source;
   };
-  // Takes a request's token from s; false, with the seconds until one is
-  // due in *wait_s, if none is left.
+  // The connections from one address, while it has any.
+  struct Source {
+    uint32_t connections = 0;
+    TokenBucket budget;  // source_request_rate, source_request_burst
+  };
+  // Takes a request's token from s and from its source; false, with the
+  // seconds until one is due in *wait_s, if either has none left.
   bool TakeToken(Session& s, uint32_t* wait_s);
 
   void OnPush(const Incoming& in, const gateway::Push& push);
@@ -99,6 +112,7 @@ class GatewayService final : public Service {
   const GatewayLimits limits_;
   uint64_t epoch_ = 0;
   std::map<ConnId, Session> sessions_;
+  std::map<std::string, Source, std::less<>> sources_;
   bool sweeping_ = false;
 };
 

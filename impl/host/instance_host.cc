@@ -131,8 +131,8 @@ void InstanceHost::DeliverRecord(const BusRecord& record) {
   if (core_) core_->OnBusRecord(record);
 }
 
-void InstanceHost::ClientOpened(ConnId conn) {
-  if (core_) core_->OnClientOpened(conn);
+void InstanceHost::ClientOpened(ConnId conn, std::string_view source) {
+  if (core_) core_->OnClientOpened(conn, source);
 }
 
 void InstanceHost::ClientFrame(ConnId conn, const api::ClientFrame& frame) {

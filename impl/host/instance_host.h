@@ -47,7 +47,7 @@ class InstanceHost final : public Env {
   // From the substrate.
   void Deliver(const Envelope& e);
   void DeliverRecord(const BusRecord& record);
-  void ClientOpened(ConnId conn);
+  void ClientOpened(ConnId conn, std::string_view source);
   void ClientFrame(ConnId conn, const api::ClientFrame& frame);
   void ClientClosed(ConnId conn);
   // e, sent by this instance, will not arrive: a call fails with UNAVAILABLE.

@@ -43,7 +43,7 @@ void ClientServer::OnSocket(tcp::socket socket) {
                 host_->ClientClosed(id);
               },
               [this, id](const std::string& why) { Refuse(id, why); });
-  host_->ClientOpened(id);
+  host_->ClientOpened(id, conn->peer_address());
 }
 
 void ClientServer::OnFrame(ConnId id, std::string_view body) {

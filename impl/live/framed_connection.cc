@@ -9,7 +9,8 @@ FramedConnection::FramedConnection(tcp::socket socket, FrameLimits limits)
       read_buf_(limits.read_buffer_bytes) {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
-  peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  peer_address_ = ec ? "?" : ep.address().to_string();
+  peer_ = ec ? "?" : peer_address_ + ":" + std::to_string(ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
 }
 

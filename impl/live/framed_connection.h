@@ -63,6 +63,8 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   void set_max_frame_bytes(size_t n) { decoder_.set_max_frame_bytes(n); }
   bool open() const { return open_; }
   std::string peer() const { return peer_; }
+  // The peer's address without its port ("127.0.0.1", "::1").
+  std::string peer_address() const { return peer_address_; }
   // Since when part of a frame has been waiting for the rest; nullopt when
   // no partial frame is buffered.
   std::optional<std::chrono::steady_clock::time_point> partial_since() const { return partial_since_; }
@@ -87,6 +89,7 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   std::unique_ptr<asio::steady_timer> drain_timer_;
   std::optional<std::chrono::steady_clock::time_point> partial_since_;
   std::string peer_;
+  std::string peer_address_;
   FrameHandler on_frame_;
   CloseHandler on_close_;
   CloseHandler on_protocol_error_;

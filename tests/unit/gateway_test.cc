@@ -208,6 +208,58 @@ TEST(Gateway, RequestsBeyondTheRatePerConnectionGetFloodWait) {
       << "a flood of acks does not reach sync";
 }
 
+// Found by a hostile tester: each connection had its own budget, so one
+// address could open thousands of connections and multiply its rate.
+TEST(Gateway, ConnectionsFromOneAddressBeyondItsCapAreRefusedAndOthersStillConnect) {
+  TestCluster c(Shape(), RoleRegistry::Global(), {{role::kGateway, {{"max_connections_per_source", 3}}}});
+  std::vector<TestDevice*> crowd;
+  for (uint64_t u = 1; u <= 4; ++u) {
+    crowd.push_back(&c.AddDevice(u, 1));
+    crowd.back()->source = "203.0.113.7";
+    c.Connect(*crowd.back());
+  }
+  TestDevice& elsewhere = c.AddDevice(9, 1);
+  c.Connect(elsewhere);
+  c.Run();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(crowd[i]->core.state(), Device::State::kReady) << i;
+  EXPECT_FALSE(crowd[3]->open);
+  EXPECT_EQ(Codes(*crowd[3]), std::vector<api::ErrorCode>{api::UNAVAILABLE});
+  EXPECT_EQ(elsewhere.core.state(), Device::State::kReady) << "another address is not affected";
+  c.Disconnect(*crowd[0]);
+  c.Run();
+  crowd[3]->errors.clear();
+  c.Connect(*crowd[3]);
+  c.Run();
+  EXPECT_EQ(crowd[3]->core.state(), Device::State::kReady) << "a place freed by a close is taken again";
+}
+
+TEST(Gateway, ConnectionsFromOneAddressShareOneRequestBudget) {
+  TestCluster c(Shape(), RoleRegistry::Global(),
+                {{role::kGateway, {{"source_request_rate", 10}, {"source_request_burst", 20}}}});
+  std::vector<TestDevice*> crowd;
+  for (uint64_t u = 1; u <= 4; ++u) {
+    crowd.push_back(&c.AddDevice(u, 1));
+    crowd.back()->source = "203.0.113.7";
+    c.Connect(*crowd.back());
+  }
+  TestDevice& elsewhere = c.AddDevice(9, 1);
+  c.Connect(elsewhere);
+  c.Run();  // each sign-in and first catch-up took 2 of the address's 20
+  size_t sent = 0;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    for (TestDevice* d : crowd) d->core.SendText(9, "x", 100 * d->core.user() + i);
+    c.Run();
+  }
+  for (TestDevice* d : crowd) sent += d->sent.size();
+  EXPECT_LE(sent, 12u) << "four connections, one budget: 20 less 8, and each send's ack takes one too";
+  EXPECT_TRUE(std::any_of(crowd.begin(), crowd.end(),
+                          [](TestDevice* d) { return !d->errors.empty() && d->errors[0].code() == api::FLOOD_WAIT; }));
+  EXPECT_GT(c.host(MakeAddress(role::kGateway, 0)).Stats().Get("gateway.rate_limited_per_source"), 0);
+  elsewhere.core.SendText(1, "another address has its own budget", 1);
+  c.Run();
+  EXPECT_EQ(elsewhere.sent.size(), 1u);
+}
+
 TEST(Gateway, ASecondSignInOfTheSameDeviceClosesTheFirstWithAReason) {
   TestCluster c(Shape());
   TestDevice& a = c.AddDevice(1, 1);

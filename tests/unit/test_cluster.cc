@@ -34,7 +34,10 @@ void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {
 }
 
 TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gw, DeviceRetryPolicy policy)
-    : cluster(c), gateway(gw), core(user, device, this, this, policy) {}
+    : cluster(c),
+      gateway(gw),
+      source("device-" + std::to_string(user) + "-" + std::to_string(device)),
+      core(user, device, this, this, policy) {}
 
 void TestDevice::SendFrame(const api::ClientFrame& frame) {
   cluster->queue_.push_back(TestCluster::ClientIn{gateway, conn, frame});
@@ -71,7 +74,7 @@ void TestCluster::Attach(TestDevice& d) {
   d.conn = ++next;
   d.open = true;
   conns_[{d.gateway, d.conn}] = &d;
-  host(MakeAddress(role::kGateway, d.gateway)).ClientOpened(d.conn);
+  host(MakeAddress(role::kGateway, d.gateway)).ClientOpened(d.conn, d.source);
 }
 
 void TestCluster::Connect(TestDevice& d) {

@@ -77,7 +77,8 @@ struct TestDevice : Device::Link, Device::Observer {
   TestCluster* cluster;
   uint32_t gateway;
   ConnId conn = 0;
-  bool open = false;  // the connection is up
+  bool open = false;   // the connection is up
+  std::string source;  // the address it connects from; its own unless a test shares one
   Device core;
   std::vector<api::Message> delivered;
   std::vector<api::SentMessage> sent;
