@@ -23,6 +23,7 @@ class Faults {
     uint64_t bus_held = 0;     // bus hops that waited for a partition to heal
     uint64_t disk_failed = 0;  // storage writes refused by a full disk
     uint64_t disk_slowed = 0;  // storage writes slowed
+    uint64_t records_lost = 0;  // bus records lost in a producer's crash, before they left
   };
   // What happens to one envelope: `copies` of it (0: lost) leave after `delay`.
   struct Effect {
@@ -41,6 +42,7 @@ class Faults {
   // else *slowdown is the factor on its I/O time.
   bool DiskWrite(const std::string& instance, double now, double* slowdown);
 
+  void CountLostRecord() { ++counts_.records_lost; }
   const Counts& counts() const { return counts_; }
 
  private:

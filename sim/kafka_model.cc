@@ -76,7 +76,7 @@ void KafkaModel::Produce(Node& producer, const std::string& topic, const std::st
           Append(topic, p, key, std::move(payload));
         });
       },
-      world_->scenario.kafka.linger + HeldFor(producer, leader));
+      HeldFor(producer, leader));
 }
 
 void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key, std::string payload) {

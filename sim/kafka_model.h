@@ -1,6 +1,6 @@
 // KafkaModel: the simulated event bus. Brokers are nodes on the scenario's
 // broker hosts; partition p's leader is broker p % brokers. A publish waits
-// the producer's linger, travels to the leader, is appended there (charged
+// the producer's linger (lost if the producer crashes meanwhile), travels to the leader, is appended there (charged
 // broker.append) with the partition's next offset, and is pushed to the one
 // service instance assigned that partition (a consumer's long poll).
 // Per-partition order holds because every hop is FIFO and the leader
@@ -41,6 +41,8 @@ class KafkaModel {
   void Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer);
   // Records of consumer's partitions wait in the log for its next Subscribe.
   void Unsubscribe(ServiceNode* consumer);
+  // Sends a record from producer to its partition's leader now (the
+  // producer's linger is the caller's: ServiceNode::Publish).
   void Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload);
 
   void Start();

@@ -49,6 +49,9 @@ class Node {
   // reference-core seconds. Never traced: self-scheduled work (timers, the
   // workload generator) is not caused by the message that scheduled it.
   void Post(double at, double cpu, std::function<void()> fn);
+  // Runs fn here at `at` (>= now) at no CPU cost, as a continuation of the
+  // running item: traced if it is (a producer's linger).
+  void Defer(double at, std::function<void()> fn) { PostItem(at, 0, std::move(fn), tracing_); }
 
   // Sends `bytes` from this node to dst, to run fn there with `cpu`. Inside
   // this node's batch the message leaves when the batch's work is done;

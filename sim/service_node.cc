@@ -52,6 +52,7 @@ void ServiceNode::StartInstance() {
 }
 
 void ServiceNode::CrashInstance() {
+  ++lives_;
   host_.Crash();
   std::vector<ConnId> open(open_clients_.begin(), open_clients_.end());
   std::sort(open.begin(), open.end());  // a set's order is not the same everywhere
@@ -124,7 +125,13 @@ void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  world_->kafka->Produce(*this, topic, key, std::move(payload));
+  // The producer holds each record for its linger; a crash before it
+  // leaves loses it, as a killed process loses its producer's queue.
+  const double leaves = simgrid::s4u::Engine::get_clock() + world_->scenario.kafka.linger;
+  Defer(leaves, [this, life = lives_, topic, key, payload = std::move(payload)]() mutable {
+    if (life != lives_) return world_->faults.CountLostRecord();
+    world_->kafka->Produce(*this, topic, key, std::move(payload));
+  });
 }
 
 void ServiceNode::Subscribe(const std::vector<Service::Subscription>& subs) {

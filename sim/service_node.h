@@ -84,6 +84,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void ClosedByGateway(ConnId conn);
 
   std::unordered_set<ConnId> open_clients_;
+  uint64_t lives_ = 0;  // bumps at every crash
   InstanceHost host_;
 };
 

@@ -111,6 +111,21 @@ TEST(Simulation, PushesLostOnALinkAreFoundByTheQuietResync) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// A producer that crashes loses the records still in its buffer, as a killed
+// process loses librdkafka's queue: the boxes have those messages, but no
+// push tells the devices. Gaps and the quiet-period resync still bring
+// every device to its box's head.
+TEST(Simulation, UpdatesLostWithACrashedProducersBufferStillReachEveryDevice) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 70s");
+  text = testing::Replaced(text, "linger: 2ms", "linger: 400ms") +
+         "faults:\n  - {at: 3.5s, for: 1s, crash: messages/0}\n  - {at: 3.5s, for: 1s, crash: messages/1}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "buffer.yaml"), "buffer"));
+  EXPECT_GT(s["faults_applied"]["bus_records_lost_in_crashes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Every windowed fault kind at once, overlapping: duplicated, reordered and
 // lost envelopes, a partition cutting a messages host off, the only broker
 // down, a full disk and a slow one. Nothing acknowledged is lost, nothing
