@@ -33,14 +33,36 @@ void ReadWindow(const Reader& r, const YAML::Node& e, const std::string& path, d
   if (f->until > run_end) r.Fail(e["for"], path + ".for", "the fault outlasts the run");
 }
 
+// One group of endpoints: a name, or a list of them; none already in
+// *seen (else: "<word> 'name' <twice>").
+std::vector<std::string> ReadGroup(const Reader& r, const YAML::Node& g, const std::string& path,
+                                   const FaultNames& names, const std::string& twice, std::set<std::string>* seen) {
+  std::vector<YAML::Node> members;
+  if (g.IsSequence()) {
+    for (const auto& m : g) members.push_back(m);
+  } else {
+    members.push_back(g);
+  }
+  if (members.empty()) r.Fail(g, path, "an empty group");
+  std::vector<std::string> out;
+  for (const auto& m : members) {
+    const std::string name = names.endpoint(m, path);
+    if (!seen->insert(name).second) r.Fail(m, path, names.endpoint_word + " '" + name + "' " + twice);
+    out.push_back(name);
+  }
+  return out;
+}
+
+// link: [a, b], or between groups: [a, [b, c]].
 void ReadLink(const Reader& r, const YAML::Node& e, const std::string& path, const FaultNames& names, FaultSpec* f) {
   const YAML::Node ends = e["link"];
   const std::string word = names.endpoint_word;
   if (!ends.IsSequence() || ends.size() != 2) r.Fail(ends, path + ".link", "expected [" + word + ", " + word + "]");
-  const std::string a = names.endpoint(ends[0], path + ".link[0]");
-  const std::string b = names.endpoint(ends[1], path + ".link[1]");
-  if (a == b) r.Fail(ends, path + ".link", "a link joins two different " + word + "s");
-  f->groups = {{a}, {b}};
+  std::set<std::string> seen;
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string side = path + ".link[" + std::to_string(i) + "]";
+    f->groups.push_back(ReadGroup(r, ends[i], side, names, "is on both sides of the link", &seen));
+  }
   r.Number(e, path, "drop", &f->drop, 0, 1);
   r.Number(e, path, "duplicate", &f->duplicate, 0, 1);
   r.DurationOrZero(e, path, "delay", &f->delay);
@@ -57,20 +79,8 @@ void ReadPartition(const Reader& r, const YAML::Node& e, const std::string& path
     r.Fail(groups, path + ".partition", "expected two or more groups of " + names.endpoint_word + "s");
   std::set<std::string> seen;
   for (size_t g = 0; g < groups.size(); ++g) {
-    const std::string gpath = path + ".partition[" + std::to_string(g) + "]";
-    std::vector<YAML::Node> members;
-    if (groups[g].IsSequence()) {
-      for (const auto& m : groups[g]) members.push_back(m);
-    } else {
-      members.push_back(groups[g]);
-    }
-    if (members.empty()) r.Fail(groups[g], gpath, "an empty group");
-    f->groups.emplace_back();
-    for (const auto& m : members) {
-      const std::string name = names.endpoint(m, gpath);
-      if (!seen.insert(name).second) r.Fail(m, gpath, names.endpoint_word + " '" + name + "' is in two groups");
-      f->groups.back().push_back(name);
-    }
+    const std::string group = path + ".partition[" + std::to_string(g) + "]";
+    f->groups.push_back(ReadGroup(r, groups[g], group, names, "is in two groups", &seen));
   }
 }
 

@@ -17,7 +17,7 @@ namespace msgbed {
 //  - kCrash / kStart: an instance ("role/index", or "broker/index") crashes,
 //    losing what is volatile and keeping its store, or starts again.
 //  - kLink: from `at` to `until`, envelopes between an endpoint of groups[0] and
-//    one of groups[1] are dropped, duplicated or held back (delay, plus a
+//    one of groups[1] (each side one endpoint, or several) are dropped, duplicated or held back (delay, plus a
 //    uniform 0..jitter each, so they overtake one another) by chance.
 //  - kPartition: from `at` to `until`, nothing crosses between endpoints of
 //    different groups: envelopes are lost, bus traffic waits for the heal.

@@ -58,26 +58,21 @@ std::vector<std::string> Instances(const Scenario& sc) {
 void Describe(const Scenario& sc, const std::string& kind, Rng& rng, YAML::Node& e, std::string* what) {
   // Link faults touch envelopes only: between hosts that run services.
   const std::vector<std::string> hosts = BusyHosts(sc, /*brokers=*/kind != "link");
-  if (kind == "link") {
-    const size_t a = rng.Below(hosts.size());
-    const size_t b = (a + 1 + rng.Below(hosts.size() - 1)) % hosts.size();
-    e["link"].push_back(hosts[a]);
-    e["link"].push_back(hosts[b]);
-    e["drop"] = Fixed3(0.05 + 0.45 * rng.Uniform());
-    e["duplicate"] = Fixed3(0.2 * rng.Uniform());
-    e["jitter"] = Ms(0.05 * rng.Uniform());
-    *what = "link " + hosts[a] + "<->" + hosts[b] + " drop " + e["drop"].as<std::string>() + " dup " +
-            e["duplicate"].as<std::string>() + " jitter " + e["jitter"].as<std::string>();
-  } else if (kind == "partition") {
+  if (kind == "link" || kind == "partition") {
     const std::string cut = hosts[rng.Below(hosts.size())];
-    YAML::Node alone, rest;
-    alone.push_back(cut);
+    YAML::Node rest;
     for (const auto& h : hosts) {
       if (h != cut) rest.push_back(h);
     }
-    e["partition"].push_back(alone);
-    e["partition"].push_back(rest);
-    *what = cut + " cut off";
+    e[kind].push_back(cut);
+    e[kind].push_back(rest);
+    *what = cut + (kind == "link" ? " lossy to every other host" : " cut off");
+    if (kind == "partition") return;
+    e["drop"] = Fixed3(0.05 + 0.45 * rng.Uniform());
+    e["duplicate"] = Fixed3(0.2 * rng.Uniform());
+    e["jitter"] = Ms(0.05 * rng.Uniform());
+    *what += ": drop " + e["drop"].as<std::string>() + " dup " + e["duplicate"].as<std::string>() + " jitter " +
+             e["jitter"].as<std::string>();
   } else if (kind == "disk-full" || kind == "disk-slow") {
     const std::vector<std::string> instances = Instances(sc);
     const std::string instance = instances[rng.Below(instances.size())];

@@ -3,9 +3,9 @@
 // campaign's own random stream ("campaign/<kind>" of the seed): what
 // exactly, when (between the end of the connect ramp and 80 % of the
 // duration) and for how long (0.1 s to max_downtime). Kinds (AllKinds):
-// a role's name or `broker` (an instance crashes and restarts), `link` (a
-// link between two hosts drops, duplicates and reorders), `partition` (a
-// host is cut off from all others), `disk-full`, `disk-slow` (an
+// a role's name or `broker` (an instance crashes and restarts), `link` (the
+// links between one host and all others drop, duplicate and reorder),
+// `partition` (a host is cut off from all others), `disk-full`, `disk-slow` (an
 // instance's storage writes fail, or take 10-1000x as long). Each run is
 // written out as a scenario file first and run from that file, so a
 // failing seed replays exactly with `msgbed run <that file>`. The campaign's

@@ -77,7 +77,7 @@ nlohmann::ordered_json FaultJson(const FaultSpec& f) {
     case FaultSpec::Kind::kStart: j["start"] = f.instance; return j;
     case FaultSpec::Kind::kLink:
       j["until_s"] = round(f.until);
-      j["link"] = {f.groups[0][0], f.groups[1][0]};
+      j["link"] = f.groups;
       j["drop"] = f.drop;
       j["duplicate"] = f.duplicate;
       j["delay_s"] = round(f.delay);

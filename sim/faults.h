@@ -17,12 +17,12 @@ namespace msgbed::sim {
 class Faults {
  public:
   struct Counts {
-    uint64_t dropped = 0;      // envelopes lost to a link fault or a partition
-    uint64_t duplicated = 0;   // extra copies sent
-    uint64_t delayed = 0;      // envelopes held back
-    uint64_t bus_held = 0;     // bus hops that waited for a partition to heal
-    uint64_t disk_failed = 0;  // storage writes refused by a full disk
-    uint64_t disk_slowed = 0;  // storage writes slowed
+    uint64_t dropped = 0;       // envelopes lost to a link fault or a partition
+    uint64_t duplicated = 0;    // extra copies sent
+    uint64_t delayed = 0;       // envelopes held back
+    uint64_t bus_held = 0;      // bus hops that waited for a partition to heal
+    uint64_t disk_failed = 0;   // storage writes refused by a full disk
+    uint64_t disk_slowed = 0;   // storage writes slowed
     uint64_t records_lost = 0;  // bus records lost in a producer's crash, before they left
   };
   // What happens to one envelope: `copies` of it (0: lost) leave after `delay`.

@@ -137,9 +137,12 @@ ordered_json EchoScenario(const Scenario& sc) {
 }
 
 ordered_json FaultCountsJson(const Faults::Counts& f) {
-  return {{"envelopes_dropped", f.dropped},      {"envelopes_duplicated", f.duplicated},
-          {"envelopes_delayed", f.delayed},      {"bus_hops_held", f.bus_held},
-          {"disk_writes_failed", f.disk_failed}, {"disk_writes_slowed", f.disk_slowed},
+  return {{"envelopes_dropped", f.dropped},
+          {"envelopes_duplicated", f.duplicated},
+          {"envelopes_delayed", f.delayed},
+          {"bus_hops_held", f.bus_held},
+          {"disk_writes_failed", f.disk_failed},
+          {"disk_writes_slowed", f.disk_slowed},
           {"bus_records_lost_in_crashes", f.records_lost}};
 }
 

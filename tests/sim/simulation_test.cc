@@ -279,7 +279,7 @@ TEST(ScenarioErrors, WindowedFaultsThatCannotHappen) {
   ExpectError(base + "{at: 1s, link: [gw-1, app-1], drop: 0.1}\n", "key 'faults[0].for': missing");
   ExpectError(base + "{at: 1s, for: 7s, link: [gw-1, app-1], drop: 0.1}\n",
               "key 'faults[0].for': the fault outlasts the run");
-  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, gw-1], drop: 0.1}\n", "two different hosts");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, gw-1], drop: 0.1}\n", "host 'gw-1' is on both sides of the link");
   ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-9], drop: 0.1}\n", "key 'faults[0].link[1]': no host 'app-9'");
   ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1]}\n", "needs drop, duplicate, delay or jitter");
   ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1], drop: 1.5}\n", "key 'faults[0].drop'");
