@@ -207,8 +207,8 @@ class Chaos final : public Device::Observer {
 
   void Report(double drain_s, bool converged) {
     std::cout << "live chaos on loopback: " << o_.users << " users x " << o_.devices << " devices, " << o_.rate
-              << " msg/s offered, a role killed (SIGKILL) every " << o_.interval << " s for " << o_.downtime << " s, "
-              << o_.rounds << " round(s)\n";
+              << " msg/s offered; " << o_.interval << " s of traffic, then a role killed (SIGKILL) and down "
+              << o_.downtime << " s, " << 4 * o_.rounds << " times\n";
     for (const Kill& k : kills_) {
       std::cout << "  kill -9 " << k.role << " at " << k.at_s << " s, restarted " << k.down_s << " s later\n";
     }
@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
   app.add_option("--users", o.users)->capture_default_str()->check(CLI::Range(2, 10000));
   app.add_option("--devices", o.devices, "Devices per user")->capture_default_str()->check(CLI::Range(1, 8));
   app.add_option("--rate", o.rate, "Messages per second offered")->capture_default_str()->check(CLI::Range(1.0, 1e5));
-  app.add_option("--interval", o.interval, "Seconds between kills")
+  app.add_option("--interval", o.interval, "Seconds of traffic before each kill (after the last restart)")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 600.0));
   app.add_option("--downtime", o.downtime, "Seconds a killed role stays down")
@@ -261,7 +261,11 @@ int main(int argc, char** argv) {
   app.add_option("--drain", o.drain, "Longest wait for every device to converge, seconds")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   o.msgbed = std::filesystem::absolute(o.msgbed).string();
 
   const auto dir = std::filesystem::temp_directory_path() / ("msgbed-live-chaos-" + std::to_string(::getpid()));
@@ -282,8 +286,13 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200 && !std::filesystem::exists(dir / "data" / "bus.bootstrap"); ++i) {
       ::usleep(50'000);  // the bus writes its address before the others may start
     }
-    for (const char* role : {"messages", "sync", "gateway"}) deploy.Start(role);
-    rc = Chaos(o, p[0], &deploy).Run();
+    if (!std::filesystem::exists(dir / "data" / "bus.bootstrap")) {
+      std::cerr << "live_chaos: the bus did not start (" << o.msgbed << " serve --role bus; see " << (dir / "bus.log")
+                << ")\n";
+    } else {
+      for (const char* role : {"messages", "sync", "gateway"}) deploy.Start(role);
+      rc = Chaos(o, p[0], &deploy).Run();
+    }
   }
   if (rc == 0) std::filesystem::remove_all(dir);
   if (rc != 0) std::cerr << "logs kept in " << dir << "\n";

@@ -19,6 +19,7 @@ int Campaign(const CampaignOptions& opts) {
     spec.base_path = opts.scenario;
     runs = sim::RunCampaign(spec, [](const sim::CampaignRun& r) {
       std::cout << (r.ok ? "ok      " : "BROKEN  ") << r.kind << " seed " << r.seed << ": " << r.fault
+                << (r.touched_nothing ? " (touched nothing: the run tested nothing)" : "")
                 << (r.ok ? "" : "\n        " + r.broken + "\n        replay: msgbed run " + r.scenario_path) << "\n";
     });
   } catch (const InputError& e) {
@@ -28,9 +29,14 @@ int Campaign(const CampaignOptions& opts) {
     std::cerr << "msgbed campaign: cannot write under " << opts.out_dir << ": " << e.what() << "\n";
     return 2;
   }
-  size_t broken = 0;
-  for (const auto& r : runs) broken += r.ok ? 0 : 1;
-  std::cout << runs.size() << " runs, " << broken << " broken\n";
+  size_t broken = 0, idle = 0;
+  for (const auto& r : runs) {
+    broken += r.ok ? 0 : 1;
+    idle += r.touched_nothing ? 1 : 0;
+  }
+  std::cout << runs.size() << " runs, " << broken << " broken";
+  if (idle > 0) std::cout << ", " << idle << " touched nothing";
+  std::cout << "\n";
   return broken == 0 ? 0 : 1;
 }
 

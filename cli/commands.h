@@ -39,7 +39,8 @@ int Serve(const ServeOptions& opts);
 
 struct FaultOptions {
   std::string config;
-  std::string fault;  // one fault as YAML; empty: list those in effect
+  std::string fault;         // one fault as YAML
+  bool fault_given = false;  // else: list those in effect
   bool clear = false;
 };
 int Fault(const FaultOptions& opts);

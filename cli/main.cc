@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   if (*diagram_cmd) return msgbed::cli::Diagram(diagram);
   if (*serve_cmd) return msgbed::cli::Serve(serve);
   if (*campaign_cmd) return msgbed::cli::Campaign(campaign);
-  if (*fault_cmd) return msgbed::cli::Fault(fault);
+  if (*fault_cmd) {
+    fault.fault_given = fault_cmd->count("fault") > 0;
+    return msgbed::cli::Fault(fault);
+  }
   return msgbed::cli::Client(client);
 }

@@ -24,11 +24,16 @@ const std::map<std::string, std::set<std::string>>& KindKeys() {
   return keys;
 }
 
+// The longest `for`, and the longest delay or jitter of a link.
+constexpr double kMaxFaultSeconds = 100 * 86400;
+constexpr double kMaxLinkDelaySeconds = 3600;
+
 // `for`: the window's length; it must end by run_end.
 void ReadWindow(const Reader& r, const YAML::Node& e, const std::string& path, double run_end, FaultSpec* f) {
   if (!e["for"].IsDefined()) r.Fail(e, path + ".for", "missing: how long the fault lasts");
   double length = 0;
   r.Duration(e, path, "for", &length);
+  if (length > kMaxFaultSeconds) r.Fail(e["for"], path + ".for", "at most " + FormatDuration(kMaxFaultSeconds));
   f->until = f->at + length;
   if (f->until > run_end) r.Fail(e["for"], path + ".for", "the fault outlasts the run");
 }
@@ -67,6 +72,10 @@ void ReadLink(const Reader& r, const YAML::Node& e, const std::string& path, con
   r.Number(e, path, "duplicate", &f->duplicate, 0, 1);
   r.DurationOrZero(e, path, "delay", &f->delay);
   r.DurationOrZero(e, path, "jitter", &f->jitter);
+  for (const char* key : {"delay", "jitter"}) {
+    const double v = std::string(key) == "delay" ? f->delay : f->jitter;
+    if (v > kMaxLinkDelaySeconds) r.Fail(e[key], path + "." + key, "at most " + FormatDuration(kMaxLinkDelaySeconds));
+  }
   if (f->drop == 0 && f->duplicate == 0 && f->delay == 0 && f->jitter == 0)
     r.Fail(e, path, "a link fault needs drop, duplicate, delay or jitter");
 }
@@ -88,6 +97,7 @@ void ReadDisk(const Reader& r, const YAML::Node& e, const std::string& path, con
   f->instance = names.instance(e["disk"], path + ".disk", /*brokers=*/false);
   if (e["slow"].IsDefined() == e["full"].IsDefined()) r.Fail(e, path, "expected one of slow (a factor) or full: true");
   r.Number(e, path, "slow", &f->slow, 1, 1e6);
+  if (e["slow"].IsDefined() && f->slow <= 1) r.Fail(e["slow"], path + ".slow", "a factor above 1 (1 is no fault)");
   r.Bool(e, path, "full", &f->full);
   if (e["full"].IsDefined() && !f->full) r.Fail(e["full"], path + ".full", "full: false is no fault; leave it out");
 }
@@ -150,6 +160,10 @@ void ReadFaultEntry(const YamlReader& r, const YAML::Node& e, const std::string&
   }
   ReadWindow(r, e, path, run_end, &f);
   if (kind == "link") f.kind = FaultSpec::Kind::kLink, ReadLink(r, e, path, names, &f);
+  if (f.until + f.delay + f.jitter > run_end) {
+    r.Fail(e["delay"].IsDefined() ? e["delay"] : e["jitter"], path,
+           "envelopes it holds back would arrive after the run ends");
+  }
   if (kind == "partition") f.kind = FaultSpec::Kind::kPartition, ReadPartition(r, e, path, names, &f);
   if (kind == "disk") f.kind = FaultSpec::Kind::kDisk, ReadDisk(r, e, path, names, &f);
   out->push_back(f);

@@ -142,6 +142,15 @@ std::string Broken(const nlohmann::json& s) {
   return out;
 }
 
+// A windowed fault that did nothing in the run (no envelope, bus hop or
+// write met it): the run tested nothing.
+bool TouchedNothing(const nlohmann::json& s, const std::string& kind) {
+  if (kind != "link" && kind != "partition" && kind != "disk-full" && kind != "disk-slow") return false;
+  uint64_t touched = 0;
+  for (const auto& [key, n] : s["faults_applied"].items()) touched += n.get<uint64_t>();
+  return touched == 0;
+}
+
 // Runs sc in a child process; its summary, or null if it did not finish.
 nlohmann::json SimulateInChild(const Scenario& sc, const std::string& dir) {
   std::cout.flush();  // or the child would print the parent's buffered lines again
@@ -210,11 +219,13 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
       run.ran = !summary.is_null();
       run.broken = run.ran ? Broken(summary) : "the run did not finish";
       run.ok = run.ran && run.broken.empty();
+      run.touched_nothing = run.ran && TouchedNothing(summary, kind);
       report.push_back({{"kind", kind},
                         {"seed", seed},
                         {"fault", run.fault},
                         {"scenario", run.scenario_path},
                         {"ok", run.ok},
+                        {"touched_nothing", run.touched_nothing},
                         {"broken", run.broken}});
       progress(run);
       runs.push_back(run);

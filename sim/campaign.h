@@ -34,11 +34,12 @@ struct CampaignSpec {
 struct CampaignRun {
   std::string kind;
   uint64_t seed = 0;
-  std::string fault;          // "messages/1 down 3200ms..4700ms"
-  std::string scenario_path;  // the replay file
-  bool ran = false;           // the simulation finished and wrote its summary
-  bool ok = false;            // and every invariant held, nothing missing
-  std::string broken;         // what broke, if anything
+  std::string fault;             // "messages/1 down 3200ms..4700ms"
+  std::string scenario_path;     // the replay file
+  bool ran = false;              // the simulation finished and wrote its summary
+  bool ok = false;               // and every invariant held, nothing missing
+  bool touched_nothing = false;  // a link, partition or disk fault that no envelope, hop or write met
+  std::string broken;            // what broke, if anything
 };
 
 struct Scenario;

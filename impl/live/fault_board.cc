@@ -1,6 +1,7 @@
 #include "live/fault_board.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -76,6 +77,14 @@ FaultNames LiveNames(const YamlReader& r, const LiveConfig& cfg) {
 // The end of a posted fault's window, in wall-clock ms.
 int64_t UntilMs(const Posted& p, const FaultSpec& f) { return p.posted_ms + std::llround(f.until * 1000); }
 
+// Removes fault id's file and its acknowledgements.
+void RemoveFault(const LiveConfig& cfg, const std::string& id) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(FaultDir(cfg), ec)) {
+    if (entry.path().filename().string().rfind(id + ".", 0) == 0) fs::remove(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 Status ParseLiveFault(const LiveConfig& cfg, const std::string& text, const std::string& source,
@@ -83,6 +92,10 @@ Status ParseLiveFault(const LiveConfig& cfg, const std::string& text, const std:
   try {
     return GuardYaml(source, [&] {
       const YamlReader r(source);
+      const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+      if (docs.size() != 1)
+        throw InputError(source + ": expected one fault, a map such as {for: 30s, crash: gateway/0}; got " +
+                         std::to_string(docs.size()) + " documents");
       const YAML::Node e = r.Load(text);
       ReadFaultEntry(r, e, "fault", LiveNames(r, cfg), /*need_at=*/false, std::numeric_limits<double>::infinity(), out);
       if (out->front().kind == FaultSpec::Kind::kStart)
@@ -106,8 +119,7 @@ Status PostFault(const LiveConfig& cfg, const std::string& text, std::string* id
   const int64_t now = NowMs();
   for (const Posted& p : ReadAll(cfg)) {
     std::vector<FaultSpec> old;
-    if (!ParseLiveFault(cfg, p.text, p.id, &old).ok() || UntilMs(p, old.front()) <= now)
-      fs::remove(FaultDir(cfg) / (p.id + ".yaml"), ec);
+    if (!ParseLiveFault(cfg, p.text, p.id, &old).ok() || UntilMs(p, old.front()) <= now) RemoveFault(cfg, p.id);
   }
   std::ostringstream name;
   name << now << "-" << std::hex << std::random_device{}();
@@ -128,12 +140,23 @@ Status PostFault(const LiveConfig& cfg, const std::string& text, std::string* id
   return ec ? Status::IoError("cannot write " + file.string() + ": " + ec.message()) : Status::Ok();
 }
 
+size_t ProcessesThatSaw(const LiveConfig& cfg, const std::string& id) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(FaultDir(cfg), ec)) {
+    const std::string name = entry.path().filename().string();
+    n += name.rfind(id + ".", 0) == 0 && entry.path().extension() == ".seen";
+  }
+  return n;
+}
+
 Status ClearFaults(const LiveConfig& cfg, size_t* removed) {
   *removed = 0;
   for (const Posted& p : ReadAll(cfg)) {
     std::error_code ec;
     if (fs::remove(FaultDir(cfg) / (p.id + ".yaml"), ec)) ++*removed;
     if (ec) return Status::IoError("cannot remove fault " + p.id + ": " + ec.message());
+    RemoveFault(cfg, p.id);
   }
   return Status::Ok();
 }
@@ -179,6 +202,7 @@ void FaultBoard::Poll() {
     present[p.id] = true;
     if (seen_.contains(p.id)) continue;
     seen_[p.id] = true;
+    Acknowledge(p.id);
     std::vector<FaultSpec> faults;
     if (Status s = ParseLiveFault(cfg_, p.text, "fault " + p.id, &faults); !s.ok()) {
       spdlog::warn("fault {} ignored: {}", p.id, s.message());
@@ -187,16 +211,32 @@ void FaultBoard::Poll() {
     const int64_t until = UntilMs(p, faults.front());
     if (until > now && Concerns(faults.front())) Begin(p.id, faults.front(), until);
   }
+  std::vector<Active> ended;
   for (auto it = active_.begin(); it != active_.end();) {
     const bool over = !present.contains(it->first) || it->second.front().until_ms <= now;
     if (!over) {
       ++it;
       continue;
     }
-    for (const Active& a : it->second) End(a);
     spdlog::info("fault {} ended", it->first);
+    ended.insert(ended.end(), it->second.begin(), it->second.end());
     it = active_.erase(it);
   }
+  for (const Active& a : ended) End(a);  // after the erase: End sees which faults remain
+}
+
+// Tells `msgbed fault` this process saw the fault: <id>.<pid>.seen.
+void FaultBoard::Acknowledge(const std::string& id) const {
+  std::ofstream((FaultDir(cfg_) / (id + "." + std::to_string(::getpid()) + ".seen")).string());
+}
+
+bool FaultBoard::StillCrashed(const std::string& instance) const {
+  for (const auto& [id, list] : active_) {
+    for (const Active& a : list) {
+      if (a.spec.kind == FaultSpec::Kind::kCrash && a.spec.instance == instance) return true;
+    }
+  }
+  return false;
 }
 
 void FaultBoard::Begin(const std::string& id, const FaultSpec& f, int64_t until_ms) {
@@ -209,7 +249,8 @@ void FaultBoard::Begin(const std::string& id, const FaultSpec& f, int64_t until_
 }
 
 void FaultBoard::End(const Active& a) {
-  if (a.spec.kind != FaultSpec::Kind::kCrash) return;
+  // Overlapping crashes of one instance: it starts when the last one ends.
+  if (a.spec.kind != FaultSpec::Kind::kCrash || StillCrashed(a.spec.instance)) return;
   if (a.spec.instance.rfind("broker/", 0) == 0) return actions_.broker_up(ParseAddress(a.spec.instance).index());
   actions_.start(ParseAddress(a.spec.instance));
 }
@@ -234,8 +275,9 @@ FaultBoard::Effect FaultBoard::OnEnvelope(const rpc::Address& from, const rpc::A
   return fx;
 }
 
-bool FaultBoard::DiskWrite(const rpc::Address& instance, double* slowdown) const {
+bool FaultBoard::DiskWrite(const rpc::Address& instance, double* slowdown, int64_t* slow_until_ms) const {
   *slowdown = 1;
+  *slow_until_ms = 0;
   if (active_.empty()) return true;
   const int64_t now = NowMs();
   const std::string name = ToString(instance);
@@ -245,6 +287,7 @@ bool FaultBoard::DiskWrite(const rpc::Address& instance, double* slowdown) const
       if (f.kind != FaultSpec::Kind::kDisk || f.instance != name || act.until_ms <= now) continue;
       if (f.full) return false;
       *slowdown = std::max(*slowdown, f.slow);
+      *slow_until_ms = *slow_until_ms == 0 ? act.until_ms : std::min(*slow_until_ms, act.until_ms);
     }
   }
   return true;

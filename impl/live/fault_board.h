@@ -38,6 +38,8 @@ Status ParseLiveFault(const LiveConfig& cfg, const std::string& text, const std:
 // Validates text and posts it for the deployment's processes; *id names
 // it. Removes the files of faults that have ended.
 Status PostFault(const LiveConfig& cfg, const std::string& text, std::string* id);
+// How many processes have seen fault id so far.
+size_t ProcessesThatSaw(const LiveConfig& cfg, const std::string& id);
 // Ends every posted fault: removes their files.
 Status ClearFaults(const LiveConfig& cfg, size_t* removed);
 // The faults posted and not yet ended, one line each.
@@ -63,8 +65,8 @@ class FaultBoard {
 
   Effect OnEnvelope(const rpc::Address& from, const rpc::Address& to);
   // A storage write of instance: false if its disk is full; else
-  // *slowdown is the factor on its time.
-  bool DiskWrite(const rpc::Address& instance, double* slowdown) const;
+  // *slowdown is the factor on its time, until *slow_until_ms (wall clock).
+  bool DiskWrite(const rpc::Address& instance, double* slowdown, int64_t* slow_until_ms) const;
   // Faults this process has begun applying (thread-safe).
   uint64_t applied() const { return applied_; }
 
@@ -78,6 +80,9 @@ class FaultBoard {
   void Poll();
   void Begin(const std::string& id, const FaultSpec& f, int64_t until_ms);
   void End(const Active& a);
+  void Acknowledge(const std::string& id) const;
+  // Whether a crash fault still in effect names instance.
+  bool StillCrashed(const std::string& instance) const;
   bool Concerns(const FaultSpec& f) const;
 
   asio::io_context& io_;

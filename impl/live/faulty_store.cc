@@ -1,5 +1,6 @@
 #include "live/faulty_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -8,16 +9,24 @@ namespace msgbed::live {
 // A slowed write takes at least this long per unit of slowdown: an
 // unsynced RocksDB write takes microseconds, a disk's fsync about this.
 constexpr auto kSlowWriteFloor = std::chrono::microseconds(100);
+// No one write waits longer than this, nor past its fault's end: the
+// process's thread (its other instances, its fault polling) must go on.
+constexpr auto kMaxSlowWrite = std::chrono::milliseconds(500);
 
 Status FaultyStore::Write(const WriteBatch& batch) {
+  using namespace std::chrono;
   double slowdown = 1;
-  if (!board_->DiskWrite(self_, &slowdown)) return Status::IoError("no space left on device (an injected disk fault)");
-  const auto start = std::chrono::steady_clock::now();
+  int64_t until_ms = 0;
+  if (!board_->DiskWrite(self_, &slowdown, &until_ms)) {
+    return Status::IoError("no space left on device (an injected disk fault)");
+  }
+  const auto start = steady_clock::now();
   Status s = inner_->Write(batch);
   if (slowdown > 1) {
-    const auto took =
-        std::max<std::chrono::steady_clock::duration>(std::chrono::steady_clock::now() - start, kSlowWriteFloor);
-    std::this_thread::sleep_for(took * (slowdown - 1));
+    const auto took = std::max<steady_clock::duration>(steady_clock::now() - start, kSlowWriteFloor);
+    const auto left = milliseconds(until_ms) - duration_cast<milliseconds>(system_clock::now().time_since_epoch());
+    const auto extra = duration_cast<microseconds>(took * (slowdown - 1));
+    std::this_thread::sleep_for(std::min<steady_clock::duration>({extra, kMaxSlowWrite, left}));
   }
   return s;
 }

@@ -202,7 +202,6 @@ struct Process::Impl {
       };
     }
     faults = std::make_unique<FaultBoard>(io, config, std::move(act));
-    faults->Watch();
   }
 };
 
@@ -254,6 +253,9 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   for (const auto& ic : selected) {
     if (Status s = impl->AddInstance(cfg, ic, !everything); !s.ok()) return s;
   }
+  // Only now that its instances exist can the process tell which posted
+  // faults concern it (a process restarted during a fault applies it too).
+  impl->faults->Watch();
   out->reset(new Process(std::move(impl)));
   return Status::Ok();
 }

@@ -4,6 +4,9 @@
 // Faults are ended by clearing them, never by waiting out their `for`.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "core/address.h"
 #include "live/fault_board.h"
 #include "live/live_fixture.h"
 
@@ -21,6 +24,7 @@ class Faults : public Split {
     std::string id;
     const Status s = live::PostFault(deploy_.config(), fault, &id);
     ASSERT_TRUE(s.ok()) << s.message();
+    last_ = id;
     ASSERT_TRUE(Run([&] { return deploy_.process(where).faults_applied() > before; })) << where << " never applied it";
   }
   void Clear() {
@@ -28,6 +32,8 @@ class Faults : public Split {
     ASSERT_TRUE(live::ClearFaults(deploy_.config(), &removed).ok());
     EXPECT_EQ(removed, 1u);
   }
+  const std::string& LastFault() const { return last_; }
+  std::string last_;
   static bool Has(const Seen& s, api::ErrorCode code) {
     return std::any_of(s.errors.begin(), s.errors.end(), [&](const api::Error& e) { return e.code() == code; });
   }
@@ -107,6 +113,55 @@ TEST_F(Faults, UpdatesSentWhileTheBrokerIsDownArriveOnceItIsBack) {
   EXPECT_EQ(b.delivered[0].first, 71u);
 }
 
+// Found by a hostile review: a process restarted while a fault was in
+// effect looked at it before its instances existed, decided it concerned
+// no one here, and never applied it.
+TEST_F(Faults, AProcessRestartedDuringAFaultAppliesIt) {
+  Seen a, b;
+  auto alice = Online(1, &a);
+  auto bob = Online(2, &b);
+  Inject("{for: 600s, disk: messages/0, full: true}", "messages");
+  EXPECT_GE(live::ProcessesThatSaw(deploy_.config(), LastFault()), 1u) << "processes say they saw it";
+  deploy_.Stop("messages");
+  deploy_.Start("messages");
+  ASSERT_TRUE(Run([&] { return deploy_.process("messages").faults_applied() == 1; })) << "the new process applies it";
+  alice->device().SendText(2, "onto the full disk of a restarted process", 81);
+  ASSERT_TRUE(Run([&] { return Has(a, api::INTERNAL); }));
+  Clear();
+  ASSERT_TRUE(Run([&] { return b.delivered.size() == 1; }));
+}
+
+// A board alone, fed posted faults: overlapping crashes of one instance
+// keep it down until the last ends (found by a hostile review: the first
+// to end started it again).
+TEST(FaultBoard, OverlappingCrashesOfAnInstanceEndWithTheLast) {
+  TempDir dir("board");
+  const live::LiveConfig cfg = live::ParseConfig("storage: {data_dir: " + dir.path().string() +
+                                                     "}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: "
+                                                     "127.0.0.1:0}\n  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: "
+                                                     "{rpc: 127.0.0.1:0}\n",
+                                                 "deploy.yaml");
+  live::asio::io_context io;
+  std::vector<std::string> calls;
+  live::FaultBoard::Actions act;
+  act.serves = [](const rpc::Address&) { return true; };
+  act.crash = [&](const rpc::Address& a) { calls.push_back("crash " + ToString(a)); };
+  act.start = [&](const rpc::Address& a) { calls.push_back("start " + ToString(a)); };
+  live::FaultBoard board(io, cfg, act);
+  std::string longer, shorter;
+  ASSERT_TRUE(live::PostFault(cfg, "{for: 600s, crash: gateway/0}", &longer).ok());
+  ASSERT_TRUE(live::PostFault(cfg, "{for: 600s, crash: gateway/0}", &shorter).ok());
+  board.Watch();  // looks at once
+  EXPECT_EQ(calls, (std::vector<std::string>{"crash gateway/0", "crash gateway/0"}));
+  std::filesystem::remove(dir.path() / "faults" / (shorter + ".yaml"));  // ends one
+  io.run_one();                                                          // the next look
+  EXPECT_EQ(calls.size(), 2u) << "still down: the other crash lasts";
+  std::filesystem::remove(dir.path() / "faults" / (longer + ".yaml"));
+  io.run_one();
+  EXPECT_EQ(calls.back(), "start gateway/0");
+  EXPECT_EQ(live::ProcessesThatSaw(cfg, longer), 1u);
+}
+
 TEST(LiveFaults, BadFaultsAreRefusedNamingWhatIsWrong) {
   const live::LiveConfig cfg = live::ParseConfig(
       "bus: {mode: mock, mock_brokers: 2}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
@@ -129,6 +184,15 @@ TEST(LiveFaults, BadFaultsAreRefusedNamingWhatIsWrong) {
   EXPECT_NE(error("{for: 1s, partition: [[sync/0], [sync/0]]}").find("in two groups"), std::string::npos);
   EXPECT_NE(error("{for: 1s, link: [sync/0, gateway/0], drop: 2}").find("fault.drop"), std::string::npos);
   EXPECT_NE(error("{for: 1s, link: [sync/0").find("fault"), std::string::npos);
+  // Found by a hostile review: extra text was silently ignored, and a huge
+  // `for` overflowed into a fault that never began.
+  EXPECT_NE(error("{for: 10s, crash: gateway/0}\n{for: 10s, crash: sync/0}").find("expected one fault"),
+            std::string::npos);
+  EXPECT_NE(error("{for: 10s, crash: gateway/0} trailing").find("expected one fault"), std::string::npos);
+  EXPECT_NE(error("").find("expected one fault"), std::string::npos);
+  EXPECT_NE(error("{for: 1e17s, disk: messages/0, full: true}").find("at most 100d"), std::string::npos);
+  EXPECT_NE(error("{for: 1s, link: [sync/0, gateway/0], jitter: 2h}").find("at most 1h"), std::string::npos);
+  EXPECT_NE(error("{for: 1s, disk: messages/0, slow: 1}").find("above 1"), std::string::npos);
   std::vector<FaultSpec> ok;
   EXPECT_TRUE(live::ParseLiveFault(cfg, "{for: 1s, crash: broker/1}", "fault", &ok).ok());
 }

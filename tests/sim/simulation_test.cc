@@ -287,6 +287,9 @@ TEST(ScenarioErrors, WindowedFaultsThatCannotHappen) {
   ExpectError(base + "{at: 1s, for: 1s, partition: [[gw-1, app-1], [app-1]]}\n", "host 'app-1' is in two groups");
   ExpectError(base + "{at: 1s, for: 1s, partition: [[gw-1]]}\n", "two or more groups");
   ExpectError(base + "{at: 1s, for: 1s, disk: messages/0, slow: 2, full: true}\n", "one of slow");
+  ExpectError(base + "{at: 1s, for: 1s, disk: messages/0, slow: 1}\n", "key 'faults[0].slow': a factor above 1");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1], jitter: 1d}\n", "at most 1h");
+  ExpectError(base + "{at: 1s, for: 1s, link: [gw-1, app-1], jitter: 5500ms}\n", "would arrive after the run ends");
   ExpectError(base + "{at: 1s, for: 1s, disk: broker/0, full: true}\n", "no instance 'broker/0'");
   ExpectError(base + "{at: 1s, crash: broker/1}\n", "no instance 'broker/1'");
   ExpectError(base + "{at: 1s, crash: messages/0, disk: messages/1, full: true}\n", "one fault per entry");
