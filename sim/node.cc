@@ -102,24 +102,27 @@ void Node::RunBatch() {
     batch.push_back(std::move(inbox_.back()));
     inbox_.pop_back();
   }
-  double cpu = 0;
-  in_batch_ = true;
+  // One item after another, as a single-threaded service works: each
+  // item's output leaves when its own work (CPU, then storage I/O) is done,
+  // not when the batch's is.
+  double ready = now;
   for (Item& item : batch) {
-    cpu += item.cpu;
+    in_batch_ = true;
     tracing_ = item.traced;
     item.fn();
+    tracing_ = false;
+    in_batch_ = false;
+    double done = ready;
+    if (item.cpu > 0) {
+      const double flops = item.cpu * kReferenceFlops;
+      done = cpu_->Run(ready, flops);
+      busy_flops_ += flops;
+    }
+    ready = done + io_;
+    io_ = 0;
+    Flush(ready);
   }
-  tracing_ = false;
-  in_batch_ = false;
-  double done = now;
-  if (cpu > 0) {
-    const double flops = cpu * kReferenceFlops;
-    done = cpu_->Run(now, flops);
-    busy_flops_ += flops;
-  }
-  busy_until_ = done + io_;
-  io_ = 0;
-  Flush(busy_until_);
+  busy_until_ = ready;
 }
 
 void Node::Loop() {

@@ -2,9 +2,10 @@
 // simulated service instance, broker or client population is an item in its
 // inbox, due at a simulated time. The actor sleeps on a ConditionVariable
 // until the earliest item is due and the node is not busy, runs every due
-// item, charges their CPU on its host's cores (HostCpu) and their storage
-// I/O after it, and sends what they produced when that work is done; the
-// node is busy until then. Items due at the same time run in the order they
+// item one after another, charges each its CPU on its host's cores
+// (HostCpu) and its storage I/O after that, and sends what each produced
+// when its own work is done (so a node is a FIFO queue with one server,
+// exactly); the node is busy until the last is done. Items due at the same time run in the order they
 // were posted. One simcall per wake-up: the CV wait.
 //
 // Thread rule: SimGrid runs actors one at a time on one OS thread, so Post
