@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "world.h"
 
@@ -60,37 +61,64 @@ void Node::SendBulk(Outgoing o, double depart) {
   });
 }
 
-void Node::Flush(double now) {
+void Node::Flush(double depart) {
   for (Outgoing& o : outbox_) {
     if (o.bulk) {
-      SendBulk(std::move(o), now);
+      SendBulk(std::move(o), depart);
       continue;
     }
     if (o.delay > 0) {
       // Held back here, then sent: a held message must not occupy the link.
       const bool traced = o.traced;
       PostItem(
-          now + o.delay, 0,
+          depart + o.delay, 0,
           [this, o = std::move(o)]() mutable { Transmit(*o.dst, o.label, o.bytes, o.cpu, std::move(o.fn)); }, traced);
       continue;
     }
-    const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, now);
-    if (o.traced) world_->tracer.Hop(now, at, name_, o.dst->name_, o.label, o.bytes);
-    o.dst->PostItem(at, o.cpu, std::move(o.fn), o.traced);
+    Depart(std::move(o), depart);
   }
   outbox_.clear();
 }
 
+// Links are booked in simulated-time order: an output that leaves later
+// (when a busy node's work is done) waits here until then, so that another
+// node's message sent earlier in simulated time, though later in call
+// order, is not queued behind it.
+void Node::Depart(Outgoing o, double at) {
+  if (at <= s4u::Engine::get_clock() + kTimeEpsilon) return Send(std::move(o), at);
+  departures_.push_back(Departure{at, world_->NextSeq(), std::move(o)});
+  std::push_heap(departures_.begin(), departures_.end(), LaterDeparture());
+  wakeup_->notify_one();
+}
+
+void Node::Send(Outgoing o, double depart) {
+  const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, depart);
+  if (o.traced) world_->tracer.Hop(depart, at, name_, o.dst->name_, o.label, o.bytes);
+  o.dst->PostItem(at, o.cpu, std::move(o.fn), o.traced);
+}
+
+void Node::SendDue() {
+  const double now = s4u::Engine::get_clock();
+  while (!departures_.empty() && departures_.front().at <= now + kTimeEpsilon) {
+    std::pop_heap(departures_.begin(), departures_.end(), LaterDeparture());
+    Departure d = std::move(departures_.back());
+    departures_.pop_back();
+    Send(std::move(d.out), d.at);
+  }
+}
+
 void Node::WaitForDueItem(std::unique_lock<s4u::Mutex>& lock) {
   for (;;) {
+    SendDue();
     const double now = s4u::Engine::get_clock();
-    if (inbox_.empty()) {
-      wakeup_->wait(lock);
-      continue;
-    }
-    const double due = std::max(inbox_.front().at, busy_until_);
+    double due = inbox_.empty() ? INFINITY : std::max(inbox_.front().at, busy_until_);
     if (due <= now + kTimeEpsilon) return;
-    wakeup_->wait_until(lock, due);
+    if (!departures_.empty()) due = std::min(due, departures_.front().at);
+    if (std::isinf(due)) {
+      wakeup_->wait(lock);
+    } else {
+      wakeup_->wait_until(lock, due);
+    }
   }
 }
 

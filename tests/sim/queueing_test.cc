@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
 #include <simgrid/s4u.hpp>
 
@@ -23,8 +24,10 @@ namespace s4u = simgrid::s4u;
 constexpr double kService = 1e-3;  // seconds of work per request
 constexpr size_t kRequests = 200000;
 
-// Sojourn times in seconds, sorted, at arrival rate `lambda` (per second).
-std::vector<double> Sojourns(double lambda) {
+// Runs body(world, hosts) in a forked child with a SimGrid engine and two
+// hosts h1, h2 (one core of 1 Gflop/s each, on one fabric); returns what
+// body returned.
+std::vector<double> InChild(size_t n, const std::function<std::vector<double>(World&, std::vector<Placement>&)>& body) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   const pid_t pid = ::fork();
@@ -34,16 +37,42 @@ std::vector<double> Sojourns(double lambda) {
     char* argv[] = {a0, a1, nullptr};
     s4u::Engine e(&argc, argv);
     const Scenario sc = ParseScenario(
-        "name: q\ntopology:\n  hosts: [{name: h, cores: 1, speed: 1Gf}]\n"
-        "  services: {gateway: [h], messages: [h], sync: [h]}\n  kafka: {brokers: [h]}\n",
+        "name: q\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n"
+        "  hosts: [{name: h1, cores: 1, speed: 1Gf}, {name: h2, cores: 1, speed: 1Gf}]\n"
+        "  services: {gateway: [h1], messages: [h1], sync: [h1]}\n  kafka: {brokers: [h1]}\n",
         "q.yaml");
     World w(sc);
     auto* zone = s4u::create_full_zone("q");
-    auto* host = zone->create_host("h", 1e9);
+    std::vector<HostCpu> cpus(2, HostCpu(1, kReferenceFlops));
+    std::vector<Placement> at;
+    for (int h = 0; h < 2; ++h) {
+      const std::string name = "h" + std::to_string(h + 1);
+      at.push_back(Placement{zone->create_host(name, 1e9), &cpus[h], *w.graph.Find(name)});
+    }
     zone->seal();
-    HostCpu cpu(1, kReferenceFlops);
-    const Placement at{host, &cpu, *w.graph.Find("h")};
-    Node source(&w, "source", at), server(&w, "server", at), sink(&w, "sink", at);
+    std::vector<double> out = body(w, at);
+    ::write(fds[1], out.data(), out.size() * sizeof(double));
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::vector<double> out(n);
+  size_t got = 0;
+  for (ssize_t r; got < n * sizeof(double) &&
+                  (r = ::read(fds[0], reinterpret_cast<char*>(out.data()) + got, n * sizeof(double) - got)) > 0;) {
+    got += r;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_EQ(got, n * sizeof(double));
+  return out;
+}
+
+// Sojourn times in seconds, sorted, at arrival rate `lambda` (per second):
+// a source, a server and a sink on one host.
+std::vector<double> Sojourns(double lambda) {
+  return InChild(kRequests, [lambda](World& w, std::vector<Placement>& at) {
+    Node source(&w, "source", at[0]), server(&w, "server", at[0]), sink(&w, "sink", at[0]);
     for (Node* n : {&source, &server, &sink}) n->Start();
     std::vector<double> sojourn;
     Rng rng(1);
@@ -56,24 +85,11 @@ std::vector<double> Sojourns(double lambda) {
         });
       });
     }
-    s4u::Actor::create("clock", host, [end = t + 10] { s4u::this_actor::sleep_until(end); });
-    e.run();
+    s4u::Actor::create("clock", at[0].host, [end = t + 10] { s4u::this_actor::sleep_until(end); });
+    s4u::Engine::get_instance()->run();
     std::sort(sojourn.begin(), sojourn.end());
-    ::write(fds[1], sojourn.data(), sojourn.size() * sizeof(double));
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::vector<double> out(kRequests);
-  size_t got = 0;
-  for (ssize_t n; got < out.size() * sizeof(double) && (n = ::read(fds[0], reinterpret_cast<char*>(out.data()) + got,
-                                                                   out.size() * sizeof(double) - got)) > 0;) {
-    got += n;
-  }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_EQ(got, out.size() * sizeof(double));
-  return out;
+    return sojourn;
+  });
 }
 
 // The same arrivals through an ideal FIFO single server (Lindley's
@@ -118,6 +134,25 @@ TEST(Queueing, EveryRequestWaitsExactlyForTheWorkAheadOfIt) {
       EXPECT_NEAR(Quantile(sim, q), Quantile(ideal, q), 1e-6) << "load " << load << ", quantile " << q;
     }
   }
+}
+
+// Found by the simulator issue: a busy node's output, due to leave when
+// its work is done, booked the link at once, so a message another node
+// sent earlier in simulated time (but later in call order) waited behind
+// it. Links must serve messages in simulated-time order.
+TEST(Queueing, ALinkServesMessagesInSimulatedTimeOrder) {
+  const std::vector<double> arrived = InChild(2, [](World& w, std::vector<Placement>& at) {
+    Node busy(&w, "busy", at[0]), quick(&w, "quick", at[0]), sink(&w, "sink", at[1]);
+    for (Node* n : {&busy, &quick, &sink}) n->Start();
+    std::vector<double> when(2);
+    busy.Post(0, 1.0, [&] { busy.Transmit(sink, "late", 100, 0, [&] { when[0] = s4u::Engine::get_clock(); }); });
+    quick.Post(0.5, 0, [&] { quick.Transmit(sink, "early", 100, 0, [&] { when[1] = s4u::Engine::get_clock(); }); });
+    s4u::Actor::create("clock", at[0].host, [] { s4u::this_actor::sleep_until(5); });
+    s4u::Engine::get_instance()->run();
+    return when;
+  });
+  EXPECT_NEAR(arrived[1], 0.5, 1e-3) << "the early message crosses idle links at once";
+  EXPECT_NEAR(arrived[0], 1.0, 1e-3) << "the late one leaves when its second of work is done";
 }
 
 }  // namespace
