@@ -19,7 +19,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <queue>
 #include <vector>
 
 #include "topology.h"
@@ -30,27 +32,39 @@ namespace msgbed::sim {
 // header plus TCP/IPv4 headers (40 bytes).
 inline constexpr size_t kWireOverheadBytes = 44;
 
+// One direction of a link: FIFO serialisation. Messages are booked in
+// call order, which is simulated-time order except for one case: a busy
+// node books an output that will leave when its work is done, ahead of
+// time. Such a booking is kept aside ("ahead") and holds up only messages
+// that leave after it starts; one leaving before it is not queued behind
+// it (the two may overlap by up to one serialisation time: a
+// simplification). Ahead bookings queue behind each other in call order.
 class FifoLink {
  public:
   explicit FifoLink(LinkSpec spec) : spec_(spec) {}
   // Serialises bytes starting no earlier than `start`, ending no earlier
-  // than `end_at_least`; returns when the last byte is out.
-  double Pass(double start, size_t bytes, double end_at_least = 0);
+  // than `end_at_least`; returns when the last byte is out. `ahead`: booked
+  // before simulated time reached `start` (see above).
+  double Pass(double start, size_t bytes, double end_at_least, bool ahead);
   double latency() const { return spec_.latency; }
-  double free_at() const { return free_at_; }
+  // When a message leaving at `start` may begin.
+  double FreeFor(double start, bool ahead);
 
  private:
   LinkSpec spec_;
-  double free_at_ = 0;
+  double free_at_ = 0;        // end of the bookings made in time
+  double ahead_free_at_ = 0;  // end of the bookings made ahead
+  // (start, end) of ahead bookings not yet overtaken by time, earliest first.
+  std::priority_queue<std::pair<double, double>, std::vector<std::pair<double, double>>, std::greater<>> ahead_;
 };
 
 class Network {
  public:
   // REQUIRES: graph outlives the Network and does not change after.
   explicit Network(const TopologyGraph* graph);
-  // Arrival time at vertex `to` of `bytes` sent from vertex `from` at `now`.
-  // Same vertex: now.
-  double Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double now);
+  // Arrival time at vertex `to` of `bytes` sent from vertex `from` at
+  // `depart`, booked at simulated time `now` (<= depart). Same vertex: depart.
+  double Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double depart, double now);
 
  private:
   const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);

@@ -1,7 +1,6 @@
 #include "node.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "world.h"
 
@@ -80,45 +79,26 @@ void Node::Flush(double depart) {
   outbox_.clear();
 }
 
-// Links are booked in simulated-time order: an output that leaves later
-// (when a busy node's work is done) waits here until then, so that another
-// node's message sent earlier in simulated time, though later in call
-// order, is not queued behind it.
+// An output that leaves later (when a busy node's work is done) is booked
+// on the links at once, as one booked ahead (sim/network.h): it does not
+// hold up messages that leave before it.
 void Node::Depart(Outgoing o, double at) {
-  if (at <= s4u::Engine::get_clock() + kTimeEpsilon) return Send(std::move(o), at);
-  departures_.push_back(Departure{at, world_->NextSeq(), std::move(o)});
-  std::push_heap(departures_.begin(), departures_.end(), LaterDeparture());
-  wakeup_->notify_one();
-}
-
-void Node::Send(Outgoing o, double depart) {
-  const double at = world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, depart);
-  if (o.traced) world_->tracer.Hop(depart, at, name_, o.dst->name_, o.label, o.bytes);
-  o.dst->PostItem(at, o.cpu, std::move(o.fn), o.traced);
-}
-
-void Node::SendDue() {
-  const double now = s4u::Engine::get_clock();
-  while (!departures_.empty() && departures_.front().at <= now + kTimeEpsilon) {
-    std::pop_heap(departures_.begin(), departures_.end(), LaterDeparture());
-    Departure d = std::move(departures_.back());
-    departures_.pop_back();
-    Send(std::move(d.out), d.at);
-  }
+  const double arrival =
+      world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, at, s4u::Engine::get_clock());
+  if (o.traced) world_->tracer.Hop(at, arrival, name_, o.dst->name_, o.label, o.bytes);
+  o.dst->PostItem(arrival, o.cpu, std::move(o.fn), o.traced);
 }
 
 void Node::WaitForDueItem(std::unique_lock<s4u::Mutex>& lock) {
   for (;;) {
-    SendDue();
     const double now = s4u::Engine::get_clock();
-    double due = inbox_.empty() ? INFINITY : std::max(inbox_.front().at, busy_until_);
-    if (due <= now + kTimeEpsilon) return;
-    if (!departures_.empty()) due = std::min(due, departures_.front().at);
-    if (std::isinf(due)) {
+    if (inbox_.empty()) {
       wakeup_->wait(lock);
-    } else {
-      wakeup_->wait_until(lock, due);
+      continue;
     }
+    const double due = std::max(inbox_.front().at, busy_until_);
+    if (due <= now + kTimeEpsilon) return;
+    wakeup_->wait_until(lock, due);
   }
 }
 

@@ -102,23 +102,10 @@ class Node {
     bool traced;
     bool bulk = false;
   };
-  // An output waiting for its departure time to be booked on the links.
-  struct Departure {
-    double at;
-    uint64_t seq;
-    Outgoing out;
-  };
-  struct LaterDeparture {
-    bool operator()(const Departure& a, const Departure& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
-  };
   void PostItem(double at, double cpu, std::function<void()> fn, bool traced);
   void Loop();
-  // Sends what leaves now; keeps the rest for its departure time.
+  // Puts o on the wire, leaving at `at` (now or later): books its route.
   void Depart(Outgoing o, double at);
-  // Puts o on the wire at `depart` (now): books the links of its route.
-  void Send(Outgoing o, double depart);
-  // Sends the outputs whose departure time has come.
-  void SendDue();
   void WaitForDueItem(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void RunBatch();
   // Sends the outbox, the messages leaving at `depart`.
@@ -132,7 +119,6 @@ class Node {
   HostCpu* const cpu_;
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Outgoing> outbox_;
-  std::vector<Departure> departures_;  // a heap ordered by LaterDeparture
   bool in_batch_ = false;
   bool tracing_ = false;  // the running item is traced
   double io_ = 0;

@@ -71,7 +71,7 @@ std::vector<double> LightTimes(const Case& c) {
   g.AddEdge(f, b, TopoEdge{c.to});
   Network net(&g);
   std::vector<double> done;
-  for (size_t bytes : c.sizes) done.push_back(net.Arrival(a, b, bytes, 0));
+  for (size_t bytes : c.sizes) done.push_back(net.Arrival(a, b, bytes, 0, 0));
   return done;
 }
 
@@ -96,6 +96,22 @@ TEST(LightTransport, ABatchFinishesWhenSimGridsSharingWouldFinishIt) {
   EXPECT_NEAR(light.back(), simgrid.back(), 1e-9 + simgrid.back() * 1e-6);
   EXPECT_LT(light.front(), simgrid.front());
   for (size_t i = 1; i < light.size(); ++i) EXPECT_GT(light[i], light[i - 1]) << "FIFO order";
+}
+
+}  // namespace
+}  // namespace msgbed::sim
+
+namespace msgbed::sim {
+namespace {
+
+// A booking made ahead of its time (a busy node's output) holds up only
+// what leaves after it starts.
+TEST(FifoLink, ABookingAheadHoldsUpOnlyWhatLeavesAfterItStarts) {
+  FifoLink link(LinkSpec{1000, 0});  // 1000 B/s: 100 bytes take 0.1 s
+  EXPECT_DOUBLE_EQ(link.Pass(1.0, 100, 0, /*ahead=*/true), 1.1);
+  EXPECT_DOUBLE_EQ(link.Pass(0.5, 100, 0, false), 0.6) << "leaves before it: not queued behind";
+  EXPECT_DOUBLE_EQ(link.Pass(1.05, 100, 0, false), 1.2) << "leaves after it began: queued behind";
+  EXPECT_DOUBLE_EQ(link.Pass(1.0, 100, 0, true), 1.3) << "ahead bookings queue behind each other";
 }
 
 }  // namespace
