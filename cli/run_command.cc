@@ -18,9 +18,14 @@ int Run(const RunOptions& opts) {
   const nlohmann::ordered_json& summary = result.summary;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string path, trace_path;
+  const uint64_t sent = summary["messages"]["sent"].get<uint64_t>();
+  if (opts.trace_message > sent) {
+    std::cerr << "msgbed run: --trace " << opts.trace_message << ": the run sent only " << sent
+              << " messages; no trace written\n";
+  }
   try {
     path = sim::WriteSummary(sc, summary, opts.out_dir);
-    if (opts.trace_message > 0) {
+    if (opts.trace_message > 0 && opts.trace_message <= sent) {
       trace_path = sim::WriteResultFile(sc, opts.out_dir,
                                         "trace-message-" + std::to_string(opts.trace_message) + ".puml", result.trace);
     }
@@ -40,6 +45,7 @@ int Run(const RunOptions& opts) {
   const auto& d = summary["deliveries"];
   const bool ok =
       summary["invariants"]["ok"].get<bool>() && d["missing"].get<uint64_t>() == 0 && d["extra"].get<uint64_t>() == 0;
+  if (opts.trace_message > sent) return 2;
   return ok ? 0 : 1;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "config/units.h"
@@ -52,8 +53,13 @@ void YamlReader::Fail(const YAML::Node& at, const std::string& key, const std::s
 
 void YamlReader::OnlyKeys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const {
   if (!node.IsMap()) Fail(node, path, "expected a mapping");
+  std::map<std::string, int> seen;  // key -> line
   for (const auto& kv : node) {
     const std::string k = kv.first.as<std::string>();
+    // yaml-cpp keeps both and node[k] answers the first: the second would be ignored.
+    if (auto [it, first] = seen.emplace(k, kv.first.Mark().line + 1); !first) {
+      Fail(kv.first, Join(path, k), "given twice (first on line " + std::to_string(it->second) + ")");
+    }
     if (allowed.count(k)) continue;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;

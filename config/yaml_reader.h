@@ -47,7 +47,8 @@ class YamlReader {
   YAML::Node Load(const std::string& text) const;
 
   [[noreturn]] void Fail(const YAML::Node& at, const std::string& key, const std::string& what) const;
-  // Fails on a key of map `node` not in `allowed`; fails if node is not a map.
+  // Fails on a key of map `node` not in `allowed`, or given twice; fails if
+  // node is not a map.
   void OnlyKeys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const;
   // Fails unless parent[key] is present.
   YAML::Node Required(const YAML::Node& parent, const std::string& path, const std::string& key,

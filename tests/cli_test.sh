@@ -59,4 +59,11 @@ set +e
 set -e
 [ "$rc" = 2 ] || fail "campaign with an unknown kind exit code $rc"
 grep -q "kinds: no fault kind 'bus' for this scenario (known: gateway, messages, sync, broker, link" "$tmp/err" || fail "campaign error: $(cat "$tmp/err")"
+# A trace of a message the run never sent is an error, not an empty file.
+set +e
+"$msgbed" run -q "$src/tests/sim/small.yaml" --trace 99999999 --out "$tmp/trace" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "--trace past the last message: exit code $rc"
+grep -q "the run sent only" "$tmp/err" || fail "--trace past the last message: $(cat "$tmp/err")"
+[ ! -e "$tmp/trace/small/trace-message-99999999.puml" ] || fail "an empty trace was written"
 echo "cli ok"

@@ -258,6 +258,14 @@ TEST(ScenarioErrors, NotANumberIsRefusedEverywhere) {
 
 // Found by the scenario fuzzer: a topology without hosts aborted msgbed
 // (yaml-cpp's InvalidNode escaped the reader).
+// Found by the simulator issue: yaml-cpp keeps both copies of a key and
+// answers the first, so the second was silently ignored.
+TEST(ScenarioErrors, AKeyGivenTwiceIsRefused) {
+  ExpectError(ReadFile(kSmall) + "seed: 9\n", "key 'seed': given twice (first on line 4)");
+  ExpectError(testing::Replaced(ReadFile(kSmall), "users: 150", "users: 150\n  users: 2"),
+              "key 'workload.users': given twice");
+}
+
 TEST(ScenarioErrors, ATopologyWithoutHostsIsAnErrorNotAnAbort) {
   ExpectError("name: x\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n", "key 'topology.hosts'");
 }
