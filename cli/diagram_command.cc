@@ -11,7 +11,8 @@ int Diagram(const DiagramOptions& opts) {
   const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "diagram");
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
-  const std::string text = sim::WriteDeploymentDiagram(sc.graph, "Deployment of scenario " + sc.name);
+  const std::string text =
+      sim::WriteDeploymentDiagram(sc.graph, sc.name + "-deployment", "Deployment of scenario " + sc.name);
   if (opts.output.empty() || opts.output == "-") {
     std::cout << text;
     return 0;

@@ -339,9 +339,9 @@ TopologyGraph BuildTopology(const DeploymentDiagram& diagram, const std::map<std
   return Builder(diagram, overrides).Run();
 }
 
-std::string WriteDeploymentDiagram(const TopologyGraph& g, const std::string& title) {
+std::string WriteDeploymentDiagram(const TopologyGraph& g, const std::string& name, const std::string& title) {
   std::ostringstream out;
-  out << "@startuml deployment-diagram\n' Written by msgbed diagram; msgbed can read it back as a topology.\ntitle "
+  out << "@startuml " << name << "\n' Written by msgbed diagram; msgbed can read it back as a topology.\ntitle "
       << title << "\n\n";
   std::set<size_t> host_edges;
   for (TopologyGraph::VertexId f = 0; f < g.vertex_count(); ++f) {

@@ -66,6 +66,7 @@ TopologyGraph BuildTopology(const DeploymentDiagram& diagram, const std::map<std
 
 // The graph as a diagram that BuildTopology(ParseDeploymentDiagram(...))
 // reads back into an equal graph (TopologyGraph::Canonical).
-std::string WriteDeploymentDiagram(const TopologyGraph& graph, const std::string& title);
+// `name` names the diagram (PlantUML names its image after it).
+std::string WriteDeploymentDiagram(const TopologyGraph& graph, const std::string& name, const std::string& title);
 
 }  // namespace msgbed::sim

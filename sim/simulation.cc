@@ -180,8 +180,9 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   SimulationResult result{BuildSummary(sc, w, nodes, s4u::Engine::get_clock()), ""};
   if (trace_message > 0) {
     result.trace =
-        w.tracer.SequenceDiagram("Message " + std::to_string(trace_message) + " of scenario " + sc.name + " (seed " +
-                                 std::to_string(sc.seed) + "): " + std::to_string(w.tracer.hops()) + " hops");
+        w.tracer.SequenceDiagram(sc.name + "-trace-message-" + std::to_string(trace_message),
+                                 "Message " + std::to_string(trace_message) + " of scenario " + sc.name + " (seed " +
+                                     std::to_string(sc.seed) + "): " + std::to_string(w.tracer.hops()) + " hops");
   }
   return result;
 }

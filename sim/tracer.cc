@@ -28,11 +28,11 @@ void Tracer::Hop(double sent, double arrives, const std::string& from, const std
   hops_.push_back(Record{sent, arrives, from, to, std::string(label), bytes});
 }
 
-std::string Tracer::SequenceDiagram(const std::string& title) const {
+std::string Tracer::SequenceDiagram(const std::string& name, const std::string& title) const {
   std::vector<Record> hops = hops_;
   std::stable_sort(hops.begin(), hops.end(), [](const Record& a, const Record& b) { return a.sent < b.sent; });
   std::ostringstream out;
-  out << "@startuml trace\n' Written by msgbed run --trace: simulated times in ms, sent -> arrived.\n"
+  out << "@startuml " << name << "\n' Written by msgbed run --trace: simulated times in ms, sent -> arrived.\n"
       << "title " << title << "\n";
   std::map<std::string, bool> declared;
   for (const Record& h : hops) {

@@ -17,7 +17,8 @@ class Tracer {
   void Hop(double sent, double arrives, const std::string& from, const std::string& to, std::string_view label,
            size_t bytes);
   size_t hops() const { return hops_.size(); }
-  std::string SequenceDiagram(const std::string& title) const;
+  // `name` names the diagram (PlantUML names its image after it).
+  std::string SequenceDiagram(const std::string& name, const std::string& title) const;
 
  private:
   struct Record {

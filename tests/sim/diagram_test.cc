@@ -51,19 +51,20 @@ TEST(DeploymentDiagram, OverridesChangeCountsAndCapacities) {
 
 TEST(DeploymentDiagram, WrittenDiagramReadsBackAsTheSameGraph) {
   const TopologyGraph shipped = ReadShipped();
-  const std::string written = WriteDeploymentDiagram(shipped, "round trip");
+  const std::string written = WriteDeploymentDiagram(shipped, "round-trip", "round trip");
   const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
   EXPECT_EQ(again.Canonical(), shipped.Canonical());
   // And a second trip is a fixed point of the writer.
-  EXPECT_EQ(WriteDeploymentDiagram(again, "round trip"), written);
+  EXPECT_EQ(WriteDeploymentDiagram(again, "round-trip", "round trip"), written);
 }
 
 TEST(DeploymentDiagram, InlineScenarioTopologyRoundTrips) {
   const Scenario sc = ParseScenario(QuickstartYaml(), "quickstart");
-  const std::string written = WriteDeploymentDiagram(sc.graph, "quickstart");
+  const std::string written = WriteDeploymentDiagram(sc.graph, "quickstart-deployment", "quickstart");
   const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
   EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
   EXPECT_NE(sc.graph.Canonical().find("vertex host app-1 cores 8"), std::string::npos);
+  EXPECT_EQ(written.rfind("@startuml quickstart-deployment\n", 0), 0u) << "named, so rendered images differ";
 }
 
 // Replaces `from` in the shipped diagram and expects the error to contain `expected`.
