@@ -53,10 +53,12 @@ DeviceRetryPolicy WithoutQuietResync() {
   return p;
 }
 
-// A device that has signed in and finished its first (empty) sync.
-struct ReadyDevice : ::testing::Test {
+// A device that has signed in and finished its first (empty) sync, with
+// the given retry policy.
+template <DeviceRetryPolicy (*Policy)()>
+struct SyncedDevice : ::testing::Test {
   Recorder r;
-  Device d{1, 1, &r, &r, WithoutQuietResync()};
+  Device d{1, 1, &r, &r, Policy()};
   void SetUp() override {
     d.Connected();
     api::ServerFrame signed_in;
@@ -66,6 +68,7 @@ struct ReadyDevice : ::testing::Test {
     ASSERT_EQ(d.state(), Device::State::kReady);
   }
 };
+using ReadyDevice = SyncedDevice<WithoutQuietResync>;
 
 TEST_F(ReadyDevice, AppliesInOrderAndIgnoresDuplicates) {
   d.OnFrame(Update(1, 11));
@@ -261,23 +264,13 @@ TEST_F(ReadyDevice, SliceAsksAgainFromWhereItStopped) {
   EXPECT_EQ(r.delivered, (std::vector<uint64_t>{11, 12}));
 }
 
-}  // namespace
-}  // namespace msgbed
+DeviceRetryPolicy DefaultPolicy() { return {}; }
 
-namespace msgbed {
-namespace {
-
-// Connected and synced, with the default policy (quiet resync on).
-struct QuietDevice : ::testing::Test {
-  Recorder r;
-  Device d{1, 1, &r, &r};
+// Connected and synced, with the default policy (quiet resync on): its
+// first check is set for one quiet period.
+struct QuietDevice : SyncedDevice<DefaultPolicy> {
   void SetUp() override {
-    d.Connected();
-    api::ServerFrame signed_in;
-    signed_in.mutable_signed_in()->set_user_id(1);
-    d.OnFrame(signed_in);
-    d.OnFrame(Difference({}, 0));
-    ASSERT_EQ(d.state(), Device::State::kReady);
+    SyncedDevice::SetUp();
     ASSERT_EQ(r.timers.size(), 1u);
     ASSERT_EQ(r.timers[0].first, DeviceRetryPolicy{}.quiet_resync);
   }

@@ -208,16 +208,22 @@ TEST(Gateway, RequestsBeyondTheRatePerConnectionGetFloodWait) {
       << "a flood of acks does not reach sync";
 }
 
-// Found by a hostile tester: each connection had its own budget, so one
-// address could open thousands of connections and multiply its rate.
-TEST(Gateway, ConnectionsFromOneAddressBeyondItsCapAreRefusedAndOthersStillConnect) {
-  TestCluster c(Shape(), RoleRegistry::Global(), {{role::kGateway, {{"max_connections_per_source", 3}}}});
+// Users 1..n, each connecting one device from the same address.
+std::vector<TestDevice*> ConnectCrowd(TestCluster& c, uint64_t n) {
   std::vector<TestDevice*> crowd;
-  for (uint64_t u = 1; u <= 4; ++u) {
+  for (uint64_t u = 1; u <= n; ++u) {
     crowd.push_back(&c.AddDevice(u, 1));
     crowd.back()->source = "203.0.113.7";
     c.Connect(*crowd.back());
   }
+  return crowd;
+}
+
+// Found by a hostile tester: each connection had its own budget, so one
+// address could open thousands of connections and multiply its rate.
+TEST(Gateway, ConnectionsFromOneAddressBeyondItsCapAreRefusedAndOthersStillConnect) {
+  TestCluster c(Shape(), RoleRegistry::Global(), {{role::kGateway, {{"max_connections_per_source", 3}}}});
+  const std::vector<TestDevice*> crowd = ConnectCrowd(c, 4);
   TestDevice& elsewhere = c.AddDevice(9, 1);
   c.Connect(elsewhere);
   c.Run();
@@ -236,12 +242,7 @@ TEST(Gateway, ConnectionsFromOneAddressBeyondItsCapAreRefusedAndOthersStillConne
 TEST(Gateway, ConnectionsFromOneAddressShareOneRequestBudget) {
   TestCluster c(Shape(), RoleRegistry::Global(),
                 {{role::kGateway, {{"source_request_rate", 10}, {"source_request_burst", 20}}}});
-  std::vector<TestDevice*> crowd;
-  for (uint64_t u = 1; u <= 4; ++u) {
-    crowd.push_back(&c.AddDevice(u, 1));
-    crowd.back()->source = "203.0.113.7";
-    c.Connect(*crowd.back());
-  }
+  const std::vector<TestDevice*> crowd = ConnectCrowd(c, 4);
   TestDevice& elsewhere = c.AddDevice(9, 1);
   c.Connect(elsewhere);
   c.Run();  // each sign-in and first catch-up took 2 of the address's 20
