@@ -69,7 +69,7 @@ void KafkaModel::Produce(Node& producer, const std::string& topic, const std::st
   Node& leader = Leader(p);
   const size_t bytes = RecordBytes(key, payload);
   producer.Transmit(
-      leader, "produce", bytes, world_->scenario.costs.at("broker.append"),
+      leader, "produce", bytes, world_->DrawCost("broker.append"),
       [this, topic, p, key, payload = std::move(payload)]() mutable {
         if (!LeaderDown(p)) return Append(topic, p, key, std::move(payload));
         held_[p % brokers_.size()].push_back([this, topic, p, key, payload = std::move(payload)]() mutable {
@@ -91,7 +91,7 @@ void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   ServiceNode* consumer = part.consumer;
   Node& leader = Leader(p);
   leader.Transmit(
-      *consumer, "record", RecordBytes(r.key, r.payload), world_->scenario.costs.at(consumer->role().name + ".record"),
+      *consumer, "record", RecordBytes(r.key, r.payload), world_->DrawCost(consumer->role().name + ".record"),
       [&part, consumer, generation = part.generation, r] {
         if (part.generation != generation || !consumer->host().running()) return;
         consumer->host().DeliverRecord(r);

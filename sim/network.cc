@@ -2,26 +2,33 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 namespace msgbed::sim {
 
-double FifoLink::FreeFor(double start, bool ahead) {
-  // Ahead bookings that begin by `start` are in the past for this message.
-  while (!ahead_.empty() && ahead_.top().first <= start) {
-    free_at_ = std::max(free_at_, ahead_.top().second);
-    ahead_.pop();
+std::pair<double, double> LinkSchedule::Pass(double start, size_t bytes, double end_at_least, double now) {
+  while (!busy_.empty() && busy_.begin()->second <= now) busy_.erase(busy_.begin());
+  const double length = static_cast<double>(bytes) / spec_.bandwidth;
+  // The first gap of `length` at or after start.
+  auto next = busy_.upper_bound(start);
+  if (next != busy_.begin()) start = std::max(start, std::prev(next)->second);
+  while (next != busy_.end() && next->first < start + length) start = std::max(start, (next++)->second);
+  const double finish = start + length;
+  // Book [start, finish), merged with the intervals it touches.
+  double from = start, to = finish;
+  if (next != busy_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second >= start) {
+      from = prev->first;
+      busy_.erase(prev);
+    }
   }
-  return ahead ? std::max(free_at_, ahead_free_at_) : free_at_;
-}
-
-double FifoLink::Pass(double start, size_t bytes, double end_at_least, bool ahead) {
-  const double serialise = static_cast<double>(bytes) / spec_.bandwidth;
-  const double from = std::max(start, FreeFor(start, ahead));
-  const double end = std::max(from + serialise, end_at_least);
-  if (!ahead) return free_at_ = end;
-  ahead_.emplace(from, end);
-  ahead_free_at_ = std::max(ahead_free_at_, end);
-  return end;
+  if (next != busy_.end() && next->first <= finish) {
+    to = next->second;
+    busy_.erase(next);
+  }
+  busy_.emplace(from, to);
+  return {start, std::max(finish, end_at_least)};
 }
 
 Network::Network(const TopologyGraph* graph) : graph_(graph) {
@@ -45,14 +52,12 @@ const std::vector<TopologyGraph::Hop>& Network::RouteOf(TopologyGraph::VertexId 
 double Network::Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double depart,
                         double now) {
   if (from == to) return depart;
-  const bool ahead = depart > now + 1e-12;
   double start = depart;
   double end = depart;
   double latency = 0;
   for (const TopologyGraph::Hop& hop : RouteOf(from, to)) {
-    FifoLink& l = links_[2 * hop.edge + (hop.forward ? 0 : 1)];
-    start = std::max(start, l.FreeFor(start, ahead));
-    end = l.Pass(start, bytes, end, ahead);
+    LinkSchedule& l = links_[2 * hop.edge + (hop.forward ? 0 : 1)];
+    std::tie(start, end) = l.Pass(start, bytes, end, now);
     latency += l.latency();
   }
   return end + latency;

@@ -1,9 +1,9 @@
 // Network: the light transport for small messages, over a TopologyGraph.
-// Every edge is two links, one per direction, each carrying messages
-// first-in first-out. A message follows the lowest-latency route and cuts
+// Every edge is two links, one per direction, each serving messages in the
+// order they leave (LinkSchedule). A message follows the lowest-latency route and cuts
 // through it: on each link its last byte leaves no earlier than it left the
 // previous link, and no earlier than bytes/bandwidth after that link freed
-// up (the first link starts at max(now, link free)). It arrives that long
+// up. It arrives that long
 // plus the route's latencies later. Alone on its path, a message therefore
 // takes the sum of latencies + bytes / the lowest bandwidth: exactly a
 // SimGrid Comm under CM02 with unit factors (tests/sim/transport_test.cc
@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <queue>
 #include <vector>
 
 #include "topology.h"
@@ -32,30 +31,26 @@ namespace msgbed::sim {
 // header plus TCP/IPv4 headers (40 bytes).
 inline constexpr size_t kWireOverheadBytes = 44;
 
-// One direction of a link: FIFO serialisation. Messages are booked in
-// call order, which is simulated-time order except for one case: a busy
-// node books an output that will leave when its work is done, ahead of
-// time. Such a booking is kept aside ("ahead") and holds up only messages
-// that leave after it starts; one leaving before it is not queued behind
-// it (the two may overlap by up to one serialisation time: a
-// simplification). Ahead bookings queue behind each other in call order.
-class FifoLink {
+// One direction of a link: a calendar of the times it is busy serialising.
+// A message takes the first free gap long enough for it at or after the
+// time it leaves, so messages are served in simulated-time order whatever
+// the order they were booked in: a busy node books its outputs when it
+// decides them, each leaving when its own work is done, and with several
+// workers those times are not in booking order. A message that leaves
+// before an earlier booking starts goes first if it fits in the gap.
+class LinkSchedule {
  public:
-  explicit FifoLink(LinkSpec spec) : spec_(spec) {}
-  // Serialises bytes starting no earlier than `start`, ending no earlier
-  // than `end_at_least`; returns when the last byte is out. `ahead`: booked
-  // before simulated time reached `start` (see above).
-  double Pass(double start, size_t bytes, double end_at_least, bool ahead);
+  explicit LinkSchedule(LinkSpec spec) : spec_(spec) {}
+  // Serialises bytes in the first gap at or after `start`, ending no
+  // earlier than `end_at_least`; returns (begin, end): when its first byte
+  // goes out and when its last does. `now` (<= start) lets the calendar
+  // forget what is over.
+  std::pair<double, double> Pass(double start, size_t bytes, double end_at_least, double now);
   double latency() const { return spec_.latency; }
-  // When a message leaving at `start` may begin.
-  double FreeFor(double start, bool ahead);
 
  private:
   LinkSpec spec_;
-  double free_at_ = 0;        // end of the bookings made in time
-  double ahead_free_at_ = 0;  // end of the bookings made ahead
-  // (start, end) of ahead bookings not yet overtaken by time, earliest first.
-  std::priority_queue<std::pair<double, double>, std::vector<std::pair<double, double>>, std::greater<>> ahead_;
+  std::map<double, double> busy_;  // disjoint busy intervals, begin -> end
 };
 
 class Network {
@@ -70,7 +65,7 @@ class Network {
   const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);
 
   const TopologyGraph* graph_;
-  std::vector<FifoLink> links_;  // 2 per edge: forward, backward
+  std::vector<LinkSchedule> links_;  // 2 per edge: forward, backward
   std::map<std::pair<TopologyGraph::VertexId, TopologyGraph::VertexId>, std::vector<TopologyGraph::Hop>> routes_;
 };
 

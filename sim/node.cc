@@ -110,27 +110,30 @@ void Node::RunBatch() {
     batch.push_back(std::move(inbox_.back()));
     inbox_.pop_back();
   }
-  // One item after another, as a single-threaded service works: each
-  // item's output leaves when its own work (CPU, then storage I/O) is done,
-  // not when the batch's is.
-  double ready = now;
+  // Each item, in order, goes to the worker that frees up first (FIFO with
+  // c servers); its output leaves when its own work (CPU, then storage
+  // I/O) is done, not when the batch's is.
   for (Item& item : batch) {
     in_batch_ = true;
     tracing_ = item.traced;
     item.fn();
     tracing_ = false;
     in_batch_ = false;
-    double done = ready;
+    auto worker = std::min_element(free_at_.begin(), free_at_.end());
+    const double start = std::max(now, *worker);
+    double done = start;
     if (item.cpu > 0) {
       const double flops = item.cpu * kReferenceFlops;
-      done = cpu_->Run(ready, flops);
+      done = cpu_->Run(start, flops);
       busy_flops_ += flops;
     }
-    ready = done + io_;
+    done += io_;
     io_ = 0;
-    Flush(ready);
+    busy_seconds_ += done - start;
+    *worker = done;
+    Flush(done);
   }
-  busy_until_ = ready;
+  busy_until_ = *std::min_element(free_at_.begin(), free_at_.end());
 }
 
 void Node::Loop() {

@@ -1,12 +1,13 @@
 // Node: one SimGrid actor with a timed inbox. Everything that happens to a
 // simulated service instance, broker or client population is an item in its
 // inbox, due at a simulated time. The actor sleeps on a ConditionVariable
-// until the earliest item is due and the node is not busy, runs every due
-// item one after another, charges each its CPU on its host's cores
-// (HostCpu) and its storage I/O after that, and sends what each produced
-// when its own work is done (so a node is a FIFO queue with one server,
-// exactly); the node is busy until the last is done. Items due at the same time run in the order they
-// were posted. One simcall per wake-up: the CV wait.
+// until the earliest item is due and a worker is free, hands every due item
+// in turn to the worker that frees up first, charges it its CPU on its
+// host's cores (HostCpu) and its storage I/O after that, and sends what it
+// produced when its own work is done. A node is thus a FIFO queue with c
+// servers (c = its workers, 1 unless set), exactly while its host has a
+// free core for each busy worker. Items due at the same time run in the
+// order they were posted. One simcall per wake-up: the CV wait.
 //
 // Thread rule: SimGrid runs actors one at a time on one OS thread, so Post
 // and Transmit may be called from any actor without locking.
@@ -43,6 +44,9 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
+  // Worker threads serving the inbox (a service's thread pool).
+  // REQUIRES: workers >= 1, called before Start.
+  void SetWorkers(int workers) { free_at_.assign(workers, 0.0); }
   // Creates the actor. It is a daemon: the simulation ends without it.
   void Start();
 
@@ -77,6 +81,9 @@ class Node {
   const std::string& name() const { return name_; }
   simgrid::s4u::Host* host() const { return host_; }
   double busy_flops() const { return busy_flops_; }
+  // Seconds its workers were busy (CPU and storage I/O).
+  double busy_seconds() const { return busy_seconds_; }
+  int workers() const { return static_cast<int>(free_at_.size()); }
 
  protected:
   World* world_;
@@ -123,7 +130,9 @@ class Node {
   bool tracing_ = false;  // the running item is traced
   double io_ = 0;
   double busy_flops_ = 0;
-  double busy_until_ = 0;  // the last batch's work is done then
+  double busy_seconds_ = 0;
+  std::vector<double> free_at_ = {0.0};  // when each worker is done with its work
+  double busy_until_ = 0;                // the first worker is free then
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr wakeup_;
 };

@@ -23,7 +23,7 @@ void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index
 
 void Population::Begin(ServiceNode* gateway) {
   gateway_ = gateway;
-  client_frame_cost_ = world_->scenario.costs.at(gateway->role().name + ".client_frame");
+  client_frame_cost_ = &world_->scenario.costs.at(gateway->role().name + ".client_frame");
   for (auto& d : devices_) {
     SimDevice* dev = d.get();
     Post(dev->connect_at, 0, [this, dev] { Connect(*dev); });
@@ -35,14 +35,15 @@ void Population::Connect(SimDevice& dev) {
   const ConnId conn = dev.conn;
   ServiceNode* gw = gateway_;
   // Each simulated device has an address of its own, as phones do.
-  Transmit(*gw, "open", 0, client_frame_cost_, [gw, conn, source = dev.Source()] { gw->ClientOpened(conn, source); });
+  Transmit(*gw, "open", 0, world_->Draw(*client_frame_cost_),
+           [gw, conn, source = dev.Source()] { gw->ClientOpened(conn, source); });
   dev.core.Connected();
 }
 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
-  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->client_frame_cost_,
+  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->world_->Draw(*pop->client_frame_cost_),
                 [gw, c, frame] { gw->ClientFrame(c, frame); });
 }
 

@@ -20,6 +20,7 @@
 #include "core/env.h"
 #include "core/rng.h"
 #include "node.h"
+#include "service_time.h"
 
 namespace msgbed::sim {
 
@@ -81,7 +82,7 @@ class Population final : public Node, public Device::Observer {
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
-  double client_frame_cost_ = 0;  // CPU a client frame costs the gateway
+  const ServiceTime* client_frame_cost_ = nullptr;  // CPU a client frame costs the gateway
   std::vector<std::unique_ptr<SimDevice>> devices_;
   uint64_t conn_stride_ = 0;  // devices in the run
   Rng jitter_;

@@ -102,12 +102,32 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
 void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, Scenario* sc) {
   CostTable& t = sc->costs;
   t = {{"broker.append", 10e-6}, {"storage.write", 20e-6}};
-  for (const auto& [role, hosts] : sc->services) t.merge(DefaultCosts(roles.Get(role)));
+  for (const auto& [role, hosts] : sc->services) {
+    for (const auto& [key, seconds] : DefaultCosts(roles.Get(role))) t.emplace(key, seconds);
+  }
   if (!c.IsDefined()) return;
   std::set<std::string> known;
   for (const auto& [k, v] : t) known.insert(k);
   r.OnlyKeys(c, "costs", known);
-  for (auto& [k, v] : t) r.DurationOrZero(c, "costs", k, &v);
+  for (auto& [k, v] : t) ServiceTime::Read(r, c, "costs", k, &v);
+}
+
+// `instances:` by deployed role; every deployed role gets an entry.
+void ReadInstances(const Reader& r, const YAML::Node& n, Scenario* sc) {
+  std::set<std::string> deployed;
+  for (const auto& [role, hosts] : sc->services) deployed.insert(role);
+  for (const std::string& role : deployed) sc->instances[role];
+  if (!n.IsDefined()) return;
+  r.OnlyKeys(n, "instances", deployed);
+  for (const std::string& role : deployed) {
+    if (!n[role].IsDefined()) continue;
+    const std::string path = "instances." + role;
+    r.OnlyKeys(n[role], path, {"workers", "queue_limit"});
+    InstanceSpec& spec = sc->instances[role];
+    r.Count(n[role], path, "workers", &spec.workers);
+    if (spec.workers > 1024) r.Fail(n[role]["workers"], path + ".workers", "at most 1024 workers per instance");
+    r.Count(n[role], path, "queue_limit", &spec.queue_limit);
+  }
 }
 
 // Inline topologies are one datacenter fabric with every host linked to it.
@@ -199,8 +219,8 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name",    "seed",     "duration", "drain", "topology",
-                                "clients", "workload", "costs",    "faults"};
+  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "topology",
+                                "clients", "workload", "costs",    "faults", "instances"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (!root["name"].IsDefined()) r.Fail(root, "name", "missing: the scenario's name (used for results/<name>/)");
@@ -231,6 +251,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   }
   ReadWorkload(r, root["workload"], &sc.workload);
   ReadCosts(r, root["costs"], roles, &sc);
+  ReadInstances(r, root["instances"], &sc);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its

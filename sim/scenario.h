@@ -12,6 +12,7 @@
 #include "config/fault_spec.h"
 #include "config/yaml_reader.h"
 #include "roles/registry.h"
+#include "service_time.h"
 #include "topology.h"
 
 namespace msgbed::sim {
@@ -40,13 +41,20 @@ struct WorkloadSpec {
   double connect_ramp = 1.0;  // seconds over which the initially online devices connect
 };
 
-// CPU seconds per unit of work on a reference core of 1 Gflop/s, by key:
+// Service time per unit of work on a reference core of 1 Gflop/s (fixed or
+// a distribution, service_time.h), by key:
 // "<role>.<Request>" for each request a deployed role serves,
 // "<role>.reply", "<role>.client_frame", "<role>.record" (roles/registry.h),
 // and the infrastructure's "broker.append" and "storage.write" (per atomic
 // batch, charged as I/O wait). Defaults come from the role registry; see
 // docs/benchmarks.md for where they come from.
-using CostTable = std::map<std::string, double>;
+using CostTable = std::map<std::string, ServiceTime>;
+
+// How each instance of a role runs in the simulation.
+struct InstanceSpec {
+  int workers = 1;           // threads serving its queue (a FIFO queue with that many servers)
+  uint32_t queue_limit = 0;  // requests waiting for a worker beyond which new ones are refused; 0: unbounded
+};
 
 struct Scenario {
   std::string file;
@@ -62,6 +70,7 @@ struct Scenario {
   LinkSpec client_link{1.25e8, 0.030};  // each population's access link (1 Gbps, 30 ms)
   WorkloadSpec workload;
   CostTable costs;
+  std::map<std::string, InstanceSpec> instances;      // by role, every deployed role
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   std::vector<FaultSpec> faults;                      // by time
 

@@ -17,10 +17,10 @@ namespace {
 constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
 
 // A cost the scenario's table must have.
-double CostFor(const CostTable& costs, const std::string& key) {
+const ServiceTime* CostFor(const CostTable& costs, const std::string& key) {
   auto it = costs.find(key);
   if (it == costs.end()) throw ScenarioError("no cost for '" + key + "' in the scenario's cost table");
-  return it->second;
+  return &it->second;
 }
 
 }  // namespace
@@ -70,10 +70,11 @@ Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
 
 void ServiceNode::At(Micros at, std::function<void()> fn) { Post(static_cast<double>(at) / 1e6, 0, std::move(fn)); }
 
-double ServiceNode::CostOf(const Envelope& e) const {
-  if (e.kind == Envelope::Kind::kReply) return reply_cost_;
+double ServiceNode::CostOf(const Envelope& e) {
+  if (e.kind == Envelope::Kind::kReply) return world_->Draw(*reply_cost_);
   auto it = e.body ? request_costs_.find(e.body->GetDescriptor()) : request_costs_.end();
-  return it == request_costs_.end() ? reply_cost_ : it->second;  // unhandled: refused at the cost of a reply
+  // unhandled: refused at the cost of a reply
+  return world_->Draw(it == request_costs_.end() ? *reply_cost_ : *it->second);
 }
 
 void ServiceNode::Transmit(Envelope e) {
@@ -145,7 +146,7 @@ Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
   if (!node_->world_->faults.DiskWrite(node_->name(), simgrid::s4u::Engine::get_clock(), &slowdown)) {
     return Status::IoError("no space left on device (a disk fault of the scenario)");
   }
-  node_->ChargeIo(node_->world_->scenario.costs.at("storage.write") * slowdown);
+  node_->ChargeIo(node_->world_->DrawCost("storage.write") * slowdown);
   return node_->store_.Write(batch);
 }
 

@@ -16,6 +16,7 @@
 #include "host/instance_host.h"
 #include "node.h"
 #include "roles/registry.h"
+#include "service_time.h"
 
 namespace msgbed::sim {
 
@@ -35,8 +36,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // Crashes the instance. Its client connections drop with it, as a
   // crashed process's sockets do: each population hears of the close.
   void CrashInstance();
-  // The CPU this node is charged for handling e.
-  double CostOf(const Envelope& e) const;
+  // The CPU this node is charged for handling e: a draw of its service time.
+  double CostOf(const Envelope& e);
 
   // Substrate
   Micros Now() const override;
@@ -76,8 +77,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   MemKvStore store_;
   ChargedKv kv_{this};
   // CPU per request type served, and per reply to one of this node's calls.
-  std::unordered_map<const google::protobuf::Descriptor*, double> request_costs_;
-  double reply_cost_ = 0;
+  std::unordered_map<const google::protobuf::Descriptor*, const ServiceTime*> request_costs_;
+  const ServiceTime* reply_cost_ = nullptr;
   // Sends e to dst, held back `delay` first (a link fault).
   void Carry(ServiceNode& dst, Envelope e, double delay);
   // Tells the population conn is closed.

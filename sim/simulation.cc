@@ -73,6 +73,7 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
       rpc::Address addr = MakeAddress(role, i);
       const uint64_t seed = DeriveSeed(sc.seed, "instance/" + ToString(addr));
       auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), seed);
+      node->SetWorkers(sc.instances.at(role).workers);
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }

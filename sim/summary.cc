@@ -70,6 +70,14 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
   return out;
 }
 
+// The share of its workers' time each node was busy (CPU, waiting for a
+// host core, storage I/O): 1 means saturated, whatever its host's load.
+ordered_json InstanceUtilisation(const std::vector<const Node*>& nodes, double end) {
+  ordered_json out = ordered_json::object();
+  for (const Node* n : nodes) out[n->name()] = end > 0 ? Round6(n->busy_seconds() / (n->workers() * end)) : 0.0;
+  return out;
+}
+
 // What each instance counted, by address.
 ordered_json InvariantsJson(const InvariantReport& r) {
   return {{"ok", r.ok()},
@@ -110,8 +118,13 @@ ordered_json EchoScenario(const Scenario& sc) {
   }
   ordered_json services = ordered_json::object();
   for (const auto& [role, names] : sc.services) services[role] = names;
+  ordered_json costs = ordered_json::object();
+  for (const auto& [key, time] : sc.costs) costs[key] = time.Json();
   ordered_json faults = ordered_json::array();
   for (const FaultSpec& f : sc.faults) faults.push_back(FaultJson(f));
+  ordered_json instances = ordered_json::object();
+  for (const auto& [role, spec] : sc.instances)
+    instances[role] = {{"workers", spec.workers}, {"queue_limit", spec.queue_limit}};
   const WorkloadSpec& wl = sc.workload;
   return {{"name", sc.name},
           {"seed", sc.seed},
@@ -121,6 +134,7 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"hosts", hosts},
           {"links", links},
           {"services", services},
+          {"instances", instances},
           {"kafka",
            {{"brokers", sc.kafka.brokers}, {"partitions", sc.kafka.partitions}, {"linger_s", Round6(sc.kafka.linger)}}},
           {"client_link", LinkJson(sc.client_link)},
@@ -131,7 +145,7 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"messages_per_second", wl.messages_per_second},
             {"text_bytes", wl.text_bytes},
             {"connect_ramp_s", Round6(wl.connect_ramp)}}},
-          {"costs_s", sc.costs},
+          {"costs_s", costs},
           {"settings", sc.role_settings},
           {"faults", faults}};
 }
@@ -179,6 +193,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"send_to_delivered", PercentilesJson(r.send_to_delivered())},
             {"offline_catch_up", PercentilesJson(r.offline_sync())}}},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
+          {"instance_utilisation", InstanceUtilisation(nodes, end)},
           {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
           {"instances", InstanceCounters(w)},
           {"faults_applied", FaultCountsJson(w.faults.counts())},

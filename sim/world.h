@@ -34,6 +34,10 @@ class World {
       : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), faults(sc, DeriveSeed(sc.seed, "faults")) {}
 
   uint64_t NextSeq() { return seq_++; }
+  // One draw of a service time, from the run's own stream.
+  double Draw(const ServiceTime& t) { return t.Sample(service_times_); }
+  // One draw of the scenario's cost `key`. REQUIRES: the table has it.
+  double DrawCost(const std::string& key) { return Draw(scenario.costs.at(key)); }
   // The node serving a, or nullptr.
   ServiceNode* FindService(const rpc::Address& a) const {
     auto it = services.find(a);
@@ -54,6 +58,7 @@ class World {
 
  private:
   uint64_t seq_ = 0;
+  Rng service_times_{DeriveSeed(scenario.seed, "service_times")};
 };
 
 }  // namespace msgbed::sim

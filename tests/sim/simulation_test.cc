@@ -267,6 +267,19 @@ TEST(ScenarioErrors, AKeyGivenTwiceIsRefused) {
               "key 'workload.users': given twice");
 }
 
+TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
+  const std::string base = ReadFile(kSmall);
+  ExpectError(base + "instances: {bots: {workers: 2}}\n", "key 'instances.bots': unknown key");
+  ExpectError(base + "instances: {messages: {workers: 0}}\n", "key 'instances.messages.workers'");
+  ExpectError(base + "instances: {messages: {workers: 5000}}\n", "at most 1024 workers");
+  ExpectError(base + "instances: {messages: {threads: 2}}\n", "key 'instances.messages.threads': unknown key");
+  ExpectError(base + "instances: {messages: {queue_limit: -1}}\n", "key 'instances.messages.queue_limit'");
+  const Scenario sc = ParseScenario(base + "instances: {messages: {workers: 4, queue_limit: 100}}\n", "ok.yaml");
+  EXPECT_EQ(sc.instances.at("messages").workers, 4);
+  EXPECT_EQ(sc.instances.at("messages").queue_limit, 100u);
+  EXPECT_EQ(sc.instances.at("gateway").workers, 1) << "every deployed role has an entry";
+}
+
 TEST(ScenarioErrors, ATopologyWithoutHostsIsAnErrorNotAnAbort) {
   ExpectError("name: x\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n", "key 'topology.hosts'");
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <simgrid/s4u.hpp>
 
 #include "network.h"
@@ -104,14 +105,21 @@ TEST(LightTransport, ABatchFinishesWhenSimGridsSharingWouldFinishIt) {
 namespace msgbed::sim {
 namespace {
 
-// A booking made ahead of its time (a busy node's output) holds up only
-// what leaves after it starts.
-TEST(FifoLink, ABookingAheadHoldsUpOnlyWhatLeavesAfterItStarts) {
-  FifoLink link(LinkSpec{1000, 0});  // 1000 B/s: 100 bytes take 0.1 s
-  EXPECT_DOUBLE_EQ(link.Pass(1.0, 100, 0, /*ahead=*/true), 1.1);
-  EXPECT_DOUBLE_EQ(link.Pass(0.5, 100, 0, false), 0.6) << "leaves before it: not queued behind";
-  EXPECT_DOUBLE_EQ(link.Pass(1.05, 100, 0, false), 1.2) << "leaves after it began: queued behind";
-  EXPECT_DOUBLE_EQ(link.Pass(1.0, 100, 0, true), 1.3) << "ahead bookings queue behind each other";
+// A link serves messages in the order they leave, whatever the order they
+// were booked in (a busy node books its outputs ahead; with several workers
+// they leave out of booking order): each takes the first gap it fits in.
+TEST(LinkSchedule, AMessageTakesTheFirstGapItFitsInAtOrAfterItLeaves) {
+  LinkSchedule link(LinkSpec{1000, 0});  // 1000 B/s: 100 bytes take 0.1 s
+  auto near = [](std::pair<double, double> got, double begin, double end) {
+    return std::abs(got.first - begin) < 1e-9 && std::abs(got.second - end) < 1e-9;
+  };
+  EXPECT_TRUE(near(link.Pass(1.0, 100, 0, 0), 1.0, 1.1)) << "booked ahead";
+  EXPECT_TRUE(near(link.Pass(0.5, 100, 0, 0), 0.5, 0.6)) << "leaves before it, fits before it";
+  EXPECT_TRUE(near(link.Pass(0.95, 100, 0, 0), 1.1, 1.2)) << "does not fit before it: queued behind";
+  EXPECT_TRUE(near(link.Pass(1.05, 100, 0, 0), 1.2, 1.3)) << "leaves while it is out: queued behind";
+  EXPECT_TRUE(near(link.Pass(0.6, 100, 0, 0), 0.6, 0.7)) << "the gap between is still free";
+  EXPECT_TRUE(near(link.Pass(0.6, 100, 0.9, 0), 0.7, 0.9)) << "cut through: ends no earlier than upstream";
+  EXPECT_TRUE(near(link.Pass(2.0, 100, 0, 1.5), 2.0, 2.1)) << "what is over is forgotten";
 }
 
 }  // namespace
