@@ -119,6 +119,12 @@ void Node::RunBatch() {
     item.fn();
     tracing_ = false;
     in_batch_ = false;
+    if (shed_) {
+      shed_ = false;
+      io_ = 0;
+      Flush(now);
+      continue;
+    }
     auto worker = std::min_element(free_at_.begin(), free_at_.end());
     const double start = std::max(now, *worker);
     double done = start;
@@ -130,10 +136,17 @@ void Node::RunBatch() {
     done += io_;
     io_ = 0;
     busy_seconds_ += done - start;
+    if (start > now) starts_.push_back(start);  // FIFO: starts never decrease
     *worker = done;
     Flush(done);
   }
   busy_until_ = *std::min_element(free_at_.begin(), free_at_.end());
+}
+
+size_t Node::Waiting() {
+  const double now = s4u::Engine::get_clock();
+  while (!starts_.empty() && starts_.front() <= now + kTimeEpsilon) starts_.pop_front();
+  return starts_.size();
 }
 
 void Node::Loop() {

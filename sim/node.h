@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <simgrid/s4u.hpp>
 #include <string>
@@ -78,6 +79,12 @@ class Node {
   // Storage I/O of the running batch, done after its CPU.
   void ChargeIo(double seconds) { io_ += seconds; }
 
+  // Admission control, from inside a running item. Waiting: the items
+  // ahead of it still waiting for a worker. Shed: the running item takes
+  // no worker (it was refused); what it sends leaves at once.
+  size_t Waiting();
+  void Shed() { shed_ = true; }
+
   const std::string& name() const { return name_; }
   simgrid::s4u::Host* host() const { return host_; }
   double busy_flops() const { return busy_flops_; }
@@ -127,11 +134,13 @@ class Node {
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
+  bool shed_ = false;
   bool tracing_ = false;  // the running item is traced
   double io_ = 0;
   double busy_flops_ = 0;
   double busy_seconds_ = 0;
   std::vector<double> free_at_ = {0.0};  // when each worker is done with its work
+  std::deque<double> starts_;            // when items handed to a worker start, those after now
   double busy_until_ = 0;                // the first worker is free then
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr wakeup_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/client_reply.h"
 #include "kafka_model.h"
 #include "message_names.h"
 #include "population.h"
@@ -95,8 +96,9 @@ void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
   // refused) and the message is lost.
   const bool bulk = e.bulk;
   auto arrive = [this, &dst, e = std::move(e)] {
-    if (dst.host().running()) return dst.host().Deliver(e);
-    host_.Undeliverable(e);
+    if (!dst.host().running()) return host_.Undeliverable(e);
+    if (e.kind != Envelope::Kind::kCall || dst.Admit()) return dst.host().Deliver(e);
+    dst.Transmit(Envelope{e.to, e.from, Envelope::Kind::kReply, e.call_id, rpc::OVERLOADED, nullptr, e.bulk});
   };
   if (bulk) return TransmitBulk(dst, label, bytes, cpu, std::move(arrive));
   Node::Transmit(dst, label, bytes, cpu, std::move(arrive), delay);
@@ -115,7 +117,18 @@ void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {
 }
 
 void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {
-  if (open_clients_.contains(conn)) host_.ClientFrame(conn, frame);
+  if (!open_clients_.contains(conn)) return;
+  if (frame.request_id() == 0 || Admit()) return host_.ClientFrame(conn, frame);
+  api::ServerFrame refusal = ErrorFrame(api::UNAVAILABLE, "the gateway is overloaded; retry later");
+  refusal.set_request_id(frame.request_id());
+  SendToClient(conn, refusal);
+}
+
+bool ServiceNode::Admit() {
+  if (queue_limit_ == 0 || Waiting() < queue_limit_) return true;
+  Shed();
+  host_.Stats().Add("sim.refused");
+  return false;
 }
 
 void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {

@@ -36,6 +36,10 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // Crashes the instance. Its client connections drop with it, as a
   // crashed process's sockets do: each population hears of the close.
   void CrashInstance();
+  // Refuse calls and client requests once this many wait for a worker
+  // (0: never). A refused call is answered OVERLOADED, a refused client
+  // request UNAVAILABLE, at no worker's time; counted as sim.refused.
+  void SetQueueLimit(uint32_t limit) { queue_limit_ = limit; }
   // The CPU this node is charged for handling e: a draw of its service time.
   double CostOf(const Envelope& e);
 
@@ -81,9 +85,13 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   const ServiceTime* reply_cost_ = nullptr;
   // Sends e to dst, held back `delay` first (a link fault).
   void Carry(ServiceNode& dst, Envelope e, double delay);
+  // From inside the running item: whether it may have a worker; if not,
+  // it is shed and counted.
+  bool Admit();
   // Tells the population conn is closed.
   void ClosedByGateway(ConnId conn);
 
+  uint32_t queue_limit_ = 0;
   std::unordered_set<ConnId> open_clients_;
   uint64_t lives_ = 0;  // bumps at every crash
   InstanceHost host_;

@@ -74,6 +74,7 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
       const uint64_t seed = DeriveSeed(sc.seed, "instance/" + ToString(addr));
       auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), seed);
       node->SetWorkers(sc.instances.at(role).workers);
+      node->SetQueueLimit(sc.instances.at(role).queue_limit);
       w.services[addr] = node.get();
       d.services.push_back(std::move(node));
     }

@@ -91,6 +91,12 @@ ordered_json InvariantsJson(const InvariantReport& r) {
           {"examples", r.examples}};
 }
 
+uint64_t Refused(const World& w) {
+  uint64_t n = 0;
+  for (const auto& [addr, node] : w.services) n += node->host().Stats().Get("sim.refused");
+  return n;
+}
+
 ordered_json InstanceCounters(const World& w) {
   ordered_json out = ordered_json::object();
   for (const auto& [addr, node] : w.services) out[ToString(addr)] = node->host().Stats().counters();
@@ -171,6 +177,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"sent", r.sent()},
             {"acked", r.acked()},
             {"errors", r.errors()},
+            {"refused_by_admission", Refused(w)},
             {"retries", c.retries},
             {"given_up", r.given_up()},
             {"held_until_synced", r.held()},

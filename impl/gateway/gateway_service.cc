@@ -228,6 +228,8 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, bool sign_i
     switch (result.error) {
       case rpc::UNAVAILABLE:
         return Reject(conn, client_request_id, api::UNAVAILABLE, "the service is unreachable; retry");
+      case rpc::OVERLOADED:
+        return Reject(conn, client_request_id, api::UNAVAILABLE, "the service is overloaded; retry later");
       case rpc::DEADLINE_EXCEEDED:
         return Reject(conn, client_request_id, api::TIMEOUT, "the service did not answer in time; retry");
       case rpc::TOO_LARGE: return Reject(conn, client_request_id, api::INTERNAL, "the answer was too large");
