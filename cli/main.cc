@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
                    "Trace the N-th message sent: writes <out>/<name>/trace-message-N.puml, a sequence diagram of "
                    "every hop with simulated times")
       ->check(CLI::PositiveNumber);
+  run_cmd->footer(
+      "Exit status: 0 every invariant held and the run settled; 1 an invariant broke or a delivery is missing; "
+      "2 bad input; 3 nothing broke but the run stopped with work under way (lengthen drain).");
 
   msgbed::cli::DiagramOptions diagram;
   auto* diagram_cmd =

@@ -46,7 +46,13 @@ int Run(const RunOptions& opts) {
   const bool ok =
       summary["invariants"]["ok"].get<bool>() && d["missing"].get<uint64_t>() == 0 && d["extra"].get<uint64_t>() == 0;
   if (opts.trace_message > sent) return 2;
-  return ok ? 0 : 1;
+  if (!ok) return 1;
+  if (!summary["at_end"]["settled"].get<bool>()) {
+    std::cerr << "msgbed run: the run stopped with work under way (summary.json at_end); nothing was found lost, "
+                 "but what is still in flight was not checked: lengthen drain or lower the load\n";
+    return 3;
+  }
+  return 0;
 }
 
 }  // namespace msgbed::cli

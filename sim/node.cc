@@ -28,10 +28,13 @@ void Node::Start() {
   });
 }
 
-void Node::Post(double at, double cpu, std::function<void()> fn) { PostItem(at, cpu, std::move(fn), false); }
+void Node::Post(double at, double cpu, std::function<void()> fn) {
+  PostItem(at, cpu, std::move(fn), false, /*work=*/false);
+}
 
-void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced) {
-  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn), traced});
+void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced, bool work) {
+  work_items_ += work;
+  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn), traced, work});
   std::push_heap(inbox_.begin(), inbox_.end(), Later());
   wakeup_->notify_one();
 }
@@ -109,6 +112,7 @@ void Node::RunBatch() {
     std::pop_heap(inbox_.begin(), inbox_.end(), Later());
     batch.push_back(std::move(inbox_.back()));
     inbox_.pop_back();
+    work_items_ -= batch.back().work;
   }
   // Each item, in order, goes to the worker that frees up first (FIFO with
   // c servers); its output leaves when its own work (CPU, then storage

@@ -91,6 +91,9 @@ class Node {
   // Seconds its workers were busy (CPU and storage I/O).
   double busy_seconds() const { return busy_seconds_; }
   int workers() const { return static_cast<int>(free_at_.size()); }
+  // Messages (and their continuations) in its inbox: arriving, or arrived
+  // and waiting for a worker. Timers do not count.
+  size_t work_queued() const { return work_items_; }
 
  protected:
   World* world_;
@@ -102,6 +105,7 @@ class Node {
     double cpu;
     std::function<void()> fn;
     bool traced;
+    bool work;
   };
   struct Later {
     bool operator()(const Item& a, const Item& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
@@ -116,7 +120,8 @@ class Node {
     bool traced;
     bool bulk = false;
   };
-  void PostItem(double at, double cpu, std::function<void()> fn, bool traced);
+  // `work`: a message or its continuation, not a timer.
+  void PostItem(double at, double cpu, std::function<void()> fn, bool traced, bool work = true);
   void Loop();
   // Puts o on the wire, leaving at `at` (now or later): books its route.
   void Depart(Outgoing o, double at);
@@ -139,6 +144,7 @@ class Node {
   double io_ = 0;
   double busy_flops_ = 0;
   double busy_seconds_ = 0;
+  size_t work_items_ = 0;
   std::vector<double> free_at_ = {0.0};  // when each worker is done with its work
   std::deque<double> starts_;            // when items handed to a worker start, those after now
   double busy_until_ = 0;                // the first worker is free then

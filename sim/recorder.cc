@@ -5,20 +5,25 @@
 
 namespace msgbed::sim {
 
-Percentiles Percentiles::Of(std::vector<double> s) {
+Percentiles Percentiles::Of(std::vector<double> s, uint64_t unfinished) {
   Percentiles p;
   p.count = s.size();
-  if (s.empty()) return p;
+  p.unfinished = unfinished;
+  if (s.empty()) {
+    if (unfinished > 0) p.p50 = p.p90 = p.p99 = p.max = std::nan("");
+    return p;
+  }
   std::sort(s.begin(), s.end());
   // Nearest rank; reported in ms, rounded to the microsecond.
   auto at = [&](double q) {
-    const size_t rank = static_cast<size_t>(std::ceil(q * s.size()));
+    const size_t rank = static_cast<size_t>(std::ceil(q * (s.size() + unfinished)));
+    if (rank > s.size()) return std::nan("");
     return std::round(s[std::max<size_t>(rank, 1) - 1] * 1e6) / 1e3;
   };
   p.p50 = at(0.50);
   p.p90 = at(0.90);
   p.p99 = at(0.99);
-  p.max = std::round(s.back() * 1e6) / 1e3;
+  p.max = unfinished > 0 ? std::nan("") : std::round(s.back() * 1e6) / 1e3;
   return p;
 }
 

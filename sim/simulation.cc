@@ -215,7 +215,15 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
       << s["simulated_s"] << " s simulated\n";
   out << "  messages   sent " << m["sent"] << ", acked " << m["acked"] << ", errors " << m["errors"] << "\n";
   out << "  deliveries " << d["delivered"] << " of " << d["expected"] << " expected (" << d["online"] << " live, "
-      << d["caught_up"] << " by catch-up), missing " << d["missing"] << "\n";
+      << d["caught_up"] << " by catch-up), missing " << d["missing"];
+  if (d["not_yet_delivered"].get<uint64_t>() > 0) out << ", not yet delivered " << d["not_yet_delivered"];
+  out << "\n";
+  const auto& e = s["at_end"];
+  if (!e["settled"].get<bool>()) {
+    out << "  UNSETTLED  the run stopped with work under way: " << e["work_in_flight"] << " messages in flight, "
+        << e["sends_unanswered"] << " sends unanswered, " << e["devices_not_ready"]
+        << " devices not synced; lengthen drain or lower the load\n";
+  }
   out << "  devices    " << s["devices"]["in_sync_with_box"] << " of " << s["devices"]["total"]
       << " in sync with their box\n";
   const auto& inv = s["invariants"];
@@ -225,8 +233,14 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
     const auto& p = s["latency_ms"][k];
     out << "    " << std::left << std::setw(18) << k << std::right;
-    for (const char* q : {"p50", "p90", "p99", "max"})
-      out << std::setw(10) << std::fixed << std::setprecision(3) << p[q].get<double>();
+    for (const char* q : {"p50", "p90", "p99", "max"}) {
+      out << std::setw(10);
+      if (p[q].is_null()) {
+        out << ">run";  // fell among the sends that never finished
+      } else {
+        out << std::fixed << std::setprecision(3) << p[q].get<double>();
+      }
+    }
     out << "\n";
   }
   out << "  cpu utilisation";

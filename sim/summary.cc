@@ -22,9 +22,35 @@ double Round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 ordered_json LinkJson(const LinkSpec& l) { return {{"bandwidth_Bps", l.bandwidth}, {"latency_s", Round6(l.latency)}}; }
 
-ordered_json PercentilesJson(const std::vector<double>& seconds) {
-  const Percentiles p = Percentiles::Of(seconds);
-  return {{"count", p.count}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}};
+// A percentile of NaN (it fell among the unfinished) is null: longer than the run.
+ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfinished) {
+  const Percentiles p = Percentiles::Of(seconds, unfinished);
+  ordered_json out = {{"count", p.count}};
+  if (unfinished > 0) out["unfinished"] = unfinished;
+  for (const auto& [key, v] : {std::pair{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}})
+    out[key] = std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
+  return out;
+}
+
+// What was still under way when the run stopped.
+struct AtEnd {
+  uint64_t work = 0;               // messages in flight or queued for a worker, anywhere
+  uint64_t sends_unanswered = 0;   // by devices: in flight or waiting to be sent again
+  uint64_t devices_not_ready = 0;  // not signed in and synced
+  bool settled() const { return work + sends_unanswered + devices_not_ready == 0; }
+};
+
+AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
+  AtEnd e;
+  for (const Node* n : nodes) e.work += n->work_queued();
+  for (const Population* pop : w.populations) {
+    e.work += pop->work_queued();
+    for (const auto& d : pop->devices()) {
+      e.sends_unanswered += d->core.unanswered();
+      e.devices_not_ready += d->core.state() == Device::State::kReady ? 0 : 1;
+    }
+  }
+  return e;
 }
 
 // Per device: what its box holds vs what it saw. Every update in a user's
@@ -81,6 +107,7 @@ ordered_json InstanceUtilisation(const std::vector<const Node*>& nodes, double e
 // What each instance counted, by address.
 ordered_json InvariantsJson(const InvariantReport& r) {
   return {{"ok", r.ok()},
+          {"settled", r.settled},
           {"acked_lost", r.acked_lost},
           {"one_sided", r.one_sided},
           {"duplicated", r.duplicated},
@@ -169,8 +196,17 @@ ordered_json FaultCountsJson(const Faults::Counts& f) {
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {
   const Recorder& r = w.recorder;
   const Consistency c = CheckDevices(w);
+  const AtEnd e = StateAtEnd(w, nodes);
+  // Deliveries not made in a run that stopped with work under way may be
+  // on their way: "not_yet_delivered", not "missing".
+  const uint64_t missing = e.settled() ? c.missing : 0;
   return {{"scenario", EchoScenario(sc)},
           {"simulated_s", Round6(end)},
+          {"at_end",
+           {{"settled", e.settled()},
+            {"work_in_flight", e.work},
+            {"sends_unanswered", e.sends_unanswered},
+            {"devices_not_ready", e.devices_not_ready}}},
           {"messages",
            {{"offered", r.offered()},
             {"offered_digest", Hex(r.offered_digest())},
@@ -187,7 +223,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"delivered", c.delivered},
             {"online", r.delivered_online()},
             {"caught_up", r.caught_up()},
-            {"missing", c.missing},
+            {"missing", missing},
+            {"not_yet_delivered", c.missing - missing},
             {"extra", c.extra},
             {"duplicates_ignored", c.duplicates_ignored}}},
           {"devices",
@@ -196,15 +233,15 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"reconnects", r.reconnects()},
             {"quiet_resyncs", c.quiet_resyncs}}},
           {"latency_ms",
-           {{"send_to_ack", PercentilesJson(r.send_to_ack())},
-            {"send_to_delivered", PercentilesJson(r.send_to_delivered())},
-            {"offline_catch_up", PercentilesJson(r.offline_sync())}}},
+           {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.sent() - r.acked())},
+            {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
+            {"offline_catch_up", PercentilesJson(r.offline_sync(), e.devices_not_ready)}}},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"instance_utilisation", InstanceUtilisation(nodes, end)},
           {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
           {"instances", InstanceCounters(w)},
           {"faults_applied", FaultCountsJson(w.faults.counts())},
-          {"invariants", InvariantsJson(CheckInvariants(w))}};
+          {"invariants", InvariantsJson(CheckInvariants(w, e.settled()))}};
 }
 
 }  // namespace msgbed::sim

@@ -35,6 +35,18 @@ for role in echo messages/7 ''; do
   [ "$rc" = 2 ] || fail "serve --role '$role' exit code $rc, want 2"
 done
 
+# A run whose drain is too short for its load: exit 3 and "unsettled", not
+# exit 1 and "missing" as if messages were lost (found by the simulator issue).
+cp "$src/tests/sim/small.yaml" "$tmp/short.yaml"
+printf 'costs: {messages.SendMessage: 20ms}\ninstances: {messages: {queue_limit: 3}}\n' >> "$tmp/short.yaml"
+set +e
+"$msgbed" run "$tmp/short.yaml" --out "$tmp/short" > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 3 ] || fail "short drain exit code $rc, want 3: $(cat "$tmp/out" "$tmp/err")"
+grep -q "UNSETTLED" "$tmp/out" || fail "short drain not reported: $(cat "$tmp/out")"
+grep -q "missing 0, not yet delivered" "$tmp/out" || fail "short drain counted as missing: $(cat "$tmp/out")"
+grep -q "lengthen drain" "$tmp/err" || fail "no advice on a short drain: $(cat "$tmp/err")"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
