@@ -19,15 +19,21 @@ struct Percentiles {
 
 class Recorder {
  public:
+  // Latencies are measured for messages sent from `warmup` on; counts
+  // cover the whole run.
+  explicit Recorder(double warmup = 0) : warmup_(warmup) {}
+
   void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
     sent_at_[random_id] = now;
     chat_of_[random_id] = {from_user, peer};
     ++sent_;
+    measured_sent_ += now >= warmup_;
   }
   void Acked(uint64_t random_id, double now) {
     ++acked_;
     acked_ids_.push_back(random_id);
-    send_to_ack_.push_back(now - SentAt(random_id));
+    const double sent = SentAt(random_id);
+    if (sent >= warmup_) send_to_ack_.push_back(now - sent);
   }
   // What a device was shown: a message of a chat its user must be in (by
   // what the workload sent, not by what the message says), at a pts above
@@ -42,7 +48,8 @@ class Recorder {
   void Delivered(uint64_t random_id, double now, double device_connected_at) {
     const double sent = SentAt(random_id);
     if (device_connected_at >= 0 && device_connected_at <= sent) {
-      send_to_delivered_.push_back(now - sent);
+      ++delivered_online_;
+      if (sent >= warmup_) send_to_delivered_.push_back(now - sent);
     } else {
       ++caught_up_;
     }
@@ -83,7 +90,9 @@ class Recorder {
   const std::vector<uint64_t>& acked_ids() const { return acked_ids_; }
   uint64_t given_up() const { return given_up_; }
   uint64_t reconnects() const { return reconnects_; }
-  uint64_t delivered_online() const { return send_to_delivered_.size(); }
+  uint64_t delivered_online() const { return delivered_online_; }
+  // Sends from the warm-up's end on not acknowledged (yet).
+  uint64_t measured_unacked() const { return measured_sent_ - send_to_ack_.size(); }
   uint64_t caught_up() const { return caught_up_; }
   const std::vector<double>& send_to_ack() const { return send_to_ack_; }
   const std::vector<double>& send_to_delivered() const { return send_to_delivered_; }
@@ -100,6 +109,8 @@ class Recorder {
   uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t digest_ = 1469598103934665603ull;
+  double warmup_;
+  uint64_t measured_sent_ = 0, delivered_online_ = 0;
   std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
 };
 

@@ -219,7 +219,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "topology",
+  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "warmup",   "topology",
                                 "clients", "workload", "costs",    "faults", "instances"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
@@ -231,6 +231,8 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   r.Count(root, "", "seed", &sc.seed);
   r.Duration(root, "", "duration", &sc.duration);
   r.DurationOrZero(root, "", "drain", &sc.drain);
+  r.DurationOrZero(root, "", "warmup", &sc.warmup);
+  if (sc.warmup >= sc.duration) r.Fail(root["warmup"], "warmup", "must end before the load does (duration)");
 
   const YAML::Node topo = root["topology"];
   if (!topo.IsDefined()) r.Fail(root, "topology", "missing: hosts, services and kafka");

@@ -31,7 +31,11 @@ TopologyGraph WithClientPopulations(const Scenario& sc);
 class World {
  public:
   explicit World(const Scenario& sc)
-      : scenario(sc), graph(WithClientPopulations(sc)), net(&graph), faults(sc, DeriveSeed(sc.seed, "faults")) {}
+      : scenario(sc),
+        graph(WithClientPopulations(sc)),
+        net(&graph),
+        faults(sc, DeriveSeed(sc.seed, "faults")),
+        recorder(sc.warmup) {}
 
   uint64_t NextSeq() { return seq_++; }
   // One draw of a service time, from the run's own stream.

@@ -137,6 +137,25 @@ TEST(Simulation, ARunCutShortReportsWorkUnderWayNotLosses) {
   EXPECT_TRUE(ack["max"].is_null()) << "the slowest send never finished";
 }
 
+// A warm-up is left out of the latencies, not out of the run: the same
+// messages are sent, fewer are measured.
+TEST(Simulation, AWarmUpIsLeftOutOfTheLatencies) {
+  Scenario sc = LoadScenario(kSmall);
+  const auto all = SummaryOf(sc, "no-warmup");
+  sc.warmup = 2;
+  const auto warm = SummaryOf(sc, "warmup");
+  ASSERT_FALSE(all.is_null() || warm.is_null());
+  EXPECT_EQ(warm["messages"]["offered_digest"], all["messages"]["offered_digest"]);
+  EXPECT_EQ(warm["messages"]["acked"], all["messages"]["acked"]);
+  const uint64_t measured = warm["latency_ms"]["send_to_ack"]["count"].get<uint64_t>();
+  EXPECT_GT(measured, 0u);
+  EXPECT_LT(measured, all["latency_ms"]["send_to_ack"]["count"].get<uint64_t>() * 3 / 4)
+      << "half the load was in the warm-up";
+  EXPECT_EQ(warm["deliveries"]["online"], all["deliveries"]["online"]);
+  EXPECT_LT(warm["latency_ms"]["send_to_delivered"]["count"].get<uint64_t>(),
+            all["latency_ms"]["send_to_delivered"]["count"].get<uint64_t>());
+}
+
 // A crash of each role mid-run: devices see their connection drop (gateway)
 // or their requests fail (messages, sync), retry and reconnect as real
 // clients do, and by the end of the drain every device holds its whole box.
@@ -336,6 +355,7 @@ TEST(ScenarioErrors, AKeyGivenTwiceIsRefused) {
 
 TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
   const std::string base = ReadFile(kSmall);
+  ExpectError(base + "warmup: 4s\n", "key 'warmup': must end before the load does");
   ExpectError(base + "instances: {bots: {workers: 2}}\n", "key 'instances.bots': unknown key");
   ExpectError(base + "instances: {messages: {workers: 0}}\n", "key 'instances.messages.workers'");
   ExpectError(base + "instances: {messages: {workers: 5000}}\n", "at most 1024 workers");
