@@ -298,23 +298,41 @@ class Builder {
   std::set<std::string> names_;
 };
 
-std::string Alias(const std::string& name) {
-  std::string a;
-  for (char c : name) a += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (a.empty() || std::isdigit(static_cast<unsigned char>(a[0]))) a = "n_" + a;
-  return a;
-}
+// PlantUML aliases for a written diagram: identifiers made from names,
+// unique however alike the names are (gw-1 and gw_1; a role twice on a host).
+class Aliases {
+ public:
+  std::string Make(const std::string& name) {
+    std::string a;
+    for (char c : name) a += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    if (a.empty() || std::isdigit(static_cast<unsigned char>(a[0]))) a = "n_" + a;
+    std::string unique = a;
+    for (int k = 2; !used_.insert(unique).second; ++k) unique = a + "_" + std::to_string(k);
+    return unique;
+  }
+  // The alias of vertex v, made on first use.
+  const std::string& Of(const TopologyGraph& g, TopologyGraph::VertexId v) {
+    auto it = vertex_.find(v);
+    if (it == vertex_.end()) it = vertex_.emplace(v, Make(g.vertex(v).name)).first;
+    return it->second;
+  }
+
+ private:
+  std::set<std::string> used_;
+  std::map<TopologyGraph::VertexId, std::string> vertex_;
+};
 
 std::string LinkText(const LinkSpec& l) { return FormatBandwidth(l.bandwidth) + " " + FormatDuration(l.latency); }
 
-void WriteHost(const TopologyGraph& g, TopologyGraph::VertexId h, const LinkSpec& link, std::ostream& out) {
+void WriteHost(const TopologyGraph& g, TopologyGraph::VertexId h, const LinkSpec& link, Aliases& aliases,
+               std::ostream& out) {
   const TopoVertex& v = g.vertex(h);
-  const std::string alias = Alias(v.name);
+  const std::string alias = aliases.Of(g, h);
   out << "  node \"" << v.name << "\" as " << alias << " <<cores " << v.cores << ", speed " << FormatSpeed(v.speed)
       << ", link " << LinkText(link) << ">> {\n";
   for (const auto& role : v.roles) {
     const char* shape = role == "kafka" ? "queue" : role == "storage" ? "database" : "component";
-    out << "    " << shape << " \"" << role << "\" as " << alias << "_" << role << "\n";
+    out << "    " << shape << " \"" << role << "\" as " << aliases.Make(alias + "_" + role) << "\n";
   }
   out << "  }\n";
 }
@@ -344,28 +362,29 @@ std::string WriteDeploymentDiagram(const TopologyGraph& g, const std::string& na
   out << "@startuml " << name << "\n' Written by msgbed diagram; msgbed can read it back as a topology.\ntitle "
       << title << "\n\n";
   std::set<size_t> host_edges;
+  Aliases aliases;
   for (TopologyGraph::VertexId f = 0; f < g.vertex_count(); ++f) {
     if (g.vertex(f).kind != TopoVertex::Kind::kFabric) continue;
-    out << "node \"" << g.vertex(f).name << "\" as " << Alias(g.vertex(f).name) << " <<datacenter>> {\n";
+    out << "node \"" << g.vertex(f).name << "\" as " << aliases.Of(g, f) << " <<datacenter>> {\n";
     for (size_t e = 0; e < g.edge_count(); ++e) {
       auto [a, b] = g.ends(e);
       const auto host = a == f ? b : b == f ? a : f;
       if (host == f || g.vertex(host).kind != TopoVertex::Kind::kHost || g.FabricOf(host) != f) continue;
-      WriteHost(g, host, g.edge(e).link, out);
+      WriteHost(g, host, g.edge(e).link, aliases, out);
       host_edges.insert(e);
     }
     out << "}\n\n";
   }
   for (TopologyGraph::VertexId c = 0; c < g.vertex_count(); ++c) {
     if (g.vertex(c).kind == TopoVertex::Kind::kClients) {
-      out << "cloud \"" << g.vertex(c).name << "\" as " << Alias(g.vertex(c).name) << " <<clients>>\n";
+      out << "cloud \"" << g.vertex(c).name << "\" as " << aliases.Of(g, c) << " <<clients>>\n";
     }
   }
   out << "\n";
   for (size_t e = 0; e < g.edge_count(); ++e) {
     if (host_edges.count(e)) continue;
     auto [a, b] = g.ends(e);
-    out << Alias(g.vertex(a).name) << " -- " << Alias(g.vertex(b).name) << " : " << LinkText(g.edge(e).link) << "\n";
+    out << aliases.Of(g, a) << " -- " << aliases.Of(g, b) << " : " << LinkText(g.edge(e).link) << "\n";
   }
   out << "@enduml\n";
   return out.str();

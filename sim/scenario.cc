@@ -139,7 +139,9 @@ TopologyGraph InlineGraph(const Scenario& sc) {
     v.cores = h.cores;
     v.speed = h.speed;
     for (const auto& [role, names] : sc.services) {
-      if (std::find(names.begin(), names.end(), h.name) != names.end()) v.roles.push_back(role);
+      for (const std::string& name : names) {
+        if (name == h.name) v.roles.push_back(role);  // once per instance
+      }
     }
     const auto& b = sc.kafka.brokers;
     if (std::find(b.begin(), b.end(), h.name) != b.end()) v.roles.push_back("kafka");

@@ -35,8 +35,9 @@ std::optional<TopologyGraph::VertexId> TopologyGraph::Find(const std::string& na
 std::vector<std::string> TopologyGraph::HostsWith(const std::string& role) const {
   std::vector<std::string> out;
   for (VertexId v = 0; v < vertex_count(); ++v) {
-    const auto& r = g_[v].roles;
-    if (std::find(r.begin(), r.end(), role) != r.end()) out.push_back(g_[v].name);
+    for (const std::string& r : g_[v].roles) {
+      if (r == role) out.push_back(g_[v].name);  // once per instance
+    }
   }
   return out;
 }
