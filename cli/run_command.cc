@@ -13,6 +13,15 @@ int Run(const RunOptions& opts) {
   const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "run");
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
+  try {
+    sim::ClaimResultDir(sc, opts.out_dir);
+  } catch (const sim::ScenarioError& e) {
+    std::cerr << "msgbed run: " << e.what() << "\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "msgbed run: cannot write the results under " << opts.out_dir << ": " << e.what() << "\n";
+    return 2;
+  }
   const auto start = std::chrono::steady_clock::now();
   const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message);
   const nlohmann::ordered_json& summary = result.summary;

@@ -189,6 +189,24 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   return result;
 }
 
+void ClaimResultDir(const Scenario& sc, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(out_dir) / sc.name;
+  std::error_code ec;
+  if (!fs::is_regular_file(sc.file, ec)) return;  // the embedded quickstart claims nothing
+  const fs::path source = fs::weakly_canonical(sc.file, ec);
+  const fs::path marker = dir / ".source";
+  std::ifstream in(marker);
+  std::string claimed;
+  if (std::getline(in, claimed) && claimed != source.string()) {
+    throw ScenarioError(sc.file + ": key 'name': '" + sc.name + "' is also the name of " + claimed +
+                        ", whose results are in " + dir.string() +
+                        "; give this scenario a name of its own (or use --out)");
+  }
+  if (!claimed.empty()) return;
+  WriteResultFile(sc, out_dir, ".source", source.string() + "\n");
+}
+
 std::string WriteResultFile(const Scenario& sc, const std::string& out_dir, const std::string& name,
                             const std::string& content) {
   const std::filesystem::path dir = std::filesystem::path(out_dir) / sc.name;

@@ -24,6 +24,13 @@ SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0,
                           const RoleRegistry& roles = RoleRegistry::Global());
 
 // Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
+// Makes <out_dir>/<name>/ this scenario file's result directory, marked
+// with the file's path (.source). Throws ScenarioError if it holds another
+// file's results: a copied scenario that kept its name: must not silently
+// overwrite them. A scenario not from a file (the embedded quickstart)
+// claims nothing.
+void ClaimResultDir(const Scenario& scenario, const std::string& out_dir);
+
 std::string WriteResultFile(const Scenario& scenario, const std::string& out_dir, const std::string& file,
                             const std::string& content);
 // summary.json, pretty-printed.

@@ -47,6 +47,18 @@ grep -q "UNSETTLED" "$tmp/out" || fail "short drain not reported: $(cat "$tmp/ou
 grep -q "missing 0, not yet delivered" "$tmp/out" || fail "short drain counted as missing: $(cat "$tmp/out")"
 grep -q "lengthen drain" "$tmp/err" || fail "no advice on a short drain: $(cat "$tmp/err")"
 
+# A copy of a scenario that kept its name must not overwrite the original's
+# results (found by the simulator issue): exit 2, naming both.
+cp "$src/tests/sim/small.yaml" "$tmp/original.yaml"
+cp "$src/tests/sim/small.yaml" "$tmp/copy.yaml"
+"$msgbed" run -q "$tmp/original.yaml" --out "$tmp/same" || fail "original run failed"
+"$msgbed" run -q "$tmp/original.yaml" --out "$tmp/same" || fail "a scenario cannot rerun into its own results"
+set +e
+"$msgbed" run -q "$tmp/copy.yaml" --out "$tmp/same" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "copied scenario exit code $rc, want 2"
+grep -q "copy.yaml: key 'name': 'small' is also the name of .*original.yaml" "$tmp/err" || fail "copy: $(cat "$tmp/err")"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
