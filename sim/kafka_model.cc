@@ -21,10 +21,6 @@ KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers,
       held_(brokers_.size()),
       partitions_(partitions) {}
 
-void KafkaModel::Start() {
-  for (auto& b : brokers_) b->Start();
-}
-
 void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer) {
   Partition& part = log_[{topic, partition}];
   part.consumer = consumer;
@@ -52,7 +48,7 @@ void KafkaModel::StartBroker(size_t b) {
 }
 
 double KafkaModel::HeldFor(const Node& a, const Node& b) {
-  const double now = simgrid::s4u::Engine::get_clock();
+  const double now = world_->Now();
   return world_->faults.HealTime(a.host()->get_name(), b.host()->get_name(), now) - now;
 }
 

@@ -44,8 +44,6 @@ class KafkaModel {
   // Sends a record from producer to its partition's leader now (the
   // producer's linger is the caller's: ServiceNode::Publish).
   void Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload);
-
-  void Start();
   // The fault timeline: broker b crashes, or starts again.
   void CrashBroker(size_t b);
   void StartBroker(size_t b);

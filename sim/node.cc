@@ -13,20 +13,7 @@ namespace s4u = simgrid::s4u;
 constexpr double kTimeEpsilon = 1e-12;
 
 Node::Node(World* world, std::string name, const Placement& at)
-    : world_(world),
-      name_(std::move(name)),
-      host_(at.host),
-      endpoint_(at.endpoint),
-      cpu_(at.cpu),
-      mutex_(s4u::Mutex::create()),
-      wakeup_(s4u::ConditionVariable::create()) {}
-
-void Node::Start() {
-  s4u::Actor::create(name_, host_, [this] {
-    s4u::Actor::self()->daemonize();
-    Loop();
-  });
-}
+    : world_(world), name_(std::move(name)), host_(at.host), endpoint_(at.endpoint), cpu_(at.cpu) {}
 
 void Node::Post(double at, double cpu, std::function<void()> fn) {
   PostItem(at, cpu, std::move(fn), false, /*work=*/false);
@@ -36,23 +23,41 @@ void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced
   work_items_ += work;
   inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn), traced, work});
   std::push_heap(inbox_.begin(), inbox_.end(), Later());
-  wakeup_->notify_one();
+  if (!running_) Reschedule();
+}
+
+void Node::Reschedule() {
+  if (inbox_.empty()) return;
+  const double due = std::max({inbox_.front().at, busy_until_, world_->Now()});
+  if (wake_at_ >= 0 && wake_at_ <= due) return;
+  wake_at_ = due;
+  world_->sched.WakeAt(due, this);
+}
+
+void Node::Wake(double at) {
+  if (at != wake_at_) return;  // superseded by an earlier wake-up
+  wake_at_ = -1;
+  running_ = true;
+  RunBatch();
+  running_ = false;
+  Reschedule();
 }
 
 void Node::Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
                     double delay) {
   outbox_.push_back(Outgoing{&dst, label, bytes, cpu, delay, std::move(fn), tracing_});
-  if (!in_batch_) Flush(std::max(s4u::Engine::get_clock(), busy_until_));
+  if (!in_batch_) Flush(std::max(world_->Now(), busy_until_));
 }
 
 void Node::TransmitBulk(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn) {
   outbox_.push_back(Outgoing{&dst, label, bytes, cpu, 0, std::move(fn), tracing_, true});
-  if (!in_batch_) Flush(std::max(s4u::Engine::get_clock(), busy_until_));
+  if (!in_batch_) Flush(std::max(world_->Now(), busy_until_));
 }
 
 void Node::SendBulk(Outgoing o, double depart) {
   if (o.dst->host_ == host_) return o.dst->PostItem(depart, o.cpu, std::move(o.fn), o.traced);
   auto flow = std::make_shared<Outgoing>(std::move(o));
+  world_->sched.BulkStarted();
   s4u::Actor::create("bulk", host_, [this, flow, depart] {
     s4u::Actor::self()->daemonize();
     s4u::this_actor::sleep_until(depart);
@@ -60,6 +65,7 @@ void Node::SendBulk(Outgoing o, double depart) {
     const double at = s4u::Engine::get_clock();
     if (flow->traced) world_->tracer.Hop(depart, at, name_, flow->dst->name_, flow->label, flow->bytes);
     flow->dst->PostItem(at, flow->cpu, std::move(flow->fn), flow->traced);
+    world_->sched.BulkEnded();
   });
 }
 
@@ -87,26 +93,13 @@ void Node::Flush(double depart) {
 // hold up messages that leave before it.
 void Node::Depart(Outgoing o, double at) {
   const double arrival =
-      world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, at, s4u::Engine::get_clock());
+      world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, at, world_->Now());
   if (o.traced) world_->tracer.Hop(at, arrival, name_, o.dst->name_, o.label, o.bytes);
   o.dst->PostItem(arrival, o.cpu, std::move(o.fn), o.traced);
 }
 
-void Node::WaitForDueItem(std::unique_lock<s4u::Mutex>& lock) {
-  for (;;) {
-    const double now = s4u::Engine::get_clock();
-    if (inbox_.empty()) {
-      wakeup_->wait(lock);
-      continue;
-    }
-    const double due = std::max(inbox_.front().at, busy_until_);
-    if (due <= now + kTimeEpsilon) return;
-    wakeup_->wait_until(lock, due);
-  }
-}
-
 void Node::RunBatch() {
-  const double now = s4u::Engine::get_clock();
+  const double now = world_->Now();
   std::vector<Item> batch;
   while (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) {
     std::pop_heap(inbox_.begin(), inbox_.end(), Later());
@@ -148,17 +141,9 @@ void Node::RunBatch() {
 }
 
 size_t Node::Waiting() {
-  const double now = s4u::Engine::get_clock();
+  const double now = world_->Now();
   while (!starts_.empty() && starts_.front() <= now + kTimeEpsilon) starts_.pop_front();
   return starts_.size();
-}
-
-void Node::Loop() {
-  std::unique_lock<s4u::Mutex> lock(*mutex_);
-  for (;;) {
-    WaitForDueItem(lock);
-    RunBatch();
-  }
 }
 
 }  // namespace msgbed::sim

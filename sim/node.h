@@ -1,16 +1,17 @@
-// Node: one SimGrid actor with a timed inbox. Everything that happens to a
-// simulated service instance, broker or client population is an item in its
-// inbox, due at a simulated time. The actor sleeps on a ConditionVariable
-// until the earliest item is due and a worker is free, hands every due item
+// Node: a timed inbox. Everything that happens to a simulated service
+// instance, broker or client population is an item in its inbox, due at a
+// simulated time. The Scheduler wakes the node when the earliest item is
+// due and a worker is free; it hands every due item
 // in turn to the worker that frees up first, charges it its CPU on its
 // host's cores (HostCpu) and its storage I/O after that, and sends what it
 // produced when its own work is done. A node is thus a FIFO queue with c
 // servers (c = its workers, 1 unless set), exactly while its host has a
 // free core for each busy worker. Items due at the same time run in the
-// order they were posted. One simcall per wake-up: the CV wait.
+// order they were posted.
 //
 // Thread rule: SimGrid runs actors one at a time on one OS thread, so Post
-// and Transmit may be called from any actor without locking.
+// and Transmit may be called from any actor (the scheduler's, a bulk
+// flow's) without locking.
 #pragma once
 
 #include <cstdint>
@@ -46,10 +47,11 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   // Worker threads serving the inbox (a service's thread pool).
-  // REQUIRES: workers >= 1, called before Start.
+  // REQUIRES: workers >= 1, before anything is posted.
   void SetWorkers(int workers) { free_at_.assign(workers, 0.0); }
-  // Creates the actor. It is a daemon: the simulation ends without it.
-  void Start();
+  // From the Scheduler: the wake-up asked for `at`. Runs the due items
+  // unless the node has since asked for another time.
+  void Wake(double at);
 
   // Queues fn to run here at simulated time `at` (>= now), charging `cpu`
   // reference-core seconds. Never traced: self-scheduled work (timers, the
@@ -122,10 +124,11 @@ class Node {
   };
   // `work`: a message or its continuation, not a timer.
   void PostItem(double at, double cpu, std::function<void()> fn, bool traced, bool work = true);
-  void Loop();
+  // Asks the scheduler to wake it when the earliest item is due and a
+  // worker is free, if that is earlier than the wake-up it has.
+  void Reschedule();
   // Puts o on the wire, leaving at `at` (now or later): books its route.
   void Depart(Outgoing o, double at);
-  void WaitForDueItem(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void RunBatch();
   // Sends the outbox, the messages leaving at `depart`.
   void Flush(double depart);
@@ -148,8 +151,8 @@ class Node {
   std::vector<double> free_at_ = {0.0};  // when each worker is done with its work
   std::deque<double> starts_;            // when items handed to a worker start, those after now
   double busy_until_ = 0;                // the first worker is free then
-  simgrid::s4u::MutexPtr mutex_;
-  simgrid::s4u::ConditionVariablePtr wakeup_;
+  double wake_at_ = -1;                  // the wake-up asked for; -1: none
+  bool running_ = false;                 // inside Wake
 };
 
 }  // namespace msgbed::sim

@@ -18,7 +18,9 @@ Population::Population(World* world, uint32_t gateway, const Placement& at)
       jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))) {}
 
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
-  devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at));
+  Device::RetryPolicy policy;
+  policy.ack_delay = std::llround(world_->scenario.workload.ack_delay * 1e6);
+  devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at, policy));
 }
 
 void Population::Begin(ServiceNode* gateway) {
@@ -31,7 +33,7 @@ void Population::Begin(ServiceNode* gateway) {
 }
 
 void Population::Connect(SimDevice& dev) {
-  dev.connected_at = s4u::Engine::get_clock();
+  dev.connected_at = world_->Now();
   const ConnId conn = dev.conn;
   ServiceNode* gw = gateway_;
   // Each simulated device has an address of its own, as phones do.
@@ -48,7 +50,7 @@ void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
 }
 
 void Population::SimDevice::After(Micros delay, std::function<void()> fn) {
-  pop->Post(s4u::Engine::get_clock() + static_cast<double>(delay) / 1e6, 0, std::move(fn));
+  pop->Post(pop->world_->Now() + static_cast<double>(delay) / 1e6, 0, std::move(fn));
 }
 
 Population::SimDevice& Population::ByConn(ConnId conn) {
@@ -74,7 +76,7 @@ void Population::OnClosed(ConnId conn) {
   const double delay = std::min(30.0, std::ldexp(1.0, static_cast<int>(std::min(d.reconnects, 5u))));
   ++d.reconnects;
   world_->recorder.Reconnect();
-  Post(s4u::Engine::get_clock() + delay * (0.5 + jitter_.Uniform()), 0, [this, &d] { Connect(d); });
+  Post(world_->Now() + delay * (0.5 + jitter_.Uniform()), 0, [this, &d] { Connect(d); });
 }
 
 void Population::OnSignedIn(Device& d) { Of(d).reconnects = 0; }
@@ -90,7 +92,7 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 }
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
-  world_->recorder.Sent(random_id, s4u::Engine::get_clock(), from.core.user(), peer);
+  world_->recorder.Sent(random_id, world_->Now(), from.core.user(), peer);
   if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
   from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
 }
@@ -100,12 +102,12 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
   ++dev.delivered;
   world_->recorder.Shown(d.user(), m.random_id(), d.pts() <= dev.shown_pts);
   dev.shown_pts = d.pts();
-  world_->recorder.Delivered(m.random_id(), s4u::Engine::get_clock(), dev.connected_at);
+  world_->recorder.Delivered(m.random_id(), world_->Now(), dev.connected_at);
 }
 
 void Population::OnSent(Device& d, const api::SentMessage& s) {
   ++Of(d).sends_accepted;
-  world_->recorder.Acked(s.random_id(), s4u::Engine::get_clock());
+  world_->recorder.Acked(s.random_id(), world_->Now());
 }
 
 void Population::OnSynced(Device& d) {
@@ -117,7 +119,7 @@ void Population::OnSynced(Device& d) {
   dev.synced_once = true;
   // Devices that joined after the start caught up on what they missed.
   if (dev.connect_at > world_->scenario.workload.connect_ramp) {
-    world_->recorder.Synced(s4u::Engine::get_clock() - dev.connected_at);
+    world_->recorder.Synced(world_->Now() - dev.connected_at);
   }
 }
 

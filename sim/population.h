@@ -51,8 +51,8 @@ class Population final : public Node, public Device::Observer {
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
 
   struct SimDevice final : Device::Link {
-    SimDevice(Population* p, uint64_t user, uint64_t device, ConnId conn, double connect_at)
-        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(user, device, this, p) {}
+    SimDevice(Population* p, uint64_t user, uint64_t device, ConnId conn, double connect_at, Device::RetryPolicy policy)
+        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(user, device, this, p, policy) {}
     void SendFrame(const api::ClientFrame& frame) override;
     void After(Micros delay, std::function<void()> fn) override;
     // Its network address, as the gateway sees it: one per device.

@@ -39,6 +39,7 @@ struct WorkloadSpec {
   double messages_per_second = 200;  // offered load, all users together
   uint32_t text_bytes = 100;
   double connect_ramp = 1.0;  // seconds over which the initially online devices connect
+  double ack_delay = 1.0;     // devices acknowledge updates at most this often (0: every frame)
 };
 
 // Service time per unit of work on a reference core of 1 Gflop/s (fixed or

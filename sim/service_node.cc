@@ -66,7 +66,7 @@ void ServiceNode::ClosedByGateway(ConnId conn) {
   Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
 }
 
-Micros ServiceNode::Now() const { return std::llround(simgrid::s4u::Engine::get_clock() * 1e6); }
+Micros ServiceNode::Now() const { return std::llround(world_->Now() * 1e6); }
 Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
 
 void ServiceNode::At(Micros at, std::function<void()> fn) { Post(static_cast<double>(at) / 1e6, 0, std::move(fn)); }
@@ -81,8 +81,8 @@ double ServiceNode::CostOf(const Envelope& e) {
 void ServiceNode::Transmit(Envelope e) {
   ServiceNode* dst = world_->FindService(e.to);
   if (dst == nullptr) return host_.Undeliverable(e);  // as the live router: not in the deployment
-  const Faults::Effect fx = world_->faults.OnEnvelope(Node::host()->get_name(), dst->Node::host()->get_name(),
-                                                      simgrid::s4u::Engine::get_clock());
+  const Faults::Effect fx =
+      world_->faults.OnEnvelope(Node::host()->get_name(), dst->Node::host()->get_name(), world_->Now());
   for (int copy = 1; copy < fx.copies; ++copy) Carry(*dst, e, fx.delay);
   if (fx.copies > 0) Carry(*dst, std::move(e), fx.delay);
 }
@@ -135,13 +135,13 @@ void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
   if (open_clients_.erase(conn) == 0) return;
   ClosedByGateway(conn);
   // As a live gateway hears of a connection it closed itself.
-  Post(simgrid::s4u::Engine::get_clock(), 0, [this, conn] { host_.ClientClosed(conn); });
+  Post(world_->Now(), 0, [this, conn] { host_.ClientClosed(conn); });
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {
   // The producer holds each record for its linger; a crash before it
   // leaves loses it, as a killed process loses its producer's queue.
-  const double leaves = simgrid::s4u::Engine::get_clock() + world_->scenario.kafka.linger;
+  const double leaves = world_->Now() + world_->scenario.kafka.linger;
   Defer(leaves, [this, life = lives_, topic, key, payload = std::move(payload)]() mutable {
     if (life != lives_) return world_->faults.CountLostRecord();
     world_->kafka->Produce(*this, topic, key, std::move(payload));
@@ -156,7 +156,7 @@ void ServiceNode::Unsubscribe() { world_->kafka->Unsubscribe(this); }
 
 Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
   double slowdown = 1;
-  if (!node_->world_->faults.DiskWrite(node_->name(), simgrid::s4u::Engine::get_clock(), &slowdown)) {
+  if (!node_->world_->faults.DiskWrite(node_->name(), node_->world_->Now(), &slowdown)) {
     return Status::IoError("no space left on device (a disk fault of the scenario)");
   }
   node_->ChargeIo(node_->world_->DrawCost("storage.write") * slowdown);

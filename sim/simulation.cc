@@ -137,17 +137,14 @@ void ScheduleFaults(const Scenario& sc, World& w) {
 
 void Start(const Scenario& sc, World& w, Deployment& d) {
   ScheduleFaults(sc, w);
-  for (auto& s : d.services) s->Start();
-  d.kafka->Start();
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
-    d.populations[g]->Start();
     d.populations[g]->Begin(w.services.at(MakeAddress(role::kGateway, g)));
   }
   d.workload = std::make_unique<Workload>(&w, w.populations, DeriveSeed(sc.seed, "workload"));
   d.workload->Begin(d.populations.front().get());
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
-  s4u::Actor::create("clock", d.at.begin()->second.host, [end] { s4u::this_actor::sleep_until(end); });
+  s4u::Actor::create("scheduler", d.at.begin()->second.host, [&w, end] { w.sched.Run(end); });
 }
 
 }  // namespace
@@ -179,7 +176,7 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   std::vector<const Node*> nodes;
   for (auto& s : d.services) nodes.push_back(s.get());
   for (auto& b : d.kafka->brokers()) nodes.push_back(b.get());
-  SimulationResult result{BuildSummary(sc, w, nodes, s4u::Engine::get_clock()), ""};
+  SimulationResult result{BuildSummary(sc, w, nodes, w.Now()), ""};
   if (trace_message > 0) {
     result.trace =
         w.tracer.SequenceDiagram(sc.name + "-trace-message-" + std::to_string(trace_message),

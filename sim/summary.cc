@@ -178,7 +178,8 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"online_share", wl.online_share},
             {"messages_per_second", wl.messages_per_second},
             {"text_bytes", wl.text_bytes},
-            {"connect_ramp_s", Round6(wl.connect_ramp)}}},
+            {"connect_ramp_s", Round6(wl.connect_ramp)},
+            {"ack_delay_s", Round6(wl.ack_delay)}}},
           {"costs_s", costs},
           {"settings", sc.role_settings},
           {"faults", faults}};

@@ -30,7 +30,7 @@ void Workload::ScheduleNext(double after) {
 }
 
 void Workload::Arrive() {
-  const double now = simgrid::s4u::Engine::get_clock();
+  const double now = world_->Now();
   const auto connected = std::upper_bound(by_connect_.begin(), by_connect_.end(), now,
                                           [](double t, const DeviceRef& d) { return t < d.connect_at; }) -
                          by_connect_.begin();

@@ -14,6 +14,7 @@
 #include "network.h"
 #include "recorder.h"
 #include "scenario.h"
+#include "scheduler.h"
 #include "tracer.h"
 
 namespace msgbed::sim {
@@ -38,6 +39,8 @@ class World {
         recorder(sc.warmup) {}
 
   uint64_t NextSeq() { return seq_++; }
+  // The simulated time now.
+  double Now() const { return sched.Now(); }
   // One draw of a service time, from the run's own stream.
   double Draw(const ServiceTime& t) { return t.Sample(service_times_); }
   // One draw of the scenario's cost `key`. REQUIRES: the table has it.
@@ -49,6 +52,7 @@ class World {
   }
 
   const Scenario& scenario;
+  Scheduler sched;
   const TopologyGraph graph;
   ClusterShape shape;
   Network net;

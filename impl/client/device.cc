@@ -74,6 +74,7 @@ void Device::Disconnected() {
   }
   buffer_.clear();
   acked_pts_ = 0;
+  ack_due_ = false;  // its timer belonged to the old connection
 }
 
 void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id) {
@@ -248,6 +249,18 @@ void Device::DrainBuffer() {
 }
 
 void Device::Ack() {
+  if (state_ != State::kReady || pts_ <= acked_pts_ || ack_due_) return;
+  if (retry_.ack_delay > 0) {
+    ack_due_ = true;
+    return Later(retry_.ack_delay, [this] {
+      ack_due_ = false;
+      SendAck();
+    });
+  }
+  SendAck();
+}
+
+void Device::SendAck() {
   if (state_ != State::kReady || pts_ <= acked_pts_) return;
   acked_pts_ = pts_;
   api::ClientFrame frame;

@@ -45,6 +45,9 @@ struct DeviceRetryPolicy {
   Micros max_delay = 30 * kSecond;
   uint32_t max_send_attempts = 5;
   Micros quiet_resync = 30 * kSecond;  // 0: never
+  // Updates are acknowledged at most once per ack_delay, the highest pts
+  // then (0: after every frame). Real clients batch acks.
+  Micros ack_delay = 0;
 };
 
 class Device {
@@ -116,6 +119,7 @@ class Device {
   void DrainBuffer();
   void ResendUnanswered();
   void Ack();
+  void SendAck();
   // Every quiet_resync on this connection: resyncs if no update came since the last check.
   void CheckQuiet();
   // Sends frame with the next request id; returns that id.
@@ -145,6 +149,7 @@ class Device {
   State state_ = State::kOffline;
   uint64_t pts_ = 0;
   uint64_t acked_pts_ = 0;
+  bool ack_due_ = false;  // an ack is scheduled on this connection
   uint64_t next_request_id_ = 1;
   uint64_t sign_in_request_id_ = 0;     // of the sign-in awaiting an answer
   uint64_t difference_request_id_ = 0;  // of the getDifference awaiting an answer

@@ -100,18 +100,16 @@ std::vector<double> Sojourns(const Queue& q) {
   return InChild(q.requests, [&q](World& w, std::vector<Placement>& at) {
     Node source(&w, "source", at[1]), server(&w, "server", at[0]), sink(&w, "sink", at[1]);
     server.SetWorkers(q.workers);
-    for (Node* n : {&source, &server, &sink}) n->Start();
     std::vector<double> sojourn;
     const auto arrivals = Arrivals(q);
     for (const auto& [t, work] : arrivals) {
       source.Post(t, 0, [&, t, work] {
-        source.Transmit(server, "request", 0, work, [&, t] {
-          server.Transmit(sink, "answer", 0, 0, [&, t] { sojourn.push_back(s4u::Engine::get_clock() - t); });
-        });
+        source.Transmit(server, "request", 0, work,
+                        [&, t] { server.Transmit(sink, "answer", 0, 0, [&, t] { sojourn.push_back(w.Now() - t); }); });
       });
     }
     // Two crossings of the fabric (two hops of 50 us each) are not the queue's.
-    s4u::Actor::create("clock", at[0].host, [end = arrivals.back().first + 10] { s4u::this_actor::sleep_until(end); });
+    s4u::Actor::create("scheduler", at[0].host, [&w, end = arrivals.back().first + 10] { w.sched.Run(end); });
     s4u::Engine::get_instance()->run();
     for (double& s : sojourn) s -= 4 * 50e-6;
     std::sort(sojourn.begin(), sojourn.end());
@@ -245,11 +243,10 @@ TEST(Queueing, TheQueueTheNodeReproducesMatchesQueueingTheory) {
 TEST(Queueing, ALinkServesMessagesInSimulatedTimeOrder) {
   const std::vector<double> arrived = InChild(2, [](World& w, std::vector<Placement>& at) {
     Node busy(&w, "busy", at[0]), quick(&w, "quick", at[0]), sink(&w, "sink", at[1]);
-    for (Node* n : {&busy, &quick, &sink}) n->Start();
     std::vector<double> when(2);
-    busy.Post(0, 1.0, [&] { busy.Transmit(sink, "late", 100, 0, [&] { when[0] = s4u::Engine::get_clock(); }); });
-    quick.Post(0.5, 0, [&] { quick.Transmit(sink, "early", 100, 0, [&] { when[1] = s4u::Engine::get_clock(); }); });
-    s4u::Actor::create("clock", at[0].host, [] { s4u::this_actor::sleep_until(5); });
+    busy.Post(0, 1.0, [&] { busy.Transmit(sink, "late", 100, 0, [&] { when[0] = w.Now(); }); });
+    quick.Post(0.5, 0, [&] { quick.Transmit(sink, "early", 100, 0, [&] { when[1] = w.Now(); }); });
+    s4u::Actor::create("scheduler", at[0].host, [&w] { w.sched.Run(5); });
     s4u::Engine::get_instance()->run();
     return when;
   });
