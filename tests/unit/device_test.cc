@@ -79,6 +79,41 @@ TEST_F(ReadyDevice, AppliesInOrderAndIgnoresDuplicates) {
   EXPECT_EQ(r.out.back().updates_ack().pts(), 2u);
 }
 
+DeviceRetryPolicy BatchingAcks() {
+  DeviceRetryPolicy p = WithoutQuietResync();
+  p.ack_delay = kSecond;
+  return p;
+}
+using BatchingDevice = SyncedDevice<BatchingAcks>;
+
+size_t CountAcks(const std::vector<api::ClientFrame>& out) {
+  size_t n = 0;
+  for (const auto& f : out) n += f.has_updates_ack();
+  return n;
+}
+
+// Real clients batch acks: one ack per ack_delay, for the highest pts then.
+TEST_F(BatchingDevice, AcknowledgesOncePerDelayTheHighestPts) {
+  for (uint64_t pts = 1; pts <= 5; ++pts) d.OnFrame(Update(pts, 10 + pts));
+  EXPECT_EQ(CountAcks(r.out), 0u) << "nothing acknowledged before the delay";
+  ASSERT_EQ(r.timers.size(), 1u) << "one timer for the batch";
+  EXPECT_EQ(r.timers[0].first, kSecond);
+  r.FireTimers();
+  ASSERT_EQ(CountAcks(r.out), 1u);
+  EXPECT_EQ(r.out.back().updates_ack().pts(), 5u);
+  d.OnFrame(Update(6, 16));
+  r.FireTimers();
+  EXPECT_EQ(CountAcks(r.out), 2u) << "the next update starts a new batch";
+}
+
+// A batch pending when the connection drops is not sent on the next one.
+TEST_F(BatchingDevice, ABatchDiesWithItsConnection) {
+  d.OnFrame(Update(1, 11));
+  d.Disconnected();
+  r.FireTimers();
+  EXPECT_EQ(CountAcks(r.out), 0u);
+}
+
 TEST_F(ReadyDevice, GapTriggersGetDifferenceAndBuffersUntilItAnswers) {
   d.OnFrame(Update(1, 11));
   d.OnFrame(Update(3, 13));  // 2 is missing
