@@ -16,6 +16,7 @@ PACKAGES=(
   nlohmann-json3-dev
   libspdlog-dev libfmt-dev
   libcli11-dev
+  libjemalloc-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3
