@@ -14,6 +14,7 @@ int Run(const RunOptions& opts) {
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
   try {
+    sim::CheckMemory(sc, sim::PhysicalMemoryBytes());
     sim::ClaimResultDir(sc, opts.out_dir);
   } catch (const sim::ScenarioError& e) {
     std::cerr << "msgbed run: " << e.what() << "\n";

@@ -1,5 +1,8 @@
 #include "simulation.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -184,6 +187,32 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
                                      std::to_string(sc.seed) + "): " + std::to_string(w.tracer.hops()) + " hops");
   }
   return result;
+}
+
+double EstimateMemoryBytes(const Scenario& sc) {
+  // Measured: 200,000 users x 2 devices need 520 MB more than 50,000 x 2
+  // (1.7 KB a device); 8,000 msg/s need 193 MB more than 2,000 msg/s over
+  // 20 s (1.6 KB a message with its deliveries, boxes and records).
+  constexpr double kBase = 80e6, kPerDevice = 1.8e3, kPerMessage = 1.7e3;
+  const WorkloadSpec& w = sc.workload;
+  const double devices = static_cast<double>(w.users) * w.devices_per_user;
+  return kBase + devices * kPerDevice + w.messages_per_second * sc.duration * kPerMessage;
+}
+
+void CheckMemory(const Scenario& sc, double available) {
+  const double need = EstimateMemoryBytes(sc);
+  if (need <= available) return;
+  char text[200];
+  std::snprintf(text, sizeof text,
+                ": key 'workload': this run needs an estimated %.1f GB of memory (%.3g devices, %.3g messages); "
+                "this machine has %.1f GB",
+                need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.devices_per_user,
+                sc.workload.messages_per_second * sc.duration, available / 1e9);
+  throw ScenarioError(sc.file + text);
+}
+
+double PhysicalMemoryBytes() {
+  return static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
 void ClaimResultDir(const Scenario& sc, const std::string& out_dir) {

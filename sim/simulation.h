@@ -24,6 +24,16 @@ SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0,
                           const RoleRegistry& roles = RoleRegistry::Global());
 
 // Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
+// The memory a run of sc needs, estimated from what runs measured on this
+// code (docs/benchmarks.md): per device, per message offered, plus a base.
+double EstimateMemoryBytes(const Scenario& sc);
+// Throws ScenarioError naming the estimate when it exceeds `available`
+// bytes: a run that cannot fit is refused up front, not killed by the
+// allocator minutes in.
+void CheckMemory(const Scenario& sc, double available);
+// This machine's physical memory in bytes.
+double PhysicalMemoryBytes();
+
 // Makes <out_dir>/<name>/ this scenario file's result directory, marked
 // with the file's path (.source). Throws ScenarioError if it holds another
 // file's results: a copied scenario that kept its name: must not silently

@@ -59,6 +59,16 @@ set -e
 [ "$rc" = 2 ] || fail "copied scenario exit code $rc, want 2"
 grep -q "copy.yaml: key 'name': 'small' is also the name of .*original.yaml" "$tmp/err" || fail "copy: $(cat "$tmp/err")"
 
+# A workload that cannot fit in memory is refused up front with an
+# estimate (it used to die of std::bad_alloc after 11 s).
+sed 's/users: 150/users: 1000000000/' "$src/tests/sim/small.yaml" > "$tmp/huge.yaml"
+set +e
+"$msgbed" run -q "$tmp/huge.yaml" --out "$tmp/huge" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "huge workload exit code $rc, want 2"
+grep -q "huge.yaml: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
+  || fail "huge workload: $(cat "$tmp/err")"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"

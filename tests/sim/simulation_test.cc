@@ -367,6 +367,20 @@ TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
   EXPECT_EQ(sc.instances.at("gateway").workers, 1) << "every deployed role has an entry";
 }
 
+// Found by the simulator issue: users: 1000000000 passed validation and
+// died of std::bad_alloc after 11 s.
+TEST(ScenarioErrors, AWorkloadThatCannotFitInMemoryIsRefusedWithAnEstimate) {
+  Scenario sc = LoadScenario(kSmall);
+  EXPECT_NO_THROW(CheckMemory(sc, 8e9));
+  sc.workload.users = 1000000000;
+  EXPECT_GT(EstimateMemoryBytes(sc), 1e12);
+  testing::ExpectInputError([&](const std::string&) { CheckMemory(sc, 8e9); }, "",
+                            "key 'workload': this run needs an estimated");
+  sc.workload.users = 1000;
+  sc.workload.messages_per_second = 1e9;
+  EXPECT_THROW(CheckMemory(sc, 8e9), ScenarioError) << "messages count too";
+}
+
 TEST(ScenarioErrors, ATopologyWithoutHostsIsAnErrorNotAnAbort) {
   ExpectError("name: x\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n", "key 'topology.hosts'");
 }
