@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -24,7 +25,21 @@ int Run(const RunOptions& opts) {
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();
-  const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message);
+  // A progress line on stderr for runs longer than a few seconds of wall time.
+  const double end = sc.duration + sc.drain;
+  auto last = start;
+  bool printed = false;
+  auto progress = [&](double simulated) {
+    const auto now = std::chrono::steady_clock::now();
+    if (opts.quiet || now - last < std::chrono::seconds(2)) return;
+    last = now;
+    printed = true;
+    const double wall = std::chrono::duration<double>(now - start).count();
+    std::fprintf(stderr, "\r  simulated %.1f s of %.1f s, wall %.0f s, about %.0f s to go   ", simulated, end, wall,
+                 simulated > 0 ? wall * (end - simulated) / simulated : 0.0);
+  };
+  const sim::SimulationResult result = sim::Simulate(sc, opts.trace_message, RoleRegistry::Global(), progress);
+  if (printed) std::fprintf(stderr, "\n");
   const nlohmann::ordered_json& summary = result.summary;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string path, trace_path;

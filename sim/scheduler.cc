@@ -35,6 +35,7 @@ void Scheduler::Run(double end) {
     queue_.pop();
     now_ = std::max(now_, e.at);
     e.node->Wake(e.at);
+    if (progress_ && ++wakeups_ % progress_every_ == 0) progress_(now_);
   }
   now_ = end;
   if (s4u::Engine::get_clock() < end) s4u::this_actor::sleep_until(end);

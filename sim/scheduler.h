@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <queue>
 #include <simgrid/s4u.hpp>
 #include <vector>
@@ -36,6 +37,13 @@ class Scheduler {
   // Call from the one actor that drives the run.
   void Run(double end);
 
+  // Called with the simulated time every `every` wake-ups (a progress
+  // line; it must not change the run).
+  void OnProgress(uint64_t every, std::function<void(double)> fn) {
+    progress_every_ = every;
+    progress_ = std::move(fn);
+  }
+
   // A bulk flow began / handed its data over (SimGrid time).
   void BulkStarted() { ++bulk_; }
   void BulkEnded();
@@ -54,6 +62,8 @@ class Scheduler {
   uint64_t seq_ = 0;
   double now_ = 0;
   int bulk_ = 0;
+  uint64_t wakeups_ = 0, progress_every_ = 0;
+  std::function<void(double)> progress_;
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr bulk_done_;
 };

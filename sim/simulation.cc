@@ -152,7 +152,8 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
 
 }  // namespace
 
-SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const RoleRegistry& roles) {
+SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const RoleRegistry& roles,
+                          const std::function<void(double)>& progress) {
   int argc = 2;
   char arg0[] = "msgbed";
   char arg1[] = "--log=root.thresh:critical";
@@ -167,6 +168,7 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
 
   World w(sc);
   w.trace_message = trace_message;
+  if (progress) w.sched.OnProgress(1 << 16, progress);
   for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
   w.shape.partitions = sc.kafka.partitions;
   Deployment d;

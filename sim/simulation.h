@@ -20,10 +20,11 @@ struct SimulationResult {
 // Runs the scenario. trace_message n > 0 traces the n-th message sent.
 // Throws ScenarioError for what only shows when the deployment is built (a
 // handled request with no cost).
+// progress, if set, is called now and then with the simulated time.
 SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0,
-                          const RoleRegistry& roles = RoleRegistry::Global());
+                          const RoleRegistry& roles = RoleRegistry::Global(),
+                          const std::function<void(double)>& progress = nullptr);
 
-// Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
 // The memory a run of sc needs, estimated from what runs measured on this
 // code (docs/benchmarks.md): per device, per message offered, plus a base.
 double EstimateMemoryBytes(const Scenario& sc);
@@ -36,11 +37,12 @@ double PhysicalMemoryBytes();
 
 // Makes <out_dir>/<name>/ this scenario file's result directory, marked
 // with the file's path (.source). Throws ScenarioError if it holds another
-// file's results: a copied scenario that kept its name: must not silently
-// overwrite them. A scenario not from a file (the embedded quickstart)
+// file's results (a copied scenario that kept its name must not silently
+// overwrite them). A scenario not from a file (the embedded quickstart)
 // claims nothing.
 void ClaimResultDir(const Scenario& scenario, const std::string& out_dir);
 
+// Writes <out_dir>/<scenario.name>/<file>, replacing it atomically; returns its path.
 std::string WriteResultFile(const Scenario& scenario, const std::string& out_dir, const std::string& file,
                             const std::string& content);
 // summary.json, pretty-printed.
