@@ -50,6 +50,7 @@ int Run(const RunOptions& opts) {
   }
   try {
     path = sim::WriteSummary(sc, summary, opts.out_dir);
+    sim::WriteResultFile(sc, opts.out_dir, "timeseries.csv", result.timeseries);
     if (opts.trace_message > 0 && opts.trace_message <= sent) {
       trace_path = sim::WriteResultFile(sc, opts.out_dir,
                                         "trace-message-" + std::to_string(opts.trace_message) + ".puml", result.trace);

@@ -14,6 +14,7 @@ std::pair<double, double> LinkSchedule::Pass(double start, size_t bytes, double 
   if (next != busy_.begin()) start = std::max(start, std::prev(next)->second);
   while (next != busy_.end() && next->first < start + length) start = std::max(start, (next++)->second);
   const double finish = start + length;
+  busy_seconds_ += length;
   // Book [start, finish), merged with the intervals it touches.
   double from = start, to = finish;
   if (next != busy_.begin()) {

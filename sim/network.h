@@ -47,9 +47,12 @@ class LinkSchedule {
   // forget what is over.
   std::pair<double, double> Pass(double start, size_t bytes, double end_at_least, double now);
   double latency() const { return spec_.latency; }
+  // Seconds spent serialising so far (booked, including ahead of time).
+  double busy_seconds() const { return busy_seconds_; }
 
  private:
   LinkSpec spec_;
+  double busy_seconds_ = 0;
   std::map<double, double> busy_;  // disjoint busy intervals, begin -> end
 };
 
@@ -60,6 +63,9 @@ class Network {
   // Arrival time at vertex `to` of `bytes` sent from vertex `from` at
   // `depart`, booked at simulated time `now` (<= depart). Same vertex: depart.
   double Arrival(TopologyGraph::VertexId from, TopologyGraph::VertexId to, size_t bytes, double depart, double now);
+  // Link direction i (2 per edge: forward = from its first end, backward).
+  const LinkSchedule& link(size_t i) const { return links_[i]; }
+  size_t link_count() const { return links_.size(); }
 
  private:
   const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);

@@ -5,6 +5,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "histogram.h"
+#include "time_series.h"
+
 namespace msgbed::sim {
 
 // Percentiles of a sample set, in milliseconds. `unfinished` samples did
@@ -24,6 +27,7 @@ class Recorder {
   explicit Recorder(double warmup = 0) : warmup_(warmup) {}
 
   void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
+    series.Sent(now);
     sent_at_[random_id] = now;
     chat_of_[random_id] = {from_user, peer};
     ++sent_;
@@ -33,7 +37,10 @@ class Recorder {
     ++acked_;
     acked_ids_.push_back(random_id);
     const double sent = SentAt(random_id);
-    if (sent >= warmup_) send_to_ack_.push_back(now - sent);
+    series.Acked(now, now - sent);
+    if (sent < warmup_) return;
+    send_to_ack_.push_back(now - sent);
+    ack_histogram_.Add(now - sent);
   }
   // What a device was shown: a message of a chat its user must be in (by
   // what the workload sent, not by what the message says), at a pts above
@@ -49,9 +56,13 @@ class Recorder {
     const double sent = SentAt(random_id);
     if (device_connected_at >= 0 && device_connected_at <= sent) {
       ++delivered_online_;
-      if (sent >= warmup_) send_to_delivered_.push_back(now - sent);
+      series.Delivered(now, now - sent);
+      if (sent < warmup_) return;
+      send_to_delivered_.push_back(now - sent);
+      delivered_histogram_.Add(now - sent);
     } else {
       ++caught_up_;
+      series.Delivered(now, -1);  // a catch-up: counted, no latency
     }
   }
   void Synced(double seconds) { offline_sync_.push_back(seconds); }
@@ -97,6 +108,11 @@ class Recorder {
   const std::vector<double>& send_to_ack() const { return send_to_ack_; }
   const std::vector<double>& send_to_delivered() const { return send_to_delivered_; }
   const std::vector<double>& offline_sync() const { return offline_sync_; }
+  // The measured latencies (from the warm-up's end on), mergeable.
+  const Histogram& ack_histogram() const { return ack_histogram_; }
+  const Histogram& delivered_histogram() const { return delivered_histogram_; }
+
+  TimeSeries series;
 
  private:
   double SentAt(uint64_t random_id) const {
@@ -112,6 +128,7 @@ class Recorder {
   double warmup_;
   uint64_t measured_sent_ = 0, delivered_online_ = 0;
   std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
+  Histogram ack_histogram_, delivered_histogram_;
 };
 
 }  // namespace msgbed::sim

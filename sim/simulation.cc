@@ -111,6 +111,56 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   }
 }
 
+// Samples the deployment at the end of every simulated second into the
+// recorder's time series: each instance's and broker's queue and worker
+// utilisation, each host's CPU, each link direction's utilisation. Work
+// is counted when a worker takes it, so a backlogged instance reads 1.
+class Sampler {
+ public:
+  Sampler(World* w, const Scenario& sc, std::vector<const Node*> nodes, Node* clock)
+      : w_(w), sc_(sc), nodes_(std::move(nodes)), clock_(clock) {}
+
+  void Start() {
+    clock_->Post(1, 0, [this] { Sample(); });
+  }
+
+ private:
+  void Sample() {
+    const double t = w_->Now();
+    TimeSeries& ts = w_->recorder.series;
+    for (const Node* n : nodes_) {
+      ts.Sample(t, "queue:" + n->name(), static_cast<double>(n->work_queued()));
+      ts.Sample(t, "util:" + n->name(), std::min(1.0, Delta(&busy_[n], n->busy_seconds()) / n->workers()));
+    }
+    for (const HostSpec& h : sc_.hosts) {
+      double flops = 0;
+      for (const Node* n : nodes_) flops += n->host()->get_name() == h.name ? n->busy_flops() : 0;
+      ts.Sample(t, "cpu:" + h.name, std::min(1.0, Delta(&host_flops_[h.name], flops) / (h.cores * h.speed)));
+    }
+    for (size_t i = 0; i < w_->net.link_count(); ++i) {
+      auto [a, b] = w_->graph.ends(i / 2);
+      if (i % 2) std::swap(a, b);
+      const std::string name = "link:" + w_->graph.vertex(a).name + ">" + w_->graph.vertex(b).name;
+      ts.Sample(t, name, std::min(1.0, Delta(&link_busy_[i], w_->net.link(i).busy_seconds())));
+    }
+    if (t + 1 <= sc_.duration + sc_.drain + 1e-9) clock_->Post(t + 1, 0, [this] { Sample(); });
+  }
+  // The growth of a cumulative figure since the last sample.
+  static double Delta(double* last, double now) {
+    const double d = now - *last;
+    *last = now;
+    return d;
+  }
+
+  World* w_;
+  const Scenario& sc_;
+  std::vector<const Node*> nodes_;
+  Node* clock_;
+  std::map<const Node*, double> busy_;
+  std::map<std::string, double> host_flops_;
+  std::map<size_t, double> link_busy_;
+};
+
 // The fault timeline's crashes and starts, each on the instance's own node
 // at its time. Windowed faults need no event: the network, bus and disks
 // ask World::faults as they go.
@@ -175,13 +225,16 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   BuildPlatform(sc, w, d);
   DeployServices(sc, roles, w, d);
   DeployClients(sc, w, d);
-  Start(sc, w, d);
-  engine.run();
-
   std::vector<const Node*> nodes;
   for (auto& s : d.services) nodes.push_back(s.get());
   for (auto& b : d.kafka->brokers()) nodes.push_back(b.get());
-  SimulationResult result{BuildSummary(sc, w, nodes, w.Now()), ""};
+  Node clock(&w, "sampler", d.at.begin()->second);
+  Sampler sampler(&w, sc, nodes, &clock);
+  sampler.Start();
+  Start(sc, w, d);
+  engine.run();
+
+  SimulationResult result{BuildSummary(sc, w, nodes, w.Now()), "", w.recorder.series.Csv()};
   if (trace_message > 0) {
     result.trace =
         w.tracer.SequenceDiagram(sc.name + "-trace-message-" + std::to_string(trace_message),

@@ -15,6 +15,7 @@ namespace msgbed::sim {
 struct SimulationResult {
   nlohmann::ordered_json summary;  // summary.json: deterministic for a scenario and seed
   std::string trace;               // PlantUML sequence diagram of the traced message, if any
+  std::string timeseries;          // timeseries.csv: one row per simulated second
 };
 
 // Runs the scenario. trace_message n > 0 traces the n-th message sent.

@@ -234,6 +234,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"in_sync_with_box", c.in_sync},
             {"reconnects", r.reconnects()},
             {"quiet_resyncs", c.quiet_resyncs}}},
+          {"latency_histograms",
+           {{"send_to_ack", r.ack_histogram().Json()}, {"send_to_delivered", r.delivered_histogram().Json()}}},
           {"latency_ms",
            {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
             {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},

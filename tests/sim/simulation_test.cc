@@ -25,10 +25,10 @@ std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// Runs sc in a child process; returns summary.json's bytes ("" on failure)
-// and, with trace > 0, the trace diagram in *trace_text.
+// Runs sc in a child process; returns summary.json's bytes ("" on failure),
+// with trace > 0 the trace diagram in *trace_text, and timeseries.csv in *csv.
 std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t trace = 0,
-                            std::string* trace_text = nullptr) {
+                            std::string* trace_text = nullptr, std::string* csv = nullptr) {
   const auto out =
       std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
   std::filesystem::remove_all(out);
@@ -36,6 +36,7 @@ std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t
   if (pid == 0) {
     const SimulationResult r = Simulate(sc, trace);
     WriteSummary(sc, r.summary, out.string());
+    WriteResultFile(sc, out.string(), "timeseries.csv", r.timeseries);
     if (trace) WriteResultFile(sc, out.string(), "trace.puml", r.trace);
     ::_exit(0);
   }
@@ -44,6 +45,7 @@ std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
   std::string text = ReadFile(out / sc.name / "summary.json");
   if (trace_text) *trace_text = ReadFile(out / sc.name / "trace.puml");
+  if (csv) *csv = ReadFile(out / sc.name / "timeseries.csv");
   std::filesystem::remove_all(out);
   return text;
 }
@@ -262,14 +264,49 @@ TEST(Simulation, MoreHostsLeaveTheOfferedWorkloadUnchanged) {
 
 TEST(Simulation, SameScenarioAndSeedGiveTheSameBytes) {
   const Scenario sc = LoadScenario(kSmall);
-  const std::string first = SimulateInChild(sc, "det1");
-  const std::string second = SimulateInChild(sc, "det2");
+  std::string first_csv, second_csv;
+  const std::string first = SimulateInChild(sc, "det1", 0, nullptr, &first_csv);
+  const std::string second = SimulateInChild(sc, "det2", 0, nullptr, &second_csv);
   ASSERT_FALSE(first.empty());
   EXPECT_EQ(first, second);
+  EXPECT_EQ(first_csv, second_csv);
 
   Scenario other = sc;
   other.seed = sc.seed + 1;
   EXPECT_NE(SimulateInChild(other, "det3"), first) << "the seed must matter";
+}
+
+// The time series: one row per simulated second whose counts add up to
+// the summary's, with a queue and a utilisation column per instance.
+TEST(Simulation, TheTimeSeriesAddsUpToTheSummary) {
+  std::string csv;
+  const auto s = nlohmann::json::parse(SimulateInChild(LoadScenario(kSmall), "series", 0, nullptr, &csv));
+  std::istringstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("t_s,sent,acked,delivered,", 0), 0u);
+  for (const char* column : {",queue:messages/0,", ",util:messages/0,", ",cpu:app-1,", ",link:app-1>datacenter"}) {
+    EXPECT_NE(header.find(column), std::string::npos) << column;
+  }
+  uint64_t rows = 0, sent = 0, acked = 0, delivered = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++rows;
+    std::istringstream cells(line);
+    std::string t, a, b, c;
+    std::getline(cells, t, ',');
+    std::getline(cells, a, ',');
+    std::getline(cells, b, ',');
+    std::getline(cells, c, ',');
+    EXPECT_EQ(std::stoul(t), rows);
+    sent += std::stoul(a);
+    acked += std::stoul(b);
+    delivered += std::stoul(c);
+  }
+  EXPECT_EQ(rows, 7u) << "4 s of load and 3 s of drain";
+  EXPECT_EQ(sent, s["messages"]["sent"].get<uint64_t>());
+  EXPECT_EQ(acked, s["messages"]["acked"].get<uint64_t>());
+  EXPECT_EQ(delivered, s["deliveries"]["delivered"].get<uint64_t>());
+  EXPECT_EQ(s["latency_histograms"]["send_to_ack"]["buckets_per_doubling"], 16);
 }
 
 TEST(Simulation, TracesOneMessageHopByHopWithoutChangingTheRun) {
