@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run_cmd->footer(
       "Exit status: 0 every invariant held and the run settled; 1 an invariant broke or a delivery is missing; "
-      "2 bad input; 3 nothing broke but the run stopped with work under way (lengthen drain).");
+      "2 bad input; 3 nothing broke but the run stopped with work under way (lengthen drain); 4 all that held, "
+      "but an objective of the scenario's slo: was missed.");
 
   msgbed::cli::DiagramOptions diagram;
   auto* diagram_cmd =

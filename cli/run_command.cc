@@ -78,6 +78,10 @@ int Run(const RunOptions& opts) {
                  "but what is still in flight was not checked: lengthen drain or lower the load\n";
     return 3;
   }
+  if (!summary["slo"]["met"].get<bool>()) {
+    std::cerr << "msgbed run: a latency objective was missed (summary.json slo)\n";
+    return 4;
+  }
   return 0;
 }
 

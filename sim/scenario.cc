@@ -115,6 +115,24 @@ void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, 
   for (auto& [k, v] : t) ServiceTime::Read(r, c, "costs", k, &v);
 }
 
+// `slo: {<flow>: {<quantile>: <duration>}}`.
+void ReadSlo(const Reader& r, const YAML::Node& n, Scenario* sc) {
+  if (!n.IsDefined()) return;
+  const std::set<std::string> flows = {"send_to_ack", "send_to_delivered", "offline_catch_up"};
+  r.OnlyKeys(n, "slo", flows);
+  for (const std::string& flow : flows) {
+    if (!n[flow].IsDefined()) continue;
+    const std::string path = "slo." + flow;
+    r.OnlyKeys(n[flow], path, {"p50", "p90", "p99", "max"});
+    for (const char* q : {"p50", "p90", "p99", "max"}) {
+      if (!n[flow][q].IsDefined()) continue;
+      SloSpec s{flow, q, 0};
+      r.Duration(n[flow], path, q, &s.limit);
+      sc->slo.push_back(s);
+    }
+  }
+}
+
 // `instances:` by deployed role; every deployed role gets an entry.
 void ReadInstances(const Reader& r, const YAML::Node& n, Scenario* sc) {
   std::set<std::string> deployed;
@@ -224,8 +242,8 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "warmup",   "topology",
-                                "clients", "workload", "costs",    "faults", "instances"};
+  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "warmup",    "topology",
+                                "clients", "workload", "costs",    "faults", "instances", "slo"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (!root["name"].IsDefined()) r.Fail(root, "name", "missing: the scenario's name (used for results/<name>/)");
@@ -259,6 +277,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadWorkload(r, root["workload"], &sc.workload);
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
+  ReadSlo(r, root["slo"], &sc);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its

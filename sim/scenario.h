@@ -57,6 +57,13 @@ struct InstanceSpec {
   uint32_t queue_limit = 0;  // requests waiting for a worker beyond which new ones are refused; 0: unbounded
 };
 
+// A latency objective: `quantile` (p50, p90, p99, max) of `flow`
+// (send_to_ack, send_to_delivered, offline_catch_up) at most `limit` s.
+struct SloSpec {
+  std::string flow, quantile;
+  double limit = 0;
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -75,6 +82,7 @@ struct Scenario {
   std::map<std::string, InstanceSpec> instances;      // by role, every deployed role
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   std::vector<FaultSpec> faults;                      // by time
+  std::vector<SloSpec> slo;                           // in flow, quantile order
 
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
 };

@@ -342,6 +342,16 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
     }
     out << "\n";
   }
+  for (const auto& c : s["slo"]["checks"]) {
+    out << "  SLO        " << c["flow"].get<std::string>() << " " << c["quantile"].get<std::string>()
+        << " <= " << c["limit_ms"].get<double>() << " ms: ";
+    if (c["measured_ms"].is_null()) {
+      out << "longer than the run";
+    } else {
+      out << c["measured_ms"].get<double>() << " ms";
+    }
+    out << (c["met"].get<bool>() ? ", met\n" : ", MISSED\n");
+  }
   out << "  cpu utilisation";
   for (const auto& [host, u] : s["cpu_utilisation"].items()) {
     out << "  " << host << " " << std::setprecision(1) << u.get<double>() * 100 << "%";

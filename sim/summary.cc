@@ -155,6 +155,9 @@ ordered_json EchoScenario(const Scenario& sc) {
   for (const auto& [key, time] : sc.costs) costs[key] = time.Json();
   ordered_json faults = ordered_json::array();
   for (const FaultSpec& f : sc.faults) faults.push_back(FaultJson(f));
+  ordered_json slo = ordered_json::array();
+  for (const SloSpec& s : sc.slo)
+    slo.push_back({{"flow", s.flow}, {"quantile", s.quantile}, {"limit_s", Round6(s.limit)}});
   ordered_json instances = ordered_json::object();
   for (const auto& [role, spec] : sc.instances)
     instances[role] = {{"workers", spec.workers}, {"queue_limit", spec.queue_limit}};
@@ -182,7 +185,8 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"ack_delay_s", Round6(wl.ack_delay)}}},
           {"costs_s", costs},
           {"settings", sc.role_settings},
-          {"faults", faults}};
+          {"faults", faults},
+          {"slo", slo}};
 }
 
 ordered_json FaultCountsJson(const Faults::Counts& f) {
@@ -195,6 +199,24 @@ ordered_json FaultCountsJson(const Faults::Counts& f) {
           {"bus_records_lost_in_crashes", f.records_lost}};
 }
 
+// Each objective against the latencies measured; a percentile longer than
+// the run (null) misses any limit.
+ordered_json SloJson(const Scenario& sc, const ordered_json& latency_ms) {
+  ordered_json checks = ordered_json::array();
+  bool met = true;
+  for (const SloSpec& s : sc.slo) {
+    const ordered_json& measured = latency_ms[s.flow][s.quantile];
+    const bool ok = !measured.is_null() && measured.get<double>() <= s.limit * 1e3 + 1e-9;
+    met = met && ok;
+    checks.push_back({{"flow", s.flow},
+                      {"quantile", s.quantile},
+                      {"limit_ms", Round6(s.limit * 1e3)},
+                      {"measured_ms", measured},
+                      {"met", ok}});
+  }
+  return {{"met", met}, {"checks", checks}};
+}
+
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {
   const Recorder& r = w.recorder;
   const Consistency c = CheckDevices(w);
@@ -202,6 +224,9 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   // Deliveries not made in a run that stopped with work under way may be
   // on their way: "not_yet_delivered", not "missing".
   const uint64_t missing = e.settled() ? c.missing : 0;
+  const ordered_json latency = {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
+                                {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
+                                {"offline_catch_up", PercentilesJson(r.offline_sync(), e.devices_not_ready)}};
   return {{"scenario", EchoScenario(sc)},
           {"simulated_s", Round6(end)},
           {"at_end",
@@ -236,10 +261,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"quiet_resyncs", c.quiet_resyncs}}},
           {"latency_histograms",
            {{"send_to_ack", r.ack_histogram().Json()}, {"send_to_delivered", r.delivered_histogram().Json()}}},
-          {"latency_ms",
-           {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
-            {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
-            {"offline_catch_up", PercentilesJson(r.offline_sync(), e.devices_not_ready)}}},
+          {"latency_ms", latency},
+          {"slo", SloJson(sc, latency)},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"instance_utilisation", InstanceUtilisation(nodes, end)},
           {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},

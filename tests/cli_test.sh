@@ -69,6 +69,18 @@ set -e
 grep -q "huge.yaml: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
   || fail "huge workload: $(cat "$tmp/err")"
 
+# Latency objectives: a missed one is exit 4 and says so; met ones exit 0.
+cp "$src/tests/sim/small.yaml" "$tmp/slo.yaml"
+printf 'slo:\n  send_to_delivered: {p99: 10s}\n  send_to_ack: {p50: 1ms}\n' >> "$tmp/slo.yaml"
+set +e
+"$msgbed" run "$tmp/slo.yaml" --out "$tmp/slo" > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 4 ] || fail "missed SLO exit code $rc, want 4"
+grep -q "SLO        send_to_ack p50 <= 1.000 ms: .* MISSED" "$tmp/out" || fail "SLO table: $(cat "$tmp/out")"
+grep -q "send_to_delivered p99 <= 10000.000 ms: .*, met" "$tmp/out" || fail "SLO table: $(cat "$tmp/out")"
+sed -i 's/p50: 1ms/p50: 10s/' "$tmp/slo.yaml"
+"$msgbed" run -q "$tmp/slo.yaml" --out "$tmp/slo" || fail "met SLOs exit code $?"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"

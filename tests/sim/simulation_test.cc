@@ -393,6 +393,9 @@ TEST(ScenarioErrors, AKeyGivenTwiceIsRefused) {
 TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
   const std::string base = ReadFile(kSmall);
   ExpectError(base + "warmup: 4s\n", "key 'warmup': must end before the load does");
+  ExpectError(base + "slo: {send_to_lunch: {p99: 1s}}\n", "key 'slo.send_to_lunch': unknown key");
+  ExpectError(base + "slo: {send_to_ack: {p95: 1s}}\n", "key 'slo.send_to_ack.p95': unknown key");
+  ExpectError(base + "slo: {send_to_ack: {p99: soon}}\n", "key 'slo.send_to_ack.p99'");
   ExpectError(base + "instances: {bots: {workers: 2}}\n", "key 'instances.bots': unknown key");
   ExpectError(base + "instances: {messages: {workers: 0}}\n", "key 'instances.messages.workers'");
   ExpectError(base + "instances: {messages: {workers: 5000}}\n", "at most 1024 workers");
