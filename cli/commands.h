@@ -31,6 +31,13 @@ struct CampaignOptions {
 };
 int Campaign(const CampaignOptions& opts);
 
+struct SweepOptions {
+  std::string scenario;
+  int jobs = 0;  // 0: one per core
+  std::string out_dir = "results";
+};
+int Sweep(const SweepOptions& opts);
+
 struct ServeOptions {
   std::string config;
   std::string role;  // empty: every role in one process

@@ -63,6 +63,18 @@ int main(int argc, char** argv) {
                    "(the mock Kafka cluster). Default: everything")
       ->check(CLI::Validator([](std::string& v) { return v.empty() ? "must not be empty" : ""; }, "NONEMPTY"));
 
+  msgbed::cli::SweepOptions sweep;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep",
+      "Run a scenario once per point of its sweep: section (lists or {from, to, step} of scenario keys, e.g. "
+      "workload.messages_per_second: [1000, 2000]), in parallel processes; writes <out>/<name>-sweep/ (a scenario "
+      "file and results per point, sweep.csv). Exits 1 if a point broke an invariant or did not finish");
+  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario YAML with a sweep: section")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sweep_cmd->add_option("--jobs", sweep.jobs, "Runs at once (default: one per core)")->check(CLI::Range(1, 256));
+  sweep_cmd->add_option("--out", sweep.out_dir, "Results directory")->capture_default_str();
+
   msgbed::cli::FaultOptions fault;
   auto* fault_cmd = app.add_subcommand(
       "fault",
@@ -97,6 +109,7 @@ int main(int argc, char** argv) {
   if (*diagram_cmd) return msgbed::cli::Diagram(diagram);
   if (*serve_cmd) return msgbed::cli::Serve(serve);
   if (*campaign_cmd) return msgbed::cli::Campaign(campaign);
+  if (*sweep_cmd) return msgbed::cli::Sweep(sweep);
   if (*fault_cmd) {
     fault.fault_given = fault_cmd->count("fault") > 0;
     return msgbed::cli::Fault(fault);

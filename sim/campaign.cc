@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "child_run.h"
 #include "core/rng.h"
 #include "scenario.h"
 #include "simulation.h"
@@ -115,12 +116,7 @@ std::string ReplayYaml(const CampaignSpec& spec, const Scenario& base, const std
   const double drain = std::max({base.drain, spec.min_drain, spec.max_downtime + spec.min_drain});
   root["drain"] = Ms(drain);
   root["faults"] = f.timeline;
-  if (root["topology"] && root["topology"]["diagram"] && !spec.base_path.empty()) {
-    const fs::path diagram = root["topology"]["diagram"].as<std::string>();
-    if (diagram.is_relative()) {
-      root["topology"]["diagram"] = fs::absolute(fs::path(spec.base_path).parent_path() / diagram).string();
-    }
-  }
+  ResolveDiagramPath(root, spec.base_path);
   YAML::Emitter out;
   out << root;
   return std::string("# msgbed campaign run: replay with `msgbed run` on this file\n") + out.c_str() + "\n";
@@ -151,26 +147,6 @@ bool TouchedNothing(const nlohmann::json& s, const std::string& kind) {
   uint64_t touched = 0;
   for (const auto& [key, n] : s["faults_applied"].items()) touched += n.get<uint64_t>();
   return touched == 0;
-}
-
-// Runs sc in a child process; its summary, or null if it did not finish.
-nlohmann::json SimulateInChild(const Scenario& sc, const std::string& dir) {
-  std::cout.flush();  // or the child would print the parent's buffered lines again
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    try {
-      WriteSummary(sc, Simulate(sc).summary, dir);
-      ::_exit(0);
-    } catch (...) {
-      ::_exit(3);
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::ifstream in(fs::path(dir) / sc.name / "summary.json");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !in) return nullptr;
-  return nlohmann::json::parse(in);
 }
 
 }  // namespace
@@ -218,7 +194,8 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
       const std::string yaml = ReplayYaml(spec, base, name, seed, f);
       run.scenario_path = (dir / (name + ".yaml")).string();
       std::ofstream(run.scenario_path) << yaml;
-      const nlohmann::json summary = SimulateInChild(ParseScenario(yaml, run.scenario_path), dir.string());
+      const Scenario sc = ParseScenario(yaml, run.scenario_path);
+      const nlohmann::json summary = AwaitChild(StartInChild(sc, dir.string()), sc, dir.string());
       run.ran = !summary.is_null();
       run.broken = run.ran ? Broken(summary) : "the run did not finish";
       run.ok = run.ran && run.broken.empty();

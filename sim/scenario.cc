@@ -242,10 +242,11 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name",    "seed",     "duration", "drain",  "warmup",    "topology",
-                                "clients", "workload", "costs",    "faults", "instances", "slo"};
+  std::set<std::string> keys = {"name",     "seed",  "duration", "drain",     "warmup", "topology", "clients",
+                                "workload", "costs", "faults",   "instances", "slo",    "sweep"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
+  if (root["sweep"].IsDefined()) r.Fail(root["sweep"], "sweep", "a sweep runs with `msgbed sweep`, one run per point");
   if (!root["name"].IsDefined()) r.Fail(root, "name", "missing: the scenario's name (used for results/<name>/)");
   sc.name = r.Scalar(root["name"], "name");
   if (sc.name.empty() || sc.name.find('/') != std::string::npos || sc.name[0] == '.') {

@@ -81,6 +81,20 @@ grep -q "send_to_delivered p99 <= 10000.000 ms: .*, met" "$tmp/out" || fail "SLO
 sed -i 's/p50: 1ms/p50: 10s/' "$tmp/slo.yaml"
 "$msgbed" run -q "$tmp/slo.yaml" --out "$tmp/slo" || fail "met SLOs exit code $?"
 
+# A sweep: one run per point in parallel processes, a CSV row per point,
+# and each point's scenario replayable with msgbed run.
+cp "$src/tests/sim/small.yaml" "$tmp/sweep.yaml"
+printf 'sweep:\n  workload.messages_per_second: [100, 200, 300]\n' >> "$tmp/sweep.yaml"
+"$msgbed" sweep "$tmp/sweep.yaml" --jobs 2 --out "$tmp/sweep" > "$tmp/out" || fail "sweep failed: $(cat "$tmp/out")"
+[ "$(wc -l < "$tmp/sweep/small-sweep/sweep.csv")" = 4 ] || fail "sweep.csv: $(cat "$tmp/sweep/small-sweep/sweep.csv")"
+grep -q "^small-3,300,true,true,true,true," "$tmp/sweep/small-sweep/sweep.csv" || fail "sweep row: $(cat "$tmp/sweep/small-sweep/sweep.csv")"
+"$msgbed" run -q "$tmp/sweep/small-sweep/small-2.yaml" --out "$tmp/replay" || fail "a sweep point does not replay"
+cmp "$tmp/replay/small-2/summary.json" "$tmp/sweep/small-sweep/small-2/summary.json" || fail "replay differs"
+set +e
+"$msgbed" run "$tmp/sweep.yaml" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "key 'sweep': a sweep runs with \`msgbed sweep\`" "$tmp/err" || fail "run of a sweep: $(cat "$tmp/err")"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
