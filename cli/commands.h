@@ -38,6 +38,12 @@ struct SweepOptions {
 };
 int Sweep(const SweepOptions& opts);
 
+// Writes <dir>/report.html (plots of a run's or a sweep's results) with
+// python3 and matplotlib.
+int Report(const std::string& dir);
+// cli/report.py, embedded.
+const char* ReportScript();
+
 struct ServeOptions {
   std::string config;
   std::string role;  // empty: every role in one process

@@ -75,6 +75,14 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--jobs", sweep.jobs, "Runs at once (default: one per core)")->check(CLI::Range(1, 256));
   sweep_cmd->add_option("--out", sweep.out_dir, "Results directory")->capture_default_str();
 
+  std::string report_dir;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "Write RESULT_DIR/report.html: latency CDFs, throughput, latency and queues over time and a utilisation heat "
+      "map of a run (results/<name>), or the table and scaling plots of a sweep (results/<name>-sweep). Needs "
+      "python3-matplotlib");
+  report_cmd->add_option("result_dir", report_dir, "A run's or a sweep's result directory")->required();
+
   msgbed::cli::FaultOptions fault;
   auto* fault_cmd = app.add_subcommand(
       "fault",
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return msgbed::cli::Serve(serve);
   if (*campaign_cmd) return msgbed::cli::Campaign(campaign);
   if (*sweep_cmd) return msgbed::cli::Sweep(sweep);
+  if (*report_cmd) return msgbed::cli::Report(report_dir);
   if (*fault_cmd) {
     fault.fault_given = fault_cmd->count("fault") > 0;
     return msgbed::cli::Fault(fault);

@@ -12,7 +12,7 @@ namespace msgbed::cli {
 namespace {
 
 // One line per finished point: its values and headline figures.
-void Report(const sim::SweepPoint& p) {
+void ReportPoint(const sim::SweepPoint& p) {
   std::cout << p.name << " ";
   for (const auto& [key, value] : p.set) std::cout << " " << key << "=" << value;
   const nlohmann::json& s = p.summary;
@@ -38,7 +38,7 @@ int Sweep(const SweepOptions& opts) {
   std::vector<sim::SweepPoint> points;
   try {
     spec.base_yaml = ReadTextFile(opts.scenario);
-    points = sim::RunSweep(spec, Report);
+    points = sim::RunSweep(spec, ReportPoint);
   } catch (const InputError& e) {
     std::cerr << "msgbed sweep: " << e.what() << "\n";
     return 2;

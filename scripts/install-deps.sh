@@ -19,7 +19,7 @@ PACKAGES=(
   libjemalloc-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
-  python3
+  python3 python3-matplotlib
   plantuml graphviz
   clang libclang-rt-14-dev
 )

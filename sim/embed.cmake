@@ -1,5 +1,6 @@
-# Writes OUT, a C++ file defining msgbed::sim::QuickstartYaml() as IN's text.
+# Writes OUT, a C++ file defining FUNC (declared in HEADER) as a function
+# returning IN's text.
 file(READ ${IN} TEXT)
-set(DELIM "msgbed_yaml")
-file(WRITE ${OUT} "// Generated from ${IN}; do not edit.\n#include \"scenario.h\"\n"
-  "const char* msgbed::sim::QuickstartYaml() {\n  return R\"${DELIM}(${TEXT})${DELIM}\";\n}\n")
+set(DELIM "msgbed_embed")
+file(WRITE ${OUT} "// Generated from ${IN}; do not edit.\n#include \"${HEADER}\"\n"
+  "const char* ${FUNC}() {\n  return R\"${DELIM}(${TEXT})${DELIM}\";\n}\n")

@@ -95,6 +95,17 @@ set +e
 set -e
 [ "$rc" = 2 ] && grep -q "key 'sweep': a sweep runs with \`msgbed sweep\`" "$tmp/err" || fail "run of a sweep: $(cat "$tmp/err")"
 
+# Reports: an HTML page with plots for a run and for a sweep; a directory
+# that holds neither is refused.
+"$msgbed" report "$tmp/sweep/small-sweep" > "$tmp/out" || fail "sweep report: $(cat "$tmp/out")"
+grep -q "<img src=\"data:image/png;base64," "$tmp/sweep/small-sweep/report.html" || fail "sweep report has no plot"
+"$msgbed" report "$tmp/sweep/small-sweep/small-1" > "$tmp/out" || fail "run report: $(cat "$tmp/out")"
+[ "$(grep -o "<img" "$tmp/sweep/small-sweep/small-1/report.html" | wc -l)" = 5 ] || fail "run report plots"
+set +e
+"$msgbed" report "$tmp" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "report of a non-result directory: exit $rc, want 2"
+
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"
 grep -q "missing 0" "$tmp/out" || fail "quickstart lost messages: $(cat "$tmp/out")"
