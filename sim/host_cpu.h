@@ -19,6 +19,13 @@ class HostCpu {
  public:
   HostCpu(int cores, double speed) : free_at_(std::max(cores, 1), 0.0), speed_(speed) {}
 
+  // Flops its cores are booked for after t (work charged ahead of time).
+  double FlopsBeyond(double t) const {
+    double seconds = 0;
+    for (double f : free_at_) seconds += std::max(0.0, f - t);
+    return seconds * speed_;
+  }
+
   // Runs `flops` of work that is ready at `ready`; returns when it is done.
   double Run(double ready, double flops) {
     auto core = std::min_element(free_at_.begin(), free_at_.end());

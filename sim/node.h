@@ -14,6 +14,7 @@
 // flow's) without locking.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -90,8 +91,15 @@ class Node {
   const std::string& name() const { return name_; }
   simgrid::s4u::Host* host() const { return host_; }
   double busy_flops() const { return busy_flops_; }
-  // Seconds its workers were busy (CPU and storage I/O).
-  double busy_seconds() const { return busy_seconds_; }
+  // Seconds its workers were busy (CPU and storage I/O) up to `until`:
+  // work handed to a worker that runs past it counts only up to it (a
+  // worker's queued work runs back to back, so the excess is exact).
+  double busy_seconds(double until) const {
+    double beyond = 0;
+    for (double f : free_at_) beyond += std::max(0.0, f - until);
+    return busy_seconds_ - beyond;
+  }
+  const HostCpu* cpu() const { return cpu_; }
   int workers() const { return static_cast<int>(free_at_.size()); }
   // Messages (and their continuations) in its inbox: arriving, or arrived
   // and waiting for a worker. Timers do not count.

@@ -130,11 +130,17 @@ class Sampler {
     TimeSeries& ts = w_->recorder.series;
     for (const Node* n : nodes_) {
       ts.Sample(t, "queue:" + n->name(), static_cast<double>(n->work_queued()));
-      ts.Sample(t, "util:" + n->name(), std::min(1.0, Delta(&busy_[n], n->busy_seconds()) / n->workers()));
+      ts.Sample(t, "util:" + n->name(), std::min(1.0, Delta(&busy_[n], n->busy_seconds(t)) / n->workers()));
     }
     for (const HostSpec& h : sc_.hosts) {
       double flops = 0;
-      for (const Node* n : nodes_) flops += n->host()->get_name() == h.name ? n->busy_flops() : 0;
+      const HostCpu* cpu = nullptr;
+      for (const Node* n : nodes_) {
+        if (n->host()->get_name() != h.name) continue;
+        flops += n->busy_flops();
+        cpu = n->cpu();
+      }
+      if (cpu) flops -= cpu->FlopsBeyond(t);
       ts.Sample(t, "cpu:" + h.name, std::min(1.0, Delta(&host_flops_[h.name], flops) / (h.cores * h.speed)));
     }
     for (size_t i = 0; i < w_->net.link_count(); ++i) {

@@ -87,7 +87,13 @@ Consistency CheckDevices(const World& w) {
 
 ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nodes, double end) {
   std::map<std::string, double> busy;
-  for (const Node* n : nodes) busy[n->host()->get_name()] += n->busy_flops();
+  std::map<std::string, const HostCpu*> cpus;
+  for (const Node* n : nodes) {
+    busy[n->host()->get_name()] += n->busy_flops();
+    cpus[n->host()->get_name()] = n->cpu();
+  }
+  // Work booked past the end was not done in the run.
+  for (const auto& [host, cpu] : cpus) busy[host] -= cpu->FlopsBeyond(end);
   ordered_json out = ordered_json::object();
   for (const HostSpec& h : sc.hosts) {
     const double capacity = h.speed * h.cores * end;
@@ -100,7 +106,7 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
 // host core, storage I/O): 1 means saturated, whatever its host's load.
 ordered_json InstanceUtilisation(const std::vector<const Node*>& nodes, double end) {
   ordered_json out = ordered_json::object();
-  for (const Node* n : nodes) out[n->name()] = end > 0 ? Round6(n->busy_seconds() / (n->workers() * end)) : 0.0;
+  for (const Node* n : nodes) out[n->name()] = end > 0 ? Round6(n->busy_seconds(end) / (n->workers() * end)) : 0.0;
   return out;
 }
 
