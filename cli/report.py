@@ -12,10 +12,14 @@ import json
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    print("msgbed report: matplotlib is missing: install python3-matplotlib", file=sys.stderr)
+    sys.exit(3)
 
 
 def figure_html(fig, caption):
@@ -33,7 +37,19 @@ def read_csv(path):
 
 
 def number(cell):
-    return float(cell) if cell not in ("", None) else float("nan")
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def numeric(cells):
+    """True when every cell is a number (a swept key of plain numbers)."""
+    try:
+        [float(c) for c in cells]
+        return True
+    except ValueError:
+        return False
 
 
 def latency_cdfs(summary):
@@ -126,6 +142,8 @@ def sweep_report(directory):
     deliveries = header.index("delivered")
     for key in swept:
         k = header.index(key)
+        if not numeric([r[k] for r in rows]):
+            continue  # values with units or lists: the table shows them
         others = [s for s in swept if s != key]
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
         groups = {}
@@ -151,12 +169,19 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: report.py RESULT_DIR")
     directory = sys.argv[1]
-    if os.path.exists(os.path.join(directory, "sweep.csv")):
-        title, parts = sweep_report(directory)
-    elif os.path.exists(os.path.join(directory, "summary.json")):
-        title, parts = run_report(directory)
-    else:
-        sys.exit(f"{directory}: neither a run's results (summary.json) nor a sweep's (sweep.csv)")
+    try:
+        if os.path.exists(os.path.join(directory, "sweep.csv")):
+            title, parts = sweep_report(directory)
+        elif os.path.exists(os.path.join(directory, "summary.json")):
+            title, parts = run_report(directory)
+        else:
+            print(f"msgbed report: {directory}: neither a run's results (summary.json) nor a sweep's (sweep.csv)",
+                  file=sys.stderr)
+            sys.exit(2)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, csv.Error) as e:
+        print(f"msgbed report: {directory}: damaged or incomplete results ({type(e).__name__}: {e}); "
+              "rerun the scenario to write them again", file=sys.stderr)
+        sys.exit(2)
     style = "body{font-family:sans-serif;max-width:1100px;margin:auto}td,th{padding:2px 8px;text-align:right}" \
             "table{border-collapse:collapse;margin:1em 0}tr:nth-child(even){background:#f3f3f3}figure{margin:1em 0}"
     out = os.path.join(directory, "report.html")

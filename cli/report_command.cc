@@ -37,11 +37,9 @@ int Report(const std::string& dir) {
     std::cerr << "msgbed report: cannot run python3 (install python3 and python3-matplotlib)\n";
     return 1;
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::cerr << "msgbed report: the report script failed (is python3-matplotlib installed?)\n";
-    return 1;
-  }
-  return 0;
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2)) return WEXITSTATUS(status);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 3) std::cerr << "msgbed report: the report script failed\n";
+  return 1;
 }
 
 }  // namespace msgbed::cli

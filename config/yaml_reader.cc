@@ -93,8 +93,10 @@ std::vector<std::string> YamlReader::Names(const YAML::Node& n, const std::strin
 bool YamlReader::ReadValue(const YAML::Node& parent, const std::string& path, const std::string& key, double* out,
                            const Parser& parse, const std::string& expected) const {
   const YAML::Node n = parent[key];
-  if (!n.IsDefined() || n.IsNull()) return false;
+  if (!n.IsDefined()) return false;
   const std::string full = Join(path, key);
+  // `key:` with nothing after it is a mistake, not a request for the default.
+  if (n.IsNull()) Fail(n, full, "empty value: give " + expected + ", or leave the key out for its default");
   auto v = parse(Scalar(n, full));
   if (!v) Fail(n, full, "expected " + expected + ", got '" + n.as<std::string>() + "'");
   *out = *v;

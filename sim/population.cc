@@ -119,7 +119,7 @@ void Population::OnSynced(Device& d) {
   dev.synced_once = true;
   // Devices that joined after the start caught up on what they missed.
   if (dev.connect_at > world_->scenario.workload.connect_ramp) {
-    world_->recorder.Synced(world_->Now() - dev.connected_at);
+    world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
   }
 }
 

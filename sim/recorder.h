@@ -65,7 +65,10 @@ class Recorder {
       series.Delivered(now, -1);  // a catch-up: counted, no latency
     }
   }
-  void Synced(double seconds) { offline_sync_.push_back(seconds); }
+  // A late device caught up `seconds` after it connected at `connected`.
+  void Synced(double connected, double seconds) {
+    if (connected >= warmup_) offline_sync_.push_back(seconds);
+  }
   // The workload offered a message (before any device acts on it): counted,
   // and folded into a digest of the offered load, so runs can show they
   // offered the same messages at the same times.

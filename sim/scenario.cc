@@ -1,6 +1,7 @@
 #include "scenario.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -147,7 +148,10 @@ void ReadInstances(const Reader& r, const YAML::Node& n, Scenario* sc) {
     InstanceSpec& spec = sc->instances[role];
     r.Count(n[role], path, "workers", &spec.workers);
     if (spec.workers > 1024) r.Fail(n[role]["workers"], path + ".workers", "at most 1024 workers per instance");
-    r.Count(n[role], path, "queue_limit", &spec.queue_limit);
+    double limit = spec.queue_limit;
+    r.Number(n[role], path, "queue_limit", &limit, 0, 4294967295.0);
+    if (limit != std::floor(limit)) r.Fail(n[role]["queue_limit"], path + ".queue_limit", "expected a whole number");
+    spec.queue_limit = static_cast<uint32_t>(limit);
   }
 }
 
@@ -164,8 +168,9 @@ TopologyGraph InlineGraph(const Scenario& sc) {
         if (name == h.name) v.roles.push_back(role);  // once per instance
       }
     }
-    const auto& b = sc.kafka.brokers;
-    if (std::find(b.begin(), b.end(), h.name) != b.end()) v.roles.push_back("kafka");
+    for (const std::string& broker : sc.kafka.brokers) {
+      if (broker == h.name) v.roles.push_back("kafka");  // once per broker
+    }
     g.AddEdge(g.AddVertex(v), f, TopoEdge{h.link});
   }
   return g;

@@ -334,13 +334,16 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   const auto& inv = s["invariants"];
   out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";
   for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";
+  out << std::fixed << std::setprecision(3);
   out << "  latency ms          p50       p90       p99       max\n";
   for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
     const auto& p = s["latency_ms"][k];
     out << "    " << std::left << std::setw(18) << k << std::right;
     for (const char* q : {"p50", "p90", "p99", "max"}) {
       out << std::setw(10);
-      if (p[q].is_null()) {
+      if (p[q].is_null() && p["count"].get<uint64_t>() + p.value("unfinished", uint64_t{0}) == 0) {
+        out << "-";  // no samples
+      } else if (p[q].is_null()) {
         out << ">run";  // fell among the sends that never finished
       } else {
         out << std::fixed << std::setprecision(3) << p[q].get<double>();
@@ -352,11 +355,14 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
     out << "  SLO        " << c["flow"].get<std::string>() << " " << c["quantile"].get<std::string>()
         << " <= " << c["limit_ms"].get<double>() << " ms: ";
     if (c["measured_ms"].is_null()) {
-      out << "longer than the run";
+      const auto& flow = s["latency_ms"][c["flow"].get<std::string>()];
+      out << (flow["count"].get<uint64_t>() + flow.value("unfinished", uint64_t{0}) == 0 ? "no samples"
+                                                                                         : "longer than the run");
     } else {
       out << c["measured_ms"].get<double>() << " ms";
     }
     out << (c["met"].get<bool>() ? ", met\n" : ", MISSED\n");
+    out << std::setprecision(3);
   }
   out << "  cpu utilisation";
   for (const auto& [host, u] : s["cpu_utilisation"].items()) {

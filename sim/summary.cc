@@ -27,8 +27,10 @@ ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfini
   const Percentiles p = Percentiles::Of(seconds, unfinished);
   ordered_json out = {{"count", p.count}};
   if (unfinished > 0) out["unfinished"] = unfinished;
+  // No sample at all: no figure (null), never a 0 that would meet any objective.
+  const bool none = p.count + unfinished == 0;
   for (const auto& [key, v] : {std::pair{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}})
-    out[key] = std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
+    out[key] = none || std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
   return out;
 }
 

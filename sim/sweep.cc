@@ -34,10 +34,12 @@ std::vector<std::string> SweptValues(const YamlReader& r, const YAML::Node& n, c
     r.Number(n, key, "to", &to, -1e15, 1e15);
     r.Number(n, key, "step", &step, 1e-9, 1e15);
     if (to < from) r.Fail(n, key + ".to", "must not be below from");
-    if ((to - from) / step > 10000) r.Fail(n, key, "more than 10,000 values");
-    for (double v = from; v <= to + 1e-9 * step; v += step) {
+    const double count = std::floor((to - from) / step + 1e-9) + 1;
+    if (count > 10000) r.Fail(n, key, "more than 10,000 values");
+    if (from + step == from) r.Fail(n, key + ".step", "too small to change from");
+    for (int i = 0; i < static_cast<int>(count); ++i) {
       char text[32];
-      std::snprintf(text, sizeof text, "%.10g", v);
+      std::snprintf(text, sizeof text, "%.10g", from + i * step);
       out.push_back(text);
     }
   } else {
@@ -52,6 +54,8 @@ void SetPath(YAML::Node root, const std::string& key, const std::string& value) 
   std::vector<std::string> parts;
   std::stringstream in(key);
   for (std::string p; std::getline(in, p, '.');) parts.push_back(p);
+  // Cost keys have a dot of their own: costs.<role>.<what> is one key of costs.
+  if (parts.size() > 2 && parts[0] == "costs") parts = {"costs", key.substr(6)};
   YAML::Node n = root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (!n[parts[i]] || !n[parts[i]].IsMap()) n[parts[i]] = YAML::Node(YAML::NodeType::Map);
@@ -77,12 +81,12 @@ std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec) {
     r.Fail(sweep.IsDefined() ? sweep : base, "sweep", "missing: a mapping of scenario keys to lists of values");
   r.OnlyKeys(sweep, "sweep", [&] {
     std::set<std::string> keys;
-    for (const auto& kv : sweep) keys.insert(kv.first.as<std::string>());
+    for (const auto& kv : sweep) keys.insert(r.Scalar(kv.first, "sweep"));
     return keys;
   }());
   std::vector<std::pair<std::string, std::vector<std::string>>> axes;
   for (const auto& kv : sweep) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = r.Scalar(kv.first, "sweep");
     if (key == "name" || key == "sweep") r.Fail(kv.first, "sweep." + key, "cannot be swept");
     axes.emplace_back(key, SweptValues(r, kv.second, "sweep." + key));
   }
@@ -91,7 +95,11 @@ std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec) {
     total *= values.size();
     if (total > 10000) r.Fail(sweep, "sweep", "more than 10,000 points");
   }
-  const std::string name = base["name"] ? base["name"].as<std::string>() : "sweep";
+  if (!base["name"].IsDefined()) r.Fail(base, "name", "missing: the scenario's name (used for results/<name>-sweep/)");
+  const std::string name = r.Scalar(base["name"], "name");
+  if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' || name[0] == '-') {
+    r.Fail(base["name"], "name", "must be a plain file name");
+  }
   std::vector<SweepPoint> points;
   for (size_t i = 0; i < total; ++i) {
     YAML::Node root = YAML::Clone(base);
@@ -127,6 +135,17 @@ std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void
   std::vector<SweepPoint> points = ExpandSweep(spec);
   const std::string name = points.front().name.substr(0, points.front().name.rfind('-'));
   const fs::path dir = fs::path(spec.out_dir) / (name + "-sweep");
+  // Like a run's: the directory belongs to the scenario file that first
+  // wrote it, and a rerun starts clean (no points of an earlier sweep).
+  Scenario owner;
+  owner.name = name + "-sweep";
+  owner.file = spec.base_path;
+  ClaimResultDir(owner, spec.out_dir);
+  if (fs::exists(dir)) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().filename() != ".source") fs::remove_all(entry.path());
+    }
+  }
   fs::create_directories(dir);
   std::map<pid_t, size_t> running;
   std::vector<Scenario> scenarios;
@@ -149,7 +168,7 @@ std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void
     running[StartInChild(scenarios[i], dir.string())] = i;
   }
   while (!running.empty()) finish_one();
-  std::ofstream(dir / "sweep.csv") << SweepCsv(points);
+  WriteResultFile(owner, spec.out_dir, "sweep.csv", SweepCsv(points));
   return points;
 }
 
@@ -164,10 +183,18 @@ std::pair<std::string, double> Busiest(const nlohmann::json& utilisation) {
   return best;
 }
 
+// RFC 4180: a cell with a comma, quote or line break is quoted.
+std::string Quoted(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::string Cell(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return Quoted(v.get<std::string>());
   return v.dump();
 }
 
@@ -175,14 +202,14 @@ std::string Cell(const nlohmann::json& v) {
 
 std::string SweepCsv(const std::vector<SweepPoint>& points) {
   std::string out = "point";
-  for (const auto& [key, value] : points.front().set) out += "," + key;
+  for (const auto& [key, value] : points.front().set) out += "," + Quoted(key);
   out +=
       ",finished,settled,invariants_ok,slo_met,sent,acked,delivered,missing,send_to_ack_p50_ms,send_to_ack_p99_ms,"
       "send_to_delivered_p50_ms,send_to_delivered_p99_ms,busiest_instance,busiest_instance_utilisation,"
       "busiest_host,busiest_host_cpu\n";
   for (const SweepPoint& p : points) {
     out += p.name;
-    for (const auto& [key, value] : p.set) out += "," + value;
+    for (const auto& [key, value] : p.set) out += "," + Quoted(value);
     const nlohmann::json& s = p.summary;
     if (s.is_null()) {
       out += ",false" + std::string(15, ',') + "\n";

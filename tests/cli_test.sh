@@ -105,6 +105,18 @@ set +e
 "$msgbed" report "$tmp" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "report of a non-result directory: exit $rc, want 2"
+mkdir -p "$tmp/damaged" && echo '{' > "$tmp/damaged/summary.json"
+set +e
+"$msgbed" report "$tmp/damaged" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "damaged or incomplete results" "$tmp/err" || fail "damaged results: exit $rc, $(cat "$tmp/err")"
+
+# A copied sweep that kept its name is refused like a copied run.
+cp "$tmp/sweep.yaml" "$tmp/sweep-copy.yaml"
+set +e
+"$msgbed" sweep "$tmp/sweep-copy.yaml" --out "$tmp/sweep" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "is also the name of .*sweep.yaml" "$tmp/err" || fail "copied sweep: exit $rc, $(cat "$tmp/err")"
 
 # The embedded quickstart, twice: same bytes.
 "$msgbed" run --out "$tmp/a" > "$tmp/out" || fail "quickstart run failed"

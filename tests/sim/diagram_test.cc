@@ -74,13 +74,14 @@ TEST(DeploymentDiagram, InstancesOnOneHostAndLookAlikeNamesRoundTrip) {
   const Scenario sc = ParseScenario(
       "name: crowded\ntopology:\n  hosts: [{name: gw-1}, {name: gw_1}, {name: app}, {name: k}]\n"
       "  services: {gateway: [gw-1, gw-1, gw-1, gw-1], messages: [app, app], sync: [gw_1]}\n"
-      "  kafka: {brokers: [k]}\n",
+      "  kafka: {brokers: [k, k]}\n",
       "crowded.yaml");
   const std::string written = WriteDeploymentDiagram(sc.graph, "crowded", "crowded");
   const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
   EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
   EXPECT_EQ(again.HostsWith("gateway"), (std::vector<std::string>{"gw-1", "gw-1", "gw-1", "gw-1"}));
   EXPECT_EQ(again.HostsWith("messages"), (std::vector<std::string>{"app", "app"}));
+  EXPECT_EQ(again.HostsWith("kafka"), (std::vector<std::string>{"k", "k"})) << "two brokers on one host";
 }
 
 // Replaces `from` in the shipped diagram and expects the error to contain `expected`.

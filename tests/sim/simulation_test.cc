@@ -136,6 +136,18 @@ TEST(Simulation, BackgroundResyncsAtTheEndDoNotUnsettleACompleteRun) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>());
 }
 
+// Found by a hostile tester: with no message measured (a warm-up as long
+// as the load), latencies read 0 and every objective was "met".
+TEST(Simulation, NoSamplesMeetNoObjective) {
+  Scenario sc = ParseScenario(ReadFile(kSmall) + "slo: {send_to_ack: {p99: 1ms}}\n", "none.yaml");
+  sc.workload.messages_per_second = 0;
+  const auto s = SummaryOf(sc, "no-samples");
+  ASSERT_FALSE(s.is_null());
+  EXPECT_EQ(s["latency_ms"]["send_to_ack"]["count"], 0);
+  EXPECT_TRUE(s["latency_ms"]["send_to_ack"]["p99"].is_null());
+  EXPECT_FALSE(s["slo"]["met"].get<bool>());
+}
+
 // An instance with a queue limit refuses what would wait beyond it: the
 // client hears UNAVAILABLE, retries with backoff, and once the load is
 // over (a long drain) nothing is lost.
@@ -424,6 +436,14 @@ TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
   const std::string base = ReadFile(kSmall);
   ExpectError(base + "warmup: 4s\n", "key 'warmup': must end before the load does");
   ExpectError(base + "slo: {send_to_lunch: {p99: 1s}}\n", "key 'slo.send_to_lunch': unknown key");
+  // Found by a hostile tester: an empty value read as 0 (a free service, a
+  // limit nothing meets) or as the default, silently.
+  ExpectError(base + "slo: {send_to_ack: {p99: }}\n", "key 'slo.send_to_ack.p99': empty value");
+  ExpectError(base + "costs: {messages.SendMessage: }\n", "key 'costs.messages.SendMessage': empty value");
+  ExpectError(base + "costs: {messages.SendMessage: {distribution: exponential, mean: }}\n",
+              "key 'costs.messages.SendMessage.mean': empty value");
+  const Scenario unbounded = ParseScenario(base + "instances: {messages: {queue_limit: 0}}\n", "ok.yaml");
+  EXPECT_EQ(unbounded.instances.at("messages").queue_limit, 0u) << "the documented default can be written";
   ExpectError(base + "slo: {send_to_ack: {p95: 1s}}\n", "key 'slo.send_to_ack.p95': unknown key");
   ExpectError(base + "slo: {send_to_ack: {p99: soon}}\n", "key 'slo.send_to_ack.p99'");
   ExpectError(base + "instances: {bots: {workers: 2}}\n", "key 'instances.bots': unknown key");

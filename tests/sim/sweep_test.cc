@@ -53,9 +53,39 @@ TEST(Sweep, BadSweepsAreRefusedBeforeAnyRun) {
   ExpectRefused("sweep:\n  workload.users: 5\n", "key 'sweep.workload.users': expected a list");
   ExpectRefused("sweep:\n  workload.users: {from: 9, to: 2}\n", "key 'sweep.workload.users.to': must not be below");
   ExpectRefused("sweep:\n  workload.users: {from: 1, to: 1e9}\n", "more than 10,000 values");
+  // Found by a hostile tester: a step below from's precision looped forever,
+  // and a name or key that is not a single value aborted msgbed.
+  ExpectRefused("sweep:\n  seed: {from: 20000000, to: 20000000, step: 1e-9}\n", "key 'sweep.seed.step': too small");
+  ExpectRefused("sweep:\n  ? [a, b]\n  : [1, 2]\n", "key 'sweep'");
+  testing::ExpectInputError(
+      [](const std::string& s) {
+        SweepSpec spec;
+        spec.base_yaml = s;
+        ExpandSweep(spec);
+      },
+      testing::Replaced(Small(), "name: small", "name: [x, y]") + "sweep:\n  seed: [1, 2]\n", "key 'name'");
   ExpectRefused(
       "sweep:\n  workload.userz: [2, 3]\n",
       "sweep.yaml: sweep point small-1 (workload.userz=2): small-1.yaml:27: key 'workload.userz': unknown key");
+}
+
+// Found by a hostile tester: cost keys have a dot of their own, and a
+// range could drop its last value to rounding.
+TEST(Sweep, CostsAndWholeRangesCanBeSwept) {
+  const auto costs = Expand("sweep:\n  costs.messages.SendMessage: [10us, 1ms]\n");
+  EXPECT_DOUBLE_EQ(ParseScenario(costs[1].yaml, "p.yaml").costs.at("messages.SendMessage").mean(), 1e-3);
+  const auto range = Expand("sweep:\n  workload.messages_per_second: {from: 100, to: 119.57, step: 0.01}\n");
+  ASSERT_EQ(range.size(), 1958u);
+  EXPECT_EQ(range.back().set[0].second, "119.57");
+}
+
+// Values with commas are quoted in sweep.csv (RFC 4180).
+TEST(Sweep, TheCsvQuotesWhatNeedsIt) {
+  std::vector<SweepPoint> points(1);
+  points[0].name = "p-1";
+  points[0].set = {{"topology.services.gateway", "[gw-1, gw-2]"}};
+  const std::string csv = SweepCsv(points);
+  EXPECT_NE(csv.find("p-1,\"[gw-1, gw-2]\",false"), std::string::npos) << csv;
 }
 
 }  // namespace
