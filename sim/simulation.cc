@@ -331,6 +331,13 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   }
   out << "  devices    " << s["devices"]["in_sync_with_box"] << " of " << s["devices"]["total"]
       << " in sync with their box\n";
+  // A connection cap is a capacity limit that is not CPU: say so.
+  uint64_t refused = 0;
+  for (const auto& [addr, counters] : s["instances"].items()) refused += counters.value("gateway.refused_over_cap", 0);
+  if (refused > 0) {
+    out << "  WARNING    gateways refused " << refused
+        << " connections over their cap (raise gateway.max_connections if that is not the point)\n";
+  }
   const auto& inv = s["invariants"];
   out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";
   for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";

@@ -47,6 +47,15 @@ grep -q "UNSETTLED" "$tmp/out" || fail "short drain not reported: $(cat "$tmp/ou
 grep -q "missing 0, not yet delivered" "$tmp/out" || fail "short drain counted as missing: $(cat "$tmp/out")"
 grep -q "lengthen drain" "$tmp/err" || fail "no advice on a short drain: $(cat "$tmp/err")"
 
+# A gateway connection cap in the way is pointed out (found writing the
+# capacity-planning doc: 170,000 devices were refused and only counters said so).
+cp "$src/tests/sim/small.yaml" "$tmp/cap.yaml"
+printf 'gateway: {max_connections: 100}\n' >> "$tmp/cap.yaml"
+set +e
+"$msgbed" run "$tmp/cap.yaml" --out "$tmp/cap" > "$tmp/out" 2>&1
+set -e
+grep -q "WARNING    gateways refused [0-9]* connections over their cap" "$tmp/out" || fail "cap warning: $(cat "$tmp/out")"
+
 # A copy of a scenario that kept its name must not overwrite the original's
 # results (found by the simulator issue): exit 2, naming both.
 cp "$src/tests/sim/small.yaml" "$tmp/original.yaml"
