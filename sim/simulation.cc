@@ -285,12 +285,13 @@ void ClaimResultDir(const Scenario& sc, const std::string& out_dir) {
   const fs::path marker = dir / ".source";
   std::ifstream in(marker);
   std::string claimed;
-  if (std::getline(in, claimed) && claimed != source.string()) {
+  // A claim by a file that is gone (moved, or the clone moved) lapses.
+  if (std::getline(in, claimed) && claimed != source.string() && fs::exists(claimed, ec)) {
     throw ScenarioError(sc.file + ": key 'name': '" + sc.name + "' is also the name of " + claimed +
                         ", whose results are in " + dir.string() +
                         "; give this scenario a name of its own (or use --out)");
   }
-  if (!claimed.empty()) return;
+  if (claimed == source.string()) return;
   WriteResultFile(sc, out_dir, ".source", source.string() + "\n");
 }
 

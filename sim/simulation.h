@@ -39,7 +39,8 @@ double PhysicalMemoryBytes();
 // Makes <out_dir>/<name>/ this scenario file's result directory, marked
 // with the file's path (.source). Throws ScenarioError if it holds another
 // file's results (a copied scenario that kept its name must not silently
-// overwrite them). A scenario not from a file (the embedded quickstart)
+// overwrite them); the claim of a file that no longer exists lapses. A
+// scenario not from a file (the embedded quickstart)
 // claims nothing.
 void ClaimResultDir(const Scenario& scenario, const std::string& out_dir);
 

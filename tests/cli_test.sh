@@ -67,6 +67,8 @@ set +e
 set -e
 [ "$rc" = 2 ] || fail "copied scenario exit code $rc, want 2"
 grep -q "copy.yaml: key 'name': 'small' is also the name of .*original.yaml" "$tmp/err" || fail "copy: $(cat "$tmp/err")"
+mv "$tmp/original.yaml" "$tmp/moved.yaml"
+"$msgbed" run -q "$tmp/moved.yaml" --out "$tmp/same" || fail "the claim of a file that is gone should lapse"
 
 # A workload that cannot fit in memory is refused up front with an
 # estimate (it used to die of std::bad_alloc after 11 s).
