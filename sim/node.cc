@@ -89,8 +89,8 @@ void Node::Flush(double depart) {
 }
 
 // An output that leaves later (when a busy node's work is done) is booked
-// on the links at once, as one booked ahead (sim/network.h): it does not
-// hold up messages that leave before it.
+// on the links at once; each link serves in departure order
+// (LinkSchedule), so it holds up no message that leaves before it.
 void Node::Depart(Outgoing o, double at) {
   const double arrival =
       world_->net.Arrival(endpoint_, o.dst->endpoint_, o.bytes + kWireOverheadBytes, at, world_->Now());
@@ -100,7 +100,9 @@ void Node::Depart(Outgoing o, double at) {
 
 void Node::RunBatch() {
   const double now = world_->Now();
-  std::vector<Item> batch;
+  Waiting();                          // forgets starts now past, so starts_ holds only the backlog
+  std::vector<Item>& batch = batch_;  // reused: no allocation per wake-up
+  batch.clear();
   while (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) {
     std::pop_heap(inbox_.begin(), inbox_.end(), Later());
     batch.push_back(std::move(inbox_.back()));
@@ -137,6 +139,7 @@ void Node::RunBatch() {
     *worker = done;
     Flush(done);
   }
+  batch.clear();  // the closures may hold state: release it now
   busy_until_ = *std::min_element(free_at_.begin(), free_at_.end());
 }
 

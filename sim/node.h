@@ -148,6 +148,7 @@ class Node {
   const size_t endpoint_;
   HostCpu* const cpu_;
   std::vector<Item> inbox_;  // a heap ordered by Later
+  std::vector<Item> batch_;  // the due items of the running wake-up
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
   bool shed_ = false;
