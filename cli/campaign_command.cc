@@ -3,6 +3,7 @@
 
 #include "campaign.h"
 #include "commands.h"
+#include "input_guard.h"
 #include "scenario.h"
 
 namespace msgbed::cli {
@@ -14,7 +15,7 @@ int Campaign(const CampaignOptions& opts) {
   spec.max_downtime = opts.max_downtime_s;
   spec.out_dir = opts.out_dir;
   std::vector<sim::CampaignRun> runs;
-  try {
+  const bool ran = GuardInput("campaign", opts.out_dir, [&] {
     spec.base_yaml = opts.scenario.empty() ? sim::QuickstartYaml() : ReadTextFile(opts.scenario);
     spec.base_path = opts.scenario;
     runs = sim::RunCampaign(spec, [](const sim::CampaignRun& r) {
@@ -22,13 +23,8 @@ int Campaign(const CampaignOptions& opts) {
                 << (r.touched_nothing ? " (touched nothing: the run tested nothing)" : "")
                 << (r.ok ? "" : "\n        " + r.broken + "\n        replay: msgbed run " + r.scenario_path) << "\n";
     });
-  } catch (const InputError& e) {
-    std::cerr << "msgbed campaign: " << e.what() << "\n";
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "msgbed campaign: cannot write under " << opts.out_dir << ": " << e.what() << "\n";
-    return 2;
-  }
+  });
+  if (!ran) return 2;
   size_t broken = 0, idle = 0;
   for (const auto& r : runs) {
     broken += r.ok ? 0 : 1;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "input_guard.h"
 #include "scenario_arg.h"
 #include "simulation.h"
 
@@ -14,16 +15,11 @@ int Run(const RunOptions& opts) {
   const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "run");
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
-  try {
+  const bool fits = GuardInput("run", opts.out_dir, [&] {
     sim::CheckMemory(sc, sim::PhysicalMemoryBytes());
     sim::ClaimResultDir(sc, opts.out_dir);
-  } catch (const sim::ScenarioError& e) {
-    std::cerr << "msgbed run: " << e.what() << "\n";
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "msgbed run: cannot write the results under " << opts.out_dir << ": " << e.what() << "\n";
-    return 2;
-  }
+  });
+  if (!fits) return 2;
   const auto start = std::chrono::steady_clock::now();
   // A progress line on stderr for runs longer than a few seconds of wall time.
   const double end = sc.duration + sc.drain;
@@ -48,17 +44,15 @@ int Run(const RunOptions& opts) {
     std::cerr << "msgbed run: --trace " << opts.trace_message << ": the run sent only " << sent
               << " messages; no trace written\n";
   }
-  try {
+  const bool written = GuardInput("run", opts.out_dir, [&] {
     path = sim::WriteSummary(sc, summary, opts.out_dir);
     sim::WriteResultFile(sc, opts.out_dir, "timeseries.csv", result.timeseries);
     if (opts.trace_message > 0 && opts.trace_message <= sent) {
       trace_path = sim::WriteResultFile(sc, opts.out_dir,
                                         "trace-message-" + std::to_string(opts.trace_message) + ".puml", result.trace);
     }
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "msgbed run: cannot write the results under " << opts.out_dir << ": " << e.what() << "\n";
-    return 2;
-  }
+  });
+  if (!written) return 2;
   if (!opts.quiet) {
     sim::PrintSummary(summary, std::cout);
     // Wall-clock figures go to the terminal only: summary.json stays deterministic.

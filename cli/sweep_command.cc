@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "input_guard.h"
 #include "scenario.h"
 #include "sweep.h"
 
@@ -36,21 +37,14 @@ int Sweep(const SweepOptions& opts) {
   spec.jobs = opts.jobs > 0 ? opts.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   spec.out_dir = opts.out_dir;
   std::vector<sim::SweepPoint> points;
-  try {
+  std::string dir;
+  const bool ran = GuardInput("sweep", opts.out_dir, [&] {
     spec.base_yaml = ReadTextFile(opts.scenario);
-    points = sim::RunSweep(spec, ReportPoint);
-  } catch (const InputError& e) {
-    std::cerr << "msgbed sweep: " << e.what() << "\n";
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "msgbed sweep: cannot write under " << opts.out_dir << ": " << e.what() << "\n";
-    return 2;
-  }
+    points = sim::RunSweep(spec, ReportPoint, &dir);
+  });
+  if (!ran) return 2;
   size_t failed = 0;
   for (const auto& p : points) failed += p.summary.is_null() || !p.summary["invariants"]["ok"].get<bool>();
-  const std::string dir =
-      (std::filesystem::path(opts.out_dir) / (points.front().name.substr(0, points.front().name.rfind('-')) + "-sweep"))
-          .string();
   std::cout << points.size() << " points, " << failed << " failed; wrote " << dir << "/sweep.csv\n";
   return failed == 0 ? 0 : 1;
 }

@@ -72,7 +72,7 @@ std::string Describe(const SweepPoint& p) {
 
 }  // namespace
 
-std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec) {
+Sweep ExpandSweep(const SweepSpec& spec) {
   const std::string file = spec.base_path.empty() ? "<embedded quickstart>" : spec.base_path;
   YamlReader r(file);
   const YAML::Node base = r.Load(spec.base_yaml);
@@ -121,20 +121,22 @@ std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec) {
     points.push_back(std::move(p));
   }
   // A bad key or value shows in the points: refuse the sweep before any runs.
-  for (const SweepPoint& p : points) {
+  for (SweepPoint& p : points) {
     try {
-      CheckMemory(ParseScenario(p.yaml, p.name + ".yaml"), PhysicalMemoryBytes() / std::max(spec.jobs, 1));
+      p.scenario = ParseScenario(p.yaml, p.name + ".yaml");
+      CheckMemory(p.scenario, PhysicalMemoryBytes() / std::max(spec.jobs, 1));
     } catch (const ScenarioError& e) {
       throw ScenarioError(file + ": sweep point " + p.name + " (" + Describe(p) + "): " + e.what());
     }
   }
-  return points;
+  return {name, std::move(points)};
 }
 
-std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void(const SweepPoint&)>& progress) {
-  std::vector<SweepPoint> points = ExpandSweep(spec);
-  const std::string name = points.front().name.substr(0, points.front().name.rfind('-'));
+std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void(const SweepPoint&)>& progress,
+                                 std::string* dir_path) {
+  auto [name, points] = ExpandSweep(spec);
   const fs::path dir = fs::path(spec.out_dir) / (name + "-sweep");
+  *dir_path = dir.string();
   // Like a run's: the directory belongs to the scenario file that first
   // wrote it, and a rerun starts clean (no points of an earlier sweep).
   Scenario owner;
@@ -148,11 +150,9 @@ std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void
   }
   fs::create_directories(dir);
   std::map<pid_t, size_t> running;
-  std::vector<Scenario> scenarios;
   for (SweepPoint& p : points) {
     p.path = (dir / (p.name + ".yaml")).string();
     std::ofstream(p.path) << p.yaml;
-    scenarios.push_back(ParseScenario(p.yaml, p.path));
   }
   auto finish_one = [&] {
     int status = 0;
@@ -165,7 +165,7 @@ std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void
   };
   for (size_t i = 0; i < points.size(); ++i) {
     if (static_cast<int>(running.size()) >= std::max(spec.jobs, 1)) finish_one();
-    running[StartInChild(scenarios[i], dir.string())] = i;
+    running[StartInChild(points[i].scenario, dir.string())] = i;
   }
   while (!running.empty()) finish_one();
   WriteResultFile(owner, spec.out_dir, "sweep.csv", SweepCsv(points));

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "scenario.h"
+
 namespace msgbed::sim {
 
 struct SweepSpec {
@@ -32,18 +34,25 @@ struct SweepPoint {
   std::string name;                                      // <scenario name>-<index>
   std::vector<std::pair<std::string, std::string>> set;  // key -> value, in sweep order
   std::string yaml;                                      // the point as a scenario
+  Scenario scenario;                                     // yaml, parsed
   std::string path;                                      // where the point's scenario was written
   nlohmann::json summary;                                // null until run, and if it did not finish
+};
+
+struct Sweep {
+  std::string name;  // the scenario's; results go to <out>/<name>-sweep/
+  std::vector<SweepPoint> points;
 };
 
 // The points of the sweep. Throws ScenarioError (file, line, key) for a bad
 // sweep: section, or for a point that is not a valid scenario (naming the
 // point's values).
-std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec);
+Sweep ExpandSweep(const SweepSpec& spec);
 
 // Runs every point, reporting each as it ends; writes sweep.csv and
-// returns the points with their summaries.
-std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void(const SweepPoint&)>& progress);
+// returns the points with their summaries. *dir gets the sweep's directory.
+std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void(const SweepPoint&)>& progress,
+                                 std::string* dir);
 
 // sweep.csv's text.
 std::string SweepCsv(const std::vector<SweepPoint>& points);

@@ -24,7 +24,7 @@ std::vector<SweepPoint> Expand(const std::string& sweep) {
   SweepSpec spec;
   spec.base_yaml = Small() + sweep;
   spec.base_path = "sweep.yaml";
-  return ExpandSweep(spec);
+  return ExpandSweep(spec).points;
 }
 
 TEST(Sweep, ListsAndRangesExpandToEveryCombination) {
