@@ -432,20 +432,28 @@ TEST(ScenarioErrors, AKeyGivenTwiceIsRefused) {
               "key 'workload.users': given twice");
 }
 
-TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
+TEST(ScenarioErrors, WarmupAndObjectivesAreChecked) {
   const std::string base = ReadFile(kSmall);
   ExpectError(base + "warmup: 4s\n", "key 'warmup': must end before the load does");
   ExpectError(base + "slo: {send_to_lunch: {p99: 1s}}\n", "key 'slo.send_to_lunch': unknown key");
-  // Found by a hostile tester: an empty value read as 0 (a free service, a
-  // limit nothing meets) or as the default, silently.
+  ExpectError(base + "slo: {send_to_ack: {p95: 1s}}\n", "key 'slo.send_to_ack.p95': unknown key");
+  ExpectError(base + "slo: {send_to_ack: {p99: soon}}\n", "key 'slo.send_to_ack.p99'");
+}
+
+// Found by a hostile tester: an empty value read as 0 (a free service, a
+// limit nothing meets) or as the default, silently.
+TEST(ScenarioErrors, AnEmptyValueIsRefused) {
+  const std::string base = ReadFile(kSmall);
   ExpectError(base + "slo: {send_to_ack: {p99: }}\n", "key 'slo.send_to_ack.p99': empty value");
   ExpectError(base + "costs: {messages.SendMessage: }\n", "key 'costs.messages.SendMessage': empty value");
   ExpectError(base + "costs: {messages.SendMessage: {distribution: exponential, mean: }}\n",
               "key 'costs.messages.SendMessage.mean': empty value");
+}
+
+TEST(ScenarioErrors, InstancesNameDeployedRolesWithWorkersAndQueueLimits) {
+  const std::string base = ReadFile(kSmall);
   const Scenario unbounded = ParseScenario(base + "instances: {messages: {queue_limit: 0}}\n", "ok.yaml");
   EXPECT_EQ(unbounded.instances.at("messages").queue_limit, 0u) << "the documented default can be written";
-  ExpectError(base + "slo: {send_to_ack: {p95: 1s}}\n", "key 'slo.send_to_ack.p95': unknown key");
-  ExpectError(base + "slo: {send_to_ack: {p99: soon}}\n", "key 'slo.send_to_ack.p99'");
   ExpectError(base + "instances: {bots: {workers: 2}}\n", "key 'instances.bots': unknown key");
   ExpectError(base + "instances: {messages: {workers: 0}}\n", "key 'instances.messages.workers'");
   ExpectError(base + "instances: {messages: {workers: 5000}}\n", "at most 1024 workers");
