@@ -10,7 +10,7 @@ Percentiles Percentiles::Of(std::vector<double> s, uint64_t unfinished) {
   p.count = s.size();
   p.unfinished = unfinished;
   if (s.empty()) {
-    if (unfinished > 0) p.p50 = p.p90 = p.p99 = p.max = std::nan("");
+    p.p50 = p.p90 = p.p99 = p.max = std::nan("");  // no figure: longer than the run, or no sample at all
     return p;
   }
   std::sort(s.begin(), s.end());

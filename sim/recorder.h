@@ -13,7 +13,7 @@ namespace msgbed::sim {
 // Percentiles of a sample set, in milliseconds. `unfinished` samples did
 // not end within the run: they rank above every finished one, and a
 // percentile that falls among them is NaN ("longer than the run"), never
-// a figure biased low by leaving them out.
+// a figure biased low by leaving them out. No samples at all: NaN too.
 struct Percentiles {
   uint64_t count = 0, unfinished = 0;
   double p50 = 0, p90 = 0, p99 = 0, max = 0;

@@ -22,15 +22,14 @@ double Round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 ordered_json LinkJson(const LinkSpec& l) { return {{"bandwidth_Bps", l.bandwidth}, {"latency_s", Round6(l.latency)}}; }
 
-// A percentile of NaN (it fell among the unfinished) is null: longer than the run.
+// A percentile of NaN (among the unfinished, or no sample at all) is null,
+// never a 0 that would meet any objective.
 ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfinished) {
   const Percentiles p = Percentiles::Of(seconds, unfinished);
   ordered_json out = {{"count", p.count}};
   if (unfinished > 0) out["unfinished"] = unfinished;
-  // No sample at all: no figure (null), never a 0 that would meet any objective.
-  const bool none = p.count + unfinished == 0;
   for (const auto& [key, v] : {std::pair{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}})
-    out[key] = none || std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
+    out[key] = std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
   return out;
 }
 
