@@ -134,7 +134,10 @@ Sweep ExpandSweep(const SweepSpec& spec) {
 
 std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void(const SweepPoint&)>& progress,
                                  std::string* dir_path) {
-  auto [name, points] = ExpandSweep(spec);
+  // Not a structured binding: clang before 16 cannot capture one in a lambda.
+  Sweep sweep = ExpandSweep(spec);
+  const std::string& name = sweep.name;
+  std::vector<SweepPoint>& points = sweep.points;
   const fs::path dir = fs::path(spec.out_dir) / (name + "-sweep");
   *dir_path = dir.string();
   // Like a run's: the directory belongs to the scenario file that first
@@ -169,7 +172,7 @@ std::vector<SweepPoint> RunSweep(const SweepSpec& spec, const std::function<void
   }
   while (!running.empty()) finish_one();
   WriteResultFile(owner, spec.out_dir, "sweep.csv", SweepCsv(points));
-  return points;
+  return std::move(points);
 }
 
 namespace {
