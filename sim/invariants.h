@@ -19,7 +19,7 @@ struct InvariantReport {
   uint64_t chat_order_differs = 0;    // chats whose messages the two boxes hold in different orders
   uint64_t foreign_deliveries = 0;    // shown to a device of a user not in the chat
   uint64_t out_of_order = 0;          // shown to a device below a pts it had already reached
-  uint64_t devices_behind = 0;        // devices whose pts is not their box's head at the end
+  uint64_t devices_behind = 0;        // devices (not away) whose pts is not their box's head at the end
   std::vector<std::string> examples;  // the first few violations, readable
   // The run ended with nothing in flight. If not, what must happen
   // eventually (an acknowledged message reaching the peer's box, a device

@@ -14,8 +14,9 @@ namespace s4u = simgrid::s4u;
 Population::Population(World* world, uint32_t gateway, const Placement& at)
     : Node(world, "clients/" + std::to_string(gateway), at),
       gateway_index_(gateway),
-      conn_stride_(world->scenario.workload.users * world->scenario.workload.devices_per_user),
-      jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))) {}
+      conn_stride_(world->users.devices()),
+      jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))),
+      sessions_(DeriveSeed(world->scenario.seed, "sessions/" + std::to_string(gateway))) {}
 
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
   Device::RetryPolicy policy;
@@ -40,6 +41,33 @@ void Population::Connect(SimDevice& dev) {
   Transmit(*gw, "open", 0, world_->Draw(*client_frame_cost_),
            [gw, conn, source = dev.Source()] { gw->ClientOpened(conn, source); });
   dev.core.Connected();
+  const WorkloadSpec& wl = world_->scenario.workload;
+  // Sessions come and go during the loaded period only, so the drain can
+  // settle: a device away at its end stays away.
+  if (wl.session_online > 0) {
+    const double leave = world_->Now() + sessions_.Exponential(1 / wl.session_online);
+    if (leave < world_->scenario.duration) Post(leave, 0, [this, &dev, conn] { Leave(dev, conn); });
+  }
+}
+
+void Population::Leave(SimDevice& dev, ConnId conn) {
+  // A connection the gateway closed has been replaced; the new one has a
+  // session of its own.
+  if (dev.conn != conn || dev.connected_at < 0) return;
+  ServiceNode* gw = gateway_;
+  Transmit(*gw, "close", 0, world_->Draw(*client_frame_cost_), [gw, conn] { gw->ClientClosed(conn); });
+  dev.core.Disconnected();
+  dev.connected_at = -1;
+  dev.conn += conn_stride_;
+  dev.away = true;
+  world_->recorder.SessionEnded();
+  const double back = world_->Now() + sessions_.Exponential(1 / world_->scenario.workload.session_offline);
+  if (back >= world_->scenario.duration) return;
+  Post(back, 0, [this, &dev] {
+    dev.away = false;
+    dev.returning = true;
+    Connect(dev);
+  });
 }
 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
@@ -58,8 +86,7 @@ Population::SimDevice& Population::ByConn(ConnId conn) {
 }
 
 Population::SimDevice& Population::Of(Device& d) {
-  const uint64_t global = (d.user() - 1) * world_->scenario.workload.devices_per_user + (d.device() - 1);
-  return *devices_[global / world_->shape.Count(role::kGateway)];
+  return *devices_[world_->users.DeviceIndex(d.user(), d.device()) / world_->shape.Count(role::kGateway)];
 }
 
 void Population::OnGatewayFrame(ConnId conn, const api::ServerFrame& frame) {
@@ -115,12 +142,12 @@ void Population::OnSynced(Device& d) {
   std::vector<std::pair<uint64_t, uint64_t>> held;
   held.swap(dev.held);
   for (const auto& [peer, random_id] : held) Send(dev, peer, random_id);
-  if (dev.synced_once) return;
+  // Devices that joined after the start, or came back from a time away,
+  // caught up on what they missed.
+  const bool late_first = !dev.synced_once && dev.connect_at > world_->scenario.workload.connect_ramp;
+  if (late_first || dev.returning) world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
   dev.synced_once = true;
-  // Devices that joined after the start caught up on what they missed.
-  if (dev.connect_at > world_->scenario.workload.connect_ramp) {
-    world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
-  }
+  dev.returning = false;
 }
 
 void Population::OnError(Device&, const api::Error&) { world_->recorder.Error(); }

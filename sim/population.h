@@ -11,6 +11,9 @@
 // A connection the gateway closes (or refuses, being down) is made again
 // after a growing, jittered delay (1 s doubling to 30 s, times 0.5-1.5,
 // from the population's own random stream), as a real client reconnects.
+// With workload.sessions, each connection lasts an exponential session
+// and the device then stays away for an exponential gap before it comes
+// back and catches up (the "sessions/<gateway>" stream).
 #pragma once
 
 #include <memory>
@@ -65,6 +68,8 @@ class Population final : public Node, public Device::Observer {
     uint32_t reconnects = 0;   // in a row, since the last sign-in
     double connected_at = -1;  // -1 until connected
     bool synced_once = false;
+    bool away = false;                                // offline between sessions (workload.sessions)
+    bool returning = false;                           // back from away, not yet caught up
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;
@@ -79,6 +84,9 @@ class Population final : public Node, public Device::Observer {
   SimDevice& Of(Device& d);
   void Connect(SimDevice& dev);
   void Send(SimDevice& from, uint64_t peer, uint64_t random_id);
+  // Ends dev's session on connection conn (if it is still the current one)
+  // and brings the device back after its time away.
+  void Leave(SimDevice& dev, ConnId conn);
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
@@ -86,6 +94,7 @@ class Population final : public Node, public Device::Observer {
   std::vector<std::unique_ptr<SimDevice>> devices_;
   uint64_t conn_stride_ = 0;  // devices in the run
   Rng jitter_;
+  Rng sessions_;
 };
 
 }  // namespace msgbed::sim

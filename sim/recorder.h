@@ -81,17 +81,27 @@ class Recorder {
       }
     }
   }
+  // By user class (workload.classes), counted alongside Offered.
+  void OfferedByClass(uint32_t user_class) {
+    if (offered_by_class_.size() <= user_class) offered_by_class_.resize(user_class + 1);
+    ++offered_by_class_[user_class];
+  }
   // A message offered to a device not yet up to date: sent once it is.
   void Held() { ++held_; }
   void Error() { ++errors_; }
   // A send the device gave up on (a permanent error, or out of attempts).
   void GaveUp() { ++given_up_; }
   void Reconnect() { ++reconnects_; }
+  // A device ended its session (workload.sessions) and went away.
+  void SessionEnded() { ++sessions_ended_; }
+  // An arrival found no online device to send it (every pick was away).
+  void NobodyOnline() { ++nobody_online_; }
 
   uint64_t sent() const { return sent_; }
   uint64_t held() const { return held_; }
   uint64_t offered() const { return offered_; }
   uint64_t offered_digest() const { return digest_; }
+  const std::vector<uint64_t>& offered_by_class() const { return offered_by_class_; }
   uint64_t acked() const { return acked_; }
   uint64_t errors() const { return errors_; }
   uint64_t foreign() const { return foreign_; }
@@ -104,6 +114,8 @@ class Recorder {
   const std::vector<uint64_t>& acked_ids() const { return acked_ids_; }
   uint64_t given_up() const { return given_up_; }
   uint64_t reconnects() const { return reconnects_; }
+  uint64_t sessions_ended() const { return sessions_ended_; }
+  uint64_t nobody_online() const { return nobody_online_; }
   uint64_t delivered_online() const { return delivered_online_; }
   // Sends from the warm-up's end on not acknowledged (yet).
   uint64_t measured_unacked() const { return measured_sent_ - send_to_ack_.size(); }
@@ -125,8 +137,10 @@ class Recorder {
   std::unordered_map<uint64_t, double> sent_at_;
   std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> chat_of_;
   std::vector<uint64_t> acked_ids_;
+  std::vector<uint64_t> offered_by_class_;
   uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
+  uint64_t sessions_ended_ = 0, nobody_online_ = 0;
   uint64_t digest_ = 1469598103934665603ull;
   double warmup_;
   uint64_t measured_sent_ = 0, delivered_online_ = 0;

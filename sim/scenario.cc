@@ -85,22 +85,6 @@ void ReadKafka(const Reader& r, const YAML::Node& k, Scenario* sc) {
   ReadKafkaTuning(r, k, sc);
 }
 
-void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
-  if (!w.IsDefined()) return;
-  const std::string p = "workload";
-  r.OnlyKeys(
-      w, p,
-      {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp", "ack_delay"});
-  r.Count(w, p, "users", &spec->users);
-  r.Count(w, p, "devices_per_user", &spec->devices_per_user);
-  r.Number(w, p, "online_share", &spec->online_share, 0, 1);
-  r.Number(w, p, "messages_per_second", &spec->messages_per_second, 0, 1e9);
-  r.Count(w, p, "text_bytes", &spec->text_bytes);
-  r.DurationOrZero(w, p, "connect_ramp", &spec->connect_ramp);
-  r.DurationOrZero(w, p, "ack_delay", &spec->ack_delay);
-  if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
-}
-
 // The defaults of every deployed role and of the infrastructure, with the
 // scenario's `costs:` on top; an unknown key is an error naming the known ones.
 void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, Scenario* sc) {

@@ -14,6 +14,7 @@
 #include "roles/registry.h"
 #include "service_time.h"
 #include "topology.h"
+#include "workload_spec.h"
 
 namespace msgbed::sim {
 
@@ -30,16 +31,6 @@ struct KafkaSpec {
   std::vector<std::string> brokers;  // host names, one broker each
   uint32_t partitions = 8;
   double linger = 0.005;  // producer batching delay, seconds (librdkafka's linger.ms)
-};
-
-struct WorkloadSpec {
-  uint64_t users = 1000;
-  uint32_t devices_per_user = 2;
-  double online_share = 0.9;         // devices online from the start; the rest join during the run
-  double messages_per_second = 200;  // offered load, all users together
-  uint32_t text_bytes = 100;
-  double connect_ramp = 1.0;  // seconds over which the initially online devices connect
-  double ack_delay = 1.0;     // devices acknowledge updates at most this often (0: every frame)
 };
 
 // Service time per unit of work on a reference core of 1 Gflop/s (fixed or

@@ -116,6 +116,10 @@ void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {
   host_.ClientOpened(conn, source);
 }
 
+void ServiceNode::ClientClosed(ConnId conn) {
+  if (open_clients_.erase(conn) > 0) host_.ClientClosed(conn);
+}
+
 void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {
   if (!open_clients_.contains(conn)) return;
   if (frame.request_id() == 0 || Admit()) return host_.ClientFrame(conn, frame);

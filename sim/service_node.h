@@ -60,6 +60,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // From the population: a device connects, or sends a frame. A frame for
   // a connection this side closed is dropped, as a closed socket would.
   void ClientOpened(ConnId conn, const std::string& source);
+  // The device closed connection conn.
+  void ClientClosed(ConnId conn);
   void ClientFrame(ConnId conn, const api::ClientFrame& frame);
 
  private:

@@ -92,8 +92,29 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
   for (auto& node : d.services) node->StartInstance();
 }
 
+// Who the users are: each user's device count and class, drawn from the
+// "users" stream (nothing is drawn for what the scenario fixes).
+UserTable DrawUsers(const Scenario& sc) {
+  const WorkloadSpec& wl = sc.workload;
+  Rng draw(DeriveSeed(sc.seed, "users"));
+  std::vector<double> device_weights, class_shares;
+  for (const auto& [n, weight] : wl.device_weights) device_weights.push_back(weight);
+  for (const UserClass& c : wl.classes) class_shares.push_back(c.share);
+  UserTable users;
+  users.first_device.reserve(wl.users + 1);
+  uint64_t devices = 0;
+  for (uint64_t user = 1; user <= wl.users; ++user) {
+    users.first_device.push_back(devices);
+    devices += device_weights.empty() ? wl.devices_per_user : wl.device_weights[draw.Pick(device_weights)].first;
+    if (!class_shares.empty()) users.class_of.push_back(static_cast<uint8_t>(draw.Pick(class_shares)));
+  }
+  users.first_device.push_back(devices);
+  return users;
+}
+
 void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
+  w.users = DrawUsers(sc);
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
     d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
@@ -101,7 +122,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   Rng placement(DeriveSeed(sc.seed, "placement"));
   uint64_t i = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
-    for (uint64_t dev = 1; dev <= wl.devices_per_user; ++dev, ++i) {
+    for (uint64_t dev = 1; dev <= w.users.DevicesOf(user); ++dev, ++i) {
       const bool online = placement.Uniform() < wl.online_share;
       // Late devices join somewhere in the loaded period and must catch up.
       const double at = online ? placement.Uniform() * wl.connect_ramp
@@ -256,7 +277,7 @@ double EstimateMemoryBytes(const Scenario& sc) {
   // 20 s (1.6 KB a message with its deliveries, boxes and records).
   constexpr double kBase = 80e6, kPerDevice = 1.8e3, kPerMessage = 1.7e3;
   const WorkloadSpec& w = sc.workload;
-  const double devices = static_cast<double>(w.users) * w.devices_per_user;
+  const double devices = static_cast<double>(w.users) * w.MeanDevices();
   return kBase + devices * kPerDevice + w.messages_per_second * sc.duration * kPerMessage;
 }
 
@@ -267,7 +288,7 @@ void CheckMemory(const Scenario& sc, double available) {
   std::snprintf(text, sizeof text,
                 ": key 'workload': this run needs an estimated %.1f GB of memory (%.3g devices, %.3g messages); "
                 "this machine has %.1f GB",
-                need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.devices_per_user,
+                need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.MeanDevices(),
                 sc.workload.messages_per_second * sc.duration, available / 1e9);
   throw ScenarioError(sc.file + text);
 }
@@ -331,7 +352,11 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
         << " devices not synced; lengthen drain or lower the load\n";
   }
   out << "  devices    " << s["devices"]["in_sync_with_box"] << " of " << s["devices"]["total"]
-      << " in sync with their box\n";
+      << " in sync with their box";
+  if (e["devices_away"].get<uint64_t>() > 0) {
+    out << " (" << e["devices_away"] << " away between sessions, owed " << d["owed_to_devices_away"] << " updates)";
+  }
+  out << "\n";
   // A connection cap is a capacity limit that is not CPU: say so.
   uint64_t refused = 0;
   for (const auto& [addr, counters] : s["instances"].items()) refused += counters.value("gateway.refused_over_cap", 0);

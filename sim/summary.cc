@@ -37,7 +37,9 @@ ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfini
 struct AtEnd {
   uint64_t work = 0;               // messages in flight or queued for a worker, anywhere
   uint64_t sends_unanswered = 0;   // by devices: in flight or waiting to be sent again
-  uint64_t devices_not_ready = 0;  // not signed in and synced
+  uint64_t devices_not_ready = 0;  // not signed in and synced (and not away)
+  uint64_t devices_away = 0;       // offline between sessions: behind by design
+  uint64_t sends_of_away = 0;      // unanswered sends of devices away: sent again when they are back
   // Nothing under way, or nothing left to do: every device holds its whole
   // box, every send was answered and every acknowledged message is in both
   // boxes. (Background work never stops in a long run: devices resync
@@ -51,8 +53,9 @@ AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
   for (const Population* pop : w.populations) {
     e.work += pop->work_queued();
     for (const auto& d : pop->devices()) {
-      e.sends_unanswered += d->core.unanswered();
-      e.devices_not_ready += d->core.state() == Device::State::kReady ? 0 : 1;
+      (d->away ? e.sends_of_away : e.sends_unanswered) += d->core.unanswered();
+      e.devices_away += d->away ? 1 : 0;
+      e.devices_not_ready += d->away || d->core.state() == Device::State::kReady ? 0 : 1;
     }
   }
   return e;
@@ -65,6 +68,7 @@ struct Consistency {
            quiet_resyncs = 0;
   uint64_t missing = 0, extra = 0;  // per device, then summed: one device's extra never hides another's missing
   uint64_t held_unsent = 0;         // typed on a device that never became ready to send it
+  uint64_t owed_to_away = 0;        // updates devices away at the end get when they come back
 };
 
 Consistency CheckDevices(const World& w) {
@@ -76,6 +80,10 @@ Consistency CheckDevices(const World& w) {
       const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
       ++c.devices;
       const uint64_t expected = box_pts - d->sends_accepted;
+      if (d->away) {
+        c.owed_to_away += expected > d->delivered ? expected - d->delivered : 0;
+        continue;
+      }
       c.expected += expected;
       c.delivered += d->delivered;
       c.missing += expected > d->delivered ? expected - d->delivered : 0;
@@ -149,6 +157,38 @@ std::string Hex(uint64_t v) {
 
 }  // namespace
 
+// The workload as understood: what the scenario left out reads as its
+// default (null: not used).
+ordered_json WorkloadJson(const WorkloadSpec& wl) {
+  ordered_json devices = wl.devices_per_user;
+  if (!wl.device_weights.empty()) {
+    devices = ordered_json::object();
+    for (const auto& [n, weight] : wl.device_weights) devices[std::to_string(n)] = weight;
+  }
+  ordered_json classes = ordered_json::array();
+  for (const UserClass& c : wl.classes) classes.push_back({{"name", c.name}, {"share", c.share}, {"rate", c.rate}});
+  ordered_json rate = ordered_json::array();
+  for (const RatePoint& p : wl.rate) rate.push_back({{"at_s", Round6(p.at)}, {"factor", p.factor}});
+  ordered_json diurnal = nullptr, sessions = nullptr;
+  if (wl.diurnal_period > 0) {
+    diurnal = {{"period_s", Round6(wl.diurnal_period)}, {"low", wl.diurnal_low}, {"peak_s", Round6(wl.diurnal_peak)}};
+  }
+  if (wl.session_online > 0) {
+    sessions = {{"online_s", Round6(wl.session_online)}, {"offline_s", Round6(wl.session_offline)}};
+  }
+  return {{"users", wl.users},
+          {"devices_per_user", devices},
+          {"online_share", wl.online_share},
+          {"messages_per_second", wl.messages_per_second},
+          {"text_bytes", wl.text_bytes},
+          {"connect_ramp_s", Round6(wl.connect_ramp)},
+          {"ack_delay_s", Round6(wl.ack_delay)},
+          {"classes", classes},
+          {"rate", rate},
+          {"diurnal", diurnal},
+          {"sessions", sessions}};
+}
+
 ordered_json EchoScenario(const Scenario& sc) {
   ordered_json hosts = ordered_json::array();
   for (const HostSpec& h : sc.hosts) hosts.push_back({{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}});
@@ -172,7 +212,6 @@ ordered_json EchoScenario(const Scenario& sc) {
   ordered_json instances = ordered_json::object();
   for (const auto& [role, spec] : sc.instances)
     instances[role] = {{"workers", spec.workers}, {"queue_limit", spec.queue_limit}};
-  const WorkloadSpec& wl = sc.workload;
   return {{"name", sc.name},
           {"seed", sc.seed},
           {"duration_s", Round6(sc.duration)},
@@ -186,14 +225,7 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"kafka",
            {{"brokers", sc.kafka.brokers}, {"partitions", sc.kafka.partitions}, {"linger_s", Round6(sc.kafka.linger)}}},
           {"client_link", LinkJson(sc.client_link)},
-          {"workload",
-           {{"users", wl.users},
-            {"devices_per_user", wl.devices_per_user},
-            {"online_share", wl.online_share},
-            {"messages_per_second", wl.messages_per_second},
-            {"text_bytes", wl.text_bytes},
-            {"connect_ramp_s", Round6(wl.connect_ramp)},
-            {"ack_delay_s", Round6(wl.ack_delay)}}},
+          {"workload", WorkloadJson(sc.workload)},
           {"costs_s", costs},
           {"settings", sc.role_settings},
           {"faults", faults},
@@ -228,13 +260,22 @@ ordered_json SloJson(const Scenario& sc, const ordered_json& latency_ms) {
   return {{"met", met}, {"checks", checks}};
 }
 
+// Messages offered per user class; empty without classes.
+ordered_json OfferedByClass(const Scenario& sc, const Recorder& r) {
+  ordered_json out = ordered_json::object();
+  for (size_t i = 0; i < sc.workload.classes.size(); ++i) {
+    out[sc.workload.classes[i].name] = i < r.offered_by_class().size() ? r.offered_by_class()[i] : 0;
+  }
+  return out;
+}
+
 ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes, double end) {
   const Recorder& r = w.recorder;
   const Consistency c = CheckDevices(w);
   AtEnd e = StateAtEnd(w, nodes);
   InvariantReport inv = CheckInvariants(w, /*settled=*/true);
-  const bool complete =
-      c.missing == 0 && c.in_sync == c.devices && e.sends_unanswered == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
+  const bool complete = c.missing == 0 && c.in_sync + e.devices_away == c.devices && e.sends_unanswered == 0 &&
+                        inv.acked_lost == 0 && inv.one_sided == 0;
   e.settled = complete || e.work + e.sends_unanswered + e.devices_not_ready == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be
@@ -249,10 +290,14 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
            {{"settled", e.settled},
             {"work_in_flight", e.work},
             {"sends_unanswered", e.sends_unanswered},
-            {"devices_not_ready", e.devices_not_ready}}},
+            {"devices_not_ready", e.devices_not_ready},
+            {"devices_away", e.devices_away},
+            {"sends_of_devices_away", e.sends_of_away}}},
           {"messages",
            {{"offered", r.offered()},
             {"offered_digest", Hex(r.offered_digest())},
+            {"offered_by_class", OfferedByClass(sc, r)},
+            {"nobody_online", r.nobody_online()},
             {"sent", r.sent()},
             {"acked", r.acked()},
             {"errors", r.errors()},
@@ -269,11 +314,13 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
             {"missing", missing},
             {"not_yet_delivered", c.missing - missing},
             {"extra", c.extra},
+            {"owed_to_devices_away", c.owed_to_away},
             {"duplicates_ignored", c.duplicates_ignored}}},
           {"devices",
            {{"total", c.devices},
             {"in_sync_with_box", c.in_sync},
             {"reconnects", r.reconnects()},
+            {"sessions_ended", r.sessions_ended()},
             {"quiet_resyncs", c.quiet_resyncs}}},
           {"latency_histograms",
            {{"send_to_ack", r.ack_histogram().Json()}, {"send_to_delivered", r.delivered_histogram().Json()}}},

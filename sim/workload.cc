@@ -8,8 +8,19 @@ namespace msgbed::sim {
 
 Workload::Workload(World* world, const std::vector<Population*>& populations, uint64_t seed)
     : world_(world), rng_(seed) {
+  const WorkloadSpec& wl = world->scenario.workload;
+  weighted_ = !wl.Uniform();
+  max_factor_ = wl.MaxRateFactor();
+  varies_ = wl.diurnal_period > 0;
+  for (const RatePoint& p : wl.rate) varies_ |= p.factor != max_factor_;
   for (Population* p : populations) {
-    for (size_t i = 0; i < p->devices().size(); ++i) by_connect_.push_back({p->devices()[i]->connect_at, p, i});
+    for (size_t i = 0; i < p->devices().size(); ++i) {
+      const Device& d = p->devices()[i]->core;
+      const double rate = wl.classes.empty() ? 1 : wl.classes[world->users.ClassOf(d.user())].rate;
+      const auto weight = static_cast<float>(rate / static_cast<double>(world->users.DevicesOf(d.user())));
+      max_weight_ = std::max(max_weight_, weight);
+      by_connect_.push_back({p->devices()[i]->connect_at, p, static_cast<uint32_t>(i), weight});
+    }
   }
   // Ties keep population order: stable, so the draw is the same every run.
   std::stable_sort(by_connect_.begin(), by_connect_.end(),
@@ -22,11 +33,29 @@ void Workload::Begin(Node* clock) {
 }
 
 void Workload::ScheduleNext(double after) {
-  const double rate = world_->scenario.workload.messages_per_second;
+  const WorkloadSpec& wl = world_->scenario.workload;
+  const double rate = wl.messages_per_second * max_factor_;
   if (rate <= 0) return;
-  const double at = after + rng_.Exponential(rate);
+  double at = after + rng_.Exponential(rate);
+  // Thinning: a candidate at t stays with probability factor(t) / max.
+  // A factor that never changes needs no thinning, and draws nothing more.
+  while (varies_ && at < world_->scenario.duration && rng_.Uniform() * max_factor_ >= wl.RateFactor(at)) {
+    at += rng_.Exponential(rate);
+  }
   if (at >= world_->scenario.duration) return;
   clock_->Post(at, 0, [this] { Arrive(); });
+}
+
+const Workload::DeviceRef* Workload::PickSender(uint64_t connected) {
+  const bool sessions = world_->scenario.workload.session_online > 0;
+  // Rejection: cheap while most devices are online and weights are close.
+  for (int tries = 0; tries < 10000; ++tries) {
+    const DeviceRef& d = by_connect_[rng_.Below(connected)];
+    if (sessions && d.population->devices()[d.index]->away) continue;
+    if (weighted_ && rng_.Uniform() * max_weight_ >= d.weight) continue;
+    return &d;
+  }
+  return nullptr;
 }
 
 void Workload::Arrive() {
@@ -34,8 +63,10 @@ void Workload::Arrive() {
   const auto connected = std::upper_bound(by_connect_.begin(), by_connect_.end(), now,
                                           [](double t, const DeviceRef& d) { return t < d.connect_at; }) -
                          by_connect_.begin();
-  if (connected > 0) {
-    const DeviceRef& from = by_connect_[rng_.Below(static_cast<uint64_t>(connected))];
+  const DeviceRef* picked = connected > 0 ? PickSender(static_cast<uint64_t>(connected)) : nullptr;
+  if (connected > 0 && picked == nullptr) world_->recorder.NobodyOnline();
+  if (picked != nullptr) {
+    const DeviceRef& from = *picked;
     const uint64_t users = world_->scenario.workload.users;
     const Device& device = from.population->devices()[from.index]->core;
     const uint64_t sender = device.user();
@@ -43,6 +74,7 @@ void Workload::Arrive() {
     if (peer >= sender) ++peer;                  // any user but the sender
     const uint64_t random_id = rng_.Next() | 1;  // never 0
     world_->recorder.Offered(now, sender, device.device(), peer, random_id);
+    if (!world_->scenario.workload.classes.empty()) world_->recorder.OfferedByClass(world_->users.ClassOf(sender));
     from.population->Offer(from.index, peer, random_id);
   }
   ScheduleNext(now);

@@ -1,10 +1,16 @@
 // Workload: the offered load of a run, drawn from the run's "workload"
-// random stream and nothing else, so it is the same whatever the topology
-// and however fast the system answers: a message arrives (Poisson, at
-// workload.messages_per_second), from a device drawn among those whose
-// connect time has passed, to a user drawn among the others. A device
-// still signing in or catching up holds the message and sends it once it
-// is up to date, as a real client does with what its user typed.
+// random stream, so it is the same whatever the topology and however fast
+// the system answers: a message arrives (Poisson, at messages_per_second
+// times the rate curve and diurnal factor at that moment, by thinning),
+// from a device drawn among those whose connect time has passed, to a user
+// drawn among the others. A device still signing in or catching up holds
+// the message and sends it once it is up to date, as a real client does
+// with what its user typed.
+//
+// With user classes or several device counts, a device is drawn with
+// weight (its user's class rate) / (its user's devices): a user's rate
+// does not grow with its devices. Devices away between sessions are not
+// drawn; an arrival that finds none online is counted and dropped.
 #pragma once
 
 #include <vector>
@@ -27,15 +33,22 @@ class Workload {
   struct DeviceRef {
     double connect_at;
     Population* population;
-    size_t index;  // in its population
+    uint32_t index;  // in its population
+    float weight;    // relative rate of sending
   };
   void ScheduleNext(double after);
   void Arrive();
+  // A sender among the first `connected` devices, or nullptr.
+  const DeviceRef* PickSender(uint64_t connected);
 
   World* world_;
   Rng rng_;
   Node* clock_ = nullptr;
   std::vector<DeviceRef> by_connect_;  // sorted by connect time
+  float max_weight_ = 0;
+  bool weighted_ = false;
+  double max_factor_ = 1;  // of the rate curve: arrivals are drawn at this rate, then thinned
+  bool varies_ = false;    // whether the factor changes over the run (else nothing is thinned)
 };
 
 }  // namespace msgbed::sim

@@ -29,6 +29,19 @@ class KafkaModel;
 // Population g is vertex "clients-<g>".
 TopologyGraph WithClientPopulations(const Scenario& sc);
 
+// Who the run's users are. User u (from 1) owns devices first_device[u-1]
+// to first_device[u]-1 of the run (0-based); its class (an index into
+// workload.classes) is class_of[u-1], empty without classes.
+struct UserTable {
+  std::vector<uint64_t> first_device;  // users + 1 entries
+  std::vector<uint8_t> class_of;
+
+  uint64_t devices() const { return first_device.empty() ? 0 : first_device.back(); }
+  uint64_t DeviceIndex(uint64_t user, uint64_t device) const { return first_device[user - 1] + device - 1; }
+  uint64_t DevicesOf(uint64_t user) const { return first_device[user] - first_device[user - 1]; }
+  uint32_t ClassOf(uint64_t user) const { return class_of.empty() ? 0 : class_of[user - 1]; }
+};
+
 class World {
  public:
   explicit World(const Scenario& sc)
@@ -61,6 +74,7 @@ class World {
   Tracer tracer;
   uint64_t trace_message = 0;  // the n-th message sent is traced; 0: none
   std::map<rpc::Address, ServiceNode*, AddressLess> services;
+  UserTable users;
   std::vector<Population*> populations;  // index = gateway index
   KafkaModel* kafka = nullptr;
 

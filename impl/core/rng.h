@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <random>
 #include <string_view>
+#include <vector>
 
 namespace msgbed {
 
@@ -48,6 +49,18 @@ class Rng {
   double Uniform() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
   // Exponential with the given rate (mean 1 / rate). REQUIRES: rate > 0.
   double Exponential(double rate) { return -std::log1p(-Uniform()) / rate; }
+  // An index drawn with probability proportional to its weight.
+  // REQUIRES: weights non-negative, their sum positive.
+  size_t Pick(const std::vector<double>& weights) {
+    double total = 0;
+    for (double w : weights) total += w;
+    double x = Uniform() * total;
+    for (size_t i = 0; i + 1 < weights.size(); ++i) {
+      if (x < weights[i]) return i;
+      x -= weights[i];
+    }
+    return weights.size() - 1;
+  }
 
  private:
   std::mt19937_64 gen_;

@@ -12,43 +12,12 @@
 
 #include "scenario.h"
 #include "support/expect_input_error.h"
+#include "support/simulate_in_child.h"
 
 namespace msgbed::sim {
 namespace {
 
 const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
-
-std::string ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs sc in a child process; returns summary.json's bytes ("" on failure),
-// with trace > 0 the trace diagram in *trace_text, and timeseries.csv in *csv.
-std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t trace = 0,
-                            std::string* trace_text = nullptr, std::string* csv = nullptr) {
-  const auto out =
-      std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
-  std::filesystem::remove_all(out);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const SimulationResult r = Simulate(sc, trace);
-    WriteSummary(sc, r.summary, out.string());
-    WriteResultFile(sc, out.string(), "timeseries.csv", r.timeseries);
-    if (trace) WriteResultFile(sc, out.string(), "trace.puml", r.trace);
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
-  std::string text = ReadFile(out / sc.name / "summary.json");
-  if (trace_text) *trace_text = ReadFile(out / sc.name / "trace.puml");
-  if (csv) *csv = ReadFile(out / sc.name / "timeseries.csv");
-  std::filesystem::remove_all(out);
-  return text;
-}
 
 TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
   const std::string text = SimulateInChild(LoadScenario(kSmall), "invariants");
@@ -82,12 +51,6 @@ TEST(Simulation, EveryMessageReachesEveryDeviceAndBoxesAgree) {
 // queue limit.
 Scenario Overloaded(const std::string& instances) {
   return ParseScenario(ReadFile(kSmall) + "costs: {messages.SendMessage: 20ms}\n" + instances, "overloaded.yaml");
-}
-
-nlohmann::json SummaryOf(const Scenario& sc, const std::string& tag) {
-  const std::string text = SimulateInChild(sc, tag);
-  EXPECT_FALSE(text.empty());
-  return text.empty() ? nlohmann::json() : nlohmann::json::parse(text);
 }
 
 // Found by the simulator issue: an instance used one core however many
@@ -389,11 +352,6 @@ TEST(Simulation, QuickstartIsEmbeddedAndValid) {
   const Scenario sc = ParseScenario(QuickstartYaml(), "quickstart");
   EXPECT_EQ(sc.name, "quickstart");
   EXPECT_EQ(sc.Count("gateway"), 2u);
-}
-
-// A bad file names the file, the line and the key.
-void ExpectError(const std::string& yaml, const std::string& expected) {
-  testing::ExpectInputError([](const std::string& t) { ParseScenario(t, "bad.yaml"); }, yaml, expected);
 }
 
 TEST(ScenarioErrors, NameFileLineAndKey) {

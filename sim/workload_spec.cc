@@ -1,0 +1,162 @@
+#include "workload_spec.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <numbers>
+#include <set>
+
+namespace msgbed::sim {
+
+double WorkloadSpec::RateFactor(double t) const {
+  double f = 1;
+  if (!rate.empty()) {
+    auto next = std::upper_bound(rate.begin(), rate.end(), t, [](double x, const RatePoint& p) { return x < p.at; });
+    if (next == rate.begin()) {
+      f = next->factor;
+    } else if (next == rate.end()) {
+      f = rate.back().factor;
+    } else {
+      const RatePoint& a = *(next - 1);
+      f = a.factor + (next->factor - a.factor) * (t - a.at) / (next->at - a.at);
+    }
+  }
+  if (diurnal_period > 0) {
+    const double phase = 2 * std::numbers::pi * (t - diurnal_peak) / diurnal_period;
+    f *= diurnal_low + (1 - diurnal_low) * (1 + std::cos(phase)) / 2;
+  }
+  return f;
+}
+
+double WorkloadSpec::MaxRateFactor() const {
+  double f = 1;
+  if (!rate.empty()) {
+    f = std::max_element(rate.begin(), rate.end(), [](const RatePoint& a, const RatePoint& b) {
+          return a.factor < b.factor;
+        })->factor;
+  }
+  return f;
+}
+
+double WorkloadSpec::MeanDevices() const {
+  if (device_weights.empty()) return devices_per_user;
+  double total = 0, weighted = 0;
+  for (const auto& [n, w] : device_weights) {
+    total += w;
+    weighted += n * w;
+  }
+  return weighted / total;
+}
+
+namespace {
+
+using Reader = YamlReader;
+
+// `devices_per_user: 2`, or weights by count: `{1: 50, 2: 35, 3: 15}`.
+void ReadDevices(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
+  const YAML::Node n = w["devices_per_user"];
+  if (!n.IsDefined() || !n.IsMap()) return r.Count(w, "workload", "devices_per_user", &spec->devices_per_user);
+  const std::string path = "workload.devices_per_user";
+  if (n.size() == 0) r.Fail(n, path, "expected a count, or weights by device count like {1: 60, 2: 40}");
+  std::set<uint32_t> seen;
+  for (const auto& kv : n) {
+    const std::string key = r.Scalar(kv.first, path);
+    uint32_t devices = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), devices);
+    if (ec != std::errc() || end != key.data() + key.size() || devices < 1 || devices > 64) {
+      r.Fail(kv.first, path, "'" + key + "' is not a device count from 1 to 64");
+    }
+    double weight = 0;
+    r.Number(n, path, key, &weight, 0, 1e18);
+    if (!seen.insert(devices).second) r.Fail(kv.first, path, "device count " + key + " given twice");
+    if (weight > 0) spec->device_weights.emplace_back(devices, weight);
+  }
+  if (spec->device_weights.empty()) r.Fail(n, path, "every weight is 0");
+  std::sort(spec->device_weights.begin(), spec->device_weights.end());
+}
+
+// `classes: [{name: heavy, share: 0.1, rate: 10}, ...]`.
+void ReadClasses(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.classes";
+  if (!n.IsSequence() || n.size() == 0) r.Fail(n, path, "expected a list of {name, share, rate}");
+  if (n.size() > 255) r.Fail(n, path, "at most 255 classes");
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    r.OnlyKeys(n[i], p, {"name", "share", "rate"});
+    UserClass c;
+    c.name = r.Scalar(r.Required(n[i], p, "name", "every class needs a name"), p + ".name");
+    if (!names.insert(c.name).second) r.Fail(n[i]["name"], p + ".name", "duplicate class '" + c.name + "'");
+    r.Required(n[i], p, "share", "the class's share of users");
+    r.Number(n[i], p, "share", &c.share, 1e-12, 1e18);
+    r.Number(n[i], p, "rate", &c.rate, 1e-12, 1e18);
+    spec->classes.push_back(c);
+  }
+}
+
+// `rate: [{at: 0s, factor: 1}, {at: 10s, factor: 10}, ...]`, times not decreasing.
+void ReadRate(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.rate";
+  if (!n.IsSequence() || n.size() == 0) r.Fail(n, path, "expected a list of {at, factor}");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    r.OnlyKeys(n[i], p, {"at", "factor"});
+    RatePoint pt;
+    r.Required(n[i], p, "at", "when the factor applies");
+    r.Required(n[i], p, "factor", "the factor on messages_per_second");
+    r.DurationOrZero(n[i], p, "at", &pt.at);
+    r.Number(n[i], p, "factor", &pt.factor, 0, 1e6);
+    if (!spec->rate.empty() && pt.at < spec->rate.back().at)
+      r.Fail(n[i]["at"], p + ".at", "earlier than the point before");
+    spec->rate.push_back(pt);
+  }
+}
+
+// `diurnal: {period: 24h, low: 0.3, peak: 20h}`.
+void ReadDiurnal(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.diurnal";
+  r.OnlyKeys(n, path, {"period", "low", "peak"});
+  r.Required(n, path, "period", "the length of a day, like 24h");
+  r.Duration(n, path, "period", &spec->diurnal_period);
+  spec->diurnal_low = 0.3;
+  r.Number(n, path, "low", &spec->diurnal_low, 0, 1);
+  r.DurationOrZero(n, path, "peak", &spec->diurnal_peak);
+}
+
+// `sessions: {online: 10min, offline: 30min}`: both or neither.
+void ReadSessions(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.sessions";
+  r.OnlyKeys(n, path, {"online", "offline"});
+  r.Required(n, path, "online", "the mean length of a device's session");
+  r.Required(n, path, "offline", "the mean time a device stays away between sessions");
+  r.Duration(n, path, "online", &spec->session_online);
+  r.Duration(n, path, "offline", &spec->session_offline);
+}
+
+}  // namespace
+
+void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
+  if (!w.IsDefined()) return;
+  const std::string p = "workload";
+  r.OnlyKeys(w, p,
+             {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
+              "ack_delay", "classes", "rate", "diurnal", "sessions"});
+  r.Count(w, p, "users", &spec->users);
+  ReadDevices(r, w, spec);
+  r.Number(w, p, "online_share", &spec->online_share, 0, 1);
+  r.Number(w, p, "messages_per_second", &spec->messages_per_second, 0, 1e9);
+  r.Count(w, p, "text_bytes", &spec->text_bytes);
+  r.DurationOrZero(w, p, "connect_ramp", &spec->connect_ramp);
+  r.DurationOrZero(w, p, "ack_delay", &spec->ack_delay);
+  ReadClasses(r, w["classes"], spec);
+  ReadRate(r, w["rate"], spec);
+  ReadDiurnal(r, w["diurnal"], spec);
+  ReadSessions(r, w["sessions"], spec);
+  if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
+}
+
+}  // namespace msgbed::sim

@@ -1,0 +1,63 @@
+// WorkloadSpec: the offered load as a scenario's `workload:` section states
+// it (docs/scenarios.md, "Workload"): who the users are (device counts,
+// classes), when their devices are online (the connect ramp, sessions that
+// end and resume), and how the message rate moves over the run (a curve of
+// factors and a diurnal cycle).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/yaml_reader.h"
+
+namespace msgbed::sim {
+
+// A share of users with a relative message rate: a user of a class with
+// rate 10 sends ten times as often as one with rate 1.
+struct UserClass {
+  std::string name;
+  double share = 1;  // of users, normalised over the classes
+  double rate = 1;
+};
+
+// A point of the rate curve: from `at` on, the base rate times `factor`,
+// interpolated linearly to the next point.
+struct RatePoint {
+  double at = 0;
+  double factor = 1;
+};
+
+struct WorkloadSpec {
+  uint64_t users = 1000;
+  uint32_t devices_per_user = 2;                            // when device_weights is empty
+  std::vector<std::pair<uint32_t, double>> device_weights;  // (devices, weight): a user's device count is drawn
+  double online_share = 0.9;         // devices online from the start; the rest join during the run
+  double messages_per_second = 200;  // the base offered load, all users together
+  uint32_t text_bytes = 100;
+  double connect_ramp = 1.0;       // seconds over which the initially online devices connect
+  double ack_delay = 1.0;          // devices acknowledge updates at most this often (0: every frame)
+  std::vector<UserClass> classes;  // empty: every user alike
+  std::vector<RatePoint> rate;     // by time; empty: a factor of 1
+  double diurnal_period = 0;       // 0: no diurnal cycle
+  double diurnal_low = 1;          // the factor at the trough (1 at the peak)
+  double diurnal_peak = 0;         // the time of the peak, within the period
+  double session_online = 0;       // mean of a device's sessions (exponential); 0: it stays online
+  double session_offline = 0;      // mean of its gaps between sessions
+
+  // The factor on messages_per_second at simulated time t.
+  double RateFactor(double t) const;
+  // An upper bound of RateFactor over every t.
+  double MaxRateFactor() const;
+  // The mean number of devices of a user.
+  double MeanDevices() const;
+  // Whether every user sends alike (no classes, one device count): then
+  // choosing a sender needs no weighting.
+  bool Uniform() const { return classes.size() <= 1 && device_weights.size() <= 1; }
+};
+
+// Reads `workload:` (absent: the defaults). Throws InputError naming the
+// file, line and key.
+void ReadWorkload(const YamlReader& r, const YAML::Node& w, WorkloadSpec* spec);
+
+}  // namespace msgbed::sim

@@ -1,0 +1,159 @@
+// The workload models: device counts drawn per user, user classes, a rate
+// curve with a spike, a diurnal cycle and sessions that end and resume.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "scenario.h"
+#include "support/expect_input_error.h"
+#include "support/simulate_in_child.h"
+#include "workload_spec.h"
+
+namespace msgbed::sim {
+namespace {
+
+const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
+
+// small.yaml with its workload lines `extra` appended, and `devices` for
+// its three devices per user.
+Scenario SmallWith(const std::string& extra, const std::string& devices = "3") {
+  const std::string text = testing::Replaced(ReadFile(kSmall), "devices_per_user: 3", "devices_per_user: " + devices);
+  return ParseScenario(text + extra, "workload.yaml");
+}
+
+TEST(WorkloadSpec, TheRateCurveIsPiecewiseLinearAndHeldAtItsEnds) {
+  WorkloadSpec w;
+  w.rate = {{1, 2}, {3, 6}, {3, 1}};
+  EXPECT_DOUBLE_EQ(w.RateFactor(0), 2);
+  EXPECT_DOUBLE_EQ(w.RateFactor(2), 4);
+  EXPECT_DOUBLE_EQ(w.RateFactor(3), 1) << "two points at one time make a step";
+  EXPECT_DOUBLE_EQ(w.RateFactor(99), 1);
+  EXPECT_DOUBLE_EQ(w.MaxRateFactor(), 6);
+}
+
+TEST(WorkloadSpec, TheDiurnalCyclePeaksAtOneAndFallsToItsLow) {
+  WorkloadSpec w;
+  w.diurnal_period = 86400;
+  w.diurnal_low = 0.25;
+  w.diurnal_peak = 20 * 3600;
+  EXPECT_NEAR(w.RateFactor(20 * 3600), 1, 1e-12);
+  EXPECT_NEAR(w.RateFactor(8 * 3600), 0.25, 1e-12);
+  EXPECT_NEAR(w.RateFactor(2 * 3600), 0.625, 1e-12);
+  EXPECT_NEAR(w.RateFactor(20 * 3600 + 86400), 1, 1e-9);
+}
+
+TEST(WorkloadSpec, ReadsEveryModelAndItsDefaults) {
+  const Scenario sc = SmallWith(
+      "  classes: [{name: heavy, share: 0.1, rate: 10}, {name: light, share: 0.9}]\n"
+      "  rate: [{at: 0s, factor: 1}, {at: 2s, factor: 10}]\n"
+      "  diurnal: {period: 24h, peak: 20h}\n"
+      "  sessions: {online: 10min, offline: 30min}\n",
+      "{1: 60, 3: 40}");
+  const WorkloadSpec& w = sc.workload;
+  ASSERT_EQ(w.device_weights.size(), 2u);
+  EXPECT_DOUBLE_EQ(w.MeanDevices(), 1.8);
+  ASSERT_EQ(w.classes.size(), 2u);
+  EXPECT_EQ(w.classes[1].rate, 1) << "a class's rate defaults to 1";
+  EXPECT_EQ(w.diurnal_low, 0.3) << "the documented default";
+  EXPECT_EQ(w.session_offline, 1800);
+  EXPECT_FALSE(w.Uniform());
+}
+
+TEST(WorkloadSpec, BadModelsNameTheirKey) {
+  const std::string base = ReadFile(kSmall);
+  auto with = [&](const std::string& from, const std::string& to) { return testing::Replaced(base, from, to); };
+  ExpectError(with("devices_per_user: 3", "devices_per_user: {two: 1}"),
+              "key 'workload.devices_per_user': 'two' is not a device count from 1 to 64");
+  ExpectError(with("devices_per_user: 3", "devices_per_user: {1: 0, 2: 0}"),
+              "key 'workload.devices_per_user': every weight is 0");
+  ExpectError(with("devices_per_user: 3", "devices_per_user: {1: -1}"), "key 'workload.devices_per_user.1'");
+  ExpectError(base + "  rate: [{at: 2s, factor: 1}, {at: 1s, factor: 2}]\n",
+              "key 'workload.rate[1].at': earlier than the point before");
+  ExpectError(base + "  rate: [{at: 2s}]\n", "key 'workload.rate[0].factor'");
+  ExpectError(base + "  classes: [{name: a, share: 1}, {name: a, share: 2}]\n",
+              "key 'workload.classes[1].name': duplicate class 'a'");
+  ExpectError(base + "  classes: [{name: a}]\n", "key 'workload.classes[0].share'");
+  ExpectError(base + "  diurnal: {period: 24h, low: 2}\n", "key 'workload.diurnal.low'");
+  ExpectError(base + "  diurnal: {low: 0.5}\n", "key 'workload.diurnal.period'");
+  ExpectError(base + "  sessions: {online: 10min}\n", "key 'workload.sessions.offline'");
+  ExpectError(base + "  sessions: {online: 0s, offline: 1s}\n", "key 'workload.sessions.online'");
+}
+
+// Sends per simulated second, from timeseries.csv.
+std::vector<double> SentPerSecond(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);  // header: t_s,sent,...
+  std::vector<double> sent;
+  while (std::getline(in, line)) sent.push_back(std::stod(line.substr(line.find(',') + 1)));
+  return sent;
+}
+
+TEST(Workload, ARateSpikeMultipliesTheOfferedLoadWhileItLasts) {
+  Scenario sc = SmallWith(
+      "  rate: [{at: 0s, factor: 1}, {at: 2s, factor: 1}, {at: 2s, factor: 4}, {at: 3s, factor: 4},"
+      " {at: 3s, factor: 1}]\n");
+  sc.workload.messages_per_second = 100;
+  std::string csv;
+  const auto s = nlohmann::json::parse(SimulateInChild(sc, "spike", 0, nullptr, &csv));
+  const std::vector<double> sent = SentPerSecond(csv);
+  ASSERT_GE(sent.size(), 4u);
+  // Second 3 (t in [2, 3)) carries 400 a second, the others 100 (Poisson).
+  EXPECT_GT(sent[2], 300);
+  EXPECT_LT(sent[2], 500);
+  for (size_t i : {1, 3}) EXPECT_LT(sent[i], 150) << "second " << i + 1;
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>());
+}
+
+TEST(Workload, DeviceCountsAreDrawnPerUserAndEveryDeviceIsServed) {
+  const auto s = SummaryOf(SmallWith("", "{1: 50, 4: 50}"), "device-counts");
+  const uint64_t devices = s["devices"]["total"].get<uint64_t>();
+  // 150 users with 1 or 4 devices each, about half each.
+  EXPECT_GT(devices, 150u * 2);
+  EXPECT_LT(devices, 150u * 3);
+  EXPECT_NE(devices % 150, 0u) << "not one count for everyone";
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["delivered"], s["deliveries"]["expected"]);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>());
+}
+
+TEST(Workload, AHeavyClassSendsInProportionToShareTimesRate) {
+  const auto s = SummaryOf(
+      SmallWith("  classes: [{name: heavy, share: 0.1, rate: 10}, {name: light, share: 0.9, rate: 1}]\n"), "classes");
+  const double heavy = s["messages"]["offered_by_class"]["heavy"].get<double>();
+  const double light = s["messages"]["offered_by_class"]["light"].get<double>();
+  EXPECT_EQ(heavy + light, s["messages"]["offered"].get<double>());
+  // Expected share 0.1 * 10 / (0.1 * 10 + 0.9 * 1) = 0.53, with the
+  // users' classes and the senders drawn at random.
+  EXPECT_GT(heavy / (heavy + light), 0.4);
+  EXPECT_LT(heavy / (heavy + light), 0.65);
+}
+
+TEST(Workload, SessionsEndAndResumeAndDevicesBackCatchUp) {
+  const auto s = SummaryOf(SmallWith("  sessions: {online: 1s, offline: 500ms}\n"), "sessions");
+  const auto& devices = s["devices"];
+  EXPECT_GT(devices["sessions_ended"].get<uint64_t>(), 150u);
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>());
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>());
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["messages"]["nobody_online"], 0);
+  // Devices back from away caught up: many more catch-ups than late joiners.
+  EXPECT_GT(s["latency_ms"]["offline_catch_up"]["count"].get<uint64_t>(), 150u);
+  // Away devices are behind by design and owed what they missed; the rest
+  // are in sync.
+  const uint64_t away = s["at_end"]["devices_away"].get<uint64_t>();
+  EXPECT_EQ(devices["in_sync_with_box"].get<uint64_t>() + away, devices["total"].get<uint64_t>());
+  EXPECT_GT(away, 0u);
+  EXPECT_GT(s["deliveries"]["owed_to_devices_away"].get<uint64_t>(), 0u);
+}
+
+TEST(Workload, TheDefaultsDrawNothingNew) {
+  // Writing the defaults out changes nothing: the same offered load.
+  const auto plain = SummaryOf(LoadScenario(kSmall), "plain");
+  const auto spelled = SummaryOf(SmallWith("  rate: [{at: 0s, factor: 1}]\n"), "spelled");
+  EXPECT_EQ(plain["messages"]["offered_digest"], spelled["messages"]["offered_digest"]);
+}
+
+}  // namespace
+}  // namespace msgbed::sim
