@@ -14,42 +14,36 @@ size_t RecordBytes(const std::string& key, const std::string& payload) {
   return key.size() + payload.size() + kRecordOverheadBytes;
 }
 
-KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions)
+KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions,
+                       uint32_t replication, double failover_after)
     : world_(world),
       brokers_(std::move(brokers)),
       down_(brokers_.size(), false),
-      held_(brokers_.size()),
-      partitions_(partitions) {}
+      leader_(partitions),
+      partitions_(partitions),
+      replication_(std::min<uint32_t>(replication, static_cast<uint32_t>(brokers_.size()))),
+      failover_after_(failover_after) {
+  for (uint32_t p = 0; p < partitions; ++p) leader_[p] = Replica(p, 0);
+}
+
+bool KafkaModel::IsReplica(uint32_t p, size_t b) const {
+  const size_t n = brokers_.size();
+  return (b + n - p % n) % n < replication_;
+}
+
+void KafkaModel::PushCommitted(Partition& part, uint32_t p) {
+  if (part.consumer == nullptr || down_[leader_[p]]) return;
+  for (const BusRecord& r : part.log.unhandled()) {
+    if (r.offset >= part.high_watermark) break;
+    Push(part, p, r);
+  }
+}
 
 void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer) {
   Partition& part = log_[{topic, partition}];
   part.consumer = consumer;
   ++part.generation;
-  if (LeaderDown(partition)) return;  // its start pushes them
-  for (const BusRecord& r : part.log.unhandled()) Push(part, partition, r);
-}
-
-void KafkaModel::CrashBroker(size_t b) {
-  down_[b] = true;
-  for (auto& [key, part] : log_) {
-    if (key.second % brokers_.size() == b) ++part.generation;  // what it was pushing is lost with it
-  }
-}
-
-void KafkaModel::StartBroker(size_t b) {
-  down_[b] = false;
-  for (auto& [key, part] : log_) {
-    if (key.second % brokers_.size() != b || part.consumer == nullptr) continue;
-    for (const BusRecord& r : part.log.unhandled()) Push(part, key.second, r);
-  }
-  std::vector<std::function<void()>> held;
-  held.swap(held_[b]);
-  for (auto& append : held) append();
-}
-
-double KafkaModel::HeldFor(const Node& a, const Node& b) {
-  const double now = world_->Now();
-  return world_->faults.HealTime(a.host()->get_name(), b.host()->get_name(), now) - now;
+  PushCommitted(part, partition);  // none if no replica is up: a start pushes them
 }
 
 void KafkaModel::Unsubscribe(ServiceNode* consumer) {
@@ -60,32 +54,137 @@ void KafkaModel::Unsubscribe(ServiceNode* consumer) {
   }
 }
 
-void KafkaModel::Produce(Node& producer, const std::string& topic, const std::string& key, std::string payload) {
-  const uint32_t p = PartitionOfKey(key, partitions_);
-  Node& leader = Leader(p);
-  const size_t bytes = RecordBytes(key, payload);
-  producer.Transmit(
-      leader, "produce", bytes, world_->DrawCost("broker.append"),
-      [this, topic, p, key, payload = std::move(payload)]() mutable {
-        if (!LeaderDown(p)) return Append(topic, p, key, std::move(payload));
-        held_[p % brokers_.size()].push_back([this, topic, p, key, payload = std::move(payload)]() mutable {
-          Append(topic, p, key, std::move(payload));
-        });
-      },
-      HeldFor(producer, leader));
+void KafkaModel::CrashBroker(size_t b) {
+  down_[b] = true;
+  for (auto& [key, part] : log_) {
+    if (leader_[key.second] == b) ++part.generation;  // what it was pushing is lost with it
+  }
+  if (replication_ > 1) brokers_[b]->Post(world_->Now() + failover_after_, 0, [this, b] { Elect(b); });
 }
 
-void KafkaModel::Append(const std::string& topic, uint32_t p, const std::string& key, std::string payload) {
-  Partition& part = log_[{topic, p}];
-  const BusRecord& record = part.log.Append(topic, p, key, std::move(payload));
+void KafkaModel::Elect(size_t b) {
+  if (!down_[b]) return;  // back before the controller fenced it
+  for (uint32_t p = 0; p < partitions_; ++p) {
+    if (leader_[p] != b) continue;
+    for (uint32_t i = 0; i < replication_; ++i) {
+      if (!down_[Replica(p, i)]) {
+        Lead(p, Replica(p, i));
+        break;
+      }
+    }
+  }
+}
+
+void KafkaModel::Lead(uint32_t p, size_t b) {
+  leader_[p] = b;
+  // The consumer fetches from its committed offset at the new leader; what
+  // producers sent while the partition had none is appended now, in order.
+  for (auto& [key, part] : log_) {
+    if (key.second == p) PushCommitted(part, p);
+  }
+  std::vector<Record> held;
+  held.swap(held_[p]);
+  for (Record& r : held) Append(std::move(r));
+}
+
+void KafkaModel::StartBroker(size_t b) {
+  std::vector<uint32_t> regained;  // partitions without a leader until now
+  for (uint32_t p = 0; p < partitions_; ++p) {
+    if (down_[leader_[p]] && IsReplica(p, b)) regained.push_back(p);
+  }
+  down_[b] = false;
+  for (uint32_t p : regained) Lead(p, b);
+}
+
+double KafkaModel::HeldFor(const Node& a, const Node& b) {
+  const double now = world_->Now();
+  return world_->faults.HealTime(a.host()->get_name(), b.host()->get_name(), now) - now;
+}
+
+void KafkaModel::ProduceBatch(Node& producer, size_t broker, std::vector<Record> records) {
+  size_t bytes = 0;
+  double cpu = world_->DrawCost("broker.append");
+  for (const Record& r : records) {
+    bytes += RecordBytes(r.key, r.payload);
+    cpu += world_->DrawCost("broker.record");
+  }
+  ++requests_;
+  Node& to = *brokers_[broker];
+  producer.Transmit(
+      to, "produce", bytes, cpu,
+      [this, &producer, broker, records = std::move(records)]() mutable {
+        Arrive(producer, broker, std::move(records));
+      },
+      HeldFor(producer, to));
+}
+
+void KafkaModel::Arrive(Node& producer, size_t b, std::vector<Record> records) {
+  std::map<size_t, std::vector<Record>> elsewhere;  // by the partition's leader now
+  for (Record& r : records) {
+    const uint32_t p = r.partition;
+    if (leader_[p] == b && !down_[b]) {
+      Append(std::move(r));
+    } else if (down_[leader_[p]]) {
+      held_[p].push_back(std::move(r));  // no leader: appended when one starts
+    } else {
+      elsewhere[leader_[p]].push_back(std::move(r));  // NOT_LEADER: the producer sends it again
+    }
+  }
+  for (auto& [leader, rs] : elsewhere) ProduceBatch(producer, leader, std::move(rs));
+}
+
+void KafkaModel::Append(Record r) {
+  const uint32_t p = r.partition;
+  const std::pair<std::string, uint32_t> key{r.topic, p};
+  Partition& part = log_[key];
+  const BusRecord& record = part.log.Append(std::move(r.topic), p, std::move(r.key), std::move(r.payload));
+  const size_t bytes = RecordBytes(record.key, record.payload);
   ++records_;
-  bytes_ += RecordBytes(record.key, record.payload);
-  if (part.consumer != nullptr) Push(part, p, record);
+  bytes_ += bytes;
+  Node& leader = *brokers_[leader_[p]];
+  uint32_t followers = 0;
+  for (uint32_t i = 0; i < replication_; ++i) {
+    const size_t f = Replica(p, i);
+    if (f == leader_[p] || down_[f]) continue;  // a follower that is down is out of the in-sync set
+    ++followers;
+    Node& follower = *brokers_[f];
+    const double cpu = world_->DrawCost("broker.append") + world_->DrawCost("broker.record");
+    leader.Transmit(
+        follower, "replicate", bytes, cpu,
+        [this, key, offset = record.offset, f] {
+          if (down_[f]) return Acknowledged(key, offset);  // dropped from the in-sync set
+          Node& to = *brokers_[leader_[key.second]];
+          brokers_[f]->Transmit(
+              to, "replica_ack", 0, 0, [this, key, offset] { Acknowledged(key, offset); }, HeldFor(*brokers_[f], to));
+        },
+        HeldFor(leader, follower));
+  }
+  part.awaiting[record.offset] = followers;
+  Advance(part, p);
+}
+
+void KafkaModel::Acknowledged(const std::pair<std::string, uint32_t>& key, int64_t offset) {
+  Partition& part = log_[key];
+  auto it = part.awaiting.find(offset);
+  if (it == part.awaiting.end()) return;
+  if (it->second > 0) --it->second;
+  Advance(part, key.second);
+}
+
+void KafkaModel::Advance(Partition& part, uint32_t p) {
+  while (!part.awaiting.empty() && part.awaiting.begin()->second == 0) {
+    const int64_t offset = part.awaiting.begin()->first;
+    part.awaiting.erase(part.awaiting.begin());
+    part.high_watermark = offset + 1;
+    const auto& unhandled = part.log.unhandled();
+    if (part.consumer == nullptr || down_[leader_[p]] || unhandled.empty()) continue;
+    Push(part, p, unhandled[static_cast<size_t>(offset - unhandled.front().offset)]);
+  }
 }
 
 void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   ServiceNode* consumer = part.consumer;
-  Node& leader = Leader(p);
+  Node& leader = *brokers_[leader_[p]];
   leader.Transmit(
       *consumer, "record", RecordBytes(r.key, r.payload), world_->DrawCost(consumer->role().name + ".record"),
       [&part, consumer, generation = part.generation, r] {
@@ -94,6 +193,22 @@ void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
         part.log.Commit(r.offset);
       },
       HeldFor(leader, *consumer));
+}
+
+uint64_t KafkaModel::Lag(const std::string& topic) const {
+  uint64_t lag = 0;
+  for (const auto& [key, part] : log_) {
+    if (key.first == topic) lag += part.log.unhandled().size();
+  }
+  return lag;
+}
+
+std::vector<std::string> KafkaModel::Topics() const {
+  std::vector<std::string> topics;
+  for (const auto& [key, part] : log_) {
+    if (topics.empty() || topics.back() != key.first) topics.push_back(key.first);
+  }
+  return topics;
 }
 
 }  // namespace msgbed::sim

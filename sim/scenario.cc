@@ -73,9 +73,16 @@ void ReadServices(const Reader& r, const YAML::Node& topo, const RoleRegistry& r
 
 void ReadKafkaTuning(const Reader& r, const YAML::Node& k, Scenario* sc) {
   const std::string path = "topology.kafka";
-  r.OnlyKeys(k, path, {"brokers", "partitions", "linger"});
+  r.OnlyKeys(k, path, {"brokers", "partitions", "linger", "batch_bytes", "replication", "failover_after"});
   r.Count(k, path, "partitions", &sc->kafka.partitions);
   r.DurationOrZero(k, path, "linger", &sc->kafka.linger);
+  r.Bytes(k, path, "batch_bytes", &sc->kafka.batch_bytes, 1e9);
+  r.Count(k, path, "replication", &sc->kafka.replication);
+  r.DurationOrZero(k, path, "failover_after", &sc->kafka.failover_after);
+  if (sc->kafka.replication > sc->kafka.brokers.size()) {
+    r.Fail(k["replication"], path + ".replication",
+           "more replicas than brokers (" + std::to_string(sc->kafka.brokers.size()) + ")");
+  }
 }
 
 void ReadKafka(const Reader& r, const YAML::Node& k, Scenario* sc) {
@@ -89,7 +96,7 @@ void ReadKafka(const Reader& r, const YAML::Node& k, Scenario* sc) {
 // scenario's `costs:` on top; an unknown key is an error naming the known ones.
 void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, Scenario* sc) {
   CostTable& t = sc->costs;
-  t = {{"broker.append", 10e-6}, {"storage.write", 20e-6}};
+  t = {{"broker.append", 10e-6}, {"broker.record", 2e-6}, {"storage.write", 20e-6}};
   for (const auto& [role, hosts] : sc->services) {
     for (const auto& [key, seconds] : DefaultCosts(roles.Get(role))) t.emplace(key, seconds);
   }

@@ -30,14 +30,18 @@ struct HostSpec {
 struct KafkaSpec {
   std::vector<std::string> brokers;  // host names, one broker each
   uint32_t partitions = 8;
-  double linger = 0.005;  // producer batching delay, seconds (librdkafka's linger.ms)
+  double linger = 0.005;        // producer batching delay, seconds (librdkafka's linger.ms)
+  size_t batch_bytes = 1000000;  // a batch leaves once this full (librdkafka's batch.size)
+  uint32_t replication = 1;      // replicas of each partition; acks=all
+  double failover_after = 9;     // a crashed leader's partitions wait this long for a new one
 };
 
 // Service time per unit of work on a reference core of 1 Gflop/s (fixed or
 // a distribution, service_time.h), by key:
 // "<role>.<Request>" for each request a deployed role serves,
 // "<role>.reply", "<role>.client_frame", "<role>.record" (roles/registry.h),
-// and the infrastructure's "broker.append" and "storage.write" (per atomic
+// and the infrastructure's "broker.append" (per produce or replication
+// request), "broker.record" (per record in it) and "storage.write" (per atomic
 // batch, charged as I/O wait). Defaults come from the role registry; see
 // docs/benchmarks.md for where they come from.
 using CostTable = std::map<std::string, ServiceTime>;

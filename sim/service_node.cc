@@ -53,7 +53,7 @@ void ServiceNode::StartInstance() {
 }
 
 void ServiceNode::CrashInstance() {
-  ++lives_;
+  producer_.Crash();
   host_.Crash();
   std::vector<ConnId> open(open_clients_.begin(), open_clients_.end());
   std::sort(open.begin(), open.end());  // a set's order is not the same everywhere
@@ -143,13 +143,7 @@ void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
 }
 
 void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  // The producer holds each record for its linger; a crash before it
-  // leaves loses it, as a killed process loses its producer's queue.
-  const double leaves = world_->Now() + world_->scenario.kafka.linger;
-  Defer(leaves, [this, life = lives_, topic, key, payload = std::move(payload)]() mutable {
-    if (life != lives_) return world_->faults.CountLostRecord();
-    world_->kafka->Produce(*this, topic, key, std::move(payload));
-  });
+  producer_.Publish(topic, key, std::move(payload));
 }
 
 void ServiceNode::Subscribe(const std::vector<Service::Subscription>& subs) {

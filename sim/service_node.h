@@ -2,7 +2,7 @@
 // instance's InstanceHost (impl/host): messages become network messages
 // sized by their serialized bytes, each charged at the receiver the CPU the
 // scenario's cost table gives its type; storage is a MemKvStore whose write
-// batches are charged as I/O; the bus is the KafkaModel. Gateways are also
+// batches are charged as I/O; the bus is the KafkaModel, reached through a batching KafkaProducer. Gateways are also
 // their population's client port.
 #pragma once
 
@@ -14,6 +14,7 @@
 
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
+#include "kafka_producer.h"
 #include "node.h"
 #include "roles/registry.h"
 #include "service_time.h"
@@ -95,7 +96,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
 
   uint32_t queue_limit_ = 0;
   std::unordered_set<ConnId> open_clients_;
-  uint64_t lives_ = 0;  // bumps at every crash
+  KafkaProducer producer_{world_, this};
   InstanceHost host_;
 };
 

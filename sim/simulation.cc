@@ -87,7 +87,8 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
     const std::string& host = sc.kafka.brokers[b];
     brokers.push_back(std::make_unique<Node>(&w, "broker/" + std::to_string(b), d.at.at(host)));
   }
-  d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions);
+  d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions, sc.kafka.replication,
+                                         sc.kafka.failover_after);
   w.kafka = d.kafka.get();
   for (auto& node : d.services) node->StartInstance();
 }
@@ -169,6 +170,9 @@ class Sampler {
       if (i % 2) std::swap(a, b);
       const std::string name = "link:" + w_->graph.vertex(a).name + ">" + w_->graph.vertex(b).name;
       ts.Sample(t, name, std::min(1.0, Delta(&link_busy_[i], w_->net.link(i).busy_seconds())));
+    }
+    for (const std::string& topic : w_->kafka->Topics()) {
+      ts.Sample(t, "lag:" + topic, static_cast<double>(w_->kafka->Lag(topic)));
     }
     if (t + 1 <= sc_.duration + sc_.drain + 1e-9) clock_->Post(t + 1, 0, [this] { Sample(); });
   }

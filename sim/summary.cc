@@ -223,7 +223,12 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"services", services},
           {"instances", instances},
           {"kafka",
-           {{"brokers", sc.kafka.brokers}, {"partitions", sc.kafka.partitions}, {"linger_s", Round6(sc.kafka.linger)}}},
+           {{"brokers", sc.kafka.brokers},
+            {"partitions", sc.kafka.partitions},
+            {"replication", sc.kafka.replication},
+            {"failover_after_s", Round6(sc.kafka.failover_after)},
+            {"linger_s", Round6(sc.kafka.linger)},
+            {"batch_bytes", sc.kafka.batch_bytes}}},
           {"client_link", LinkJson(sc.client_link)},
           {"workload", WorkloadJson(sc.workload)},
           {"costs_s", costs},
@@ -258,6 +263,17 @@ ordered_json SloJson(const Scenario& sc, const ordered_json& latency_ms) {
                       {"met", ok}});
   }
   return {{"met", met}, {"checks", checks}};
+}
+
+// What the bus carried, and what its consumers had not handled at the end.
+ordered_json KafkaJson(const KafkaModel& k) {
+  ordered_json lag = ordered_json::object();
+  for (const std::string& topic : k.Topics()) lag[topic] = k.Lag(topic);
+  return {{"records", k.records()},
+          {"bytes", k.bytes()},
+          {"produce_requests", k.requests()},
+          {"records_per_request", k.requests() ? Round6(static_cast<double>(k.records()) / k.requests()) : 0.0},
+          {"lag_at_end", lag}};
 }
 
 // Messages offered per user class; empty without classes.
@@ -328,7 +344,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
           {"slo", SloJson(sc, latency)},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"instance_utilisation", InstanceUtilisation(nodes, end)},
-          {"kafka", {{"records", w.kafka->records()}, {"bytes", w.kafka->bytes()}}},
+          {"kafka", KafkaJson(*w.kafka)},
           {"instances", InstanceCounters(w)},
           {"faults_applied", FaultCountsJson(w.faults.counts())},
           {"invariants", InvariantsJson(inv)}};
