@@ -10,31 +10,23 @@
 // core where SimGrid would share the cores fairly.
 #pragma once
 
-#include <algorithm>
-#include <vector>
+#include "servers.h"
 
 namespace msgbed::sim {
 
 class HostCpu {
  public:
-  HostCpu(int cores, double speed) : free_at_(std::max(cores, 1), 0.0), speed_(speed) {}
+  HostCpu(int cores, double speed) : cores_(cores), speed_(speed) {}
 
   // Flops its cores are booked for after t (work charged ahead of time).
-  double FlopsBeyond(double t) const {
-    double seconds = 0;
-    for (double f : free_at_) seconds += std::max(0.0, f - t);
-    return seconds * speed_;
-  }
+  // REQUIRES: t >= the last `now` given to Run.
+  double FlopsBeyond(double t) const { return cores_.BusyBeyond(t) * speed_; }
 
-  // Runs `flops` of work that is ready at `ready`; returns when it is done.
-  double Run(double ready, double flops) {
-    auto core = std::min_element(free_at_.begin(), free_at_.end());
-    *core = std::max(ready, *core) + flops / speed_;
-    return *core;
-  }
+  // Runs `flops` of work that is ready at `ready` (>= now); returns when it is done.
+  double Run(double now, double ready, double flops) { return cores_.Book(now, ready, flops / speed_); }
 
  private:
-  std::vector<double> free_at_;
+  Servers cores_;
   double speed_;
 };
 

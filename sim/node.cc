@@ -13,7 +13,7 @@ namespace s4u = simgrid::s4u;
 constexpr double kTimeEpsilon = 1e-12;
 
 Node::Node(World* world, std::string name, const Placement& at)
-    : world_(world), name_(std::move(name)), host_(at.host), endpoint_(at.endpoint), cpu_(at.cpu) {}
+    : world_(world), name_(std::move(name)), host_(at.host), endpoint_(at.endpoint), cpu_(at.cpu), disk_(at.disk) {}
 
 void Node::Post(double at, double cpu, std::function<void()> fn) {
   PostItem(at, cpu, std::move(fn), false, /*work=*/false);
@@ -120,7 +120,7 @@ void Node::RunBatch() {
     in_batch_ = false;
     if (shed_) {
       shed_ = false;
-      io_ = 0;
+      io_.clear();
       Flush(now);
       continue;
     }
@@ -129,11 +129,11 @@ void Node::RunBatch() {
     double done = start;
     if (item.cpu > 0) {
       const double flops = item.cpu * kReferenceFlops;
-      done = cpu_->Run(start, flops);
+      done = cpu_->Run(now, start, flops);
       busy_flops_ += flops;
     }
-    done += io_;
-    io_ = 0;
+    for (double op : io_) done = disk_ ? disk_->Run(now, done, op) : done + op;
+    io_.clear();
     busy_seconds_ += done - start;
     if (start > now) starts_.push_back(start);  // FIFO: starts never decrease
     *worker = done;
@@ -147,6 +147,14 @@ size_t Node::Waiting() {
   const double now = world_->Now();
   while (!starts_.empty() && starts_.front() <= now + kTimeEpsilon) starts_.pop_front();
   return starts_.size();
+}
+
+std::map<std::string, const HostDisk*> DisksOf(const std::vector<const Node*>& nodes) {
+  std::map<std::string, const HostDisk*> disks;
+  for (const Node* n : nodes) {
+    if (n->disk() != nullptr) disks[n->host()->get_name()] = n->disk();
+  }
+  return disks;
 }
 
 }  // namespace msgbed::sim

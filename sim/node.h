@@ -18,12 +18,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <simgrid/s4u.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "host_cpu.h"
+#include "host_disk.h"
 
 namespace msgbed::sim {
 
@@ -38,6 +40,7 @@ struct Placement {
   simgrid::s4u::Host* host;
   HostCpu* cpu;
   size_t endpoint;
+  HostDisk* disk = nullptr;  // none: storage I/O is a flat wait
 };
 
 class Node {
@@ -79,8 +82,10 @@ class Node {
   // and what that causes, is recorded in World::tracer.
   void TraceRunningItem() { tracing_ = true; }
 
-  // Storage I/O of the running batch, done after its CPU.
-  void ChargeIo(double seconds) { io_ += seconds; }
+  // A storage operation of the running item, `seconds` long, done after
+  // its CPU: queued on the host's disk if it has one, else a plain wait.
+  void ChargeIo(double seconds) { io_.push_back(seconds); }
+  HostDisk* disk() const { return disk_; }
 
   // Admission control, from inside a running item. Waiting: the items
   // ahead of it still waiting for a worker. Shed: the running item takes
@@ -147,13 +152,14 @@ class Node {
   simgrid::s4u::Host* const host_;
   const size_t endpoint_;
   HostCpu* const cpu_;
+  HostDisk* const disk_;
   std::vector<Item> inbox_;  // a heap ordered by Later
   std::vector<Item> batch_;  // the due items of the running wake-up
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
   bool shed_ = false;
-  bool tracing_ = false;  // the running item is traced
-  double io_ = 0;
+  bool tracing_ = false;    // the running item is traced
+  std::vector<double> io_;  // the running item's storage operations
   double busy_flops_ = 0;
   double busy_seconds_ = 0;
   size_t work_items_ = 0;
@@ -163,5 +169,9 @@ class Node {
   double wake_at_ = -1;                  // the wake-up asked for; -1: none
   bool running_ = false;                 // inside Wake
 };
+
+// The disks of the hosts the nodes run on, by host name (hosts without a
+// disk model have none).
+std::map<std::string, const HostDisk*> DisksOf(const std::vector<const Node*>& nodes);
 
 }  // namespace msgbed::sim

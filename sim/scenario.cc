@@ -22,9 +22,24 @@ void ReadLink(const Reader& r, const YAML::Node& n, const std::string& path, Lin
   r.DurationOrZero(n, path, "latency", &link->latency);
 }
 
+// `disk: {read: 2GBps, write: 1GBps, latency: 100us, queue_depth: 32, cache_hit: 0.9}`.
+void ReadDisk(const Reader& r, const YAML::Node& n, const std::string& path, DiskSpec* disk) {
+  if (!n.IsDefined()) return;
+  r.OnlyKeys(n, path, {"read", "write", "latency", "queue_depth", "cache_hit"});
+  r.Required(n, path, "read", "the disk's read bandwidth, like 2GBps");
+  r.Required(n, path, "write", "the disk's write bandwidth, like 1GBps");
+  r.Bandwidth(n, path, "read", &disk->read_bandwidth);
+  r.Bandwidth(n, path, "write", &disk->write_bandwidth);
+  r.DurationOrZero(n, path, "latency", &disk->latency);
+  r.Count(n, path, "queue_depth", &disk->queue_depth);
+  r.Number(n, path, "cache_hit", &disk->cache_hit, 0, 1);
+}
+
 void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   LinkSpec default_link;
   ReadLink(r, topo["link"], "topology.link", &default_link);
+  DiskSpec default_disk;
+  ReadDisk(r, topo["disk"], "topology.disk", &default_disk);
   const YAML::Node hosts = topo["hosts"];
   if (!hosts.IsDefined() || !hosts.IsSequence() || hosts.size() == 0)
     r.Fail(hosts.IsDefined() ? hosts : topo, "topology.hosts", "expected a non-empty list of hosts");
@@ -32,15 +47,17 @@ void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
   for (size_t i = 0; i < hosts.size(); ++i) {
     const YAML::Node h = hosts[i];
     const std::string path = "topology.hosts[" + std::to_string(i) + "]";
-    r.OnlyKeys(h, path, {"name", "cores", "speed", "link"});
+    r.OnlyKeys(h, path, {"name", "cores", "speed", "link", "disk"});
     HostSpec spec;
     spec.link = default_link;
+    spec.disk = default_disk;
     if (!h["name"].IsDefined()) r.Fail(h, path + ".name", "every host needs a name");
     spec.name = r.Scalar(h["name"], path + ".name");
     if (!seen.insert(spec.name).second) r.Fail(h["name"], path + ".name", "duplicate host name '" + spec.name + "'");
     r.Count(h, path, "cores", &spec.cores);
     r.Speed(h, path, "speed", &spec.speed);
     ReadLink(r, h["link"], path + ".link", &spec.link);
+    ReadDisk(r, h["disk"], path + ".disk", &spec.disk);
     sc->hosts.push_back(spec);
   }
 }
@@ -210,9 +227,11 @@ void ReadDiagramTopology(const Reader& r, const YAML::Node& topo, const RoleRegi
     }
   }
   sc->graph = BuildTopology(diagram, overrides);
+  DiskSpec disk;
+  ReadDisk(r, topo["disk"], "topology.disk", &disk);
   for (TopologyGraph::VertexId v = 0; v < sc->graph.vertex_count(); ++v) {
     const TopoVertex& x = sc->graph.vertex(v);
-    if (x.kind == TopoVertex::Kind::kHost) sc->hosts.push_back(HostSpec{x.name, x.cores, x.speed, {}});
+    if (x.kind == TopoVertex::Kind::kHost) sc->hosts.push_back(HostSpec{x.name, x.cores, x.speed, {}, disk});
   }
   for (const auto& name : roles.Names()) {
     auto hosts = sc->graph.HostsWith(name);
@@ -256,7 +275,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
 
   const YAML::Node topo = root["topology"];
   if (!topo.IsDefined()) r.Fail(root, "topology", "missing: hosts, services and kafka");
-  r.OnlyKeys(topo, "topology", {"link", "hosts", "services", "kafka", "diagram", "overrides"});
+  r.OnlyKeys(topo, "topology", {"link", "disk", "hosts", "services", "kafka", "diagram", "overrides"});
   if (topo["diagram"].IsDefined()) {
     ReadDiagramTopology(r, topo, roles, &sc);
     if (topo["kafka"].IsDefined()) ReadKafkaTuning(r, topo["kafka"], &sc);

@@ -11,6 +11,7 @@
 
 #include "config/fault_spec.h"
 #include "config/yaml_reader.h"
+#include "host_disk.h"
 #include "roles/registry.h"
 #include "service_time.h"
 #include "topology.h"
@@ -25,12 +26,13 @@ struct HostSpec {
   int cores = 4;
   double speed = 2e9;  // flops/s per core
   LinkSpec link;       // inline topologies: the host's link to the datacenter
+  DiskSpec disk;       // not modelled unless given (topology.disk or the host's)
 };
 
 struct KafkaSpec {
   std::vector<std::string> brokers;  // host names, one broker each
   uint32_t partitions = 8;
-  double linger = 0.005;        // producer batching delay, seconds (librdkafka's linger.ms)
+  double linger = 0.005;         // producer batching delay, seconds (librdkafka's linger.ms)
   size_t batch_bytes = 1000000;  // a batch leaves once this full (librdkafka's batch.size)
   uint32_t replication = 1;      // replicas of each partition; acks=all
   double failover_after = 9;     // a crashed leader's partitions wait this long for a new one

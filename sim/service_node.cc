@@ -157,8 +157,32 @@ Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
   if (!node_->world_->faults.DiskWrite(node_->name(), node_->world_->Now(), &slowdown)) {
     return Status::IoError("no space left on device (a disk fault of the scenario)");
   }
-  node_->ChargeIo(node_->world_->DrawCost("storage.write") * slowdown);
+  const HostDisk* disk = node_->disk();
+  const double seconds =
+      disk ? disk->spec().WriteTime(static_cast<double>(batch.ByteSize())) : node_->world_->DrawCost("storage.write");
+  node_->ChargeIo(seconds * slowdown);
   return node_->store_.Write(batch);
+}
+
+void ServiceNode::ChargedKv::ChargeRead(size_t bytes) {
+  const HostDisk* disk = node_->disk();
+  if (disk == nullptr || disk->spec().cache_hit >= 1) return;
+  if (disk->spec().cache_hit > 0 && node_->world_->Uniform() < disk->spec().cache_hit) return;
+  node_->ChargeIo(disk->spec().ReadTime(static_cast<double>(bytes)));
+}
+
+std::optional<std::string> ServiceNode::ChargedKv::Get(std::string_view key, Status* s) {
+  auto value = node_->store_.Get(key, s);
+  ChargeRead(key.size() + (value ? value->size() : 0));
+  return value;
+}
+
+Status ServiceNode::ChargedKv::Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) {
+  Status s = node_->store_.Scan(from, to, limit, out);
+  size_t bytes = 0;
+  for (const auto& [k, v] : *out) bytes += k.size() + v.size();
+  ChargeRead(bytes);
+  return s;
 }
 
 }  // namespace msgbed::sim

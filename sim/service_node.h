@@ -66,17 +66,19 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void ClientFrame(ConnId conn, const api::ClientFrame& frame);
 
  private:
-  // Charges each write batch as storage I/O on the node.
+  // Charges each write batch as storage I/O on the node: on the host's
+  // disk if it has one (reads too, unless the block cache has them), else
+  // the flat storage.write (reads free).
   class ChargedKv final : public KvStore {
    public:
     explicit ChargedKv(ServiceNode* node) : node_(node) {}
-    std::optional<std::string> Get(std::string_view key, Status* s) override { return node_->store_.Get(key, s); }
+    std::optional<std::string> Get(std::string_view key, Status* s) override;
     Status Write(const WriteBatch& batch) override;
-    Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override {
-      return node_->store_.Scan(from, to, limit, out);
-    }
+    Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
    private:
+    // A read of `bytes` from the disk, unless the block cache serves it.
+    void ChargeRead(size_t bytes);
     ServiceNode* node_;
   };
 

@@ -25,7 +25,8 @@ namespace {
 // Everything a run owns; destroyed after the engine stops.
 struct Deployment {
   std::map<std::string, std::unique_ptr<HostCpu>> cpus;
-  std::map<std::string, Placement> at;  // host name -> where its nodes run
+  std::map<std::string, std::unique_ptr<HostDisk>> disks;  // hosts with a disk model
+  std::map<std::string, Placement> at;                     // host name -> where its nodes run
   std::vector<std::unique_ptr<ServiceNode>> services;
   std::unique_ptr<KafkaModel> kafka;
   std::vector<std::unique_ptr<Population>> populations;
@@ -58,13 +59,15 @@ void BuildRoutes(const World& w, const Deployment& d, s4u::NetZone* zone) {
 
 void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   auto* zone = s4u::create_full_zone("deployment");
-  auto place = [&](const std::string& name, int cores, double speed) {
+  auto place = [&](const std::string& name, int cores, double speed, const DiskSpec& disk) {
     auto* host = zone->create_host(name, speed)->set_core_count(cores)->seal();
     d.cpus[name] = std::make_unique<HostCpu>(cores, speed);
-    d.at[name] = Placement{host, d.cpus[name].get(), *w.graph.Find(name)};
+    if (disk.modelled()) d.disks[name] = std::make_unique<HostDisk>(disk);
+    d.at[name] =
+        Placement{host, d.cpus[name].get(), *w.graph.Find(name), disk.modelled() ? d.disks[name].get() : nullptr};
   };
-  for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed);
-  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9);
+  for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed, h.disk);
+  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9, {});
   BuildRoutes(w, d, zone);
   zone->seal();
 }
@@ -165,6 +168,10 @@ class Sampler {
       if (cpu) flops -= cpu->FlopsBeyond(t);
       ts.Sample(t, "cpu:" + h.name, std::min(1.0, Delta(&host_flops_[h.name], flops) / (h.cores * h.speed)));
     }
+    for (const auto& [host, disk] : DisksOf(nodes_)) {
+      const double busy = disk->busy_seconds() - disk->BusyBeyond(t);
+      ts.Sample(t, "disk:" + host, std::min(1.0, Delta(&disk_busy_[host], busy) / disk->channels()));
+    }
     for (size_t i = 0; i < w_->net.link_count(); ++i) {
       auto [a, b] = w_->graph.ends(i / 2);
       if (i % 2) std::swap(a, b);
@@ -188,7 +195,7 @@ class Sampler {
   std::vector<const Node*> nodes_;
   Node* clock_;
   std::map<const Node*, double> busy_;
-  std::map<std::string, double> host_flops_;
+  std::map<std::string, double> host_flops_, disk_busy_;
   std::map<size_t, double> link_busy_;
 };
 

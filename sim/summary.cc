@@ -115,6 +115,16 @@ ordered_json Utilisation(const Scenario& sc, const std::vector<const Node*>& nod
   return out;
 }
 
+// The share of each modelled disk's channel time spent on operations.
+ordered_json DiskUtilisation(const std::vector<const Node*>& nodes, double end) {
+  ordered_json out = ordered_json::object();
+  for (const auto& [host, disk] : DisksOf(nodes)) {
+    const double busy = disk->busy_seconds() - disk->BusyBeyond(end);
+    out[host] = end > 0 ? Round6(busy / (disk->channels() * end)) : 0.0;
+  }
+  return out;
+}
+
 // The share of its workers' time each node was busy (CPU, waiting for a
 // host core, storage I/O): 1 means saturated, whatever its host's load.
 ordered_json InstanceUtilisation(const std::vector<const Node*>& nodes, double end) {
@@ -191,7 +201,17 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
 
 ordered_json EchoScenario(const Scenario& sc) {
   ordered_json hosts = ordered_json::array();
-  for (const HostSpec& h : sc.hosts) hosts.push_back({{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}});
+  for (const HostSpec& h : sc.hosts) {
+    ordered_json host = {{"name", h.name}, {"cores", h.cores}, {"speed_flops", h.speed}};
+    if (h.disk.modelled()) {
+      host["disk"] = {{"read_Bps", h.disk.read_bandwidth},
+                      {"write_Bps", h.disk.write_bandwidth},
+                      {"latency_s", Round6(h.disk.latency)},
+                      {"queue_depth", h.disk.queue_depth},
+                      {"cache_hit", h.disk.cache_hit}};
+    }
+    hosts.push_back(host);
+  }
   ordered_json links = ordered_json::array();
   for (size_t e = 0; e < sc.graph.edge_count(); ++e) {
     auto [a, b] = sc.graph.ends(e);
@@ -344,6 +364,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
           {"slo", SloJson(sc, latency)},
           {"cpu_utilisation", Utilisation(sc, nodes, end)},
           {"instance_utilisation", InstanceUtilisation(nodes, end)},
+          {"disk_utilisation", DiskUtilisation(nodes, end)},
           {"kafka", KafkaJson(*w.kafka)},
           {"instances", InstanceCounters(w)},
           {"faults_applied", FaultCountsJson(w.faults.counts())},

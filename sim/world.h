@@ -56,6 +56,8 @@ class World {
   double Now() const { return sched.Now(); }
   // One draw of a service time, from the run's own stream.
   double Draw(const ServiceTime& t) { return t.Sample(service_times_); }
+  // Uniform in [0, 1), from the same stream.
+  double Uniform() { return service_times_.Uniform(); }
   // One draw of the scenario's cost `key`. REQUIRES: the table has it.
   double DrawCost(const std::string& key) { return Draw(scenario.costs.at(key)); }
   // The node serving a, or nullptr.
