@@ -12,7 +12,7 @@ struct RunOptions {
   std::string scenario;  // empty: the embedded quickstart
   std::string out_dir = "results";
   bool quiet = false;
-  uint64_t trace_message = 0;  // n > 0: trace the n-th message sent
+  std::string trace;  // N (the N-th message sent), cross-box or cross-dc; empty: none
 };
 int Run(const RunOptions& opts);
 

@@ -14,11 +14,12 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   run_cmd->add_option("--out", run.out_dir, "Results directory")->capture_default_str();
   run_cmd->add_flag("-q,--quiet", run.quiet, "Write the summary file only");
-  run_cmd
-      ->add_option("--trace", run.trace_message,
-                   "Trace the N-th message sent: writes <out>/<name>/trace-message-N.puml, a sequence diagram of "
-                   "every hop with simulated times")
-      ->check(CLI::PositiveNumber);
+  run_cmd->add_option(
+      "--trace", run.trace,
+      "Trace one message: N (the N-th sent), cross-box (the first from the warm-up on whose sender's and peer's "
+      "boxes are on different messages instances) or cross-dc (... in different datacenters). Writes "
+      "<out>/<name>/trace-message-N.puml or trace-cross-box.puml / trace-cross-dc.puml: a sequence diagram of every "
+      "hop with simulated times, hosts and datacenters, queue waits and work");
   run_cmd->footer(
       "Exit status: 0 every invariant held and the run settled; 1 an invariant broke or a delivery is missing; "
       "2 bad input; 3 nothing broke but the run stopped with work under way (lengthen drain); 4 all that held, "

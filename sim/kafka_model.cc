@@ -123,7 +123,7 @@ void KafkaModel::Arrive(Node& producer, size_t b, std::vector<Record> records) {
   for (Record& r : records) {
     const uint32_t p = r.partition;
     if (leader_[p] == b && !down_[b]) {
-      Append(std::move(r));
+      brokers_[b]->WithTracing(r.traced, [&] { Append(std::move(r)); });
     } else if (down_[leader_[p]]) {
       held_[p].push_back(std::move(r));  // no leader: appended when one starts
     } else {
@@ -138,6 +138,7 @@ void KafkaModel::Append(Record r) {
   const std::pair<std::string, uint32_t> key{r.topic, p};
   Partition& part = log_[key];
   const BusRecord& record = part.log.Append(std::move(r.topic), p, std::move(r.key), std::move(r.payload));
+  if (r.traced) traced_.emplace(key.first, p, record.offset);
   const size_t bytes = RecordBytes(record.key, record.payload);
   ++records_;
   bytes_ += bytes;
@@ -149,15 +150,17 @@ void KafkaModel::Append(Record r) {
     ++followers;
     Node& follower = *brokers_[f];
     const double cpu = world_->DrawCost("broker.append") + world_->DrawCost("broker.record");
-    leader.Transmit(
-        follower, "replicate", bytes, cpu,
-        [this, key, offset = record.offset, f] {
-          if (down_[f]) return Acknowledged(key, offset);  // dropped from the in-sync set
-          Node& to = *brokers_[leader_[key.second]];
-          brokers_[f]->Transmit(
-              to, "replica_ack", 0, 0, [this, key, offset] { Acknowledged(key, offset); }, HeldFor(*brokers_[f], to));
-        },
-        HeldFor(leader, follower));
+    leader.WithTracing(r.traced, [&] {
+      leader.Transmit(
+          follower, "replicate", bytes, cpu,
+          [this, key, offset = record.offset, f] {
+            if (down_[f]) return Acknowledged(key, offset);  // dropped from the in-sync set
+            Node& to = *brokers_[leader_[key.second]];
+            brokers_[f]->Transmit(
+                to, "replica_ack", 0, 0, [this, key, offset] { Acknowledged(key, offset); }, HeldFor(*brokers_[f], to));
+          },
+          HeldFor(leader, follower));
+    });
   }
   part.awaiting[record.offset] = followers;
   Advance(part, p);
@@ -185,14 +188,16 @@ void KafkaModel::Advance(Partition& part, uint32_t p) {
 void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   ServiceNode* consumer = part.consumer;
   Node& leader = *brokers_[leader_[p]];
-  leader.Transmit(
-      *consumer, "record", RecordBytes(r.key, r.payload), world_->DrawCost(consumer->role().name + ".record"),
-      [&part, consumer, generation = part.generation, r] {
-        if (part.generation != generation || !consumer->host().running()) return;
-        consumer->host().DeliverRecord(r);
-        part.log.Commit(r.offset);
-      },
-      HeldFor(leader, *consumer));
+  leader.WithTracing(traced_.contains({r.topic, p, r.offset}), [&] {
+    leader.Transmit(
+        *consumer, "record", RecordBytes(r.key, r.payload), world_->DrawCost(consumer->role().name + ".record"),
+        [&part, consumer, generation = part.generation, r] {
+          if (part.generation != generation || !consumer->host().running()) return;
+          consumer->host().DeliverRecord(r);
+          part.log.Commit(r.offset);
+        },
+        HeldFor(leader, *consumer));
+  });
 }
 
 uint64_t KafkaModel::Lag(const std::string& topic) const {

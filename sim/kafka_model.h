@@ -37,7 +37,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "host/partition_log.h"
@@ -57,6 +59,7 @@ class KafkaModel {
     std::string topic;
     uint32_t partition;
     std::string key, payload;
+    bool traced = false;  // of the traced message
   };
 
   KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions, uint32_t replication,
@@ -79,6 +82,12 @@ class KafkaModel {
   uint64_t records() const { return records_; }
   uint64_t bytes() const { return bytes_; }
   uint64_t requests() const { return requests_; }
+  // Records waiting for a partition to have a leader.
+  uint64_t held() const {
+    uint64_t n = 0;
+    for (const auto& [p, records] : held_) n += records.size();
+    return n;
+  }
   // Records appended to `topic` and not yet handled by its consumers.
   uint64_t Lag(const std::string& topic) const;
   // The topics records were appended to, in name order.
@@ -126,6 +135,7 @@ class KafkaModel {
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;
   uint64_t requests_ = 0;
+  std::set<std::tuple<std::string, uint32_t, int64_t>> traced_;  // records of the traced message
 };
 
 }  // namespace msgbed::sim

@@ -11,7 +11,8 @@ void KafkaProducer::Publish(const std::string& topic, const std::string& key, st
   const size_t broker = kafka.LeaderOf(p);
   Batch& batch = open_[broker];
   batch.bytes += RecordBytes(key, payload);
-  batch.records.push_back({topic, p, key, std::move(payload)});
+  batch.records.push_back({topic, p, key, std::move(payload), self_->tracing()});
+  batch.traced |= self_->tracing();
   if (batch.records.size() == 1) {
     batch.id = next_id_++;
     self_->Defer(world_->Now() + world_->scenario.kafka.linger, [this, broker, id = batch.id] {
@@ -25,6 +26,7 @@ void KafkaProducer::Publish(const std::string& topic, const std::string& key, st
 void KafkaProducer::Flush(size_t broker) {
   auto it = open_.find(broker);
   std::vector<KafkaModel::Record> records = std::move(it->second.records);
+  if (it->second.traced) self_->TraceRunningItem();
   open_.erase(it);
   world_->kafka->ProduceBatch(*self_, broker, std::move(records));
 }

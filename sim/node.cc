@@ -116,7 +116,8 @@ void Node::RunBatch() {
     in_batch_ = true;
     tracing_ = item.traced;
     item.fn();
-    tracing_ = false;
+    const bool traced = tracing_ || traced_item_;
+    tracing_ = traced_item_ = false;
     in_batch_ = false;
     if (shed_) {
       shed_ = false;
@@ -137,6 +138,7 @@ void Node::RunBatch() {
     busy_seconds_ += done - start;
     if (start > now) starts_.push_back(start);  // FIFO: starts never decrease
     *worker = done;
+    if (traced && item.work) world_->tracer.Work(name_, item.at, start, done);
     Flush(done);
   }
   batch.clear();  // the closures may hold state: release it now

@@ -81,6 +81,17 @@ class Node {
   // Marks the running item as part of the traced message: what it sends,
   // and what that causes, is recorded in World::tracer.
   void TraceRunningItem() { tracing_ = true; }
+  bool tracing() const { return tracing_; }
+  // Runs fn traced (part of the traced message) or not, whatever the rest
+  // of the running item is: one item may handle several messages (a
+  // batch of bus records, held sends going out together).
+  void WithTracing(bool on, const std::function<void()>& fn) {
+    const bool was = tracing_;
+    tracing_ = on;
+    traced_item_ |= on;
+    fn();
+    tracing_ = was;
+  }
 
   // A storage operation of the running item, `seconds` long, done after
   // its CPU: queued on the host's disk if it has one, else a plain wait.
@@ -158,8 +169,9 @@ class Node {
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
   bool shed_ = false;
-  bool tracing_ = false;    // the running item is traced
-  std::vector<double> io_;  // the running item's storage operations
+  bool tracing_ = false;      // the running item is traced
+  std::vector<double> io_;    // the running item's storage operations
+  bool traced_item_ = false;  // some of the running item's work was traced
   double busy_flops_ = 0;
   double busy_seconds_ = 0;
   size_t work_items_ = 0;

@@ -120,8 +120,8 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
   world_->recorder.Sent(random_id, world_->Now(), from.core.user(), peer);
-  if (world_->recorder.sent() == world_->trace_message) TraceRunningItem();
-  from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
+  auto send = [&] { from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id); };
+  WithTracing(world_->PickForTrace(from.core.user(), from.core.device(), peer), send);
 }
 
 void Population::OnDelivered(Device& d, const api::Message& m) {

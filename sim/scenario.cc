@@ -32,6 +32,7 @@ void ReadDisk(const Reader& r, const YAML::Node& n, const std::string& path, Dis
   r.Bandwidth(n, path, "write", &disk->write_bandwidth);
   r.DurationOrZero(n, path, "latency", &disk->latency);
   r.Count(n, path, "queue_depth", &disk->queue_depth);
+  if (disk->queue_depth > 1024) r.Fail(n["queue_depth"], path + ".queue_depth", "at most 1024");
   r.Number(n, path, "cache_hit", &disk->cache_hit, 0, 1);
 }
 
@@ -96,6 +97,9 @@ void ReadKafkaTuning(const Reader& r, const YAML::Node& k, Scenario* sc) {
   r.Bytes(k, path, "batch_bytes", &sc->kafka.batch_bytes, 1e9);
   r.Count(k, path, "replication", &sc->kafka.replication);
   r.DurationOrZero(k, path, "failover_after", &sc->kafka.failover_after);
+  if (k["failover_after"].IsDefined() && sc->kafka.replication < 2) {
+    r.Fail(k["failover_after"], path + ".failover_after", "only with replication 2 or more: nothing to fail over to");
+  }
   if (sc->kafka.replication > sc->kafka.brokers.size()) {
     r.Fail(k["replication"], path + ".replication",
            "more replicas than brokers (" + std::to_string(sc->kafka.brokers.size()) + ")");

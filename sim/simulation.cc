@@ -240,7 +240,7 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
 
 }  // namespace
 
-SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const RoleRegistry& roles,
+SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const RoleRegistry& roles,
                           const std::function<void(double)>& progress) {
   int argc = 2;
   char arg0[] = "msgbed";
@@ -255,7 +255,7 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   s4u::Engine::set_config("network/crosstraffic:0");
 
   World w(sc);
-  w.trace_message = trace_message;
+  w.trace = trace;
   if (progress) w.sched.OnProgress(1 << 16, progress);
   for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
   w.shape.partitions = sc.kafka.partitions;
@@ -272,12 +272,18 @@ SimulationResult Simulate(const Scenario& sc, uint64_t trace_message, const Role
   Start(sc, w, d);
   engine.run();
 
-  SimulationResult result{BuildSummary(sc, w, nodes, w.Now()), "", w.recorder.series.Csv()};
-  if (trace_message > 0) {
-    result.trace =
-        w.tracer.SequenceDiagram(sc.name + "-trace-message-" + std::to_string(trace_message),
-                                 "Message " + std::to_string(trace_message) + " of scenario " + sc.name + " (seed " +
-                                     std::to_string(sc.seed) + "): " + std::to_string(w.tracer.hops()) + " hops");
+  SimulationResult result{BuildSummary(sc, w, nodes, w.Now()), "", w.traced, w.recorder.series.Csv()};
+  if (w.traced > 0) {
+    for (const Node* n : nodes) {
+      const std::string host = n->host()->get_name();
+      w.tracer.Describe(n->name(), host + ", " + w.DatacenterOf(host));
+    }
+    for (const Population* p : w.populations) w.tracer.Describe(p->name(), "devices");
+    const std::string what = trace.where.empty() ? "message-" + std::to_string(w.traced) : trace.where;
+    result.trace = w.tracer.SequenceDiagram(
+        sc.name + "-trace-" + what, "Message " + std::to_string(w.traced) + " (" + w.traced_about + ") of scenario " +
+                                        sc.name + " (seed " + std::to_string(sc.seed) +
+                                        "): " + std::to_string(w.tracer.hops()) + " hops");
   }
   return result;
 }
@@ -289,7 +295,8 @@ double EstimateMemoryBytes(const Scenario& sc) {
   constexpr double kBase = 80e6, kPerDevice = 1.8e3, kPerMessage = 1.7e3;
   const WorkloadSpec& w = sc.workload;
   const double devices = static_cast<double>(w.users) * w.MeanDevices();
-  return kBase + devices * kPerDevice + w.messages_per_second * sc.duration * kPerMessage;
+  // At the rate curve's peak throughout: a bound, not a forecast.
+  return kBase + devices * kPerDevice + w.messages_per_second * w.MaxRateFactor() * sc.duration * kPerMessage;
 }
 
 void CheckMemory(const Scenario& sc, double available) {
@@ -300,7 +307,7 @@ void CheckMemory(const Scenario& sc, double available) {
                 ": key 'workload': this run needs an estimated %.1f GB of memory (%.3g devices, %.3g messages); "
                 "this machine has %.1f GB",
                 need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.MeanDevices(),
-                sc.workload.messages_per_second * sc.duration, available / 1e9);
+                sc.workload.messages_per_second * sc.workload.MaxRateFactor() * sc.duration, available / 1e9);
   throw ScenarioError(sc.file + text);
 }
 

@@ -9,20 +9,22 @@
 #include <string>
 
 #include "scenario.h"
+#include "world.h"
 
 namespace msgbed::sim {
 
 struct SimulationResult {
   nlohmann::ordered_json summary;  // summary.json: deterministic for a scenario and seed
   std::string trace;               // PlantUML sequence diagram of the traced message, if any
+  uint64_t traced = 0;             // which message was traced (n-th sent), 0: none
   std::string timeseries;          // timeseries.csv: one row per simulated second
 };
 
-// Runs the scenario. trace_message n > 0 traces the n-th message sent.
+// Runs the scenario, tracing the message `trace` picks (world.h).
 // Throws ScenarioError for what only shows when the deployment is built (a
 // handled request with no cost).
 // progress, if set, is called now and then with the simulated time.
-SimulationResult Simulate(const Scenario& scenario, uint64_t trace_message = 0,
+SimulationResult Simulate(const Scenario& scenario, const TraceChoice& trace = {},
                           const RoleRegistry& roles = RoleRegistry::Global(),
                           const std::function<void(double)>& progress = nullptr);
 

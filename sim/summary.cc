@@ -50,6 +50,7 @@ struct AtEnd {
 AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
   AtEnd e;
   for (const Node* n : nodes) e.work += n->work_queued();
+  e.work += w.kafka->held();  // records waiting for a partition leader
   for (const Population* pop : w.populations) {
     e.work += pop->work_queued();
     for (const auto& d : pop->devices()) {
@@ -80,19 +81,18 @@ Consistency CheckDevices(const World& w) {
       const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
       ++c.devices;
       const uint64_t expected = box_pts - d->sends_accepted;
-      if (d->away) {
-        c.owed_to_away += expected > d->delivered ? expected - d->delivered : 0;
-        continue;
-      }
+      const uint64_t short_by = expected > d->delivered ? expected - d->delivered : 0;
       c.expected += expected;
       c.delivered += d->delivered;
-      c.missing += expected > d->delivered ? expected - d->delivered : 0;
+      c.held_unsent += d->held.size();
+      // A device away between sessions gets what it is short of when back.
+      (d->away ? c.owed_to_away : c.missing) += short_by;
+      if (d->away) continue;
       c.extra += d->delivered > expected ? d->delivered - expected : 0;
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
       c.retries += d->core.retries();
       c.quiet_resyncs += d->core.quiet_resyncs();
-      c.held_unsent += d->held.size();
     }
   }
   return c;
@@ -310,8 +310,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const Consistency c = CheckDevices(w);
   AtEnd e = StateAtEnd(w, nodes);
   InvariantReport inv = CheckInvariants(w, /*settled=*/true);
-  const bool complete = c.missing == 0 && c.in_sync + e.devices_away == c.devices && e.sends_unanswered == 0 &&
-                        inv.acked_lost == 0 && inv.one_sided == 0;
+  const bool complete = c.missing == 0 && c.held_unsent == 0 && c.in_sync + e.devices_away == c.devices &&
+                        e.sends_unanswered == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
   e.settled = complete || e.work + e.sends_unanswered + e.devices_not_ready == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be

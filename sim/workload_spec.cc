@@ -55,7 +55,11 @@ using Reader = YamlReader;
 // `devices_per_user: 2`, or weights by count: `{1: 50, 2: 35, 3: 15}`.
 void ReadDevices(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   const YAML::Node n = w["devices_per_user"];
-  if (!n.IsDefined() || !n.IsMap()) return r.Count(w, "workload", "devices_per_user", &spec->devices_per_user);
+  if (!n.IsDefined() || !n.IsMap()) {
+    r.Count(w, "workload", "devices_per_user", &spec->devices_per_user);
+    if (spec->devices_per_user > 64) r.Fail(n, "workload.devices_per_user", "at most 64 devices per user");
+    return;
+  }
   const std::string path = "workload.devices_per_user";
   if (n.size() == 0) r.Fail(n, path, "expected a count, or weights by device count like {1: 60, 2: 40}");
   std::set<uint32_t> seen;
@@ -87,6 +91,7 @@ void ReadClasses(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
     r.OnlyKeys(n[i], p, {"name", "share", "rate"});
     UserClass c;
     c.name = r.Scalar(r.Required(n[i], p, "name", "every class needs a name"), p + ".name");
+    if (c.name.empty()) r.Fail(n[i]["name"], p + ".name", "a class needs a name");
     if (!names.insert(c.name).second) r.Fail(n[i]["name"], p + ".name", "duplicate class '" + c.name + "'");
     r.Required(n[i], p, "share", "the class's share of users");
     r.Number(n[i], p, "share", &c.share, 1e-12, 1e18);
@@ -135,6 +140,13 @@ void ReadSessions(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   r.Required(n, path, "offline", "the mean time a device stays away between sessions");
   r.Duration(n, path, "online", &spec->session_online);
   r.Duration(n, path, "offline", &spec->session_offline);
+  // Shorter sessions than a connection takes to open make no sense, and
+  // would flood the run with connects.
+  auto at_least_100ms = [&](const char* key, double v) {
+    if (v < 0.1) r.Fail(n[key], path + "." + key, "at least 100ms");
+  };
+  at_least_100ms("online", spec->session_online);
+  at_least_100ms("offline", spec->session_offline);
 }
 
 }  // namespace

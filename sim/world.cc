@@ -2,6 +2,9 @@
 
 #include <limits>
 
+#include "messages/placement.h"
+#include "service_node.h"
+
 namespace msgbed::sim {
 
 namespace {
@@ -33,6 +36,30 @@ TopologyGraph WithClientPopulations(const Scenario& sc) {
     g.AddEdge(v, attach[i], TopoEdge{sc.client_link});
   }
   return g;
+}
+
+std::string World::DatacenterOf(const std::string& host) const {
+  const auto v = graph.Find(host);
+  if (!v) return host;
+  const auto fabric = graph.FabricOf(*v);
+  return fabric ? graph.vertex(*fabric).name : host;
+}
+
+bool World::PickForTrace(uint64_t sender, uint64_t device, uint64_t peer) {
+  if (traced > 0 || !trace.any()) return false;
+  bool pick = recorder.sent() == trace.nth;
+  if (!trace.where.empty() && Now() >= scenario.warmup) {
+    const ServiceNode* a = FindService(BoxOwner(shape, sender));
+    const ServiceNode* b = FindService(BoxOwner(shape, peer));
+    pick = trace.where == "cross-box"
+               ? a != b
+               : DatacenterOf(a->Node::host()->get_name()) != DatacenterOf(b->Node::host()->get_name());
+  }
+  if (!pick) return false;
+  traced = recorder.sent();
+  traced_about =
+      "user " + std::to_string(sender) + " (device " + std::to_string(device) + ") to user " + std::to_string(peer);
+  return true;
 }
 
 }  // namespace msgbed::sim

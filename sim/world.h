@@ -42,6 +42,17 @@ struct UserTable {
   uint32_t ClassOf(uint64_t user) const { return class_of.empty() ? 0 : class_of[user - 1]; }
 };
 
+// Which message a run traces: the nth sent (from 1), or, with `where`, the
+// first sent from the warm-up's end on whose sender's and peer's boxes are
+// on different messages instances ("cross-box") or in different
+// datacenters ("cross-dc").
+struct TraceChoice {
+  TraceChoice(uint64_t n = 0) : nth(n) {}  // NOLINT: a number picks the n-th
+  uint64_t nth = 0;
+  std::string where;
+  bool any() const { return nth > 0 || !where.empty(); }
+};
+
 class World {
  public:
   explicit World(const Scenario& sc)
@@ -74,7 +85,14 @@ class World {
   Faults faults;
   Recorder recorder;
   Tracer tracer;
-  uint64_t trace_message = 0;  // the n-th message sent is traced; 0: none
+  TraceChoice trace;
+  uint64_t traced = 0;       // the message traced (n-th sent), 0: none yet
+  std::string traced_about;  // who sent it to whom, for the diagram's title
+  // Whether the message being sent now (the recorder's sent() is its
+  // number) is the one to trace; true once at most.
+  bool PickForTrace(uint64_t sender, uint64_t device, uint64_t peer);
+  // The datacenter (fabric) host `host` is in, or the host itself.
+  std::string DatacenterOf(const std::string& host) const;
   std::map<rpc::Address, ServiceNode*, AddressLess> services;
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index

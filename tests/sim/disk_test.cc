@@ -57,6 +57,19 @@ TEST(Disk, BadDisksNameTheirKey) {
   ExpectError(testing::Replaced(base, "{name: app-1, cores: 4, speed: 1Gf}",
                                 "{name: app-1, cores: 4, speed: 1Gf, disk: {read: 1GBps, write: fast}}"),
               "key 'topology.hosts[2].disk.write'");
+  // Found by a hostile tester: a billion channels ran out of memory.
+  ExpectError(testing::Replaced(base, "topology:\n",
+                                "topology:\n  disk: {read: 1GBps, write: 1GBps, queue_depth: 1000000000}\n"),
+              "key 'topology.disk.queue_depth': at most 1024");
+}
+
+// Found by a hostile tester: with a disk too slow to write anything, no
+// message was ever sent, and the run called itself settled and sound.
+TEST(Disk, ARunThatSentNothingOfWhatItWasOfferedIsNotSettled) {
+  const auto s = SummaryOf(WithDisk("{read: 1Bps, write: 1Bps}"), "too-slow");
+  EXPECT_EQ(s["messages"]["sent"], 0);
+  EXPECT_GT(s["messages"]["held_unsent"].get<uint64_t>(), 0u);
+  EXPECT_FALSE(s["at_end"]["settled"].get<bool>());
 }
 
 }  // namespace

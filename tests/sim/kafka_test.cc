@@ -111,11 +111,26 @@ TEST(KafkaModel, AConsumerDownBuildsLagThatDrainsWhenItIsBack) {
   EXPECT_EQ(s["kafka"]["lag_at_end"]["updates"], 0);
 }
 
+// Found by a hostile tester: records waiting for a leader that never came
+// back were not work under way, so the run called itself settled and its
+// undelivered messages lost.
+TEST(KafkaModel, RecordsWaitingForALeaderLeaveTheRunUnsettled) {
+  const auto s = SummaryOf(
+      WithBus("{brokers: [kafka-1, kafka-2, kafka-3], partitions: 6}", "faults:\n  - {at: 1s, crash: broker/0}\n"),
+      "no-leader");
+  EXPECT_FALSE(s["at_end"]["settled"].get<bool>());
+  EXPECT_GT(s["at_end"]["work_in_flight"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["deliveries"]["missing"], 0) << "not yet delivered, not lost";
+  EXPECT_GT(s["deliveries"]["not_yet_delivered"].get<uint64_t>(), 0u);
+}
+
 TEST(KafkaModel, ReplicationNeedsAsManyBrokers) {
   ExpectError(testing::Replaced(ReadFile(kSmall), "linger: 2ms}", "linger: 2ms, replication: 2}"),
               "key 'topology.kafka.replication': more replicas than brokers (1)");
   ExpectError(testing::Replaced(ReadFile(kSmall), "linger: 2ms}", "linger: 2ms, batch_bytes: 0B}"),
               "key 'topology.kafka.batch_bytes'");
+  ExpectError(testing::Replaced(ReadFile(kSmall), "linger: 2ms}", "linger: 2ms, failover_after: 1s}"),
+              "key 'topology.kafka.failover_after': only with replication 2 or more");
 }
 
 }  // namespace

@@ -348,6 +348,31 @@ TEST(Simulation, TracesOneMessageHopByHopWithoutChangingTheRun) {
   }
 }
 
+// For teaching: the first message whose boxes are on two instances, its
+// participants with their hosts and datacenters, the ack path told from
+// the push path, and the queue wait and work of every handler run.
+TEST(Simulation, TracesTheFirstCrossBoxMessageWithHostsWaitsAndPaths) {
+  const Scenario sc = LoadScenario(kSmall);
+  TraceChoice choice;
+  choice.where = "cross-box";
+  std::string trace;
+  ASSERT_FALSE(SimulateInChild(sc, "trace-cross-box", choice, &trace).empty());
+  ASSERT_EQ(trace.rfind("@startuml small-trace-cross-box\n", 0), 0u);
+  EXPECT_NE(trace.find("AppendToBox"), std::string::npos) << "the peer's box is on another instance";
+  EXPECT_NE(trace.find("\\napp-1, datacenter\""), std::string::npos) << "participants name host and datacenter";
+  EXPECT_NE(trace.find(" -[#0000CC]> "), std::string::npos) << "the ack path, in blue";
+  EXPECT_NE(trace.find(" -[#008800]> "), std::string::npos) << "the push path, in green";
+  EXPECT_NE(trace.find(" B) [ack]"), std::string::npos);
+  EXPECT_NE(trace.find("update ("), std::string::npos);
+  EXPECT_NE(trace.find(") [push]"), std::string::npos);
+  EXPECT_NE(trace.find(" : waited "), std::string::npos);
+  // Only this message's two records (the sender's box, the peer's), however
+  // the producers batched them with others.
+  size_t records = 0;
+  for (size_t at = trace.find("  record ("); at != std::string::npos; at = trace.find("  record (", at + 1)) ++records;
+  EXPECT_EQ(records, 2u);
+}
+
 TEST(Simulation, QuickstartIsEmbeddedAndValid) {
   const Scenario sc = ParseScenario(QuickstartYaml(), "quickstart");
   EXPECT_EQ(sc.name, "quickstart");

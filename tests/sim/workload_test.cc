@@ -77,6 +77,17 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
   ExpectError(base + "  diurnal: {low: 0.5}\n", "key 'workload.diurnal.period'");
   ExpectError(base + "  sessions: {online: 10min}\n", "key 'workload.sessions.offline'");
   ExpectError(base + "  sessions: {online: 0s, offline: 1s}\n", "key 'workload.sessions.online'");
+  // Found by a hostile tester: these ran until memory ran out.
+  ExpectError(base + "  sessions: {online: 1us, offline: 1us}\n", "key 'workload.sessions.online': at least 100ms");
+  ExpectError(base + "  classes: [{name: \"\", share: 1}]\n", "key 'workload.classes[0].name': a class needs a name");
+  ExpectError(with("devices_per_user: 3", "devices_per_user: 65"), "key 'workload.devices_per_user': at most 64");
+}
+
+// Found by a hostile tester: a spike in the rate curve escaped the memory
+// check and ran until memory ran out.
+TEST(WorkloadSpec, TheMemoryEstimateTakesTheRateCurvesPeak) {
+  EXPECT_NO_THROW(CheckMemory(SmallWith(""), 8e9));
+  EXPECT_THROW(CheckMemory(SmallWith("  rate: [{at: 0s, factor: 1000000}]\n"), 8e9), ScenarioError);
 }
 
 // Sends per simulated second, from timeseries.csv.
@@ -146,6 +157,20 @@ TEST(Workload, SessionsEndAndResumeAndDevicesBackCatchUp) {
   EXPECT_EQ(devices["in_sync_with_box"].get<uint64_t>() + away, devices["total"].get<uint64_t>());
   EXPECT_GT(away, 0u);
   EXPECT_GT(s["deliveries"]["owed_to_devices_away"].get<uint64_t>(), 0u);
+}
+
+// Found by a hostile tester: messages held by a device that then went away
+// were counted nowhere, and an away device's deliveries were left out of
+// `delivered` but not of `online` + `caught_up`.
+TEST(Workload, WithSessionsEveryOfferedMessageAndEveryDeliveryIsCounted) {
+  const auto s = SummaryOf(SmallWith("  sessions: {online: 100ms, offline: 1s}\n"), "sessions-counted");
+  const auto& m = s["messages"];
+  const auto& d = s["deliveries"];
+  EXPECT_GT(m["held_unsent"].get<uint64_t>(), 0u) << "held by devices away at the end";
+  EXPECT_EQ(m["offered"].get<uint64_t>(),
+            m["sent"].get<uint64_t>() + m["held_unsent"].get<uint64_t>() + m["nobody_online"].get<uint64_t>());
+  EXPECT_EQ(d["delivered"].get<uint64_t>(), d["online"].get<uint64_t>() + d["caught_up"].get<uint64_t>());
+  EXPECT_EQ(d["expected"].get<uint64_t>(), d["delivered"].get<uint64_t>() + d["owed_to_devices_away"].get<uint64_t>());
 }
 
 TEST(Workload, TheDefaultsDrawNothingNew) {

@@ -26,8 +26,8 @@ inline std::string ReadFile(const std::filesystem::path& p) {
 }
 
 // Runs sc in a child process; returns summary.json's bytes ("" on failure),
-// with trace > 0 the trace diagram in *trace_text, and timeseries.csv in *csv.
-inline std::string SimulateInChild(const Scenario& sc, const std::string& tag, uint64_t trace = 0,
+// with a trace chosen the trace diagram in *trace_text, and timeseries.csv in *csv.
+inline std::string SimulateInChild(const Scenario& sc, const std::string& tag, const TraceChoice& trace = {},
                                    std::string* trace_text = nullptr, std::string* csv = nullptr) {
   const auto out =
       std::filesystem::temp_directory_path() / ("msgbed-simtest-" + std::to_string(::getpid()) + "-" + tag);
@@ -37,7 +37,7 @@ inline std::string SimulateInChild(const Scenario& sc, const std::string& tag, u
     const SimulationResult r = Simulate(sc, trace);
     WriteSummary(sc, r.summary, out.string());
     WriteResultFile(sc, out.string(), "timeseries.csv", r.timeseries);
-    if (trace) WriteResultFile(sc, out.string(), "trace.puml", r.trace);
+    if (trace.any()) WriteResultFile(sc, out.string(), "trace.puml", r.trace);
     ::_exit(0);
   }
   int status = 0;
