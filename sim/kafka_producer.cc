@@ -1,5 +1,7 @@
 #include "kafka_producer.h"
 
+#include <algorithm>
+
 #include "core/cluster.h"
 #include "world.h"
 
@@ -12,7 +14,6 @@ void KafkaProducer::Publish(const std::string& topic, const std::string& key, st
   Batch& batch = open_[broker];
   batch.bytes += RecordBytes(key, payload);
   batch.records.push_back({topic, p, key, std::move(payload), self_->tracing()});
-  batch.traced |= self_->tracing();
   if (batch.records.size() == 1) {
     batch.id = next_id_++;
     self_->Defer(world_->Now() + world_->scenario.kafka.linger, [this, broker, id = batch.id] {
@@ -26,9 +27,10 @@ void KafkaProducer::Publish(const std::string& topic, const std::string& key, st
 void KafkaProducer::Flush(size_t broker) {
   auto it = open_.find(broker);
   std::vector<KafkaModel::Record> records = std::move(it->second.records);
-  if (it->second.traced) self_->TraceRunningItem();
   open_.erase(it);
-  world_->kafka->ProduceBatch(*self_, broker, std::move(records));
+  // The request is traced if it carries the traced message's record.
+  const bool traced = std::any_of(records.begin(), records.end(), [](const KafkaModel::Record& r) { return r.traced; });
+  self_->WithTracing(traced, [&] { world_->kafka->ProduceBatch(*self_, broker, std::move(records)); });
 }
 
 void KafkaProducer::Crash() {

@@ -31,8 +31,7 @@ class KafkaProducer {
   struct Batch {
     std::vector<KafkaModel::Record> records;
     size_t bytes = 0;
-    uint64_t id = 0;      // tells a batch's linger timer whether it is still the one open
-    bool traced = false;  // holds the traced message's record: the request is traced
+    uint64_t id = 0;  // tells a batch's linger timer whether it is still the one open
   };
   void Flush(size_t broker);
 

@@ -78,14 +78,15 @@ class Node {
   // waits for nor delays) and in no order with anything.
   void TransmitBulk(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn);
 
-  // Marks the running item as part of the traced message: what it sends,
-  // and what that causes, is recorded in World::tracer.
-  void TraceRunningItem() { tracing_ = true; }
+  // Whether what the running item sends now is part of the traced message
+  // (recorded in World::tracer, with what it causes).
   bool tracing() const { return tracing_; }
   // Runs fn traced (part of the traced message) or not, whatever the rest
   // of the running item is: one item may handle several messages (a
-  // batch of bus records, held sends going out together).
-  void WithTracing(bool on, const std::function<void()>& fn) {
+  // batch of bus records, held sends going out together). A template: it
+  // runs for every message, and a std::function would allocate.
+  template <typename Fn>
+  void WithTracing(bool on, Fn&& fn) {
     const bool was = tracing_;
     tracing_ = on;
     traced_item_ |= on;
