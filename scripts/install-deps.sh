@@ -17,6 +17,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libcli11-dev
   libjemalloc-dev
+  libabsl-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3 python3-matplotlib

@@ -21,7 +21,16 @@ void Node::Post(double at, double cpu, std::function<void()> fn) {
 
 void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced, bool work) {
   work_items_ += work;
-  inbox_.push_back(Item{at, world_->NextSeq(), cpu, std::move(fn), traced, work});
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(tasks_.size());
+    tasks_.push_back(Task{cpu, std::move(fn), traced, work});
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    tasks_[slot] = Task{cpu, std::move(fn), traced, work};
+  }
+  inbox_.push_back(Due{at, world_->NextSeq(), slot});
   std::push_heap(inbox_.begin(), inbox_.end(), Later());
   if (!running_) Reschedule();
 }
@@ -105,17 +114,21 @@ void Node::RunBatch() {
   batch.clear();
   while (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) {
     std::pop_heap(inbox_.begin(), inbox_.end(), Later());
-    batch.push_back(std::move(inbox_.back()));
+    const Due due = inbox_.back();
     inbox_.pop_back();
-    work_items_ -= batch.back().work;
+    batch.push_back(Item{due.at, std::move(tasks_[due.slot])});
+    tasks_[due.slot].fn = nullptr;
+    free_slots_.push_back(due.slot);
+    work_items_ -= batch.back().task.work;
   }
   // Each item, in order, goes to the worker that frees up first (FIFO with
   // c servers); its output leaves when its own work (CPU, then storage
   // I/O) is done, not when the batch's is.
   for (Item& item : batch) {
+    const Task& task = item.task;
     in_batch_ = true;
-    tracing_ = item.traced;
-    item.fn();
+    tracing_ = task.traced;
+    task.fn();
     const bool traced = tracing_ || traced_item_;
     tracing_ = traced_item_ = false;
     in_batch_ = false;
@@ -128,8 +141,8 @@ void Node::RunBatch() {
     auto worker = std::min_element(free_at_.begin(), free_at_.end());
     const double start = std::max(now, *worker);
     double done = start;
-    if (item.cpu > 0) {
-      const double flops = item.cpu * kReferenceFlops;
+    if (task.cpu > 0) {
+      const double flops = task.cpu * kReferenceFlops;
       done = cpu_->Run(now, start, flops);
       busy_flops_ += flops;
     }
@@ -138,7 +151,7 @@ void Node::RunBatch() {
     busy_seconds_ += done - start;
     if (start > now) starts_.push_back(start);  // FIFO: starts never decrease
     *worker = done;
-    if (traced && item.work) world_->tracer.Work(name_, item.at, start, done);
+    if (traced && task.work) world_->tracer.Work(name_, item.at, start, done);
     Flush(done);
   }
   batch.clear();  // the closures may hold state: release it now

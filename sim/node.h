@@ -126,16 +126,26 @@ class Node {
   World* world_;
 
  private:
-  struct Item {
+  // The inbox is a heap of small entries (a 24-byte key per item, the
+  // closures aside in a slab): a node may hold hundreds of thousands of
+  // timers, and a heap of whole items misses the cache at every level.
+  struct Due {
     double at;
     uint64_t seq;
+    uint32_t slot;  // in tasks_
+  };
+  struct Later {
+    bool operator()(const Due& a, const Due& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  };
+  struct Task {
     double cpu;
     std::function<void()> fn;
     bool traced;
     bool work;
   };
-  struct Later {
-    bool operator()(const Item& a, const Item& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  struct Item {
+    double at;
+    Task task;
   };
   struct Outgoing {
     Node* dst;
@@ -165,8 +175,10 @@ class Node {
   const size_t endpoint_;
   HostCpu* const cpu_;
   HostDisk* const disk_;
-  std::vector<Item> inbox_;  // a heap ordered by Later
-  std::vector<Item> batch_;  // the due items of the running wake-up
+  std::vector<Due> inbox_;            // a heap ordered by Later
+  std::vector<Task> tasks_;           // what each inbox entry runs, by slot
+  std::vector<uint32_t> free_slots_;  // slots of tasks_ not in use
+  std::vector<Item> batch_;           // the due items of the running wake-up
   std::vector<Outgoing> outbox_;
   bool in_batch_ = false;
   bool shed_ = false;

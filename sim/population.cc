@@ -21,6 +21,7 @@ Population::Population(World* world, uint32_t gateway, const Placement& at)
 void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
   Device::RetryPolicy policy;
   policy.ack_delay = std::llround(world_->scenario.workload.ack_delay * 1e6);
+  policy.quiet_resync = std::llround(world_->scenario.workload.quiet_resync * 1e6);
   devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at, policy));
 }
 

@@ -193,6 +193,7 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"text_bytes", wl.text_bytes},
           {"connect_ramp_s", Round6(wl.connect_ramp)},
           {"ack_delay_s", Round6(wl.ack_delay)},
+          {"quiet_resync_s", Round6(wl.quiet_resync)},
           {"classes", classes},
           {"rate", rate},
           {"diurnal", diurnal},

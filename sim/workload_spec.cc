@@ -156,7 +156,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   const std::string p = "workload";
   r.OnlyKeys(w, p,
              {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
-              "ack_delay", "classes", "rate", "diurnal", "sessions"});
+              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -164,6 +164,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.Count(w, p, "text_bytes", &spec->text_bytes);
   r.DurationOrZero(w, p, "connect_ramp", &spec->connect_ramp);
   r.DurationOrZero(w, p, "ack_delay", &spec->ack_delay);
+  r.DurationOrZero(w, p, "quiet_resync", &spec->quiet_resync);
   ReadClasses(r, w["classes"], spec);
   ReadRate(r, w["rate"], spec);
   ReadDiurnal(r, w["diurnal"], spec);

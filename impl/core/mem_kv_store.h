@@ -1,12 +1,64 @@
-// MemKvStore: KvStore in memory (std::map). Used by tests and the simulator,
-// which charges the I/O time itself.
+// MemKvStore: KvStore in memory, a B-tree. Used by tests and the
+// simulator, which charges the I/O time itself. A simulated run holds every
+// message of every box here, so lookups and bytes per entry count: keys up
+// to MemKey::kInline bytes (all the cores write) sit inside the tree's
+// nodes, and a comparison touches no other memory.
 #pragma once
 
-#include <map>
+#include <absl/container/btree_map.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
 
 #include "core/kv_store.h"
 
 namespace msgbed {
+
+// A key, inline when short, on the heap otherwise. Compares bytewise.
+class MemKey {
+ public:
+  static constexpr size_t kInline = 28;
+
+  explicit MemKey(std::string_view k);
+  MemKey(const MemKey& o) : MemKey(o.view()) {}
+  MemKey(MemKey&& o) noexcept : size_(o.size_) {
+    std::memcpy(buf_, o.buf_, sizeof buf_);
+    o.size_ = 0;
+  }
+  MemKey& operator=(MemKey o) noexcept {
+    std::swap(size_, o.size_);
+    std::swap(buf_, o.buf_);
+    return *this;
+  }
+  ~MemKey() {
+    if (!inline_()) delete[] heap();
+  }
+
+  std::string_view view() const { return {inline_() ? buf_ : heap(), size_}; }
+
+ private:
+  bool inline_() const { return size_ <= kInline; }
+  char* heap() const {
+    char* p;
+    std::memcpy(&p, buf_, sizeof p);
+    return p;
+  }
+
+  uint32_t size_;
+  char buf_[kInline];  // the bytes, or a pointer to them
+};
+
+struct MemKeyLess {
+  using is_transparent = void;
+  static std::string_view V(const MemKey& k) { return k.view(); }
+  static std::string_view V(std::string_view k) { return k; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return V(a) < V(b);
+  }
+};
 
 class MemKvStore final : public KvStore {
  public:
@@ -17,7 +69,7 @@ class MemKvStore final : public KvStore {
   size_t size() const { return map_.size(); }
 
  private:
-  std::map<std::string, std::string, std::less<>> map_;
+  absl::btree_map<MemKey, std::string, MemKeyLess> map_;
 };
 
 }  // namespace msgbed

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/client_reply.h"
 #include "messages/placement.h"
@@ -86,8 +87,8 @@ void GatewayService::OnClientOpened(ConnId conn, std::string_view source) {
   Session& s = sessions_[conn];
   s.last_active = env_->Now();
   s.budget.Fill(limits_.request_burst, s.last_active);
-  s.source = source;
-  auto [from, first] = sources_.try_emplace(s.source);
+  auto [from, first] = sources_.try_emplace(std::string(source));
+  s.source = &*from;
   if (first) from->second.budget.Fill(limits_.source_request_burst, s.last_active);
   ++from->second.connections;
   env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
@@ -109,7 +110,7 @@ void GatewayService::OnClientOpened(ConnId conn, std::string_view source) {
 bool GatewayService::TakeToken(Session& s, uint32_t* wait_s) {
   const Micros now = env_->Now();
   if (!s.budget.Take(limits_.request_rate, limits_.request_burst, now, wait_s)) return false;
-  TokenBucket& shared = sources_.find(s.source)->second.budget;
+  TokenBucket& shared = s.source->second.budget;
   if (shared.Take(limits_.source_request_rate, limits_.source_request_burst, now, wait_s)) return true;
   env_->Stats().Add("gateway.rate_limited_per_source");
   return false;
@@ -127,11 +128,14 @@ void GatewayService::StartSignInTimer(ConnId conn, Session& s) {
 
 void GatewayService::SweepIdle() {
   const Micros now = env_->Now();
-  for (auto& [conn, s] : sessions_) {
-    if (s.user != 0 && now - s.last_active >= limits_.idle_timeout) {
-      env_->Stats().Add("gateway.idle_timeouts");
-      Close(conn, s, api::TIMEOUT, "idle for longer than the idle timeout");
-    }
+  std::vector<ConnId> idle;
+  for (const auto& [conn, s] : sessions_) {
+    if (s.user != 0 && now - s.last_active >= limits_.idle_timeout) idle.push_back(conn);
+  }
+  std::sort(idle.begin(), idle.end());  // closed in an order that does not depend on hashing
+  for (ConnId conn : idle) {
+    env_->Stats().Add("gateway.idle_timeouts");
+    Close(conn, sessions_.find(conn)->second, api::TIMEOUT, "idle for longer than the idle timeout");
   }
   env_->StartTimer(limits_.idle_timeout / 4, [this] { SweepIdle(); });
 }
@@ -257,8 +261,7 @@ void GatewayService::OnClientClosed(ConnId conn) {
     *offline->mutable_client() = RefOf(conn, s);
     env_->Send(SyncOf(shape_, s.user), std::move(offline));
   }
-  auto from = sources_.find(s.source);
-  if (--from->second.connections == 0) sources_.erase(from);
+  if (--s.source->second.connections == 0) sources_.erase(s.source->first);
   sessions_.erase(it);
   env_->Stats().Set("gateway.connections", static_cast<int64_t>(sessions_.size()));
 }

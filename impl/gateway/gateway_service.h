@@ -20,8 +20,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <unordered_map>
 
 #include "core/cluster.h"
 #include "core/service.h"
@@ -69,20 +69,20 @@ class GatewayService final : public Service {
   uint64_t epoch() const { return epoch_; }
 
  private:
+  // The connections from one address, while it has any.
+  struct Source {
+    uint32_t connections = 0;
+    TokenBucket budget;  // source_request_rate, source_request_burst
+  };
   struct Session {
     uint64_t user = 0;  // 0 until sign-in is asked for
     uint64_t device = 0;
     Micros last_active = 0;
     TimerId sign_in_timer = 0;  // 0: none running
     uint32_t in_flight = 0;
-    bool closing = false;  // CloseClient called; frames are ignored
-    TokenBucket budget;    // request_rate, request_burst
-    std::string source;
-  };
-  // The connections from one address, while it has any.
-  struct Source {
-    uint32_t connections = 0;
-    TokenBucket budget;  // source_request_rate, source_request_burst
+    bool closing = false;                                    // CloseClient called; frames are ignored
+    TokenBucket budget;                                      // request_rate, request_burst
+    std::pair<const std::string, Source>* source = nullptr;  // in sources_
   };
   // Takes a request's token from s and from its source; false, with the
   // seconds until one is due in *wait_s, if either has none left.
@@ -111,8 +111,11 @@ class GatewayService final : public Service {
   const ClusterShape shape_;
   const GatewayLimits limits_;
   uint64_t epoch_ = 0;
-  std::map<ConnId, Session> sessions_;
-  std::map<std::string, Source, std::less<>> sources_;
+  // Hash maps: a gateway holds hundreds of thousands of connections, and
+  // a tree's lookups miss the cache at every level. Elements never move,
+  // so a session keeps a pointer to its source.
+  std::unordered_map<ConnId, Session> sessions_;
+  std::unordered_map<std::string, Source> sources_;
   bool sweeping_ = false;
 };
 

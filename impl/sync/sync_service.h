@@ -17,7 +17,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cluster.h"
@@ -50,8 +50,15 @@ class SyncService final : public Service {
 
   Env* env_;
   const ClusterShape shape_;
-  std::map<uint64_t, std::vector<rpc::ClientRef>> online_;   // by user; one per device
-  std::map<std::pair<uint64_t, uint64_t>, uint64_t> acked_;  // (user, device) -> pts
+  struct DeviceHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& d) const {
+      return std::hash<uint64_t>()(d.first * 0x9e3779b97f4a7c15ULL ^ d.second);
+    }
+  };
+  // Hash maps (an instance tracks hundreds of thousands of devices); never
+  // iterated where order shows.
+  std::unordered_map<uint64_t, std::vector<rpc::ClientRef>> online_;               // by user; one per device
+  std::unordered_map<std::pair<uint64_t, uint64_t>, uint64_t, DeviceHash> acked_;  // (user, device) -> pts
 };
 
 }  // namespace msgbed

@@ -1,0 +1,105 @@
+#include "core/mem_kv_store.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace msgbed {
+namespace {
+
+std::string Value(MemKvStore& kv, std::string_view key) {
+  Status s;
+  auto v = kv.Get(key, &s);
+  EXPECT_TRUE(s.ok());
+  return v ? *v : "<absent>";
+}
+
+TEST(MemKvStore, PutsOverwritesAndDeletesApplyInBatchOrder) {
+  MemKvStore kv;
+  WriteBatch b;
+  b.Put("a", "1");
+  b.Put("a", "2");
+  b.Put("b", "x");
+  b.Delete("b");
+  b.Delete("never-there");
+  ASSERT_TRUE(kv.Write(b).ok());
+  EXPECT_EQ(Value(kv, "a"), "2");
+  EXPECT_EQ(Value(kv, "b"), "<absent>");
+  EXPECT_EQ(kv.size(), 1u);
+}
+
+TEST(MemKvStore, KeysLongerThanTheInlineBufferWorkLikeShortOnes) {
+  MemKvStore kv;
+  const std::string shortk(MemKey::kInline, 'k'), longk(MemKey::kInline + 1, 'k'), huge(1000, 'z');
+  WriteBatch b;
+  b.Put(longk, "long");
+  b.Put(shortk, "short");
+  b.Put(huge, "huge");
+  ASSERT_TRUE(kv.Write(b).ok());
+  EXPECT_EQ(Value(kv, shortk), "short");
+  EXPECT_EQ(Value(kv, longk), "long");
+  EXPECT_EQ(Value(kv, huge), "huge");
+  KvStore::Entries all;
+  ASSERT_TRUE(kv.Scan("", "\xff", 10, &all).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].first, shortk);  // a prefix sorts first
+  EXPECT_EQ(all[1].first, longk);
+  EXPECT_EQ(all[2].first, huge);
+}
+
+TEST(MemKvStore, KeysCompareAsUnsignedBytes) {
+  MemKvStore kv;
+  WriteBatch b;
+  b.Put(std::string("\x80", 1), "high");
+  b.Put(std::string("\x01", 1), "low");
+  b.Put(std::string("\0\0", 2), "zero");
+  ASSERT_TRUE(kv.Write(b).ok());
+  KvStore::Entries all;
+  ASSERT_TRUE(kv.Scan(std::string_view("\0", 1), "\xff", 10, &all).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].second, "zero");
+  EXPECT_EQ(all[1].second, "low");
+  EXPECT_EQ(all[2].second, "high");
+}
+
+// Random puts, deletes and scans agree with std::map<std::string, ...>,
+// over short and long keys, while the tree splits and merges nodes.
+TEST(MemKvStore, AgreesWithAnOrderedMapUnderRandomOperations) {
+  MemKvStore kv;
+  std::map<std::string, std::string> ref;
+  std::mt19937_64 rng(7);
+  auto key = [&] {
+    std::string k(1 + rng() % 40, '\0');
+    for (char& c : k) c = static_cast<char>('a' + rng() % 3);
+    return k;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    WriteBatch b;
+    for (int i = 0; i < 3; ++i) {
+      std::string k = key();
+      if (rng() % 3 == 0) {
+        b.Delete(k);
+        ref.erase(k);
+      } else {
+        b.Put(k, std::to_string(round));
+        ref[k] = std::to_string(round);
+      }
+    }
+    ASSERT_TRUE(kv.Write(b).ok());
+    std::string from = key(), to = key();
+    if (to < from) std::swap(from, to);
+    const size_t limit = rng() % 8;
+    KvStore::Entries got;
+    ASSERT_TRUE(kv.Scan(from, to, limit, &got).ok());
+    KvStore::Entries want;
+    for (auto it = ref.lower_bound(from); it != ref.end() && it->first < to && want.size() < limit; ++it)
+      want.emplace_back(*it);
+    ASSERT_EQ(got, want) << "round " << round;
+    ASSERT_EQ(Value(kv, from), ref.count(from) ? ref[from] : "<absent>");
+  }
+  EXPECT_EQ(kv.size(), ref.size());
+}
+
+}  // namespace
+}  // namespace msgbed
