@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "topology.h"
@@ -71,8 +72,8 @@ class Network {
   const std::vector<TopologyGraph::Hop>& RouteOf(TopologyGraph::VertexId from, TopologyGraph::VertexId to);
 
   const TopologyGraph* graph_;
-  std::vector<LinkSchedule> links_;  // 2 per edge: forward, backward
-  std::map<std::pair<TopologyGraph::VertexId, TopologyGraph::VertexId>, std::vector<TopologyGraph::Hop>> routes_;
+  std::vector<LinkSchedule> links_;                                       // 2 per edge: forward, backward
+  std::unordered_map<uint64_t, std::vector<TopologyGraph::Hop>> routes_;  // by from * vertices + to
 };
 
 }  // namespace msgbed::sim

@@ -68,7 +68,8 @@ class Node {
   // Sends `bytes` from this node to dst, to run fn there with `cpu`. Inside
   // this node's batch the message leaves when the batch's work is done;
   // `delay` holds it back further (producer batching). `label` names the
-  // message in traces; it must outlive the run (a literal, a proto name).
+  // message in traces (needed only while tracing()); it must outlive the
+  // run (a literal, a proto name).
   void Transmit(Node& dst, std::string_view label, size_t bytes, double cpu, std::function<void()> fn,
                 double delay = 0);
 

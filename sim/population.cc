@@ -74,8 +74,8 @@ void Population::Leave(SimDevice& dev, ConnId conn) {
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
-  pop->Transmit(*gw, BodyName(frame), frame.ByteSizeLong(), pop->world_->Draw(*pop->client_frame_cost_),
-                [gw, c, frame] { gw->ClientFrame(c, frame); });
+  pop->Transmit(*gw, pop->tracing() ? BodyName(frame) : "", frame.ByteSizeLong(),
+                pop->world_->Draw(*pop->client_frame_cost_), [gw, c, frame] { gw->ClientFrame(c, frame); });
 }
 
 void Population::SimDevice::After(Micros delay, std::function<void()> fn) {

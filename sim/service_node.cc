@@ -90,7 +90,7 @@ void ServiceNode::Transmit(Envelope e) {
 void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
   const size_t bytes = e.ByteSize();
   const double cpu = dst.CostOf(e);
-  const std::string_view label = e.body ? BodyName(*e.body) : "reply";
+  const std::string_view label = !tracing() ? "" : e.body ? BodyName(*e.body) : "reply";  // for traces only
   // Whether the receiver is up is decided when the message arrives; if it
   // is down then, the sender hears of it as a live one would (connection
   // refused) and the message is lost.
@@ -106,7 +106,7 @@ void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
 
 void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
   Population& pop = *world_->populations.at(host_.Self().index());
-  Node::Transmit(pop, BodyName(frame), frame.ByteSizeLong(), 0,
+  Node::Transmit(pop, tracing() ? BodyName(frame) : "", frame.ByteSizeLong(), 0,
                  [&pop, conn, frame] { pop.OnGatewayFrame(conn, frame); });
 }
 
