@@ -36,7 +36,8 @@ Status MemKvStore::Write(const WriteBatch& batch) {
 
 Status MemKvStore::Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) {
   out->clear();
-  for (auto it = map_.lower_bound(from); it != map_.end() && it->first.view() < to && out->size() < limit; ++it) {
+  for (auto it = map_.lower_bound(from); it != map_.end() && BytesLess(it->first.view(), to) && out->size() < limit;
+       ++it) {
     out->emplace_back(it->first.view(), it->second);
   }
   return Status::Ok();

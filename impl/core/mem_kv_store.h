@@ -7,6 +7,8 @@
 
 #include <absl/container/btree_map.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -50,13 +52,33 @@ class MemKey {
   char buf_[kInline];  // the bytes, or a pointer to them
 };
 
+// Bytewise a < b, eight bytes at a time: keys are a tag and big-endian
+// integers (17 to 25 bytes), and a call to memcmp per comparison was the
+// largest single cost of a lookup.
+inline bool BytesLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+    }
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
 struct MemKeyLess {
   using is_transparent = void;
   static std::string_view V(const MemKey& k) { return k.view(); }
   static std::string_view V(std::string_view k) { return k; }
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
-    return V(a) < V(b);
+    return BytesLess(V(a), V(b));
   }
 };
 

@@ -1,5 +1,7 @@
 #include "messages/box_store.h"
 
+#include <cassert>
+
 namespace msgbed {
 namespace {
 
@@ -13,10 +15,17 @@ uint64_t GetBE(std::string_view s) {
   return v;
 }
 
+// Built in a buffer and copied once: a key is made for every storage
+// operation of every message.
 std::string Key(char tag, std::initializer_list<uint64_t> parts) {
-  std::string k(1, tag);
-  for (uint64_t p : parts) PutBE(&k, p);
-  return k;
+  char buf[1 + 8 * 3];
+  assert(parts.size() <= 3);
+  size_t n = 0;
+  buf[n++] = tag;
+  for (uint64_t p : parts) {
+    for (int i = 7; i >= 0; --i) buf[n++] = static_cast<char>((p >> (8 * i)) & 0xff);
+  }
+  return std::string(buf, n);
 }
 
 template <typename Proto>

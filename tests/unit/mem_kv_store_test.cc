@@ -63,6 +63,19 @@ TEST(MemKvStore, KeysCompareAsUnsignedBytes) {
   EXPECT_EQ(all[2].second, "high");
 }
 
+TEST(MemKvStore, BytesLessIsLexicographicOverUnsignedBytesAtEveryLength) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 100000; ++i) {
+    std::string a(rng() % 30, '\0'), b;
+    for (char& c : a) c = static_cast<char>(rng() % 4 == 0 ? 0xff : rng() % 3);
+    b = a.substr(0, rng() % (a.size() + 1));
+    for (size_t extra = rng() % 12; extra > 0; --extra)
+      b.push_back(static_cast<char>(rng() % 3 == 0 ? 0x80 : rng() % 3));
+    ASSERT_EQ(BytesLess(a, b), a < b) << i;  // std::string compares as unsigned char
+    ASSERT_EQ(BytesLess(b, a), b < a) << i;
+  }
+}
+
 // Random puts, deletes and scans agree with std::map<std::string, ...>,
 // over short and long keys, while the tree splits and merges nodes.
 TEST(MemKvStore, AgreesWithAnOrderedMapUnderRandomOperations) {
