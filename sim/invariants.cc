@@ -1,7 +1,7 @@
 #include "invariants.h"
 
-#include <map>
-#include <set>
+#include <algorithm>
+#include <array>
 
 #include "messages/box_store.h"
 #include "messages/placement.h"
@@ -14,7 +14,7 @@ namespace msgbed::sim {
 namespace {
 
 constexpr size_t kMaxExamples = 5;
-using MessageKey = std::pair<uint64_t, uint64_t>;  // (sender, random_id)
+using Triple = std::array<uint64_t, 3>;  // (box owner, sender, random_id)
 
 // Every update of user's box, in pts order.
 std::vector<api::UpdateNewMessage> ReadBox(const World& w, uint64_t user) {
@@ -32,34 +32,82 @@ void Note(InvariantReport& r, const std::string& what) {
   if (r.examples.size() < kMaxExamples) r.examples.push_back(what);
 }
 
-std::string Describe(const MessageKey& k) {
-  return "message " + std::to_string(k.second) + " from user " + std::to_string(k.first);
+std::string Describe(uint64_t from, uint64_t random_id) {
+  return "message " + std::to_string(random_id) + " from user " + std::to_string(from);
 }
 
-// The messages of one chat in one box, in box order: (box owner, other side) -> keys.
-using Chats = std::map<std::pair<uint64_t, uint64_t>, std::vector<MessageKey>>;
+// The messages every box holds, sorted: a lookup is a binary search.
+class Present {
+ public:
+  explicit Present(const std::vector<BoxEntry>& entries) {
+    all_.reserve(entries.size());
+    for (const BoxEntry& e : entries) all_.push_back({e.owner, e.from, e.random_id});
+    std::sort(all_.begin(), all_.end());
+  }
+  bool Has(uint64_t owner, uint64_t from, uint64_t random_id) const {
+    return std::binary_search(all_.begin(), all_.end(), Triple{owner, from, random_id});
+  }
 
-void CheckChats(const Chats& chats, const std::vector<std::set<MessageKey>>& in_box, InvariantReport& r) {
-  for (const auto& [owners, mine] : chats) {
-    const auto [u, other] = owners;
-    for (const MessageKey& k : mine) {
-      if (in_box[other].contains(k)) continue;
+ private:
+  std::vector<Triple> all_;
+};
+
+// The second and later copies of a message in one box, in box order.
+void CheckDuplicates(const std::vector<BoxEntry>& entries, InvariantReport& r) {
+  std::vector<std::pair<Triple, size_t>> box;
+  std::vector<size_t> copies;
+  for (size_t begin = 0, end; begin < entries.size(); begin = end) {
+    for (end = begin; end < entries.size() && entries[end].owner == entries[begin].owner;) ++end;
+    box.clear();
+    for (size_t i = begin; i < end; ++i) box.push_back({{entries[i].from, entries[i].random_id, 0}, i});
+    std::sort(box.begin(), box.end());
+    copies.clear();
+    for (size_t i = 1; i < box.size(); ++i) {
+      if (box[i].first == box[i - 1].first) copies.push_back(box[i].second);
+    }
+    std::sort(copies.begin(), copies.end());
+    for (size_t i : copies) {
+      ++r.duplicated;
+      Note(r, Describe(entries[i].from, entries[i].random_id) + " is twice in user " +
+                  std::to_string(entries[i].owner) + "'s box");
+    }
+  }
+}
+
+// Each chat in each box: in the other side's box too, and what one side
+// sent in the same order in both boxes. (Messages crossing each other may
+// sit in either order: each box shows its owner's message first, as
+// Telegram does.)
+void CheckChats(const std::vector<BoxEntry>& entries, const Present& present, InvariantReport& r) {
+  // Entries by (owner, other), box order kept within a chat.
+  std::vector<const BoxEntry*> chats;
+  chats.reserve(entries.size());
+  for (const BoxEntry& e : entries) chats.push_back(&e);
+  auto by_chat = [](const BoxEntry* a, const BoxEntry* b) {
+    return std::tie(a->owner, a->other) < std::tie(b->owner, b->other);
+  };
+  std::stable_sort(chats.begin(), chats.end(), by_chat);
+  std::vector<std::pair<uint64_t, uint64_t>> sent, received;
+  for (auto begin = chats.begin(), end = begin; begin != chats.end(); begin = end) {
+    end = std::upper_bound(begin, chats.end(), *begin, by_chat);
+    const uint64_t u = (*begin)->owner, other = (*begin)->other;
+    for (auto it = begin; it != end; ++it) {
+      if (present.Has(other, (*it)->from, (*it)->random_id)) continue;
       ++r.one_sided;
       if (r.settled)
-        Note(r,
-             Describe(k) + " is in user " + std::to_string(u) + "'s box, not in user " + std::to_string(other) + "'s");
+        Note(r, Describe((*it)->from, (*it)->random_id) + " is in user " + std::to_string(u) + "'s box, not in user " +
+                    std::to_string(other) + "'s");
     }
-    // What u sent to other: in u's box in the order u sent it, and so in
-    // other's box too. (Messages crossing each other may sit in either
-    // order: each box shows its owner's message first, as Telegram does.)
-    auto it = chats.find({other, u});
-    if (it == chats.end()) continue;
-    std::vector<MessageKey> sent, received;
-    for (const MessageKey& k : mine) {
-      if (k.first == u && in_box[other].contains(k)) sent.push_back(k);
+    const BoxEntry mirror{other, u, 0, 0};
+    auto [from, to] = std::equal_range(chats.begin(), chats.end(), &mirror, by_chat);
+    if (from == to) continue;
+    sent.clear();
+    received.clear();
+    for (auto it = begin; it != end; ++it) {
+      if ((*it)->from == u && present.Has(other, u, (*it)->random_id)) sent.emplace_back(u, (*it)->random_id);
     }
-    for (const MessageKey& k : it->second) {
-      if (k.first == u && in_box[u].contains(k)) received.push_back(k);
+    for (auto it = from; it != to; ++it) {
+      if ((*it)->from == u && present.Has(u, u, (*it)->random_id)) received.emplace_back(u, (*it)->random_id);
     }
     if (sent == received) continue;
     ++r.chat_order_differs;
@@ -70,32 +118,36 @@ void CheckChats(const Chats& chats, const std::vector<std::set<MessageKey>>& in_
 
 }  // namespace
 
+void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked, InvariantReport* r) {
+  CheckDuplicates(entries, *r);
+  const Present present(entries);
+  for (const AckedMessage& m : acked) {
+    if (present.Has(m.from, m.from, m.random_id) && present.Has(m.peer, m.from, m.random_id)) continue;
+    ++r->acked_lost;
+    if (r->settled) Note(*r, Describe(m.from, m.random_id) + " was acknowledged but is missing from a box");
+  }
+  CheckChats(entries, present, *r);
+}
+
 InvariantReport CheckInvariants(const World& w, bool settled) {
   InvariantReport r;
   r.settled = settled;
   r.foreign_deliveries = w.recorder.foreign();
   r.out_of_order = w.recorder.out_of_order();
-  const uint64_t users = w.scenario.workload.users;
-  std::vector<std::set<MessageKey>> in_box(users + 1);
-  Chats chats;
-  for (uint64_t u = 1; u <= users; ++u) {
+  std::vector<BoxEntry> entries;
+  for (uint64_t u = 1; u <= w.scenario.workload.users; ++u) {
     for (const api::UpdateNewMessage& update : ReadBox(w, u)) {
       const api::Message& m = update.message();
-      const MessageKey k{m.from_user(), m.random_id()};
-      if (!in_box[u].insert(k).second) {
-        ++r.duplicated;
-        Note(r, Describe(k) + " is twice in user " + std::to_string(u) + "'s box");
-      }
-      chats[{u, m.from_user() == u ? m.peer_user() : m.from_user()}].push_back(k);
+      entries.push_back({u, m.from_user() == u ? m.peer_user() : m.from_user(), m.from_user(), m.random_id()});
     }
   }
+  std::vector<AckedMessage> acked;
+  acked.reserve(w.recorder.acked_ids().size());
   for (uint64_t random_id : w.recorder.acked_ids()) {
     const auto [from, peer] = w.recorder.ChatOf(random_id);
-    if (in_box[from].contains({from, random_id}) && in_box[peer].contains({from, random_id})) continue;
-    ++r.acked_lost;
-    if (settled) Note(r, Describe({from, random_id}) + " was acknowledged but is missing from a box");
+    acked.push_back({from, peer, random_id});
   }
-  CheckChats(chats, in_box, r);
+  CheckBoxes(entries, acked, &r);
   for (const Population* pop : w.populations) {
     for (const auto& d : pop->devices()) {
       if (d->away) continue;  // offline between sessions: catches up when back

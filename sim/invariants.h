@@ -34,6 +34,23 @@ struct InvariantReport {
   }
 };
 
+// One message in a box: who sent it, its random_id, and the chat's other
+// side (for the box owner).
+struct BoxEntry {
+  uint64_t owner, other, from, random_id;
+};
+// A message the sender's device saw acknowledged.
+struct AckedMessage {
+  uint64_t from, peer, random_id;
+};
+
+// The box invariants (duplicated, acked_lost, one_sided,
+// chat_order_differs) over every box's entries, given by owner and then in
+// box (pts) order; adds to *r (and its examples, if r->settled for what
+// may still be on its way). Sorted flat arrays, not a set per box: a
+// million-user run holds millions of entries.
+void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked, InvariantReport* r);
+
 // Reads every box of the run. REQUIRES: the run has ended.
 InvariantReport CheckInvariants(const World& w, bool settled);
 
