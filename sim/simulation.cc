@@ -382,6 +382,12 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
     out << "  WARNING    gateways refused " << refused
         << " connections over their cap (raise gateway.max_connections if that is not the point)\n";
   }
+  const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
+  const double duration = s["scenario"]["duration_s"].get<double>();
+  if (ramp > duration) {
+    out << "  WARNING    connect_ramp " << ramp << " s is longer than duration " << duration
+        << " s: devices connecting after it are offered no messages\n";
+  }
   const auto& inv = s["invariants"];
   out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";
   for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";

@@ -56,6 +56,14 @@ set +e
 set -e
 grep -q "WARNING    gateways refused [0-9]* connections over their cap" "$tmp/out" || fail "cap warning: $(cat "$tmp/out")"
 
+# Devices still connecting when the load ends are pointed out: they are
+# offered nothing, and a ramp longer than the run is usually a typo.
+sed 's/connect_ramp: 500ms/connect_ramp: 60s/' "$src/tests/sim/small.yaml" > "$tmp/ramp.yaml"
+set +e
+"$msgbed" run "$tmp/ramp.yaml" --out "$tmp/ramp" > "$tmp/out" 2>&1
+set -e
+grep -q "WARNING    connect_ramp 60 s is longer than duration" "$tmp/out" || fail "ramp warning: $(cat "$tmp/out")"
+
 # A copy of a scenario that kept its name must not overwrite the original's
 # results (found by the simulator issue): exit 2, naming both.
 cp "$src/tests/sim/small.yaml" "$tmp/original.yaml"
