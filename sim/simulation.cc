@@ -289,10 +289,11 @@ SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const Ro
 }
 
 double EstimateMemoryBytes(const Scenario& sc) {
-  // Measured: 200,000 users x 2 devices need 520 MB more than 50,000 x 2
-  // (1.7 KB a device); 8,000 msg/s need 193 MB more than 2,000 msg/s over
-  // 20 s (1.6 KB a message with its deliveries, boxes and records).
-  constexpr double kBase = 80e6, kPerDevice = 1.8e3, kPerMessage = 1.7e3;
+  // Measured (docs/benchmarks.md): 8,000 msg/s need 162 MB more than
+  // 2,000 msg/s over 20 s (1.35 KB a message with its deliveries, boxes and
+  // records); a million users x 2 devices with 1.08 million messages peak
+  // at 4.26 GB (1.36 KB a device). About 10 % on top.
+  constexpr double kBase = 80e6, kPerDevice = 1.5e3, kPerMessage = 1.5e3;
   const WorkloadSpec& w = sc.workload;
   const double devices = static_cast<double>(w.users) * w.MeanDevices();
   // At the rate curve's peak throughout: a bound, not a forecast.
