@@ -387,7 +387,8 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   const double duration = s["scenario"]["duration_s"].get<double>();
   if (ramp > duration) {
     out << "  WARNING    connect_ramp " << ramp << " s is longer than duration " << duration
-        << " s: devices connecting after it are offered no messages\n";
+        << " s: devices connecting after it are offered no messages, and those due after the drain never "
+           "connect\n";
   }
   const auto& inv = s["invariants"];
   out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";

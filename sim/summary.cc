@@ -35,11 +35,12 @@ ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfini
 
 // What was still under way when the run stopped.
 struct AtEnd {
-  uint64_t work = 0;               // messages in flight or queued for a worker, anywhere
-  uint64_t sends_unanswered = 0;   // by devices: in flight or waiting to be sent again
-  uint64_t devices_not_ready = 0;  // not signed in and synced (and not away)
-  uint64_t devices_away = 0;       // offline between sessions: behind by design
-  uint64_t sends_of_away = 0;      // unanswered sends of devices away: sent again when they are back
+  uint64_t work = 0;                  // messages in flight or queued for a worker, anywhere
+  uint64_t sends_unanswered = 0;      // by devices: in flight or waiting to be sent again
+  uint64_t devices_not_ready = 0;     // not signed in and synced (and not away)
+  uint64_t catch_ups_unfinished = 0;  // of those, catching up after joining late or coming back (measured)
+  uint64_t devices_away = 0;          // offline between sessions: behind by design
+  uint64_t sends_of_away = 0;         // unanswered sends of devices away: sent again when they are back
   // Nothing under way, or nothing left to do: every device holds its whole
   // box, every send was answered and every acknowledged message is in both
   // boxes. (Background work never stops in a long run: devices resync
@@ -56,7 +57,14 @@ AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
     for (const auto& d : pop->devices()) {
       (d->away ? e.sends_of_away : e.sends_unanswered) += d->core.unanswered();
       e.devices_away += d->away ? 1 : 0;
-      e.devices_not_ready += d->away || d->core.state() == Device::State::kReady ? 0 : 1;
+      const bool not_ready = !d->away && d->core.state() != Device::State::kReady;
+      e.devices_not_ready += not_ready;
+      // As Population::OnSynced samples offline_catch_up: a device already
+      // synced on this connection is only resyncing in the background.
+      const WorkloadSpec& wl = w.scenario.workload;
+      const bool catching_up = d->returning || (!d->synced_once && d->connect_at > wl.connect_ramp);
+      const double connected = d->connected_at >= 0 ? d->connected_at : d->connect_at;
+      e.catch_ups_unfinished += not_ready && catching_up && connected >= w.scenario.warmup;
     }
   }
   return e;
@@ -320,7 +328,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const uint64_t missing = e.settled ? c.missing : 0;
   const ordered_json latency = {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
                                 {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
-                                {"offline_catch_up", PercentilesJson(r.offline_sync(), e.devices_not_ready)}};
+                                {"offline_catch_up", PercentilesJson(r.offline_sync(), e.catch_ups_unfinished)}};
   return {{"scenario", EchoScenario(sc)},
           {"simulated_s", Round6(end)},
           {"at_end",

@@ -162,9 +162,15 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
   r.Number(w, p, "messages_per_second", &spec->messages_per_second, 0, 1e9);
   r.Count(w, p, "text_bytes", &spec->text_bytes);
+  if (spec->text_bytes > 4096)
+    r.Fail(w["text_bytes"], "workload.text_bytes", "at most 4096 (the message service refuses longer texts)");
   r.DurationOrZero(w, p, "connect_ramp", &spec->connect_ramp);
   r.DurationOrZero(w, p, "ack_delay", &spec->ack_delay);
   r.DurationOrZero(w, p, "quiet_resync", &spec->quiet_resync);
+  // Shorter would have every device polling all the time (and 1ns rounds
+  // to "never" in microseconds).
+  if (spec->quiet_resync != 0 && spec->quiet_resync < 0.1)
+    r.Fail(w["quiet_resync"], "workload.quiet_resync", "at least 100ms, or 0 (never)");
   ReadClasses(r, w["classes"], spec);
   ReadRate(r, w["rate"], spec);
   ReadDiurnal(r, w["diurnal"], spec);

@@ -37,7 +37,7 @@ struct WorkloadSpec {
   uint32_t text_bytes = 100;
   double connect_ramp = 1.0;       // seconds over which the initially online devices connect
   double ack_delay = 1.0;          // devices acknowledge updates at most this often (0: every frame)
-  double quiet_resync = 900;       // a device that heard nothing this long asks getDifference (0: never)
+  double quiet_resync = 30;        // a device that heard nothing this long asks getDifference (0: never)
   std::vector<UserClass> classes;  // empty: every user alike
   std::vector<RatePoint> rate;     // by time; empty: a factor of 1
   double diurnal_period = 0;       // 0: no diurnal cycle
