@@ -103,6 +103,21 @@ TEST(Simulation, BackgroundResyncsAtTheEndDoNotUnsettleACompleteRun) {
   EXPECT_FALSE(s["latency_ms"]["offline_catch_up"]["p99"].is_null());
 }
 
+// Found by a hostile tester: a message typed on a device that then went
+// away for good (sessions end with the load) stays held, as its unanswered
+// sends are owed; it kept a complete run from settling whenever background
+// resyncs were in flight at the stop, so the exit code followed the drain.
+TEST(Simulation, MessagesHeldByDevicesAwayAtTheEndDoNotUnsettleACompleteRun) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 20s");
+  text = testing::Replaced(text, "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  quiet_resync: 300ms\n  sessions: {online: 2s, offline: 2s}\n");
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "away.yaml"), "away-held"));
+  ASSERT_GT(s["messages"]["held_unsent"].get<uint64_t>(), 0u) << "the case this test is about";
+  ASSERT_GT(s["at_end"]["devices_not_ready"].get<uint64_t>(), 0u) << "resyncs in flight at the stop";
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>());
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Found by a hostile tester: with no message measured (a warm-up as long
 // as the load), latencies read 0 and every objective was "met".
 TEST(Simulation, NoSamplesMeetNoObjective) {
