@@ -295,6 +295,10 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
     ReadLink(r, root["clients"]["link"], "clients.link", &sc.client_link);
   }
   ReadWorkload(r, root["workload"], &sc.workload);
+  for (const auto& kv : root) {  // the key's line: a block map's own mark is its first entry
+    if (kv.first.as<std::string>() == "workload" && kv.first.Mark().line >= 0)
+      sc.workload_line = kv.first.Mark().line + 1;
+  }
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);

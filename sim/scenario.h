@@ -65,10 +65,11 @@ struct Scenario {
   std::string file;
   std::string name;
   uint64_t seed = 1;
-  double duration = 10;  // seconds of offered load
-  double drain = 5;      // seconds after it for in-flight work to finish
-  double warmup = 0;     // latencies are measured for messages sent from then on
-  std::string diagram;   // the deployment diagram the topology came from, if any
+  double duration = 10;   // seconds of offered load
+  double drain = 5;       // seconds after it for in-flight work to finish
+  int workload_line = 0;  // where the workload section starts in file (0: not in it), for errors
+  double warmup = 0;      // latencies are measured for messages sent from then on
+  std::string diagram;    // the deployment diagram the topology came from, if any
   std::vector<HostSpec> hosts;
   std::map<std::string, std::vector<std::string>> services;  // role -> hosts, one instance each; deployed roles only
   TopologyGraph graph;                                       // hosts, datacenters, client clouds and every link

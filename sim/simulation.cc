@@ -309,7 +309,8 @@ void CheckMemory(const Scenario& sc, double available) {
                 "this machine has %.1f GB",
                 need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.MeanDevices(),
                 sc.workload.messages_per_second * sc.workload.MaxRateFactor() * sc.duration, available / 1e9);
-  throw ScenarioError(sc.file + text);
+  const std::string at = sc.workload_line > 0 ? ":" + std::to_string(sc.workload_line) : "";
+  throw ScenarioError(sc.file + at + text);
 }
 
 double PhysicalMemoryBytes() {

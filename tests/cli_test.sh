@@ -85,7 +85,7 @@ set +e
 "$msgbed" run -q "$tmp/huge.yaml" --out "$tmp/huge" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "huge workload exit code $rc, want 2"
-grep -q "huge.yaml: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
+grep -q "huge.yaml:22: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
   || fail "huge workload: $(cat "$tmp/err")"
 
 # Latency objectives: a missed one is exit 4 and says so; met ones exit 0.
