@@ -25,6 +25,17 @@ YamlReader::Parser InRange(std::optional<double> (*parse)(const std::string&), d
   };
 }
 
+// The key of parent's entry `key`: where to point at an entry with no
+// value (yaml-cpp marks an empty value at the token after it, the next line).
+YAML::Node KeyOf(const YAML::Node& parent, const std::string& key) {
+  if (parent.IsMap()) {
+    for (const auto& kv : parent) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.first;
+    }
+  }
+  return parent;
+}
+
 }  // namespace
 
 std::string ReadTextFile(const std::string& path) {
@@ -96,7 +107,8 @@ bool YamlReader::ReadValue(const YAML::Node& parent, const std::string& path, co
   if (!n.IsDefined()) return false;
   const std::string full = Join(path, key);
   // `key:` with nothing after it is a mistake, not a request for the default.
-  if (n.IsNull()) Fail(n, full, "empty value: give " + expected + ", or leave the key out for its default");
+  if (n.IsNull())
+    Fail(KeyOf(parent, key), full, "empty value: give " + expected + ", or leave the key out for its default");
   auto v = parse(Scalar(n, full));
   if (!v) Fail(n, full, "expected " + expected + ", got '" + n.as<std::string>() + "'");
   *out = *v;

@@ -409,6 +409,11 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  text_bytes: 4097"),
               "bad.yaml:28: key 'workload.text_bytes': at most 4096 (the message service refuses longer texts)");
+  // An empty value is named at its own line, not the next one (found by a
+  // hostile tester).
+  ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  quiet_resync:"),
+              "bad.yaml:28: key 'workload.quiet_resync': empty value");
+  ExpectError(with("connect_ramp: 500ms", "connect_ramp:"), "bad.yaml:27: key 'workload.connect_ramp': empty value");
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  quiet_resync: 1ns"),
               "bad.yaml:28: key 'workload.quiet_resync': at least 100ms, or 0 (never)");
   ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
