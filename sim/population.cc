@@ -145,8 +145,8 @@ void Population::OnSynced(Device& d) {
   for (const auto& [peer, random_id] : held) Send(dev, peer, random_id);
   // Devices that joined after the start, or came back from a time away,
   // caught up on what they missed.
-  const bool late_first = !dev.synced_once && dev.connect_at > world_->scenario.workload.connect_ramp;
-  if (late_first || dev.returning) world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
+  if (dev.CatchingUp(world_->scenario.workload.connect_ramp))
+    world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
   dev.synced_once = true;
   dev.returning = false;
 }

@@ -60,6 +60,10 @@ class Population final : public Node, public Device::Observer {
     void After(Micros delay, std::function<void()> fn) override;
     // Its network address, as the gateway sees it: one per device.
     std::string Source() const { return "device-" + std::to_string(base_conn); }
+    // Its next sync is an offline catch-up (sampled in offline_catch_up):
+    // it joined after the initial ramp and has not synced yet, or is back
+    // from a time away.
+    bool CatchingUp(double connect_ramp) const { return returning || (!synced_once && connect_at > connect_ramp); }
 
     Population* pop;
     ConnId base_conn;  // of the first connection

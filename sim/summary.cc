@@ -50,6 +50,7 @@ struct AtEnd {
 
 AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
   AtEnd e;
+  const double ramp = w.scenario.workload.connect_ramp;
   for (const Node* n : nodes) e.work += n->work_queued();
   e.work += w.kafka->held();  // records waiting for a partition leader
   for (const Population* pop : w.populations) {
@@ -59,12 +60,9 @@ AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
       e.devices_away += d->away ? 1 : 0;
       const bool not_ready = !d->away && d->core.state() != Device::State::kReady;
       e.devices_not_ready += not_ready;
-      // As Population::OnSynced samples offline_catch_up: a device already
-      // synced on this connection is only resyncing in the background.
-      const WorkloadSpec& wl = w.scenario.workload;
-      const bool catching_up = d->returning || (!d->synced_once && d->connect_at > wl.connect_ramp);
+      // A device not catching up is only resyncing in the background.
       const double connected = d->connected_at >= 0 ? d->connected_at : d->connect_at;
-      e.catch_ups_unfinished += not_ready && catching_up && connected >= w.scenario.warmup;
+      e.catch_ups_unfinished += not_ready && d->CatchingUp(ramp) && connected >= w.scenario.warmup;
     }
   }
   return e;
