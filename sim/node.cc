@@ -21,15 +21,13 @@ void Node::Post(double at, double cpu, std::function<void()> fn) {
 
 void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced, bool work) {
   work_items_ += work;
-  uint32_t slot;
   if (free_slots_.empty()) {
-    slot = static_cast<uint32_t>(tasks_.size());
-    tasks_.push_back(Task{cpu, std::move(fn), traced, work});
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    tasks_[slot] = Task{cpu, std::move(fn), traced, work};
+    free_slots_.push_back(static_cast<uint32_t>(tasks_.size()));
+    tasks_.emplace_back();
   }
+  const uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  tasks_[slot] = Task{cpu, std::move(fn), traced, work};
   inbox_.push_back(Due{at, world_->NextSeq(), slot});
   std::push_heap(inbox_.begin(), inbox_.end(), Later());
   if (!running_) Reschedule();
