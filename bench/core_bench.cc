@@ -1,7 +1,9 @@
-// Google Benchmarks of the sans-IO cores: the message handler (in its host)
-// and the frame codec. Run: ./build/bench/core_bench  (figures in docs/benchmarks.md)
+// Google Benchmarks of the sans-IO cores: the message and auth handlers (in
+// their hosts) and the frame codec. Run: ./build/bench/core_bench  (figures in docs/benchmarks.md)
 #include <benchmark/benchmark.h>
 
+#include "auth/auth_service.h"
+#include "auth/provision.h"
 #include "core/frame_codec.h"
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
@@ -26,6 +28,8 @@ class SinkSubstrate final : public Substrate {
   void Unsubscribe() override {}
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return nullptr; }
+  bool Entropy(void*, size_t) override { return false; }
+  OutboundPort* Outbound() override { return nullptr; }
 
  private:
   MemKvStore kv_;
@@ -82,6 +86,104 @@ void BM_GetDifference(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_GetDifference)->Arg(10)->Arg(100);
+
+// An auth instance owning every phone and user (calls it makes are dropped).
+struct Auth {
+  SinkSubstrate substrate;
+  InstanceHost host{MakeAddress(role::kAuth, 0),
+                    [](Env* env) { return std::make_unique<AuthService>(env, ClusterShape::Of(1, 1, 1)); }, &substrate,
+                    1};
+  Auth() { host.Start(); }
+  void Call(Body body) {
+    host.Deliver(Envelope{MakeAddress(role::kGateway, 0), MakeAddress(role::kAuth, 0), Envelope::Kind::kCall, 1,
+                          rpc::CALL_OK, std::move(body)});
+  }
+};
+
+std::string BenchPhone(uint64_t i) { return std::to_string(447000000000 + i); }
+
+// auth.sendCode: flood checks, a new code stored, the SMS handed on.
+void BM_SendCode(benchmark::State& state) {
+  Auth a;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    auto req = NewBody<auth::SendCode>();
+    req->set_phone(BenchPhone(i++));
+    a.Call(std::move(req));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SendCode);
+
+// auth.signIn with the right code, at the phone's owner (up to its call to
+// the user's owner).
+void BM_SignInWithCode(benchmark::State& state) {
+  Auth a;
+  std::vector<std::shared_ptr<auth::SignIn>> requests;
+  for (uint64_t i = 0; i < 100000; ++i) {
+    auto send = NewBody<auth::SendCode>();
+    send->set_phone(BenchPhone(i));
+    a.Call(std::move(send));
+    Status s;
+    auth::PhoneRecord rec;
+    rec.ParseFromString(*a.substrate.Store().Get(PhoneKey(BenchPhone(i)), &s));
+    auto req = NewBody<auth::SignIn>();
+    req->set_phone(BenchPhone(i));
+    req->set_phone_code_hash(rec.code_hash());
+    req->set_code(rec.code());
+    req->set_sign_up(true);
+    req->set_first_name("Ann");
+    requests.push_back(std::move(req));
+  }
+  size_t i = 0;
+  for (auto _ : state) a.Call(requests[i++ % requests.size()]);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SignInWithCode)->Iterations(100000);
+
+// auth.OpenSession at the user's owner: an account and a session written,
+// a credential drawn and hashed.
+void BM_OpenSession(benchmark::State& state) {
+  Auth a;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    auto req = NewBody<auth::OpenSession>();
+    req->set_user(++i);
+    req->set_create(true);
+    req->set_phone(BenchPhone(i));
+    a.Call(std::move(req));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OpenSession);
+
+// auth.Resume: what every connection of a signed-in device costs.
+void BM_Resume(benchmark::State& state) {
+  Auth a;
+  std::vector<Body> requests;
+  for (uint64_t u = 1; u <= 10000; ++u) {
+    Status s;
+    auto session = ProvisionSession([&](const rpc::Address&) -> KvStore& { return a.substrate.Store(); },
+                                    ClusterShape::Of(1, 1, 1), u, 1, std::string(32, char(u)), 0, &s);
+    auto req = NewBody<auth::Resume>();
+    req->set_credential(session.credential());
+    requests.push_back(std::move(req));
+  }
+  size_t i = 0;
+  for (auto _ : state) a.Call(requests[i++ % requests.size()]);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Resume);
+
+// Checking a cloud password at the default cost (Argon2id, 2 passes over
+// 64 MiB): the price of two-step verification, per sign-in.
+void BM_CheckPasswordDefaultCost(benchmark::State& state) {
+  auth::PasswordHash stored;
+  HashPassword("correct horse", std::string(16, 's'), PasswordCost{}, &stored);
+  for (auto _ : state) benchmark::DoNotOptimize(CheckPassword("correct horse", stored));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CheckPasswordDefaultCost)->Unit(benchmark::kMillisecond);
 
 api::ClientFrame TextFrame() {
   api::ClientFrame f;

@@ -18,6 +18,7 @@
 #include "live/config.h"
 #include "live/device_connection.h"
 #include "live/process.h"
+#include "live/provision.h"
 
 namespace msgbed::live {
 namespace {
@@ -34,12 +35,13 @@ struct Options {
 
 class Bench final : public Device::Observer {
  public:
-  Bench(const Options& o, uint16_t port) : o_(o), port_(port) {}
+  Bench(const Options& o, uint16_t port, std::map<SessionKey, api::Authorization> sessions)
+      : o_(o), port_(port), sessions_(std::move(sessions)) {}
 
   int Run() {
     for (uint64_t u = 1; u <= o_.users; ++u) {
       for (uint64_t d = 1; d <= o_.devices; ++d) {
-        conns_.push_back(std::make_unique<DeviceConnection>(io_, u, d, this));
+        conns_.push_back(std::make_unique<DeviceConnection>(io_, sessions_.at({u, d}), this));
         conns_.back()->Connect("127.0.0.1", port_, [](const std::string& why) {
           std::cerr << "device disconnected: " << why << "\n";
           std::exit(1);
@@ -109,6 +111,7 @@ class Bench final : public Device::Observer {
   const uint16_t port_;
   asio::io_context io_;
   std::vector<std::unique_ptr<DeviceConnection>> conns_;
+  const std::map<SessionKey, api::Authorization> sessions_;
   std::mt19937_64 rng_{1};
   std::map<uint64_t, Clock::time_point> sent_at_;
   std::vector<double> ack_us_;
@@ -135,15 +138,26 @@ int main(int argc, char** argv) {
   const std::string yaml = "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.string() +
                            ", sync: " + (o.sync ? "true" : "false") +
                            "}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-                           "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n";
+                           "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n"
+                           "  auth/0: {rpc: 127.0.0.1:0}\n";
+  const LiveConfig config = ParseConfig(yaml, "bench");
+  std::vector<SessionKey> wanted;
+  for (uint64_t u = 1; u <= o.users; ++u) {
+    for (uint64_t d = 1; d <= o.devices; ++d) wanted.emplace_back(u, d);
+  }
+  std::map<SessionKey, msgbed::api::Authorization> sessions;
+  if (auto s = ProvisionSessions(config, wanted, &sessions); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
   std::unique_ptr<Process> server;
-  if (auto s = Process::Start(ParseConfig(yaml, "bench"), "", &server); !s.ok()) {
+  if (auto s = Process::Start(config, "", &server); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
   }
   spdlog::set_level(spdlog::level::warn);
   std::thread serving([&] { server->Run(); });
-  const int rc = Bench(o, server->client_port(0)).Run();
+  const int rc = Bench(o, server->client_port(0), std::move(sessions)).Run();
   server->Stop();
   serving.join();
   server.reset();

@@ -24,6 +24,7 @@
 #include <set>
 
 #include "live/device_connection.h"
+#include "live/provision.h"
 
 namespace msgbed::live {
 namespace {
@@ -61,7 +62,7 @@ class Deployment {
  public:
   Deployment(const Options& o, fs::path dir) : o_(o), dir_(std::move(dir)) {}
   ~Deployment() {
-    for (const char* role : {"gateway", "messages", "sync", "bus"}) Stop(role, SIGTERM);
+    for (const char* role : {"gateway", "messages", "sync", "auth", "bus"}) Stop(role, SIGTERM);
   }
   void Start(const std::string& role) {
     const std::string log = (dir_ / (role + ".log")).string();
@@ -92,7 +93,8 @@ class Deployment {
 
 class Chaos final : public Device::Observer {
  public:
-  Chaos(const Options& o, uint16_t port, Deployment* deploy) : o_(o), port_(port), deploy_(deploy) {}
+  Chaos(const Options& o, uint16_t port, Deployment* deploy, std::map<SessionKey, api::Authorization> sessions)
+      : o_(o), port_(port), sessions_(std::move(sessions)), deploy_(deploy) {}
 
   int Run() {
     for (uint64_t u = 1; u <= o_.users; ++u) {
@@ -101,7 +103,7 @@ class Chaos final : public Device::Observer {
     if (!RunUntil([&] { return synced_.size() == conns_.size(); }, 60)) return Fail("the devices never all synced");
     start_ = Clock::now();
     Tick();
-    const char* order[] = {"gateway", "messages", "sync", "bus"};
+    const char* order[] = {"gateway", "messages", "sync", "auth", "bus"};
     for (uint64_t k = 0; k < 4 * o_.rounds; ++k) {
       RunFor(o_.interval);
       const std::string role = order[k % 4];
@@ -154,7 +156,7 @@ class Chaos final : public Device::Observer {
 
   void Connect(uint64_t user, uint64_t device) {
     auto& conn = conns_[{user, device}];
-    if (!conn) conn = std::make_unique<DeviceConnection>(io_, user, device, this);
+    if (!conn) conn = std::make_unique<DeviceConnection>(io_, sessions_.at({user, device}), this);
     conn->Connect("127.0.0.1", port_, [this, user, device](const std::string&) {
       ++reconnects_;
       auto timer = std::make_shared<asio::steady_timer>(io_, milliseconds(500 + rng_() % 1000));
@@ -223,6 +225,7 @@ class Chaos final : public Device::Observer {
 
   const Options& o_;
   const uint16_t port_;
+  const std::map<SessionKey, api::Authorization> sessions_;
   Deployment* deploy_;
   asio::io_context io_;
   asio::steady_timer tick_{io_};
@@ -271,13 +274,23 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() / ("msgbed-live-chaos-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   asio::io_context io;
-  const auto p = FreePorts(io, 4);
+  const auto p = FreePorts(io, 5);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   std::ofstream(dir / "deploy.yaml") << "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: "
                                      << (dir / "data").string() << ", sync: false}\ninstances:\n"
                                      << "  gateway/0: {client: " << at(p[0]) << ", rpc: " << at(p[1]) << "}\n"
                                      << "  messages/0: {rpc: " << at(p[2]) << "}\n  sync/0: {rpc: " << at(p[3])
-                                     << "}\n";
+                                     << "}\n  auth/0: {rpc: " << at(p[4]) << "}\n";
+  // Every user's devices are signed in before anything starts.
+  std::vector<SessionKey> wanted;
+  for (uint64_t u = 1; u <= o.users; ++u) {
+    for (uint64_t d = 1; d <= o.devices; ++d) wanted.emplace_back(u, d);
+  }
+  std::map<SessionKey, msgbed::api::Authorization> sessions;
+  if (msgbed::Status s = ProvisionSessions(LoadConfig((dir / "deploy.yaml").string()), wanted, &sessions); !s.ok()) {
+    std::cerr << "live_chaos: cannot provision sessions: " << s.message() << "\n";
+    return 1;
+  }
   spdlog::set_level(spdlog::level::warn);
   int rc = 1;
   {
@@ -290,8 +303,8 @@ int main(int argc, char** argv) {
       std::cerr << "live_chaos: the bus did not start (" << o.msgbed << " serve --role bus; see " << (dir / "bus.log")
                 << ")\n";
     } else {
-      for (const char* role : {"messages", "sync", "gateway"}) deploy.Start(role);
-      rc = Chaos(o, p[0], &deploy).Run();
+      for (const char* role : {"messages", "sync", "auth", "gateway"}) deploy.Start(role);
+      rc = Chaos(o, p[0], &deploy, std::move(sessions)).Run();
     }
   }
   if (rc == 0) std::filesystem::remove_all(dir);

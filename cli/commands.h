@@ -60,9 +60,17 @@ int Fault(const FaultOptions& opts);
 
 struct ClientOptions {
   std::string connect = "127.0.0.1:7400";
-  uint64_t user = 0;
-  uint64_t device = 1;
+  std::string phone;
+  std::string session;  // default: msgbed-<phone digits>.session
 };
 int Client(const ClientOptions& opts);
+
+struct ProvisionOptions {
+  std::string config;
+  uint64_t users = 0;
+  uint64_t devices = 1;
+  std::string out;
+};
+int Provision(const ProvisionOptions& opts);
 
 }  // namespace msgbed::cli

@@ -99,14 +99,29 @@ int main(int argc, char** argv) {
   fault_cmd->add_flag("--clear", fault.clear, "End every fault in effect")->excludes(fault_cmd->get_option("fault"));
 
   msgbed::cli::ClientOptions client;
-  auto* client_cmd = app.add_subcommand("client", "Terminal client: sign in as a user and chat");
+  auto* client_cmd = app.add_subcommand(
+      "client",
+      "Terminal client: sign in by phone (a code by SMS; the log provider of deploy/local.yaml writes it to "
+      "data/local/sms.log) or with a kept session, and chat: @<user> <text>, /sessions, /terminate <device>, "
+      "/password <current|-> <new|->, /quit");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
-  client_cmd->add_option("--user", client.user, "User id (1 or more)")
-      ->required()
-      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
-  client_cmd->add_option("--device", client.device, "Device id of this user (1 or more)")
+  client_cmd->add_option("--phone", client.phone, "Phone number to sign in with, e.g. +44 7700 900123");
+  client_cmd->add_option("--session", client.session,
+                         "Session file: resumed if it holds a session, written at sign-in "
+                         "(default: msgbed-<phone digits>.session)");
+
+  msgbed::cli::ProvisionOptions provision;
+  auto* provision_cmd = app.add_subcommand(
+      "provision",
+      "Give users 1..N of a stopped live deployment accounts and sessions, written straight into its auth stores "
+      "(for load tests; real users sign up by phone). Writes <out>/user-<u>-device-<d>.session for `msgbed client "
+      "--session`");
+  provision_cmd->add_option("config", provision.config, "Deployment YAML")->required()->check(CLI::ExistingFile);
+  provision_cmd->add_option("--users", provision.users, "Users 1..N")->required()->check(CLI::Range(1, 10000000));
+  provision_cmd->add_option("--devices", provision.devices, "Sessions per user")
       ->capture_default_str()
-      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
+      ->check(CLI::Range(1, 16));
+  provision_cmd->add_option("--out", provision.out, "Directory for the session files")->required();
 
   try {
     app.parse(argc, argv);
@@ -124,5 +139,6 @@ int main(int argc, char** argv) {
     fault.fault_given = fault_cmd->count("fault") > 0;
     return msgbed::cli::Fault(fault);
   }
+  if (*provision_cmd) return msgbed::cli::Provision(provision);
   return msgbed::cli::Client(client);
 }

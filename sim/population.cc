@@ -18,11 +18,11 @@ Population::Population(World* world, uint32_t gateway, const Placement& at)
       jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))),
       sessions_(DeriveSeed(world->scenario.seed, "sessions/" + std::to_string(gateway))) {}
 
-void Population::AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at) {
+void Population::AddDevice(api::Authorization session, uint64_t global_index, double connect_at) {
   Device::RetryPolicy policy;
   policy.ack_delay = std::llround(world_->scenario.workload.ack_delay * 1e6);
   policy.quiet_resync = std::llround(world_->scenario.workload.quiet_resync * 1e6);
-  devices_.push_back(std::make_unique<SimDevice>(this, user, device, global_index + 1, connect_at, policy));
+  devices_.push_back(std::make_unique<SimDevice>(this, std::move(session), global_index + 1, connect_at, policy));
 }
 
 void Population::Begin(ServiceNode* gateway) {

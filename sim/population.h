@@ -33,8 +33,9 @@ class Population final : public Node, public Device::Observer {
  public:
   Population(World* world, uint32_t gateway, const Placement& at);
 
-  // REQUIRES: before Begin(). The device connects at `connect_at` seconds.
-  void AddDevice(uint64_t user, uint64_t device, uint64_t global_index, double connect_at);
+  // REQUIRES: before Begin(). The device, signed in as session, connects
+  // at `connect_at` seconds.
+  void AddDevice(api::Authorization session, uint64_t global_index, double connect_at);
   // Schedules the connects.
   void Begin(ServiceNode* gateway);
   // Device `index` (of this population) sends a message now, or once it is
@@ -54,8 +55,8 @@ class Population final : public Node, public Device::Observer {
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
 
   struct SimDevice final : Device::Link {
-    SimDevice(Population* p, uint64_t user, uint64_t device, ConnId conn, double connect_at, Device::RetryPolicy policy)
-        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(user, device, this, p, policy) {}
+    SimDevice(Population* p, api::Authorization session, ConnId conn, double connect_at, Device::RetryPolicy policy)
+        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(std::move(session), this, p, policy) {}
     void SendFrame(const api::ClientFrame& frame) override;
     void After(Micros delay, std::function<void()> fn) override;
     // Its network address, as the gateway sees it: one per device.

@@ -146,6 +146,40 @@ void ReadSlo(const Reader& r, const YAML::Node& n, Scenario* sc) {
   }
 }
 
+// `sms: {providers: [{latency, timeout, failure_rate, delivery, outages: [{at, for}]}]}`.
+void ReadSms(const Reader& r, const YAML::Node& n, Scenario* sc) {
+  if (!n.IsDefined()) return;
+  r.OnlyKeys(n, "sms", {"providers"});
+  const YAML::Node list = n["providers"];
+  if (!list.IsSequence() || list.size() == 0) r.Fail(n, "sms.providers", "a list of one or more providers");
+  sc->sms.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "sms.providers[" + std::to_string(i) + "]";
+    const YAML::Node p = list[i];
+    r.OnlyKeys(p, path, {"latency", "timeout", "failure_rate", "delivery", "outages"});
+    SmsProviderSpec spec;
+    r.DurationOrZero(p, path, "latency", &spec.latency);
+    r.Duration(p, path, "timeout", &spec.timeout);
+    r.Number(p, path, "failure_rate", &spec.failure_rate, 0, 1);
+    ServiceTime::Read(r, p, path, "delivery", &spec.delivery);
+    if (p["outages"].IsDefined()) {
+      if (!p["outages"].IsSequence()) r.Fail(p["outages"], path + ".outages", "a list of {at, for}");
+      for (size_t k = 0; k < p["outages"].size(); ++k) {
+        const YAML::Node o = p["outages"][k];
+        const std::string opath = path + ".outages[" + std::to_string(k) + "]";
+        r.OnlyKeys(o, opath, {"at", "for"});
+        r.Required(o, opath, "at", "when the outage starts, like 60s");
+        r.Required(o, opath, "for", "how long it lasts, like 2min");
+        double at = 0, length = 0;
+        r.DurationOrZero(o, opath, "at", &at);
+        r.Duration(o, opath, "for", &length);
+        spec.outages.emplace_back(at, at + length);
+      }
+    }
+    sc->sms.push_back(std::move(spec));
+  }
+}
+
 // `instances:` by deployed role; every deployed role gets an entry.
 void ReadInstances(const Reader& r, const YAML::Node& n, Scenario* sc) {
   std::set<std::string> deployed;
@@ -262,7 +296,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   Scenario sc;
   sc.file = file;
   std::set<std::string> keys = {"name",     "seed",  "duration", "drain",     "warmup", "topology", "clients",
-                                "workload", "costs", "faults",   "instances", "slo",    "sweep"};
+                                "workload", "costs", "faults",   "instances", "slo",    "sweep",    "sms"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (root["sweep"].IsDefined()) r.Fail(root["sweep"], "sweep", "a sweep runs with `msgbed sweep`, one run per point");
@@ -302,6 +336,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);
+  ReadSms(r, root["sms"], &sc);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its
@@ -309,8 +344,12 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);
   // Every deployed role's settings, defaults filled in: what the run used.
   for (const auto& [role, hosts] : sc.services) {
-    for (const SettingSpec& spec : roles.Get(role).settings)
-      sc.role_settings[role].try_emplace(spec.key, spec.default_value);
+    const RoleSpec& r = roles.Get(role);
+    for (const SettingSpec& spec : r.settings) {
+      auto simulated = r.simulated_defaults.find(spec.key);
+      sc.role_settings[role].try_emplace(
+          spec.key, simulated != r.simulated_defaults.end() ? simulated->second : spec.default_value);
+    }
   }
   return sc;
 }

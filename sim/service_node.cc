@@ -13,10 +13,6 @@ namespace msgbed::sim {
 
 namespace {
 
-// Simulated dates start here (2026-01-01T00:00:00Z): dates in results do
-// not depend on when the simulation ran.
-constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
-
 // A cost the scenario's table must have.
 const ServiceTime* CostFor(const CostTable& costs, const std::string& key) {
   auto it = costs.find(key);
@@ -70,6 +66,20 @@ Micros ServiceNode::Now() const { return std::llround(world_->Now() * 1e6); }
 Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
 
 void ServiceNode::At(Micros at, std::function<void()> fn) { Post(static_cast<double>(at) / 1e6, 0, std::move(fn)); }
+
+size_t ServiceNode::SmsPort::Providers(std::string_view channel) const {
+  return channel == kSmsChannel ? node_->world_->sms->providers() : 0;
+}
+
+void ServiceNode::SmsPort::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
+  World& w = *node_->world_;
+  const double now = w.Now();
+  const SmsModel::Outcome out = w.sms->Attempt(index, now);
+  node_->Post(now + out.answer_after, 0, [out, done = std::move(done)] {
+    done(out.accepted ? Status::Ok() : Status::IoError("the SMS provider refused or did not answer"));
+  });
+  if (out.accepted && w.sms_arrived) w.sms_arrived(message, now + out.delivered_after);
+}
 
 double ServiceNode::CostOf(const Envelope& e) {
   if (e.kind == Envelope::Kind::kReply) return world_->Draw(*reply_cost_);

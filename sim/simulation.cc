@@ -9,6 +9,8 @@
 #include <memory>
 #include <simgrid/s4u.hpp>
 
+#include "auth/credential.h"
+#include "auth/provision.h"
 #include "kafka_model.h"
 #include "population.h"
 #include "service_node.h"
@@ -124,6 +126,10 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
     w.populations.push_back(d.populations.back().get());
   }
   Rng placement(DeriveSeed(sc.seed, "placement"));
+  // Every device starts signed in: its session is written into the auth
+  // stores as a finished sign-up would have left it (auth/provision.h).
+  Rng secrets(DeriveSeed(sc.seed, "credentials"));
+  auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
   uint64_t i = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
     for (uint64_t dev = 1; dev <= w.users.DevicesOf(user); ++dev, ++i) {
@@ -131,7 +137,14 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
       // Late devices join somewhere in the loaded period and must catch up.
       const double at = online ? placement.Uniform() * wl.connect_ramp
                                : wl.connect_ramp + placement.Uniform() * std::max(0.0, sc.duration - wl.connect_ramp);
-      d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(user, dev, i, at);
+      std::string secret(Credential::kSecretBytes, '\0');
+      for (size_t b = 0; b < secret.size(); b += 8) {
+        const uint64_t r = secrets.Next();
+        for (size_t k = 0; k < 8; ++k) secret[b + k] = static_cast<char>(r >> (8 * k));
+      }
+      Status status;
+      api::Authorization session = ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status);
+      d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(std::move(session), i, at);
     }
   }
 }
@@ -259,6 +272,7 @@ SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const Ro
   if (progress) w.sched.OnProgress(1 << 16, progress);
   for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
   w.shape.partitions = sc.kafka.partitions;
+  w.sms = std::make_unique<SmsModel>(sc.sms, DeriveSeed(sc.seed, "sms"));
   Deployment d;
   BuildPlatform(sc, w, d);
   DeployServices(sc, roles, w, d);

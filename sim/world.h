@@ -3,6 +3,7 @@
 // streams derived from the scenario's seed by purpose (core/rng.h).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -15,9 +16,14 @@
 #include "recorder.h"
 #include "scenario.h"
 #include "scheduler.h"
+#include "sms_model.h"
 #include "tracer.h"
 
 namespace msgbed::sim {
+
+// Simulated dates (Env::Date) start here, 2026-01-01T00:00:00Z: dates in
+// results do not depend on when the simulation ran.
+inline constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
 
 class ServiceNode;
 class Population;
@@ -97,6 +103,9 @@ class World {
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index
   KafkaModel* kafka = nullptr;
+  std::unique_ptr<SmsModel> sms;
+  // An SMS reaches its phone at the given time (set by whoever waits for codes).
+  std::function<void(const OutboundMessage&, double at)> sms_arrived;
 
  private:
   uint64_t seq_ = 0;

@@ -17,7 +17,7 @@ set +e
 "$msgbed" run "$tmp/bad.yaml" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "bad scenario exit code $rc, want 2"
-grep -q "bad.yaml:19: key 'topology.kafka.partitions'" "$tmp/err" || fail "error message: $(cat "$tmp/err")"
+grep -q "bad.yaml:20: key 'topology.kafka.partitions'" "$tmp/err" || fail "error message: $(cat "$tmp/err")"
 
 # A bad deployment config: exit 2 as well.
 printf 'instances:\n  gateway/0: {client: 127.0.0.1:0}\n' > "$tmp/bad-deploy.yaml"
@@ -85,7 +85,7 @@ set +e
 "$msgbed" run -q "$tmp/huge.yaml" --out "$tmp/huge" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "huge workload exit code $rc, want 2"
-grep -q "huge.yaml:22: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
+grep -q "huge.yaml:23: key 'workload': this run needs an estimated .* GB of memory (3e+09 devices" "$tmp/err" \
   || fail "huge workload: $(cat "$tmp/err")"
 
 # Latency objectives: a missed one is exit 4 and says so; met ones exit 0.
@@ -150,7 +150,7 @@ grep -q "devices in sync *4000/4000" "$tmp/compare" || fail "compare.py output: 
 # seeds, no invariant broken; a run replays from its file to the same bytes.
 "$msgbed" campaign "$src/tests/sim/small.yaml" --seeds 2 --out "$tmp/camp" > "$tmp/camp.out" ||
   fail "campaign broke an invariant: $(cat "$tmp/camp.out")"
-grep -q "16 runs, 0 broken" "$tmp/camp.out" || fail "campaign output: $(cat "$tmp/camp.out")"
+grep -q "18 runs, 0 broken" "$tmp/camp.out" || fail "campaign output: $(cat "$tmp/camp.out")"
 for run in small-messages-2 small-link-2; do
   "$msgbed" run -q "$tmp/camp/small-campaign/$run.yaml" --out "$tmp/replay" || fail "replay of $run failed"
   cmp "$tmp/camp/small-campaign/$run/summary.json" "$tmp/replay/$run/summary.json" ||
@@ -160,7 +160,7 @@ set +e
 "$msgbed" campaign "$src/tests/sim/small.yaml" --kinds bus --out "$tmp/camp" 2> "$tmp/err"; rc=$?
 set -e
 [ "$rc" = 2 ] || fail "campaign with an unknown kind exit code $rc"
-grep -q "kinds: no fault kind 'bus' for this scenario (known: gateway, messages, sync, broker, link" "$tmp/err" || fail "campaign error: $(cat "$tmp/err")"
+grep -q "kinds: no fault kind 'bus' for this scenario (known: auth, gateway, messages, sync, broker, link" "$tmp/err" || fail "campaign error: $(cat "$tmp/err")"
 # A trace of a message the run never sent is an error, not an empty file.
 set +e
 "$msgbed" run -q "$src/tests/sim/small.yaml" --trace 99999999 --out "$tmp/trace" 2> "$tmp/err"; rc=$?

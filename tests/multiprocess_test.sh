@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# A deployment of four processes on loopback: `msgbed serve --role bus`
-# (the mock Kafka cluster), then gateway, messages and sync each in their
-# own process, talking over TCP; sync reaches the brokers in kafka mode by
-# their bootstrap list. Two terminal clients chat through it; the bus is
+# A deployment of five processes on loopback: `msgbed serve --role bus`
+# (the mock Kafka cluster), then gateway, messages, sync and auth each in
+# their own process, talking over TCP; sync reaches the brokers in kafka
+# mode by their bootstrap list. Users 1-3 are provisioned (`msgbed
+# provision`); a new user signs up by phone with the code the log SMS
+# provider wrote. Two terminal clients chat through it; the bus is
 # killed (-9) and restarted at new addresses, and the chat goes on; so is
 # the gateway, and the clients connect again by themselves.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
@@ -34,21 +36,26 @@ await() {
   fail "timed out waiting for: $1"
 }
 
-# Five free loopback ports, chosen by the kernel (the fifth stays unused).
-read -r p1 p2 p3 p4 p5 < <(python3 -c '
+# Six free loopback ports, chosen by the kernel (the fifth stays unused).
+read -r p1 p2 p3 p4 p5 p6 < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(5)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 cat > "$tmp/deploy.yaml" << EOC
 partitions: 4
 bus: {mode: mock, mock_brokers: 1}
 storage: {data_dir: $tmp/data, sync: false}
+sms: [{log: {file: $tmp/sms.log}}]
 instances:
   gateway/0: {client: 127.0.0.1:$p1, rpc: 127.0.0.1:$p2}
   messages/0: {rpc: 127.0.0.1:$p3}
   sync/0: {rpc: 127.0.0.1:$p4}
+  auth/0: {rpc: 127.0.0.1:$p6}
 EOC
+"$msgbed" provision "$tmp/deploy.yaml" --users 3 --out "$tmp/sessions" > "$tmp/provision.log" 2>&1 ||
+  fail "provision: $(cat "$tmp/provision.log")"
+session() { echo "$tmp/sessions/user-$1-device-1.session"; }
 
 "$msgbed" serve "$tmp/deploy.yaml" --role bus > "$tmp/bus.log" 2>&1 &
 pids+=($!)
@@ -68,20 +75,49 @@ for role in gateway messages; do
 done
 "$msgbed" serve "$tmp/kafka.yaml" --role sync > "$tmp/sync.log" 2>&1 &
 pids+=($!)
-for role in gateway messages sync; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
+"$msgbed" serve "$tmp/deploy.yaml" --role auth > "$tmp/auth.log" 2>&1 &
+pids+=($!)
+for role in gateway messages sync auth; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
 
 mkfifo "$tmp/bob.in" "$tmp/alice.in"
-"$msgbed" client --connect 127.0.0.1:$p1 --user 2 < "$tmp/bob.in" > "$tmp/bob.log" 2>&1 &
+"$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 2)" < "$tmp/bob.in" > "$tmp/bob.log" 2>&1 &
 pids+=($!)
 exec 3> "$tmp/bob.in"
 await "grep -q 'up to date' $tmp/bob.log"
-"$msgbed" client --connect 127.0.0.1:$p1 --user 1 < "$tmp/alice.in" > "$tmp/alice.log" 2>&1 &
+"$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 1)" < "$tmp/alice.in" > "$tmp/alice.log" 2>&1 &
 pids+=($!)
 exec 4> "$tmp/alice.in"
 await "grep -q 'up to date' $tmp/alice.log"
 echo "@2 hello across four processes" >&4
 await "grep -q 'sent: id 1, pts 1' $tmp/alice.log"
 await "grep -q 'from 1\] hello across four processes' $tmp/bob.log"
+
+# A new number signs up: the code comes from the log provider's file, then
+# a name; the session is kept, and a second run resumes it without a code.
+mkfifo "$tmp/carol.in"
+"$msgbed" client --connect 127.0.0.1:$p1 --phone "+44 7700 900123" --session "$tmp/carol.session" \
+  < "$tmp/carol.in" > "$tmp/carol.log" 2>&1 &
+pids+=($!)
+exec 5> "$tmp/carol.in"
+await "grep -qs '+447700900123 msgbed code: ' $tmp/sms.log"
+await "grep -q 'type it' $tmp/carol.log"
+code=$(grep -o '+447700900123 msgbed code: [0-9]*' "$tmp/sms.log" | tail -1 | grep -o '[0-9]*$')
+echo "$code" >&5
+await "grep -q 'type your name' $tmp/carol.log"
+echo "Carol" >&5
+await "grep -q 'up to date' $tmp/carol.log"
+carol=$(grep -o 'new session: user [0-9]*' "$tmp/carol.log" | grep -o '[0-9]*$')
+[ -s "$tmp/carol.session" ] || fail "the session was not kept"
+[ "$(stat -c %a "$tmp/carol.session")" = 600 ] || fail "the session file is readable by others"
+echo "@$carol hello Carol" >&4
+await "grep -q 'from 1\] hello Carol' $tmp/carol.log"
+echo "/sessions" >&5
+await "grep -q 'session 1 (this one): terminal' $tmp/carol.log"
+echo "/quit" >&5
+printf '@2 from a resumed session\n' | "$msgbed" client --connect 127.0.0.1:$p1 --session "$tmp/carol.session" \
+  > "$tmp/carol2.log" 2>&1 || fail "resumed client exited $?: $(cat "$tmp/carol2.log")"
+grep -q "code" "$tmp/carol2.log" && fail "a kept session asked for a code again"
+await "grep -q 'from $carol\] from a resumed session' $tmp/bob.log"
 
 # What the client refuses, it says so, and sends nothing.
 echo "@2hello" >&4
@@ -111,11 +147,11 @@ await "grep -q 'from 1\] after the bus came back' $tmp/bob.log"
 
 # Piped input: lines wait for the sign-in, the client waits for the
 # answers, and the exit code says whether every line went.
-printf '@2 piped one\n@2 piped two\n' | "$msgbed" client --connect 127.0.0.1:$p1 --user 3 > "$tmp/pipe.log" 2>&1 ||
+printf '@2 piped one\n@2 piped two\n' | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" > "$tmp/pipe.log" 2>&1 ||
   fail "piped client exited $?: $(cat "$tmp/pipe.log")"
 await "grep -q 'from 3\] piped two' $tmp/bob.log"
 set +e
-printf '@2 fine\n@0 not a user\n' | "$msgbed" client --connect 127.0.0.1:$p1 --user 3 > "$tmp/pipe2.log" 2>&1
+printf '@2 fine\n@0 not a user\n' | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" > "$tmp/pipe2.log" 2>&1
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "piped client with a bad line exited $rc"
@@ -139,7 +175,7 @@ echo "/quit" >&4
 
 # A client that cannot connect says so and exits 1.
 set +e
-"$msgbed" client --connect 127.0.0.1:$p5 --user 1 < /dev/null > "$tmp/noconn.log" 2>&1
+"$msgbed" client --connect 127.0.0.1:$p5 --session "$(session 1)" < /dev/null > "$tmp/noconn.log" 2>&1
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "client exit code $rc when it cannot connect"

@@ -12,8 +12,8 @@ bool Transient(api::ErrorCode code) {
 
 }  // namespace
 
-Device::Device(uint64_t user, uint64_t device, Link* link, Observer* observer, RetryPolicy retry)
-    : user_(user), device_(device), link_(link), observer_(observer), retry_(retry) {}
+Device::Device(api::Authorization session, Link* link, Observer* observer, RetryPolicy retry)
+    : session_(std::move(session)), link_(link), observer_(observer), retry_(retry) {}
 
 uint64_t Device::Send(api::ClientFrame frame) {
   const uint64_t id = next_request_id_++;
@@ -37,8 +37,10 @@ void Device::Connected() {
   ++connection_;
   sign_in_failures_ = 0;
   difference_failures_ = 0;
-  SignIn();
   if (retry_.quiet_resync > 0) Later(retry_.quiet_resync, [this] { CheckQuiet(); });
+  if (!session_.credential().empty()) return SignIn();
+  state_ = State::kSignedOut;
+  observer_->OnSignInNeeded(*this);
 }
 
 void Device::CheckQuiet() {
@@ -53,9 +55,53 @@ void Device::CheckQuiet() {
 void Device::SignIn() {
   state_ = State::kSigningIn;
   api::ClientFrame frame;
-  frame.mutable_dev_sign_in()->set_user_id(user_);
-  frame.mutable_dev_sign_in()->set_device_id(device_);
+  frame.mutable_resume_session()->set_credential(session_.credential());
   sign_in_request_id_ = Send(std::move(frame));
+}
+
+void Device::RequestCode(const std::string& phone) {
+  phone_ = phone;
+  api::ClientFrame frame;
+  frame.mutable_send_code()->set_phone(phone);
+  Send(std::move(frame));
+}
+
+void Device::SubmitCode(const std::string& code, const api::ClientInfo& client) {
+  code_ = code;
+  client_ = client;
+  api::ClientFrame frame;
+  api::SignIn* in = frame.mutable_sign_in();
+  in->set_phone(phone_);
+  in->set_phone_code_hash(code_hash_);
+  in->set_code(code);
+  *in->mutable_client() = client;
+  Send(std::move(frame));
+}
+
+void Device::SignUp(const std::string& first_name, const std::string& last_name) {
+  api::ClientFrame frame;
+  api::SignUp* up = frame.mutable_sign_up();
+  up->set_phone(phone_);
+  up->set_phone_code_hash(code_hash_);
+  up->set_code(code_);
+  up->set_first_name(first_name);
+  up->set_last_name(last_name);
+  *up->mutable_client() = client_;
+  Send(std::move(frame));
+}
+
+void Device::SubmitPassword(const std::string& password) {
+  api::ClientFrame frame;
+  frame.mutable_check_password()->set_password(password);
+  Send(std::move(frame));
+}
+
+void Device::OnAuthorization(const api::Authorization& session) {
+  session_ = session;
+  code_.clear();
+  code_hash_.clear();
+  observer_->OnAuthorized(*this, session_);
+  if (state_ == State::kSignedOut) SignIn();
 }
 
 void Device::Ping() {
@@ -108,6 +154,11 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       Process(frame.update());
       break;
     case api::ServerFrame::kDifference: OnDifference(frame.difference()); break;
+    case api::ServerFrame::kSentCode:
+      code_hash_ = frame.sent_code().phone_code_hash();
+      observer_->OnCodeSent(*this, frame.sent_code());
+      break;
+    case api::ServerFrame::kAuthorization: OnAuthorization(frame.authorization()); break;
     case api::ServerFrame::kSentMessage: {
       sends_.erase(frame.request_id());
       const api::SentMessage& sent = frame.sent_message();
@@ -115,7 +166,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       if (outbox_.erase(sent.random_id()) > 0) observer_->OnSent(*this, sent);
       // The sender's own box advanced: treat the result as that update.
       api::UpdateNewMessage own;
-      own.mutable_message()->set_from_user(user_);
+      own.mutable_message()->set_from_user(user());
       own.mutable_message()->set_random_id(sent.random_id());
       own.mutable_message()->set_id(sent.message_id());
       own.set_pts(sent.pts());
@@ -133,7 +184,14 @@ void Device::OnFrame(const api::ServerFrame& frame) {
 }
 
 void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
-  if (state_ == State::kSigningIn && request_id == sign_in_request_id_) {
+  const bool resume = state_ == State::kSigningIn && request_id == sign_in_request_id_;
+  if (error.code() == api::SESSION_REVOKED || (resume && error.code() == api::AUTH_KEY_UNREGISTERED)) {
+    session_.Clear();  // gone for good: sign in again with a code
+    if (state_ == State::kOffline) return;
+    state_ = State::kSignedOut;
+    return observer_->OnSignInNeeded(*this);
+  }
+  if (resume) {
     state_ = State::kSignInFailed;
     if (!Transient(error.code())) return;
     return Later(Backoff(sign_in_failures_++, error), [this] {
@@ -194,7 +252,7 @@ Device::Applied Device::Apply(const api::UpdateNewMessage& update) {
   if (pts_ + update.pts_count() < update.pts()) return Applied::kGap;
   pts_ = update.pts();
   const api::Message& m = update.message();
-  const bool own = m.from_user() == user_ && own_in_flight_.erase(m.random_id()) > 0;
+  const bool own = m.from_user() == user() && own_in_flight_.erase(m.random_id()) > 0;
   if (!own) {
     observer_->OnDelivered(*this, m);
   } else if (outbox_.erase(m.random_id()) > 0) {

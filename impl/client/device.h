@@ -8,6 +8,16 @@
 // fills. Updates arriving while a getDifference is in flight are buffered
 // and applied in pts order after it.
 //
+// Sign-in (docs/auth.md): a device holds a session (api::Authorization:
+// user, device id, credential). With one, every Connected() resumes it
+// (ResumeSession) and then syncs; if the server says the session is gone
+// (SESSION_REVOKED, or AUTH_KEY_UNREGISTERED to the resume) the device
+// forgets it and waits signed out. Without one, the host drives the phone
+// sign-in: RequestCode, then SubmitCode with the code the SMS brought
+// (SignUp instead if the error was PHONE_NUMBER_UNOCCUPIED), then
+// SubmitPassword after SESSION_PASSWORD_NEEDED; the Authorization that
+// ends it goes to the observer (to keep) and is resumed at once.
+//
 // Guarantee to the Observer: OnDelivered is called exactly once per message
 // of the box that this device did not send itself, in pts order.
 //
@@ -67,6 +77,12 @@ class Device {
     // Every frame from the server, before the device acts on it.
     virtual void OnServerFrame(Device&, const api::ServerFrame&) {}
     virtual void OnSignedIn(Device&) {}
+    // A new session: the host keeps it to resume it after a restart.
+    virtual void OnAuthorized(Device&, const api::Authorization&) {}
+    virtual void OnCodeSent(Device&, const api::SentCode&) {}
+    // Connected without a session, or the session ended (revoked): the
+    // host may start a phone sign-in (RequestCode).
+    virtual void OnSignInNeeded(Device&) {}
     virtual void OnDelivered(Device&, const api::Message&) {}
     virtual void OnSent(Device&, const api::SentMessage&) {}
     // A SendText was refused or failed (then OnError follows for it too).
@@ -76,15 +92,28 @@ class Device {
     virtual void OnError(Device&, const api::Error&) {}
   };
 
-  // kSignInFailed: the server refused or timed out the sign-in (the
-  // observer got the error); Connected() tries again.
-  enum class State { kOffline, kSigningIn, kSignInFailed, kSyncing, kReady };
+  // kSignedOut: connected without a session (sign in with a code).
+  // kSigningIn: resuming its session. kSignInFailed: the server refused or
+  // timed out the resume (the observer got the error); transient failures
+  // are retried, Connected() tries again.
+  enum class State { kOffline, kSignedOut, kSigningIn, kSignInFailed, kSyncing, kReady };
 
-  // REQUIRES: link and observer outlive the Device.
-  Device(uint64_t user, uint64_t device, Link* link, Observer* observer, RetryPolicy retry = {});
+  // REQUIRES: link and observer outlive the Device. session: one kept from
+  // an earlier sign-in, or empty.
+  Device(api::Authorization session, Link* link, Observer* observer, RetryPolicy retry = {});
 
-  // The transport connected: signs in, then catches up with getDifference.
+  // The transport connected: resumes the session, then catches up with
+  // getDifference; without a session, waits in kSignedOut.
   void Connected();
+
+  // Phone sign-in, in kSignedOut (each answer reaches the observer).
+  void RequestCode(const std::string& phone);
+  // The code from the SMS for the last RequestCode.
+  void SubmitCode(const std::string& code, const api::ClientInfo& client);
+  // After PHONE_NUMBER_UNOCCUPIED: a new account with the same code.
+  void SignUp(const std::string& first_name, const std::string& last_name);
+  // After SESSION_PASSWORD_NEEDED.
+  void SubmitPassword(const std::string& password);
   // The transport is gone. Keeps pts and the sends not yet answered;
   // buffered updates are dropped (getDifference after the next Connected()
   // returns them again).
@@ -99,8 +128,9 @@ class Device {
 
   void OnFrame(const api::ServerFrame& frame);
 
-  uint64_t user() const { return user_; }
-  uint64_t device() const { return device_; }
+  uint64_t user() const { return session_.user_id(); }
+  uint64_t device() const { return session_.device_id(); }
+  const api::Authorization& session() const { return session_; }
   uint64_t pts() const { return pts_; }
   State state() const { return state_; }
   uint64_t duplicates_ignored() const { return duplicates_; }
@@ -140,8 +170,11 @@ class Device {
     uint64_t request_id = 0;   // of the attempt in flight; 0 when none is
   };
 
-  const uint64_t user_;
-  const uint64_t device_;
+  void OnAuthorization(const api::Authorization& session);
+
+  api::Authorization session_;            // no credential: signed out
+  std::string phone_, code_hash_, code_;  // the phone sign-in in progress
+  api::ClientInfo client_;
   Link* const link_;
   Observer* const observer_;
   const RetryPolicy retry_;

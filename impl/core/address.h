@@ -1,4 +1,4 @@
-// Service addresses: a role ("gateway", "messages", "sync") and an instance index.
+// Service addresses: a role ("gateway", "messages", "sync", "auth") and an instance index.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@ namespace role {
 inline constexpr const char* kGateway = "gateway";
 inline constexpr const char* kMessages = "messages";
 inline constexpr const char* kSync = "sync";
+inline constexpr const char* kAuth = "auth";
 }  // namespace role
 
 inline rpc::Address MakeAddress(const std::string& role, uint32_t index) {

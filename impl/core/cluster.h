@@ -38,9 +38,11 @@ struct ClusterShape {
   std::map<std::string, uint32_t> instances;  // role -> count
   uint32_t partitions = 8;
 
-  // The usual three roles, and the partition count.
-  static ClusterShape Of(uint32_t gateways, uint32_t messages, uint32_t sync, uint32_t partitions = 8) {
-    return {{{role::kGateway, gateways}, {role::kMessages, messages}, {role::kSync, sync}}, partitions};
+  // The built-in roles, and the partition count.
+  static ClusterShape Of(uint32_t gateways, uint32_t messages, uint32_t sync, uint32_t partitions = 8,
+                         uint32_t auth = 1) {
+    return {{{role::kGateway, gateways}, {role::kMessages, messages}, {role::kSync, sync}, {role::kAuth, auth}},
+            partitions};
   }
 
   uint32_t Count(const std::string& role) const {

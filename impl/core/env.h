@@ -17,6 +17,7 @@
 #include "core/envelope.h"
 #include "core/kv_store.h"
 #include "core/metrics.h"
+#include "core/outbound.h"
 #include "core/rng.h"
 #include "core/time.h"
 #include "proto/client_api.pb.h"
@@ -93,8 +94,15 @@ class Env {
   virtual ClientPort* Clients() = 0;
   // Durable: what a core writes here survives its crash and restart.
   virtual KvStore& Kv() = 0;
-  // This instance's random stream, seeded by the runtime.
+  // This instance's random stream, seeded by the runtime: for decisions
+  // (jitter, sampling), never for secrets.
   virtual Rng& Random() = 0;
+  // n unpredictable bytes, for secrets (credentials, codes, salts): the
+  // operating system's CSPRNG live; in simulated and test runs, which must
+  // be reproducible and hold no real secrets, a seeded stream of its own.
+  virtual std::string SecretBytes(size_t n) = 0;
+  // Providers that reach people outside the system (SMS).
+  virtual OutboundPort& Outbound() = 0;
   virtual Metrics& Stats() = 0;
 };
 

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "auth/credential.h"
+#include "auth/phone.h"
+#include "auth/placement.h"
 #include "core/client_reply.h"
 #include "messages/placement.h"
 #include "proto/messages.pb.h"
@@ -117,12 +120,13 @@ bool GatewayService::TakeToken(Session& s, uint32_t* wait_s) {
 }
 
 void GatewayService::StartSignInTimer(ConnId conn, Session& s) {
+  if (s.sign_in_timer != 0) env_->CancelTimer(s.sign_in_timer);
   s.sign_in_timer = env_->StartTimer(limits_.sign_in_timeout, [this, conn] {
     auto it = sessions_.find(conn);
     if (it == sessions_.end()) return;
     it->second.sign_in_timer = 0;
     env_->Stats().Add("gateway.sign_in_timeouts");
-    Close(conn, it->second, api::AUTH_KEY_UNREGISTERED, "no sign-in within the sign-in timeout");
+    Close(conn, it->second, api::AUTH_KEY_UNREGISTERED, "not signed in and silent for the sign-in timeout");
   });
 }
 
@@ -146,32 +150,115 @@ void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
   Session& s = it->second;
   if (s.closing) return;
   s.last_active = env_->Now();
-  const uint64_t id = frame.request_id();
+  // A connection signing in may take its time (a person types the code),
+  // but not stay silent.
+  if (s.user == 0 && !s.resuming) StartSignInTimer(conn, s);
   switch (frame.body_case()) {
     case api::ClientFrame::BODY_NOT_SET: return Close(conn, s, api::BAD_REQUEST, "frame has no body");
     case api::ClientFrame::kPing: {
       api::ServerFrame pong;
-      pong.set_request_id(id);
+      pong.set_request_id(frame.request_id());
       pong.mutable_pong()->set_ping_id(frame.ping().ping_id());
       return clients_->SendToClient(conn, pong);
     }
-    case api::ClientFrame::kDevSignIn: return SignIn(conn, s, frame);
     default: break;
   }
-  if (s.user == 0) return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "sign in first");
+  if (s.user == 0 || s.resuming) return SignInTraffic(conn, s, frame);
+  SignedInTraffic(conn, s, frame);
+}
+
+namespace {
+
+// The auth request for a SignIn or SignUp frame, phone as the client gave it.
+std::shared_ptr<auth::SignIn> SignInOf(const api::ClientFrame& frame) {
+  auto req = NewBody<auth::SignIn>();
+  if (frame.has_sign_in()) {
+    const api::SignIn& in = frame.sign_in();
+    req->set_phone(in.phone());
+    req->set_phone_code_hash(in.phone_code_hash());
+    req->set_code(in.code());
+    *req->mutable_client() = in.client();
+  } else {
+    const api::SignUp& in = frame.sign_up();
+    req->set_phone(in.phone());
+    req->set_phone_code_hash(in.phone_code_hash());
+    req->set_code(in.code());
+    *req->mutable_client() = in.client();
+    req->set_sign_up(true);
+    req->set_first_name(in.first_name());
+    req->set_last_name(in.last_name());
+  }
+  return req;
+}
+
+}  // namespace
+
+void GatewayService::SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
+  const uint64_t id = frame.request_id();
+  if (s.resuming) return Reject(conn, id, api::ALREADY_SIGNED_IN, "a sign-in is in progress on this connection");
+  const std::string& source = s.source->first;
   switch (frame.body_case()) {
-    case api::ClientFrame::kSendMessage: {
-      auto req = NewBody<messages::SendMessage>();
-      *req->mutable_client() = RefOf(conn, s);
-      *req->mutable_send() = frame.send_message();
-      return Forward(conn, s, id, BoxOwner(shape_, s.user), std::move(req));
+    case api::ClientFrame::kSendCode: {
+      const std::string phone = NormalizePhone(frame.send_code().phone());
+      if (phone.empty())
+        return Reject(conn, id, api::PHONE_NUMBER_INVALID, "not a phone number in international format");
+      auto req = NewBody<auth::SendCode>();
+      req->set_phone(phone);
+      req->set_source(source);
+      return Forward(conn, s, id, AuthOfPhone(shape_, phone), std::move(req));
     }
-    case api::ClientFrame::kGetDifference: {
-      auto req = NewBody<messages::GetDifference>();
-      *req->mutable_client() = RefOf(conn, s);
-      *req->mutable_request() = frame.get_difference();
-      return Forward(conn, s, id, BoxOwner(shape_, s.user), std::move(req));
+    case api::ClientFrame::kSignIn:
+    case api::ClientFrame::kSignUp: {
+      auto req = SignInOf(frame);
+      const std::string phone = NormalizePhone(req->phone());
+      if (phone.empty())
+        return Reject(conn, id, api::PHONE_NUMBER_INVALID, "not a phone number in international format");
+      req->set_phone(phone);
+      req->set_source(source);
+      return Forward(conn, s, id, AuthOfPhone(shape_, phone), std::move(req), Step::kSignIn);
     }
+    case api::ClientFrame::kCheckPassword: {
+      if (s.ticket.empty())
+        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
+      auto req = NewBody<auth::CheckPassword>();
+      req->set_user(s.ticket_user);
+      req->set_ticket(s.ticket);
+      req->set_password(frame.check_password().password());
+      req->set_source(source);
+      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req), Step::kSignIn);
+    }
+    case api::ClientFrame::kResumeSession: {
+      const auto credential = Credential::Decode(frame.resume_session().credential());
+      if (!credential) return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "not a credential");
+      auto req = NewBody<auth::Resume>();
+      req->set_credential(frame.resume_session().credential());
+      req->set_source(source);
+      s.resuming = true;
+      return Forward(conn, s, id, AuthOfUser(shape_, credential->user), std::move(req), Step::kResume);
+    }
+    default: return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "sign in first");
+  }
+}
+
+// Wraps the client's request in the service's message, with the
+// connection's ref, and forwards it to the owner of the signed-in user.
+template <typename Req, typename Api>
+void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::Address& to, const Api& request,
+                               Api* (Req::*field)()) {
+  auto req = NewBody<Req>();
+  *req->mutable_client() = RefOf(conn, s);
+  if (field) *((*req).*field)() = request;
+  Forward(conn, s, id, to, std::move(req));
+}
+
+void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
+  const uint64_t id = frame.request_id();
+  const rpc::Address box = BoxOwner(shape_, s.user), account = AuthOfUser(shape_, s.user);
+  switch (frame.body_case()) {
+    case api::ClientFrame::kSendMessage:
+      return ForwardAs(conn, s, id, box, frame.send_message(), &messages::SendMessage::mutable_send);
+    case api::ClientFrame::kGetDifference:
+      return ForwardAs(conn, s, id, box, frame.get_difference(), &messages::GetDifference::mutable_request);
     case api::ClientFrame::kUpdatesAck: {
       // Acks take tokens too (a flood of them would reach sync); one over
       // the rate is dropped: the next ack says more.
@@ -182,51 +269,92 @@ void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
       ack->set_pts(frame.updates_ack().pts());
       return env_->Send(SyncOf(shape_, s.user), std::move(ack));
     }
+    case api::ClientFrame::kGetAuthorizations: {
+      return ForwardAs<auth::GetAuthorizations, api::GetAuthorizations>(conn, s, id, account, {}, nullptr);
+    }
+    case api::ClientFrame::kResetAuthorization: {
+      auto req = NewBody<auth::ResetAuthorization>();
+      *req->mutable_client() = RefOf(conn, s);
+      req->set_device(frame.reset_authorization().device_id());
+      return Forward(conn, s, id, account, std::move(req));
+    }
+    case api::ClientFrame::kGetPassword:
+      return ForwardAs<auth::GetPassword, api::GetPassword>(conn, s, id, account, {}, nullptr);
+    case api::ClientFrame::kUpdatePassword:
+      return ForwardAs(conn, s, id, account, frame.update_password(), &auth::UpdatePassword::mutable_request);
+    case api::ClientFrame::kResumeSession:
+    case api::ClientFrame::kSendCode:
+    case api::ClientFrame::kSignIn:
+    case api::ClientFrame::kSignUp:
+    case api::ClientFrame::kCheckPassword: return Reject(conn, id, api::ALREADY_SIGNED_IN, "already signed in");
     default: return Reject(conn, id, api::BAD_REQUEST, "unknown request");
   }
 }
 
-void GatewayService::SignIn(ConnId conn, Session& s, const api::ClientFrame& frame) {
-  const api::DevSignIn& in = frame.dev_sign_in();
-  if (s.user != 0) return Reject(conn, frame.request_id(), api::ALREADY_SIGNED_IN, "already signed in");
-  if (in.user_id() == 0) return Reject(conn, frame.request_id(), api::BAD_REQUEST, "user_id is 0");
-  if (in.device_id() == 0) return Reject(conn, frame.request_id(), api::BAD_REQUEST, "device_id is 0");
-  if (s.sign_in_timer != 0) env_->CancelTimer(s.sign_in_timer);
-  s.sign_in_timer = 0;
-  s.user = in.user_id();
-  s.device = in.device_id();
-  auto online = NewBody<sync::DeviceOnline>();
-  *online->mutable_client() = RefOf(conn, s);
-  Forward(conn, s, frame.request_id(), SyncOf(shape_, s.user), std::move(online), /*sign_in=*/true);
-}
-
 void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
-                             bool sign_in) {
+                             Step step) {
   if (s.in_flight >= limits_.max_in_flight) {
     env_->Stats().Add("gateway.flood_wait");
-    if (sign_in) ResetSignIn(conn, s);
+    s.resuming = false;
     return Reject(conn, client_request_id, api::FLOOD_WAIT, "too many requests in flight", 1);
   }
   if (uint32_t wait_s = 0; !TakeToken(s, &wait_s)) {
     env_->Stats().Add("gateway.rate_limited");
-    if (sign_in) ResetSignIn(conn, s);
+    s.resuming = false;
     return Reject(conn, client_request_id, api::FLOOD_WAIT, "too many requests per second", wait_s);
   }
+  Call(conn, s, client_request_id, to, std::move(body), step);
+}
+
+void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+                          Step step) {
   ++s.in_flight;
-  env_->Call(
-      to, std::move(body), limits_.request_timeout,
-      [this, conn, client_request_id, sign_in](const CallResult& r) { Answer(conn, client_request_id, sign_in, r); });
+  env_->Call(to, std::move(body), limits_.request_timeout,
+             [this, conn, client_request_id, step](const CallResult& r) { Answer(conn, client_request_id, step, r); });
+}
+
+// A resumed session's device registers with sync; SignedIn is its answer.
+void GatewayService::GoOnline(ConnId conn, Session& s, uint64_t client_request_id, const auth::Resumed& resumed) {
+  s.user = resumed.user();
+  s.device = resumed.device();
+  s.ticket.clear();
+  auto online = NewBody<sync::DeviceOnline>();
+  *online->mutable_client() = RefOf(conn, s);
+  Call(conn, s, client_request_id, SyncOf(shape_, s.user), std::move(online), Step::kOnline);
 }
 
 // A forwarded request ended. Connection ids are never reused within one
 // run of the gateway, so the session found is the one that asked.
-void GatewayService::Answer(ConnId conn, uint64_t client_request_id, bool sign_in, const CallResult& result) {
+void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, const CallResult& result) {
   auto it = sessions_.find(conn);
   if (it == sessions_.end() || it->second.closing) return;
   Session& s = it->second;
   --s.in_flight;
   const rpc::ClientAnswer* answer = result.As<rpc::ClientAnswer>();
-  if (sign_in && !(answer && answer->frame().has_signed_in())) ResetSignIn(conn, s);
+  switch (step) {
+    case Step::kResume:
+      if (const auto* resumed = result.As<auth::Resumed>()) return GoOnline(conn, s, client_request_id, *resumed);
+      s.resuming = false;
+      break;
+    case Step::kSignIn:
+      if (const auto* needed = result.As<auth::PasswordNeeded>()) {
+        s.ticket_user = needed->user();
+        s.ticket = needed->ticket();
+        return Reject(conn, client_request_id, api::SESSION_PASSWORD_NEEDED,
+                      "the account has a cloud password: send CheckPassword");
+      }
+      break;
+    case Step::kOnline:
+      s.resuming = false;
+      if (answer && answer->frame().has_signed_in()) {
+        if (s.sign_in_timer != 0) env_->CancelTimer(s.sign_in_timer);
+        s.sign_in_timer = 0;
+      } else {
+        ResetSignIn(conn, s);
+      }
+      break;
+    case Step::kRequest: break;
+  }
   if (!answer) {
     env_->Stats().Add("gateway.request_failures");
     switch (result.error) {
@@ -246,6 +374,12 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, bool sign_i
 }
 
 void GatewayService::ResetSignIn(ConnId conn, Session& s) {
+  if (s.user != 0) {
+    // Registered with sync or not, the device is not online here any more.
+    auto offline = NewBody<sync::DeviceOffline>();
+    *offline->mutable_client() = RefOf(conn, s);
+    env_->Send(SyncOf(shape_, s.user), std::move(offline));
+  }
   s.user = 0;
   s.device = 0;
   StartSignInTimer(conn, s);

@@ -1,11 +1,18 @@
 // GatewayService: the connection layer. Holds client connections (the
 // runtime owns the sockets; this core sees ConnIds), signs them in, and
-// forwards each request to the service that owns it:
-//   DevSignIn      -> sync(user)       sync.DeviceOnline, a call answered with SignedIn
-//   SendMessage    -> messages(owner)  messages.SendMessage, a call
-//   GetDifference  -> messages(owner)  messages.GetDifference, a call
-//   UpdatesAck     -> sync(user)       sync.DeviceAcked
-//   Ping           answered here with Pong
+// forwards each request to the service that owns it. Until a connection is
+// signed in it carries only sign-in traffic (and Ping):
+//   SendCode, SignIn, SignUp -> auth(phone)       auth.SendCode / auth.SignIn
+//   CheckPassword            -> auth(user)        auth.CheckPassword, with the
+//                                                 ticket kept from PasswordNeeded
+//   ResumeSession            -> auth(user)        auth.Resume, then
+//                               sync(user)        sync.DeviceOnline, answered SignedIn
+// and once signed in:
+//   SendMessage, GetDifference      -> messages(owner of the user's box)
+//   UpdatesAck                      -> sync(user)   sync.DeviceAcked
+//   GetAuthorizations, ResetAuthorization, GetPassword, UpdatePassword
+//                                   -> auth(user)
+//   Ping                            answered here with Pong
 // and writes pushed updates (gateway.Push) to their connections.
 //
 // Isolation: a connection is named to other services by a ClientRef
@@ -26,14 +33,16 @@
 #include "core/cluster.h"
 #include "core/service.h"
 #include "gateway/token_bucket.h"
+#include "proto/auth.pb.h"
 #include "proto/gateway.pb.h"
 
 namespace msgbed {
 
 // What a gateway bounds, and the defaults a deployment gets.
 struct GatewayLimits {
-  // A connection must ask to sign in within this, or is closed.
-  Micros sign_in_timeout = 10 * kSecond;
+  // A connection not signed in that sends nothing (not even Ping) this
+  // long is closed.
+  Micros sign_in_timeout = 30 * kSecond;
   // A signed-in connection that sends nothing (not even Ping) this long is
   // closed; 0 keeps idle connections forever.
   Micros idle_timeout = 300 * kSecond;
@@ -75,8 +84,11 @@ class GatewayService final : public Service {
     TokenBucket budget;  // source_request_rate, source_request_burst
   };
   struct Session {
-    uint64_t user = 0;  // 0 until sign-in is asked for
+    uint64_t user = 0;  // 0 until its session is resumed
     uint64_t device = 0;
+    bool resuming = false;     // ResumeSession in progress: nothing else is taken
+    uint64_t ticket_user = 0;  // a sign-in waiting for its password (auth.PasswordNeeded)
+    std::string ticket;
     Micros last_active = 0;
     TimerId sign_in_timer = 0;  // 0: none running
     uint32_t in_flight = 0;
@@ -88,14 +100,29 @@ class GatewayService final : public Service {
   // seconds until one is due in *wait_s, if either has none left.
   bool TakeToken(Session& s, uint32_t* wait_s);
 
+  // What a forwarded request's answer means to the connection.
+  enum class Step : uint8_t {
+    kRequest,  // the answer goes to the client as it is
+    kSignIn,   // SignIn, SignUp, CheckPassword: PasswordNeeded keeps a ticket
+    kResume,   // auth.Resume: Resumed goes on to sync
+    kOnline,   // sync.DeviceOnline: SignedIn completes the sign-in
+  };
+
   void OnPush(const Incoming& in, const gateway::Push& push);
   void OnCloseConnection(const Incoming& in, const gateway::CloseConnection& req);
-  void SignIn(ConnId conn, Session& s, const api::ClientFrame& frame);
-  // Calls `to` with body for the client's request; answers the client with
-  // the reply, or TIMEOUT / UNAVAILABLE.
+  void SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
+  void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
+  template <typename Req, typename Api>
+  void ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::Address& to, const Api& request,
+                 Api* (Req::*field)());
+  // Calls `to` with body for the client's request, if its rate and
+  // in-flight limits allow; answers the client with the reply, or TIMEOUT
+  // / UNAVAILABLE.
   void Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
-               bool sign_in = false);
-  void Answer(ConnId conn, uint64_t client_request_id, bool sign_in, const CallResult& result);
+               Step step = Step::kRequest);
+  void Call(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body, Step step);
+  void GoOnline(ConnId conn, Session& s, uint64_t client_request_id, const auth::Resumed& resumed);
+  void Answer(ConnId conn, uint64_t client_request_id, Step step, const CallResult& result);
   void ResetSignIn(ConnId conn, Session& s);
   void StartSignInTimer(ConnId conn, Session& s);
   void SweepIdle();

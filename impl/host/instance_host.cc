@@ -9,6 +9,7 @@ InstanceHost::InstanceHost(rpc::Address self, Factory make, Substrate* substrate
       make_(std::move(make)),
       substrate_(substrate),
       rng_(seed),
+      secret_rng_(DeriveSeed(seed, "secrets")),
       // Call ids start at a random point, so that a restarted process (whose
       // host starts afresh) does not take a late reply meant for its former
       // self as the answer to a new call.
@@ -40,6 +41,7 @@ void InstanceHost::Halt(const char* counter, bool orderly) {
   core_.reset();
   timers_.clear();
   calls_.clear();
+  deliveries_.clear();
   metrics_.Add(counter);
 }
 
@@ -125,6 +127,35 @@ void InstanceHost::FailLater(const Envelope& call, rpc::CallError error) {
 void InstanceHost::Undeliverable(const Envelope& e) {
   metrics_.Add("host.undeliverable");
   if (e.kind == Envelope::Kind::kCall) FailLater(e, rpc::UNAVAILABLE);
+}
+
+std::string InstanceHost::SecretBytes(size_t n) {
+  std::string out(n, '\0');
+  if (substrate_->Entropy(out.data(), n)) return out;
+  for (char& c : out) c = static_cast<char>(secret_rng_.Next());
+  return out;
+}
+
+size_t InstanceHost::HostOutbound::Providers(std::string_view channel) const {
+  OutboundPort* port = host_->substrate_->Outbound();
+  return port ? port->Providers(channel) : 0;
+}
+
+void InstanceHost::HostOutbound::Deliver(std::string_view channel, size_t index, const OutboundMessage& message,
+                                         Done done) {
+  InstanceHost& h = *host_;
+  const uint64_t id = h.next_delivery_++;  // never reused: a crash voids every earlier id
+  h.deliveries_.emplace(id, std::move(done));
+  auto finish = [&h, id](const Status& status) {
+    auto it = h.deliveries_.find(id);
+    if (it == h.deliveries_.end()) return;
+    auto fn = std::move(it->second);
+    h.deliveries_.erase(it);
+    fn(status);
+  };
+  OutboundPort* port = h.substrate_->Outbound();
+  if (port && index < port->Providers(channel)) return port->Deliver(channel, index, message, std::move(finish));
+  h.substrate_->At(h.substrate_->Now(), [finish] { finish(Status::Invalid("no such provider")); });
 }
 
 void InstanceHost::DeliverRecord(const BusRecord& record) {

@@ -71,6 +71,8 @@ class InstanceHost final : public Env {
   ClientPort* Clients() override { return substrate_->Clients(); }
   KvStore& Kv() override { return substrate_->Store(); }
   Rng& Random() override { return rng_; }
+  std::string SecretBytes(size_t n) override;
+  OutboundPort& Outbound() override { return outbound_; }
   Metrics& Stats() override { return metrics_; }
 
  private:
@@ -89,10 +91,26 @@ class InstanceHost final : public Env {
   // Ends pending call id with result; false if it is not pending.
   bool Finish(uint64_t id, const rpc::Address& from, CallResult result);
 
+  // The substrate's providers, with the host's guarantee: no callback
+  // after the instance stopped or crashed.
+  class HostOutbound final : public OutboundPort {
+   public:
+    explicit HostOutbound(InstanceHost* host) : host_(host) {}
+    size_t Providers(std::string_view channel) const override;
+    void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
+
+   private:
+    InstanceHost* host_;
+  };
+
   const rpc::Address self_;
   const Factory make_;
   Substrate* const substrate_;
   Rng rng_;
+  Rng secret_rng_;  // when the substrate has no entropy (reproducible runtimes)
+  HostOutbound outbound_{this};
+  std::unordered_map<uint64_t, OutboundPort::Done> deliveries_;  // in flight, by id
+  uint64_t next_delivery_ = 1;
   Metrics metrics_;  // kept across restarts: an operator's counters
   Handlers handlers_;
   std::unique_ptr<Service> core_;

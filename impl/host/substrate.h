@@ -48,6 +48,14 @@ class Substrate {
   virtual KvStore& Store() = 0;
   // Its client connections, for roles that have clients; nullptr otherwise.
   virtual ClientPort* Clients() = 0;
+
+  // Fills out with n bytes from a CSPRNG and returns true; false in a
+  // runtime that must be reproducible (the host then draws secrets from a
+  // seeded stream).
+  virtual bool Entropy(void* out, size_t n) = 0;
+  // The instance's outbound providers; nullptr when it has none. Done
+  // callbacks run on the instance's thread, never inside Deliver.
+  virtual OutboundPort* Outbound() = 0;
 };
 
 }  // namespace msgbed

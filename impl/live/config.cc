@@ -1,6 +1,7 @@
 #include "live/config.h"
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "config/role_settings.h"
@@ -139,18 +140,48 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
 
 namespace {
 
+// `sms: [{log: {file: F}}, {http: {url: U, timeout: 2s}}]`, in failover order.
+void ReadSms(const YamlReader& r, const YAML::Node& n, LiveConfig* cfg) {
+  if (!n.IsDefined()) return;
+  if (!n.IsSequence() || n.size() == 0) r.Fail(n, "sms", "a list of providers, like [{log: {file: sms.log}}]");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string path = "sms[" + std::to_string(i) + "]";
+    r.OnlyKeys(n[i], path, {"log", "http"});
+    if (n[i].size() != 1) r.Fail(n[i], path, "one provider: log or http");
+    SmsProviderConfig p;
+    if (const YAML::Node log = n[i]["log"]; log.IsDefined()) {
+      r.OnlyKeys(log, path + ".log", {"file"});
+      r.String(log, path + ".log", "file", &p.file);
+    } else {
+      const YAML::Node http = n[i]["http"];
+      r.OnlyKeys(http, path + ".http", {"url", "timeout"});
+      const YAML::Node url =
+          r.Required(http, path + ".http", "url", "the gateway's URL, like http://127.0.0.1:9000/sms");
+      if (!ParseHttpUrl(r.Scalar(url, path + ".http.url"), &p)) {
+        r.Fail(url, path + ".http.url",
+               "expected http://host[:port]/path (plain HTTP; use a local TLS relay for https)");
+      }
+      double timeout = 2;
+      r.Duration(http, path + ".http", "timeout", &timeout);
+      p.timeout = static_cast<Micros>(timeout * kSecond);
+    }
+    cfg->sms.push_back(std::move(p));
+  }
+}
+
 LiveConfig ParseConfigText(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   const YamlReader r(file);
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "instances"};
+  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "sms", "instances"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   r.Count(root, "", "partitions", &cfg.partitions);
   ReadBus(r, root["bus"], &cfg.bus);
   ReadClients(r, root["clients"], &cfg.clients);
   ReadRoleSettings(r, root, roles, &cfg.role_settings);
+  ReadSms(r, root["sms"], &cfg);
   if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
     r.OnlyKeys(sec, "security", {"secret_file"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
@@ -176,6 +207,13 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
 }
 
 }  // namespace
+
+std::vector<SmsProviderConfig> LiveConfig::SmsProvidersOrDefault() const {
+  if (!sms.empty()) return sms;
+  SmsProviderConfig log;
+  log.file = (std::filesystem::path(data_dir) / "sms.log").string();
+  return {log};
+}
 
 LiveConfig ParseConfig(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   return GuardYaml(file, [&] { return ParseConfigText(text, file, roles); });

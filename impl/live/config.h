@@ -12,6 +12,7 @@
 #include "config/yaml_reader.h"
 #include "core/cluster.h"
 #include "core/time.h"
+#include "live/sms_providers.h"
 #include "roles/registry.h"
 
 namespace msgbed::live {
@@ -65,11 +66,15 @@ struct LiveConfig {
   ClientTransportConfig clients;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;
+  // SMS providers in failover order (`sms:`); empty: one log provider
+  // writing to <data_dir>/sms.log (SmsProvidersOrDefault).
+  std::vector<SmsProviderConfig> sms;
   std::vector<InstanceConfig> instances;
 
   // The secret file this deployment uses.
   std::string SecretFile() const;
 
+  std::vector<SmsProviderConfig> SmsProvidersOrDefault() const;
   ClusterShape Shape() const;
   // Instances whose Name() is `selector`, or of role `selector`; all if empty.
   std::vector<InstanceConfig> Select(const std::string& selector) const;

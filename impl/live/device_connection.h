@@ -22,12 +22,14 @@ class DeviceConnection final : public Device::Link {
 
   static constexpr auto kDefaultPingInterval = std::chrono::seconds(60);
 
-  DeviceConnection(asio::io_context& io, uint64_t user, uint64_t device, Device::Observer* observer,
+  // session: kept from an earlier sign-in, or empty (sign in with a code).
+  DeviceConnection(asio::io_context& io, api::Authorization session, Device::Observer* observer,
                    std::chrono::milliseconds ping_interval = kDefaultPingInterval)
-      : io_(io), device_(user, device, this, observer), ping_interval_(ping_interval), ping_timer_(io) {}
+      : io_(io), device_(std::move(session), this, observer), ping_interval_(ping_interval), ping_timer_(io) {}
   ~DeviceConnection() override;
 
-  // Connects, then signs the device in and catches up. on_closed runs when
+  // Connects, then resumes the device's session and catches up (without
+  // a session, waits for the phone sign-in the owner drives). on_closed runs when
   // the connection fails or ends (not after Disconnect()).
   void Connect(const std::string& host, uint16_t port, ClosedHandler on_closed = {});
   // Goes offline: closes the socket; the Device keeps its pts.

@@ -1,5 +1,7 @@
 #include "live/live_substrate.h"
 
+#include <sodium.h>
+
 #include <boost/asio/steady_timer.hpp>
 
 #include "host/instance_host.h"
@@ -10,6 +12,12 @@ namespace {
 // Monotonic time is measured from the first use in the process.
 const auto kProcessStart = std::chrono::steady_clock::now();
 }  // namespace
+
+bool LiveSubstrate::Entropy(void* out, size_t n) {
+  if (sodium_init() < 0) return false;
+  randombytes_buf(out, n);
+  return true;
+}
 
 Micros LiveSubstrate::Now() const {
   using namespace std::chrono;

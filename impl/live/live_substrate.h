@@ -17,8 +17,9 @@ namespace msgbed::live {
 
 class LiveSubstrate final : public Substrate {
  public:
-  LiveSubstrate(asio::io_context& io, rpc::Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store)
-      : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)) {}
+  LiveSubstrate(asio::io_context& io, rpc::Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store,
+                OutboundPort* outbound)
+      : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)), outbound_(outbound) {}
   ~LiveSubstrate() override { Unsubscribe(); }
 
   // REQUIRES: before the host starts.
@@ -38,6 +39,8 @@ class LiveSubstrate final : public Substrate {
   void Unsubscribe() override;
   KvStore& Store() override { return *store_; }
   ClientPort* Clients() override { return clients_; }
+  bool Entropy(void* out, size_t n) override;  // libsodium's randombytes: the OS CSPRNG
+  OutboundPort* Outbound() override { return outbound_; }
 
  private:
   asio::io_context& io_;
@@ -45,6 +48,7 @@ class LiveSubstrate final : public Substrate {
   Router* router_;
   KafkaBus* bus_;
   std::unique_ptr<KvStore> store_;
+  OutboundPort* outbound_;
   InstanceHost* host_ = nullptr;
   ClientPort* clients_ = nullptr;
   KafkaBus::ConsumerId consumer_ = 0;  // 0: none

@@ -1,11 +1,16 @@
 #include "live/terminal_client.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "live/device_connection.h"
 
@@ -32,8 +37,13 @@ constexpr auto kMaxWaitAtEnd = std::chrono::seconds(60);
 // it was made is made again, with a growing delay.
 class Terminal final : public Device::Observer {
  public:
-  Terminal(asio::io_context& io, uint64_t user, uint64_t device)
-      : io_(io), input_(io, ::dup(STDIN_FILENO)), conn_(io, user, device, this), reconnect_timer_(io), end_timer_(io) {}
+  Terminal(asio::io_context& io, ClientIdentity who)
+      : io_(io),
+        input_(io, ::dup(STDIN_FILENO)),
+        who_(std::move(who)),
+        conn_(io, LoadSession(who_.session_file), this),
+        reconnect_timer_(io),
+        end_timer_(io) {}
 
   void Start(const std::string& host, uint16_t port) {
     host_ = host;
@@ -69,11 +79,105 @@ class Terminal final : public Device::Observer {
     ever_connected_ = true;
     std::cout << "* error " << api::ErrorCode_Name(e.code()) << ": " << e.message() << "\n";
     if (d.state() == Device::State::kSignInFailed) std::cout << "* signing in again shortly\n";
+    switch (e.code()) {
+      case api::PHONE_NUMBER_UNOCCUPIED: return Ask(Awaiting::kName, "a new number: type your name");
+      case api::SESSION_PASSWORD_NEEDED: return Ask(Awaiting::kPassword, "type the account's cloud password");
+      case api::PHONE_CODE_INVALID: return Ask(Awaiting::kCode, "type the code again");
+      case api::PASSWORD_HASH_INVALID:
+        if (awaiting_ == Awaiting::kNone && d.state() == Device::State::kSignedOut) {
+          return Ask(Awaiting::kPassword, "type the password again");
+        }
+        return;
+      case api::PHONE_CODE_EXPIRED:
+        if (d.state() == Device::State::kSignedOut) return SignInByPhone();
+        return;
+      default: return;
+    }
   }
+  void OnCodeSent(Device&, const api::SentCode& sent) override {
+    Ask(Awaiting::kCode,
+        "a code was sent by SMS to " + who_.phone + " (valid " + std::to_string(sent.timeout_s()) + " s): type it");
+  }
+  void OnAuthorized(Device&, const api::Authorization& session) override {
+    const bool kept = SaveSession(who_.session_file, session);
+    std::cout << "* new session: user " << session.user_id() << " device " << session.device_id()
+              << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
+  }
+  void OnServerFrame(Device&, const api::ServerFrame& f) override {
+    if (f.has_authorizations()) {
+      for (const api::Session& s : f.authorizations().sessions()) {
+        std::cout << "* session " << s.device_id() << (s.current() ? " (this one)" : "") << ": "
+                  << s.client().device_model() << " " << s.client().platform() << " " << s.client().app_version()
+                  << ", from " << s.address() << "\n";
+      }
+    } else if (f.has_done()) {
+      std::cout << "* done\n";
+    }
+  }
+  void OnSignInNeeded(Device&) override { SignInByPhone(); }
 
  private:
+  enum class Awaiting { kNone, kCode, kName, kPassword };
+
   void Connect() {
     conn_.Connect(host_, port_, [this](const std::string& why) { OnConnectionLost(why); });
+  }
+
+  void SignInByPhone() {
+    if (who_.phone.empty()) {
+      std::cout << "* no session in " << who_.session_file << ": give --phone to sign in\n";
+      exit_code_ = 1;
+      return Quit();
+    }
+    ever_connected_ = true;
+    conn_.device().RequestCode(who_.phone);
+  }
+
+  void Ask(Awaiting what, const std::string& prompt) {
+    awaiting_ = what;
+    std::cout << "* " << prompt << "\n";
+  }
+
+  // A line typed while the sign-in waits for it.
+  void Answer(const std::string& line) {
+    const Awaiting what = awaiting_;
+    awaiting_ = Awaiting::kNone;
+    Device& d = conn_.device();
+    if (what == Awaiting::kCode) {
+      api::ClientInfo info;
+      info.set_device_model("terminal");
+      info.set_platform("msgbed client");
+      info.set_app_version("1.0");
+      d.SubmitCode(line, info);
+    } else if (what == Awaiting::kName) {
+      d.SignUp(line, "");
+    } else {
+      d.SubmitPassword(line);
+    }
+  }
+
+  // /sessions, /terminate N, /password CURRENT NEW; false if line is none of them.
+  bool AccountCommand(const std::string& line) {
+    std::istringstream in(line);
+    std::string word;
+    in >> word;
+    api::ClientFrame f;
+    if (word == "/sessions") {
+      f.mutable_get_authorizations();
+    } else if (uint64_t device = 0; word == "/terminate" && (in >> device)) {
+      f.mutable_reset_authorization()->set_device_id(device);
+    } else if (std::string current, next; word == "/password" && (in >> current >> next)) {
+      f.mutable_update_password()->set_current(current == "-" ? "" : current);
+      f.mutable_update_password()->set_new_password(next == "-" ? "" : next);
+    } else {
+      return false;
+    }
+    if (conn_.device().state() != Device::State::kReady) {
+      std::cout << "* not signed in yet\n";
+    } else {
+      conn_.SendFrame(f);
+    }
+    return true;
   }
 
   // Before any connection succeeded, the address is probably wrong: leave.
@@ -113,9 +217,15 @@ class Terminal final : public Device::Observer {
   bool Command(const std::string& line) {
     if (line == "/quit") return false;
     if (line.empty()) return true;
+    if (awaiting_ != Awaiting::kNone) {
+      Answer(line);
+      return true;
+    }
+    if (line[0] == '/' && AccountCommand(line)) return true;
     auto chat = ParseChatLine(line);
     if (!chat) {
-      std::cout << "* usage: @<user> <text>   (user id 1.." << kMaxUserId << ", then a space)   or   /quit\n";
+      std::cout << "* usage: @<user> <text>   (user id 1.." << kMaxUserId << ", then a space)   or   /sessions, "
+                << "/terminate <device>, /password <current|-> <new|->, /quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
       std::cout << "* too many lines waiting; this one is dropped\n";
@@ -184,7 +294,9 @@ class Terminal final : public Device::Observer {
   asio::io_context& io_;
   asio::posix::stream_descriptor input_;
   asio::streambuf line_buf_;
+  const ClientIdentity who_;
   DeviceConnection conn_;
+  Awaiting awaiting_ = Awaiting::kNone;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer end_timer_;
   int reconnects_ = 0;  // in a row, since the last sign-in
@@ -214,11 +326,26 @@ std::optional<ChatLine> ParseChatLine(const std::string& line) {
   return ChatLine{peer, line.substr(text)};
 }
 
-int RunTerminalClient(const std::string& host, uint16_t port, uint64_t user, uint64_t device) {
+api::Authorization LoadSession(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  api::Authorization session;
+  if (!in || !session.ParseFromIstream(&in)) return {};
+  return session;
+}
+
+bool SaveSession(const std::string& path, const api::Authorization& session) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return false;
+  const std::string bytes = session.SerializeAsString();
+  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+  return ::close(fd) == 0 && ok;
+}
+
+int RunTerminalClient(const std::string& host, uint16_t port, const ClientIdentity& who) {
   // Line by line even into a pipe or file: another program may be reading.
   std::cout << std::unitbuf;
   asio::io_context io;
-  Terminal t(io, user, device);
+  Terminal t(io, who);
   t.Start(host, port);
   io.run();
   return t.exit_code();

@@ -3,6 +3,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "auth/auth_role.h"
 #include "gateway/gateway_role.h"
 #include "messages/messages_role.h"
 #include "sync/sync_role.h"
@@ -15,6 +16,7 @@ RoleRegistry& RoleRegistry::Global() {
     r->Add(GatewayRole());
     r->Add(MessagesRole());
     r->Add(SyncRole());
+    r->Add(AuthRole());
     return r;
   }();
   return *registry;
@@ -26,9 +28,9 @@ namespace {
 // infrastructure prefixes: a role's settings section or cost keys would
 // collide with them.
 const std::set<std::string>& ReservedNames() {
-  static const std::set<std::string> names = {"name",     "seed",     "duration",  "drain",     "topology", "clients",
-                                              "workload", "costs",    "faults",    "kafka",     "broker",   "storage",
-                                              "bus",      "security", "instances", "partitions"};
+  static const std::set<std::string> names = {"name",     "seed",     "duration",  "drain",      "topology", "clients",
+                                              "workload", "costs",    "faults",    "kafka",      "broker",   "storage",
+                                              "bus",      "security", "instances", "partitions", "sms"};
   return names;
 }
 

@@ -3,7 +3,7 @@
 // deployment-diagram reader and the result summary all read it, so adding
 // a role is a RoleSpec in the role's folder and one Add() — nothing else.
 //
-// Built-in roles (gateway, messages, sync) are registered by Global() on
+// Built-in roles (gateway, messages, sync, auth) are registered by Global() on
 // first use; tests may Add() their own before building a deployment.
 #pragma once
 
@@ -53,6 +53,9 @@ struct RoleSpec {
   // for roles that consume the bus. Key -> default seconds.
   std::map<std::string, double> other_costs;
   std::vector<SettingSpec> settings;
+  // Settings a simulated run uses unless its scenario gives them: work the
+  // cost table charges as CPU, which the run need not really do.
+  std::map<std::string, double> simulated_defaults;
   bool has_clients = false;
   bool uses_bus = false;            // publishes or subscribes: its processes need the bus
   std::vector<std::string> topics;  // the bus topics it publishes to or consumes

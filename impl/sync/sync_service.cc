@@ -12,14 +12,18 @@ namespace msgbed {
 
 namespace {
 
-// 'r' user device -> storage.Registration (big-endian ids).
-std::string RegistrationKey(uint64_t user, uint64_t device) {
-  std::string k(1, 'r');
+// prefix user device (big-endian ids): 'r' -> storage.Registration;
+// 'v' -> "" (the session was revoked).
+std::string DeviceKey(char prefix, uint64_t user, uint64_t device) {
+  std::string k(1, prefix);
   for (uint64_t v : {user, device}) {
     for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(v >> (8 * i)));
   }
   return k;
 }
+
+std::string RegistrationKey(uint64_t user, uint64_t device) { return DeviceKey('r', user, device); }
+std::string RevokedKey(uint64_t user, uint64_t device) { return DeviceKey('v', user, device); }
 
 }  // namespace
 
@@ -30,6 +34,7 @@ void SyncService::Register(Handlers& handlers) {
   handlers.On(this, &SyncService::HandleOffline);
   handlers.On(this, &SyncService::HandleGone);
   handlers.On(this, &SyncService::HandleAcked);
+  handlers.On(this, &SyncService::HandleRevoked);
 }
 
 void SyncService::Recover() {
@@ -61,6 +66,11 @@ void SyncService::HandleGone(const Incoming&, const sync::ConnectionGone& req) {
 
 void SyncService::HandleOnline(const Incoming& in, const sync::DeviceOnline& req) {
   const rpc::ClientRef& ref = req.client();
+  Status status;
+  const bool revoked = env_->Kv().Get(RevokedKey(ref.user(), ref.device()), &status).has_value();
+  if (!status.ok()) return AnswerClient(*env_, in.reply_to, ErrorFrame(api::INTERNAL, "cannot read the device"));
+  // A resume checked just before its session was terminated ends here.
+  if (revoked) return AnswerClient(*env_, in.reply_to, ErrorFrame(api::SESSION_REVOKED, "the session was terminated"));
   storage::Registration record;
   *record.mutable_client() = ref;
   WriteBatch batch;
@@ -101,6 +111,24 @@ void SyncService::Forget(const rpc::ClientRef& ref) {
   if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("sync.storage_errors");
   conns.erase(c);
   if (conns.empty()) online_.erase(it);
+}
+
+void SyncService::HandleRevoked(const Incoming&, const sync::DeviceRevoked& req) {
+  WriteBatch batch;
+  batch.Put(RevokedKey(req.user(), req.device()), "");
+  if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("sync.storage_errors");
+  auto it = online_.find(req.user());
+  if (it == online_.end()) return;
+  auto c =
+      std::find_if(it->second.begin(), it->second.end(), [&](const auto& c) { return c.device() == req.device(); });
+  if (c == it->second.end()) return;
+  const rpc::ClientRef ref = *c;
+  auto close = NewBody<gateway::CloseConnection>();
+  *close->mutable_client() = ref;
+  close->set_code(api::SESSION_REVOKED);
+  close->set_reason("the session was terminated");
+  env_->Send(ref.gateway(), std::move(close));
+  Forget(ref);
 }
 
 void SyncService::HandleAcked(const Incoming&, const sync::DeviceAcked& req) {

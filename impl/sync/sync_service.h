@@ -13,7 +13,10 @@
 // DeviceOffline lost while sync was down, or its gateway restarted) is
 // forgotten at the first push its gateway answers with ConnectionGone.
 // A device that signs in again elsewhere replaces its old connection, which
-// its gateway is told to close (AUTH_KEY_DUPLICATED).
+// its gateway is told to close (AUTH_KEY_DUPLICATED). A session that auth
+// revokes (DeviceRevoked) has its connection closed (SESSION_REVOKED) and
+// is refused registration for good, which also stops a resume that auth
+// checked just before the revocation.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +48,8 @@ class SyncService final : public Service {
   void HandleOffline(const Incoming& in, const sync::DeviceOffline& req);
   void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
   void HandleAcked(const Incoming& in, const sync::DeviceAcked& req);
+  // Closes the session's connection, forgets it, and refuses it from now on.
+  void HandleRevoked(const Incoming& in, const sync::DeviceRevoked& req);
   // Forgets ref's registration if it is still the current one.
   void Forget(const rpc::ClientRef& ref);
 

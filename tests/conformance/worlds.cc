@@ -59,7 +59,7 @@ class SimWorld final : public ProbeWorld {
     std::ostringstream yaml;
     yaml << "name: closing\nduration: 1s\ndrain: 1s\n"
          << "topology:\n  hosts: [{name: base}]\n"
-         << "  services: {gateway: [base], messages: [base], sync: [base]}\n  kafka: {brokers: [base]}\n"
+         << "  services: {gateway: [base], messages: [base], sync: [base], auth: [base]}\n  kafka: {brokers: [base]}\n"
          << "workload: {users: " << connections << ", devices_per_user: 1, online_share: 1, messages_per_second: 0}\n"
          << "gateway: {max_connections: 1}\n";
     const auto summary = InChild(sim::ParseScenario(yaml.str(), "closing.yaml"));
@@ -77,7 +77,7 @@ class SimWorld final : public ProbeWorld {
       yaml << "    - {name: p" << i << "}\n";
       probes += (i ? ", p" : "p") + std::to_string(i);
     }
-    yaml << "  services: {gateway: [base], messages: [base], sync: [base], probe: [" << probes << "]}\n"
+    yaml << "  services: {gateway: [base], messages: [base], sync: [base], auth: [base], probe: [" << probes << "]}\n"
          << "  kafka: {brokers: [base], partitions: " << kPartitions << "}\n"
          << "workload: {users: 2, messages_per_second: 0}\n"
          << "probe: {act: " << plan.act << "}\n";
@@ -121,15 +121,15 @@ class LiveWorld final : public ProbeWorld {
  public:
   Observed Run(const Plan& plan) override {
     testing::TempDir dir("probe");
-    const auto ports = testing::FreePorts(3 + plan.instances);
+    const auto ports = testing::FreePorts(4 + plan.instances);
     auto at = [&](size_t i) { return "127.0.0.1:" + std::to_string(ports[i]); };
     std::string yaml = "partitions: " + std::to_string(kPartitions) + "\nbus: {mode: mock, mock_brokers: 1}\n" +
                        "storage: {data_dir: " + dir.path().string() + ", sync: false}\n" +
                        "probe: {act: " + std::to_string(plan.act) + "}\ninstances:\n" +
                        "  gateway/0: {client: 127.0.0.1:0, rpc: " + at(0) + "}\n  messages/0: {rpc: " + at(1) +
-                       "}\n  sync/0: {rpc: " + at(2) + "}\n";
+                       "}\n  sync/0: {rpc: " + at(2) + "}\n  auth/0: {rpc: " + at(3) + "}\n";
     for (uint32_t i = 0; i < plan.instances; ++i) {
-      yaml += "  probe/" + std::to_string(i) + ": {rpc: " + at(3 + i) + "}\n";
+      yaml += "  probe/" + std::to_string(i) + ": {rpc: " + at(4 + i) + "}\n";
     }
     config_ = live::ParseConfig(yaml, "probe.yaml");
     Start("bus");
@@ -155,7 +155,8 @@ class LiveWorld final : public ProbeWorld {
     config_ = live::ParseConfig("bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.path().string() +
                                     ", sync: false}\ngateway: {max_connections: 1}\ninstances:\n"
                                     "  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-                                    "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n",
+                                    "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n"
+                                    "  auth/0: {rpc: 127.0.0.1:0}\n",
                                 "closing.yaml");
     Start("");
     const uint16_t port = procs_.at("").process->client_port(0);

@@ -22,7 +22,39 @@ const std::string kGood =
     "  gateway/0: {client: 0.0.0.0:7400, rpc: 10.0.0.1:7500}\n"
     "  gateway/1: {client: 0.0.0.0:7401, rpc: 10.0.0.2:7500}\n"
     "  messages/0: {rpc: 10.0.0.3:7510}\n"
-    "  sync/0: {rpc: 10.0.0.3:7520}\n";
+    "  sync/0: {rpc: 10.0.0.3:7520}\n"
+    "  auth/0: {rpc: 10.0.0.3:7530}\n";
+
+TEST(LiveConfig, SmsProvidersAreLogByDefaultOrAnOrderedList) {
+  const LiveConfig plain = ParseConfig(kGood, "d.yaml");
+  ASSERT_EQ(plain.SmsProvidersOrDefault().size(), 1u);
+  EXPECT_EQ(plain.SmsProvidersOrDefault()[0].file, "/tmp/x/sms.log");
+  const LiveConfig c = ParseConfig(std::string(kGood) +
+                                       "sms:\n  - http: {url: 'http://sms.example:8080/send?k=1', timeout: 500ms}\n"
+                                       "  - log: {file: /var/log/sms.log}\n",
+                                   "d.yaml");
+  ASSERT_EQ(c.sms.size(), 2u);
+  EXPECT_EQ(c.sms[0].kind, SmsProviderConfig::Kind::kHttp);
+  EXPECT_EQ(c.sms[0].host, "sms.example");
+  EXPECT_EQ(c.sms[0].port, "8080");
+  EXPECT_EQ(c.sms[0].target, "/send?k=1");
+  EXPECT_EQ(c.sms[0].timeout, 500 * kMillisecond);
+  EXPECT_EQ(c.sms[1].file, "/var/log/sms.log");
+  for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"sms: []\n", "key 'sms': a list of providers"},
+           {"sms: [{pigeon: {}}]\n", "key 'sms[0].pigeon': unknown key"},
+           {"sms: [{http: {timeout: 1s}}]\n", "key 'sms[0].http.url': missing"},
+           {"sms: [{http: {url: 'https://x/y'}}]\n", "key 'sms[0].http.url': expected http://host[:port]/path"},
+           {"sms: [{http: {url: 'http://x:99999/y'}}]\n", "key 'sms[0].http.url'"},
+           {"sms: [{log: {file: a}, http: {url: 'http://x/'}}]\n", "key 'sms[0]': one provider"}}) {
+    try {
+      ParseConfig(std::string(kGood) + bad, "d.yaml");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
 
 TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
   const LiveConfig c = ParseConfig(kGood, "d.yaml");
@@ -37,7 +69,7 @@ TEST(LiveConfig, ReadsShapeBusStorageAndSelection) {
   EXPECT_EQ(c.Select("gateway").size(), 2u);
   ASSERT_EQ(c.Select("gateway/1").size(), 1u);
   EXPECT_EQ(c.Select("gateway/1")[0].client.port, 7401);
-  EXPECT_EQ(c.Select("").size(), 4u);
+  EXPECT_EQ(c.Select("").size(), 5u);
   EXPECT_TRUE(c.Select("nope").empty());
 }
 
@@ -98,7 +130,7 @@ namespace {
 std::string AllOnLoopback(const std::string& dir, const std::string& gateway_client) {
   return "bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir + ", sync: false}\ninstances:\n" +
          "  gateway/0: {client: " + gateway_client + ", rpc: 127.0.0.1:0}\n" +
-         "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n";
+         "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n";
 }
 
 TEST(LiveProcess, PortZeroIsRefusedWhenProcessesMustFindEachOther) {

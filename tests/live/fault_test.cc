@@ -139,7 +139,7 @@ TEST(FaultBoard, OverlappingCrashesOfAnInstanceEndWithTheLast) {
   const live::LiveConfig cfg = live::ParseConfig("storage: {data_dir: " + dir.path().string() +
                                                      "}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: "
                                                      "127.0.0.1:0}\n  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: "
-                                                     "{rpc: 127.0.0.1:0}\n",
+                                                     "{rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n",
                                                  "deploy.yaml");
   live::asio::io_context io;
   std::vector<std::string> calls;
@@ -165,7 +165,7 @@ TEST(FaultBoard, OverlappingCrashesOfAnInstanceEndWithTheLast) {
 TEST(LiveFaults, BadFaultsAreRefusedNamingWhatIsWrong) {
   const live::LiveConfig cfg = live::ParseConfig(
       "bus: {mode: mock, mock_brokers: 2}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n",
+      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n",
       "deploy.yaml");
   auto error = [&](const std::string& text) {
     std::vector<FaultSpec> out;

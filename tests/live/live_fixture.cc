@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdexcept>
+
 namespace msgbed::testing {
 
 std::vector<uint16_t> FreePorts(size_t n) {
@@ -34,7 +36,7 @@ TempDir::TempDir(const std::string& tag) {
 }
 
 SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
-  const auto p = FreePorts(4);
+  const auto p = FreePorts(5);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   const std::string yaml =
       "partitions: 4\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir_.path().string() +
@@ -42,13 +44,19 @@ SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
       "\ninstances:\n"
       "  gateway/0: {client: " +
       at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +
-      "  sync/0: {rpc: " + at(p[3]) + "}\n";
+      "  sync/0: {rpc: " + at(p[3]) + "}\n" + "  auth/0: {rpc: " + at(p[4]) + "}\n";
   config_ = live::ParseConfig(yaml, "split.yaml");
+  std::vector<live::SessionKey> wanted;
+  for (uint64_t user = 1; user <= 40; ++user) {
+    for (uint64_t device = 1; device <= 3; ++device) wanted.emplace_back(user, device);
+  }
+  const Status s = live::ProvisionSessions(config_, wanted, &sessions_);
+  if (!s.ok()) throw std::runtime_error("cannot provision: " + s.message());
 }
 
 SplitDeployment::~SplitDeployment() {
   // Services first, the bus last, as in production.
-  for (const char* s : {"gateway", "messages", "sync", "bus"}) Stop(s);
+  for (const char* s : {"gateway", "messages", "sync", "auth", "bus"}) Stop(s);
 }
 
 void SplitDeployment::Start(const std::string& selector) {
@@ -68,7 +76,7 @@ void SplitDeployment::Stop(const std::string& selector) {
 }
 
 void SplitDeployment::StartAll() {
-  for (const char* s : {"bus", "messages", "sync", "gateway"}) Start(s);
+  for (const char* s : {"bus", "messages", "sync", "auth", "gateway"}) Start(s);
 }
 
 uint16_t SplitDeployment::rpc_port(const std::string& role) const {

@@ -18,6 +18,7 @@
 #include "live/config.h"
 #include "live/device_connection.h"
 #include "live/process.h"
+#include "live/provision.h"
 
 namespace msgbed::testing {
 
@@ -64,14 +65,19 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// gateway/0, messages/0 and sync/0, and the mock bus, each in its own
-// Process. `extra` is YAML added to the config (e.g. a gateway: section).
+// gateway/0, messages/0, sync/0 and auth/0, and the mock bus, each in its
+// own Process. `extra` is YAML added to the config (e.g. a gateway:
+// section). Users 1 to 40 have accounts with sessions for devices 1 to 3,
+// provisioned before anything starts (live/provision.h).
 class SplitDeployment {
  public:
   explicit SplitDeployment(const std::string& extra = "");
   ~SplitDeployment();
 
-  // selector: "bus", "gateway", "messages" or "sync".
+  // The provisioned session of (user, device).
+  const api::Authorization& Session(uint64_t user, uint64_t device) const { return sessions_.at({user, device}); }
+
+  // selector: "bus", "gateway", "messages", "sync" or "auth".
   void Start(const std::string& selector);
   void Stop(const std::string& selector);
   void StartAll();
@@ -88,6 +94,7 @@ class SplitDeployment {
   };
   TempDir dir_;
   live::LiveConfig config_;
+  std::map<live::SessionKey, api::Authorization> sessions_;
   std::map<std::string, Running> procs_;
 };
 
@@ -100,7 +107,7 @@ class Split : public ::testing::Test {
 
   // A device of user u that has signed in and synced.
   std::unique_ptr<live::DeviceConnection> Online(uint64_t user, Seen* seen, uint64_t device = 1) {
-    auto c = std::make_unique<live::DeviceConnection>(io_, user, device, seen);
+    auto c = std::make_unique<live::DeviceConnection>(io_, deploy_.Session(user, device), seen);
     c->Connect("127.0.0.1", deploy_.client_port(), [seen](const std::string& why) { seen->closed = why; });
     const int before = seen->synced;
     EXPECT_TRUE(RunUntil(io_, [&] { return seen->synced > before; })) << "user " << user << " never synced";

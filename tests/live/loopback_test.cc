@@ -14,6 +14,7 @@
 #include "live/config.h"
 #include "live/device_connection.h"
 #include "live/process.h"
+#include "live/provision.h"
 #include "live/raw_client.h"
 
 namespace msgbed::live {
@@ -43,8 +44,15 @@ class Loopback : public ::testing::Test {
                              ", sync: false}\ninstances:\n"
                              "  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
                              "  messages/0: {rpc: 127.0.0.1:0}\n  messages/1: {rpc: 127.0.0.1:0}\n"
-                             "  sync/0: {rpc: 127.0.0.1:0}\n  sync/1: {rpc: 127.0.0.1:0}\n";
+                             "  sync/0: {rpc: 127.0.0.1:0}\n  sync/1: {rpc: 127.0.0.1:0}\n"
+                             "  auth/0: {rpc: 127.0.0.1:0}\n";
     const LiveConfig cfg = ParseConfig(yaml, "loopback.yaml");
+    std::vector<SessionKey> wanted;
+    for (uint64_t user = 1; user <= 5; ++user) {
+      for (uint64_t device = 1; device <= 2; ++device) wanted.emplace_back(user, device);
+    }
+    const Status provisioned = ProvisionSessions(cfg, wanted, &sessions_);
+    ASSERT_TRUE(provisioned.ok()) << provisioned.message();
     const Status s = Process::Start(cfg, "", &server_);
     ASSERT_TRUE(s.ok()) << s.message();
     port_ = server_->client_port(0);
@@ -69,7 +77,7 @@ class Loopback : public ::testing::Test {
   }
 
   std::unique_ptr<DeviceConnection> Online(uint64_t user, uint64_t device, Seen* seen) {
-    auto c = std::make_unique<DeviceConnection>(io_, user, device, seen);
+    auto c = std::make_unique<DeviceConnection>(io_, sessions_.at({user, device}), seen);
     c->Connect("127.0.0.1", port_);
     const int before = seen->synced;
     EXPECT_TRUE(RunUntil([&] { return seen->synced > before; }))
@@ -90,6 +98,7 @@ class Loopback : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::map<SessionKey, api::Authorization> sessions_;  // users 1-5, devices 1-2
   std::unique_ptr<Process> server_;
   std::thread server_thread_;
   uint16_t port_ = 0;
@@ -199,8 +208,7 @@ TEST_F(Loopback, AListenerAcceptsAgainOnceFileDescriptorsAreFree) {
   }
   api::ClientFrame sign_in;
   sign_in.set_request_id(1);
-  sign_in.mutable_dev_sign_in()->set_user_id(5);
-  sign_in.mutable_dev_sign_in()->set_device_id(1);
+  sign_in.mutable_resume_session()->set_credential(sessions_.at({5, 1}).credential());
   late->Send(sign_in);
   auto answer = late->NextFrame();
   ASSERT_TRUE(answer) << "the listener stopped accepting";

@@ -19,10 +19,10 @@ namespace {
 
 using live::DeviceConnection;
 
-// A user other than those in `taken` whose updates share a bus partition
-// (and so a sync consumer, in order) with `like`.
+// A provisioned user (live_fixture.h) other than those taken whose updates
+// share like's partition.
 uint64_t SamePartitionAs(uint64_t like, const std::set<uint64_t>& taken, const ClusterShape& shape) {
-  for (uint64_t u = 100;; ++u) {
+  for (uint64_t u = 7;; ++u) {
     if (!taken.contains(u) && shape.PartitionOf(u) == shape.PartitionOf(like)) return u;
   }
 }
@@ -91,7 +91,7 @@ TEST_F(Split, ADeviceWhoseCatchUpFailedCatchesUpOnceMessagesIsBack) {
   Seen a, b;
   auto alice = Online(1, &a);
   deploy_.Stop("messages");
-  DeviceConnection bob(io_, 2, 1, &b);
+  DeviceConnection bob(io_, deploy_.Session(2, 1), &b);
   bob.Connect("127.0.0.1", deploy_.client_port());
   ASSERT_TRUE(Run([&] { return !b.errors.empty(); })) << "the catch-up fails while messages is down";
   EXPECT_EQ(b.synced, 0);
@@ -266,22 +266,21 @@ class SplitWithTightLimits : public Split {
             "clients: {frame_timeout: 1s, max_outbound_bytes: 1MiB, socket_send_buffer: 64KiB}\n") {}
 };
 
-api::ClientFrame SignInFrame(uint64_t user, uint64_t device = 1) {
+api::ClientFrame SignInFrame(const api::Authorization& session) {
   api::ClientFrame f;
   f.set_request_id(1);
-  f.mutable_dev_sign_in()->set_user_id(user);
-  f.mutable_dev_sign_in()->set_device_id(device);
+  f.mutable_resume_session()->set_credential(session.credential());
   return f;
 }
 
 TEST_F(SplitWithTightLimits, ADeviceThatDoesNotReadIsDisconnected) {
   RawClient sink(deploy_.client_port(), /*rcvbuf=*/4096);
-  sink.Send(SignInFrame(2, 1));
+  sink.Send(SignInFrame(deploy_.Session(2, 1)));
   ASSERT_TRUE(sink.NextFrame());  // SignedIn; from now on it reads nothing
   // Bob's second device reads everything, on its own thread, as fast as it
   // can: it tells when every push has been handed to the gateway.
   RawClient reader(deploy_.client_port());
-  reader.Send(SignInFrame(2, 2));
+  reader.Send(SignInFrame(deploy_.Session(2, 2)));
   ASSERT_TRUE(reader.NextFrame());
   std::atomic<size_t> pushed{0};
   std::thread reading([&] {
@@ -324,7 +323,7 @@ TEST_F(SplitWithTightLimits, ConnectionsThatNeverSignInOrStallMidFrameAreClosed)
   EXPECT_EQ(why.error().code(), api::AUTH_KEY_UNREGISTERED);
 
   RawClient slow(deploy_.client_port());
-  slow.Send(SignInFrame(2));
+  slow.Send(SignInFrame(deploy_.Session(2, 1)));
   ASSERT_TRUE(slow.NextFrame());
   slow.SendBytes(std::string("\x00\x00\x01", 3));  // part of a header, then nothing
   EXPECT_TRUE(slow.ReadUntilClosed());
@@ -334,7 +333,7 @@ TEST_F(SplitWithTightLimits, ConnectionsThatNeverSignInOrStallMidFrameAreClosed)
 
 TEST_F(Split, TextThatIsNotUtf8IsAnsweredAndTheConnectionStays) {
   RawClient raw(deploy_.client_port());
-  raw.Send(SignInFrame(1));
+  raw.Send(SignInFrame(deploy_.Session(1, 1)));
   ASSERT_TRUE(raw.NextFrame());
   api::ClientFrame send;
   send.set_request_id(2);

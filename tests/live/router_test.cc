@@ -14,7 +14,7 @@ LiveConfig TwoProcesses(uint16_t messages_port) {
   return ParseConfig(
       "instances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
       "  messages/0: {rpc: 127.0.0.1:" +
-          std::to_string(messages_port) + "}\n  sync/0: {rpc: 127.0.0.1:0}\n",
+          std::to_string(messages_port) + "}\n  sync/0: {rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n",
       "r.yaml");
 }
 

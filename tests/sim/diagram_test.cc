@@ -73,7 +73,7 @@ TEST(DeploymentDiagram, InlineScenarioTopologyRoundTrips) {
 TEST(DeploymentDiagram, InstancesOnOneHostAndLookAlikeNamesRoundTrip) {
   const Scenario sc = ParseScenario(
       "name: crowded\ntopology:\n  hosts: [{name: gw-1}, {name: gw_1}, {name: app}, {name: k}]\n"
-      "  services: {gateway: [gw-1, gw-1, gw-1, gw-1], messages: [app, app], sync: [gw_1]}\n"
+      "  services: {gateway: [gw-1, gw-1, gw-1, gw-1], messages: [app, app], sync: [gw_1], auth: [gw_1]}\n"
       "  kafka: {brokers: [k, k]}\n",
       "crowded.yaml");
   const std::string written = WriteDeploymentDiagram(sc.graph, "crowded", "crowded");
@@ -91,20 +91,20 @@ void ExpectError(const std::string& from, const std::string& to, const std::stri
 }
 
 TEST(DeploymentDiagram, BadDiagramsNameFileAndLine) {
-  ExpectError("ams -- sin : 10Gbps 80ms", "ams -- sin : 80ms", "d.puml:38: link ams -- sin: label must be");
-  ExpectError("ams -- sin : 10Gbps 80ms", "ams ..> sin", "d.puml:38: unsupported construct 'ams ..> sin'");
-  ExpectError("ams -- sin : 10Gbps 80ms", "gw_ams -- sin : 10Gbps 80ms", "d.puml:38: ambiguous link end 'gw_ams'");
+  ExpectError("ams -- sin : 10Gbps 80ms", "ams -- sin : 80ms", "d.puml:40: link ams -- sin: label must be");
+  ExpectError("ams -- sin : 10Gbps 80ms", "ams ..> sin", "d.puml:40: unsupported construct 'ams ..> sin'");
+  ExpectError("ams -- sin : 10Gbps 80ms", "gw_ams -- sin : 10Gbps 80ms", "d.puml:40: ambiguous link end 'gw_ams'");
   ExpectError("ams -- sin : 10Gbps 80ms", "ams -- nowhere : 10Gbps 80ms", "'nowhere' is not a node");
   ExpectError("component \"sync\" as app_sin_sync", "component \"cache\" as app_sin_cache",
-              "d.puml:32: unknown service 'cache'");
+              "d.puml:33: unknown service 'cache'");
   ExpectError("queue \"kafka\" as kafka_ams_broker", "component \"kafka\" as kafka_ams_broker",
-              "d.puml:19: service 'kafka' is drawn as a queue");
+              "d.puml:20: service 'kafka' is drawn as a queue");
   ExpectError("<<count 2, cores 8, speed 2Gf>> {\n    component \"messages\" as app_sin",
-              "<<count two>> {\n    component \"messages\" as app_sin", "d.puml:30: attribute 'count two'");
+              "<<count two>> {\n    component \"messages\" as app_sin", "d.puml:31: attribute 'count two'");
   ExpectError("<<datacenter, link 10Gbps 50us>> {\n  node \"gw-sin\"", "<<datacenter>> {\n  node \"gw-sin\"",
-              "d.puml:27: server 'gw_sin' has no link capacity");
+              "d.puml:28: server 'gw_sin' has no link capacity");
   ExpectError("ams -- sin : 10Gbps 80ms\n", "",
-              "d.puml:27: host 'gw-sin-1' is unreachable from gateway host 'gw-ams-1'");
+              "d.puml:28: host 'gw-sin-1' is unreachable from gateway host 'gw-ams-1'");
   ExpectError("    queue \"kafka\" as kafka_ams_broker\n", "", "no server runs 'kafka'");
   ExpectError("@enduml", "node \"x\" as x <<datacenter>> {\n@enduml", "is never closed");
   ExpectError("cloud \"clients\" as clients <<clients>>", "node \"lone\" as lone <<cores 2>>",

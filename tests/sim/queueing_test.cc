@@ -44,7 +44,7 @@ std::vector<double> InChild(size_t n, const std::function<std::vector<double>(Wo
     const Scenario sc = ParseScenario(
         "name: q\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n"
         "  hosts: [{name: h1, cores: 1, speed: 1Gf}, {name: h2, cores: 1, speed: 1Gf}]\n"
-        "  services: {gateway: [h1], messages: [h1], sync: [h1]}\n  kafka: {brokers: [h1]}\n",
+        "  services: {gateway: [h1], messages: [h1], sync: [h1], auth: [h1]}\n  kafka: {brokers: [h1]}\n",
         "q.yaml");
     World w(sc);
     auto* zone = s4u::create_full_zone("q");

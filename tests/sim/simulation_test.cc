@@ -408,14 +408,14 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
               "key 'topology.services.gateway': unknown host 'gw-9'");
   ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  text_bytes: 4097"),
-              "bad.yaml:28: key 'workload.text_bytes': at most 4096 (the message service refuses longer texts)");
+              "bad.yaml:29: key 'workload.text_bytes': at most 4096 (the message service refuses longer texts)");
   // An empty value is named at its own line, not the next one (found by a
   // hostile tester).
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  quiet_resync:"),
-              "bad.yaml:28: key 'workload.quiet_resync': empty value");
-  ExpectError(with("connect_ramp: 500ms", "connect_ramp:"), "bad.yaml:27: key 'workload.connect_ramp': empty value");
+              "bad.yaml:29: key 'workload.quiet_resync': empty value");
+  ExpectError(with("connect_ramp: 500ms", "connect_ramp:"), "bad.yaml:28: key 'workload.connect_ramp': empty value");
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  quiet_resync: 1ns"),
-              "bad.yaml:28: key 'workload.quiet_resync': at least 100ms, or 0 (never)");
+              "bad.yaml:29: key 'workload.quiet_resync': at least 100ms, or 0 (never)");
   ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
   ExpectError(with("online_share: 0.7", "online_share: 1.5"), "key 'workload.online_share'");
   ExpectError("name: x\ntopology: [", "bad.yaml:");

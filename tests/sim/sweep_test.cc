@@ -66,7 +66,7 @@ TEST(Sweep, BadSweepsAreRefusedBeforeAnyRun) {
       testing::Replaced(Small(), "name: small", "name: [x, y]") + "sweep:\n  seed: [1, 2]\n", "key 'name'");
   ExpectRefused(
       "sweep:\n  workload.userz: [2, 3]\n",
-      "sweep.yaml: sweep point small-1 (workload.userz=2): small-1.yaml:27: key 'workload.userz': unknown key");
+      "sweep.yaml: sweep point small-1 (workload.userz=2): small-1.yaml:28: key 'workload.userz': unknown key");
 }
 
 // Found by a hostile tester: cost keys have a dot of their own, and a

@@ -46,6 +46,15 @@ api::ServerFrame Difference(std::vector<std::pair<uint64_t, uint64_t>> updates, 
   return f;
 }
 
+// A session of user 1, device 1, as an earlier sign-in would have left it.
+api::Authorization Session() {
+  api::Authorization a;
+  a.set_user_id(1);
+  a.set_device_id(1);
+  a.set_credential(std::string(48, 'k'));
+  return a;
+}
+
 // Retries alone: the quiet-period resync has its own tests.
 DeviceRetryPolicy WithoutQuietResync() {
   DeviceRetryPolicy p;
@@ -58,7 +67,7 @@ DeviceRetryPolicy WithoutQuietResync() {
 template <DeviceRetryPolicy (*Policy)()>
 struct SyncedDevice : ::testing::Test {
   Recorder r;
-  Device d{1, 1, &r, &r, Policy()};
+  Device d{Session(), &r, &r, Policy()};
   void SetUp() override {
     d.Connected();
     api::ServerFrame signed_in;
@@ -273,13 +282,13 @@ TEST_F(ReadyDevice, AFailedGetDifferenceIsAskedAgainAndUpdatesStayBuffered) {
 
 TEST(Device, ATransientSignInFailureIsRetriedUntilTheConnectionEnds) {
   Recorder r;
-  Device d{1, 1, &r, &r};
+  Device d{Session(), &r, &r};
   d.Connected();
   d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
   EXPECT_EQ(d.state(), Device::State::kSignInFailed);
   r.FireTimers();
   EXPECT_EQ(d.state(), Device::State::kSigningIn);
-  EXPECT_TRUE(r.out.back().has_dev_sign_in());
+  EXPECT_TRUE(r.out.back().has_resume_session());
   d.OnFrame(ErrorFor(r.out.back().request_id(), api::TIMEOUT));
   d.Disconnected();
   const size_t sent = r.out.size();

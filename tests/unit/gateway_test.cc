@@ -68,12 +68,12 @@ TEST(Gateway, StaleRegistrationsAreForgottenAfterTheFirstRefusedPush) {
   EXPECT_EQ(sync.online_devices(), 1u) << "the gateway told sync that b's old connection is gone";
 }
 
-TEST(Gateway, DeviceIdZeroIsRefused) {
+TEST(Gateway, ACredentialNamingDeviceZeroIsRefused) {
   TestCluster c(Shape());
   TestDevice& d = c.AddDevice(1, 0);
   c.Connect(d);
   c.Run();
-  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::BAD_REQUEST});
+  EXPECT_EQ(Codes(d), std::vector<api::ErrorCode>{api::AUTH_KEY_UNREGISTERED});
   EXPECT_NE(d.core.state(), Device::State::kReady);
   EXPECT_EQ(c.As<SyncService>(role::kSync, 0).online_devices(), 0u);
 }

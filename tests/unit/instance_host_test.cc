@@ -20,6 +20,8 @@ struct RecordingSubstrate final : Substrate {
   void Unsubscribe() override { ++unsubscribed; }
   KvStore& Store() override { return store; }
   ClientPort* Clients() override { return nullptr; }
+  bool Entropy(void*, size_t) override { return false; }
+  OutboundPort* Outbound() override { return nullptr; }
 
   size_t subscribed = 0;
   size_t unsubscribed = 0;

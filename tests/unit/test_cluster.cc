@@ -1,5 +1,10 @@
 #include "unit/test_cluster.h"
 
+#include <stdexcept>
+
+#include "auth/credential.h"
+#include "auth/provision.h"
+
 namespace msgbed::testing {
 
 namespace {
@@ -33,11 +38,29 @@ void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {
   cluster_->queue_.push_back(TestCluster::ClientClose{self_.index(), conn});
 }
 
-TestDevice::TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gw, DeviceRetryPolicy policy)
-    : cluster(c),
-      gateway(gw),
-      source("device-" + std::to_string(user) + "-" + std::to_string(device)),
-      core(user, device, this, this, policy) {}
+OutboundPort* TestSubstrate::Outbound() { return &cluster_->sms; }
+
+void TestProviders::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
+  ++attempts;
+  const bool accepted = up.at(index);
+  if (accepted) sent.push_back({index, message});
+  cluster_->timers_.emplace(std::make_pair(cluster_->now_, cluster_->timer_seq_++),
+                            [accepted, done] { done(accepted ? Status::Ok() : Status::IoError("provider down")); });
+}
+
+std::string TestProviders::LastCode(const std::string& digits) const {
+  for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+    if (it->message.to != digits) continue;
+    const std::string& text = it->message.text;
+    const size_t at = text.find_first_of("0123456789");
+    return at == std::string::npos ? "" : text.substr(at, 5);
+  }
+  return "";
+}
+
+TestDevice::TestDevice(TestCluster* c, api::Authorization session, std::string source, uint32_t gw,
+                       DeviceRetryPolicy policy)
+    : cluster(c), gateway(gw), source(std::move(source)), core(std::move(session), this, this, policy) {}
 
 void TestDevice::SendFrame(const api::ClientFrame& frame) {
   cluster->queue_.push_back(TestCluster::ClientIn{gateway, conn, frame});
@@ -65,7 +88,23 @@ TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<st
 }
 
 TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway, DeviceRetryPolicy policy) {
-  devices_.push_back(std::make_unique<TestDevice>(this, user, device, gateway, policy));
+  api::Authorization& session = sessions_[{user, device}];
+  if (session.credential().empty()) {
+    std::string secret(Credential::kSecretBytes, '\0');
+    for (char& c : secret) c = static_cast<char>(secrets_.Next());
+    Status status;
+    auto store_of = [this](const rpc::Address& a) -> KvStore& { return substrate(a).kv_; };
+    session = ProvisionSession(store_of, shape_, user, device, secret, kTestEpochDate, &status);
+    if (!status.ok()) throw std::runtime_error("cannot provision a session: " + status.message());
+  }
+  const std::string source = "device-" + std::to_string(user) + "-" + std::to_string(device);
+  devices_.push_back(std::make_unique<TestDevice>(this, session, source, gateway, policy));
+  return *devices_.back();
+}
+
+TestDevice& TestCluster::AddSignedOutDevice(uint32_t gateway, DeviceRetryPolicy policy) {
+  const std::string source = "device-new-" + std::to_string(devices_.size());
+  devices_.push_back(std::make_unique<TestDevice>(this, api::Authorization{}, source, gateway, policy));
   return *devices_.back();
 }
 

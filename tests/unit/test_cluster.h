@@ -51,6 +51,8 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void Unsubscribe() override { subs_.clear(); }
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
+  bool Entropy(void*, size_t) override { return false; }
+  OutboundPort* Outbound() override;
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
 
@@ -65,14 +67,40 @@ class TestSubstrate final : public Substrate, public ClientPort {
   std::vector<Service::Subscription> subs_;
 };
 
+// The cluster's SMS providers, shared by its auth instances: each accepts a
+// message (recording it) while up, and refuses it while down; the answer
+// comes as a timer due at once.
+class TestProviders final : public OutboundPort {
+ public:
+  explicit TestProviders(TestCluster* cluster) : cluster_(cluster) {}
+  size_t Providers(std::string_view channel) const override { return channel == kSmsChannel ? up.size() : 0; }
+  void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
+  // The 5-digit code in the last message a provider accepted for phone
+  // (digits), "" if none.
+  std::string LastCode(const std::string& digits) const;
+
+  std::vector<bool> up{true};  // one per provider, in failover order
+  struct Sent {
+    size_t provider;
+    OutboundMessage message;
+  };
+  std::vector<Sent> sent;
+  size_t attempts = 0;
+
+ private:
+  TestCluster* cluster_;
+};
+
 // A device attached to a gateway of the cluster, recording what it saw.
 struct TestDevice : Device::Link, Device::Observer {
-  TestDevice(TestCluster* c, uint64_t user, uint64_t device, uint32_t gateway, DeviceRetryPolicy policy);
+  TestDevice(TestCluster* c, api::Authorization session, std::string source, uint32_t gateway,
+             DeviceRetryPolicy policy);
   void SendFrame(const api::ClientFrame& frame) override;
   void After(Micros delay, std::function<void()> fn) override;
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m); }
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s); }
   void OnError(Device&, const api::Error& e) override { errors.push_back(e); }
+  void OnAuthorized(Device&, const api::Authorization& a) override { authorizations.push_back(a); }
 
   TestCluster* cluster;
   uint32_t gateway;
@@ -83,6 +111,7 @@ struct TestDevice : Device::Link, Device::Observer {
   std::vector<api::Message> delivered;
   std::vector<api::SentMessage> sent;
   std::vector<api::Error> errors;
+  std::vector<api::Authorization> authorizations;
   std::vector<api::ServerFrame> frames;  // every frame the connection carried to the device
 };
 
@@ -93,7 +122,12 @@ class TestCluster {
                        std::map<std::string, RoleSettings> settings = {});
 
   // Devices: Connect assigns a fresh connection on the device's gateway.
+  // AddDevice gives the device a session of user (provisioned into the
+  // auth stores, impl/auth/provision.h: the account exists, its phone is
+  // ProvisionedPhone(user); the same (user, device) twice is the same
+  // session); AddSignedOutDevice has none and signs in with a code.
   TestDevice& AddDevice(uint64_t user, uint64_t device, uint32_t gateway = 0, DeviceRetryPolicy policy = {});
+  TestDevice& AddSignedOutDevice(uint32_t gateway = 0, DeviceRetryPolicy policy = {});
   void Connect(TestDevice& d);
   // Opens a connection for d without signing in.
   void Attach(TestDevice& d);
@@ -128,11 +162,13 @@ class TestCluster {
   // Test hooks: drop every envelope for which drop(e) is true.
   std::function<bool(const Envelope&)> drop;
   size_t bus_records() const;
+  TestProviders sms{this};
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
  private:
   friend class TestSubstrate;
+  friend class TestProviders;
   friend struct TestDevice;
   struct Instance {
     std::unique_ptr<TestSubstrate> substrate;
@@ -178,6 +214,8 @@ class TestCluster {
   std::map<PartitionKey, PartitionLog> bus_;
   size_t undeliverable_ = 0;
   Micros now_ = 0;
+  Rng secrets_{99};  // provisioned credentials
+  std::map<std::pair<uint64_t, uint64_t>, api::Authorization> sessions_;
   // Timers by (due time, order of scheduling).
   std::map<std::pair<Micros, uint64_t>, std::function<void()>> timers_;
   uint64_t timer_seq_ = 0;

@@ -1,0 +1,106 @@
+// AuthService: phone sign-in with one-time SMS codes, accounts, per-device
+// sessions and two-step verification (docs/auth.md). Modelled on
+// Telegram's auth.sendCode / signIn / signUp / checkPassword and
+// account.getAuthorizations / resetAuthorization / getPassword /
+// updatePasswordSettings.
+//
+// Each instance plays two parts (impl/auth/placement.h):
+//   for the phone numbers it owns:  SendCode, SignIn (and sign-up)
+//   for the users it owns:          OpenSession, CheckPassword, Resume,
+//                                   GetAuthorizations, ResetAuthorization,
+//                                   GetPassword, UpdatePassword
+// A sign-in checks the code at the phone's owner, which then asks the
+// user's owner to open the session (OpenSession). Everything that must
+// survive a restart is in the store; only password tickets (a sign-in
+// between its code and its password) and per-address flood counters are
+// volatile: a crash makes such a client enter its code again.
+//
+// Contracts: a code is 5 digits from SecretBytes, valid code_ttl, for
+// code_attempts tries, replaced by the next SendCode and used up by a
+// sign-in; a session's credential has 256 random bits and is stored only
+// hashed; a terminated session is refused everywhere (SESSION_REVOKED) and
+// sync closes its connections. Whether a number has an account is told
+// only to a client that gave its right code (PHONE_NUMBER_UNOCCUPIED).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "auth/flood.h"
+#include "auth/password.h"
+#include "core/cluster.h"
+#include "core/delivery.h"
+#include "core/service.h"
+#include "proto/auth.pb.h"
+
+namespace msgbed {
+
+struct AuthLimits {
+  Micros code_ttl = 180 * kSecond;
+  uint32_t code_attempts = 3;      // wrong tries before a code is void
+  FloodRules phone;                // per phone number, stored
+  FloodRules source{20, 20};       // per source address, per instance, volatile
+  uint32_t password_attempts = 5;  // wrong passwords in a row before FLOOD_WAIT
+  Micros password_ticket_ttl = 300 * kSecond;
+  PasswordCost password_cost;
+  DeliveryPolicy sms;
+  Micros peer_timeout = 5 * kSecond;  // OpenSession between instances
+};
+
+class AuthService final : public Service {
+ public:
+  AuthService(Env* env, ClusterShape shape, AuthLimits limits = {});
+
+  void Register(Handlers& handlers) override;
+
+ private:
+  // Phone side (phone_side.cc).
+  void HandleSendCode(const Incoming& in, const auth::SendCode& req);
+  void HandleSignIn(const Incoming& in, const auth::SignIn& req);
+  void SignInDone(const ReplyTo& to, const std::string& phone, const std::string& hash, uint64_t user,
+                  const CallResult& result);
+  // Blocked: answers FLOOD_WAIT and returns true.
+  bool SourceBlocked(const ReplyTo& to, const std::string& source);
+
+  // User side (user_side.cc).
+  void HandleOpenSession(const Incoming& in, const auth::OpenSession& req);
+  void HandleCheckPassword(const Incoming& in, const auth::CheckPassword& req);
+  void HandleResume(const Incoming& in, const auth::Resume& req);
+  void HandleGetAuthorizations(const Incoming& in, const auth::GetAuthorizations& req);
+  void HandleResetAuthorization(const Incoming& in, const auth::ResetAuthorization& req);
+  void HandleGetPassword(const Incoming& in, const auth::GetPassword& req);
+  void HandleUpdatePassword(const Incoming& in, const auth::UpdatePassword& req);
+  // Writes a new session of user and answers to with its Authorization.
+  void OpenNewSession(const ReplyTo& to, uint64_t user, auth::UserRecord& account, const api::ClientInfo& client,
+                      const std::string& source);
+  // Checks password against account's, counting failures; answers an error
+  // and returns false when it does not pass.
+  bool PasswordPasses(const ReplyTo& to, uint64_t user, auth::UserRecord& account, const std::string& password);
+  void Revoke(uint64_t user, uint64_t device, auth::SessionRecord& session, WriteBatch& batch);
+
+  // Store access: false (and the client answered INTERNAL) on a store error.
+  bool LoadPhone(const ReplyTo& to, const std::string& phone, auth::PhoneRecord* out);
+  bool LoadUser(const ReplyTo& to, uint64_t user, auth::UserRecord* out, bool* found);
+  bool Commit(const ReplyTo& to, const WriteBatch& batch);
+  void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why, uint32_t retry_after_s = 0);
+
+  struct Ticket {
+    Micros expires;  // date
+    api::ClientInfo client;
+  };
+
+  Env* env_;
+  const ClusterShape shape_;
+  const AuthLimits limits_;
+  std::map<std::pair<uint64_t, std::string>, Ticket> tickets_;  // (user, ticket)
+  std::unordered_map<std::string, auth::Flood> sources_;        // by address
+};
+
+// Store keys, shared with Provision (impl/auth/provision.h).
+std::string PhoneKey(const std::string& digits);
+std::string UserKey(uint64_t user);
+std::string SessionKey(uint64_t user, uint64_t device);
+
+}  // namespace msgbed

@@ -1,0 +1,52 @@
+#include "auth/provision.h"
+
+#include <algorithm>
+
+#include "auth/auth_service.h"
+#include "auth/credential.h"
+#include "auth/placement.h"
+
+namespace msgbed {
+
+std::string ProvisionedPhone(uint64_t user) {
+  std::string digits = std::to_string(user);
+  return "999" + std::string(digits.size() < 10 ? 10 - digits.size() : 0, '0') + digits;
+}
+
+api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
+                                    const ClusterShape& shape, uint64_t user, uint64_t device,
+                                    const std::string& secret, Micros date, Status* status) {
+  const std::string phone = ProvisionedPhone(user);
+  KvStore& accounts = store_of(AuthOfUser(shape, user));
+  auth::UserRecord account;
+  const auto stored = accounts.Get(UserKey(user), status);
+  if (!status->ok()) return {};
+  WriteBatch batch;
+  if (stored) {
+    account.ParseFromString(*stored);
+  } else {
+    account.set_phone(phone);
+    account.set_first_name("user " + std::to_string(user));
+    account.set_created_us(date);
+    auth::PhoneRecord number;
+    number.set_user(user);
+    WriteBatch phone_batch;
+    phone_batch.Put(PhoneKey(phone), number.SerializeAsString());
+    if (*status = store_of(AuthOfPhone(shape, phone)).Write(phone_batch); !status->ok()) return {};
+  }
+  account.set_next_device(std::max(account.next_device(), device + 1));
+  auth::SessionRecord session;
+  session.set_secret_hash(SecretHash(secret));
+  session.set_created_us(date);
+  session.set_active_us(date);
+  batch.Put(UserKey(user), account.SerializeAsString());
+  batch.Put(SessionKey(user, device), session.SerializeAsString());
+  if (*status = accounts.Write(batch); !status->ok()) return {};
+  api::Authorization out;
+  out.set_user_id(user);
+  out.set_device_id(device);
+  out.set_credential(Credential{user, device, secret}.Encode());
+  return out;
+}
+
+}  // namespace msgbed

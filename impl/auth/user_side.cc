@@ -1,0 +1,253 @@
+// AuthService, the user side: accounts, sessions and cloud passwords of the
+// users this instance owns.
+#include <algorithm>
+
+#include "auth/auth_service.h"
+#include "auth/credential.h"
+#include "core/client_reply.h"
+#include "proto/sync.pb.h"
+#include "sync/placement.h"
+
+namespace msgbed {
+
+namespace {
+
+constexpr size_t kMaxSessionsListed = 1000;
+constexpr size_t kMaxTickets = 100000;
+constexpr size_t kMaxPasswordBytes = 256;
+
+}  // namespace
+
+bool AuthService::LoadUser(const ReplyTo& to, uint64_t user, auth::UserRecord* out, bool* found) {
+  Status s;
+  const auto bytes = env_->Kv().Get(UserKey(user), &s);
+  *found = s.ok() && bytes;
+  if (s.ok() && (!bytes || out->ParseFromString(*bytes))) return true;
+  AnswerError(to, api::INTERNAL, "the account store failed; retry");
+  return false;
+}
+
+void AuthService::HandleOpenSession(const Incoming& in, const auth::OpenSession& req) {
+  const ReplyTo& to = in.reply_to;
+  auth::UserRecord account;
+  bool found = false;
+  if (!LoadUser(to, req.user(), &account, &found)) return;
+  if (found && req.create() && account.phone() != req.phone()) {
+    return AnswerError(to, api::PHONE_NUMBER_OCCUPIED, "the id belongs to another account");
+  }
+  if (!found && !req.create()) return AnswerError(to, api::INTERNAL, "the number's account is missing");
+  if (!found) {
+    account.set_phone(req.phone());
+    account.set_first_name(req.first_name());
+    account.set_last_name(req.last_name());
+    account.set_created_us(env_->Date());
+    env_->Stats().Add("auth.accounts_created");
+  }
+  if (!account.has_password()) return OpenNewSession(to, req.user(), account, req.client(), req.source());
+  const Micros now = env_->Date();
+  if (tickets_.size() >= kMaxTickets) std::erase_if(tickets_, [now](const auto& t) { return t.second.expires <= now; });
+  if (tickets_.size() >= kMaxTickets) return AnswerError(to, api::FLOOD_WAIT, "too many sign-ins waiting", 60);
+  auto needed = NewBody<auth::PasswordNeeded>();
+  needed->set_user(req.user());
+  needed->set_ticket(env_->SecretBytes(16));
+  tickets_[{req.user(), needed->ticket()}] = Ticket{now + limits_.password_ticket_ttl, req.client()};
+  env_->Reply(to, std::move(needed));
+}
+
+void AuthService::OpenNewSession(const ReplyTo& to, uint64_t user, auth::UserRecord& account,
+                                 const api::ClientInfo& client, const std::string& source) {
+  const uint64_t device = std::max<uint64_t>(account.next_device(), 1);
+  account.set_next_device(device + 1);
+  const Credential credential{user, device, env_->SecretBytes(Credential::kSecretBytes)};
+  auth::SessionRecord session;
+  session.set_secret_hash(SecretHash(credential.secret));
+  *session.mutable_client() = client;
+  session.set_created_us(env_->Date());
+  session.set_active_us(session.created_us());
+  session.set_address(source);
+  WriteBatch batch;
+  batch.Put(UserKey(user), account.SerializeAsString());
+  batch.Put(SessionKey(user, device), session.SerializeAsString());
+  if (!Commit(to, batch)) return;
+  env_->Stats().Add("auth.sessions_opened");
+  api::ServerFrame frame;
+  frame.mutable_authorization()->set_user_id(user);
+  frame.mutable_authorization()->set_device_id(device);
+  frame.mutable_authorization()->set_credential(credential.Encode());
+  AnswerClient(*env_, to, std::move(frame));
+}
+
+bool AuthService::PasswordPasses(const ReplyTo& to, uint64_t user, auth::UserRecord& account,
+                                 const std::string& password) {
+  const Micros now = env_->Date();
+  if (account.password_blocked_until_us() > now) {
+    const auto wait = static_cast<uint32_t>((account.password_blocked_until_us() - now + kSecond - 1) / kSecond);
+    AnswerError(to, api::FLOOD_WAIT, "too many wrong passwords", wait);
+    return false;
+  }
+  env_->Stats().Add("auth.password_checks");
+  if (CheckPassword(password, account.password())) {
+    account.set_password_failures(0);
+    return true;
+  }
+  account.set_password_failures(account.password_failures() + 1);
+  if (account.password_failures() >= limits_.password_attempts) {
+    const uint32_t shift = std::min<uint32_t>(account.password_failures() - limits_.password_attempts, 20);
+    account.set_password_blocked_until_us(now + std::min(limits_.phone.max_wait, limits_.phone.first_wait << shift));
+  }
+  WriteBatch batch;
+  batch.Put(UserKey(user), account.SerializeAsString());
+  if (Commit(to, batch)) AnswerError(to, api::PASSWORD_HASH_INVALID, "wrong password");
+  return false;
+}
+
+void AuthService::HandleCheckPassword(const Incoming& in, const auth::CheckPassword& req) {
+  const ReplyTo& to = in.reply_to;
+  auto it = tickets_.find({req.user(), req.ticket()});
+  if (it == tickets_.end() || it->second.expires <= env_->Date()) {
+    return AnswerError(to, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in again");
+  }
+  auth::UserRecord account;
+  bool found = false;
+  if (!LoadUser(to, req.user(), &account, &found)) return;
+  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (account.has_password() && !PasswordPasses(to, req.user(), account, req.password())) return;
+  const api::ClientInfo client = it->second.client;
+  tickets_.erase(it);
+  OpenNewSession(to, req.user(), account, client, req.source());
+}
+
+void AuthService::HandleResume(const Incoming& in, const auth::Resume& req) {
+  const ReplyTo& to = in.reply_to;
+  const auto credential = Credential::Decode(req.credential());
+  if (!credential) return AnswerError(to, api::AUTH_KEY_UNREGISTERED, "not a credential");
+  Status s;
+  const std::string key = SessionKey(credential->user, credential->device);
+  const auto bytes = env_->Kv().Get(key, &s);
+  auth::SessionRecord session;
+  if (!s.ok() || (bytes && !session.ParseFromString(*bytes))) {
+    return AnswerError(to, api::INTERNAL, "the session store failed; retry");
+  }
+  if (session.revoked()) return AnswerError(to, api::SESSION_REVOKED, "the session was terminated; sign in again");
+  if (!bytes || !ConstantTimeEqual(session.secret_hash(), SecretHash(credential->secret))) {
+    return AnswerError(to, api::AUTH_KEY_UNREGISTERED, "unknown credential");
+  }
+  session.set_active_us(env_->Date());
+  session.set_address(req.source());
+  WriteBatch batch;
+  batch.Put(key, session.SerializeAsString());
+  if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("auth.activity_not_stored");  // the sign-in still holds
+  auto resumed = NewBody<auth::Resumed>();
+  resumed->set_user(credential->user);
+  resumed->set_device(credential->device);
+  env_->Reply(to, std::move(resumed));
+}
+
+void AuthService::HandleGetAuthorizations(const Incoming& in, const auth::GetAuthorizations& req) {
+  const uint64_t user = req.client().user();
+  KvStore::Entries entries;
+  if (!env_->Kv().Scan(SessionKey(user, 0), SessionKey(user + 1, 0), kMaxSessionsListed, &entries).ok()) {
+    return AnswerError(in.reply_to, api::INTERNAL, "the session store failed; retry");
+  }
+  api::ServerFrame frame;
+  for (const auto& [key, value] : entries) {
+    auth::SessionRecord record;
+    if (!record.ParseFromString(value) || record.revoked()) continue;
+    api::Session* s = frame.mutable_authorizations()->add_sessions();
+    s->set_device_id(FromBigEndian(key.data() + key.size() - 8));
+    *s->mutable_client() = record.client();
+    s->set_created_date_us(record.created_us());
+    s->set_active_date_us(record.active_us());
+    s->set_address(record.address());
+    s->set_current(s->device_id() == req.client().device());
+  }
+  frame.mutable_authorizations();
+  AnswerClient(*env_, in.reply_to, std::move(frame));
+}
+
+void AuthService::Revoke(uint64_t user, uint64_t device, auth::SessionRecord& session, WriteBatch& batch) {
+  session.set_revoked(true);
+  session.clear_secret_hash();
+  batch.Put(SessionKey(user, device), session.SerializeAsString());
+}
+
+void AuthService::HandleResetAuthorization(const Incoming& in, const auth::ResetAuthorization& req) {
+  const uint64_t user = req.client().user();
+  KvStore::Entries entries;
+  if (!env_->Kv().Scan(SessionKey(user, 0), SessionKey(user + 1, 0), kMaxSessionsListed, &entries).ok()) {
+    return AnswerError(in.reply_to, api::INTERNAL, "the session store failed; retry");
+  }
+  WriteBatch batch;
+  std::vector<uint64_t> revoked;
+  for (const auto& [key, value] : entries) {
+    auth::SessionRecord record;
+    const uint64_t device = FromBigEndian(key.data() + key.size() - 8);
+    if (!record.ParseFromString(value) || record.revoked()) continue;
+    // One session, or (device 0) every one but the caller's.
+    if (req.device() != 0 ? device != req.device() : device == req.client().device()) continue;
+    Revoke(user, device, record, batch);
+    revoked.push_back(device);
+  }
+  if (req.device() != 0 && revoked.empty()) return AnswerError(in.reply_to, api::HASH_INVALID, "no such session");
+  if (!Commit(in.reply_to, batch)) return;
+  for (uint64_t device : revoked) {
+    auto gone = NewBody<sync::DeviceRevoked>();
+    gone->set_user(user);
+    gone->set_device(device);
+    env_->Send(SyncOf(shape_, user), std::move(gone));
+  }
+  env_->Stats().Add("auth.sessions_revoked", static_cast<int64_t>(revoked.size()));
+  api::ServerFrame frame;
+  frame.mutable_done();
+  AnswerClient(*env_, in.reply_to, std::move(frame));
+}
+
+void AuthService::HandleGetPassword(const Incoming& in, const auth::GetPassword& req) {
+  auth::UserRecord account;
+  bool found = false;
+  if (!LoadUser(in.reply_to, req.client().user(), &account, &found)) return;
+  api::ServerFrame frame;
+  frame.mutable_password_state()->set_has_password(account.has_password());
+  frame.mutable_password_state()->set_hint(account.hint());
+  frame.mutable_password_state()->set_has_recovery_email(!account.email().empty());
+  AnswerClient(*env_, in.reply_to, std::move(frame));
+}
+
+void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePassword& req) {
+  const ReplyTo& to = in.reply_to;
+  const uint64_t user = req.client().user();
+  const api::UpdatePassword& change = req.request();
+  if (change.new_password().size() > kMaxPasswordBytes || change.hint().size() > 128 || change.email().size() > 256 ||
+      (!change.new_password().empty() && change.hint() == change.new_password())) {
+    return AnswerError(to, api::PASSWORD_INVALID,
+                       "passwords are at most 256 bytes, hints 128 and emails 256; a hint is not the password");
+  }
+  auth::UserRecord account;
+  bool found = false;
+  if (!LoadUser(to, user, &account, &found)) return;
+  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (account.has_password() ? !PasswordPasses(to, user, account, change.current()) : !change.current().empty()) {
+    if (!account.has_password()) AnswerError(to, api::PASSWORD_HASH_INVALID, "the account has no password yet");
+    return;
+  }
+  account.clear_password();
+  account.clear_hint();
+  account.clear_email();
+  if (!change.new_password().empty()) {
+    if (!HashPassword(change.new_password(), env_->SecretBytes(16), limits_.password_cost,
+                      account.mutable_password())) {
+      return AnswerError(to, api::INTERNAL, "the password could not be hashed");
+    }
+    account.set_hint(change.hint());
+    account.set_email(change.email());
+  }
+  WriteBatch batch;
+  batch.Put(UserKey(user), account.SerializeAsString());
+  if (!Commit(to, batch)) return;
+  env_->Stats().Add(change.new_password().empty() ? "auth.passwords_removed" : "auth.passwords_set");
+  api::ServerFrame frame;
+  frame.mutable_done();
+  AnswerClient(*env_, to, std::move(frame));
+}
+
+}  // namespace msgbed

@@ -1,0 +1,39 @@
+// Outbound: messages to people, through providers outside the system (SMS
+// gateways now; push services later). A runtime configures, per channel,
+// an ordered list of providers (live: deploy config, impl/live/outbound.h;
+// simulated: a delivery model per provider, sim/outbound_model.h). A core
+// makes one attempt at a time through one provider and decides about
+// retries and failover itself (core/delivery.h), the same in every runtime.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace msgbed {
+
+inline constexpr const char* kSmsChannel = "sms";
+
+struct OutboundMessage {
+  std::string to;  // the address on the channel: a phone number's digits for sms
+  std::string text;
+};
+
+class OutboundPort {
+ public:
+  using Done = std::function<void(const Status&)>;
+  virtual ~OutboundPort() = default;
+  // How many providers channel has; 0 if none is configured.
+  virtual size_t Providers(std::string_view channel) const = 0;
+  // One attempt through provider `index` (< Providers(channel)). done runs
+  // exactly once, on the core's thread, never before Deliver returns: Ok
+  // when the provider accepted the message, an error when it refused it,
+  // was unreachable or did not answer in time. Not at all if the instance
+  // stops or crashes first.
+  virtual void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) = 0;
+};
+
+}  // namespace msgbed

@@ -1,0 +1,38 @@
+#include "live/provision.h"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "auth/credential.h"
+#include "auth/provision.h"
+#include "live/rocksdb_store.h"
+
+namespace msgbed::live {
+
+Status ProvisionSessions(const LiveConfig& config, const std::vector<SessionKey>& sessions,
+                         std::map<SessionKey, api::Authorization>* out) {
+  if (sodium_init() < 0) return Status::IoError("libsodium failed to start");
+  const ClusterShape shape = config.Shape();
+  std::vector<std::unique_ptr<RocksDbStore>> stores(shape.Count(role::kAuth));
+  for (uint32_t i = 0; i < stores.size(); ++i) {
+    const auto dir = std::filesystem::path(config.data_dir) / ("auth-" + std::to_string(i));
+    if (Status s = RocksDbStore::Open(dir.string(), config.sync_writes, &stores[i]); !s.ok()) return s;
+  }
+  auto store_of = [&](const rpc::Address& a) -> KvStore& { return *stores.at(a.index()); };
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const Micros date = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  for (const auto& [user, device] : sessions) {
+    std::string secret(Credential::kSecretBytes, '\0');
+    randombytes_buf(secret.data(), secret.size());
+    Status s;
+    api::Authorization session = ProvisionSession(store_of, shape, user, device, secret, date, &s);
+    if (!s.ok()) return s;
+    (*out)[{user, device}] = std::move(session);
+  }
+  return Status::Ok();
+}
+
+}  // namespace msgbed::live

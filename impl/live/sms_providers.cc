@@ -1,0 +1,124 @@
+#include "live/sms_providers.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace msgbed::live {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string SmsProviderConfig::Describe() const {
+  return kind == Kind::kLog ? "log " + file : "http://" + host + ":" + port + target;
+}
+
+bool ParseHttpUrl(const std::string& url, SmsProviderConfig* out) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return false;
+  const std::string rest = url.substr(scheme.size());
+  const size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  out->target = slash == std::string::npos ? "/" : rest.substr(slash);
+  const size_t colon = authority.rfind(':');
+  out->host = authority.substr(0, colon);
+  out->port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  if (out->host.empty() || out->port.empty() || out->port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(out->port) == 0 || std::stoul(out->port) > 65535) {
+    return false;
+  }
+  out->kind = SmsProviderConfig::Kind::kHttp;
+  return true;
+}
+
+SmsProviders::SmsProviders(asio::io_context& io, std::vector<SmsProviderConfig> providers)
+    : io_(io), providers_(std::move(providers)) {}
+
+size_t SmsProviders::Providers(std::string_view channel) const {
+  return channel == kSmsChannel ? providers_.size() : 0;
+}
+
+void SmsProviders::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
+  const SmsProviderConfig& p = providers_.at(index);
+  if (p.kind == SmsProviderConfig::Kind::kLog) return Log(p, message, std::move(done));
+  Post(p, message, std::move(done));
+}
+
+void SmsProviders::Log(const SmsProviderConfig& p, const OutboundMessage& message, Done done) {
+  spdlog::info("sms to +{}: {}", message.to, message.text);
+  Status status;
+  if (!p.file.empty()) {
+    std::ofstream out(p.file, std::ios::app);
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    out << std::chrono::duration_cast<std::chrono::seconds>(now).count() << " +" << message.to << " " << message.text
+        << "\n";
+    out.flush();
+    if (!out) status = Status::IoError("cannot append to " + p.file);
+  }
+  asio::post(io_, [done = std::move(done), status] { done(status); });
+}
+
+namespace {
+
+// One POST: resolve, connect, write, read, all within the provider's timeout.
+struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
+  HttpAttempt(asio::io_context& io, const SmsProviderConfig& p, OutboundPort::Done d)
+      : resolver(io), stream(io), provider(p), done(std::move(d)) {}
+
+  void Start(const OutboundMessage& message) {
+    request = {http::verb::post, provider.target, 11};
+    request.set(http::field::host, provider.host);
+    request.set(http::field::content_type, "application/json");
+    request.set(http::field::user_agent, "msgbed");
+    request.body() = nlohmann::json{{"to", "+" + message.to}, {"text", message.text}}.dump();
+    request.prepare_payload();
+    stream.expires_after(std::chrono::microseconds(provider.timeout));
+    resolver.async_resolve(provider.host, provider.port,
+                           [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type hosts) {
+                             if (ec) return self->Finish(Status::IoError("cannot resolve: " + ec.message()));
+                             self->Connect(hosts);
+                           });
+  }
+  void Connect(const tcp::resolver::results_type& hosts) {
+    stream.async_connect(hosts, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return self->Finish(Status::IoError("cannot connect: " + ec.message()));
+      http::async_write(self->stream, self->request, [self](beast::error_code ec, size_t) {
+        if (ec) return self->Finish(Status::IoError("cannot send: " + ec.message()));
+        http::async_read(self->stream, self->buffer, self->response, [self](beast::error_code ec, size_t) {
+          if (ec) return self->Finish(Status::IoError("no answer: " + ec.message()));
+          const unsigned code = self->response.result_int();
+          self->Finish(code / 100 == 2 ? Status::Ok() : Status::IoError("HTTP " + std::to_string(code)));
+        });
+      });
+    });
+  }
+  void Finish(const Status& status) {
+    if (!status.ok()) spdlog::warn("sms provider {}: {}", provider.Describe(), status.message());
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    done(status);
+  }
+
+  tcp::resolver resolver;
+  beast::tcp_stream stream;
+  SmsProviderConfig provider;
+  OutboundPort::Done done;
+  http::request<http::string_body> request;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+};
+
+}  // namespace
+
+void SmsProviders::Post(const SmsProviderConfig& p, const OutboundMessage& message, Done done) {
+  std::make_shared<HttpAttempt>(io_, p, std::move(done))->Start(message);
+}
+
+}  // namespace msgbed::live
