@@ -151,7 +151,7 @@ InvariantReport CheckInvariants(const World& w, bool settled) {
   for (const Population* pop : w.populations) {
     for (const auto& d : pop->devices()) {
       if (d->away) continue;  // offline between sessions: catches up when back
-      const uint64_t user = d->core.user();
+      const uint64_t user = d->user;
       storage::BoxHead head;
       BoxStore boxes(&w.FindService(BoxOwner(w.shape, user))->store());
       const uint64_t box_pts = boxes.Head(user, &head).ok() ? head.pts() : 0;

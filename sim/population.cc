@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "auth/provision.h"
 #include "message_names.h"
 #include "service_node.h"
 #include "world.h"
@@ -51,15 +52,20 @@ void Population::Connect(SimDevice& dev) {
   }
 }
 
-void Population::Leave(SimDevice& dev, ConnId conn) {
-  // A connection the gateway closed has been replaced; the new one has a
-  // session of its own.
-  if (dev.conn != conn || dev.connected_at < 0) return;
+void Population::Hangup(SimDevice& dev) {
   ServiceNode* gw = gateway_;
+  const ConnId conn = dev.conn;
   Transmit(*gw, "close", 0, world_->Draw(*client_frame_cost_), [gw, conn] { gw->ClientClosed(conn); });
   dev.core.Disconnected();
   dev.connected_at = -1;
   dev.conn += conn_stride_;
+}
+
+void Population::Leave(SimDevice& dev, ConnId conn) {
+  // A connection the gateway closed has been replaced; the new one has a
+  // session of its own.
+  if (dev.conn != conn || dev.connected_at < 0) return;
+  Hangup(dev);
   dev.away = true;
   world_->recorder.SessionEnded();
   const double back = world_->Now() + sessions_.Exponential(1 / world_->scenario.workload.session_offline);
@@ -86,9 +92,7 @@ Population::SimDevice& Population::ByConn(ConnId conn) {
   return *devices_[((conn - 1) % conn_stride_) / world_->shape.Count(role::kGateway)];
 }
 
-Population::SimDevice& Population::Of(Device& d) {
-  return *devices_[world_->users.DeviceIndex(d.user(), d.device()) / world_->shape.Count(role::kGateway)];
-}
+Population::SimDevice& Population::Of(Device& d) { return *static_cast<SimDevice*>(d.link()); }
 
 void Population::OnGatewayFrame(ConnId conn, const api::ServerFrame& frame) {
   SimDevice& d = ByConn(conn);
@@ -107,7 +111,15 @@ void Population::OnClosed(ConnId conn) {
   Post(world_->Now() + delay * (0.5 + jitter_.Uniform()), 0, [this, &d] { Connect(d); });
 }
 
-void Population::OnSignedIn(Device& d) { Of(d).reconnects = 0; }
+void Population::OnSignedIn(Device& d) {
+  SimDevice& dev = Of(d);
+  dev.reconnects = 0;
+  if (dev.signing_in_since < 0) return;
+  world_->recorder.SignedIn(world_->Now() - dev.signing_in_since);
+  dev.signing_in_since = -1;
+  world_->signing_in.erase(dev.user);
+  awaiting_code_.erase(ProvisionedPhone(d.user()));
+}
 
 void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
   SimDevice& from = *devices_[index];
@@ -120,9 +132,9 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 }
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
-  world_->recorder.Sent(random_id, world_->Now(), from.core.user(), peer);
+  world_->recorder.Sent(random_id, world_->Now(), from.user, peer);
   auto send = [&] { from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id); };
-  WithTracing(world_->PickForTrace(from.core.user(), from.core.device(), peer), send);
+  WithTracing(world_->PickForTrace(from.user, from.core.device(), peer), send);
 }
 
 void Population::OnDelivered(Device& d, const api::Message& m) {
@@ -151,7 +163,87 @@ void Population::OnSynced(Device& d) {
   dev.returning = false;
 }
 
-void Population::OnError(Device&, const api::Error&) { world_->recorder.Error(); }
+void Population::OnError(Device& d, const api::Error& e) {
+  world_->recorder.Error();
+  SimDevice& dev = Of(d);
+  if (dev.signing_in_since >= 0 && d.state() == Device::State::kSignedOut) SignInFailed(dev, e);
+}
+
+void Population::Relogin(size_t index) {
+  SimDevice& dev = *devices_[index];
+  if (dev.away || dev.signing_in_since >= 0 || dev.core.state() != Device::State::kReady) return;
+  if (!world_->signing_in.insert(dev.user).second) return;  // another device of the user is
+  Hangup(dev);
+  dev.core.ForgetSession();
+  dev.signing_in_since = world_->Now();
+  dev.code_tries = 0;
+  world_->recorder.SignInStarted();
+  Connect(dev);
+}
+
+void Population::OnSignInNeeded(Device& d) {
+  SimDevice& dev = Of(d);
+  if (dev.signing_in_since < 0) {  // its session was revoked
+    dev.signing_in_since = world_->Now();
+    world_->signing_in.insert(dev.user);
+    world_->recorder.SignInStarted();
+  }
+  AskCode(dev, std::max(0.0, dev.next_code_at - world_->Now()));
+}
+
+void Population::AskCode(SimDevice& dev, double after) {
+  const ConnId conn = dev.conn;
+  dev.next_code_at = world_->Now() + after;
+  Post(world_->Now() + after, 0, [this, &dev, conn] {
+    if (dev.conn != conn || dev.core.state() != Device::State::kSignedOut) return;
+    const std::string phone = ProvisionedPhone(dev.user);
+    awaiting_code_[phone] = &dev;
+    ++dev.code_tries;
+    world_->recorder.CodeRequested();
+    dev.core.RequestCode(phone);
+    if (dev.pinging != conn) KeepAlive(dev, conn);
+  });
+}
+
+// A phone waiting for its SMS pings, as apps do, so the gateway's sign-in
+// timeout does not close its connection.
+void Population::KeepAlive(SimDevice& dev, ConnId conn) {
+  dev.pinging = conn;
+  Post(world_->Now() + 10, 0, [this, &dev, conn] {
+    if (dev.conn != conn || dev.core.state() != Device::State::kSignedOut) {
+      dev.pinging = 0;
+      return;
+    }
+    dev.core.Ping();
+    KeepAlive(dev, conn);
+  });
+}
+
+void Population::SignInFailed(SimDevice& dev, const api::Error& e) {
+  world_->recorder.SignInFailure(e.code());
+  switch (e.code()) {
+    case api::SESSION_PASSWORD_NEEDED:
+    case api::PASSWORD_HASH_INVALID: return dev.core.SubmitPassword("pw-" + std::to_string(dev.user));
+    case api::FLOOD_WAIT: return AskCode(dev, std::max<double>(e.retry_after_s(), 1));
+    default:  // no code came, or it expired: ask again, waiting longer each time (at most
+              // 20 s, inside the gateway's sign-in timeout)
+      return AskCode(dev, std::min(20.0, 5.0 * std::ldexp(1.0, static_cast<int>(std::min(dev.code_tries, 2u)))));
+  }
+}
+
+void Population::SmsArrived(const OutboundMessage& m, double at) {
+  auto it = awaiting_code_.find(m.to);
+  if (it == awaiting_code_.end()) return;
+  SimDevice* dev = it->second;
+  Post(at, 0, [this, dev, m] {
+    if (dev->core.state() != Device::State::kSignedOut) return;
+    const size_t digits = m.text.find_first_of("0123456789");
+    if (digits == std::string::npos) return;
+    api::ClientInfo info;
+    info.set_device_model("simulated");
+    dev->core.SubmitCode(m.text.substr(digits, 5), info);
+  });
+}
 
 void Population::OnSendFailed(Device&, uint64_t, const api::Error&) { world_->recorder.GaveUp(); }
 

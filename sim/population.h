@@ -17,6 +17,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "client/device.h"
@@ -42,6 +44,14 @@ class Population final : public Node, public Device::Observer {
   // signed in and up to date.
   void Offer(size_t index, uint64_t peer, uint64_t random_id);
 
+  // workload.sign_ins: device `index`, if online and up to date, loses its
+  // session and signs in again by phone (a code by SMS, its password if
+  // its user has one).
+  void Relogin(size_t index);
+  // An SMS reaches phone m.to at `at`: a device of this population waiting
+  // for a code there types it in.
+  void SmsArrived(const OutboundMessage& m, double at);
+
   // A frame the gateway sent on connection conn.
   void OnGatewayFrame(ConnId conn, const api::ServerFrame& frame);
   void OnClosed(ConnId conn);
@@ -53,10 +63,17 @@ class Population final : public Node, public Device::Observer {
   void OnSynced(Device& d) override;
   void OnError(Device& d, const api::Error& e) override;
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
+  void OnSignInNeeded(Device& d) override;
 
   struct SimDevice final : Device::Link {
     SimDevice(Population* p, api::Authorization session, ConnId conn, double connect_at, Device::RetryPolicy policy)
-        : pop(p), base_conn(conn), conn(conn), connect_at(connect_at), core(std::move(session), this, p, policy) {}
+        : pop(p),
+          user(session.user_id()),
+          first_device(session.device_id()),
+          base_conn(conn),
+          conn(conn),
+          connect_at(connect_at),
+          core(std::move(session), this, p, policy) {}
     void SendFrame(const api::ClientFrame& frame) override;
     void After(Micros delay, std::function<void()> fn) override;
     // Its network address, as the gateway sees it: one per device.
@@ -67,8 +84,10 @@ class Population final : public Node, public Device::Observer {
     bool CatchingUp(double connect_ramp) const { return returning || (!synced_once && connect_at > connect_ramp); }
 
     Population* pop;
-    ConnId base_conn;  // of the first connection
-    ConnId conn;       // of the current (or last) connection
+    uint64_t user;          // for good: a new session keeps the user
+    uint64_t first_device;  // the session it started with (a sign-in gives it a new id)
+    ConnId base_conn;       // of the first connection
+    ConnId conn;            // of the current (or last) connection
     double connect_at;
     uint32_t reconnects = 0;   // in a row, since the last sign-in
     double connected_at = -1;  // -1 until connected
@@ -78,7 +97,11 @@ class Population final : public Node, public Device::Observer {
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;
-    uint64_t shown_pts = 0;  // pts when it last showed a message
+    uint64_t shown_pts = 0;        // pts when it last showed a message
+    double signing_in_since = -1;  // a phone sign-in under way since then; -1: none
+    uint32_t code_tries = 0;       // codes asked for in this sign-in
+    double next_code_at = 0;       // not before (a FLOOD_WAIT, or the retry delay)
+    ConnId pinging = 0;            // the connection its keep-alive pings run on, 0: none
     Device core;
   };
   const std::vector<std::unique_ptr<SimDevice>>& devices() const { return devices_; }
@@ -92,6 +115,14 @@ class Population final : public Node, public Device::Observer {
   // Ends dev's session on connection conn (if it is still the current one)
   // and brings the device back after its time away.
   void Leave(SimDevice& dev, ConnId conn);
+  // Closes dev's connection from its side.
+  void Hangup(SimDevice& dev);
+  // Asks a code for dev's phone now, or (retry) after a growing delay.
+  void AskCode(SimDevice& dev, double after = 0);
+  // Pings every 10 s on conn while dev waits signed out there.
+  void KeepAlive(SimDevice& dev, ConnId conn);
+  // A sign-in step failed with e: retried as a real app would.
+  void SignInFailed(SimDevice& dev, const api::Error& e);
 
   const uint32_t gateway_index_;
   ServiceNode* gateway_ = nullptr;
@@ -100,6 +131,7 @@ class Population final : public Node, public Device::Observer {
   uint64_t conn_stride_ = 0;  // devices in the run
   Rng jitter_;
   Rng sessions_;
+  std::unordered_map<std::string, SimDevice*> awaiting_code_;  // by phone digits
 };
 
 }  // namespace msgbed::sim

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -96,6 +97,12 @@ class Recorder {
   void SessionEnded() { ++sessions_ended_; }
   // An arrival found no online device to send it (every pick was away).
   void NobodyOnline() { ++nobody_online_; }
+  // workload.sign_ins: a device without a session began signing in by
+  // phone, asked for a code (first time or again), or finished after `seconds`.
+  void SignInStarted() { ++sign_ins_started_; }
+  void CodeRequested() { ++code_requests_; }
+  void SignInFailure(int code) { ++sign_in_failures_[code]; }
+  void SignedIn(double seconds) { sign_in_.push_back(seconds); }
 
   uint64_t sent() const { return sent_; }
   uint64_t held() const { return held_; }
@@ -117,6 +124,10 @@ class Recorder {
   uint64_t sessions_ended() const { return sessions_ended_; }
   uint64_t nobody_online() const { return nobody_online_; }
   uint64_t delivered_online() const { return delivered_online_; }
+  uint64_t sign_ins_started() const { return sign_ins_started_; }
+  uint64_t code_requests() const { return code_requests_; }
+  const std::map<int, uint64_t>& sign_in_failures() const { return sign_in_failures_; }
+  const std::vector<double>& sign_in() const { return sign_in_; }
   // Sends from the warm-up's end on not acknowledged (yet).
   uint64_t measured_unacked() const { return measured_sent_ - send_to_ack_.size(); }
   uint64_t caught_up() const { return caught_up_; }
@@ -141,6 +152,9 @@ class Recorder {
   uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t sessions_ended_ = 0, nobody_online_ = 0;
+  uint64_t sign_ins_started_ = 0, code_requests_ = 0;
+  std::map<int, uint64_t> sign_in_failures_;  // by api::ErrorCode
+  std::vector<double> sign_in_;
   uint64_t digest_ = 1469598103934665603ull;
   double warmup_;
   uint64_t measured_sent_ = 0, delivered_online_ = 0;

@@ -125,13 +125,18 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
     d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
   }
+  w.sms_arrived = [&w](const OutboundMessage& m, double at) {
+    for (Population* p : w.populations) p->SmsArrived(m, at);
+  };
   Rng placement(DeriveSeed(sc.seed, "placement"));
   // Every device starts signed in: its session is written into the auth
   // stores as a finished sign-up would have left it (auth/provision.h).
   Rng secrets(DeriveSeed(sc.seed, "credentials"));
+  Rng passwords(DeriveSeed(sc.seed, "passwords"));  // which users have a cloud password
   auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
   uint64_t i = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
+    const bool has_password = wl.password_share > 0 && passwords.Uniform() < wl.password_share;
     for (uint64_t dev = 1; dev <= w.users.DevicesOf(user); ++dev, ++i) {
       const bool online = placement.Uniform() < wl.online_share;
       // Late devices join somewhere in the loaded period and must catch up.
@@ -143,7 +148,9 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
         for (size_t k = 0; k < 8; ++k) secret[b + k] = static_cast<char>(r >> (8 * k));
       }
       Status status;
-      api::Authorization session = ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status);
+      const std::string password = has_password ? "pw-" + std::to_string(user) : "";
+      api::Authorization session =
+          ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status, password);
       d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(std::move(session), i, at);
     }
   }

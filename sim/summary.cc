@@ -83,9 +83,9 @@ Consistency CheckDevices(const World& w) {
   Consistency c;
   for (const Population* pop : w.populations) {
     for (const auto& d : pop->devices()) {
-      BoxStore boxes(&w.FindService(BoxOwner(w.shape, d->core.user()))->store());
+      BoxStore boxes(&w.FindService(BoxOwner(w.shape, d->user))->store());
       storage::BoxHead head;
-      const uint64_t box_pts = boxes.Head(d->core.user(), &head).ok() ? head.pts() : 0;
+      const uint64_t box_pts = boxes.Head(d->user, &head).ok() ? head.pts() : 0;
       ++c.devices;
       const uint64_t expected = box_pts - d->sends_accepted;
       const uint64_t short_by = expected > d->delivered ? expected - d->delivered : 0;
@@ -171,6 +171,25 @@ std::string Hex(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+// workload.sign_ins: how many devices signed in again, how long it took
+// (from losing the session to being signed in; unfinished ones rank above),
+// what failed on the way, and what the SMS providers did.
+ordered_json SignInsJson(const World& w) {
+  const Recorder& r = w.recorder;
+  const uint64_t done = r.sign_in().size(), unfinished = r.sign_ins_started() - done;
+  ordered_json failures = ordered_json::object();
+  for (const auto& [code, n] : r.sign_in_failures())
+    failures[api::ErrorCode_Name(static_cast<api::ErrorCode>(code))] = n;
+  return {{"started", r.sign_ins_started()},
+          {"completed", done},
+          {"unfinished", unfinished},
+          {"success_rate", r.sign_ins_started() ? Round6(double(done) / double(r.sign_ins_started())) : 1.0},
+          {"codes_requested", r.code_requests()},
+          {"failures", failures},
+          {"sms", {{"accepted", w.sms->accepted}, {"refused", w.sms->refused}, {"timed_out", w.sms->timed_out}}},
+          {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};
 }
 
 }  // namespace
@@ -330,55 +349,58 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const ordered_json latency = {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
                                 {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
                                 {"offline_catch_up", PercentilesJson(r.offline_sync(), e.catch_ups_unfinished)}};
-  return {{"scenario", EchoScenario(sc)},
-          {"simulated_s", Round6(end)},
-          {"at_end",
-           {{"settled", e.settled},
-            {"work_in_flight", e.work},
-            {"sends_unanswered", e.sends_unanswered},
-            {"devices_not_ready", e.devices_not_ready},
-            {"devices_away", e.devices_away},
-            {"sends_of_devices_away", e.sends_of_away}}},
-          {"messages",
-           {{"offered", r.offered()},
-            {"offered_digest", Hex(r.offered_digest())},
-            {"offered_by_class", OfferedByClass(sc, r)},
-            {"nobody_online", r.nobody_online()},
-            {"sent", r.sent()},
-            {"acked", r.acked()},
-            {"errors", r.errors()},
-            {"refused_by_admission", Refused(w)},
-            {"retries", c.retries},
-            {"given_up", r.given_up()},
-            {"held_until_synced", r.held()},
-            {"held_unsent", c.held_unsent}}},
-          {"deliveries",
-           {{"expected", c.expected},
-            {"delivered", c.delivered},
-            {"online", r.delivered_online()},
-            {"caught_up", r.caught_up()},
-            {"missing", missing},
-            {"not_yet_delivered", c.missing - missing},
-            {"extra", c.extra},
-            {"owed_to_devices_away", c.owed_to_away},
-            {"duplicates_ignored", c.duplicates_ignored}}},
-          {"devices",
-           {{"total", c.devices},
-            {"in_sync_with_box", c.in_sync},
-            {"reconnects", r.reconnects()},
-            {"sessions_ended", r.sessions_ended()},
-            {"quiet_resyncs", c.quiet_resyncs}}},
-          {"latency_histograms",
-           {{"send_to_ack", r.ack_histogram().Json()}, {"send_to_delivered", r.delivered_histogram().Json()}}},
-          {"latency_ms", latency},
-          {"slo", SloJson(sc, latency)},
-          {"cpu_utilisation", Utilisation(sc, nodes, end)},
-          {"instance_utilisation", InstanceUtilisation(nodes, end)},
-          {"disk_utilisation", DiskUtilisation(nodes, end)},
-          {"kafka", KafkaJson(*w.kafka)},
-          {"instances", InstanceCounters(w)},
-          {"faults_applied", FaultCountsJson(w.faults.counts())},
-          {"invariants", InvariantsJson(inv)}};
+  ordered_json out = {
+      {"scenario", EchoScenario(sc)},
+      {"simulated_s", Round6(end)},
+      {"at_end",
+       {{"settled", e.settled},
+        {"work_in_flight", e.work},
+        {"sends_unanswered", e.sends_unanswered},
+        {"devices_not_ready", e.devices_not_ready},
+        {"devices_away", e.devices_away},
+        {"sends_of_devices_away", e.sends_of_away}}},
+      {"messages",
+       {{"offered", r.offered()},
+        {"offered_digest", Hex(r.offered_digest())},
+        {"offered_by_class", OfferedByClass(sc, r)},
+        {"nobody_online", r.nobody_online()},
+        {"sent", r.sent()},
+        {"acked", r.acked()},
+        {"errors", r.errors()},
+        {"refused_by_admission", Refused(w)},
+        {"retries", c.retries},
+        {"given_up", r.given_up()},
+        {"held_until_synced", r.held()},
+        {"held_unsent", c.held_unsent}}},
+      {"deliveries",
+       {{"expected", c.expected},
+        {"delivered", c.delivered},
+        {"online", r.delivered_online()},
+        {"caught_up", r.caught_up()},
+        {"missing", missing},
+        {"not_yet_delivered", c.missing - missing},
+        {"extra", c.extra},
+        {"owed_to_devices_away", c.owed_to_away},
+        {"duplicates_ignored", c.duplicates_ignored}}},
+      {"devices",
+       {{"total", c.devices},
+        {"in_sync_with_box", c.in_sync},
+        {"reconnects", r.reconnects()},
+        {"sessions_ended", r.sessions_ended()},
+        {"quiet_resyncs", c.quiet_resyncs}}},
+      {"latency_histograms",
+       {{"send_to_ack", r.ack_histogram().Json()}, {"send_to_delivered", r.delivered_histogram().Json()}}},
+      {"latency_ms", latency},
+      {"slo", SloJson(sc, latency)},
+      {"cpu_utilisation", Utilisation(sc, nodes, end)},
+      {"instance_utilisation", InstanceUtilisation(nodes, end)},
+      {"disk_utilisation", DiskUtilisation(nodes, end)},
+      {"kafka", KafkaJson(*w.kafka)},
+      {"instances", InstanceCounters(w)},
+      {"faults_applied", FaultCountsJson(w.faults.counts())},
+      {"invariants", InvariantsJson(inv)}};
+  if (sc.workload.sign_ins_per_hour > 0) out["sign_ins"] = SignInsJson(w);
+  return out;
 }
 
 }  // namespace msgbed::sim

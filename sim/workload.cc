@@ -7,7 +7,7 @@
 namespace msgbed::sim {
 
 Workload::Workload(World* world, const std::vector<Population*>& populations, uint64_t seed)
-    : world_(world), rng_(seed) {
+    : world_(world), rng_(seed), sign_ins_(DeriveSeed(world->scenario.seed, "sign_ins")) {
   const WorkloadSpec& wl = world->scenario.workload;
   weighted_ = !wl.Uniform();
   max_factor_ = wl.MaxRateFactor();
@@ -15,9 +15,9 @@ Workload::Workload(World* world, const std::vector<Population*>& populations, ui
   for (const RatePoint& p : wl.rate) varies_ |= p.factor != max_factor_;
   for (Population* p : populations) {
     for (size_t i = 0; i < p->devices().size(); ++i) {
-      const Device& d = p->devices()[i]->core;
-      const double rate = wl.classes.empty() ? 1 : wl.classes[world->users.ClassOf(d.user())].rate;
-      const auto weight = static_cast<float>(rate / static_cast<double>(world->users.DevicesOf(d.user())));
+      const uint64_t user = p->devices()[i]->user;
+      const double rate = wl.classes.empty() ? 1 : wl.classes[world->users.ClassOf(user)].rate;
+      const auto weight = static_cast<float>(rate / static_cast<double>(world->users.DevicesOf(user)));
       max_weight_ = std::max(max_weight_, weight);
       by_connect_.push_back({p->devices()[i]->connect_at, p, static_cast<uint32_t>(i), weight});
     }
@@ -30,6 +30,19 @@ Workload::Workload(World* world, const std::vector<Population*>& populations, ui
 void Workload::Begin(Node* clock) {
   clock_ = clock;
   ScheduleNext(0);
+  ScheduleSignIn(world_->scenario.workload.connect_ramp);
+}
+
+void Workload::ScheduleSignIn(double after) {
+  const double rate = world_->scenario.workload.sign_ins_per_hour / 3600;
+  if (rate <= 0 || by_connect_.empty()) return;
+  const double at = after + sign_ins_.Exponential(rate);
+  if (at >= world_->scenario.duration) return;
+  clock_->Post(at, 0, [this, at] {
+    const DeviceRef& d = by_connect_[sign_ins_.Below(by_connect_.size())];
+    if (d.connect_at <= at) d.population->Relogin(d.index);
+    ScheduleSignIn(at);
+  });
 }
 
 void Workload::ScheduleNext(double after) {
@@ -68,12 +81,12 @@ void Workload::Arrive() {
   if (picked != nullptr) {
     const DeviceRef& from = *picked;
     const uint64_t users = world_->scenario.workload.users;
-    const Device& device = from.population->devices()[from.index]->core;
-    const uint64_t sender = device.user();
+    const Population::SimDevice& device = *from.population->devices()[from.index];
+    const uint64_t sender = device.user;
     uint64_t peer = 1 + rng_.Below(users - 1);
     if (peer >= sender) ++peer;                  // any user but the sender
     const uint64_t random_id = rng_.Next() | 1;  // never 0
-    world_->recorder.Offered(now, sender, device.device(), peer, random_id);
+    world_->recorder.Offered(now, sender, device.first_device, peer, random_id);
     if (!world_->scenario.workload.classes.empty()) world_->recorder.OfferedByClass(world_->users.ClassOf(sender));
     from.population->Offer(from.index, peer, random_id);
   }

@@ -38,11 +38,16 @@ class Workload {
   };
   void ScheduleNext(double after);
   void Arrive();
+  // workload.sign_ins: a Poisson stream of re-logins over the loaded
+  // period, each of a device drawn uniformly, from the "sign_ins" stream
+  // (the messages offered stay the same with or without it).
+  void ScheduleSignIn(double after);
   // A sender among the first `connected` devices, or nullptr.
   const DeviceRef* PickSender(uint64_t connected);
 
   World* world_;
   Rng rng_;
+  Rng sign_ins_;
   Node* clock_ = nullptr;
   std::vector<DeviceRef> by_connect_;  // sorted by connect time
   float max_weight_ = 0;

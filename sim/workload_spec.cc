@@ -149,6 +149,16 @@ void ReadSessions(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   at_least_100ms("offline", spec->session_offline);
 }
 
+// `sign_ins: {per_hour: 3600, with_password: 0.2}`.
+void ReadSignIns(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.sign_ins";
+  r.OnlyKeys(n, path, {"per_hour", "with_password"});
+  r.Required(n, path, "per_hour", "devices that sign in again by SMS code per simulated hour");
+  r.Number(n, path, "per_hour", &spec->sign_ins_per_hour, 0, 1e8);
+  r.Number(n, path, "with_password", &spec->password_share, 0, 1);
+}
+
 }  // namespace
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -156,7 +166,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   const std::string p = "workload";
   r.OnlyKeys(w, p,
              {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
-              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions"});
+              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions", "sign_ins"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -175,6 +185,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadRate(r, w["rate"], spec);
   ReadDiurnal(r, w["diurnal"], spec);
   ReadSessions(r, w["sessions"], spec);
+  ReadSignIns(r, w["sign_ins"], spec);
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
 }
 

@@ -45,6 +45,8 @@ struct WorkloadSpec {
   double diurnal_peak = 0;         // the time of the peak, within the period
   double session_online = 0;       // mean of a device's sessions (exponential); 0: it stays online
   double session_offline = 0;      // mean of its gaps between sessions
+  double sign_ins_per_hour = 0;    // devices whose session ended and that sign in again by SMS code
+  double password_share = 0;       // users with a cloud password: their sign-ins check it too
 
   // The factor on messages_per_second at simulated time t.
   double RateFactor(double t) const;

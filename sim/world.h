@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "core/address.h"
@@ -104,6 +105,9 @@ class World {
   std::vector<Population*> populations;  // index = gateway index
   KafkaModel* kafka = nullptr;
   std::unique_ptr<SmsModel> sms;
+  // Users one of whose devices is signing in by phone: the code goes to the
+  // user's one number, so a second device waits its turn.
+  std::unordered_set<uint64_t> signing_in;
   // An SMS reaches its phone at the given time (set by whoever waits for codes).
   std::function<void(const OutboundMessage&, double at)> sms_arrived;
 

@@ -4,6 +4,7 @@
 
 #include "auth/auth_service.h"
 #include "auth/credential.h"
+#include "auth/password.h"
 #include "auth/placement.h"
 
 namespace msgbed {
@@ -15,7 +16,8 @@ std::string ProvisionedPhone(uint64_t user) {
 
 api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
                                     const ClusterShape& shape, uint64_t user, uint64_t device,
-                                    const std::string& secret, Micros date, Status* status) {
+                                    const std::string& secret, Micros date, Status* status,
+                                    const std::string& password) {
   const std::string phone = ProvisionedPhone(user);
   KvStore& accounts = store_of(AuthOfUser(shape, user));
   auth::UserRecord account;
@@ -28,6 +30,13 @@ api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Addr
     account.set_phone(phone);
     account.set_first_name("user " + std::to_string(user));
     account.set_created_us(date);
+    // The salt comes from the secret: a provisioned world is reproducible.
+    const PasswordCost cheapest{MinPasswordOps(), MinPasswordMemory()};
+    if (!password.empty() &&
+        !HashPassword(password, SecretHash(secret).substr(0, 16), cheapest, account.mutable_password())) {
+      *status = Status::Invalid("cannot hash the password");
+      return {};
+    }
     auth::PhoneRecord number;
     number.set_user(user);
     WriteBatch phone_batch;

@@ -106,6 +106,10 @@ class Device {
   // getDifference; without a session, waits in kSignedOut.
   void Connected();
 
+  // Forgets the session (it expired, or the app was reinstalled): the next
+  // Connected() waits signed out. REQUIRES: offline.
+  void ForgetSession() { session_.Clear(); }
+
   // Phone sign-in, in kSignedOut (each answer reaches the observer).
   void RequestCode(const std::string& phone);
   // The code from the SMS for the last RequestCode.
@@ -131,6 +135,7 @@ class Device {
   uint64_t user() const { return session_.user_id(); }
   uint64_t device() const { return session_.device_id(); }
   const api::Authorization& session() const { return session_; }
+  Link* link() const { return link_; }
   uint64_t pts() const { return pts_; }
   State state() const { return state_; }
   uint64_t duplicates_ignored() const { return duplicates_; }

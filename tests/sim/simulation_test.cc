@@ -241,6 +241,30 @@ TEST(Simulation, UpdatesLostWithACrashedProducersBufferStillReachEveryDevice) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// Devices lose their sessions and sign in again by SMS code (some with a
+// cloud password) while the primary provider is down: the fallback
+// delivers, every sign-in completes, and the password checks are charged
+// to the auth instance as CPU.
+TEST(Simulation, SignInsGoThroughTheFallbackProviderWhileThePrimaryIsDown) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "duration: 4s", "duration: 20s");
+  text = testing::Replaced(text, "drain: 3s", "drain: 40s");
+  text = testing::Replaced(text, "workload:\n", "workload:\n  sign_ins: {per_hour: 18000, with_password: 0.5}\n");
+  text +=
+      "sms:\n  providers:\n    - {timeout: 1s, delivery: 2s, outages: [{at: 0s, for: 10s}]}\n"
+      "    - {delivery: 4s}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "sign-ins.yaml"), "sign-ins"));
+  const auto& in = s["sign_ins"];
+  EXPECT_GT(in["started"].get<uint64_t>(), 50u);
+  EXPECT_EQ(in["completed"], in["started"]);
+  EXPECT_EQ(in["success_rate"].get<double>(), 1.0);
+  EXPECT_GT(in["sms"]["timed_out"].get<uint64_t>(), 0u) << "the primary was tried while down";
+  EXPECT_GT(in["failures"]["SESSION_PASSWORD_NEEDED"].get<uint64_t>(), 0u);
+  EXPECT_GT(in["latency_ms"]["p50"].get<double>(), 2000) << "at least the SMS delivery";
+  EXPECT_GT(s["instances"]["auth/0"]["auth.password_checks"].get<int64_t>(), 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Every windowed fault kind at once, overlapping: duplicated, reordered and
 // lost envelopes, a partition cutting a messages host off, the only broker
 // down, a full disk and a slow one. Nothing acknowledged is lost, nothing
