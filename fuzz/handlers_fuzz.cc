@@ -1,5 +1,6 @@
-// Every core's handlers on arbitrary input: the real gateway, messages and
-// sync cores in the unit-test cluster, fed client frames and service
+// Every core's handlers on arbitrary input: the real gateway, messages,
+// sync and auth cores in the unit-test cluster (auth hashing passwords at
+// the minimum cost), fed client frames and service
 // messages of every type they handle, with bodies parsed from the input.
 // Nothing may crash, leak or hit undefined behaviour.
 //
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/password.h"
 #include "core/address.h"
 #include "unit/test_cluster.h"
 
@@ -34,7 +36,8 @@ struct Input {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  testing::TestCluster c(testing::Shape(1, 2, 1, 2));
+  const RoleSettings cheap = {{"password_ops", double(MinPasswordOps())}, {"password_memory", double(MinPasswordMemory())}};
+  testing::TestCluster c(testing::Shape(1, 2, 1, 2), RoleRegistry::Global(), {{role::kAuth, cheap}});
   std::vector<testing::TestDevice*> devices;
   for (uint64_t u = 1; u <= 4; ++u) {
     devices.push_back(&c.AddDevice(u, 1));
@@ -42,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   c.Run();
   const std::vector<rpc::Address> cores = {MakeAddress(role::kGateway, 0), MakeAddress(role::kMessages, 0),
-                                           MakeAddress(role::kMessages, 1), MakeAddress(role::kSync, 0)};
+                                           MakeAddress(role::kMessages, 1), MakeAddress(role::kSync, 0),
+                                           MakeAddress(role::kAuth, 0)};
   Input in{data, size};
   const uint8_t* head;
   while (in.Take(3, &head)) {
