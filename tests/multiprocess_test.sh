@@ -113,6 +113,33 @@ echo "@$carol hello Carol" >&4
 await "grep -q 'from 1\] hello Carol' $tmp/carol.log"
 echo "/sessions" >&5
 await "grep -q 'session 1 (this one): terminal' $tmp/carol.log"
+# Two-step verification: Carol sets a password; her second device needs the
+# code and then the password; she then terminates that session from the
+# first, which disconnects it, and its kept session no longer works.
+echo "/password - hunter2" >&5
+await "grep -q '\* done' $tmp/carol.log"
+mkfifo "$tmp/carol2.in"
+"$msgbed" client --connect 127.0.0.1:$p1 --phone "+44 7700 900123" --session "$tmp/carol-laptop.session" \
+  < "$tmp/carol2.in" > "$tmp/laptop.log" 2>&1 &
+pids+=($!)
+exec 6> "$tmp/carol2.in"
+await "grep -q 'type it' $tmp/laptop.log"
+code=$(grep -o '+447700900123 msgbed code: [0-9]*' "$tmp/sms.log" | tail -1 | grep -o '[0-9]*$')
+echo "$code" >&6
+await "grep -q 'cloud password' $tmp/laptop.log"
+echo "wrong" >&6
+await "grep -q 'PASSWORD_HASH_INVALID' $tmp/laptop.log"
+echo "hunter2" >&6
+await "grep -q 'up to date' $tmp/laptop.log"
+echo "/terminate 2" >&5
+await "grep -q 'SESSION_REVOKED' $tmp/laptop.log"
+echo "/quit" >&6
+exec 6>&-
+set +e
+timeout 20 "$msgbed" client --connect 127.0.0.1:$p1 --session "$tmp/carol-laptop.session" < /dev/null \
+  > "$tmp/laptop2.log" 2>&1
+set -e
+grep -q "SESSION_REVOKED" "$tmp/laptop2.log" || fail "a terminated session resumed: $(cat "$tmp/laptop2.log")"
 echo "/quit" >&5
 printf '@2 from a resumed session\n' | "$msgbed" client --connect 127.0.0.1:$p1 --session "$tmp/carol.session" \
   > "$tmp/carol2.log" 2>&1 || fail "resumed client exited $?: $(cat "$tmp/carol2.log")"
