@@ -5,6 +5,7 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
+#include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -114,7 +115,14 @@ class Terminal final : public Device::Observer {
       std::cout << "* done\n";
     }
   }
-  void OnSignInNeeded(Device&) override { SignInByPhone(); }
+  void OnSignInNeeded(Device&) override {
+    // A kept session the server refused (terminated, or unknown) is of no
+    // further use: drop it rather than show it again next time.
+    if (!LoadSession(who_.session_file).credential().empty() && std::remove(who_.session_file.c_str()) == 0) {
+      std::cout << "* the session kept in " << who_.session_file << " no longer works; removed it\n";
+    }
+    SignInByPhone();
+  }
 
  private:
   enum class Awaiting { kNone, kCode, kName, kPassword };
