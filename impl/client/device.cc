@@ -59,34 +59,41 @@ void Device::SignIn() {
   sign_in_request_id_ = Send(std::move(frame));
 }
 
+Device::PhoneSignIn& Device::Pending() {
+  if (!pending_) pending_ = std::make_unique<PhoneSignIn>();
+  return *pending_;
+}
+
 void Device::RequestCode(const std::string& phone) {
-  phone_ = phone;
+  Pending().phone = phone;
   api::ClientFrame frame;
   frame.mutable_send_code()->set_phone(phone);
   Send(std::move(frame));
 }
 
 void Device::SubmitCode(const std::string& code, const api::ClientInfo& client) {
-  code_ = code;
-  client_ = client;
+  PhoneSignIn& p = Pending();
+  p.code = code;
+  p.client = client;
   api::ClientFrame frame;
   api::SignIn* in = frame.mutable_sign_in();
-  in->set_phone(phone_);
-  in->set_phone_code_hash(code_hash_);
+  in->set_phone(p.phone);
+  in->set_phone_code_hash(p.code_hash);
   in->set_code(code);
   *in->mutable_client() = client;
   Send(std::move(frame));
 }
 
 void Device::SignUp(const std::string& first_name, const std::string& last_name) {
+  const PhoneSignIn& p = Pending();
   api::ClientFrame frame;
   api::SignUp* up = frame.mutable_sign_up();
-  up->set_phone(phone_);
-  up->set_phone_code_hash(code_hash_);
-  up->set_code(code_);
+  up->set_phone(p.phone);
+  up->set_phone_code_hash(p.code_hash);
+  up->set_code(p.code);
   up->set_first_name(first_name);
   up->set_last_name(last_name);
-  *up->mutable_client() = client_;
+  *up->mutable_client() = p.client;
   Send(std::move(frame));
 }
 
@@ -98,8 +105,7 @@ void Device::SubmitPassword(const std::string& password) {
 
 void Device::OnAuthorization(const api::Authorization& session) {
   session_ = session;
-  code_.clear();
-  code_hash_.clear();
+  pending_.reset();
   observer_->OnAuthorized(*this, session_);
   if (state_ == State::kSignedOut) SignIn();
 }
@@ -155,7 +161,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       break;
     case api::ServerFrame::kDifference: OnDifference(frame.difference()); break;
     case api::ServerFrame::kSentCode:
-      code_hash_ = frame.sent_code().phone_code_hash();
+      Pending().code_hash = frame.sent_code().phone_code_hash();
       observer_->OnCodeSent(*this, frame.sent_code());
       break;
     case api::ServerFrame::kAuthorization: OnAuthorization(frame.authorization()); break;

@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -177,9 +178,15 @@ class Device {
 
   void OnAuthorization(const api::Authorization& session);
 
-  api::Authorization session_;            // no credential: signed out
-  std::string phone_, code_hash_, code_;  // the phone sign-in in progress
-  api::ClientInfo client_;
+  api::Authorization session_;  // no credential: signed out
+  // The phone sign-in in progress: apart, as most devices never need it
+  // (a simulated run holds millions of devices).
+  struct PhoneSignIn {
+    std::string phone, code_hash, code;
+    api::ClientInfo client;
+  };
+  PhoneSignIn& Pending();
+  std::unique_ptr<PhoneSignIn> pending_;
   Link* const link_;
   Observer* const observer_;
   const RetryPolicy retry_;
