@@ -164,9 +164,9 @@ void Population::OnSynced(Device& d) {
 }
 
 void Population::OnError(Device& d, const api::Error& e) {
-  world_->recorder.Error();
   SimDevice& dev = Of(d);
-  if (dev.signing_in_since >= 0 && d.state() == Device::State::kSignedOut) SignInFailed(dev, e);
+  if (dev.signing_in_since >= 0 && d.state() == Device::State::kSignedOut) return SignInFailed(dev, e);
+  world_->recorder.Error();
 }
 
 void Population::Relogin(size_t index) {
@@ -199,6 +199,7 @@ void Population::AskCode(SimDevice& dev, double after) {
     const std::string phone = ProvisionedPhone(dev.user);
     awaiting_code_[phone] = &dev;
     ++dev.code_tries;
+    dev.code_asked_at = world_->Now();
     world_->recorder.CodeRequested();
     dev.core.RequestCode(phone);
     if (dev.pinging != conn) KeepAlive(dev, conn);
@@ -206,7 +207,8 @@ void Population::AskCode(SimDevice& dev, double after) {
 }
 
 // A phone waiting for its SMS pings, as apps do, so the gateway's sign-in
-// timeout does not close its connection.
+// timeout does not close its connection; a code that has not come within a
+// minute is asked again (the user taps "resend").
 void Population::KeepAlive(SimDevice& dev, ConnId conn) {
   dev.pinging = conn;
   Post(world_->Now() + 10, 0, [this, &dev, conn] {
@@ -215,14 +217,18 @@ void Population::KeepAlive(SimDevice& dev, ConnId conn) {
       return;
     }
     dev.core.Ping();
+    if (world_->Now() - dev.code_asked_at >= 60 && dev.next_code_at <= world_->Now()) AskCode(dev);
     KeepAlive(dev, conn);
   });
 }
 
 void Population::SignInFailed(SimDevice& dev, const api::Error& e) {
+  if (e.code() == api::SESSION_PASSWORD_NEEDED) {  // not a failure: the account's second step
+    world_->recorder.PasswordAsked();
+    return dev.core.SubmitPassword("pw-" + std::to_string(dev.user));
+  }
   world_->recorder.SignInFailure(e.code());
   switch (e.code()) {
-    case api::SESSION_PASSWORD_NEEDED:
     case api::PASSWORD_HASH_INVALID: return dev.core.SubmitPassword("pw-" + std::to_string(dev.user));
     case api::FLOOD_WAIT: return AskCode(dev, std::max<double>(e.retry_after_s(), 1));
     default:  // no code came, or it expired: ask again, waiting longer each time (at most

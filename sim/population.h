@@ -101,6 +101,7 @@ class Population final : public Node, public Device::Observer {
     double signing_in_since = -1;  // a phone sign-in under way since then; -1: none
     uint32_t code_tries = 0;       // codes asked for in this sign-in
     double next_code_at = 0;       // not before (a FLOOD_WAIT, or the retry delay)
+    double code_asked_at = 0;      // the last code request
     ConnId pinging = 0;            // the connection its keep-alive pings run on, 0: none
     Device core;
   };

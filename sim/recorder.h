@@ -98,9 +98,12 @@ class Recorder {
   // An arrival found no online device to send it (every pick was away).
   void NobodyOnline() { ++nobody_online_; }
   // workload.sign_ins: a device without a session began signing in by
-  // phone, asked for a code (first time or again), or finished after `seconds`.
+  // phone, asked for a code (first time or again), was asked its password,
+  // met an error, or finished after `seconds`. Sign-in errors are not
+  // counted in errors().
   void SignInStarted() { ++sign_ins_started_; }
   void CodeRequested() { ++code_requests_; }
+  void PasswordAsked() { ++passwords_asked_; }
   void SignInFailure(int code) { ++sign_in_failures_[code]; }
   void SignedIn(double seconds) { sign_in_.push_back(seconds); }
 
@@ -126,6 +129,7 @@ class Recorder {
   uint64_t delivered_online() const { return delivered_online_; }
   uint64_t sign_ins_started() const { return sign_ins_started_; }
   uint64_t code_requests() const { return code_requests_; }
+  uint64_t passwords_asked() const { return passwords_asked_; }
   const std::map<int, uint64_t>& sign_in_failures() const { return sign_in_failures_; }
   const std::vector<double>& sign_in() const { return sign_in_; }
   // Sends from the warm-up's end on not acknowledged (yet).
@@ -152,7 +156,7 @@ class Recorder {
   uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t sessions_ended_ = 0, nobody_online_ = 0;
-  uint64_t sign_ins_started_ = 0, code_requests_ = 0;
+  uint64_t sign_ins_started_ = 0, code_requests_ = 0, passwords_asked_ = 0;
   std::map<int, uint64_t> sign_in_failures_;  // by api::ErrorCode
   std::vector<double> sign_in_;
   uint64_t digest_ = 1469598103934665603ull;

@@ -10,6 +10,10 @@ SmsModel::Outcome SmsModel::Attempt(size_t index, double now) {
       return {false, p.timeout, 0};
     }
   }
+  if (p.latency >= p.timeout) {  // answers too late to count: the attempt times out
+    ++timed_out;
+    return {false, p.timeout, 0};
+  }
   if (p.failure_rate > 0 && rng_.Uniform() < p.failure_rate) {
     ++refused;
     return {false, p.latency, 0};

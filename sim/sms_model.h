@@ -2,8 +2,8 @@
 // auth instances through the same port live providers are
 // (core/outbound.h), so retries and failover are the core's own. A
 // provider answers an attempt after its `latency`, refusing a
-// `failure_rate` share of them; during an outage it answers nothing and
-// the attempt fails after `timeout`. An accepted message reaches the phone
+// `failure_rate` share of them; during an outage, or when its latency is
+// not below its timeout, the attempt fails after `timeout`. An accepted message reaches the phone
 // `delivery` later (a distribution), where the run hands it to the device
 // waiting for it. Draws come from the run's "sms" stream.
 #pragma once

@@ -187,6 +187,7 @@ ordered_json SignInsJson(const World& w) {
           {"unfinished", unfinished},
           {"success_rate", r.sign_ins_started() ? Round6(double(done) / double(r.sign_ins_started())) : 1.0},
           {"codes_requested", r.code_requests()},
+          {"passwords_asked", r.passwords_asked()},
           {"failures", failures},
           {"sms", {{"accepted", w.sms->accepted}, {"refused", w.sms->refused}, {"timed_out", w.sms->timed_out}}},
           {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};

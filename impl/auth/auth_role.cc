@@ -47,7 +47,10 @@ RoleSpec AuthRole() {
       {"password_memory", K::kBytes, double(d.password_cost.memory), "Argon2id memory of a password hash"},
       {"sms_attempts", K::kCount, double(d.sms.attempts_per_provider), "tries per SMS provider before the next one"},
       {"sms_backoff", K::kDuration, double(d.sms.first_backoff) / kSecond,
-       "wait before trying a provider again (doubles)"}};
+       "wait before trying a provider again (doubles)"},
+      {"send_code_wait", K::kDuration, double(d.send_code_wait) / kSecond,
+       "SendCode is answered by then even if the SMS providers are still trying (keep it under "
+       "gateway.request_timeout)"}};
   // A simulated run does not spend real time on Argon2id: it hashes at the
   // minimum cost and charges auth.CheckPassword / auth.UpdatePassword instead.
   spec.simulated_defaults = {{"password_ops", double(MinPasswordOps())},
@@ -67,6 +70,7 @@ RoleSpec AuthRole() {
     limits.password_cost = {static_cast<uint64_t>(get("password_ops")), static_cast<uint64_t>(get("password_memory"))};
     limits.sms.attempts_per_provider = static_cast<uint32_t>(get("sms_attempts"));
     limits.sms.first_backoff = Seconds(get("sms_backoff"));
+    limits.send_code_wait = Seconds(get("send_code_wait"));
     return std::make_unique<AuthService>(env, shape, limits);
   };
   return spec;

@@ -6,6 +6,7 @@
 #include "auth/phone.h"
 #include "auth/placement.h"
 #include "core/client_reply.h"
+#include "core/utf8.h"
 
 namespace msgbed {
 
@@ -41,7 +42,18 @@ std::string NewCode(Env& env) {
 // provisioned worlds use, impl/auth/provision.h), and exact in a double.
 uint64_t NewUserId(Env& env) { return (Uint64Of(env.SecretBytes(8)) & ((uint64_t{1} << 52) - 1)) | uint64_t{1} << 32; }
 
-bool ValidName(const std::string& name, bool required) { return (!required || !name.empty()) && name.size() <= 64; }
+// Well-formed UTF-8 of at most 64 characters, no control characters, and
+// (when required) not blank.
+bool ValidName(const std::string& name, bool required) {
+  size_t chars = 0;
+  if (!ValidUtf8(name, &chars) || chars > 64) return false;
+  bool blank = true;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return false;
+    blank &= c == ' ';
+  }
+  return !(required && blank);
+}
 
 }  // namespace
 
@@ -113,7 +125,7 @@ void AuthService::HandleSendCode(const Incoming& in, const auth::SendCode& req) 
   if (!LoadPhone(to, phone, &rec)) return;
   const Micros now = env_->Date();
   if (uint32_t wait = BlockedFor(rec.flood(), now)) {
-    return AnswerError(to, api::FLOOD_WAIT, "too many codes asked for this number", wait);
+    return AnswerError(to, api::FLOOD_WAIT, "too many codes or wrong codes for this number", wait);
   }
   auth::Flood& source = SourceEntry(sources_, req.source(), now);
   if (CountCode(&source, limits_.source, now)) {
@@ -132,21 +144,38 @@ void AuthService::HandleSendCode(const Incoming& in, const auth::SendCode& req) 
   batch.Put(PhoneKey(phone), rec.SerializeAsString());
   if (!Commit(to, batch)) return;
   if (flooded)
-    return AnswerError(to, api::FLOOD_WAIT, "too many codes asked for this number", BlockedFor(rec.flood(), now));
+    return AnswerError(to, api::FLOOD_WAIT, "too many codes or wrong codes for this number",
+                       BlockedFor(rec.flood(), now));
   env_->Stats().Add("auth.codes_sent");
-  OutboundMessage sms{phone, "msgbed code: " + rec.code() + ". Never give it to anyone."};
-  Deliver(*env_, kSmsChannel, std::move(sms), limits_.sms,
-          [this, to, hash = rec.code_hash()](const Status& status, size_t) {
-            if (!status.ok()) {
-              env_->Stats().Add("auth.sms_undelivered");
-              return AnswerError(to, api::SEND_CODE_UNAVAILABLE, "the code could not be sent: " + status.message());
-            }
-            api::ServerFrame frame;
-            frame.mutable_sent_code()->set_phone_code_hash(hash);
-            frame.mutable_sent_code()->set_length(kCodeDigits);
-            frame.mutable_sent_code()->set_timeout_s(static_cast<uint32_t>(limits_.code_ttl / kSecond));
-            AnswerClient(*env_, to, std::move(frame));
-          });
+  SendSms(to, phone, rec.code(), rec.code_hash());
+}
+
+// Answers SentCode once a provider accepted the SMS, or once send_code_wait
+// has passed with the providers still trying (the code may yet arrive, and
+// the client needs its hash before the caller's deadline);
+// SEND_CODE_UNAVAILABLE only when every provider failed before that.
+void AuthService::SendSms(const ReplyTo& to, const std::string& phone, const std::string& code,
+                          const std::string& hash) {
+  auto answered = std::make_shared<bool>(false);
+  auto answer = [this, to, hash, answered](const Status& status) {
+    if (*answered) return;
+    *answered = true;
+    if (!status.ok()) {
+      env_->Stats().Add("auth.sms_undelivered");
+      return AnswerError(to, api::SEND_CODE_UNAVAILABLE, "no SMS provider could send the code; ask again later");
+    }
+    api::ServerFrame frame;
+    frame.mutable_sent_code()->set_phone_code_hash(hash);
+    frame.mutable_sent_code()->set_length(kCodeDigits);
+    frame.mutable_sent_code()->set_timeout_s(static_cast<uint32_t>(limits_.code_ttl / kSecond));
+    AnswerClient(*env_, to, std::move(frame));
+  };
+  env_->StartTimer(limits_.send_code_wait, [answer] { answer(Status::Ok()); });
+  OutboundMessage sms{phone, "msgbed code: " + code + ". Never give it to anyone."};
+  Deliver(*env_, kSmsChannel, std::move(sms), limits_.sms, [this, answer](const Status& status, size_t) {
+    if (!status.ok()) env_->Stats().Add("auth.sms_failed");
+    answer(status);
+  });
 }
 
 void AuthService::HandleSignIn(const Incoming& in, const auth::SignIn& req) {
@@ -156,7 +185,8 @@ void AuthService::HandleSignIn(const Incoming& in, const auth::SignIn& req) {
   if (req.phone_code_hash().empty()) return AnswerError(to, api::PHONE_CODE_HASH_EMPTY, "phone_code_hash is empty");
   if (req.code().empty()) return AnswerError(to, api::PHONE_CODE_EMPTY, "the code is empty");
   if (req.sign_up() && !(ValidName(req.first_name(), true) && ValidName(req.last_name(), false))) {
-    return AnswerError(to, api::FIRSTNAME_INVALID, "names are 1 to 64 characters (the last name may be empty)");
+    return AnswerError(to, api::FIRSTNAME_INVALID,
+                       "names are 1 to 64 characters of UTF-8 text, not blank (the last name may be empty)");
   }
   if (SourceBlocked(to, req.source())) return;
   auth::PhoneRecord rec;

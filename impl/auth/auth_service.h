@@ -46,6 +46,9 @@ struct AuthLimits {
   Micros password_ticket_ttl = 300 * kSecond;
   PasswordCost password_cost;
   DeliveryPolicy sms;
+  // SendCode is answered by then at the latest, the SMS still on its way:
+  // well inside the gateway's request timeout (10 s by default).
+  Micros send_code_wait = 5 * kSecond;
   Micros peer_timeout = 5 * kSecond;  // OpenSession between instances
 };
 
@@ -61,6 +64,7 @@ class AuthService final : public Service {
   void HandleSignIn(const Incoming& in, const auth::SignIn& req);
   void SignInDone(const ReplyTo& to, const std::string& phone, const std::string& hash, uint64_t user,
                   const CallResult& result);
+  void SendSms(const ReplyTo& to, const std::string& phone, const std::string& code, const std::string& hash);
   // Blocked: answers FLOOD_WAIT and returns true.
   bool SourceBlocked(const ReplyTo& to, const std::string& source);
 

@@ -65,7 +65,10 @@ Device::PhoneSignIn& Device::Pending() {
 }
 
 void Device::RequestCode(const std::string& phone) {
-  Pending().phone = phone;
+  PhoneSignIn& p = Pending();
+  p.phone = phone;
+  p.code_hash.clear();  // the next SentCode's
+  p.code_waiting = false;
   api::ClientFrame frame;
   frame.mutable_send_code()->set_phone(phone);
   Send(std::move(frame));
@@ -75,6 +78,9 @@ void Device::SubmitCode(const std::string& code, const api::ClientInfo& client) 
   PhoneSignIn& p = Pending();
   p.code = code;
   p.client = client;
+  // The SMS can come before the answer with its hash: the code waits for it.
+  p.code_waiting = p.code_hash.empty();
+  if (p.code_waiting) return;
   api::ClientFrame frame;
   api::SignIn* in = frame.mutable_sign_in();
   in->set_phone(p.phone);
@@ -162,6 +168,11 @@ void Device::OnFrame(const api::ServerFrame& frame) {
     case api::ServerFrame::kDifference: OnDifference(frame.difference()); break;
     case api::ServerFrame::kSentCode:
       Pending().code_hash = frame.sent_code().phone_code_hash();
+      if (pending_->code_waiting) {
+        const std::string code = pending_->code;
+        const api::ClientInfo client = pending_->client;
+        SubmitCode(code, client);
+      }
       observer_->OnCodeSent(*this, frame.sent_code());
       break;
     case api::ServerFrame::kAuthorization: OnAuthorization(frame.authorization()); break;

@@ -113,7 +113,8 @@ class Device {
 
   // Phone sign-in, in kSignedOut (each answer reaches the observer).
   void RequestCode(const std::string& phone);
-  // The code from the SMS for the last RequestCode.
+  // The code from the SMS for the last RequestCode (sent once its answer,
+  // with the code's hash, has come).
   void SubmitCode(const std::string& code, const api::ClientInfo& client);
   // After PHONE_NUMBER_UNOCCUPIED: a new account with the same code.
   void SignUp(const std::string& first_name, const std::string& last_name);
@@ -184,6 +185,7 @@ class Device {
   struct PhoneSignIn {
     std::string phone, code_hash, code;
     api::ClientInfo client;
+    bool code_waiting = false;  // typed before SentCode brought the hash
   };
   PhoneSignIn& Pending();
   std::unique_ptr<PhoneSignIn> pending_;

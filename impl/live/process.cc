@@ -136,6 +136,9 @@ struct Process::Impl {
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
     if (!sms) sms = std::make_unique<SmsProviders>(io, cfg.SmsProvidersOrDefault());
+    if (role.name == role::kAuth) {
+      if (Status s = sms->Check(); !s.ok()) return s;
+    }
     inst->substrate =
         std::make_unique<LiveSubstrate>(io, addr, router.get(), bus.get(),
                                         std::make_unique<FaultyStore>(std::move(store), faults.get(), addr), sms.get());

@@ -23,9 +23,11 @@ std::string SmsProviderConfig::Describe() const {
 bool ParseHttpUrl(const std::string& url, SmsProviderConfig* out) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) return false;
-  const std::string rest = url.substr(scheme.size());
+  std::string rest = url.substr(scheme.size());
+  rest = rest.substr(0, rest.find('#'));  // a fragment never goes to the server
   const size_t slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
+  if (authority.find('@') != std::string::npos) return false;  // no credentials in URLs (they would be logged)
   out->target = slash == std::string::npos ? "/" : rest.substr(slash);
   const size_t colon = authority.rfind(':');
   out->host = authority.substr(0, colon);
@@ -40,6 +42,15 @@ bool ParseHttpUrl(const std::string& url, SmsProviderConfig* out) {
 
 SmsProviders::SmsProviders(asio::io_context& io, std::vector<SmsProviderConfig> providers)
     : io_(io), providers_(std::move(providers)) {}
+
+Status SmsProviders::Check() const {
+  for (const SmsProviderConfig& p : providers_) {
+    if (p.kind != SmsProviderConfig::Kind::kLog || p.file.empty()) continue;
+    std::ofstream out(p.file, std::ios::app);
+    if (!out) return Status::IoError("sms: cannot append to the log provider's file " + p.file);
+  }
+  return Status::Ok();
+}
 
 size_t SmsProviders::Providers(std::string_view channel) const {
   return channel == kSmsChannel ? providers_.size() : 0;
@@ -74,7 +85,7 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
 
   void Start(const OutboundMessage& message) {
     request = {http::verb::post, provider.target, 11};
-    request.set(http::field::host, provider.host);
+    request.set(http::field::host, provider.port == "80" ? provider.host : provider.host + ":" + provider.port);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "msgbed");
     request.body() = nlohmann::json{{"to", "+" + message.to}, {"text", message.text}}.dump();

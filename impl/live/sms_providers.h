@@ -42,6 +42,10 @@ class SmsProviders final : public OutboundPort {
   // Callbacks run on io (the process's one thread).
   SmsProviders(asio::io_context& io, std::vector<SmsProviderConfig> providers);
 
+  // Whether every log provider's file can be appended to (checked at start,
+  // so a bad path stops the process instead of failing sign-ins).
+  Status Check() const;
+
   size_t Providers(std::string_view channel) const override;
   void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
 

@@ -1,6 +1,7 @@
 #include "live/terminal_client.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -44,7 +45,8 @@ class Terminal final : public Device::Observer {
         who_(std::move(who)),
         conn_(io, LoadSession(who_.session_file), this),
         reconnect_timer_(io),
-        end_timer_(io) {}
+        end_timer_(io),
+        code_timer_(io) {}
 
   void Start(const std::string& host, uint16_t port) {
     host_ = host;
@@ -84,6 +86,11 @@ class Terminal final : public Device::Observer {
       case api::PHONE_NUMBER_UNOCCUPIED: return Ask(Awaiting::kName, "a new number: type your name");
       case api::SESSION_PASSWORD_NEEDED: return Ask(Awaiting::kPassword, "type the account's cloud password");
       case api::PHONE_CODE_INVALID: return Ask(Awaiting::kCode, "type the code again");
+      case api::FIRSTNAME_INVALID: return Ask(Awaiting::kName, "type your name again (1 to 64 characters)");
+      case api::FLOOD_WAIT:
+      case api::SEND_CODE_UNAVAILABLE:
+        if (d.state() != Device::State::kSignedOut) return;
+        return AskAgainIn(std::max<uint32_t>(e.retry_after_s(), e.code() == api::FLOOD_WAIT ? 1 : 30));
       case api::PASSWORD_HASH_INVALID:
         if (awaiting_ == Awaiting::kNone && d.state() == Device::State::kSignedOut) {
           return Ask(Awaiting::kPassword, "type the password again");
@@ -116,6 +123,8 @@ class Terminal final : public Device::Observer {
     }
   }
   void OnSignInNeeded(Device&) override {
+    // Back after a dropped connection with a code on its way: it still works.
+    if (awaiting_ == Awaiting::kCode) return Ask(Awaiting::kCode, "type the code from the SMS");
     // A kept session the server refused (terminated, or unknown) is of no
     // further use: drop it rather than show it again next time.
     if (!LoadSession(who_.session_file).credential().empty() && std::remove(who_.session_file.c_str()) == 0) {
@@ -131,9 +140,21 @@ class Terminal final : public Device::Observer {
     conn_.Connect(host_, port_, [this](const std::string& why) { OnConnectionLost(why); });
   }
 
+  // Asks for a new code after a wait the server imposed (or a pause).
+  void AskAgainIn(uint32_t seconds) {
+    std::cout << "* asking for a new code in " << seconds << " s\n";
+    code_timer_.expires_after(std::chrono::seconds(seconds));
+    code_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && conn_.device().state() == Device::State::kSignedOut) SignInByPhone();
+    });
+  }
+
   void SignInByPhone() {
     if (who_.phone.empty()) {
-      std::cout << "* no session in " << who_.session_file << ": give --phone to sign in\n";
+      const bool exists = std::ifstream(who_.session_file).good();
+      std::cout << "* "
+                << (exists ? who_.session_file + " holds no usable session" : "no session file " + who_.session_file)
+                << ": give --phone to sign in\n";
       exit_code_ = 1;
       return Quit();
     }
@@ -152,11 +173,15 @@ class Terminal final : public Device::Observer {
     awaiting_ = Awaiting::kNone;
     Device& d = conn_.device();
     if (what == Awaiting::kCode) {
+      std::string code;
+      for (char c : line) {
+        if (c != ' ' && c != '-') code.push_back(c);
+      }
       api::ClientInfo info;
       info.set_device_model("terminal");
       info.set_platform("msgbed client");
       info.set_app_version("1.0");
-      d.SubmitCode(line, info);
+      d.SubmitCode(code, info);
     } else if (what == Awaiting::kName) {
       d.SignUp(line, "");
     } else {
@@ -164,26 +189,14 @@ class Terminal final : public Device::Observer {
     }
   }
 
-  // /sessions, /terminate N, /password CURRENT NEW; false if line is none of them.
+  // An account command; false if line is not one.
   bool AccountCommand(const std::string& line) {
-    std::istringstream in(line);
-    std::string word;
-    in >> word;
-    api::ClientFrame f;
-    if (word == "/sessions") {
-      f.mutable_get_authorizations();
-    } else if (uint64_t device = 0; word == "/terminate" && (in >> device)) {
-      f.mutable_reset_authorization()->set_device_id(device);
-    } else if (std::string current, next; word == "/password" && (in >> current >> next)) {
-      f.mutable_update_password()->set_current(current == "-" ? "" : current);
-      f.mutable_update_password()->set_new_password(next == "-" ? "" : next);
-    } else {
-      return false;
-    }
+    const auto frame = ParseAccountCommand(line);
+    if (!frame) return false;
     if (conn_.device().state() != Device::State::kReady) {
       std::cout << "* not signed in yet\n";
     } else {
-      conn_.SendFrame(f);
+      conn_.SendFrame(*frame);
     }
     return true;
   }
@@ -265,6 +278,11 @@ class Terminal final : public Device::Observer {
   // (by the exit code) whether everything went.
   void EndOfInput() {
     input_closed_ = true;
+    if (conn_.device().session().credential().empty()) {
+      std::cout << "* the input ended before the sign-in did\n";
+      exit_code_ = 1;
+      return Quit();
+    }
     end_timer_.expires_after(kMaxWaitAtEnd);
     end_timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
@@ -287,6 +305,7 @@ class Terminal final : public Device::Observer {
 
   void Quit() {
     end_timer_.cancel();
+    code_timer_.cancel();
     reconnect_timer_.cancel();
     conn_.Disconnect();
     io_.stop();
@@ -307,6 +326,7 @@ class Terminal final : public Device::Observer {
   Awaiting awaiting_ = Awaiting::kNone;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer end_timer_;
+  asio::steady_timer code_timer_;
   int reconnects_ = 0;  // in a row, since the last sign-in
   std::string host_;
   uint16_t port_ = 0;
@@ -334,6 +354,25 @@ std::optional<ChatLine> ParseChatLine(const std::string& line) {
   return ChatLine{peer, line.substr(text)};
 }
 
+std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  api::ClientFrame f;
+  if (words.size() == 1 && words[0] == "/sessions") {
+    f.mutable_get_authorizations();
+  } else if (words.size() == 2 && words[0] == "/terminate" && words[1].size() <= 19 &&
+             words[1].find_first_not_of("0123456789") == std::string::npos) {
+    f.mutable_reset_authorization()->set_device_id(std::stoull(words[1]));
+  } else if (words.size() == 3 && words[0] == "/password") {
+    f.mutable_update_password()->set_current(words[1] == "-" ? "" : words[1]);
+    f.mutable_update_password()->set_new_password(words[2] == "-" ? "" : words[2]);
+  } else {
+    return std::nullopt;
+  }
+  return f;
+}
+
 api::Authorization LoadSession(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   api::Authorization session;
@@ -344,6 +383,10 @@ api::Authorization LoadSession(const std::string& path) {
 bool SaveSession(const std::string& path, const api::Authorization& session) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return false;
+  if (::fchmod(fd, 0600) != 0) {  // an existing file keeps its mode otherwise
+    ::close(fd);
+    return false;
+  }
   const std::string bytes = session.SerializeAsString();
   const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
   return ::close(fd) == 0 && ok;

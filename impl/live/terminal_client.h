@@ -34,6 +34,11 @@ struct ChatLine {
 // or more spaces, and non-empty text.
 std::optional<ChatLine> ParseChatLine(const std::string& line);
 
+// The frame of an account command (/sessions, /terminate <device>,
+// /password <current|-> <new|->), or nullopt if line is not exactly one:
+// a device id is digits only; passwords are single words ("-" for none).
+std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line);
+
 // Returns the process exit code: 0 after /quit, or at the end of input once
 // every line was sent; 1 when the connection cannot be made or is lost for
 // good, or a send failed.

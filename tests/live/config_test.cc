@@ -38,6 +38,9 @@ TEST(LiveConfig, SmsProvidersAreLogByDefaultOrAnOrderedList) {
   EXPECT_EQ(c.sms[0].host, "sms.example");
   EXPECT_EQ(c.sms[0].port, "8080");
   EXPECT_EQ(c.sms[0].target, "/send?k=1");
+  SmsProviderConfig fragment;
+  ASSERT_TRUE(ParseHttpUrl("http://h/p?q=1#frag", &fragment));
+  EXPECT_EQ(fragment.target, "/p?q=1") << "a fragment is not sent";
   EXPECT_EQ(c.sms[0].timeout, 500 * kMillisecond);
   EXPECT_EQ(c.sms[1].file, "/var/log/sms.log");
   for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
@@ -46,6 +49,7 @@ TEST(LiveConfig, SmsProvidersAreLogByDefaultOrAnOrderedList) {
            {"sms: [{http: {timeout: 1s}}]\n", "key 'sms[0].http.url': missing"},
            {"sms: [{http: {url: 'https://x/y'}}]\n", "key 'sms[0].http.url': expected http://host[:port]/path"},
            {"sms: [{http: {url: 'http://x:99999/y'}}]\n", "key 'sms[0].http.url'"},
+           {"sms: [{http: {url: 'http://user:pw@x/y'}}]\n", "key 'sms[0].http.url'"},
            {"sms: [{log: {file: a}, http: {url: 'http://x/'}}]\n", "key 'sms[0]': one provider"}}) {
     try {
       ParseConfig(std::string(kGood) + bad, "d.yaml");
@@ -141,6 +145,18 @@ TEST(LiveProcess, PortZeroIsRefusedWhenProcessesMustFindEachOther) {
   EXPECT_NE(s.message().find("instances.gateway/0.rpc: port 0 works only when one process serves every instance"),
             std::string::npos)
       << s.message();
+}
+
+TEST(LiveProcess, AnSmsLogFileThatCannotBeWrittenStopsTheStart) {
+  const std::string dir = ::testing::TempDir() + "/msgbed-smslog";
+  std::unique_ptr<Process> p;
+  const Status s = Process::Start(
+      ParseConfig(AllOnLoopback(dir, "127.0.0.1:0") + "sms: [{log: {file: " + dir + "/no/such/dir/sms.log}}]\n",
+                  "p.yaml"),
+      "", &p);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot append to the log provider's file"), std::string::npos) << s.message();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(LiveProcess, ListenAddressesMayBeHostNames) {

@@ -260,6 +260,13 @@ TEST_F(AuthTest, BadInputGetsNamedErrorsThatDoNotTellWhetherANumberHasAnAccount)
   up.mutable_sign_up()->set_code("12345");
   Send(d, up);
   EXPECT_EQ(LastCode(d), api::FIRSTNAME_INVALID);
+  for (const std::string& name :
+       {std::string("   "), std::string("\x1b[31mred"), std::string("bad \xff utf-8"), std::string(65, 'n')}) {
+    up.mutable_sign_up()->set_first_name(name);
+    Send(d, up);
+    EXPECT_EQ(LastCode(d), api::FIRSTNAME_INVALID) << name;
+    EXPECT_TRUE(d.open) << "answered, not closed";
+  }
 
   api::ClientFrame early;  // anything but sign-in before signing in
   early.mutable_get_authorizations();
