@@ -9,6 +9,7 @@
 #include "auth/auth_service.h"
 #include "auth/placement.h"
 #include "auth/provision.h"
+#include "gateway/gateway_service.h"
 #include "proto/sync.pb.h"
 #include "sync/sync_service.h"
 #include "unit/test_cluster.h"
@@ -422,6 +423,21 @@ TEST_F(AuthTest, TheCodeGoesThroughTheNextProviderWhenTheFirstFails) {
   EXPECT_EQ(LastCode(unlucky), api::ERROR_NONE) << "the second provider gets its tries too";
   c.Advance(AuthLimits().sms.first_backoff);
   EXPECT_EQ(LastCode(unlucky), api::SEND_CODE_UNAVAILABLE);
+}
+
+// Found by a hostile tester: a provider slower than the gateway's request
+// timeout left the client with TIMEOUT and no hash, while the code came
+// later anyway. SendCode is answered within send_code_wait.
+TEST_F(AuthTest, SendCodeIsAnsweredInTimeWhileAProviderHangs) {
+  c.sms.silent = true;
+  TestDevice& d = NewDevice();
+  d.core.RequestCode(kPhone);
+  c.Run();
+  EXPECT_EQ(Last(d, api::ServerFrame::kSentCode), nullptr);
+  c.Advance(AuthLimits().send_code_wait);
+  EXPECT_NE(Last(d, api::ServerFrame::kSentCode), nullptr);
+  EXPECT_LT(AuthLimits().send_code_wait, GatewayLimits().request_timeout);
+  EXPECT_TRUE(d.errors.empty());
 }
 
 TEST_F(AuthTest, AccountsSessionsAndWaitingCodesSurviveARestart) {

@@ -350,5 +350,27 @@ TEST_F(QuietDevice, ADroppedConnectionStopsTheChecks) {
   EXPECT_TRUE(r.timers.empty());
 }
 
+// Found by a hostile tester: a simulated SMS faster than the answer to
+// SendCode was typed without its hash (PHONE_CODE_HASH_EMPTY). The code
+// now waits for the hash.
+TEST(Device, ACodeTypedBeforeItsHashCameIsSentWithIt) {
+  Recorder r;
+  Device d{api::Authorization{}, &r, &r};
+  d.Connected();
+  EXPECT_EQ(d.state(), Device::State::kSignedOut);
+  d.RequestCode("+447700900123");
+  ASSERT_TRUE(r.out.back().has_send_code());
+  const size_t before = r.out.size();
+  d.SubmitCode("12345", api::ClientInfo());
+  EXPECT_EQ(r.out.size(), before) << "nothing to send it with yet";
+  api::ServerFrame sent;
+  sent.mutable_sent_code()->set_phone_code_hash("h1");
+  d.OnFrame(sent);
+  ASSERT_EQ(r.out.size(), before + 1);
+  ASSERT_TRUE(r.out.back().has_sign_in());
+  EXPECT_EQ(r.out.back().sign_in().phone_code_hash(), "h1");
+  EXPECT_EQ(r.out.back().sign_in().code(), "12345");
+}
+
 }  // namespace
 }  // namespace msgbed

@@ -80,6 +80,7 @@ class TestProviders final : public OutboundPort {
   std::string LastCode(const std::string& digits) const;
 
   std::vector<bool> up{true};  // one per provider, in failover order
+  bool silent = false;         // providers never answer (an attempt hangs)
   struct Sent {
     size_t provider;
     OutboundMessage message;
