@@ -88,6 +88,8 @@ class AuthService final : public Service {
   bool LoadPhone(const ReplyTo& to, const std::string& phone, auth::PhoneRecord* out);
   bool LoadUser(const ReplyTo& to, uint64_t user, auth::UserRecord* out, bool* found);
   bool Commit(const ReplyTo& to, const WriteBatch& batch);
+  // The user's sessions (at most 1000), by device id.
+  bool ScanSessions(const ReplyTo& to, uint64_t user, KvStore::Entries* out);
   void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why, uint32_t retry_after_s = 0);
 
   struct Ticket {

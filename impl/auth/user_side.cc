@@ -143,12 +143,16 @@ void AuthService::HandleResume(const Incoming& in, const auth::Resume& req) {
   env_->Reply(to, std::move(resumed));
 }
 
+bool AuthService::ScanSessions(const ReplyTo& to, uint64_t user, KvStore::Entries* out) {
+  if (env_->Kv().Scan(SessionKey(user, 0), SessionKey(user + 1, 0), kMaxSessionsListed, out).ok()) return true;
+  AnswerError(to, api::INTERNAL, "the session store failed; retry");
+  return false;
+}
+
 void AuthService::HandleGetAuthorizations(const Incoming& in, const auth::GetAuthorizations& req) {
   const uint64_t user = req.client().user();
   KvStore::Entries entries;
-  if (!env_->Kv().Scan(SessionKey(user, 0), SessionKey(user + 1, 0), kMaxSessionsListed, &entries).ok()) {
-    return AnswerError(in.reply_to, api::INTERNAL, "the session store failed; retry");
-  }
+  if (!ScanSessions(in.reply_to, user, &entries)) return;
   api::ServerFrame frame;
   for (const auto& [key, value] : entries) {
     auth::SessionRecord record;
@@ -174,9 +178,7 @@ void AuthService::Revoke(uint64_t user, uint64_t device, auth::SessionRecord& se
 void AuthService::HandleResetAuthorization(const Incoming& in, const auth::ResetAuthorization& req) {
   const uint64_t user = req.client().user();
   KvStore::Entries entries;
-  if (!env_->Kv().Scan(SessionKey(user, 0), SessionKey(user + 1, 0), kMaxSessionsListed, &entries).ok()) {
-    return AnswerError(in.reply_to, api::INTERNAL, "the session store failed; retry");
-  }
+  if (!ScanSessions(in.reply_to, user, &entries)) return;
   WriteBatch batch;
   std::vector<uint64_t> revoked;
   for (const auto& [key, value] : entries) {
