@@ -17,9 +17,9 @@ constexpr size_t kMaxExamples = 5;
 using Triple = std::array<uint64_t, 3>;  // (box owner, sender, random_id)
 
 // Every update of user's box, in pts order.
-std::vector<api::UpdateNewMessage> ReadBox(const World& w, uint64_t user) {
+std::vector<api::Update> ReadBox(const World& w, uint64_t user) {
   BoxStore boxes(&w.FindService(BoxOwner(w.shape, user))->store());
-  std::vector<api::UpdateNewMessage> all, page;
+  std::vector<api::Update> all, page;
   do {
     page.clear();
     if (!boxes.ReadAfter(user, all.empty() ? 0 : all.back().pts(), 1000, &page).ok()) break;
@@ -136,7 +136,8 @@ InvariantReport CheckInvariants(const World& w, bool settled) {
   r.out_of_order = w.recorder.out_of_order();
   std::vector<BoxEntry> entries;
   for (uint64_t u = 1; u <= w.scenario.workload.users; ++u) {
-    for (const api::UpdateNewMessage& update : ReadBox(w, u)) {
+    for (const api::Update& update : ReadBox(w, u)) {
+      if (update.kind() != api::Update::NEW_MESSAGE || update.message().chat_id() != 0) continue;
       const api::Message& m = update.message();
       entries.push_back({u, m.from_user() == u ? m.peer_user() : m.from_user(), m.from_user(), m.random_id()});
     }

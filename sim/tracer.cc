@@ -24,8 +24,8 @@ std::string Alias(const std::string& name) {
 // Which path a hop is on: to the sender's acknowledgement, or the bus and
 // the pushes to the other devices (client_api.proto, the roles' requests).
 std::string_view PathOf(const std::string& label) {
-  static const std::set<std::string, std::less<>> ack = {"send_message", "SendMessage",  "AppendToBox",
-                                                         "Appended",     "ClientAnswer", "sent_message"};
+  static const std::set<std::string, std::less<>> ack = {"send_message", "SendMessage",  "ApplyToBox",
+                                                         "Applied",      "ClientAnswer", "sent_message"};
   static const std::set<std::string, std::less<>> push = {"produce", "replicate", "replica_ack",
                                                           "record",  "Push",      "update"};
   if (ack.contains(label)) return "ack";

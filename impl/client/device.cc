@@ -135,17 +135,26 @@ void Device::Disconnected() {
   ack_due_ = false;  // its timer belonged to the old connection
 }
 
-void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id) {
+void Device::SendText(uint64_t peer, const std::string& text, uint64_t random_id) { Queue(peer, 0, text, random_id); }
+
+void Device::SendToChat(uint64_t chat_id, const std::string& text, uint64_t random_id) {
+  Queue(0, chat_id, text, random_id);
+}
+
+void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id) {
   own_in_flight_.insert(random_id);
-  outbox_[random_id] = Outgoing{peer, text, next_send_seq_++};
+  outbox_[random_id] = Outgoing{peer, chat_id, text, next_send_seq_++};
   Transmit(random_id);
 }
+
+uint64_t Device::Request(api::ClientFrame frame) { return Send(std::move(frame)); }
 
 void Device::Transmit(uint64_t random_id) {
   Outgoing& send = outbox_.at(random_id);
   if (send.attempts++ > 0) ++retries_;
   api::ClientFrame frame;
   frame.mutable_send_message()->set_peer_user(send.peer);
+  frame.mutable_send_message()->set_chat_id(send.chat_id);
   frame.mutable_send_message()->set_random_id(random_id);
   frame.mutable_send_message()->set_text(send.text);
   send.request_id = next_request_id_;
@@ -182,7 +191,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       // Not pending any more if the box already showed it (see Apply).
       if (outbox_.erase(sent.random_id()) > 0) observer_->OnSent(*this, sent);
       // The sender's own box advanced: treat the result as that update.
-      api::UpdateNewMessage own;
+      api::Update own;
       own.mutable_message()->set_from_user(user());
       own.mutable_message()->set_random_id(sent.random_id());
       own.mutable_message()->set_id(sent.message_id());
@@ -250,7 +259,7 @@ void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
   if (Transient(error.code()) && state_ == State::kReady) RequestDifference();
 }
 
-void Device::Process(const api::UpdateNewMessage& update) {
+void Device::Process(const api::Update& update) {
   if (state_ != State::kReady) {
     buffer_.push_back(update);
     return;
@@ -261,13 +270,17 @@ void Device::Process(const api::UpdateNewMessage& update) {
   }
 }
 
-Device::Applied Device::Apply(const api::UpdateNewMessage& update) {
+Device::Applied Device::Apply(const api::Update& update) {
   if (pts_ + update.pts_count() > update.pts()) {
     ++duplicates_;
     return Applied::kDuplicate;
   }
   if (pts_ + update.pts_count() < update.pts()) return Applied::kGap;
   pts_ = update.pts();
+  if (update.kind() != api::Update::NEW_MESSAGE) {
+    observer_->OnBoxUpdate(*this, update);
+    return Applied::kApplied;
+  }
   const api::Message& m = update.message();
   const bool own = m.from_user() == user() && own_in_flight_.erase(m.random_id()) > 0;
   if (!own) {
@@ -317,7 +330,7 @@ void Device::ResendUnanswered() {
 }
 
 void Device::DrainBuffer() {
-  std::vector<api::UpdateNewMessage> pending;
+  std::vector<api::Update> pending;
   pending.swap(buffer_);
   std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.pts() < b.pts(); });
   for (const auto& update : pending) Process(update);

@@ -19,7 +19,8 @@
 // ends it goes to the observer (to keep) and is resumed at once.
 //
 // Guarantee to the Observer: OnDelivered is called exactly once per message
-// of the box that this device did not send itself, in pts order.
+// of the box that this device did not send itself, and OnBoxUpdate once per
+// other update (edit, deletion, read mark), all in pts order.
 //
 // Retries, as a real client makes them (RetryPolicy): a sign-in or a
 // getDifference that fails with a transient error (TIMEOUT, UNAVAILABLE,
@@ -85,6 +86,8 @@ class Device {
     // host may start a phone sign-in (RequestCode).
     virtual void OnSignInNeeded(Device&) {}
     virtual void OnDelivered(Device&, const api::Message&) {}
+    // An edit, a deletion or a read mark, applied in pts order.
+    virtual void OnBoxUpdate(Device&, const api::Update&) {}
     virtual void OnSent(Device&, const api::SentMessage&) {}
     // A SendText was refused or failed (then OnError follows for it too).
     virtual void OnSendFailed(Device&, uint64_t /*random_id*/, const api::Error&) {}
@@ -125,9 +128,14 @@ class Device {
   // returns them again).
   void Disconnected();
 
-  // Sends text to peer. random_id makes retries idempotent. REQUIRES: ready
-  // (signed in and synced).
+  // Sends text to user peer (or, SendToChat, to a basic group). random_id
+  // makes retries idempotent. REQUIRES: ready (signed in and synced).
   void SendText(uint64_t peer, const std::string& text, uint64_t random_id);
+  void SendToChat(uint64_t chat_id, const std::string& text, uint64_t random_id);
+  // Any other request (edit, delete, read, groups): sent as it is, with the
+  // next request id, which it returns. The answer reaches the observer
+  // (OnServerFrame, and OnError for an error); no retry.
+  uint64_t Request(api::ClientFrame frame);
   // Tells the gateway the connection is alive (it closes idle ones). The
   // host calls it more often than the gateway's idle timeout.
   void Ping();
@@ -149,8 +157,8 @@ class Device {
 
  private:
   enum class Applied { kApplied, kDuplicate, kGap };
-  void Process(const api::UpdateNewMessage& update);
-  Applied Apply(const api::UpdateNewMessage& update);
+  void Process(const api::Update& update);
+  Applied Apply(const api::Update& update);
   void RequestDifference();
   void OnDifference(const api::Difference& diff);
   void DrainBuffer();
@@ -163,6 +171,7 @@ class Device {
   uint64_t Send(api::ClientFrame frame);
   void SignIn();
   void Transmit(uint64_t random_id);
+  void Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id);
   void OnRequestFailed(uint64_t request_id, const api::Error& error);
   // Runs fn after delay if this connection is still the current one.
   void Later(Micros delay, std::function<void()> fn);
@@ -170,6 +179,7 @@ class Device {
 
   struct Outgoing {
     uint64_t peer;
+    uint64_t chat_id;
     std::string text;
     uint64_t seq;  // order of the first SendText
     uint32_t attempts = 0;
@@ -208,10 +218,10 @@ class Device {
   uint64_t quiet_resyncs_ = 0;
   uint64_t updates_since_check_ = 0;
   uint64_t next_send_seq_ = 0;
-  std::vector<api::UpdateNewMessage> buffer_;  // while not kReady
-  std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view
-  std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
-  std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
+  std::vector<api::Update> buffer_;      // while not kReady
+  std::set<uint64_t> own_in_flight_;     // random_ids this device sent, not yet in its box view
+  std::map<uint64_t, uint64_t> sends_;   // request id -> random_id, until answered
+  std::map<uint64_t, Outgoing> outbox_;  // random_id -> send, until answered or given up
 };
 
 }  // namespace msgbed

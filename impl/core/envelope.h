@@ -20,6 +20,11 @@ template <typename M>
 std::shared_ptr<M> NewBody() {
   return std::make_shared<M>();
 }
+// ... or one made already.
+template <typename M>
+std::shared_ptr<M> NewBody(M&& m) {
+  return std::make_shared<M>(std::move(m));
+}
 
 struct Envelope {
   enum class Kind : uint8_t { kOneWay, kCall, kReply };

@@ -259,6 +259,24 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
       return ForwardAs(conn, s, id, box, frame.send_message(), &messages::SendMessage::mutable_send);
     case api::ClientFrame::kGetDifference:
       return ForwardAs(conn, s, id, box, frame.get_difference(), &messages::GetDifference::mutable_request);
+    case api::ClientFrame::kForwardMessage:
+      return ForwardAs(conn, s, id, box, frame.forward_message(), &messages::ForwardMessage::mutable_request);
+    case api::ClientFrame::kEditMessage:
+      return ForwardAs(conn, s, id, box, frame.edit_message(), &messages::EditMessage::mutable_request);
+    case api::ClientFrame::kDeleteMessages:
+      return ForwardAs(conn, s, id, box, frame.delete_messages(), &messages::DeleteMessages::mutable_request);
+    case api::ClientFrame::kReadHistory:
+      return ForwardAs(conn, s, id, box, frame.read_history(), &messages::ReadHistory::mutable_request);
+    case api::ClientFrame::kSetTyping:
+      return ForwardAs(conn, s, id, box, frame.set_typing(), &messages::SetTyping::mutable_request);
+    case api::ClientFrame::kCreateChat:
+      return ForwardAs(conn, s, id, box, frame.create_chat(), &messages::CreateChat::mutable_request);
+    case api::ClientFrame::kAddChatUser:
+      return ForwardAs(conn, s, id, box, frame.add_chat_user(), &messages::AddChatUser::mutable_request);
+    case api::ClientFrame::kDeleteChatUser:
+      return ForwardAs(conn, s, id, box, frame.delete_chat_user(), &messages::DeleteChatUser::mutable_request);
+    case api::ClientFrame::kGetChat:
+      return ForwardAs(conn, s, id, box, frame.get_chat(), &messages::GetChat::mutable_request);
     case api::ClientFrame::kUpdatesAck: {
       // Acks take tokens too (a flood of them would reach sync); one over
       // the rate is dropped: the next ack says more.

@@ -1,5 +1,6 @@
 #include "messages/box_store.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace msgbed {
@@ -18,8 +19,8 @@ uint64_t GetBE(std::string_view s) {
 // Built in a buffer and copied once: a key is made for every storage
 // operation of every message.
 std::string Key(char tag, std::initializer_list<uint64_t> parts) {
-  char buf[1 + 8 * 3];
-  assert(parts.size() <= 3);
+  char buf[1 + 8 * 4];
+  assert(parts.size() <= 4);
   size_t n = 0;
   buf[n++] = tag;
   for (uint64_t p : parts) {
@@ -28,117 +29,199 @@ std::string Key(char tag, std::initializer_list<uint64_t> parts) {
   return std::string(buf, n);
 }
 
+std::string BE(uint64_t v) {
+  std::string s;
+  PutBE(&s, v);
+  return s;
+}
+
 template <typename Proto>
 Status Parse(const std::string& bytes, Proto* out, const char* what) {
   if (!out->ParseFromString(bytes)) return Status::Corruption(std::string("unparsable ") + what);
   return Status::Ok();
 }
 
+template <typename Proto>
+std::optional<Proto> GetProto(KvStore* kv, const std::string& key, Status* status, const char* what) {
+  auto v = kv->Get(key, status);
+  if (!status->ok() || !v) return std::nullopt;
+  Proto p;
+  *status = Parse(*v, &p, what);
+  if (!status->ok()) return std::nullopt;
+  return p;
+}
+
 }  // namespace
+
+std::string BoxStore::SendKey(uint64_t user, uint64_t random_id) { return Key('s', {user, random_id}); }
+
+// --- Change
+
+const api::Update& BoxStore::Change::Push(api::Update update) {
+  head_.set_pts(head_.pts() + 1);
+  update.set_pts(head_.pts());
+  update.set_pts_count(1);
+  batch_.Put(Key('u', {user_, head_.pts()}), update.SerializeAsString());
+  updates_.push_back(std::move(update));
+  return updates_.back();
+}
+
+void BoxStore::Change::PutMessage(const api::Message& m, bool deleted) {
+  storage::StoredMessage stored;
+  *stored.mutable_message() = m;
+  stored.set_deleted(deleted);
+  batch_.Put(Key('m', {user_, m.id()}), stored.SerializeAsString());
+}
+
+const api::Update& BoxStore::Change::AddMessage(api::Message message) {
+  head_.set_last_message_id(head_.last_message_id() + 1);
+  message.set_id(head_.last_message_id());
+  PutMessage(message, false);
+  if (message.from_user() != user_) {
+    const ChatKey chat = ChatKey::Of(message);
+    batch_.Put(Key('i', {user_, message.from_user(), message.random_id()}), BE(message.id()));
+    batch_.Put(Key('c', {user_, chat.kind(), chat.peer(), message.id()}),
+               BE(message.from_user()) + BE(message.origin_id()));
+  }
+  api::Update update;
+  *update.mutable_message() = std::move(message);
+  return Push(std::move(update));
+}
+
+const api::Update& BoxStore::Change::Edit(const api::Message& now) {
+  PutMessage(now, false);
+  api::Update update;
+  update.set_kind(api::Update::EDIT_MESSAGE);
+  *update.mutable_message() = now;
+  return Push(std::move(update));
+}
+
+const api::Update& BoxStore::Change::Delete(const std::vector<api::Message>& gone) {
+  api::Update update;
+  update.set_kind(api::Update::DELETE_MESSAGES);
+  for (const api::Message& m : gone) {
+    api::Message tombstone = m;
+    tombstone.clear_text();
+    PutMessage(tombstone, true);
+    update.add_deleted_ids(m.id());
+  }
+  return Push(std::move(update));
+}
+
+const api::Update& BoxStore::Change::Read(api::Update::Kind kind, const ChatKey& chat, uint64_t max_id) {
+  api::Update update;
+  update.set_kind(kind);
+  update.set_peer_user(chat.peer_user);
+  update.set_chat_id(chat.chat_id);
+  update.set_max_id(max_id);
+  return Push(std::move(update));
+}
+
+void BoxStore::Change::Queue(uint64_t peer_box, const storage::BoxOp& op) {
+  head_.set_last_op(head_.last_op() + 1);
+  if (std::find(queued_to_.begin(), queued_to_.end(), peer_box) == queued_to_.end()) queued_to_.push_back(peer_box);
+  batch_.Put(Key('o', {user_, peer_box, head_.last_op()}), op.SerializeAsString());
+}
+
+void BoxStore::Change::PutSend(const storage::SendRecord& record) {
+  batch_.Put(SendKey(user_, record.result().random_id()), record.SerializeAsString());
+}
+
+void BoxStore::Change::PutReadState(const ChatKey& chat, const storage::ReadState& state) {
+  batch_.Put(Key('r', {user_, chat.kind(), chat.peer()}), state.SerializeAsString());
+}
+
+Status BoxStore::Begin(uint64_t user, Change* change) {
+  *change = Change();
+  change->user_ = user;
+  return Head(user, &change->head_);
+}
+
+Status BoxStore::Commit(const Change& change) {
+  WriteBatch batch = change.batch_;
+  batch.Put(Key('h', {change.user_}), change.head_.SerializeAsString());
+  return kv_->Write(batch);
+}
+
+// --- Reads
 
 Status BoxStore::Head(uint64_t user, storage::BoxHead* head) {
   Status s;
-  auto v = kv_->Get(Key('h', {user}), &s);
-  head->Clear();
-  if (!s.ok() || !v) return s;
-  return Parse(*v, head, "box head");
-}
-
-Status BoxStore::Stage(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, WriteBatch* batch) {
-  storage::BoxHead head;
-  if (Status s = Head(user, &head); !s.ok()) return s;
-  head.set_pts(head.pts() + 1);
-  head.set_last_message_id(head.last_message_id() + 1);
-  update->Clear();
-  *update->mutable_message() = msg;
-  update->mutable_message()->set_id(head.last_message_id());
-  update->set_pts(head.pts());
-  update->set_pts_count(1);
-  batch->Put(Key('h', {user}), head.SerializeAsString());
-  batch->Put(Key('u', {user, head.pts()}), update->SerializeAsString());
-  return Status::Ok();
-}
-
-Status BoxStore::AppendOutgoing(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update,
-                                storage::SendRecord* record) {
-  WriteBatch batch;
-  if (Status s = Stage(user, msg, update, &batch); !s.ok()) return s;
-  record->Clear();
-  api::SentMessage* r = record->mutable_result();
-  r->set_random_id(msg.random_id());
-  r->set_message_id(update->message().id());
-  r->set_pts(update->pts());
-  r->set_pts_count(update->pts_count());
-  r->set_date_us(msg.date_us());
-  api::Message* peer_copy = record->mutable_message();
-  *peer_copy = msg;
-  peer_copy->set_id(0);
-  peer_copy->set_peer_user(user);  // in the peer's box, the chat is with the sender
-  record->set_peer_box(msg.peer_user());
-  record->set_peer_done(msg.peer_user() == user);
-  batch.Put(Key('s', {user, msg.random_id()}), record->SerializeAsString());
-  if (!record->peer_done()) {
-    std::string random_id;
-    PutBE(&random_id, msg.random_id());
-    batch.Put(Key('o', {user, msg.peer_user(), update->pts()}), random_id);
-  }
-  return kv_->Write(batch);
-}
-
-Status BoxStore::AppendIncoming(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, bool* appended) {
-  *appended = false;
-  const std::string dedup = Key('i', {user, msg.from_user(), msg.random_id()});
-  Status s;
-  if (kv_->Get(dedup, &s).has_value() || !s.ok()) return s;
-  WriteBatch batch;
-  if (s = Stage(user, msg, update, &batch); !s.ok()) return s;
-  std::string pts;
-  PutBE(&pts, update->pts());
-  batch.Put(dedup, pts);
-  s = kv_->Write(batch);
-  *appended = s.ok();
+  auto found = GetProto<storage::BoxHead>(kv_, Key('h', {user}), &s, "box head");
+  *head = found.value_or(storage::BoxHead());
   return s;
 }
 
+std::optional<storage::StoredMessage> BoxStore::FindMessage(uint64_t user, uint64_t id, Status* status) {
+  return GetProto<storage::StoredMessage>(kv_, Key('m', {user, id}), status, "message");
+}
+
+uint64_t BoxStore::FindCopy(uint64_t user, uint64_t from, uint64_t random_id, Status* status) {
+  if (from == user) {
+    auto record = FindSend(user, random_id, status);
+    return record ? record->result().message_id() : 0;
+  }
+  auto v = kv_->Get(Key('i', {user, from, random_id}), status);
+  return status->ok() && v ? GetBE(*v) : 0;
+}
+
 std::optional<storage::SendRecord> BoxStore::FindSend(uint64_t user, uint64_t random_id, Status* status) {
-  auto v = kv_->Get(Key('s', {user, random_id}), status);
-  if (!status->ok() || !v) return std::nullopt;
-  storage::SendRecord record;
-  *status = Parse(*v, &record, "send record");
-  if (!status->ok()) return std::nullopt;
-  return record;
+  return GetProto<storage::SendRecord>(kv_, SendKey(user, random_id), status, "send record");
 }
 
-Status BoxStore::MarkPeerDone(uint64_t user, storage::SendRecord record) {
-  record.set_peer_done(true);
-  WriteBatch batch;
-  batch.Put(Key('s', {user, record.result().random_id()}), record.SerializeAsString());
-  batch.Delete(Key('o', {user, record.peer_box(), record.result().pts()}));
-  return kv_->Write(batch);
+Status BoxStore::ReadState(uint64_t user, const ChatKey& chat, storage::ReadState* state) {
+  Status s;
+  auto found = GetProto<storage::ReadState>(kv_, Key('r', {user, chat.kind(), chat.peer()}), &s, "read state");
+  *state = found.value_or(storage::ReadState());
+  return s;
 }
 
-std::optional<storage::SendRecord> BoxStore::OldestUnsent(uint64_t user, uint64_t peer, Status* status) {
+Status BoxStore::IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t after, uint64_t upto,
+                                 std::vector<IncomingMessage>* out) {
+  out->clear();
+  if (upto <= after) return Status::Ok();
   KvStore::Entries entries;
-  *status = kv_->Scan(Key('o', {user, peer, 0}), Key('o', {user, peer, UINT64_MAX}), 1, &entries);
-  if (!status->ok() || entries.empty()) return std::nullopt;
-  return FindSend(user, GetBE(entries[0].second), status);
+  const std::string to = upto == UINT64_MAX ? Key('c', {user, chat.kind(), chat.peer() + 1})
+                                            : Key('c', {user, chat.kind(), chat.peer(), upto + 1});
+  if (Status s = kv_->Scan(Key('c', {user, chat.kind(), chat.peer(), after + 1}), to, SIZE_MAX, &entries); !s.ok())
+    return s;
+  for (const auto& [k, v] : entries) {
+    out->push_back({GetBE(std::string_view(k).substr(25, 8)), GetBE(v), GetBE(std::string_view(v).substr(8))});
+  }
+  return Status::Ok();
 }
 
-Status BoxStore::ChatsWithUnsent(std::vector<std::pair<uint64_t, uint64_t>>* out) {
+std::optional<std::pair<uint64_t, storage::BoxOp>> BoxStore::OldestOp(uint64_t user, uint64_t peer_box,
+                                                                      Status* status) {
+  KvStore::Entries entries;
+  *status = kv_->Scan(Key('o', {user, peer_box, 0}), Key('o', {user, peer_box, UINT64_MAX}), 1, &entries);
+  if (!status->ok() || entries.empty()) return std::nullopt;
+  storage::BoxOp op;
+  *status = Parse(entries[0].second, &op, "outbox entry");
+  if (!status->ok()) return std::nullopt;
+  return std::make_pair(GetBE(std::string_view(entries[0].first).substr(17, 8)), std::move(op));
+}
+
+Status BoxStore::DoneOp(uint64_t user, uint64_t peer_box, uint64_t seq, WriteBatch extra) {
+  extra.Delete(Key('o', {user, peer_box, seq}));
+  return kv_->Write(extra);
+}
+
+Status BoxStore::OutboxesWithOps(std::vector<std::pair<uint64_t, uint64_t>>* out) {
   out->clear();
   std::string from = Key('o', {});
   for (;;) {
     KvStore::Entries entries;
     if (Status s = kv_->Scan(from, Key('p', {}), 1, &entries); !s.ok() || entries.empty()) return s;
-    const std::string& k = entries[0].first;
+    const std::string_view k = entries[0].first;
     const uint64_t user = GetBE(k.substr(1, 8)), peer = GetBE(k.substr(9, 8));
     out->emplace_back(user, peer);
-    from = Key('o', {user, peer, UINT64_MAX});  // past this chat
+    from = Key('o', {user, peer, UINT64_MAX});  // past this outbox
     from.push_back('\0');
   }
 }
 
-Status BoxStore::ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::UpdateNewMessage>* out) {
+Status BoxStore::ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::Update>* out) {
   KvStore::Entries entries;
   if (Status s = kv_->Scan(Key('u', {user, after + 1}), Key('u', {user, UINT64_MAX}), limit, &entries); !s.ok())
     return s;

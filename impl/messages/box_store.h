@@ -1,20 +1,27 @@
 // BoxStore: users' message boxes on a KvStore. A box is a gap-free sequence
-// of updates numbered by pts (Telegram's model); each append writes the
-// update, the new head and a dedup record in one atomic batch, so a crash
-// never leaves a box with a hole or a message appended twice.
+// of updates numbered by pts (Telegram's model): new messages, edits,
+// deletions and read marks. Every change of a box is one BoxStore::Change,
+// written in one atomic batch with the new head and whatever the caller
+// staged with it (a send record, outbox entries), so a crash never leaves
+// a box with a hole, a message twice or a change owed to another box
+// forgotten.
 //
-// Key layout (big-endian integers, so boxes scan in pts order):
-//   'h' user                 -> storage.BoxHead
-//   'u' user pts             -> api.UpdateNewMessage
-//   's' user random_id       -> storage.SendRecord       (sender's dedup)
-//   'i' user from random_id  -> 8-byte pts               (receiver's dedup)
-//   'o' user peer pts        -> 8-byte random_id         (the chat's outbox: sends
-//                                                         whose peer copy is not
-//                                                         appended yet, in order)
+// Key layout (big-endian integers, so scans run in pts / id order; `kind`
+// is 0 for a private chat with user `peer`, 1 for basic group `peer`):
+//   'h' user                      -> storage.BoxHead
+//   'u' user pts                  -> api.Update
+//   'm' user id                   -> storage.StoredMessage (as it now reads)
+//   's' user random_id            -> storage.SendRecord   (sender's dedup)
+//   'i' user from random_id       -> 8-byte id            (receiver's dedup; finds a copy)
+//   'c' user kind peer id         -> 16 bytes: from, origin_id (messages others sent, by chat)
+//   'r' user kind peer            -> storage.ReadState
+//   'o' user peer_box seq         -> storage.BoxOp        (the outbox: what peer_box's box
+//                                                         still owes to apply, in order)
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/kv_store.h"
 #include "proto/client_api.pb.h"
@@ -22,38 +29,95 @@
 
 namespace msgbed {
 
+// A chat as a box sees it: private with a user, or a basic group.
+struct ChatKey {
+  uint64_t peer_user = 0;
+  uint64_t chat_id = 0;
+
+  static ChatKey Of(const api::Message& m) { return {m.peer_user(), m.chat_id()}; }
+  bool group() const { return chat_id != 0; }
+  uint64_t kind() const { return group() ? 1 : 0; }
+  uint64_t peer() const { return group() ? chat_id : peer_user; }
+  friend bool operator==(const ChatKey&, const ChatKey&) = default;
+};
+
+// A message someone else sent, as the chat index lists it.
+struct IncomingMessage {
+  uint64_t id, from, origin_id;
+};
+
 class BoxStore {
  public:
   explicit BoxStore(KvStore* kv) : kv_(kv) {}
 
+  // One atomic change of user's box: updates appended in order (each gets
+  // the next pts; a new message also the next id), outbox entries, and the
+  // caller's own puts. Nothing is visible until Commit.
+  class Change {
+   public:
+    // Each appends one update and returns it as stored.
+    // A new message: takes the next id; indexed ('m'), and if someone else
+    // sent it, also by chat ('c') and for dedup ('i').
+    const api::Update& AddMessage(api::Message message);
+    // The message (by its id) now reads as `now`.
+    const api::Update& Edit(const api::Message& now);
+    // The messages leave the box: their text is dropped, their ids stay known.
+    const api::Update& Delete(const std::vector<api::Message>& gone);
+    // A read mark (READ_INBOX or READ_OUTBOX) of chat up to max_id; the
+    // caller puts the chat's new ReadState too.
+    const api::Update& Read(api::Update::Kind kind, const ChatKey& chat, uint64_t max_id);
+    // peer_box's box must apply op, after everything queued for it before.
+    void Queue(uint64_t peer_box, const storage::BoxOp& op);
+    void PutSend(const storage::SendRecord& record);
+    void PutReadState(const ChatKey& chat, const storage::ReadState& state);
+
+    uint64_t user() const { return user_; }
+    const storage::BoxHead& head() const { return head_; }
+    const std::vector<api::Update>& updates() const { return updates_; }
+    // The boxes Queue gave entries to, each once.
+    const std::vector<uint64_t>& queued_to() const { return queued_to_; }
+
+   private:
+    friend class BoxStore;
+    const api::Update& Push(api::Update update);
+    void PutMessage(const api::Message& m, bool deleted);
+
+    uint64_t user_ = 0;
+    storage::BoxHead head_;
+    WriteBatch batch_;
+    std::vector<api::Update> updates_;
+    std::vector<uint64_t> queued_to_;
+  };
+
+  // Starts a change of user's box (reads its head).
+  Status Begin(uint64_t user, Change* change);
+  Status Commit(const Change& change);
+
   Status Head(uint64_t user, storage::BoxHead* head);
-
-  // Appends the sender's copy of msg to its box and records the send.
-  // Fills *record (result and the peer's copy). peer_done is set when the
-  // sender writes to itself.
-  Status AppendOutgoing(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update,
-                        storage::SendRecord* record);
-
-  // Appends the receiver's copy unless (from, random_id) is already in the
-  // box; *appended tells which.
-  Status AppendIncoming(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, bool* appended);
-
+  // Message id of user's box, as it now reads (nullopt if never there).
+  std::optional<storage::StoredMessage> FindMessage(uint64_t user, uint64_t id, Status* status);
+  // Id of the copy of (from, random_id) in user's box: user's own send
+  // ('s') or a received one ('i'). 0 if none.
+  uint64_t FindCopy(uint64_t user, uint64_t from, uint64_t random_id, Status* status);
   std::optional<storage::SendRecord> FindSend(uint64_t user, uint64_t random_id, Status* status);
-  // Marks the peer copy appended and takes the send out of its chat's outbox.
-  Status MarkPeerDone(uint64_t user, storage::SendRecord record);
-  // The oldest send of user to peer whose peer copy is not appended yet.
-  std::optional<storage::SendRecord> OldestUnsent(uint64_t user, uint64_t peer, Status* status);
-  // Every chat (user, peer) of this store with a send not appended yet.
-  Status ChatsWithUnsent(std::vector<std::pair<uint64_t, uint64_t>>* out);
+  Status ReadState(uint64_t user, const ChatKey& chat, storage::ReadState* state);
+  // Messages others sent in chat with after < id <= upto, ascending.
+  Status IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t after, uint64_t upto,
+                         std::vector<IncomingMessage>* out);
+
+  // The outbox of user toward peer_box: its oldest entry (seq and op).
+  std::optional<std::pair<uint64_t, storage::BoxOp>> OldestOp(uint64_t user, uint64_t peer_box, Status* status);
+  // The entry seq is applied: removes it, with the caller's other writes.
+  Status DoneOp(uint64_t user, uint64_t peer_box, uint64_t seq, WriteBatch extra = {});
+  // Every (user, peer_box) of this store with an entry in its outbox.
+  Status OutboxesWithOps(std::vector<std::pair<uint64_t, uint64_t>>* out);
 
   // Updates with after < pts, ascending, at most limit.
-  Status ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::UpdateNewMessage>* out);
+  Status ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::Update>* out);
+
+  static std::string SendKey(uint64_t user, uint64_t random_id);
 
  private:
-  // Assigns the next pts and message id of user's box to *update and adds
-  // the writes to *batch.
-  Status Stage(uint64_t user, const api::Message& msg, api::UpdateNewMessage* update, WriteBatch* batch);
-
   KvStore* kv_;
 };
 

@@ -1,7 +1,5 @@
 #include "messages/message_service.h"
 
-#include <algorithm>
-
 #include "core/client_reply.h"
 #include "core/utf8.h"
 #include "messages/placement.h"
@@ -9,24 +7,36 @@
 
 namespace msgbed {
 
+namespace {
+
+// Why a chat reference (exactly one of user and group) is unusable.
+api::ErrorCode CheckPeer(uint64_t peer_user, uint64_t chat_id) {
+  if (peer_user != 0 && chat_id != 0) return api::PEER_AMBIGUOUS;
+  if (peer_user == 0 && chat_id == 0) return api::PEER_ID_INVALID;
+  return api::ERROR_NONE;
+}
+
+}  // namespace
+
 MessageService::MessageService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {
-  // Sends a crash left half done are finished without waiting for their
+  // Outboxes a crash left unapplied are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered).
   env_->StartTimer(0, [this] { ResumeOutboxes(); });
 }
 
-void MessageService::ResumeOutboxes() {
-  std::vector<ChatKey> chats;
-  if (Status s = boxes_.ChatsWithUnsent(&chats); !s.ok()) {
-    env_->Stats().Add("messages.storage_errors");
-    return;
-  }
-  for (const ChatKey& key : chats) Pump(key);
-}
-
 void MessageService::Register(Handlers& handlers) {
   handlers.On(this, &MessageService::HandleSend);
-  handlers.On(this, &MessageService::HandleAppend);
+  handlers.On(this, &MessageService::HandleForward);
+  handlers.On(this, &MessageService::HandleEdit);
+  handlers.On(this, &MessageService::HandleDelete);
+  handlers.On(this, &MessageService::HandleRead);
+  handlers.On(this, &MessageService::HandleTyping);
+  handlers.On(this, &MessageService::HandleCreateChat);
+  handlers.On(this, &MessageService::HandleAddChatUser);
+  handlers.On(this, &MessageService::HandleDeleteChatUser);
+  handlers.On(this, &MessageService::HandleGetChat);
+  handlers.On(this, &MessageService::HandleChatRequest);
+  handlers.On(this, &MessageService::HandleApply);
   handlers.On(this, &MessageService::HandleGetDifference);
 }
 
@@ -36,140 +46,149 @@ void MessageService::AnswerError(const ReplyTo& to, api::ErrorCode code, const s
   AnswerClient(*env_, to, ErrorFrame(code, why));
 }
 
-MessageService::Refusal MessageService::Validate(const api::SendMessage& send) {
+void MessageService::AnswerDone(const ReplyTo& to) {
+  api::ServerFrame frame;
+  frame.mutable_done();
+  Answer(to, std::move(frame));
+}
+
+// Why text cannot be a message's (or, with max_chars, a title's).
+static api::ErrorCode CheckText(const std::string& text, size_t max_chars, api::ErrorCode too_long) {
   size_t chars = 0;
-  if (send.peer_user() == 0) return {api::PEER_ID_INVALID, "peer_user is 0"};
-  if (send.random_id() == 0) return {api::RANDOM_ID_EMPTY, "random_id is 0"};
-  if (send.text().empty()) return {api::MESSAGE_EMPTY, "empty text"};
-  if (!ValidUtf8(send.text(), &chars)) return {api::MESSAGE_INVALID, "text is not valid UTF-8"};
-  if (chars > kMaxMessageChars) return {api::MESSAGE_TOO_LONG, "text over 4096 characters"};
-  return {};
+  if (text.empty()) return api::MESSAGE_EMPTY;
+  if (!ValidUtf8(text, &chars)) return api::MESSAGE_INVALID;
+  if (chars > max_chars) return too_long;
+  return api::ERROR_NONE;
 }
 
 void MessageService::HandleSend(const Incoming& in, const messages::SendMessage& req) {
   const api::SendMessage& send = req.send();
-  const uint64_t from = req.client().user();
-  if (const Refusal r = Validate(send); r.code != api::ERROR_NONE) return AnswerError(in.reply_to, r.code, r.why);
-  Status s;
-  if (auto record = boxes_.FindSend(from, send.random_id(), &s)) return Resume(in.reply_to, send, *record);
-  if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
-
-  api::Message msg;
-  msg.set_from_user(from);
-  msg.set_peer_user(send.peer_user());
-  msg.set_text(send.text());
-  msg.set_date_us(env_->Date());
-  msg.set_random_id(send.random_id());
-  api::UpdateNewMessage update;
-  storage::SendRecord record;
-  if (s = boxes_.AppendOutgoing(from, msg, &update, &record); !s.ok()) {
-    return AnswerError(in.reply_to, api::INTERNAL, s.message());
+  if (auto code = CheckPeer(send.peer_user(), send.chat_id()); code != api::ERROR_NONE) {
+    return AnswerError(in.reply_to, code, "name either peer_user or chat_id");
   }
+  if (send.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
+  if (auto code = CheckText(send.text(), kMaxMessageChars, api::MESSAGE_TOO_LONG); code != api::ERROR_NONE) {
+    return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
+  }
+  Draft draft;
+  draft.origin_device = req.client().device();
+  api::Message& m = draft.message;
+  m.set_from_user(req.client().user());
+  m.set_peer_user(send.peer_user());
+  m.set_chat_id(send.chat_id());
+  m.set_text(send.text());
+  m.set_random_id(send.random_id());
+  m.set_reply_to_id(send.reply_to_id());
+  Submit(std::move(draft), in.reply_to);
+}
+
+void MessageService::HandleForward(const Incoming& in, const messages::ForwardMessage& req) {
+  const api::ForwardMessage& fwd = req.request();
+  const uint64_t user = req.client().user();
+  if (auto code = CheckPeer(fwd.peer_user(), fwd.chat_id()); code != api::ERROR_NONE) {
+    return AnswerError(in.reply_to, code, "name either peer_user or chat_id");
+  }
+  if (fwd.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
+  Status s;
+  const auto source = boxes_.FindMessage(user, fwd.id(), &s);
+  if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
+  if (!source || source->deleted() || source->message().action() != api::ACTION_NONE) {
+    return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "no such message to forward");
+  }
+  const api::Message& original = source->message();
+  Draft draft;
+  draft.origin_device = req.client().device();
+  api::Message& m = draft.message;
+  m.set_from_user(user);
+  m.set_peer_user(fwd.peer_user());
+  m.set_chat_id(fwd.chat_id());
+  m.set_text(original.text());
+  m.set_random_id(fwd.random_id());
+  // Forwarded again, it still names whoever wrote it first.
+  const bool again = original.fwd_from_user() != 0;
+  m.set_fwd_from_user(again ? original.fwd_from_user() : original.from_user());
+  m.set_fwd_date_us(again ? original.fwd_date_us() : original.date_us());
+  Submit(std::move(draft), in.reply_to);
+}
+
+void MessageService::Submit(Draft draft, const ReplyTo& reply_to) {
+  const api::Message& m = draft.message;
+  Status s;
+  if (auto record = boxes_.FindSend(m.from_user(), m.random_id(), &s)) return Resume(reply_to, draft, *record);
+  if (!s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());
+  InChat(m.from_user(), ChatKey::Of(m), reply_to, [this, draft, reply_to](const storage::ChatRecord* group) {
+    // While the group's owner answered, a retry may have stored it.
+    Status s;
+    if (auto record = boxes_.FindSend(draft.message.from_user(), draft.message.random_id(), &s)) {
+      return Resume(reply_to, draft, *record);
+    }
+    storage::SendRecord record;
+    if (const Refusal r = Store(draft, group, &record); !r.ok()) return AnswerRefusal(reply_to, r);
+    if (record.peer_done()) return AnswerSent(record, reply_to);
+    WaitForOp({draft.message.from_user(), draft.message.peer_user()}, record.op_seq(), record.result().random_id(),
+              reply_to);
+  });
+}
+
+MessageService::Refusal MessageService::Store(const Draft& draft, const storage::ChatRecord* group,
+                                              storage::SendRecord* record) {
+  const uint64_t from = draft.message.from_user();
+  BoxStore::Change change;
+  if (Status s = boxes_.Begin(from, &change); !s.ok()) return {api::INTERNAL, s.message()};
+  api::Message message = draft.message;
+  message.set_date_us(env_->Date());
+  storage::BoxOp op;
+  op.set_kind(storage::BoxOp::APPEND);
+  if (message.reply_to_id() != 0) {
+    Status s;
+    const auto replied = boxes_.FindMessage(from, message.reply_to_id(), &s);
+    if (!s.ok()) return {api::INTERNAL, s.message()};
+    if (!replied || replied->deleted() || ChatKey::Of(replied->message()) != ChatKey::Of(message)) {
+      return {api::MESSAGE_ID_INVALID, "reply_to_id is not a message of this chat"};
+    }
+    op.set_reply_from(replied->message().from_user());
+    op.set_reply_random_id(replied->message().random_id());
+  }
+  const api::Update& update = change.AddMessage(message);
+  record->Clear();
+  api::SentMessage* result = record->mutable_result();
+  result->set_random_id(message.random_id());
+  result->set_message_id(update.message().id());
+  result->set_pts(update.pts());
+  result->set_pts_count(update.pts_count());
+  result->set_date_us(message.date_us());
+  *record->mutable_message() = update.message();
+  // The receivers' copy: in a private chat, the chat is with the sender.
+  api::Message* copy = op.mutable_message();
+  *copy = update.message();
+  copy->set_id(0);
+  copy->set_reply_to_id(0);
+  copy->set_origin_id(update.message().id());
+  if (!group) copy->set_peer_user(from);
+  record->set_peer_done(group || message.peer_user() == from);
+  if (!record->peer_done()) {
+    change.Queue(message.peer_user(), op);
+    record->set_op_seq(change.head().last_op());
+  }
+  if (group) QueueToChat(change, ChatKey::Of(message), group, op);
+  change.PutSend(*record);
+  if (Status s = CommitAndPublish(change, draft.origin_device); !s.ok()) return {api::INTERNAL, s.message()};
   env_->Stats().Add("messages.accepted");
-  PublishUpdate(from, update, req.client().device());
-  if (record.peer_done()) return AnswerSent(record, in.reply_to);  // a note to self
-  Enqueue(record, in.reply_to);
+  return {};
 }
 
 // A send whose random_id is known: the same message again is a retry and
 // gets the first result; anything else reusing the id is refused.
-void MessageService::Resume(const ReplyTo& reply_to, const api::SendMessage& send, const storage::SendRecord& record) {
-  if (send.peer_user() != record.peer_box() || send.text() != record.message().text()) {
+void MessageService::Resume(const ReplyTo& reply_to, const Draft& draft, const storage::SendRecord& record) {
+  const api::Message& first = record.message();
+  const api::Message& again = draft.message;
+  if (ChatKey::Of(first) != ChatKey::Of(again) || first.text() != again.text() || first.action() != again.action()) {
     env_->Stats().Add("messages.random_id_duplicate");
     return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
   env_->Stats().Add("messages.send_repeated");
   if (record.peer_done()) return AnswerSent(record, reply_to);
-  Enqueue(record, reply_to);
-}
-
-void MessageService::Enqueue(const storage::SendRecord& record, const ReplyTo& reply_to) {
-  const ChatKey key{record.message().from_user(), record.peer_box()};
-  chats_[key].waiting[record.result().random_id()].push_back(reply_to);
-  Pump(key);
-}
-
-// Appends the chat's oldest unsent message to the peer's box, one at a
-// time, so that the peer's box keeps the order of the sender's.
-void MessageService::Pump(const ChatKey& key) {
-  Chat& chat = chats_[key];
-  if (chat.in_flight || chat.retry != 0) return;
-  Status s;
-  const auto record = boxes_.OldestUnsent(key.first, key.second, &s);
-  if (!record) {
-    if (!s.ok()) env_->Stats().Add("messages.storage_errors");
-    return Drain(key, s);
-  }
-  chat.in_flight = true;
-  const rpc::Address owner = BoxOwner(shape_, key.second);
-  if (SameAddress(owner, env_->Self())) return Appended(key, *record, AppendToLocalBox(key.second, record->message()));
-  auto append = NewBody<messages::AppendToBox>();
-  append->set_box_user(key.second);
-  *append->mutable_message() = record->message();
-  ++pending_sends_;
-  env_->Call(owner, std::move(append), kPeerAppendTimeout, [this, key, record = *record](const CallResult& r) {
-    --pending_sends_;
-    const messages::Appended* appended = r.As<messages::Appended>();
-    Appended(key, record, appended && appended->ok());
-  });
-}
-
-void MessageService::Appended(const ChatKey& key, const storage::SendRecord& record, bool ok) {
-  Chat& chat = chats_[key];
-  chat.in_flight = false;
-  const auto waiting = chat.waiting.extract(record.result().random_id());
-  if (ok && boxes_.MarkPeerDone(key.first, record).ok()) {
-    chat.failures = 0;
-    if (waiting) {
-      for (const ReplyTo& to : waiting.mapped()) AnswerSent(record, to);
-    }
-    return Pump(key);
-  }
-  env_->Stats().Add("messages.peer_append_failures");
-  if (waiting) {
-    for (const ReplyTo& to : waiting.mapped()) {
-      AnswerError(to, api::INTERNAL, "peer box unavailable; retry with the same random_id");
-    }
-  }
-  const Micros delay = std::min(kMaxPeerRetry, kFirstPeerRetry << std::min(chat.failures++, 16u));
-  chat.retry = env_->StartTimer(delay, [this, key] {
-    chats_[key].retry = 0;
-    Pump(key);
-  });
-}
-
-// The chat's outbox is empty: whoever still waits learns the outcome.
-void MessageService::Drain(const ChatKey& key, const Status& s) {
-  auto it = chats_.find(key);
-  for (const auto& [random_id, callers] : it->second.waiting) {
-    Status found;
-    const auto record = boxes_.FindSend(key.first, random_id, &found);
-    for (const ReplyTo& to : callers) {
-      if (record && record->peer_done()) {
-        AnswerSent(*record, to);
-      } else {
-        AnswerError(to, api::INTERNAL, s.ok() ? found.message() : s.message());
-      }
-    }
-  }
-  chats_.erase(it);
-}
-
-void MessageService::HandleAppend(const Incoming& in, const messages::AppendToBox& req) {
-  auto appended = NewBody<messages::Appended>();
-  appended->set_ok(AppendToLocalBox(req.box_user(), req.message()));
-  env_->Reply(in.reply_to, std::move(appended));
-}
-
-bool MessageService::AppendToLocalBox(uint64_t box_user, const api::Message& msg) {
-  api::UpdateNewMessage update;
-  bool appended = false;
-  if (Status s = boxes_.AppendIncoming(box_user, msg, &update, &appended); !s.ok()) {
-    env_->Stats().Add("messages.storage_errors");
-    return false;
-  }
-  if (appended) PublishUpdate(box_user, update, 0);
-  return true;
+  WaitForOp({first.from_user(), first.peer_user()}, record.op_seq(), first.random_id(), reply_to);
 }
 
 void MessageService::AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to) {
@@ -178,38 +197,32 @@ void MessageService::AnswerSent(const storage::SendRecord& record, const ReplyTo
   Answer(reply_to, std::move(frame));
 }
 
-void MessageService::HandleGetDifference(const Incoming& in, const messages::GetDifference& req) {
-  uint32_t limit = req.request().limit() == 0 ? kDefaultDifferenceLimit : req.request().limit();
-  limit = std::min(limit, kMaxDifferenceLimit);
-  api::ServerFrame frame;
-  if (Status s = ReadDifference(req.client().user(), req.request().pts(), limit, frame.mutable_difference()); !s.ok()) {
-    return AnswerError(in.reply_to, api::INTERNAL, s.message());
+void MessageService::QueueToChat(BoxStore::Change& change, const ChatKey& chat, const storage::ChatRecord* group,
+                                 const storage::BoxOp& op) {
+  if (!group) {
+    if (chat.peer_user != change.user()) change.Queue(chat.peer_user, op);
+    return;
   }
-  env_->Stats().Add("messages.get_difference");
-  Answer(in.reply_to, std::move(frame));
+  for (uint64_t member : group->members()) {
+    if (member != change.user()) change.Queue(member, op);
+  }
 }
 
-Status MessageService::ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff) {
-  storage::BoxHead head;
-  std::vector<api::UpdateNewMessage> updates;
-  Status s = boxes_.Head(user, &head);
-  // A pts at or past the head (even 2^64-1) has nothing after it.
-  if (s.ok() && pts < head.pts()) s = boxes_.ReadAfter(user, pts, limit, &updates);
-  if (!s.ok()) return s;
-  diff->set_state_pts(head.pts());
-  size_t bytes = 0;
-  for (auto& u : updates) {
-    bytes += u.ByteSizeLong();
-    if (bytes > kMaxDifferenceBytes && diff->updates_size() > 0) break;
-    *diff->add_updates() = std::move(u);
+Status MessageService::CommitAndPublish(const BoxStore::Change& change, uint64_t origin_device) {
+  if (Status s = boxes_.Commit(change); !s.ok()) {
+    env_->Stats().Add("messages.storage_errors");
+    return s;
   }
-  const int n = diff->updates_size();
-  diff->set_is_slice(n > 0 && diff->updates(n - 1).pts() < head.pts());
+  for (const api::Update& update : change.updates()) {
+    Publish(change.user(), update, origin_device);
+    origin_device = 0;  // only the first update is the sender's own
+  }
+  for (uint64_t peer_box : change.queued_to()) Pump({change.user(), peer_box});
   return Status::Ok();
 }
 
-void MessageService::PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device) {
-  events::NewMessageUpdate event;
+void MessageService::Publish(uint64_t user, const api::Update& update, uint64_t origin_device) {
+  events::BoxUpdate event;
   event.set_user_id(user);
   *event.mutable_update() = update;
   event.set_origin_device(origin_device);

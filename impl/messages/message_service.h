@@ -1,26 +1,35 @@
-// MessageService: the message handling service. Each instance owns the
-// message boxes of the users BoxOwner (messages/placement.h) maps to it.
+// MessageService: the message handling service (docs/messaging.md). Each
+// instance owns the message boxes of the users BoxOwner maps to it, and the
+// records of the basic groups ChatOwner maps to it (messages/placement.h).
 //
-// SendMessage from A to B, handled by A's owner, answered to the gateway's
-// call with a ClientAnswer:
+// Every request is handled by the owner of the asker's box, which changes
+// that box (BoxStore::Change, one atomic batch) and queues what other boxes
+// owe in the box's outbox, in the same batch. The outbox toward each other
+// box is applied there one entry at a time, in order, idempotently (a call,
+// ApplyToBox; a failure is retried, 200 ms doubling to 5 s, also after a
+// restart), so every box holds a chat in its sender's order and nothing
+// accepted is ever lost. Every change of a box goes on the bus
+// (events.BoxUpdate, keyed by the box's user), where sync pushes it.
+//
+// SendMessage from A to B, handled by A's owner:
 //   1. A's box takes the message (pts_A), with a SendRecord keyed by
-//      (A, random_id) in the same batch: a repeated request returns the
-//      first result instead of a second message.
-//   2. NewMessageUpdate(A) goes on the bus.
-//   3. B's owner (possibly this instance) appends B's copy (pts_B),
-//      idempotently (a call, AppendToBox), and publishes NewMessageUpdate(B).
-//      Each chat (A, B) has an outbox in A's store (BoxStore 'o' keys,
-//      written with step 1): its messages go to B's box one at a time, in
-//      A's order, so both boxes hold the chat in the same order. A failed
-//      append is retried by this service (200 ms doubling to 5 s), also
-//      after a restart, until B's box has it; no client needs to come back.
-//   4. When B's box has it, the sender gets SentMessage. If step 3 fails the
+//      (A, random_id) and the APPEND owed to B's box: a repeated request
+//      returns the first result instead of a second message.
+//   2. B's copy is appended through the outbox (pts_B).
+//   3. When B's box has it, the sender gets SentMessage; if that fails the
 //      sender gets INTERNAL (and a retry with the same random_id waits for
 //      the outbox, not for a second append).
+// To a basic group, A's owner first asks the group's owner for its members
+// (and whether A is one); each other member's box gets an APPEND, and the
+// sender is answered once A's box has it (the outbox delivers the rest).
+// Edits, deletions for everyone and read marks travel the same way.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cluster.h"
@@ -32,6 +41,10 @@ namespace msgbed {
 
 // Longest text accepted, in Unicode code points (Telegram: 4096 characters).
 inline constexpr size_t kMaxMessageChars = 4096;
+// Longest group title, in code points (Telegram: 128).
+inline constexpr size_t kMaxTitleChars = 128;
+// Members of a basic group, its creator included (Telegram: 200).
+inline constexpr size_t kMaxGroupMembers = 200;
 // getDifference returns at most this many updates per call...
 inline constexpr uint32_t kMaxDifferenceLimit = 1000;
 inline constexpr uint32_t kDefaultDifferenceLimit = 100;
@@ -39,11 +52,17 @@ inline constexpr uint32_t kDefaultDifferenceLimit = 100;
 // slice always fits the 1 MiB frame limit whatever the client asks for: a
 // 4096-character message is at most 16 KiB.
 inline constexpr size_t kMaxDifferenceBytes = 512 * 1024;
+// At most this many ids per DeleteMessages (Telegram: 100).
+inline constexpr int kMaxDeleteIds = 100;
 // A peer box that has not answered by then fails the send with INTERNAL
 // (the client retries with the same random_id).
 inline constexpr Micros kPeerAppendTimeout = 5 * kSecond;
 inline constexpr Micros kFirstPeerRetry = 200 * kMillisecond;
 inline constexpr Micros kMaxPeerRetry = 5 * kSecond;
+// A group's owner that has not answered by then fails the request with INTERNAL.
+inline constexpr Micros kChatCallTimeout = 5 * kSecond;
+// A chat's typing notice is passed on at most once per interval per user.
+inline constexpr Micros kTypingInterval = 3 * kSecond;
 
 class MessageService final : public Service {
  public:
@@ -51,50 +70,107 @@ class MessageService final : public Service {
 
   void Register(Handlers& handlers) override;
 
-  // Sends waiting for a peer box on another instance.
+  // Outbox entries being applied on another instance.
   size_t pending_sends() const { return pending_sends_; }
 
  private:
   struct Refusal {
     api::ErrorCode code = api::ERROR_NONE;
-    const char* why = "";
+    std::string why;
+    bool ok() const { return code == api::ERROR_NONE; }
   };
-  // Why send must be refused; code ERROR_NONE if it must not.
-  static Refusal Validate(const api::SendMessage& send);
+  // A message to send, whatever asked for it (SendMessage, ForwardMessage,
+  // a group's service message).
+  struct Draft {
+    api::Message message;  // from, chat, text, random_id, reply/forward/action fields
+    uint64_t origin_device = 0;
+  };
+  using Members = std::map<uint64_t, storage::ChatRecord>;  // chat -> record
+  using MembersDone = std::function<void(const Refusal&, Members)>;
 
+  // --- Sending (message_service.cc)
   void HandleSend(const Incoming& in, const messages::SendMessage& req);
-  void HandleAppend(const Incoming& in, const messages::AppendToBox& req);
-  void HandleGetDifference(const Incoming& in, const messages::GetDifference& req);
-  void Resume(const ReplyTo& reply_to, const api::SendMessage& send, const storage::SendRecord& record);
-
-  // Step 3, through the chat's outbox.
-  using ChatKey = std::pair<uint64_t, uint64_t>;  // (sender, peer)
-  void Enqueue(const storage::SendRecord& record, const ReplyTo& reply_to);
-  void Pump(const ChatKey& key);
-  void Appended(const ChatKey& key, const storage::SendRecord& record, bool ok);
-  void Drain(const ChatKey& key, const Status& s);
-  void ResumeOutboxes();
-  // Appends B's copy locally and publishes it. Returns false on storage failure.
-  bool AppendToLocalBox(uint64_t box_user, const api::Message& msg);
+  void HandleForward(const Incoming& in, const messages::ForwardMessage& req);
+  // Checks the chat, then stores the draft and answers reply_to with
+  // SentMessage (private chats: once the peer's box has it too).
+  void Submit(Draft draft, const ReplyTo& reply_to);
+  // Puts draft into its sender's box and queues its copies (group: the
+  // record the group's owner gave; nullptr for a private chat).
+  Refusal Store(const Draft& draft, const storage::ChatRecord* group, storage::SendRecord* record);
+  void Resume(const ReplyTo& reply_to, const Draft& draft, const storage::SendRecord& record);
   void AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to);
+
+  // --- The outbox (outbox.cc)
+  using OutboxKey = std::pair<uint64_t, uint64_t>;  // (user, peer box)
+  void ResumeOutboxes();
+  // reply_to gets the send's result once its outbox entry seq is applied.
+  void WaitForOp(const OutboxKey& key, uint64_t seq, uint64_t random_id, const ReplyTo& reply_to);
+  void Pump(const OutboxKey& key);
+  void Applied(const OutboxKey& key, uint64_t seq, const storage::BoxOp& op, bool ok);
+  void Drain(const OutboxKey& key, const Status& s);
+  void HandleApply(const Incoming& in, const messages::ApplyToBox& req);
+  // Applies op to box_user's box (here) and publishes what changed.
+  // Returns false on storage failure.
+  bool ApplyLocally(uint64_t box_user, const storage::BoxOp& op);
+  Status ApplyOp(BoxStore::Change& change, const storage::BoxOp& op);
+
+  // --- Groups (chats.cc)
+  void HandleCreateChat(const Incoming& in, const messages::CreateChat& req);
+  void HandleAddChatUser(const Incoming& in, const messages::AddChatUser& req);
+  void HandleDeleteChatUser(const Incoming& in, const messages::DeleteChatUser& req);
+  void HandleGetChat(const Incoming& in, const messages::GetChat& req);
+  void ChangeMembers(const Incoming& in, const rpc::ClientRef& client, messages::ChatRequest request);
+  // The group's owner side.
+  void HandleChatRequest(const Incoming& in, const messages::ChatRequest& req);
+  messages::ChatAnswer DoChatRequest(const messages::ChatRequest& req);
+  // Asks each chat's owner (here or a call) for its record, asker being a
+  // member; done runs once, with every record or the first refusal.
+  void WithMembers(uint64_t asker, const std::vector<uint64_t>& chats, MembersDone done);
+  void AskChatOwner(messages::ChatRequest request, std::function<void(const messages::ChatAnswer&)> done);
+  // Runs fn with the group's record (nullptr for a private chat) once the
+  // group's owner says asker is a member; a refusal answers reply_to.
+  void InChat(uint64_t asker, const ChatKey& chat, const ReplyTo& reply_to,
+              std::function<void(const storage::ChatRecord*)> fn);
+
+  // --- History (history.cc)
+  void HandleEdit(const Incoming& in, const messages::EditMessage& req);
+  void HandleDelete(const Incoming& in, const messages::DeleteMessages& req);
+  void HandleRead(const Incoming& in, const messages::ReadHistory& req);
+  void HandleTyping(const Incoming& in, const messages::SetTyping& req);
+  void HandleGetDifference(const Incoming& in, const messages::GetDifference& req);
   // At most limit updates after pts, and at most kMaxDifferenceBytes.
   Status ReadDifference(uint64_t user, uint64_t pts, uint32_t limit, api::Difference* diff);
-  void PublishUpdate(uint64_t user, const api::UpdateNewMessage& update, uint64_t origin_device);
+  // Queues op toward every box of chat but user's own.
+  static void QueueToChat(BoxStore::Change& change, const ChatKey& chat, const storage::ChatRecord* group,
+                          const storage::BoxOp& op);
+
+  // Writes change, publishes its updates (origin_device: the sender, who
+  // has the first of them already), and pumps the outboxes it filled.
+  Status CommitAndPublish(const BoxStore::Change& change, uint64_t origin_device = 0);
+  void Publish(uint64_t user, const api::Update& update, uint64_t origin_device);
   void Answer(const ReplyTo& to, api::ServerFrame frame);
   void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why);
+  void AnswerDone(const ReplyTo& to);
+  void AnswerRefusal(const ReplyTo& to, const Refusal& r) { AnswerError(to, r.code, r.why); }
 
   Env* env_;
   const ClusterShape shape_;
   BoxStore boxes_;
   size_t pending_sends_ = 0;
-  // Chats with sends whose peer copy is not appended yet.
-  struct Chat {
+  // Outboxes being applied.
+  struct Outbox {
     bool in_flight = false;
     TimerId retry = 0;  // set while waiting to try again
     uint32_t failures = 0;
-    std::map<uint64_t, std::vector<ReplyTo>> waiting;  // random_id -> callers to answer
+    struct Waiting {
+      uint64_t random_id = 0;
+      std::vector<ReplyTo> callers;
+    };
+    std::map<uint64_t, Waiting> waiting;  // seq -> the send's callers, answered once applied
   };
-  std::map<ChatKey, Chat> chats_;
+  std::map<OutboxKey, Outbox> outboxes_;
+  // (user, chat kind, chat peer) -> when its last typing notice was passed on.
+  std::map<std::array<uint64_t, 3>, Micros> typing_;
 };
 
 }  // namespace msgbed

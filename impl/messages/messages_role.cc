@@ -8,9 +8,15 @@ RoleSpec MessagesRole() {
   RoleSpec spec;
   spec.name = role::kMessages;
   spec.required = true;
-  spec.summary = "message handling: message boxes with their pts, idempotent sends, getDifference";
-  spec.serves = {{messages::SendMessage::descriptor(), 60e-6},
-                 {messages::AppendToBox::descriptor(), 40e-6},
+  spec.summary =
+      "message handling: message boxes with their pts, private chats and basic groups, idempotent sends, edits, "
+      "deletions, read marks, getDifference";
+  spec.serves = {{messages::SendMessage::descriptor(), 60e-6},    {messages::ForwardMessage::descriptor(), 60e-6},
+                 {messages::EditMessage::descriptor(), 60e-6},    {messages::DeleteMessages::descriptor(), 60e-6},
+                 {messages::ReadHistory::descriptor(), 40e-6},    {messages::SetTyping::descriptor(), 10e-6},
+                 {messages::CreateChat::descriptor(), 80e-6},     {messages::AddChatUser::descriptor(), 60e-6},
+                 {messages::DeleteChatUser::descriptor(), 60e-6}, {messages::GetChat::descriptor(), 20e-6},
+                 {messages::ChatRequest::descriptor(), 20e-6},    {messages::ApplyToBox::descriptor(), 40e-6},
                  {messages::GetDifference::descriptor(), 50e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.uses_bus = true;

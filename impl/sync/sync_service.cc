@@ -35,6 +35,7 @@ void SyncService::Register(Handlers& handlers) {
   handlers.On(this, &SyncService::HandleGone);
   handlers.On(this, &SyncService::HandleAcked);
   handlers.On(this, &SyncService::HandleRevoked);
+  handlers.On(this, &SyncService::HandleTyping);
 }
 
 void SyncService::Recover() {
@@ -136,8 +137,20 @@ void SyncService::HandleAcked(const Incoming&, const sync::DeviceAcked& req) {
   pts = std::max(pts, req.pts());
 }
 
+void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
+  for (uint64_t user : req.users()) {
+    auto it = online_.find(user);
+    if (it == online_.end()) continue;
+    for (const rpc::ClientRef& c : it->second) {
+      api::ServerFrame frame;
+      *frame.mutable_typing() = req.typing();
+      PushToClient(*env_, c, std::move(frame));
+    }
+  }
+}
+
 void SyncService::OnBusRecord(const BusRecord& record) {
-  events::NewMessageUpdate event;
+  events::BoxUpdate event;
   if (!event.ParseFromString(record.payload)) {
     env_->Stats().Add("sync.bad_records");
     return;

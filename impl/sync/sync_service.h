@@ -1,4 +1,4 @@
-// SyncService: consumes NewMessageUpdate events from its bus partitions and
+// SyncService: consumes BoxUpdate events from its bus partitions and
 // pushes each to every online device of the box owner, through the gateway
 // holding the device's connection. Devices register here when they sign in
 // (DeviceOnline) and leave when their connection closes (DeviceOffline).
@@ -50,6 +50,8 @@ class SyncService final : public Service {
   void HandleAcked(const Incoming& in, const sync::DeviceAcked& req);
   // Closes the session's connection, forgets it, and refuses it from now on.
   void HandleRevoked(const Incoming& in, const sync::DeviceRevoked& req);
+  // Passes a typing notice to the users' online devices.
+  void HandleTyping(const Incoming& in, const sync::Typing& req);
   // Forgets ref's registration if it is still the current one.
   void Forget(const rpc::ClientRef& ref);
 

@@ -403,7 +403,7 @@ TEST(Simulation, TracesTheFirstCrossBoxMessageWithHostsWaitsAndPaths) {
   std::string trace;
   ASSERT_FALSE(SimulateInChild(sc, "trace-cross-box", choice, &trace).empty());
   ASSERT_EQ(trace.rfind("@startuml small-trace-cross-box\n", 0), 0u);
-  EXPECT_NE(trace.find("AppendToBox"), std::string::npos) << "the peer's box is on another instance";
+  EXPECT_NE(trace.find("ApplyToBox"), std::string::npos) << "the peer's box is on another instance";
   EXPECT_NE(trace.find("\\napp-1, datacenter\""), std::string::npos) << "participants name host and datacenter";
   EXPECT_NE(trace.find(" -[#0000CC]> "), std::string::npos) << "the ack path, in blue";
   EXPECT_NE(trace.find(" -[#008800]> "), std::string::npos) << "the push path, in green";

@@ -137,7 +137,7 @@ struct TwoOwners : ::testing::Test {
 };
 
 TEST_F(TwoOwners, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
-  c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
+  c.drop = [](const Envelope& m) { return BodyAs<messages::ApplyToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();
   EXPECT_TRUE(a.sent.empty());
@@ -159,7 +159,7 @@ TEST_F(TwoOwners, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
 // next message overtake it in the peer's box.
 TEST_F(TwoOwners, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
   int drops = 1;
-  c.drop = [&drops](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr && drops-- > 0; };
+  c.drop = [&drops](const Envelope& m) { return BodyAs<messages::ApplyToBox>(m) != nullptr && drops-- > 0; };
   a.core.SendText(ub, "first", 1);
   c.Run();
   a.core.SendText(ub, "second", 2);
@@ -169,7 +169,7 @@ TEST_F(TwoOwners, AChatKeepsOneOrderInBothBoxesWhenAPeerAppendFails) {
 }
 
 TEST_F(TwoOwners, ASendLeftHalfDoneByACrashIsFinishedAfterTheRestart) {
-  c.drop = [](const Envelope& m) { return BodyAs<messages::AppendToBox>(m) != nullptr; };
+  c.drop = [](const Envelope& m) { return BodyAs<messages::ApplyToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();  // in A's box; the append to B's is lost
   const rpc::Address owner = BoxOwner(shape, ua);

@@ -99,6 +99,7 @@ struct TestDevice : Device::Link, Device::Observer {
   void SendFrame(const api::ClientFrame& frame) override;
   void After(Micros delay, std::function<void()> fn) override;
   void OnDelivered(Device&, const api::Message& m) override { delivered.push_back(m); }
+  void OnBoxUpdate(Device&, const api::Update& u) override { box_updates.push_back(u); }
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s); }
   void OnError(Device&, const api::Error& e) override { errors.push_back(e); }
   void OnAuthorized(Device&, const api::Authorization& a) override { authorizations.push_back(a); }
@@ -110,6 +111,7 @@ struct TestDevice : Device::Link, Device::Observer {
   std::string source;  // the address it connects from; its own unless a test shares one
   Device core;
   std::vector<api::Message> delivered;
+  std::vector<api::Update> box_updates;  // edits, deletions, read marks
   std::vector<api::SentMessage> sent;
   std::vector<api::Error> errors;
   std::vector<api::Authorization> authorizations;
@@ -151,6 +153,7 @@ class TestCluster {
   // Advances time, firing due timers (and running what they queue).
   void Advance(Micros by);
   Micros now() const { return now_; }
+  const ClusterShape& shape() const { return shape_; }
 
   InstanceHost& host(const rpc::Address& a) { return *instances_.at(a).host; }
   TestSubstrate& substrate(const rpc::Address& a) { return *instances_.at(a).substrate; }
