@@ -131,6 +131,8 @@ void Device::Disconnected() {
     send.backing_off = false;  // its timer belonged to the old connection: sent after the next sync
   }
   buffer_.clear();
+  for (auto& [id, channel] : channels_)
+    channel = ChannelState{.pts = channel.pts, .request_id = 0, .syncing = false, .failures = 0, .buffer = {}};
   acked_pts_ = 0;
   ack_due_ = false;  // its timer belonged to the old connection
 }
@@ -141,9 +143,13 @@ void Device::SendToChat(uint64_t chat_id, const std::string& text, uint64_t rand
   Queue(0, chat_id, text, random_id);
 }
 
-void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id) {
+void Device::SendToChannel(uint64_t channel_id, const std::string& text, uint64_t random_id) {
+  Queue(0, 0, text, random_id, channel_id);
+}
+
+void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id, uint64_t channel_id) {
   own_in_flight_.insert(random_id);
-  outbox_[random_id] = Outgoing{peer, chat_id, text, next_send_seq_++};
+  outbox_[random_id] = Outgoing{peer, chat_id, channel_id, text, next_send_seq_++};
   Transmit(random_id);
 }
 
@@ -155,6 +161,7 @@ void Device::Transmit(uint64_t random_id) {
   api::ClientFrame frame;
   frame.mutable_send_message()->set_peer_user(send.peer);
   frame.mutable_send_message()->set_chat_id(send.chat_id);
+  frame.mutable_send_message()->set_channel_id(send.channel_id);
   frame.mutable_send_message()->set_random_id(random_id);
   frame.mutable_send_message()->set_text(send.text);
   send.request_id = next_request_id_;
@@ -195,11 +202,14 @@ void Device::OnFrame(const api::ServerFrame& frame) {
       own.mutable_message()->set_from_user(user());
       own.mutable_message()->set_random_id(sent.random_id());
       own.mutable_message()->set_id(sent.message_id());
+      own.mutable_message()->set_channel_id(sent.channel_id());
+      own.set_channel_box(sent.channel_id());
       own.set_pts(sent.pts());
       own.set_pts_count(sent.pts_count());
       Process(own);
       break;
     }
+    case api::ServerFrame::kChannelDifference: OnChannelDifference(frame.channel_difference()); break;
     case api::ServerFrame::kError:
       OnRequestFailed(frame.request_id(), frame.error());
       observer_->OnError(*this, frame.error());
@@ -210,6 +220,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
 }
 
 void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
+  if (ChannelRequestFailed(request_id, error)) return;
   const bool resume = state_ == State::kSigningIn && request_id == sign_in_request_id_;
   if (error.code() == api::SESSION_REVOKED || (resume && error.code() == api::AUTH_KEY_UNREGISTERED)) {
     session_.Clear();  // gone for good: sign in again with a code
@@ -260,6 +271,7 @@ void Device::OnRequestFailed(uint64_t request_id, const api::Error& error) {
 }
 
 void Device::Process(const api::Update& update) {
+  if (update.channel_box() != 0) return ProcessChannel(update);
   if (state_ != State::kReady) {
     buffer_.push_back(update);
     return;
@@ -277,10 +289,13 @@ Device::Applied Device::Apply(const api::Update& update) {
   }
   if (pts_ + update.pts_count() < update.pts()) return Applied::kGap;
   pts_ = update.pts();
-  if (update.kind() != api::Update::NEW_MESSAGE) {
-    observer_->OnBoxUpdate(*this, update);
-    return Applied::kApplied;
-  }
+  Deliver(update);
+  return Applied::kApplied;
+}
+
+void Device::Deliver(const api::Update& update) {
+  if (update.kind() == api::Update::CHANNEL) OnMembership(update);
+  if (update.kind() != api::Update::NEW_MESSAGE) return observer_->OnBoxUpdate(*this, update);
   const api::Message& m = update.message();
   const bool own = m.from_user() == user() && own_in_flight_.erase(m.random_id()) > 0;
   if (!own) {
@@ -294,9 +309,9 @@ Device::Applied Device::Apply(const api::Update& update) {
     sent.set_pts(update.pts());
     sent.set_pts_count(update.pts_count());
     sent.set_date_us(m.date_us());
+    sent.set_channel_id(update.channel_box());
     observer_->OnSent(*this, sent);
   }
-  return Applied::kApplied;
 }
 
 void Device::RequestDifference() {
@@ -312,6 +327,7 @@ void Device::OnDifference(const api::Difference& diff) {
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();
   state_ = State::kReady;
+  SyncChannels();
   ResendUnanswered();
   observer_->OnSynced(*this);
   DrainBuffer();

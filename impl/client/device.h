@@ -31,6 +31,13 @@
 // on its next connection; after max_send_attempts it is given up
 // (OnSendFailed). Reconnecting is the host's part: it owns the transport.
 //
+// Channels and supergroups: the box tells the device which channels its
+// user is in (Update CHANNEL); each channel's box has its own pts, which
+// the device keeps by the same rules, catching up with getChannelDifference
+// after joining, after every sync of its own box, and on a gap. A
+// difference that is too long restarts the channel at its current pts with
+// its latest messages.
+//
 // Pushes are best effort (a link may lose one, and only the next update
 // would reveal the gap): a ready device that heard no update for a whole
 // quiet_resync period asks getDifference anyway, so a lost push delays a
@@ -132,6 +139,7 @@ class Device {
   // makes retries idempotent. REQUIRES: ready (signed in and synced).
   void SendText(uint64_t peer, const std::string& text, uint64_t random_id);
   void SendToChat(uint64_t chat_id, const std::string& text, uint64_t random_id);
+  void SendToChannel(uint64_t channel_id, const std::string& text, uint64_t random_id);
   // Any other request (edit, delete, read, groups): sent as it is, with the
   // next request id, which it returns. The answer reaches the observer
   // (OnServerFrame, and OnError for an error); no retry.
@@ -147,6 +155,12 @@ class Device {
   const api::Authorization& session() const { return session_; }
   Link* link() const { return link_; }
   uint64_t pts() const { return pts_; }
+  // A channel's pts on this device; 0 if it is not in the channel.
+  uint64_t channel_pts(uint64_t channel) const {
+    auto it = channels_.find(channel);
+    return it == channels_.end() ? 0 : it->second.pts;
+  }
+  size_t channels() const { return channels_.size(); }
   State state() const { return state_; }
   uint64_t duplicates_ignored() const { return duplicates_; }
   // Sends not yet answered (in flight or waiting to be sent again).
@@ -171,7 +185,25 @@ class Device {
   uint64_t Send(api::ClientFrame frame);
   void SignIn();
   void Transmit(uint64_t random_id);
-  void Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id);
+  void Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uint64_t random_id, uint64_t channel_id = 0);
+  // Tells the observer about an applied update.
+  void Deliver(const api::Update& update);
+
+  // Channels (device_channels.cc): each has its own pts, kept like the box's.
+  struct ChannelState {
+    uint64_t pts = 0;
+    uint64_t request_id = 0;  // of the getChannelDifference awaiting an answer
+    bool syncing = false;
+    uint32_t failures = 0;
+    std::vector<api::Update> buffer;  // while syncing
+  };
+  void OnMembership(const api::Update& update);
+  void ProcessChannel(const api::Update& update);
+  void SyncChannels();
+  void RequestChannelDifference(uint64_t channel);
+  void OnChannelDifference(const api::ChannelDifference& diff);
+  // Handles a failed getChannelDifference; false if request_id was none.
+  bool ChannelRequestFailed(uint64_t request_id, const api::Error& error);
   void OnRequestFailed(uint64_t request_id, const api::Error& error);
   // Runs fn after delay if this connection is still the current one.
   void Later(Micros delay, std::function<void()> fn);
@@ -180,6 +212,7 @@ class Device {
   struct Outgoing {
     uint64_t peer;
     uint64_t chat_id;
+    uint64_t channel_id;
     std::string text;
     uint64_t seq;  // order of the first SendText
     uint32_t attempts = 0;
@@ -218,10 +251,11 @@ class Device {
   uint64_t quiet_resyncs_ = 0;
   uint64_t updates_since_check_ = 0;
   uint64_t next_send_seq_ = 0;
-  std::vector<api::Update> buffer_;      // while not kReady
-  std::set<uint64_t> own_in_flight_;     // random_ids this device sent, not yet in its box view
-  std::map<uint64_t, uint64_t> sends_;   // request id -> random_id, until answered
-  std::map<uint64_t, Outgoing> outbox_;  // random_id -> send, until answered or given up
+  std::vector<api::Update> buffer_;            // while not kReady
+  std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view
+  std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
+  std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
+  std::map<uint64_t, ChannelState> channels_;  // the channels the box says the user is in
 };
 
 }  // namespace msgbed

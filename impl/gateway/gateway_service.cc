@@ -255,16 +255,41 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
   const uint64_t id = frame.request_id();
   const rpc::Address box = BoxOwner(shape_, s.user), account = AuthOfUser(shape_, s.user);
   switch (frame.body_case()) {
-    case api::ClientFrame::kSendMessage:
-      return ForwardAs(conn, s, id, box, frame.send_message(), &messages::SendMessage::mutable_send);
+    case api::ClientFrame::kSendMessage: {
+      // A channel's posts go to the channel's owner, everything else to the sender's box.
+      const uint64_t channel = frame.send_message().channel_id();
+      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.send_message(),
+                       &messages::SendMessage::mutable_send);
+    }
     case api::ClientFrame::kGetDifference:
       return ForwardAs(conn, s, id, box, frame.get_difference(), &messages::GetDifference::mutable_request);
     case api::ClientFrame::kForwardMessage:
       return ForwardAs(conn, s, id, box, frame.forward_message(), &messages::ForwardMessage::mutable_request);
-    case api::ClientFrame::kEditMessage:
-      return ForwardAs(conn, s, id, box, frame.edit_message(), &messages::EditMessage::mutable_request);
-    case api::ClientFrame::kDeleteMessages:
-      return ForwardAs(conn, s, id, box, frame.delete_messages(), &messages::DeleteMessages::mutable_request);
+    case api::ClientFrame::kEditMessage: {
+      const uint64_t channel = frame.edit_message().channel_id();
+      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.edit_message(),
+                       &messages::EditMessage::mutable_request);
+    }
+    case api::ClientFrame::kDeleteMessages: {
+      const uint64_t channel = frame.delete_messages().channel_id();
+      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.delete_messages(),
+                       &messages::DeleteMessages::mutable_request);
+    }
+    case api::ClientFrame::kCreateChannel:
+      return ForwardAs(conn, s, id, box, frame.create_channel(), &messages::CreateChannel::mutable_request);
+    case api::ClientFrame::kJoinChannel:
+      return ForwardAs(conn, s, id, box, frame.join_channel(), &messages::JoinChannel::mutable_request);
+    case api::ClientFrame::kLeaveChannel:
+      return ForwardAs(conn, s, id, box, frame.leave_channel(), &messages::LeaveChannel::mutable_request);
+    case api::ClientFrame::kEditChannelAdmin:
+      return ForwardAs(conn, s, id, ChannelOwner(shape_, frame.edit_channel_admin().channel_id()),
+                       frame.edit_channel_admin(), &messages::EditChannelAdmin::mutable_request);
+    case api::ClientFrame::kGetChannel:
+      return ForwardAs(conn, s, id, ChannelOwner(shape_, frame.get_channel().channel_id()), frame.get_channel(),
+                       &messages::GetChannel::mutable_request);
+    case api::ClientFrame::kGetChannelDifference:
+      return ForwardAs(conn, s, id, ChannelOwner(shape_, frame.get_channel_difference().channel_id()),
+                       frame.get_channel_difference(), &messages::GetChannelDifference::mutable_request);
     case api::ClientFrame::kReadHistory:
       return ForwardAs(conn, s, id, box, frame.read_history(), &messages::ReadHistory::mutable_request);
     case api::ClientFrame::kSetTyping:

@@ -17,11 +17,12 @@ uint64_t GetBE(std::string_view s) {
 }
 
 // Built in a buffer and copied once: a key is made for every storage
-// operation of every message.
-std::string Key(char tag, std::initializer_list<uint64_t> parts) {
-  char buf[1 + 8 * 4];
+// operation of every message. space: 0, or the prefix of a key space.
+std::string Key(char space, char tag, std::initializer_list<uint64_t> parts) {
+  char buf[2 + 8 * 4];
   assert(parts.size() <= 4);
   size_t n = 0;
+  if (space != 0) buf[n++] = space;
   buf[n++] = tag;
   for (uint64_t p : parts) {
     for (int i = 7; i >= 0; --i) buf[n++] = static_cast<char>((p >> (8 * i)) & 0xff);
@@ -53,7 +54,7 @@ std::optional<Proto> GetProto(KvStore* kv, const std::string& key, Status* statu
 
 }  // namespace
 
-std::string BoxStore::SendKey(uint64_t user, uint64_t random_id) { return Key('s', {user, random_id}); }
+std::string BoxStore::SendKey(uint64_t user, uint64_t random_id) const { return Key(space_, 's', {user, random_id}); }
 
 // --- Change
 
@@ -61,26 +62,29 @@ const api::Update& BoxStore::Change::Push(api::Update update) {
   head_.set_pts(head_.pts() + 1);
   update.set_pts(head_.pts());
   update.set_pts_count(1);
-  batch_.Put(Key('u', {user_, head_.pts()}), update.SerializeAsString());
+  batch_.Put(Key(space_, 'u', {user_, head_.pts()}), update.SerializeAsString());
   updates_.push_back(std::move(update));
   return updates_.back();
 }
 
-void BoxStore::Change::PutMessage(const api::Message& m, bool deleted) {
+void BoxStore::Change::PutMessage(const api::Message& m, bool deleted, uint64_t pts) {
   storage::StoredMessage stored;
   *stored.mutable_message() = m;
   stored.set_deleted(deleted);
-  batch_.Put(Key('m', {user_, m.id()}), stored.SerializeAsString());
+  stored.set_pts(pts);
+  batch_.Put(Key(space_, 'm', {user_, m.id()}), stored.SerializeAsString());
 }
 
 const api::Update& BoxStore::Change::AddMessage(api::Message message) {
   head_.set_last_message_id(head_.last_message_id() + 1);
   message.set_id(head_.last_message_id());
-  PutMessage(message, false);
+  PutMessage(message, false, head_.pts() + 1);
   if (message.from_user() != user_) {
+    batch_.Put(Key(space_, 'i', {user_, message.from_user(), message.random_id()}), BE(message.id()));
+  }
+  if (message.from_user() != user_ && space_ == 0) {
     const ChatKey chat = ChatKey::Of(message);
-    batch_.Put(Key('i', {user_, message.from_user(), message.random_id()}), BE(message.id()));
-    batch_.Put(Key('c', {user_, chat.kind(), chat.peer(), message.id()}),
+    batch_.Put(Key(space_, 'c', {user_, chat.kind(), chat.peer(), message.id()}),
                BE(message.from_user()) + BE(message.origin_id()));
   }
   api::Update update;
@@ -88,22 +92,22 @@ const api::Update& BoxStore::Change::AddMessage(api::Message message) {
   return Push(std::move(update));
 }
 
-const api::Update& BoxStore::Change::Edit(const api::Message& now) {
-  PutMessage(now, false);
+const api::Update& BoxStore::Change::Edit(const storage::StoredMessage& was, const api::Message& now) {
+  PutMessage(now, false, was.pts());
   api::Update update;
   update.set_kind(api::Update::EDIT_MESSAGE);
   *update.mutable_message() = now;
   return Push(std::move(update));
 }
 
-const api::Update& BoxStore::Change::Delete(const std::vector<api::Message>& gone) {
+const api::Update& BoxStore::Change::Delete(const std::vector<storage::StoredMessage>& gone) {
   api::Update update;
   update.set_kind(api::Update::DELETE_MESSAGES);
-  for (const api::Message& m : gone) {
-    api::Message tombstone = m;
+  for (const storage::StoredMessage& m : gone) {
+    api::Message tombstone = m.message();
     tombstone.clear_text();
-    PutMessage(tombstone, true);
-    update.add_deleted_ids(m.id());
+    PutMessage(tombstone, true, m.pts());
+    update.add_deleted_ids(m.message().id());
   }
   return Push(std::move(update));
 }
@@ -113,33 +117,45 @@ const api::Update& BoxStore::Change::Read(api::Update::Kind kind, const ChatKey&
   update.set_kind(kind);
   update.set_peer_user(chat.peer_user);
   update.set_chat_id(chat.chat_id);
+  update.set_channel_id(chat.channel_id);
   update.set_max_id(max_id);
+  return Push(std::move(update));
+}
+
+const api::Update& BoxStore::Change::Membership(uint64_t channel, bool joined) {
+  const std::string key = Key(space_, 'j', {user_, channel});
+  joined ? batch_.Put(key, "") : batch_.Delete(key);
+  api::Update update;
+  update.set_kind(api::Update::CHANNEL);
+  update.set_channel_id(channel);
+  update.set_left(!joined);
   return Push(std::move(update));
 }
 
 void BoxStore::Change::Queue(uint64_t peer_box, const storage::BoxOp& op) {
   head_.set_last_op(head_.last_op() + 1);
   if (std::find(queued_to_.begin(), queued_to_.end(), peer_box) == queued_to_.end()) queued_to_.push_back(peer_box);
-  batch_.Put(Key('o', {user_, peer_box, head_.last_op()}), op.SerializeAsString());
+  batch_.Put(Key(space_, 'o', {user_, peer_box, head_.last_op()}), op.SerializeAsString());
 }
 
 void BoxStore::Change::PutSend(const storage::SendRecord& record) {
-  batch_.Put(SendKey(user_, record.result().random_id()), record.SerializeAsString());
+  batch_.Put(Key(space_, 's', {user_, record.result().random_id()}), record.SerializeAsString());
 }
 
 void BoxStore::Change::PutReadState(const ChatKey& chat, const storage::ReadState& state) {
-  batch_.Put(Key('r', {user_, chat.kind(), chat.peer()}), state.SerializeAsString());
+  batch_.Put(Key(space_, 'r', {user_, chat.kind(), chat.peer()}), state.SerializeAsString());
 }
 
 Status BoxStore::Begin(uint64_t user, Change* change) {
   *change = Change();
   change->user_ = user;
+  change->space_ = space_;
   return Head(user, &change->head_);
 }
 
 Status BoxStore::Commit(const Change& change) {
   WriteBatch batch = change.batch_;
-  batch.Put(Key('h', {change.user_}), change.head_.SerializeAsString());
+  batch.Put(Key(space_, 'h', {change.user_}), change.head_.SerializeAsString());
   return kv_->Write(batch);
 }
 
@@ -147,13 +163,13 @@ Status BoxStore::Commit(const Change& change) {
 
 Status BoxStore::Head(uint64_t user, storage::BoxHead* head) {
   Status s;
-  auto found = GetProto<storage::BoxHead>(kv_, Key('h', {user}), &s, "box head");
+  auto found = GetProto<storage::BoxHead>(kv_, Key(space_, 'h', {user}), &s, "box head");
   *head = found.value_or(storage::BoxHead());
   return s;
 }
 
 std::optional<storage::StoredMessage> BoxStore::FindMessage(uint64_t user, uint64_t id, Status* status) {
-  return GetProto<storage::StoredMessage>(kv_, Key('m', {user, id}), status, "message");
+  return GetProto<storage::StoredMessage>(kv_, Key(space_, 'm', {user, id}), status, "message");
 }
 
 uint64_t BoxStore::FindCopy(uint64_t user, uint64_t from, uint64_t random_id, Status* status) {
@@ -161,7 +177,7 @@ uint64_t BoxStore::FindCopy(uint64_t user, uint64_t from, uint64_t random_id, St
     auto record = FindSend(user, random_id, status);
     return record ? record->result().message_id() : 0;
   }
-  auto v = kv_->Get(Key('i', {user, from, random_id}), status);
+  auto v = kv_->Get(Key(space_, 'i', {user, from, random_id}), status);
   return status->ok() && v ? GetBE(*v) : 0;
 }
 
@@ -169,9 +185,13 @@ std::optional<storage::SendRecord> BoxStore::FindSend(uint64_t user, uint64_t ra
   return GetProto<storage::SendRecord>(kv_, SendKey(user, random_id), status, "send record");
 }
 
+bool BoxStore::InChannel(uint64_t user, uint64_t channel, Status* status) {
+  return kv_->Get(Key(space_, 'j', {user, channel}), status).has_value();
+}
+
 Status BoxStore::ReadState(uint64_t user, const ChatKey& chat, storage::ReadState* state) {
   Status s;
-  auto found = GetProto<storage::ReadState>(kv_, Key('r', {user, chat.kind(), chat.peer()}), &s, "read state");
+  auto found = GetProto<storage::ReadState>(kv_, Key(space_, 'r', {user, chat.kind(), chat.peer()}), &s, "read state");
   *state = found.value_or(storage::ReadState());
   return s;
 }
@@ -181,12 +201,13 @@ Status BoxStore::IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t af
   out->clear();
   if (upto <= after) return Status::Ok();
   KvStore::Entries entries;
-  const std::string to = upto == UINT64_MAX ? Key('c', {user, chat.kind(), chat.peer() + 1})
-                                            : Key('c', {user, chat.kind(), chat.peer(), upto + 1});
-  if (Status s = kv_->Scan(Key('c', {user, chat.kind(), chat.peer(), after + 1}), to, SIZE_MAX, &entries); !s.ok())
+  const std::string to = upto == UINT64_MAX ? Key(space_, 'c', {user, chat.kind(), chat.peer() + 1})
+                                            : Key(space_, 'c', {user, chat.kind(), chat.peer(), upto + 1});
+  if (Status s = kv_->Scan(Key(space_, 'c', {user, chat.kind(), chat.peer(), after + 1}), to, SIZE_MAX, &entries);
+      !s.ok())
     return s;
   for (const auto& [k, v] : entries) {
-    out->push_back({GetBE(std::string_view(k).substr(25, 8)), GetBE(v), GetBE(std::string_view(v).substr(8))});
+    out->push_back({GetBE(std::string_view(k).substr(Skip() + 25, 8)), GetBE(v), GetBE(std::string_view(v).substr(8))});
   }
   return Status::Ok();
 }
@@ -194,36 +215,38 @@ Status BoxStore::IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t af
 std::optional<std::pair<uint64_t, storage::BoxOp>> BoxStore::OldestOp(uint64_t user, uint64_t peer_box,
                                                                       Status* status) {
   KvStore::Entries entries;
-  *status = kv_->Scan(Key('o', {user, peer_box, 0}), Key('o', {user, peer_box, UINT64_MAX}), 1, &entries);
+  *status =
+      kv_->Scan(Key(space_, 'o', {user, peer_box, 0}), Key(space_, 'o', {user, peer_box, UINT64_MAX}), 1, &entries);
   if (!status->ok() || entries.empty()) return std::nullopt;
   storage::BoxOp op;
   *status = Parse(entries[0].second, &op, "outbox entry");
   if (!status->ok()) return std::nullopt;
-  return std::make_pair(GetBE(std::string_view(entries[0].first).substr(17, 8)), std::move(op));
+  return std::make_pair(GetBE(std::string_view(entries[0].first).substr(Skip() + 17, 8)), std::move(op));
 }
 
 Status BoxStore::DoneOp(uint64_t user, uint64_t peer_box, uint64_t seq, WriteBatch extra) {
-  extra.Delete(Key('o', {user, peer_box, seq}));
+  extra.Delete(Key(space_, 'o', {user, peer_box, seq}));
   return kv_->Write(extra);
 }
 
 Status BoxStore::OutboxesWithOps(std::vector<std::pair<uint64_t, uint64_t>>* out) {
   out->clear();
-  std::string from = Key('o', {});
+  std::string from = Key(space_, 'o', {});
   for (;;) {
     KvStore::Entries entries;
-    if (Status s = kv_->Scan(from, Key('p', {}), 1, &entries); !s.ok() || entries.empty()) return s;
+    if (Status s = kv_->Scan(from, Key(space_, 'p', {}), 1, &entries); !s.ok() || entries.empty()) return s;
     const std::string_view k = entries[0].first;
-    const uint64_t user = GetBE(k.substr(1, 8)), peer = GetBE(k.substr(9, 8));
+    const uint64_t user = GetBE(k.substr(Skip() + 1, 8)), peer = GetBE(k.substr(Skip() + 9, 8));
     out->emplace_back(user, peer);
-    from = Key('o', {user, peer, UINT64_MAX});  // past this outbox
+    from = Key(space_, 'o', {user, peer, UINT64_MAX});  // past this outbox
     from.push_back('\0');
   }
 }
 
 Status BoxStore::ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::Update>* out) {
   KvStore::Entries entries;
-  if (Status s = kv_->Scan(Key('u', {user, after + 1}), Key('u', {user, UINT64_MAX}), limit, &entries); !s.ok())
+  if (Status s = kv_->Scan(Key(space_, 'u', {user, after + 1}), Key(space_, 'u', {user, UINT64_MAX}), limit, &entries);
+      !s.ok())
     return s;
   out->clear();
   for (const auto& [k, v] : entries) {

@@ -7,7 +7,8 @@
 // forgotten.
 //
 // Key layout (big-endian integers, so scans run in pts / id order; `kind`
-// is 0 for a private chat with user `peer`, 1 for basic group `peer`):
+// is 0 for a private chat with user `peer`, 1 for basic group `peer`, 2
+// for channel `peer`):
 //   'h' user                      -> storage.BoxHead
 //   'u' user pts                  -> api.Update
 //   'm' user id                   -> storage.StoredMessage (as it now reads)
@@ -15,6 +16,7 @@
 //   'i' user from random_id       -> 8-byte id            (receiver's dedup; finds a copy)
 //   'c' user kind peer id         -> 16 bytes: from, origin_id (messages others sent, by chat)
 //   'r' user kind peer            -> storage.ReadState
+//   'j' user channel              -> ""                   (the user is in the channel)
 //   'o' user peer_box seq         -> storage.BoxOp        (the outbox: what peer_box's box
 //                                                         still owes to apply, in order)
 #pragma once
@@ -29,15 +31,20 @@
 
 namespace msgbed {
 
-// A chat as a box sees it: private with a user, or a basic group.
+// A chat as a box sees it: private with a user, a basic group, or a
+// channel (whose messages are in the channel's box; users' boxes keep
+// only its read mark).
 struct ChatKey {
   uint64_t peer_user = 0;
   uint64_t chat_id = 0;
+  uint64_t channel_id = 0;
 
-  static ChatKey Of(const api::Message& m) { return {m.peer_user(), m.chat_id()}; }
+  static ChatKey Of(const api::Message& m) { return {m.peer_user(), m.chat_id(), m.channel_id()}; }
   bool group() const { return chat_id != 0; }
-  uint64_t kind() const { return group() ? 1 : 0; }
-  uint64_t peer() const { return group() ? chat_id : peer_user; }
+  uint64_t kind() const { return channel_id != 0 ? 2 : group() ? 1 : 0; }
+  uint64_t peer() const { return channel_id != 0 ? channel_id : group() ? chat_id : peer_user; }
+  // Exactly one of the three is set.
+  bool valid() const { return (peer_user != 0) + (chat_id != 0) + (channel_id != 0) == 1; }
   friend bool operator==(const ChatKey&, const ChatKey&) = default;
 };
 
@@ -48,7 +55,9 @@ struct IncomingMessage {
 
 class BoxStore {
  public:
-  explicit BoxStore(KvStore* kv) : kv_(kv) {}
+  // Users' boxes; or, with space 'C', channels' boxes (the same layout
+  // under that prefix, without chat index, read marks or outboxes).
+  explicit BoxStore(KvStore* kv, char space = 0) : kv_(kv), space_(space) {}
 
   // One atomic change of user's box: updates appended in order (each gets
   // the next pts; a new message also the next id), outbox entries, and the
@@ -59,10 +68,12 @@ class BoxStore {
     // A new message: takes the next id; indexed ('m'), and if someone else
     // sent it, also by chat ('c') and for dedup ('i').
     const api::Update& AddMessage(api::Message message);
-    // The message (by its id) now reads as `now`.
-    const api::Update& Edit(const api::Message& now);
+    // The message `was` now reads as `now`.
+    const api::Update& Edit(const storage::StoredMessage& was, const api::Message& now);
     // The messages leave the box: their text is dropped, their ids stay known.
-    const api::Update& Delete(const std::vector<api::Message>& gone);
+    const api::Update& Delete(const std::vector<storage::StoredMessage>& gone);
+    // The box's user joined channel (or left it).
+    const api::Update& Membership(uint64_t channel, bool joined);
     // A read mark (READ_INBOX or READ_OUTBOX) of chat up to max_id; the
     // caller puts the chat's new ReadState too.
     const api::Update& Read(api::Update::Kind kind, const ChatKey& chat, uint64_t max_id);
@@ -80,9 +91,10 @@ class BoxStore {
    private:
     friend class BoxStore;
     const api::Update& Push(api::Update update);
-    void PutMessage(const api::Message& m, bool deleted);
+    void PutMessage(const api::Message& m, bool deleted, uint64_t pts);
 
     uint64_t user_ = 0;
+    char space_ = 0;
     storage::BoxHead head_;
     WriteBatch batch_;
     std::vector<api::Update> updates_;
@@ -101,6 +113,8 @@ class BoxStore {
   uint64_t FindCopy(uint64_t user, uint64_t from, uint64_t random_id, Status* status);
   std::optional<storage::SendRecord> FindSend(uint64_t user, uint64_t random_id, Status* status);
   Status ReadState(uint64_t user, const ChatKey& chat, storage::ReadState* state);
+  // Whether user's box last said user joined channel (and not left since).
+  bool InChannel(uint64_t user, uint64_t channel, Status* status);
   // Messages others sent in chat with after < id <= upto, ascending.
   Status IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t after, uint64_t upto,
                          std::vector<IncomingMessage>* out);
@@ -115,10 +129,13 @@ class BoxStore {
   // Updates with after < pts, ascending, at most limit.
   Status ReadAfter(uint64_t user, uint64_t after, uint32_t limit, std::vector<api::Update>* out);
 
-  static std::string SendKey(uint64_t user, uint64_t random_id);
+  std::string SendKey(uint64_t user, uint64_t random_id) const;
 
  private:
+  size_t Skip() const { return space_ == 0 ? 0 : 1; }
+
   KvStore* kv_;
+  char space_;
 };
 
 }  // namespace msgbed

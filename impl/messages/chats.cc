@@ -29,13 +29,6 @@ messages::ChatAnswer Refuse(api::ErrorCode code, std::string why) {
   return a;
 }
 
-// A new group's id follows from its creator and random_id, so that a
-// retried CreateChat names the same group. 62 bits; never 0.
-uint64_t NewChatId(uint64_t creator, uint64_t random_id) {
-  const uint64_t h = StableHash(StableHash(creator) ^ random_id);
-  return (h >> 2) | 1;
-}
-
 api::Chat ToApi(const storage::ChatRecord& r) {
   api::Chat chat;
   chat.set_id(r.id());
@@ -148,13 +141,12 @@ void MessageService::InChat(uint64_t asker, const ChatKey& chat, const ReplyTo& 
 void MessageService::HandleCreateChat(const Incoming& in, const messages::CreateChat& req) {
   const api::CreateChat& create = req.request();
   const uint64_t creator = req.client().user();
-  size_t chars = 0;
-  const bool title_ok = ValidUtf8(create.title(), &chars) && chars <= kMaxTitleChars &&
-                        create.title().find_first_not_of(" \t\r\n") != std::string::npos;
-  if (!title_ok) return AnswerError(in.reply_to, api::CHAT_TITLE_EMPTY, "title must be 1 to 128 characters");
+  if (!ValidTitle(create.title())) {
+    return AnswerError(in.reply_to, api::CHAT_TITLE_EMPTY, "title must be 1 to 128 characters");
+  }
   if (create.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
   storage::ChatRecord record;
-  record.set_id(NewChatId(creator, create.random_id()));
+  record.set_id(NewGroupId(creator, create.random_id(), 0));
   record.set_title(create.title());
   record.set_creator(creator);
   record.set_random_id(create.random_id());

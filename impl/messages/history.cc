@@ -11,21 +11,12 @@
 
 namespace msgbed {
 
-namespace {
-
-api::ErrorCode CheckMessageText(const std::string& text) {
-  size_t chars = 0;
-  if (text.empty()) return api::MESSAGE_EMPTY;
-  if (!ValidUtf8(text, &chars)) return api::MESSAGE_INVALID;
-  if (chars > kMaxMessageChars) return api::MESSAGE_TOO_LONG;
-  return api::ERROR_NONE;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void MessageService::HandleEdit(const Incoming& in, const messages::EditMessage& req) {
   const uint64_t user = req.client().user();
   const std::string& text = req.request().text();
+  if (req.request().channel_id() != 0) return ChannelEdit(in, req);
   if (auto code = CheckMessageText(text); code != api::ERROR_NONE) {
     return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
   }
@@ -49,7 +40,7 @@ void MessageService::HandleEdit(const Incoming& in, const messages::EditMessage&
            api::Message now = stored->message();
            now.set_text(text);
            now.set_edit_date_us(std::max(env_->Date(), now.edit_date_us() + 1));
-           change.Edit(now);
+           change.Edit(*stored, now);
            storage::BoxOp op;
            op.set_kind(storage::BoxOp::EDIT);
            api::Message* m = op.mutable_message();
@@ -67,18 +58,19 @@ void MessageService::HandleEdit(const Incoming& in, const messages::EditMessage&
 void MessageService::HandleDelete(const Incoming& in, const messages::DeleteMessages& req) {
   const uint64_t user = req.client().user();
   const bool revoke = req.request().revoke();
+  if (req.request().channel_id() != 0) return ChannelDelete(in, req);
   if (req.request().ids_size() > kMaxDeleteIds) {
     return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "at most 100 ids at once");
   }
   std::set<uint64_t> ids(req.request().ids().begin(), req.request().ids().end());
-  std::vector<api::Message> gone;
+  std::vector<storage::StoredMessage> gone;
   std::set<uint64_t> groups;
   for (uint64_t id : ids) {
     Status s;
     const auto stored = boxes_.FindMessage(user, id, &s);
     if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
     if (!stored || stored->deleted()) continue;  // unknown ids are skipped, as Telegram does
-    gone.push_back(stored->message());
+    gone.push_back(*stored);
     if (revoke && stored->message().chat_id() != 0) groups.insert(stored->message().chat_id());
   }
   WithMembers(user, {groups.begin(), groups.end()},
@@ -89,7 +81,8 @@ void MessageService::HandleDelete(const Incoming& in, const messages::DeleteMess
                   return AnswerError(reply_to, api::INTERNAL, s.message());
                 }
                 if (gone.empty()) return AnswerDone(reply_to);
-                for (const api::Message& m : revoke ? gone : std::vector<api::Message>{}) {
+                for (const storage::StoredMessage& stored : revoke ? gone : std::vector<storage::StoredMessage>{}) {
+                  const api::Message& m = stored.message();
                   const storage::ChatRecord* group = m.chat_id() ? &members.at(m.chat_id()) : nullptr;
                   // In a group, only the sender or the creator deletes for everyone.
                   if (group && m.from_user() != user && group->creator() != user) {
@@ -112,16 +105,18 @@ void MessageService::HandleDelete(const Incoming& in, const messages::DeleteMess
 
 void MessageService::HandleRead(const Incoming& in, const messages::ReadHistory& req) {
   const uint64_t user = req.client().user();
-  const ChatKey chat{req.request().peer_user(), req.request().chat_id()};
-  if (chat.peer_user != 0 && chat.chat_id != 0) return AnswerError(in.reply_to, api::PEER_AMBIGUOUS, "one chat");
-  if (chat.peer() == 0) return AnswerError(in.reply_to, api::PEER_ID_INVALID, "no chat named");
+  const ChatKey chat{req.request().peer_user(), req.request().chat_id(), req.request().channel_id()};
+  if (auto code = CheckChat(chat); code != api::ERROR_NONE) return AnswerError(in.reply_to, code, "name one chat");
+  if (chat.channel_id != 0 && req.request().max_id() == 0) {
+    return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "a channel's max_id is needed");
+  }
   BoxStore::Change change;
   storage::ReadState state;
   std::vector<IncomingMessage> read;
   Status s = boxes_.Begin(user, &change);
   if (s.ok()) s = boxes_.ReadState(user, chat, &state);
-  // 0, or past the box's last message: everything.
-  const uint64_t last = change.head().last_message_id();
+  // 0, or past the box's last message: everything. (A channel's ids are its box's.)
+  const uint64_t last = chat.channel_id != 0 ? UINT64_MAX : change.head().last_message_id();
   const uint64_t max_id = req.request().max_id() == 0 ? last : std::min(req.request().max_id(), last);
   if (s.ok()) s = boxes_.IncomingBetween(user, chat, state.inbox_max_id(), max_id, &read);
   if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
@@ -147,8 +142,7 @@ void MessageService::HandleRead(const Incoming& in, const messages::ReadHistory&
 void MessageService::HandleTyping(const Incoming& in, const messages::SetTyping& req) {
   const uint64_t user = req.client().user();
   const ChatKey chat{req.request().peer_user(), req.request().chat_id()};
-  if (chat.peer_user != 0 && chat.chat_id != 0) return AnswerError(in.reply_to, api::PEER_AMBIGUOUS, "one chat");
-  if (chat.peer() == 0) return AnswerError(in.reply_to, api::PEER_ID_INVALID, "no chat named");
+  if (auto code = CheckChat(chat); code != api::ERROR_NONE) return AnswerError(in.reply_to, code, "name one chat");
   AnswerDone(in.reply_to);
   const Micros now = env_->Now();
   if (typing_.size() > 100'000)

@@ -7,18 +7,30 @@
 
 namespace msgbed {
 
-namespace {
+api::ErrorCode CheckChat(const ChatKey& chat) {
+  if (chat.valid()) return api::ERROR_NONE;
+  return chat.peer_user == 0 && chat.chat_id == 0 && chat.channel_id == 0 ? api::PEER_ID_INVALID : api::PEER_AMBIGUOUS;
+}
 
-// Why a chat reference (exactly one of user and group) is unusable.
-api::ErrorCode CheckPeer(uint64_t peer_user, uint64_t chat_id) {
-  if (peer_user != 0 && chat_id != 0) return api::PEER_AMBIGUOUS;
-  if (peer_user == 0 && chat_id == 0) return api::PEER_ID_INVALID;
+bool ValidTitle(const std::string& title) {
+  size_t chars = 0;
+  return ValidUtf8(title, &chars) && chars <= kMaxTitleChars && title.find_first_not_of(" \t\r\n") != std::string::npos;
+}
+
+uint64_t NewGroupId(uint64_t creator, uint64_t random_id, uint64_t kind) {
+  return (StableHash(StableHash(StableHash(creator) ^ random_id) ^ kind) >> 2) | 1;
+}
+
+api::ErrorCode CheckMessageText(const std::string& text) {
+  size_t chars = 0;
+  if (text.empty()) return api::MESSAGE_EMPTY;
+  if (!ValidUtf8(text, &chars)) return api::MESSAGE_INVALID;
+  if (chars > kMaxMessageChars) return api::MESSAGE_TOO_LONG;
   return api::ERROR_NONE;
 }
 
-}  // namespace
-
-MessageService::MessageService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()) {
+MessageService::MessageService(Env* env, ClusterShape shape)
+    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()), channel_boxes_(&env->Kv(), 'C') {
   // Outboxes a crash left unapplied are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered).
   env_->StartTimer(0, [this] { ResumeOutboxes(); });
@@ -35,6 +47,13 @@ void MessageService::Register(Handlers& handlers) {
   handlers.On(this, &MessageService::HandleAddChatUser);
   handlers.On(this, &MessageService::HandleDeleteChatUser);
   handlers.On(this, &MessageService::HandleGetChat);
+  handlers.On(this, &MessageService::HandleCreateChannel);
+  handlers.On(this, &MessageService::HandleJoinChannel);
+  handlers.On(this, &MessageService::HandleLeaveChannel);
+  handlers.On(this, &MessageService::HandleChannelRequest);
+  handlers.On(this, &MessageService::HandleEditChannelAdmin);
+  handlers.On(this, &MessageService::HandleGetChannel);
+  handlers.On(this, &MessageService::HandleGetChannelDifference);
   handlers.On(this, &MessageService::HandleChatRequest);
   handlers.On(this, &MessageService::HandleApply);
   handlers.On(this, &MessageService::HandleGetDifference);
@@ -52,24 +71,16 @@ void MessageService::AnswerDone(const ReplyTo& to) {
   Answer(to, std::move(frame));
 }
 
-// Why text cannot be a message's (or, with max_chars, a title's).
-static api::ErrorCode CheckText(const std::string& text, size_t max_chars, api::ErrorCode too_long) {
-  size_t chars = 0;
-  if (text.empty()) return api::MESSAGE_EMPTY;
-  if (!ValidUtf8(text, &chars)) return api::MESSAGE_INVALID;
-  if (chars > max_chars) return too_long;
-  return api::ERROR_NONE;
-}
-
 void MessageService::HandleSend(const Incoming& in, const messages::SendMessage& req) {
   const api::SendMessage& send = req.send();
-  if (auto code = CheckPeer(send.peer_user(), send.chat_id()); code != api::ERROR_NONE) {
-    return AnswerError(in.reply_to, code, "name either peer_user or chat_id");
+  if (auto code = CheckChat({send.peer_user(), send.chat_id(), send.channel_id()}); code != api::ERROR_NONE) {
+    return AnswerError(in.reply_to, code, "name one of peer_user, chat_id and channel_id");
   }
   if (send.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
-  if (auto code = CheckText(send.text(), kMaxMessageChars, api::MESSAGE_TOO_LONG); code != api::ERROR_NONE) {
+  if (auto code = CheckMessageText(send.text()); code != api::ERROR_NONE) {
     return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
   }
+  if (send.channel_id() != 0) return ChannelPost(in, req);
   Draft draft;
   draft.origin_device = req.client().device();
   api::Message& m = draft.message;
@@ -85,7 +96,7 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
 void MessageService::HandleForward(const Incoming& in, const messages::ForwardMessage& req) {
   const api::ForwardMessage& fwd = req.request();
   const uint64_t user = req.client().user();
-  if (auto code = CheckPeer(fwd.peer_user(), fwd.chat_id()); code != api::ERROR_NONE) {
+  if (auto code = CheckChat({fwd.peer_user(), fwd.chat_id()}); code != api::ERROR_NONE) {
     return AnswerError(in.reply_to, code, "name either peer_user or chat_id");
   }
   if (fwd.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");

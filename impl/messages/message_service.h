@@ -63,6 +63,25 @@ inline constexpr Micros kMaxPeerRetry = 5 * kSecond;
 inline constexpr Micros kChatCallTimeout = 5 * kSecond;
 // A chat's typing notice is passed on at most once per interval per user.
 inline constexpr Micros kTypingInterval = 3 * kSecond;
+// Members of a supergroup (Telegram: 200,000); a broadcast channel has no limit.
+inline constexpr uint64_t kMaxSupergroupMembers = 200'000;
+// A channel post goes on the bus to at most this many members per record.
+inline constexpr size_t kFanoutChunk = 1024;
+// getChannelDifference from further behind than this many updates is
+// answered too_long, with the channel's latest kTooLongMessages messages.
+inline constexpr uint64_t kChannelTooLong = 10'000;
+inline constexpr int kTooLongMessages = 100;
+
+// Why a chat reference (exactly one of user, group, channel) is unusable;
+// ERROR_NONE if it is not.
+api::ErrorCode CheckChat(const ChatKey& chat);
+// Why text cannot be a message's; ERROR_NONE if it can.
+api::ErrorCode CheckMessageText(const std::string& text);
+// A group's or channel's title: UTF-8, 1 to kMaxTitleChars, not blank.
+bool ValidTitle(const std::string& title);
+// A new group's (kind 0) or channel's (kind 1) id follows from its creator
+// and random_id, so that a retried create names the same one. 62 bits; never 0.
+uint64_t NewGroupId(uint64_t creator, uint64_t random_id, uint64_t kind);
 
 class MessageService final : public Service {
  public:
@@ -132,6 +151,32 @@ class MessageService final : public Service {
   void InChat(uint64_t asker, const ChatKey& chat, const ReplyTo& reply_to,
               std::function<void(const storage::ChatRecord*)> fn);
 
+  // --- Channels and supergroups (channels.cc): the requests a member's
+  // box owner handles, then those the channel's owner does.
+  void HandleCreateChannel(const Incoming& in, const messages::CreateChannel& req);
+  void HandleJoinChannel(const Incoming& in, const messages::JoinChannel& req);
+  void HandleLeaveChannel(const Incoming& in, const messages::LeaveChannel& req);
+  void AskChannelOwner(messages::ChannelRequest request, std::function<void(const messages::ChannelAnswer&)> done);
+  // After the channel's owner agreed: user's box says so (once), then
+  // reply_to gets answer.
+  void NoteMembership(uint64_t user, uint64_t channel, bool joined, const ReplyTo& reply_to, api::ServerFrame answer);
+  void HandleChannelRequest(const Incoming& in, const messages::ChannelRequest& req);
+  messages::ChannelAnswer DoChannelRequest(const messages::ChannelRequest& req);
+  void HandleEditChannelAdmin(const Incoming& in, const messages::EditChannelAdmin& req);
+  void HandleGetChannel(const Incoming& in, const messages::GetChannel& req);
+  void HandleGetChannelDifference(const Incoming& in, const messages::GetChannelDifference& req);
+  void ChannelPost(const Incoming& in, const messages::SendMessage& req);
+  void ChannelEdit(const Incoming& in, const messages::EditMessage& req);
+  void ChannelDelete(const Incoming& in, const messages::DeleteMessages& req);
+  // The channel's record, if user may act in it; a refusal otherwise.
+  Refusal CheckMember(uint64_t channel, uint64_t user, storage::ChannelRecord* record);
+  api::Channel ChannelInfo(const storage::ChannelRecord& record);
+  // Commits change of a channel's box and publishes its updates to the members.
+  Status CommitChannel(const BoxStore::Change& change, uint64_t origin_user, uint64_t origin_device);
+  void FanOut(uint64_t channel, const api::Update& update, uint64_t origin_user, uint64_t origin_device);
+  // The channel's members, by bus partition (loaded once, then kept).
+  const std::vector<std::vector<uint64_t>>* MembersByPartition(uint64_t channel);
+
   // --- History (history.cc)
   void HandleEdit(const Incoming& in, const messages::EditMessage& req);
   void HandleDelete(const Incoming& in, const messages::DeleteMessages& req);
@@ -156,6 +201,7 @@ class MessageService final : public Service {
   Env* env_;
   const ClusterShape shape_;
   BoxStore boxes_;
+  BoxStore channel_boxes_;
   size_t pending_sends_ = 0;
   // Outboxes being applied.
   struct Outbox {
@@ -169,6 +215,7 @@ class MessageService final : public Service {
     std::map<uint64_t, Waiting> waiting;  // seq -> the send's callers, answered once applied
   };
   std::map<OutboxKey, Outbox> outboxes_;
+  std::unordered_map<uint64_t, std::vector<std::vector<uint64_t>>> channel_members_;
   // (user, chat kind, chat peer) -> when its last typing notice was passed on.
   std::map<std::array<uint64_t, 3>, Micros> typing_;
 };

@@ -60,7 +60,7 @@ void MessageService::Applied(const OutboxKey& key, uint64_t seq, const storage::
     if (op.kind() == storage::BoxOp::APPEND && op.message().chat_id() == 0 &&
         (record = boxes_.FindSend(key.first, op.message().random_id(), &s))) {
       record->set_peer_done(true);
-      batch.Put(BoxStore::SendKey(key.first, record->result().random_id()), record->SerializeAsString());
+      batch.Put(boxes_.SendKey(key.first, record->result().random_id()), record->SerializeAsString());
     }
     ok = s.ok() && boxes_.DoneOp(key.first, key.second, seq, std::move(batch)).ok();
   }
@@ -148,12 +148,12 @@ Status MessageService::ApplyOp(BoxStore::Change& change, const storage::BoxOp& o
   const auto stored = boxes_.FindMessage(user, id, &s);
   if (!stored || stored->deleted()) return s;
   if (op.kind() == storage::BoxOp::DELETE) {
-    change.Delete({stored->message()});
+    change.Delete({*stored});
   } else if (stored->message().edit_date_us() < m.edit_date_us()) {
     api::Message now = stored->message();
     now.set_text(m.text());
     now.set_edit_date_us(m.edit_date_us());
-    change.Edit(now);
+    change.Edit(*stored, now);
   }
   return s;
 }

@@ -155,12 +155,20 @@ void SyncService::OnBusRecord(const BusRecord& record) {
     env_->Stats().Add("sync.bad_records");
     return;
   }
-  auto it = online_.find(event.user_id());
+  if (event.channel_id() == 0) return PushTo(event.user_id(), event.update(), event.origin_device());
+  // A channel's update, for the members this record names.
+  for (uint64_t user : event.users()) {
+    PushTo(user, event.update(), user == event.origin_user() ? event.origin_device() : 0);
+  }
+}
+
+void SyncService::PushTo(uint64_t user, const api::Update& update, uint64_t except_device) {
+  auto it = online_.find(user);
   if (it == online_.end()) return;
   for (const rpc::ClientRef& c : it->second) {
-    if (c.device() == event.origin_device()) continue;
+    if (c.device() == except_device) continue;
     api::ServerFrame frame;
-    *frame.mutable_update() = event.update();
+    *frame.mutable_update() = update;
     PushToClient(*env_, c, std::move(frame));
     env_->Stats().Add("sync.pushed");
   }

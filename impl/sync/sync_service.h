@@ -1,6 +1,7 @@
 // SyncService: consumes BoxUpdate events from its bus partitions and
-// pushes each to every online device of the box owner, through the gateway
-// holding the device's connection. Devices register here when they sign in
+// pushes each to every online device of the box owner (or, for a channel's
+// update, of the members the record names), through the gateway holding
+// the device's connection. Devices register here when they sign in
 // (DeviceOnline) and leave when their connection closes (DeviceOffline).
 //
 // Registration is answered (SignedIn) only once recorded, and the device
@@ -25,6 +26,7 @@
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "proto/client_api.pb.h"
 #include "proto/sync.pb.h"
 
 namespace msgbed {
@@ -52,6 +54,8 @@ class SyncService final : public Service {
   void HandleRevoked(const Incoming& in, const sync::DeviceRevoked& req);
   // Passes a typing notice to the users' online devices.
   void HandleTyping(const Incoming& in, const sync::Typing& req);
+  // Pushes update to user's online devices but except_device.
+  void PushTo(uint64_t user, const api::Update& update, uint64_t except_device);
   // Forgets ref's registration if it is still the current one.
   void Forget(const rpc::ClientRef& ref);
 

@@ -31,9 +31,12 @@ TEST(BoxStore, UpdatesAreGapFreeAndOnlyMessagesTakeIds) {
   BoxStore::Change c;
   ASSERT_TRUE(boxes.Begin(10, &c).ok());
   EXPECT_EQ(c.AddMessage(Msg(10, 20, 1)).message().id(), 1u);
-  api::Message edited = c.updates()[0].message();
+  storage::StoredMessage was;
+  *was.mutable_message() = c.updates()[0].message();
+  was.set_pts(1);
+  api::Message edited = was.message();
   edited.set_text("hi!");
-  EXPECT_EQ(c.Edit(edited).pts(), 2u);
+  EXPECT_EQ(c.Edit(was, edited).pts(), 2u);
   EXPECT_EQ(c.Read(api::Update::READ_INBOX, {20, 0}, 1).pts(), 3u);
   const api::Update& second = c.AddMessage(Msg(10, 20, 2));
   EXPECT_EQ(second.pts(), 4u);
@@ -48,6 +51,7 @@ TEST(BoxStore, UpdatesAreGapFreeAndOnlyMessagesTakeIds) {
   auto m1 = boxes.FindMessage(10, 1, &s);
   ASSERT_TRUE(m1.has_value());
   EXPECT_EQ(m1->message().text(), "hi!") << "the stored message reads as edited";
+  EXPECT_EQ(m1->pts(), 1u) << "and still knows the pts that added it";
 }
 
 TEST(BoxStore, DeletedMessagesKeepTheirIdButNotTheirText) {
@@ -56,7 +60,9 @@ TEST(BoxStore, DeletedMessagesKeepTheirIdButNotTheirText) {
   const api::Update u = Add(boxes, 20, Msg(10, 10, 7));
   BoxStore::Change c;
   ASSERT_TRUE(boxes.Begin(20, &c).ok());
-  const api::Update& d = c.Delete({u.message()});
+  storage::StoredMessage was;
+  *was.mutable_message() = u.message();
+  const api::Update& d = c.Delete({was});
   EXPECT_EQ(d.kind(), api::Update::DELETE_MESSAGES);
   ASSERT_EQ(d.deleted_ids_size(), 1);
   EXPECT_EQ(d.deleted_ids(0), u.message().id());

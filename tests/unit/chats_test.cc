@@ -83,12 +83,17 @@ struct Groups : ::testing::Test {
     }
     return view;
   }
-  // What a device shows, built only from what it was told: its own sends
-  // (by SentMessage), deliveries, edits and deletions.
-  static std::map<uint64_t, std::string> DeviceView(const TestDevice& d, const std::map<uint64_t, std::string>& own) {
+  // What a device shows of its box (or of a channel), built only from what
+  // it was told: its own sends (by SentMessage), deliveries, edits and
+  // deletions.
+  static std::map<uint64_t, std::string> DeviceView(const TestDevice& d, const std::map<uint64_t, std::string>& own,
+                                                    uint64_t channel = 0) {
     std::map<uint64_t, std::string> view = own;
-    for (const api::Message& m : d.delivered) view[m.id()] = m.text();
+    for (const api::Message& m : d.delivered) {
+      if (m.channel_id() == channel) view[m.id()] = m.text();
+    }
     for (const api::Update& u : d.box_updates) {
+      if (u.channel_box() != channel) continue;
       if (u.kind() == api::Update::EDIT_MESSAGE) view[u.message().id()] = u.message().text();
       for (uint64_t id : u.deleted_ids()) view[id] = "";
     }
@@ -105,6 +110,7 @@ TEST_F(Groups, AGroupMessageReachesEveryMemberDeviceOnceAndNobodyElse) {
   const uint64_t chat = CreateGroup(dev(1), {2, 3});
   ASSERT_NE(chat, 0u);
   dev(1).core.SendToChat(chat, "hello group", 1);
+  c.Run();
   dev(2).core.SendToChat(chat, "hi 1", 2);
   c.Run();
   EXPECT_EQ(Texts(dev(1, 1)), (std::vector<std::string>{"*", "hello group", "hi 1"}))
@@ -338,6 +344,15 @@ namespace {
 // device shows exactly what its box holds, with every update applied once.
 TEST_F(Groups, UnderChurnAndCrashesEveryDeviceEndsShowingItsBox) {
   const uint64_t chat = CreateGroup(dev(1), {2, 3, 4});
+  api::ClientFrame create;
+  create.mutable_create_channel()->set_title("everyone");
+  create.mutable_create_channel()->set_random_id(1);
+  const uint64_t channel = Ask(dev(1), create).channel().id();
+  for (uint64_t user = 2; user <= 4; ++user) {
+    api::ClientFrame join;
+    join.mutable_join_channel()->set_channel_id(channel);
+    ASSERT_TRUE(Ask(dev(user), join).has_done());
+  }
   Rng rng(7);
   std::map<uint64_t, std::string> texts;  // random_id -> text, of every send
   uint64_t next_random_id = 1000;
@@ -354,8 +369,10 @@ TEST_F(Groups, UnderChurnAndCrashesEveryDeviceEndsShowingItsBox) {
     } else if (roll < 50) {
       const uint64_t id = ++next_random_id;
       texts[id] = "m" + std::to_string(id);
-      if (roll < 30) {
+      if (roll < 25) {
         d.core.SendToChat(chat, texts[id], id);
+      } else if (roll < 32) {
+        d.core.SendToChannel(channel, texts[id], id);
       } else {
         d.core.SendText(1 + (user + rng.Below(3)) % 4, texts[id], id);
       }
@@ -364,10 +381,12 @@ TEST_F(Groups, UnderChurnAndCrashesEveryDeviceEndsShowingItsBox) {
       api::ClientFrame f;
       if (roll < 65) {
         f.mutable_edit_message()->set_id(mine.message_id());
+        f.mutable_edit_message()->set_channel_id(mine.channel_id());
         f.mutable_edit_message()->set_text("edited at step " + std::to_string(step));
       } else if (roll < 75) {
         f.mutable_delete_messages()->add_ids(mine.message_id());
         f.mutable_delete_messages()->set_revoke(rng.Below(2) == 0);
+        f.mutable_delete_messages()->set_channel_id(mine.channel_id());
       } else {
         f.mutable_read_history()->set_chat_id(chat);
       }
@@ -402,15 +421,29 @@ TEST_F(Groups, UnderChurnAndCrashesEveryDeviceEndsShowingItsBox) {
   std::cout << restarts << " restarts; updates told: " << kinds[api::Update::EDIT_MESSAGE] << " edits, "
             << kinds[api::Update::DELETE_MESSAGES] << " deletions, " << kinds[api::Update::READ_INBOX] << " + "
             << kinds[api::Update::READ_OUTBOX] << " read marks; " << texts.size() << " sends\n";
+  BoxStore channel_box(&c.substrate(ChannelOwner(c.shape(), channel)).Store(), 'C');
+  storage::BoxHead channel_head;
+  ASSERT_TRUE(channel_box.Head(channel, &channel_head).ok());
+  EXPECT_GT(channel_head.last_message_id(), 20u);
+  std::map<uint64_t, std::string> posts;  // the channel as it reads
+  for (uint64_t id = 1; id <= channel_head.last_message_id(); ++id) {
+    Status s;
+    if (auto m = channel_box.FindMessage(channel, id, &s)) posts[id] = m->deleted() ? "" : m->message().text();
+  }
   for (auto& [user, ds] : devices) {
     const std::map<uint64_t, std::string> box = BoxView(user);
     for (TestDevice* d : ds) {
-      std::map<uint64_t, std::string> own;
-      for (const api::SentMessage& s : d->sent) own[s.message_id()] = texts[s.random_id()];
+      std::map<uint64_t, std::string> own, own_posts;
+      for (const api::SentMessage& s : d->sent)
+        (s.channel_id() ? own_posts : own)[s.message_id()] = texts[s.random_id()];
+      EXPECT_EQ(d->core.channel_pts(channel), channel_head.pts());
+      EXPECT_EQ(DeviceView(*d, own_posts, channel), posts) << "user " << user << " device " << d->core.device();
       EXPECT_EQ(d->core.pts(), Head(user).pts()) << "user " << user << " device " << d->core.device();
       EXPECT_EQ(DeviceView(*d, own), box) << "user " << user << " device " << d->core.device();
-      std::set<uint64_t> seen;
-      for (const api::Message& m : d->delivered) EXPECT_TRUE(seen.insert(m.id()).second) << "delivered twice";
+      std::set<std::pair<uint64_t, uint64_t>> seen;  // (channel, id)
+      for (const api::Message& m : d->delivered) {
+        EXPECT_TRUE(seen.insert({m.channel_id(), m.id()}).second) << "delivered twice";
+      }
       EXPECT_EQ(d->core.unanswered(), 0u);
     }
   }
@@ -432,6 +465,167 @@ TEST_F(Groups, UnderChurnAndCrashesEveryDeviceEndsShowingItsBox) {
     }
   }
   EXPECT_GT(compared, 100);
+}
+
+}  // namespace
+}  // namespace msgbed::testing
+
+namespace msgbed::testing {
+namespace {
+
+struct Channels : Groups {
+  uint64_t Create(TestDevice& creator, bool broadcast, uint64_t random_id = 1) {
+    api::ClientFrame f;
+    f.mutable_create_channel()->set_title(broadcast ? "news" : "town square");
+    f.mutable_create_channel()->set_broadcast(broadcast);
+    f.mutable_create_channel()->set_random_id(random_id);
+    const api::ServerFrame answer = Ask(creator, f);
+    EXPECT_TRUE(answer.has_channel()) << answer.ShortDebugString();
+    return answer.channel().id();
+  }
+  api::ErrorCode Join(TestDevice& d, uint64_t channel) {
+    api::ClientFrame f;
+    f.mutable_join_channel()->set_channel_id(channel);
+    return ErrorOf(d, f);
+  }
+  storage::BoxHead ChannelHead(uint64_t channel) {
+    storage::BoxHead head;
+    EXPECT_TRUE(BoxStore(&c.substrate(ChannelOwner(c.shape(), channel)).Store(), 'C').Head(channel, &head).ok());
+    return head;
+  }
+  static std::vector<std::string> ChannelTexts(const TestDevice& d, uint64_t channel) {
+    std::vector<std::string> out;
+    for (const api::Message& m : d.delivered) {
+      if (m.channel_id() == channel) out.push_back(m.text());
+    }
+    return out;
+  }
+  int64_t Stat(uint64_t channel, const std::string& name) {
+    return c.host(ChannelOwner(c.shape(), channel)).Stats().Get(name);
+  }
+};
+
+TEST_F(Channels, APostIsOneWriteThatEveryMemberDeviceGetsOnce) {
+  const uint64_t channel = Create(dev(1), true);
+  for (uint64_t user : {2, 3}) ASSERT_EQ(Join(dev(user), channel), api::ERROR_NONE);
+  const int64_t records_before = Stat(channel, "messages.fanout_records");
+  dev(1).core.SendToChannel(channel, "breaking news", 1);
+  c.Run();
+  for (uint64_t user : {2, 3}) {
+    for (TestDevice* d : devices[user]) {
+      EXPECT_EQ(ChannelTexts(*d, channel), std::vector<std::string>{"breaking news"}) << "user " << user;
+      EXPECT_EQ(d->core.channel_pts(channel), ChannelHead(channel).pts());
+    }
+  }
+  EXPECT_EQ(ChannelTexts(dev(1, 1), channel), std::vector<std::string>{"breaking news"}) << "the poster's other device";
+  EXPECT_TRUE(dev(1).delivered.empty()) << "the posting device has it already";
+  ASSERT_EQ(dev(1).sent.size(), 1u);
+  EXPECT_EQ(dev(1).sent[0].channel_id(), channel);
+  for (TestDevice* d : devices[4]) EXPECT_TRUE(ChannelTexts(*d, channel).empty()) << "not a member";
+  EXPECT_EQ(Head(2).last_message_id(), 0u) << "members' boxes hold no copy";
+  std::set<uint32_t> partitions;
+  for (uint64_t user : {1, 2, 3}) partitions.insert(c.shape().PartitionOf(user));
+  EXPECT_EQ(Stat(channel, "messages.fanout_records") - records_before, static_cast<int64_t>(partitions.size()))
+      << "one bus record per partition of the members";
+}
+
+TEST_F(Channels, OnlyAdminsPostInABroadcastChannelAndOnlyMembersAnywhere) {
+  const uint64_t channel = Create(dev(1), true);
+  ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
+  dev(2).core.SendToChannel(channel, "me too", 1);
+  dev(4).core.SendToChannel(channel, "outsider", 2);
+  c.Run();
+  EXPECT_EQ(dev(2).errors.back().code(), api::CHAT_ADMIN_REQUIRED);
+  EXPECT_EQ(dev(4).errors.back().code(), api::CHANNEL_PRIVATE);
+  EXPECT_EQ(ChannelHead(channel).pts(), 0u) << "nothing posted";
+  api::ClientFrame admin;
+  admin.mutable_edit_channel_admin()->set_channel_id(channel);
+  admin.mutable_edit_channel_admin()->set_user_id(2);
+  admin.mutable_edit_channel_admin()->set_admin(true);
+  EXPECT_EQ(ErrorOf(dev(2), admin), api::CHAT_ADMIN_REQUIRED) << "only the creator names admins";
+  ASSERT_TRUE(Ask(dev(1), admin).has_done());
+  dev(2).core.SendToChannel(channel, "now an admin", 3);
+  c.Run();
+  EXPECT_EQ(ChannelTexts(dev(1, 1), channel), std::vector<std::string>{"now an admin"});
+  dev(1).core.SendToChannel(424242, "nowhere", 4);
+  c.Run();
+  EXPECT_EQ(dev(1).errors.back().code(), api::CHANNEL_INVALID);
+  EXPECT_EQ(Join(dev(3), 424242), api::CHANNEL_INVALID);
+}
+
+TEST_F(Channels, InASupergroupEveryMemberPostsAndEditsAndDeletesReachEveryone) {
+  const uint64_t group = Create(dev(1), false);
+  for (uint64_t user : {2, 3}) ASSERT_EQ(Join(dev(user), group), api::ERROR_NONE);
+  dev(2).core.SendToChannel(group, "hello", 1);
+  dev(3).core.SendToChannel(group, "hi", 2);
+  c.Run();
+  api::ClientFrame edit;
+  edit.mutable_edit_message()->set_channel_id(group);
+  edit.mutable_edit_message()->set_id(dev(2).sent[0].message_id());
+  edit.mutable_edit_message()->set_text("hello all");
+  EXPECT_EQ(ErrorOf(dev(3), edit), api::MESSAGE_AUTHOR_REQUIRED);
+  ASSERT_TRUE(Ask(dev(2), edit).has_done());
+  api::ClientFrame del;
+  del.mutable_delete_messages()->set_channel_id(group);
+  del.mutable_delete_messages()->add_ids(dev(3).sent[0].message_id());
+  EXPECT_EQ(ErrorOf(dev(2), del), api::MESSAGE_DELETE_FORBIDDEN) << "user 2 is no admin";
+  ASSERT_TRUE(Ask(dev(1), del).has_done()) << "the creator is";
+  for (uint64_t user : {1, 2, 3}) {
+    for (TestDevice* d : devices[user]) {
+      std::map<uint64_t, std::string> own;
+      for (const auto& s : d->sent) own[s.message_id()] = s.random_id() == 1 ? "hello" : "hi";
+      std::map<uint64_t, std::string> view = DeviceView(*d, own, group);
+      EXPECT_EQ(view[dev(2).sent[0].message_id()], "hello all") << "user " << user;
+      EXPECT_EQ(view[dev(3).sent[0].message_id()], "") << "user " << user;
+      EXPECT_EQ(d->core.channel_pts(group), ChannelHead(group).pts());
+    }
+  }
+}
+
+TEST_F(Channels, OfflineAndLateMembersCatchUpAndLeavingStopsTheFlow) {
+  const uint64_t group = Create(dev(1), false);
+  ASSERT_EQ(Join(dev(2), group), api::ERROR_NONE);
+  for (TestDevice* d : devices[2]) c.Disconnect(*d);
+  for (uint64_t i = 1; i <= 250; ++i) {
+    dev(1).core.SendToChannel(group, "post " + std::to_string(i), i);
+    if (i % 16 == 0) c.Run();  // within the gateway's requests in flight
+  }
+  c.Run();
+  for (TestDevice* d : devices[2]) c.Connect(*d);
+  c.Run();
+  for (TestDevice* d : devices[2]) {
+    EXPECT_EQ(ChannelTexts(*d, group).size(), 250u) << "caught up in slices on reconnect";
+    EXPECT_EQ(d->core.channel_pts(group), 250u);
+  }
+  ASSERT_EQ(Join(dev(3), group), api::ERROR_NONE);
+  EXPECT_EQ(ChannelTexts(dev(3, 1), group).size(), 250u) << "a new member reads the history";
+  api::ClientFrame leave;
+  leave.mutable_leave_channel()->set_channel_id(group);
+  ASSERT_TRUE(Ask(dev(3), leave).has_done());
+  dev(1).core.SendToChannel(group, "after 3 left", 999);
+  c.Run();
+  EXPECT_EQ(ChannelTexts(dev(3, 1), group).size(), 250u);
+  EXPECT_EQ(dev(3, 1).core.channels(), 0u);
+  EXPECT_EQ(ChannelTexts(dev(2), group).back(), "after 3 left");
+}
+
+TEST_F(Channels, AMemberFarBehindGetsTheLatestMessagesInsteadOfEveryUpdate) {
+  const uint64_t channel = Create(dev(1), true);
+  ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
+  c.Disconnect(dev(2));
+  for (uint64_t i = 1; i <= kChannelTooLong + 5; ++i) {
+    dev(1).core.SendToChannel(channel, "p" + std::to_string(i), i);
+    if (i % 16 == 0) c.Advance(kSecond);  // within the gateway's rate and requests in flight
+  }
+  c.Run();
+  ASSERT_EQ(ChannelHead(channel).pts(), kChannelTooLong + 5);
+  const size_t before = ChannelTexts(dev(2), channel).size();
+  c.Connect(dev(2));
+  c.Run();
+  const std::vector<std::string> got = ChannelTexts(dev(2), channel);
+  EXPECT_EQ(got.size() - before, static_cast<size_t>(kTooLongMessages));
+  EXPECT_EQ(got.back(), "p" + std::to_string(kChannelTooLong + 5));
+  EXPECT_EQ(dev(2).core.channel_pts(channel), ChannelHead(channel).pts());
 }
 
 }  // namespace

@@ -1,0 +1,96 @@
+// Device: the channels its user is in, each with its own pts.
+#include <algorithm>
+
+#include "client/device.h"
+
+namespace msgbed {
+
+void Device::OnMembership(const api::Update& update) {
+  if (update.left()) {
+    channels_.erase(update.channel_id());
+    return;
+  }
+  auto [it, joined] = channels_.try_emplace(update.channel_id());
+  if (joined) RequestChannelDifference(update.channel_id());
+}
+
+void Device::SyncChannels() {
+  for (auto& [id, channel] : channels_) {
+    if (!channel.syncing) RequestChannelDifference(id);
+  }
+}
+
+void Device::RequestChannelDifference(uint64_t id) {
+  ChannelState& channel = channels_.at(id);
+  channel.syncing = true;
+  api::ClientFrame frame;
+  frame.mutable_get_channel_difference()->set_channel_id(id);
+  frame.mutable_get_channel_difference()->set_pts(channel.pts);
+  channel.request_id = Send(std::move(frame));
+}
+
+void Device::ProcessChannel(const api::Update& update) {
+  auto it = channels_.find(update.channel_box());
+  if (it == channels_.end()) return;  // not (yet) in it: joining fetches it
+  ChannelState& channel = it->second;
+  if (state_ != State::kReady || channel.syncing) return channel.buffer.push_back(update);
+  if (channel.pts + update.pts_count() > update.pts()) {
+    ++duplicates_;
+    return;
+  }
+  if (channel.pts + update.pts_count() < update.pts()) {
+    channel.buffer.push_back(update);
+    return RequestChannelDifference(it->first);
+  }
+  channel.pts = update.pts();
+  Deliver(update);
+}
+
+void Device::OnChannelDifference(const api::ChannelDifference& diff) {
+  auto it = channels_.find(diff.channel_id());
+  if (it == channels_.end()) return;
+  ChannelState& channel = it->second;
+  channel.request_id = 0;
+  channel.failures = 0;
+  if (diff.too_long()) {
+    channel.pts = diff.pts();
+    for (const api::Message& m : diff.messages()) {
+      api::Update update;
+      *update.mutable_message() = m;
+      update.set_channel_box(diff.channel_id());
+      Deliver(update);
+    }
+  }
+  for (const api::Update& update : diff.updates()) {
+    if (channel.pts + update.pts_count() != update.pts()) continue;  // had it already
+    channel.pts = update.pts();
+    Deliver(update);
+  }
+  if (diff.is_slice()) return RequestChannelDifference(diff.channel_id());
+  channel.syncing = false;
+  std::vector<api::Update> pending;
+  pending.swap(channel.buffer);
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.pts() < b.pts(); });
+  for (const api::Update& update : pending) ProcessChannel(update);
+}
+
+bool Device::ChannelRequestFailed(uint64_t request_id, const api::Error& error) {
+  auto it = std::find_if(channels_.begin(), channels_.end(),
+                         [&](const auto& c) { return c.second.request_id == request_id && request_id != 0; });
+  if (it == channels_.end()) return false;
+  const uint64_t id = it->first;
+  if (error.code() == api::CHANNEL_PRIVATE || error.code() == api::CHANNEL_INVALID) {
+    channels_.erase(it);  // no longer in it: its box will say so too
+    return true;
+  }
+  it->second.request_id = 0;
+  Later(Backoff(it->second.failures++, error), [this, id] {
+    auto again = channels_.find(id);
+    if (again == channels_.end() || again->second.request_id != 0 || !again->second.syncing) return;
+    ++retries_;
+    RequestChannelDifference(id);
+  });
+  return true;
+}
+
+}  // namespace msgbed
