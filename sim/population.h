@@ -44,6 +44,10 @@ class Population final : public Node, public Device::Observer {
   // signed in and up to date.
   void Offer(size_t index, uint64_t peer, uint64_t random_id);
 
+  // workload.channels: device `index` posts to channel now, if it is up to
+  // date; returns whether it did.
+  bool PostToChannel(size_t index, uint64_t channel, uint64_t random_id);
+
   // workload.sign_ins: device `index`, if online and up to date, loses its
   // session and signs in again by phone (a code by SMS, its password if
   // its user has one).
@@ -60,6 +64,7 @@ class Population final : public Node, public Device::Observer {
   void OnSignedIn(Device& d) override;
   void OnDelivered(Device& d, const api::Message& m) override;
   void OnSent(Device& d, const api::SentMessage& s) override;
+  void OnBoxUpdate(Device& d, const api::Update& u) override;
   void OnSynced(Device& d) override;
   void OnError(Device& d, const api::Error& e) override;
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
@@ -96,7 +101,7 @@ class Population final : public Node, public Device::Observer {
     bool returning = false;                           // back from away, not yet caught up
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
-    uint64_t delivered = 0;
+    uint64_t delivered = 0;        // updates of its box it was told, but its own sends
     uint64_t shown_pts = 0;        // pts when it last showed a message
     double signing_in_since = -1;  // a phone sign-in under way since then; -1: none
     uint32_t code_tries = 0;       // codes asked for in this sign-in

@@ -1,6 +1,7 @@
 // Recorder: what a simulated run measured, from the devices' side.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <unordered_map>
@@ -107,6 +108,50 @@ class Recorder {
   void SignInFailure(int code) { ++sign_in_failures_[code]; }
   void SignedIn(double seconds) { sign_in_.push_back(seconds); }
 
+  // workload.channels: channel k's creator posted random_id at `now`, when
+  // `online` other member devices were connected; a post is complete once
+  // each of them showed it. A member device showed a post (counted for
+  // latency if it was connected when the post was made).
+  void Posted(uint64_t random_id, uint32_t channel, double now, uint64_t online) {
+    posts_[random_id] = {channel, now, online, 0, now};
+    ChannelAt(channel).posts++;
+  }
+  void PostSkipped(uint32_t channel) { ChannelAt(channel).skipped++; }
+  void ChannelDelivered(uint64_t random_id, double now, double device_connected_at) {
+    auto it = posts_.find(random_id);
+    if (it == posts_.end()) return;
+    Post& p = it->second;
+    ChannelStats& c = ChannelAt(p.channel);
+    if (device_connected_at < 0 || device_connected_at > p.at) {
+      ++c.caught_up;
+      return;
+    }
+    ++p.shown;
+    p.last = std::max(p.last, now);
+    ++c.deliveries;
+    c.delivery.push_back(now - p.at);
+  }
+  struct ChannelStats {
+    uint64_t posts = 0, skipped = 0, deliveries = 0, caught_up = 0, expected = 0;
+    std::vector<double> delivery;    // each online member device: post -> shown
+    std::vector<double> all_online;  // each complete post: post -> the last online member device showed it
+    uint64_t incomplete = 0;         // posts some online member device never showed
+  };
+  // Per channel, with every post's completion worked out.
+  std::vector<ChannelStats> Channels() const {
+    std::vector<ChannelStats> out = channels_;
+    for (const auto& [random_id, p] : posts_) {
+      ChannelStats& c = out[p.channel];
+      c.expected += p.online;
+      if (p.shown >= p.online) {
+        c.all_online.push_back(p.last - p.at);
+      } else {
+        ++c.incomplete;
+      }
+    }
+    return out;
+  }
+
   uint64_t sent() const { return sent_; }
   uint64_t held() const { return held_; }
   uint64_t offered() const { return offered_; }
@@ -145,6 +190,18 @@ class Recorder {
   TimeSeries series;
 
  private:
+  struct Post {
+    uint32_t channel;
+    double at;
+    uint64_t online, shown;
+    double last;
+  };
+  ChannelStats& ChannelAt(uint32_t channel) {
+    if (channels_.size() <= channel) channels_.resize(channel + 1);
+    return channels_[channel];
+  }
+  std::map<uint64_t, Post> posts_;  // by random_id; ordered: summaries must not depend on hashing
+  std::vector<ChannelStats> channels_;
   double SentAt(uint64_t random_id) const {
     auto it = sent_at_.find(random_id);
     return it == sent_at_.end() ? 0 : it->second;

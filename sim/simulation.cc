@@ -11,7 +11,10 @@
 
 #include "auth/credential.h"
 #include "auth/provision.h"
+#include "channel_posts.h"
 #include "kafka_model.h"
+#include "messages/message_service.h"
+#include "messages/provision.h"
 #include "population.h"
 #include "service_node.h"
 #include "summary.h"
@@ -33,6 +36,7 @@ struct Deployment {
   std::unique_ptr<KafkaModel> kafka;
   std::vector<std::unique_ptr<Population>> populations;
   std::unique_ptr<Workload> workload;
+  std::unique_ptr<ChannelPosts> channel_posts;
 };
 
 // The SimGrid links bulk flows take (Node::TransmitBulk): one per direction
@@ -118,6 +122,28 @@ UserTable DrawUsers(const Scenario& sc) {
   return users;
 }
 
+// workload.channels: each written full (users 1..members, user 1 its
+// creator and admin) before the run, as if every member had joined.
+void ProvisionChannels(const Scenario& sc, World& w) {
+  auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
+  for (size_t k = 0; k < sc.workload.channels.size(); ++k) {
+    const ChannelLoad& load = sc.workload.channels[k];
+    storage::ChannelRecord record;
+    record.set_id(NewGroupId(1, k + 1, 1));
+    record.set_title("channel " + std::to_string(k));
+    record.set_broadcast(load.broadcast);
+    record.set_creator(1);
+    record.set_random_id(k + 1);
+    record.add_admins(1);
+    std::vector<uint64_t> members(load.members);
+    for (uint64_t u = 0; u < load.members; ++u) members[u] = u + 1;
+    if (Status s = ProvisionChannel(store_of, w.shape, record, members); !s.ok()) {
+      throw ScenarioError("cannot provision workload.channels[" + std::to_string(k) + "]: " + s.message());
+    }
+    w.channels.push_back(record.id());
+  }
+}
+
 void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
   w.users = DrawUsers(sc);
@@ -154,6 +180,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
       d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(std::move(session), i, at);
     }
   }
+  ProvisionChannels(sc, w);
 }
 
 // Samples the deployment at the end of every simulated second into the
@@ -253,6 +280,8 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
   }
   d.workload = std::make_unique<Workload>(&w, w.populations, DeriveSeed(sc.seed, "workload"));
   d.workload->Begin(d.populations.front().get());
+  d.channel_posts = std::make_unique<ChannelPosts>(&w);
+  d.channel_posts->Begin(d.populations.front().get());
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
   s4u::Actor::create("scheduler", d.at.begin()->second.host, [&w, end] { w.sched.Run(end); });

@@ -193,6 +193,27 @@ ordered_json SignInsJson(const World& w) {
           {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};
 }
 
+// workload.channels: per channel, how long its posts took to reach the
+// member devices connected when they were posted (each delivery, and each
+// post until the last of them; incomplete posts rank above).
+ordered_json ChannelsJson(const World& w) {
+  ordered_json out = ordered_json::array();
+  const auto stats = w.recorder.Channels();
+  for (size_t k = 0; k < w.scenario.workload.channels.size(); ++k) {
+    const Recorder::ChannelStats c = k < stats.size() ? stats[k] : Recorder::ChannelStats{};
+    out.push_back({{"members", w.scenario.workload.channels[k].members},
+                   {"posts", c.posts},
+                   {"posts_skipped", c.skipped},
+                   {"online_member_devices", c.expected},
+                   {"shown_online", c.deliveries},
+                   {"shown_on_return", c.caught_up},
+                   {"incomplete_posts", c.incomplete},
+                   {"delivery_ms", PercentilesJson(c.delivery, 0)},
+                   {"all_online_ms", PercentilesJson(c.all_online, c.incomplete)}});
+  }
+  return out;
+}
+
 }  // namespace
 
 // The workload as understood: what the scenario left out reads as its
@@ -214,6 +235,10 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
   if (wl.session_online > 0) {
     sessions = {{"online_s", Round6(wl.session_online)}, {"offline_s", Round6(wl.session_offline)}};
   }
+  ordered_json channels = ordered_json::array();
+  for (const ChannelLoad& c : wl.channels) {
+    channels.push_back({{"members", c.members}, {"posts_per_minute", c.posts_per_minute}, {"broadcast", c.broadcast}});
+  }
   return {{"users", wl.users},
           {"devices_per_user", devices},
           {"online_share", wl.online_share},
@@ -225,7 +250,8 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"classes", classes},
           {"rate", rate},
           {"diurnal", diurnal},
-          {"sessions", sessions}};
+          {"sessions", sessions},
+          {"channels", channels}};
 }
 
 ordered_json EchoScenario(const Scenario& sc) {
@@ -401,6 +427,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
       {"faults_applied", FaultCountsJson(w.faults.counts())},
       {"invariants", InvariantsJson(inv)}};
   if (sc.workload.sign_ins_per_hour > 0) out["sign_ins"] = SignInsJson(w);
+  if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
   return out;
 }
 

@@ -159,6 +159,26 @@ void ReadSignIns(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   r.Number(n, path, "with_password", &spec->password_share, 0, 1);
 }
 
+// `channels: [{members: 200000, posts_per_minute: 6, broadcast: true}]`.
+void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string path = "workload.channels";
+  if (!n.IsSequence() || n.size() == 0) r.Fail(n, path, "expected a list of {members, posts_per_minute}");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    r.OnlyKeys(n[i], p, {"members", "posts_per_minute", "broadcast"});
+    ChannelLoad c;
+    r.Required(n[i], p, "members", "how many users (1..members) are in the channel");
+    r.Count(n[i], p, "members", &c.members);
+    if (c.members < 2 || c.members > spec->users) {
+      r.Fail(n[i]["members"], p + ".members", "from 2 to workload.users (" + std::to_string(spec->users) + ")");
+    }
+    r.Number(n[i], p, "posts_per_minute", &c.posts_per_minute, 0, 1e6);
+    r.Bool(n[i], p, "broadcast", &c.broadcast);
+    spec->channels.push_back(c);
+  }
+}
+
 }  // namespace
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -166,7 +186,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   const std::string p = "workload";
   r.OnlyKeys(w, p,
              {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
-              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions", "sign_ins"});
+              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -187,6 +207,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadSessions(r, w["sessions"], spec);
   ReadSignIns(r, w["sign_ins"], spec);
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
+  ReadChannels(r, w["channels"], spec);
 }
 
 }  // namespace msgbed::sim

@@ -28,6 +28,16 @@ struct RatePoint {
   double factor = 1;
 };
 
+// A channel of the run (`channels:`): users 1..members are its members
+// from the start, and its creator, user 1, posts `posts_per_minute`
+// (Poisson) over the loaded period. The summary reports how long each post
+// takes to reach every member device that was online.
+struct ChannelLoad {
+  uint64_t members = 0;
+  double posts_per_minute = 1;
+  bool broadcast = true;
+};
+
 struct WorkloadSpec {
   uint64_t users = 1000;
   uint32_t devices_per_user = 2;                            // when device_weights is empty
@@ -47,6 +57,7 @@ struct WorkloadSpec {
   double session_offline = 0;      // mean of its gaps between sessions
   double sign_ins_per_hour = 0;    // devices whose session ended and that sign in again by SMS code
   double password_share = 0;       // users with a cloud password: their sign-ins check it too
+  std::vector<ChannelLoad> channels;
 
   // The factor on messages_per_second at simulated time t.
   double RateFactor(double t) const;

@@ -103,6 +103,7 @@ class World {
   std::map<rpc::Address, ServiceNode*, AddressLess> services;
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index
+  std::vector<uint64_t> channels;        // workload.channels' ids, in order
   KafkaModel* kafka = nullptr;
   std::unique_ptr<SmsModel> sms;
   // Users one of whose devices is signing in by phone: the code goes to the

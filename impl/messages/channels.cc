@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/client_reply.h"
+#include "messages/channel_keys.h"
 #include "messages/message_service.h"
 #include "messages/placement.h"
 #include "proto/events.pb.h"
@@ -15,17 +16,8 @@ namespace msgbed {
 
 namespace {
 
-std::string ChannelKey(char tag, uint64_t channel, std::optional<uint64_t> user = std::nullopt) {
-  std::string k(1, tag);
-  for (uint64_t v : {channel, user.value_or(0)}) {
-    for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(v >> (8 * i)));
-    if (!user) break;
-  }
-  return k;
-}
-// 'K' channel -> storage.ChannelRecord; 'M' channel user -> "" (a member).
-std::string RecordKey(uint64_t channel) { return ChannelKey('K', channel); }
-std::string MemberKey(uint64_t channel, uint64_t user) { return ChannelKey('M', channel, user); }
+std::string RecordKey(uint64_t channel) { return ChannelRecordKey(channel); }
+std::string MemberKey(uint64_t channel, uint64_t user) { return ChannelMemberKey(channel, user); }
 
 bool IsAdmin(const storage::ChannelRecord& r, uint64_t user) {
   return std::binary_search(r.admins().begin(), r.admins().end(), user);
@@ -424,14 +416,13 @@ void MessageService::FanOut(uint64_t channel, const api::Update& update, uint64_
 const std::vector<std::vector<uint64_t>>* MessageService::MembersByPartition(uint64_t channel) {
   if (auto it = channel_members_.find(channel); it != channel_members_.end()) return &it->second;
   std::vector<std::vector<uint64_t>> by_partition(shape_.partitions);
-  const std::string end = ChannelKey('M', channel + 1, 0);
+  const std::string end = MemberKey(channel + 1, 0);
   std::string from = MemberKey(channel, 0);
   for (;;) {
     KvStore::Entries page;
     if (!env_->Kv().Scan(from, end, 4096, &page).ok()) return nullptr;
     for (const auto& [key, value] : page) {
-      uint64_t user = 0;
-      for (size_t i = 9; i < 17; ++i) user = user << 8 | static_cast<unsigned char>(key[i]);
+      const uint64_t user = ChannelMemberOf(key);
       by_partition[shape_.PartitionOf(user)].push_back(user);
     }
     if (page.size() < 4096) break;

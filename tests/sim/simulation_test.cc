@@ -267,6 +267,27 @@ TEST(Simulation, SignInsGoThroughTheFallbackProviderWhileThePrimaryIsDown) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// A channel of 100 of the 150 users gets two posts a second while sync/0
+// restarts: every member device connected when a post was made shows it,
+// once (the pushes sync/0 lost are found by the quiet resync).
+TEST(Simulation, EveryOnlineMemberShowsEveryChannelPostThroughASyncRestart) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 40s");
+  text = testing::Replaced(text, "workload:\n", "workload:\n  channels: [{members: 100, posts_per_minute: 120}]\n");
+  text += "faults:\n  - {at: 2s, for: 500ms, crash: sync/0}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "channel.yaml"), "channel"));
+  ASSERT_EQ(s["channels"].size(), 1u);
+  const auto& c = s["channels"][0];
+  EXPECT_GT(c["posts"].get<uint64_t>(), 3u);
+  EXPECT_GT(c["online_member_devices"].get<uint64_t>(), 100u);
+  EXPECT_EQ(c["shown_online"], c["online_member_devices"]) << c.dump();
+  EXPECT_EQ(c["incomplete_posts"], 0);
+  EXPECT_EQ(c["all_online_ms"]["count"], c["posts"]);
+  EXPECT_EQ(s["deliveries"]["missing"], 0) << "the chats' deliveries are counted apart from the channel's";
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Every windowed fault kind at once, overlapping: duplicated, reordered and
 // lost envelopes, a partition cutting a messages host off, the only broker
 // down, a full disk and a slow one. Nothing acknowledged is lost, nothing

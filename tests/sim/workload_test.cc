@@ -81,6 +81,10 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
   ExpectError(base + "  sessions: {online: 1us, offline: 1us}\n", "key 'workload.sessions.online': at least 100ms");
   ExpectError(base + "  classes: [{name: \"\", share: 1}]\n", "key 'workload.classes[0].name': a class needs a name");
   ExpectError(with("devices_per_user: 3", "devices_per_user: 65"), "key 'workload.devices_per_user': at most 64");
+  ExpectError(base + "  channels: [{members: 151}]\n", "key 'workload.channels[0].members': from 2 to workload.users");
+  ExpectError(base + "  channels: [{posts_per_minute: 1}]\n", "key 'workload.channels[0].members'");
+  ExpectError(base + "  channels: [{members: 10, posts: 1}]\n", "workload.channels[0]");
+  ExpectError(base + "  channels: []\n", "key 'workload.channels'");
 }
 
 // Found by a hostile tester: a spike in the rate curve escaped the memory

@@ -1,0 +1,33 @@
+// Where a channel's owner keeps its record and members (the channel's box
+// is a BoxStore in space 'C'):
+//   'K' channel        -> storage.ChannelRecord
+//   'M' channel user   -> ""  (user is a member)
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace msgbed {
+
+inline std::string ChannelRecordKey(uint64_t channel) {
+  std::string k(1, 'K');
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(channel >> (8 * i)));
+  return k;
+}
+
+inline std::string ChannelMemberKey(uint64_t channel, uint64_t user) {
+  std::string k(1, 'M');
+  for (uint64_t v : {channel, user}) {
+    for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  return k;
+}
+
+// The user a member key names.
+inline uint64_t ChannelMemberOf(const std::string& key) {
+  uint64_t user = 0;
+  for (size_t i = 9; i < 17 && i < key.size(); ++i) user = user << 8 | static_cast<unsigned char>(key[i]);
+  return user;
+}
+
+}  // namespace msgbed
