@@ -46,6 +46,7 @@ void Device::Connected() {
 void Device::CheckQuiet() {
   if (updates_since_check_ == 0 && state_ == State::kReady) {
     ++quiet_resyncs_;
+    channels_stale_ = true;
     RequestDifference();
   }
   updates_since_check_ = 0;
@@ -175,6 +176,7 @@ void Device::OnFrame(const api::ServerFrame& frame) {
     case api::ServerFrame::kSignedIn:
       sign_in_failures_ = 0;
       observer_->OnSignedIn(*this);
+      channels_stale_ = true;
       RequestDifference();
       break;
     case api::ServerFrame::kUpdate:
@@ -327,7 +329,8 @@ void Device::OnDifference(const api::Difference& diff) {
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();
   state_ = State::kReady;
-  SyncChannels();
+  if (channels_stale_) SyncChannels();
+  channels_stale_ = false;
   ResendUnanswered();
   observer_->OnSynced(*this);
   DrainBuffer();

@@ -34,7 +34,8 @@
 // Channels and supergroups: the box tells the device which channels its
 // user is in (Update CHANNEL); each channel's box has its own pts, which
 // the device keeps by the same rules, catching up with getChannelDifference
-// after joining, after every sync of its own box, and on a gap. A
+// after joining, after syncing its box on a new connection or after a
+// quiet period, and on a gap. A
 // difference that is too long restarts the channel at its current pts with
 // its latest messages.
 //
@@ -256,6 +257,10 @@ class Device {
   std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
   std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
   std::map<uint64_t, ChannelState> channels_;  // the channels the box says the user is in
+  // The channels may have moved unseen (a new connection, a quiet period):
+  // the next finished sync of the box asks each for its difference. A gap
+  // in the box alone says nothing about the channels.
+  bool channels_stale_ = false;
 };
 
 }  // namespace msgbed

@@ -25,10 +25,18 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 // What one device saw: each delivered random_id and the pts it came with.
 struct Seen final : Device::Observer {
   std::vector<std::pair<uint64_t, uint64_t>> delivered;  // (random_id, pts)
+  std::vector<api::Message> messages;                    // what was delivered
+  std::vector<api::Update> box_updates;                  // edits, deletions, read marks, memberships
+  std::vector<api::ServerFrame> frames;                  // every frame
   std::vector<uint64_t> sent;                            // random_ids acknowledged
   int synced = 0;
   int errors = 0;
-  void OnDelivered(Device& d, const api::Message& m) override { delivered.emplace_back(m.random_id(), d.pts()); }
+  void OnServerFrame(Device&, const api::ServerFrame& f) override { frames.push_back(f); }
+  void OnDelivered(Device& d, const api::Message& m) override {
+    delivered.emplace_back(m.random_id(), d.pts());
+    messages.push_back(m);
+  }
+  void OnBoxUpdate(Device&, const api::Update& u) override { box_updates.push_back(u); }
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s.random_id()); }
   void OnSynced(Device&) override { ++synced; }
   void OnError(Device&, const api::Error&) override { ++errors; }
@@ -136,6 +144,71 @@ TEST_F(Loopback, EveryDeviceGetsEveryMessageOnceInPtsOrderIncludingOneThatWasOff
   bob2->Connect("127.0.0.1", port_);
   ASSERT_TRUE(RunUntil([&] { return b2.delivered.size() == ids.size(); }));
   ExpectExactlyOnceInOrder(b2, ids);
+}
+
+// A basic group and a channel over real sockets, two messages and two sync
+// instances: members' devices get the group's messages and edits, a
+// channel's posts are pushed to the online member and fetched by the one
+// that connects later.
+TEST_F(Loopback, GroupsAndChannelsReachTheirMembersDevices) {
+  Seen a, b, c;
+  auto alice = Online(1, 1, &a);
+  auto bob = Online(2, 1, &b);
+  auto carol = Online(3, 1, &c);
+  auto answer = [&](Seen& seen, DeviceConnection& d, api::ClientFrame f) -> api::ServerFrame {
+    const uint64_t id = d.device().Request(std::move(f));
+    api::ServerFrame got;
+    EXPECT_TRUE(RunUntil([&] {
+      for (const auto& frame : seen.frames) {
+        if (frame.request_id() == id) got = frame;
+      }
+      return got.request_id() == id;
+    }));
+    return got;
+  };
+  api::ClientFrame create;
+  create.mutable_create_chat()->set_title("live group");
+  create.mutable_create_chat()->add_users(2);
+  create.mutable_create_chat()->add_users(3);
+  create.mutable_create_chat()->set_random_id(1);
+  const uint64_t chat = answer(a, *alice, create).chat().id();
+  ASSERT_NE(chat, 0u);
+  alice->device().SendToChat(chat, "hello group", 2);
+  ASSERT_TRUE(RunUntil([&] { return b.messages.size() == 2 && c.messages.size() == 2; }));
+  EXPECT_EQ(c.messages[1].text(), "hello group");
+  EXPECT_EQ(c.messages[1].chat_id(), chat);
+  ASSERT_TRUE(RunUntil([&] { return !a.sent.empty(); }));
+  uint64_t sent_id = 0;
+  for (const auto& f : a.frames) {
+    if (f.has_sent_message() && f.sent_message().random_id() == 2) sent_id = f.sent_message().message_id();
+  }
+  api::ClientFrame edit;
+  edit.mutable_edit_message()->set_id(sent_id);
+  edit.mutable_edit_message()->set_text("hello, group");
+  ASSERT_TRUE(answer(a, *alice, edit).has_done());
+  ASSERT_TRUE(RunUntil([&] { return !c.box_updates.empty(); }));
+  EXPECT_EQ(c.box_updates.back().message().text(), "hello, group");
+
+  api::ClientFrame channel_create;
+  channel_create.mutable_create_channel()->set_title("live news");
+  channel_create.mutable_create_channel()->set_broadcast(true);
+  channel_create.mutable_create_channel()->set_random_id(3);
+  const uint64_t channel = answer(a, *alice, channel_create).channel().id();
+  ASSERT_NE(channel, 0u);
+  api::ClientFrame join;
+  join.mutable_join_channel()->set_channel_id(channel);
+  ASSERT_TRUE(answer(b, *bob, join).has_done());
+  Seen b2;
+  alice->device().SendToChannel(channel, "first post", 4);
+  ASSERT_TRUE(RunUntil([&] { return b.messages.size() == 3; }));
+  EXPECT_EQ(b.messages.back().channel_id(), channel);
+  EXPECT_EQ(b.messages.back().text(), "first post");
+  auto bob2 = Online(2, 2, &b2);  // was never online: learns the channel from its box and fetches it
+  ASSERT_TRUE(RunUntil([&] { return b2.messages.size() == 3; }));
+  EXPECT_EQ(b2.messages.back().text(), "first post");
+  EXPECT_EQ(bob2->device().channel_pts(channel), 1u);
+  EXPECT_EQ(c.messages.size(), 2u) << "carol is not in the channel";
+  EXPECT_EQ(a.errors + b.errors + b2.errors + c.errors, 0);
 }
 
 // Sends raw bytes on a new connection; returns the error code of the frame
