@@ -92,6 +92,22 @@ echo "@2 hello across four processes" >&4
 await "grep -q 'sent: id 1, pts 1' $tmp/alice.log"
 await "grep -q 'from 1\] hello across four processes' $tmp/bob.log"
 
+# A group and a channel, made and used from the terminal clients.
+echo "/group pals 2" >&4
+await "grep -q \"group #[0-9]* 'pals'\" $tmp/alice.log"
+chat=$(grep -o "group #[0-9]*" "$tmp/alice.log" | head -1 | tr -dc 0-9)
+echo "#$chat hi pals" >&4
+await "grep -q '\[#$chat from 1\] hi pals' $tmp/bob.log"
+echo "/channel news" >&4
+await "grep -q 'channel ![0-9]* .news.' $tmp/alice.log"
+channel=$(grep -o "channel ![0-9]*" "$tmp/alice.log" | head -1 | tr -dc 0-9)
+echo "/join $channel" >&3
+await "grep -q 'in channel !$channel' $tmp/bob.log"
+echo "!$channel first post" >&4
+await "grep -q '\[!$channel from 1\] first post' $tmp/bob.log"
+echo "!$channel not an admin" >&3
+await "grep -q 'CHAT_ADMIN_REQUIRED' $tmp/bob.log"
+
 # A new number signs up: the code comes from the log provider's file, then
 # a name; the session is kept, and a second run resumes it without a code.
 mkfifo "$tmp/carol.in"

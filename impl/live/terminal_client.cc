@@ -66,9 +66,39 @@ class Terminal final : public Device::Observer {
     SendQueued();
   }
   void OnDelivered(Device& d, const api::Message& m) override {
+    if (m.channel_id() != 0 || m.chat_id() != 0) {
+      std::cout << "[" << (m.channel_id() ? "!" + std::to_string(m.channel_id()) : "#" + std::to_string(m.chat_id()))
+                << " from " << m.from_user() << "] " << Shown(m) << "   (id " << m.id() << ")\n";
+      return;
+    }
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
     std::cout << "[" << dir << " " << who << "] " << m.text() << "   (id " << m.id() << ", pts " << d.pts() << ")\n";
+  }
+  void OnBoxUpdate(Device&, const api::Update& u) override {
+    const std::string where = u.channel_box() ? " in !" + std::to_string(u.channel_box()) : "";
+    switch (u.kind()) {
+      case api::Update::EDIT_MESSAGE:
+        std::cout << "* message " << u.message().id() << where << " now reads: " << u.message().text() << "\n";
+        break;
+      case api::Update::DELETE_MESSAGES:
+        for (uint64_t id : u.deleted_ids()) std::cout << "* message " << id << where << " deleted\n";
+        break;
+      case api::Update::READ_OUTBOX: std::cout << "* read up to your message " << u.max_id() << "\n"; break;
+      case api::Update::CHANNEL:
+        std::cout << "* " << (u.left() ? "left" : "in") << " channel !" << u.channel_id() << "\n";
+        break;
+      default: break;
+    }
+  }
+  // A service message says what happened in the group.
+  static std::string Shown(const api::Message& m) {
+    switch (m.action()) {
+      case api::ACTION_CHAT_CREATE: return "created the group '" + m.text() + "'";
+      case api::ACTION_ADD_USER: return "added user " + std::to_string(m.action_user());
+      case api::ACTION_DELETE_USER: return "removed user " + std::to_string(m.action_user());
+      default: return m.text();
+    }
   }
   void OnSent(Device&, const api::SentMessage& s) override {
     std::cout << "* sent: id " << s.message_id() << ", pts " << s.pts() << "\n";
@@ -120,6 +150,15 @@ class Terminal final : public Device::Observer {
       }
     } else if (f.has_done()) {
       std::cout << "* done\n";
+    } else if (f.has_chat()) {
+      std::cout << "* group #" << f.chat().id() << " '" << f.chat().title() << "', members";
+      for (uint64_t m : f.chat().members()) std::cout << " " << m;
+      std::cout << "\n";
+    } else if (f.has_channel()) {
+      std::cout << "* " << (f.channel().broadcast() ? "channel" : "supergroup") << " !" << f.channel().id() << " '"
+                << f.channel().title() << "', " << f.channel().members_count() << " member(s)\n";
+    } else if (f.has_typing()) {
+      std::cout << "* user " << f.typing().from_user() << " is typing\n";
     }
   }
   void OnSignInNeeded(Device&) override {
@@ -195,9 +234,12 @@ class Terminal final : public Device::Observer {
     if (!frame) return false;
     if (conn_.device().state() != Device::State::kReady) {
       std::cout << "* not signed in yet\n";
-    } else {
-      conn_.SendFrame(*frame);
+      return true;
     }
+    api::ClientFrame f = *frame;
+    if (f.has_create_chat()) f.mutable_create_chat()->set_random_id(NextRandomId());
+    if (f.has_create_channel()) f.mutable_create_channel()->set_random_id(NextRandomId());
+    conn_.device().Request(std::move(f));
     return true;
   }
 
@@ -245,8 +287,11 @@ class Terminal final : public Device::Observer {
     if (line[0] == '/' && AccountCommand(line)) return true;
     auto chat = ParseChatLine(line);
     if (!chat) {
-      std::cout << "* usage: @<user> <text>   (user id 1.." << kMaxUserId << ", then a space)   or   /sessions, "
-                << "/terminate <device>, /password <current|-> <new|->, /quit\n";
+      std::cout << "* usage: @<user> <text>, #<group> <text>, !<channel> <text>   (ids 1.." << kMaxUserId
+                << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|->, "
+                << "/group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
+                << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
+                << "/delete <id>, /read @<user>|#<group>, /quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
       std::cout << "* too many lines waiting; this one is dropped\n";
@@ -262,7 +307,14 @@ class Terminal final : public Device::Observer {
     while (!queued_.empty() && in_flight_.size() < kMaxInFlight && conn_.device().state() == Device::State::kReady) {
       const uint64_t random_id = NextRandomId();
       in_flight_.insert(random_id);
-      conn_.device().SendText(queued_.front().peer, queued_.front().text, random_id);
+      const ChatLine& c = queued_.front();
+      if (c.kind == ChatLine::kGroup) {
+        conn_.device().SendToChat(c.peer, c.text, random_id);
+      } else if (c.kind == ChatLine::kChannel) {
+        conn_.device().SendToChannel(c.peer, c.text, random_id);
+      } else {
+        conn_.device().SendText(c.peer, c.text, random_id);
+      }
       queued_.pop_front();
     }
     if (input_closed_) LeaveWhenDone();
@@ -341,17 +393,74 @@ class Terminal final : public Device::Observer {
 
 }  // namespace
 
+namespace {
+
+// An id: digits only, 1 to kMaxUserId.
+std::optional<uint64_t> ParseId(const std::string& word) {
+  if (word.empty() || word.size() > 19 || word.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const uint64_t id = std::stoull(word);
+  if (id == 0 || id > kMaxUserId) return std::nullopt;
+  return id;
+}
+
+// The chat commands of ParseAccountCommand; false if words are not one.
+bool ParseChatCommand(const std::vector<std::string>& w, const std::string& line, api::ClientFrame* f) {
+  const size_t n = w.size();
+  auto id = [&](size_t i) { return i < n ? ParseId(w[i]) : std::nullopt; };
+  if (w[0] == "/group" && n >= 3) {
+    f->mutable_create_chat()->set_title(w[1]);
+    for (size_t i = 2; i < n; ++i) {
+      if (!id(i)) return false;
+      f->mutable_create_chat()->add_users(*id(i));
+    }
+  } else if ((w[0] == "/add" || w[0] == "/remove") && n == 3 && id(1) && id(2)) {
+    auto* r = w[0] == "/add" ? f->mutable_add_chat_user() : nullptr;
+    if (r) {
+      r->set_chat_id(*id(1));
+      r->set_user_id(*id(2));
+    } else {
+      f->mutable_delete_chat_user()->set_chat_id(*id(1));
+      f->mutable_delete_chat_user()->set_user_id(*id(2));
+    }
+  } else if (w[0] == "/channel" && (n == 2 || (n == 3 && w[2] == "supergroup"))) {
+    f->mutable_create_channel()->set_title(w[1]);
+    f->mutable_create_channel()->set_broadcast(n == 2);
+  } else if (w[0] == "/join" && n == 2 && id(1)) {
+    f->mutable_join_channel()->set_channel_id(*id(1));
+  } else if (w[0] == "/leave" && n == 2 && id(1)) {
+    f->mutable_leave_channel()->set_channel_id(*id(1));
+  } else if (w[0] == "/edit" && n >= 3 && id(1)) {
+    f->mutable_edit_message()->set_id(*id(1));
+    f->mutable_edit_message()->set_text(line.substr(line.find_first_not_of(' ', line.find(w[1]) + w[1].size())));
+  } else if (w[0] == "/delete" && n == 2 && id(1)) {
+    f->mutable_delete_messages()->add_ids(*id(1));
+    f->mutable_delete_messages()->set_revoke(true);
+  } else if (w[0] == "/read" && n == 2 && w[1].size() > 1 && (w[1][0] == '@' || w[1][0] == '#')) {
+    const auto peer = ParseId(w[1].substr(1));
+    if (!peer) return false;
+    w[1][0] == '@' ? f->mutable_read_history()->set_peer_user(*peer) : f->mutable_read_history()->set_chat_id(*peer);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<ChatLine> ParseChatLine(const std::string& line) {
-  if (line.size() < 2 || line[0] != '@') return std::nullopt;
-  size_t end = 1;
-  while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
-  const size_t digits = end - 1;
-  if (digits == 0 || digits > 19 || end == line.size() || line[end] != ' ') return std::nullopt;
-  const uint64_t peer = std::stoull(line.substr(1, digits));
-  if (peer == 0 || peer > kMaxUserId) return std::nullopt;
+  if (line.size() < 2) return std::nullopt;
+  const std::string kinds = "@#!";
+  const size_t kind = kinds.find(line[0]);
+  if (kind == std::string::npos) return std::nullopt;
+  const size_t end = line.find(' ');
+  if (end == std::string::npos) return std::nullopt;
+  const auto peer = ParseId(line.substr(1, end - 1));
+  if (!peer) return std::nullopt;
   const size_t text = line.find_first_not_of(' ', end);
   if (text == std::string::npos) return std::nullopt;
-  return ChatLine{peer, line.substr(text)};
+  return ChatLine{*peer, line.substr(text), static_cast<ChatLine::Kind>(kind)};
 }
 
 std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
@@ -359,6 +468,7 @@ std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
   api::ClientFrame f;
+  if (words.empty()) return std::nullopt;
   if (words.size() == 1 && words[0] == "/sessions") {
     f.mutable_get_authorizations();
   } else if (words.size() == 2 && words[0] == "/terminate" && words[1].size() <= 19 &&
@@ -367,7 +477,7 @@ std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
   } else if (words.size() == 3 && words[0] == "/password") {
     f.mutable_update_password()->set_current(words[1] == "-" ? "" : words[1]);
     f.mutable_update_password()->set_new_password(words[2] == "-" ? "" : words[2]);
-  } else {
+  } else if (!ParseChatCommand(words, line, &f)) {
     return std::nullopt;
   }
   return f;

@@ -26,6 +26,41 @@ TEST(ChatLine, RefusesWhatIsNotOne) {
   EXPECT_TRUE(ParseChatLine("@9223372036854775807 largest"));
 }
 
+TEST(ChatLine, GroupsAndChannelsHaveTheirOwnMarks) {
+  auto g = ParseChatLine("#77 hi all");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->kind, ChatLine::kGroup);
+  EXPECT_EQ(g->peer, 77u);
+  auto c = ParseChatLine("!88 news");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->kind, ChatLine::kChannel);
+  EXPECT_EQ(c->text, "news");
+  EXPECT_EQ(ParseChatLine("@5 hi")->kind, ChatLine::kUser);
+  for (const char* bad : {"#0 x", "!x y", "# 5", "$5 hi", "#5"}) EXPECT_FALSE(ParseChatLine(bad)) << bad;
+}
+
+TEST(ChatCommand, EachParsesToItsRequestOrNothing) {
+  auto group = ParseAccountCommand("/group friends 2 3");
+  ASSERT_TRUE(group);
+  EXPECT_EQ(group->create_chat().title(), "friends");
+  EXPECT_EQ(group->create_chat().users_size(), 2);
+  EXPECT_EQ(group->create_chat().random_id(), 0u) << "the client picks it";
+  EXPECT_EQ(ParseAccountCommand("/add 9 4")->add_chat_user().user_id(), 4u);
+  EXPECT_EQ(ParseAccountCommand("/remove 9 4")->delete_chat_user().chat_id(), 9u);
+  EXPECT_TRUE(ParseAccountCommand("/channel news")->create_channel().broadcast());
+  EXPECT_FALSE(ParseAccountCommand("/channel town supergroup")->create_channel().broadcast());
+  EXPECT_EQ(ParseAccountCommand("/join 12")->join_channel().channel_id(), 12u);
+  EXPECT_EQ(ParseAccountCommand("/leave 12")->leave_channel().channel_id(), 12u);
+  EXPECT_EQ(ParseAccountCommand("/edit 3 new words here")->edit_message().text(), "new words here");
+  EXPECT_TRUE(ParseAccountCommand("/delete 3")->delete_messages().revoke());
+  EXPECT_EQ(ParseAccountCommand("/read @2")->read_history().peer_user(), 2u);
+  EXPECT_EQ(ParseAccountCommand("/read #9")->read_history().chat_id(), 9u);
+  for (const char* bad : {"/group friends", "/group t 2 x", "/add 9", "/add 0 4", "/channel", "/channel a b", "/join",
+                          "/join x", "/edit 3", "/edit x y", "/delete", "/read 2", "/read @", "/read !3"}) {
+    EXPECT_FALSE(ParseAccountCommand(bad)) << bad;
+  }
+}
+
 TEST(AccountCommand, ExactlyOneCommandOrNothing) {
   ASSERT_TRUE(ParseAccountCommand("/sessions"));
   EXPECT_TRUE(ParseAccountCommand("/sessions")->has_get_authorizations());
