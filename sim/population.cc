@@ -156,7 +156,7 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
 }
 
 void Population::OnSent(Device& d, const api::SentMessage& s) {
-  if (s.channel_id() != 0) return;  // a post: measured where the members show it
+  if (s.channel_id() != 0) return world_->recorder.PostAcked(s.random_id());  // measured where members show it
   ++Of(d).sends_accepted;
   world_->recorder.Acked(s.random_id(), world_->Now());
 }
@@ -266,6 +266,8 @@ void Population::SmsArrived(const OutboundMessage& m, double at) {
   });
 }
 
-void Population::OnSendFailed(Device&, uint64_t, const api::Error&) { world_->recorder.GaveUp(); }
+void Population::OnSendFailed(Device&, uint64_t random_id, const api::Error&) {
+  if (!world_->recorder.PostFailed(random_id)) world_->recorder.GaveUp();
+}
 
 }  // namespace msgbed::sim

@@ -113,8 +113,18 @@ class Recorder {
   // each of them showed it. A member device showed a post (counted for
   // latency if it was connected when the post was made).
   void Posted(uint64_t random_id, uint32_t channel, double now, uint64_t online) {
-    posts_[random_id] = {channel, now, online, 0, now};
-    ChannelAt(channel).posts++;
+    posts_[random_id] = {channel, now, online, 0, now, false, false};
+  }
+  // The poster's device was told the post was stored (or gave it up: then
+  // it is no post, and true is returned; false if random_id is none).
+  void PostAcked(uint64_t random_id) {
+    if (auto it = posts_.find(random_id); it != posts_.end()) it->second.acked = true;
+  }
+  bool PostFailed(uint64_t random_id) {
+    auto it = posts_.find(random_id);
+    if (it == posts_.end()) return false;
+    it->second.failed = true;
+    return true;
   }
   void PostSkipped(uint32_t channel) { ChannelAt(channel).skipped++; }
   void ChannelDelivered(uint64_t random_id, double now, double device_connected_at) {
@@ -132,21 +142,28 @@ class Recorder {
     c.delivery.push_back(now - p.at);
   }
   struct ChannelStats {
-    uint64_t posts = 0, skipped = 0, deliveries = 0, caught_up = 0, expected = 0;
+    uint64_t posts = 0, skipped = 0, failed = 0, deliveries = 0, caught_up = 0, expected = 0;
     std::vector<double> delivery;    // each online member device: post -> shown
     std::vector<double> all_online;  // each complete post: post -> the last online member device showed it
-    uint64_t incomplete = 0;         // posts some online member device never showed
+    uint64_t incomplete = 0;         // stored posts some online member device never showed
+    uint64_t not_shown = 0;          // their online member devices that never showed them
   };
   // Per channel, with every post's completion worked out.
   std::vector<ChannelStats> Channels() const {
     std::vector<ChannelStats> out = channels_;
     for (const auto& [random_id, p] : posts_) {
       ChannelStats& c = out[p.channel];
+      if (p.failed || !p.acked) {  // never stored (as far as its poster knows)
+        ++c.failed;
+        continue;
+      }
+      ++c.posts;
       c.expected += p.online;
       if (p.shown >= p.online) {
         c.all_online.push_back(p.last - p.at);
       } else {
         ++c.incomplete;
+        c.not_shown += p.online - p.shown;
       }
     }
     return out;
@@ -195,6 +212,7 @@ class Recorder {
     double at;
     uint64_t online, shown;
     double last;
+    bool acked, failed;
   };
   ChannelStats& ChannelAt(uint32_t channel) {
     if (channels_.size() <= channel) channels_.resize(channel + 1);

@@ -349,7 +349,17 @@ double EstimateMemoryBytes(const Scenario& sc) {
   const WorkloadSpec& w = sc.workload;
   const double devices = static_cast<double>(w.users) * w.MeanDevices();
   // At the rate curve's peak throughout: a bound, not a forecast.
-  return kBase + devices * kPerDevice + w.messages_per_second * w.MaxRateFactor() * sc.duration * kPerMessage;
+  // A channel post costs a delivery record per member device (8 bytes
+  // kept, ~100 in flight) and its copy in the channel's box; members cost
+  // a row each.
+  constexpr double kPerPostDelivery = 120, kPerMember = 100;
+  double channels = 0;
+  for (const ChannelLoad& c : w.channels) {
+    const double member_devices = static_cast<double>(c.members) * w.MeanDevices();
+    channels += c.members * kPerMember + c.posts_per_minute / 60 * sc.duration * member_devices * kPerPostDelivery;
+  }
+  return kBase + devices * kPerDevice + w.messages_per_second * w.MaxRateFactor() * sc.duration * kPerMessage +
+         channels;
 }
 
 void CheckMemory(const Scenario& sc, double available) {

@@ -204,11 +204,12 @@ ordered_json ChannelsJson(const World& w) {
     out.push_back({{"members", w.scenario.workload.channels[k].members},
                    {"posts", c.posts},
                    {"posts_skipped", c.skipped},
+                   {"posts_failed", c.failed},
                    {"online_member_devices", c.expected},
                    {"shown_online", c.deliveries},
                    {"shown_on_return", c.caught_up},
                    {"incomplete_posts", c.incomplete},
-                   {"delivery_ms", PercentilesJson(c.delivery, 0)},
+                   {"delivery_ms", PercentilesJson(c.delivery, c.not_shown)},
                    {"all_online_ms", PercentilesJson(c.all_online, c.incomplete)}});
   }
   return out;

@@ -6,6 +6,8 @@
 #include <numbers>
 #include <set>
 
+#include "messages/message_service.h"
+
 namespace msgbed::sim {
 
 double WorkloadSpec::RateFactor(double t) const {
@@ -168,13 +170,18 @@ void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
     const std::string p = path + "[" + std::to_string(i) + "]";
     r.OnlyKeys(n[i], p, {"members", "posts_per_minute", "broadcast"});
     ChannelLoad c;
-    r.Required(n[i], p, "members", "how many users (1..members) are in the channel");
+    r.Required(n[i], p, "members", "how many users (users 1 to members) are in the channel");
     r.Count(n[i], p, "members", &c.members);
     if (c.members < 2 || c.members > spec->users) {
       r.Fail(n[i]["members"], p + ".members", "from 2 to workload.users (" + std::to_string(spec->users) + ")");
     }
-    r.Number(n[i], p, "posts_per_minute", &c.posts_per_minute, 0, 1e6);
+    // More than ten posts a second from one device would only measure the
+    // gateway's flood limit.
+    r.Number(n[i], p, "posts_per_minute", &c.posts_per_minute, 0, 600);
     r.Bool(n[i], p, "broadcast", &c.broadcast);
+    if (!c.broadcast && c.members > kMaxSupergroupMembers) {
+      r.Fail(n[i]["members"], p + ".members", "a supergroup (broadcast: false) has at most 200000 members");
+    }
     spec->channels.push_back(c);
   }
 }

@@ -133,7 +133,8 @@ void Device::Disconnected() {
   }
   buffer_.clear();
   for (auto& [id, channel] : channels_)
-    channel = ChannelState{.pts = channel.pts, .request_id = 0, .syncing = false, .failures = 0, .buffer = {}};
+    channel = ChannelState{
+        .pts = channel.pts, .request_id = 0, .syncing = false, .failures = 0, .last_id = channel.last_id, .buffer = {}};
   acked_pts_ = 0;
   ack_due_ = false;  // its timer belonged to the old connection
 }
@@ -329,7 +330,9 @@ void Device::OnDifference(const api::Difference& diff) {
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();
   state_ = State::kReady;
-  if (channels_stale_) SyncChannels();
+  // Channels: asked again if they may have moved unseen; otherwise what
+  // was pushed to them during this sync is applied now.
+  channels_stale_ ? SyncChannels() : DrainChannels();
   channels_stale_ = false;
   ResendUnanswered();
   observer_->OnSynced(*this);

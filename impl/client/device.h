@@ -196,8 +196,12 @@ class Device {
     uint64_t request_id = 0;  // of the getChannelDifference awaiting an answer
     bool syncing = false;
     uint32_t failures = 0;
-    std::vector<api::Update> buffer;  // while syncing
+    uint64_t last_id = 0;             // the highest message id shown
+    std::vector<api::Update> buffer;  // while it or the box syncs
   };
+  void DrainChannels();
+  void DrainChannel(ChannelState& channel);
+  void DeliverToChannel(ChannelState& channel, const api::Update& update);
   void OnMembership(const api::Update& update);
   void ProcessChannel(const api::Update& update);
   void SyncChannels();

@@ -20,6 +20,24 @@ void Device::SyncChannels() {
   }
 }
 
+void Device::DrainChannels() {
+  for (auto& [id, channel] : channels_) {
+    if (!channel.syncing) DrainChannel(channel);
+  }
+}
+
+void Device::DrainChannel(ChannelState& channel) {
+  std::vector<api::Update> pending;
+  pending.swap(channel.buffer);
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.pts() < b.pts(); });
+  for (const api::Update& update : pending) ProcessChannel(update);
+}
+
+void Device::DeliverToChannel(ChannelState& channel, const api::Update& update) {
+  channel.last_id = std::max(channel.last_id, update.message().id());
+  Deliver(update);
+}
+
 void Device::RequestChannelDifference(uint64_t id) {
   ChannelState& channel = channels_.at(id);
   channel.syncing = true;
@@ -43,7 +61,7 @@ void Device::ProcessChannel(const api::Update& update) {
     return RequestChannelDifference(it->first);
   }
   channel.pts = update.pts();
-  Deliver(update);
+  DeliverToChannel(channel, update);
 }
 
 void Device::OnChannelDifference(const api::ChannelDifference& diff) {
@@ -55,23 +73,21 @@ void Device::OnChannelDifference(const api::ChannelDifference& diff) {
   if (diff.too_long()) {
     channel.pts = diff.pts();
     for (const api::Message& m : diff.messages()) {
+      if (m.id() <= channel.last_id) continue;  // shown already
       api::Update update;
       *update.mutable_message() = m;
       update.set_channel_box(diff.channel_id());
-      Deliver(update);
+      DeliverToChannel(channel, update);
     }
   }
   for (const api::Update& update : diff.updates()) {
     if (channel.pts + update.pts_count() != update.pts()) continue;  // had it already
     channel.pts = update.pts();
-    Deliver(update);
+    DeliverToChannel(channel, update);
   }
   if (diff.is_slice()) return RequestChannelDifference(diff.channel_id());
   channel.syncing = false;
-  std::vector<api::Update> pending;
-  pending.swap(channel.buffer);
-  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.pts() < b.pts(); });
-  for (const api::Update& update : pending) ProcessChannel(update);
+  if (state_ == State::kReady) DrainChannel(channel);  // else once the box is synced
 }
 
 bool Device::ChannelRequestFailed(uint64_t request_id, const api::Error& error) {

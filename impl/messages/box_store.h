@@ -81,6 +81,8 @@ class BoxStore {
     void Queue(uint64_t peer_box, const storage::BoxOp& op);
     void PutSend(const storage::SendRecord& record);
     void PutReadState(const ChatKey& chat, const storage::ReadState& state);
+    // Anything else the caller keeps in the same store, written with the change.
+    void PutExtra(std::string key, std::string value) { batch_.Put(std::move(key), std::move(value)); }
 
     uint64_t user() const { return user_; }
     const storage::BoxHead& head() const { return head_; }

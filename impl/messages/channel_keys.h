@@ -2,6 +2,7 @@
 // is a BoxStore in space 'C'):
 //   'K' channel        -> storage.ChannelRecord
 //   'M' channel user   -> ""  (user is a member)
+//   'P' channel pts    -> ""  (the update's fan-out may not have left yet)
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,13 @@ inline std::string ChannelMemberKey(uint64_t channel, uint64_t user) {
   return k;
 }
 
-// The user a member key names.
+inline std::string ChannelPendingKey(uint64_t channel, uint64_t pts) {
+  std::string k = ChannelMemberKey(channel, pts);
+  k[0] = 'P';
+  return k;
+}
+
+// The user a member key names (or the pts a pending key does).
 inline uint64_t ChannelMemberOf(const std::string& key) {
   uint64_t user = 0;
   for (size_t i = 9; i < 17 && i < key.size(); ++i) user = user << 8 | static_cast<unsigned char>(key[i]);

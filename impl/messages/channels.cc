@@ -68,7 +68,7 @@ void MessageService::HandleCreateChannel(const Incoming& in, const messages::Cre
     if (a.error() != api::ERROR_NONE) return AnswerError(reply_to, a.error(), a.why());
     api::ServerFrame frame;
     *frame.mutable_channel() = a.channel();
-    NoteMembership(creator, a.channel().id(), true, reply_to, std::move(frame));
+    NoteMembership(creator, a.channel().id(), a.member(), reply_to, std::move(frame));
   });
 }
 
@@ -176,6 +176,10 @@ messages::ChannelAnswer MessageService::DoChannelRequest(const messages::Channel
   }
   messages::ChannelAnswer answer;
   *answer.mutable_channel() = ChannelInfo(*record);
+  // A retried create after its creator left must not say it joined again.
+  const bool created = req.kind() == messages::ChannelRequest::CREATE && !batch.ops().empty();
+  answer.set_member(created || req.kind() == messages::ChannelRequest::JOIN ||
+                    (req.kind() == messages::ChannelRequest::CREATE && member));
   return answer;
 }
 
@@ -360,10 +364,18 @@ void MessageService::HandleGetChannelDifference(const Incoming& in, const messag
   diff->set_pts(head.pts());
   if (s.ok() && ask.pts() < head.pts() && head.pts() - ask.pts() > kChannelTooLong) {
     diff->set_too_long(true);
+    // The latest messages, newest first until kTooLongMessages, or the
+    // answer's byte bound (4,096 characters can be 16 KiB), or a bounded
+    // walk past deleted ones.
     std::vector<api::Message> latest;
-    for (uint64_t id = head.last_message_id(); id > 0 && latest.size() < kTooLongMessages && s.ok(); --id) {
+    size_t bytes = 0;
+    for (uint64_t id = head.last_message_id(), looked = 0;
+         id > 0 && latest.size() < kTooLongMessages && looked < 10 * kTooLongMessages && s.ok(); --id, ++looked) {
       auto m = channel_boxes_.FindMessage(channel, id, &s);
-      if (m && !m->deleted()) latest.push_back(m->message());
+      if (!m || m->deleted()) continue;
+      bytes += m->message().ByteSizeLong();
+      if (bytes > kMaxDifferenceBytes && !latest.empty()) break;
+      latest.push_back(m->message());
     }
     for (auto it = latest.rbegin(); it != latest.rend(); ++it) *diff->add_messages() = *it;
   } else if (s.ok() && ask.pts() < head.pts()) {
@@ -385,13 +397,43 @@ void MessageService::HandleGetChannelDifference(const Incoming& in, const messag
   Answer(in.reply_to, std::move(frame));
 }
 
-Status MessageService::CommitChannel(const BoxStore::Change& change, uint64_t origin_user, uint64_t origin_device) {
+Status MessageService::CommitChannel(BoxStore::Change& change, uint64_t origin_user, uint64_t origin_device) {
+  // Each update's fan-out is marked pending in the same batch: a crash
+  // before the producer sent it leaves the mark, and a restart sends it again.
+  for (const api::Update& update : change.updates())
+    change.PutExtra(ChannelPendingKey(change.user(), update.pts()), "");
   if (Status s = channel_boxes_.Commit(change); !s.ok()) {
     env_->Stats().Add("messages.storage_errors");
     return s;
   }
-  for (const api::Update& update : change.updates()) FanOut(change.user(), update, origin_user, origin_device);
+  for (const api::Update& update : change.updates()) {
+    FanOut(change.user(), update, origin_user, origin_device);
+    SettleFanOut(change.user(), update.pts());
+  }
   return Status::Ok();
+}
+
+void MessageService::SettleFanOut(uint64_t channel, uint64_t pts) {
+  env_->StartTimer(kFanoutSettle, [this, channel, pts] {
+    WriteBatch batch;
+    batch.Delete(ChannelPendingKey(channel, pts));
+    if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("messages.storage_errors");
+  });
+}
+
+void MessageService::ResumeFanOuts() {
+  KvStore::Entries pending;
+  if (!env_->Kv().Scan("P", "Q", SIZE_MAX, &pending).ok()) return env_->Stats().Add("messages.storage_errors");
+  for (const auto& [key, value] : pending) {
+    uint64_t channel = 0;
+    for (size_t i = 1; i < 9 && i < key.size(); ++i) channel = channel << 8 | static_cast<unsigned char>(key[i]);
+    const uint64_t pts = ChannelMemberOf(key);
+    std::vector<api::Update> updates;
+    if (pts == 0 || !channel_boxes_.ReadAfter(channel, pts - 1, 1, &updates).ok() || updates.empty()) continue;
+    FanOut(channel, updates[0], 0, 0);
+    SettleFanOut(channel, pts);
+    env_->Stats().Add("messages.fanouts_resumed");
+  }
 }
 
 void MessageService::FanOut(uint64_t channel, const api::Update& update, uint64_t origin_user, uint64_t origin_device) {

@@ -110,6 +110,9 @@ void MessageService::HandleRead(const Incoming& in, const messages::ReadHistory&
   if (chat.channel_id != 0 && req.request().max_id() == 0) {
     return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "a channel's max_id is needed");
   }
+  if (Status s; chat.channel_id != 0 && !boxes_.InChannel(user, chat.channel_id, &s)) {
+    return AnswerError(in.reply_to, s.ok() ? api::CHANNEL_PRIVATE : api::INTERNAL, "not in the channel");
+  }
   BoxStore::Change change;
   storage::ReadState state;
   std::vector<IncomingMessage> read;

@@ -33,7 +33,10 @@ MessageService::MessageService(Env* env, ClusterShape shape)
     : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()), channel_boxes_(&env->Kv(), 'C') {
   // Outboxes a crash left unapplied are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered).
-  env_->StartTimer(0, [this] { ResumeOutboxes(); });
+  env_->StartTimer(0, [this] {
+    ResumeOutboxes();
+    ResumeFanOuts();
+  });
 }
 
 void MessageService::Register(Handlers& handlers) {

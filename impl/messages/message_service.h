@@ -71,6 +71,9 @@ inline constexpr size_t kFanoutChunk = 1024;
 // answered too_long, with the channel's latest kTooLongMessages messages.
 inline constexpr uint64_t kChannelTooLong = 10'000;
 inline constexpr int kTooLongMessages = 100;
+// A channel update's fan-out is published again after a restart unless
+// this long has passed since it was first (the producer has sent it by then).
+inline constexpr Micros kFanoutSettle = 5 * kSecond;
 
 // Why a chat reference (exactly one of user, group, channel) is unusable;
 // ERROR_NONE if it is not.
@@ -172,8 +175,11 @@ class MessageService final : public Service {
   Refusal CheckMember(uint64_t channel, uint64_t user, storage::ChannelRecord* record);
   api::Channel ChannelInfo(const storage::ChannelRecord& record);
   // Commits change of a channel's box and publishes its updates to the members.
-  Status CommitChannel(const BoxStore::Change& change, uint64_t origin_user, uint64_t origin_device);
+  Status CommitChannel(BoxStore::Change& change, uint64_t origin_user, uint64_t origin_device);
   void FanOut(uint64_t channel, const api::Update& update, uint64_t origin_user, uint64_t origin_device);
+  // Fan-outs a crash may have cut off (their 'P' markers) go out again.
+  void ResumeFanOuts();
+  void SettleFanOut(uint64_t channel, uint64_t pts);
   // The channel's members, by bus partition (loaded once, then kept).
   const std::vector<std::vector<uint64_t>>* MembersByPartition(uint64_t channel);
 

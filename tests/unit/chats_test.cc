@@ -630,3 +630,87 @@ TEST_F(Channels, AMemberFarBehindGetsTheLatestMessagesInsteadOfEveryUpdate) {
 
 }  // namespace
 }  // namespace msgbed::testing
+
+namespace msgbed::testing {
+namespace {
+
+// Found by a hostile tester: retrying a CreateChannel after its creator
+// left marked the creator's box as in the channel again.
+TEST_F(Channels, ARetriedCreateDoesNotRejoinACreatorWhoLeft) {
+  const uint64_t channel = Create(dev(1), true, 9);
+  api::ClientFrame leave;
+  leave.mutable_leave_channel()->set_channel_id(channel);
+  ASSERT_TRUE(Ask(dev(1), leave).has_done());
+  EXPECT_EQ(Create(dev(1), true, 9), channel);
+  Status s;
+  EXPECT_FALSE(Boxes(1).InChannel(1, channel, &s));
+  EXPECT_EQ(dev(1, 1).core.channels(), 0u);
+}
+
+// Found by a hostile tester: a read mark for a channel the user is not in
+// was written into its box.
+TEST_F(Channels, ReadingAChannelOneIsNotInIsRefused) {
+  const uint64_t channel = Create(dev(1), true);
+  api::ClientFrame read;
+  read.mutable_read_history()->set_channel_id(channel);
+  read.mutable_read_history()->set_max_id(UINT64_MAX);
+  const uint64_t before = Head(2).pts();
+  EXPECT_EQ(ErrorOf(dev(2), read), api::CHANNEL_PRIVATE);
+  EXPECT_EQ(Head(2).pts(), before);
+  ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
+  EXPECT_TRUE(Ask(dev(2), read).has_done());
+}
+
+// Found by a hostile tester: a crash of the channel's owner right after a
+// post lost its fan-out (nothing else tells an online member). Until its
+// fan-out has settled, a restart sends it again; devices drop the copy.
+TEST_F(Channels, ARestartedOwnerSendsAnUnsettledFanOutAgain) {
+  const uint64_t channel = Create(dev(1), true);
+  ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
+  dev(1).core.SendToChannel(channel, "just before the crash", 1);
+  c.Run();
+  const rpc::Address owner = ChannelOwner(c.shape(), channel);
+  c.Restart(owner);
+  c.Run();
+  EXPECT_EQ(c.host(owner).Stats().Get("messages.fanouts_resumed"), 1);
+  EXPECT_EQ(ChannelTexts(dev(2), channel), std::vector<std::string>{"just before the crash"}) << "shown once";
+  dev(1).core.SendToChannel(channel, "settled", 2);
+  c.Run();
+  c.Advance(kFanoutSettle);
+  c.Restart(owner);
+  c.Run();
+  EXPECT_EQ(c.host(owner).Stats().Get("messages.fanouts_resumed"), 1) << "nothing unsettled the second time";
+  EXPECT_EQ(ChannelTexts(dev(2), channel), (std::vector<std::string>{"just before the crash", "settled"}));
+}
+
+// Found by a hostile tester: 100 long messages made a too_long answer
+// larger than a frame, and the member never caught up.
+TEST_F(Channels, ATooLongAnswerFitsAFrameWhateverTheMessages) {
+  const uint64_t channel = Create(dev(1), true);
+  ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
+  c.Disconnect(dev(2));
+  std::string han;
+  for (int i = 0; i < 4096; ++i) han += "\xe6\xb1\x89";  // 12 KiB of UTF-8
+  for (uint64_t i = 1; i <= 101; ++i) {
+    dev(1).core.SendToChannel(channel, han, i);
+    if (i % 16 == 0) c.Advance(kSecond);
+  }
+  c.Advance(kSecond);
+  api::ClientFrame edit;
+  edit.mutable_edit_message()->set_channel_id(channel);
+  edit.mutable_edit_message()->set_id(1);
+  for (uint64_t i = 0; i < kChannelTooLong; ++i) {
+    edit.mutable_edit_message()->set_text("edit " + std::to_string(i));
+    dev(1).core.Request(edit);
+    if (i % 16 == 0) c.Advance(kSecond);
+  }
+  c.Advance(kSecond);
+  ASSERT_GT(ChannelHead(channel).pts(), kChannelTooLong + 100);
+  c.Connect(dev(2));
+  c.Run();
+  EXPECT_EQ(dev(2).core.channel_pts(channel), ChannelHead(channel).pts());
+  for (const auto& f : dev(2).frames) EXPECT_LT(f.ByteSizeLong(), kMaxDifferenceBytes + 64 * 1024);
+}
+
+}  // namespace
+}  // namespace msgbed::testing

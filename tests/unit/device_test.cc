@@ -374,3 +374,73 @@ TEST(Device, ACodeTypedBeforeItsHashCameIsSentWithIt) {
 
 }  // namespace
 }  // namespace msgbed
+
+namespace msgbed {
+namespace {
+
+// A post of channel 7 at pts, from user 9.
+api::ServerFrame ChannelPost(uint64_t pts, uint64_t random_id) {
+  api::ServerFrame f = Update(pts, random_id);
+  f.mutable_update()->mutable_message()->set_id(pts);
+  f.mutable_update()->set_channel_box(7);
+  f.mutable_update()->mutable_message()->set_channel_id(7);
+  return f;
+}
+
+// A device of a member of channel 7, synced up to channel pts 1.
+struct ChannelMember : ReadyDevice {
+  void SetUp() override {
+    ReadyDevice::SetUp();
+    api::ServerFrame joined = Update(1, 0);
+    joined.mutable_update()->set_kind(api::Update::CHANNEL);
+    joined.mutable_update()->set_channel_id(7);
+    d.OnFrame(joined);
+    api::ServerFrame diff;
+    diff.mutable_channel_difference()->set_channel_id(7);
+    *diff.mutable_channel_difference()->add_updates() = ChannelPost(1, 71).update();
+    diff.mutable_channel_difference()->set_pts(1);
+    d.OnFrame(diff);
+    ASSERT_EQ(d.channel_pts(7), 1u);
+  }
+};
+
+// Found by a hostile tester: a post pushed while the device was syncing
+// its own box waited for the next post to reveal it, forever if none came.
+TEST_F(ChannelMember, APostPushedWhileTheBoxSyncsIsShownWhenTheSyncEnds) {
+  d.OnFrame(Update(3, 12));  // a gap in the box: getDifference
+  ASSERT_EQ(d.state(), Device::State::kSyncing);
+  d.OnFrame(ChannelPost(2, 72));
+  d.OnFrame(Difference({{2, 11}, {3, 12}}, 3));
+  EXPECT_EQ(d.channel_pts(7), 2u);
+  EXPECT_EQ(r.delivered, (std::vector<uint64_t>{71, 11, 12, 72}));
+}
+
+// Found by a hostile tester: too_long brought back the latest messages even
+// when the device had them already.
+TEST_F(ChannelMember, TooLongShowsOnlyMessagesTheDeviceHasNotShown) {
+  api::ServerFrame diff;
+  api::ChannelDifference* cd = diff.mutable_channel_difference();
+  cd->set_channel_id(7);
+  cd->set_too_long(true);
+  cd->set_pts(20000);
+  for (uint64_t id : {1, 2}) {
+    api::Message* m = cd->add_messages();
+    m->set_id(id);
+    m->set_channel_id(7);
+    m->set_from_user(9);
+    m->set_random_id(80 + id);
+  }
+  const uint64_t request = d.Request([] {
+    api::ClientFrame f;
+    f.mutable_get_channel_difference()->set_channel_id(7);
+    return f;
+  }());
+  (void)request;
+  r.delivered.clear();
+  d.OnFrame(diff);
+  EXPECT_EQ(r.delivered, std::vector<uint64_t>{82}) << "message 1 was shown already";
+  EXPECT_EQ(d.channel_pts(7), 20000u);
+}
+
+}  // namespace
+}  // namespace msgbed
