@@ -73,28 +73,23 @@ void MessageService::HandleCreateChannel(const Incoming& in, const messages::Cre
 }
 
 void MessageService::HandleJoinChannel(const Incoming& in, const messages::JoinChannel& req) {
-  messages::ChannelRequest ask;
-  ask.set_kind(messages::ChannelRequest::JOIN);
-  ask.set_channel_id(req.request().channel_id());
-  ask.set_user(req.client().user());
-  AskChannelOwner(std::move(ask), [this, ask, reply_to = in.reply_to](const messages::ChannelAnswer& a) {
-    if (a.error() != api::ERROR_NONE) return AnswerError(reply_to, a.error(), a.why());
-    api::ServerFrame done;
-    done.mutable_done();
-    NoteMembership(ask.user(), ask.channel_id(), true, reply_to, std::move(done));
-  });
+  ChangeChannelMembership(in.reply_to, req.client().user(), req.request().channel_id(), true);
 }
 
 void MessageService::HandleLeaveChannel(const Incoming& in, const messages::LeaveChannel& req) {
+  ChangeChannelMembership(in.reply_to, req.client().user(), req.request().channel_id(), false);
+}
+
+void MessageService::ChangeChannelMembership(const ReplyTo& reply_to, uint64_t user, uint64_t channel, bool join) {
   messages::ChannelRequest ask;
-  ask.set_kind(messages::ChannelRequest::LEAVE);
-  ask.set_channel_id(req.request().channel_id());
-  ask.set_user(req.client().user());
-  AskChannelOwner(std::move(ask), [this, ask, reply_to = in.reply_to](const messages::ChannelAnswer& a) {
+  ask.set_kind(join ? messages::ChannelRequest::JOIN : messages::ChannelRequest::LEAVE);
+  ask.set_channel_id(channel);
+  ask.set_user(user);
+  AskChannelOwner(std::move(ask), [this, reply_to, user, channel, join](const messages::ChannelAnswer& a) {
     if (a.error() != api::ERROR_NONE) return AnswerError(reply_to, a.error(), a.why());
     api::ServerFrame done;
     done.mutable_done();
-    NoteMembership(ask.user(), ask.channel_id(), false, reply_to, std::move(done));
+    NoteMembership(user, channel, join, reply_to, std::move(done));
   });
 }
 

@@ -159,6 +159,8 @@ class MessageService final : public Service {
   void HandleCreateChannel(const Incoming& in, const messages::CreateChannel& req);
   void HandleJoinChannel(const Incoming& in, const messages::JoinChannel& req);
   void HandleLeaveChannel(const Incoming& in, const messages::LeaveChannel& req);
+  // The channel's owner takes user in (or out), then user's box says so.
+  void ChangeChannelMembership(const ReplyTo& reply_to, uint64_t user, uint64_t channel, bool join);
   void AskChannelOwner(messages::ChannelRequest request, std::function<void(const messages::ChannelAnswer&)> done);
   // After the channel's owner agreed: user's box says so (once), then
   // reply_to gets answer.
