@@ -206,9 +206,11 @@ TEST_F(Channels, ARestartedOwnerSendsAnUnsettledFanOutAgain) {
   dev(1).core.SendToChannel(channel, "just before the crash", 1);
   c.Run();
   const rpc::Address owner = ChannelOwner(c.shape(), channel);
+  const int64_t records = c.host(owner).Stats().Get("messages.fanout_records");
   c.Restart(owner);
   c.Run();
   EXPECT_EQ(c.host(owner).Stats().Get("messages.fanouts_resumed"), 1);
+  EXPECT_GT(c.host(owner).Stats().Get("messages.fanout_records"), records) << "the fan-out went on the bus again";
   EXPECT_EQ(ChannelTexts(dev(2), channel), std::vector<std::string>{"just before the crash"}) << "shown once";
   dev(1).core.SendToChannel(channel, "settled", 2);
   c.Run();
