@@ -24,8 +24,8 @@ class SinkSubstrate final : public Substrate {
   void Publish(const std::string&, const std::string&, std::string payload) override {
     benchmark::DoNotOptimize(payload.data());
   }
-  void Subscribe(const std::vector<Service::Subscription>&) override {}
-  void Unsubscribe() override {}
+  void JoinGroup(const std::string&, const std::vector<std::string>&) override {}
+  void LeaveGroup(bool) override {}
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return nullptr; }
   bool Entropy(void*, size_t) override { return false; }

@@ -14,16 +14,17 @@ size_t RecordBytes(const std::string& key, const std::string& payload) {
   return key.size() + payload.size() + kRecordOverheadBytes;
 }
 
-KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions,
-                       uint32_t replication, double failover_after)
+KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, const KafkaSpec& spec)
     : world_(world),
       brokers_(std::move(brokers)),
       down_(brokers_.size(), false),
-      leader_(partitions),
-      partitions_(partitions),
-      replication_(std::min<uint32_t>(replication, static_cast<uint32_t>(brokers_.size()))),
-      failover_after_(failover_after) {
-  for (uint32_t p = 0; p < partitions; ++p) leader_[p] = Replica(p, 0);
+      leader_(spec.partitions),
+      partitions_(spec.partitions),
+      replication_(std::min<uint32_t>(spec.replication, static_cast<uint32_t>(brokers_.size()))),
+      failover_after_(spec.failover_after),
+      session_timeout_(spec.session_timeout),
+      rebalance_time_(spec.rebalance_time) {
+  for (uint32_t p = 0; p < partitions_; ++p) leader_[p] = Replica(p, 0);
 }
 
 bool KafkaModel::IsReplica(uint32_t p, size_t b) const {
@@ -39,19 +40,64 @@ void KafkaModel::PushCommitted(Partition& part, uint32_t p) {
   }
 }
 
-void KafkaModel::Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer) {
-  Partition& part = log_[{topic, partition}];
-  part.consumer = consumer;
-  ++part.generation;
-  PushCommitted(part, partition);  // none if no replica is up: a start pushes them
+void KafkaModel::JoinGroup(ServiceNode* consumer, const std::string& group, const std::vector<std::string>& topics) {
+  auto it = groups_.try_emplace(group, Group{ConsumerGroup(topics, partitions_)}).first;
+  // A member joining again had its partitions voided with its crash.
+  for (auto& [key, part] : log_) {
+    if (part.consumer == consumer) Assign(key.first, key.second, nullptr);
+  }
+  it->second.members.Join(consumer->host().Self());
+  ScheduleRebalance(group);
 }
 
-void KafkaModel::Unsubscribe(ServiceNode* consumer) {
-  for (auto& [key, part] : log_) {
-    if (part.consumer != consumer) continue;
-    part.consumer = nullptr;
-    ++part.generation;
+void KafkaModel::LeaveGroup(ServiceNode* consumer, bool orderly) {
+  const rpc::Address self = consumer->host().Self();
+  for (auto& [name, group] : groups_) {
+    if (!group.members.IsMember(self)) continue;
+    if (orderly) {
+      group.members.Leave(self);
+      ScheduleRebalance(name);
+      continue;
+    }
+    consumer->Post(world_->Now() + session_timeout_, 0, [this, consumer, self, name] {
+      if (consumer->host().running()) return;  // it joined again meanwhile
+      groups_.at(name).members.Leave(self);
+      ScheduleRebalance(name);
+    });
   }
+}
+
+void KafkaModel::ScheduleRebalance(const std::string& group) {
+  Group& g = groups_.at(group);
+  if (g.rebalance_due) return;
+  g.rebalance_due = true;
+  brokers_[0]->Post(world_->Now() + rebalance_time_, 0, [this, group] { Rebalance(group); });
+}
+
+void KafkaModel::Rebalance(const std::string& group) {
+  Group& g = groups_.at(group);
+  g.rebalance_due = false;
+  ++rebalances_;
+  const ConsumerGroup::Moves moves = g.members.Rebalance();
+  for (const auto& change : moves.revoked) {
+    ServiceNode* node = world_->FindService(change.member);
+    for (const auto& p : change.partitions) Assign(p.topic, p.partition, nullptr);
+    if (node != nullptr) node->host().PartitionsRevoked(change.partitions);
+  }
+  for (const auto& change : moves.assigned) {
+    ServiceNode* node = world_->FindService(change.member);
+    if (node == nullptr) continue;
+    node->host().PartitionsAssigned(change.partitions);
+    for (const auto& p : change.partitions) Assign(p.topic, p.partition, node);
+  }
+}
+
+void KafkaModel::Assign(const std::string& topic, uint32_t p, ServiceNode* consumer) {
+  Partition& part = log_[{topic, p}];
+  if (part.consumer == consumer) return;
+  part.consumer = consumer;
+  ++part.generation;
+  PushCommitted(part, p);  // none if no replica is up: a start pushes them
 }
 
 void KafkaModel::CrashBroker(size_t b) {
@@ -190,7 +236,7 @@ void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   Node& leader = *brokers_[leader_[p]];
   leader.WithTracing(traced_.contains({r.topic, p, r.offset}), [&] {
     leader.Transmit(
-        *consumer, "record", RecordBytes(r.key, r.payload), world_->DrawCost(consumer->role().name + ".record"),
+        *consumer, "record", RecordBytes(r.key, r.payload), consumer->RecordCost(r),
         [&part, consumer, generation = part.generation, r] {
           if (part.generation != generation || !consumer->host().running()) return;
           consumer->host().DeliverRecord(r);

@@ -7,17 +7,24 @@
 // replicas, sends it to every follower that is up (charged the same
 // there), which acknowledges it: with acks=all a record is committed once
 // every in-sync follower has it. Committed records are pushed, in offset
-// order, to the one service instance assigned the partition (a
-// consumer's long poll). Per-partition order holds because every hop is
+// order, to the one service instance its consumer group assigned the
+// partition (a consumer's long poll). Per-partition order holds because every hop is
 // FIFO, leaders append in arrival order, and the high watermark advances
 // in offset order.
 //
-// Each partition keeps its records from the consumer's committed offset on
-// (PartitionLog); a record is committed by the consumer once its core
-// handled it. A consumer that subscribes again (after a crash) is sent
-// every committed record it had not handled, in order; records still on
-// their way to its former self are dropped on arrival (each subscription
-// has a generation). The lag of a topic is its records not yet handled.
+// Consumer groups (one per topic: its role's): the group coordinator
+// assigns partitions by ranges (ConsumerGroup) and rebalances
+// topology.kafka.rebalance_time after a member joins, leaves in an orderly
+// way, or is found crashed: topology.kafka.session_timeout after its
+// crash, if it has not joined again by then. A crashed member's partitions
+// are consumed by nobody until that rebalance.
+//
+// Each partition keeps its records from the group's committed offset on
+// (PartitionLog); a record is committed once the consumer's core handled
+// it. A partition's new consumer is sent every committed record not yet
+// handled, in order; records still on their way to a former consumer are
+// dropped on arrival (each assignment has a generation). The lag of a
+// topic is its records not yet handled.
 //
 // Faults: a crashed broker appends, replicates and pushes nothing, and a
 // follower that is down is dropped from the in-sync set (the leader does
@@ -42,8 +49,10 @@
 #include <tuple>
 #include <vector>
 
+#include "host/consumer_group.h"
 #include "host/partition_log.h"
 #include "node.h"
+#include "scenario.h"
 
 namespace msgbed::sim {
 
@@ -62,12 +71,14 @@ class KafkaModel {
     bool traced = false;  // of the traced message
   };
 
-  KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, uint32_t partitions, uint32_t replication,
-             double failover_after);
+  KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, const KafkaSpec& spec);
 
-  void Subscribe(const std::string& topic, uint32_t partition, ServiceNode* consumer);
-  // Records of consumer's partitions wait in the log for its next Subscribe.
-  void Unsubscribe(ServiceNode* consumer);
+  // consumer joins (or, after a restart, joins again) group over topics.
+  void JoinGroup(ServiceNode* consumer, const std::string& group, const std::vector<std::string>& topics);
+  // consumer leaves every group: now if orderly; else the coordinator
+  // notices after the session timeout.
+  void LeaveGroup(ServiceNode* consumer, bool orderly);
+  uint64_t rebalances() const { return rebalances_; }
   // The broker leading partition p now: its first replica at the start;
   // when the leader crashes, the next replica that is up (none up: it
   // stays, down, until one starts).
@@ -111,6 +122,12 @@ class KafkaModel {
   // Sends r from the partition's leader to its consumer.
   void Push(Partition& part, uint32_t p, const BusRecord& r);
 
+  // Partition p of topic is consumed by consumer from now on (nullptr: by nobody).
+  void Assign(const std::string& topic, uint32_t p, ServiceNode* consumer);
+  // A rebalance of group, rebalance_time from now (one at a time).
+  void ScheduleRebalance(const std::string& group);
+  void Rebalance(const std::string& group);
+
   // The controller fences crashed broker b: a replica that is up leads its partitions.
   void Elect(size_t b);
   // Broker b leads partition p from now on.
@@ -130,7 +147,13 @@ class KafkaModel {
   std::map<uint32_t, std::vector<Record>> held_;  // per partition without a leader: records waiting for one
   const uint32_t partitions_;
   const uint32_t replication_;
-  const double failover_after_;
+  const double failover_after_, session_timeout_, rebalance_time_;
+  struct Group {
+    ConsumerGroup members;
+    bool rebalance_due = false;
+  };
+  std::map<std::string, Group> groups_;
+  uint64_t rebalances_ = 0;
   std::map<std::pair<std::string, uint32_t>, Partition> log_;
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;

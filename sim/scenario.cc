@@ -91,12 +91,16 @@ void ReadServices(const Reader& r, const YAML::Node& topo, const RoleRegistry& r
 
 void ReadKafkaTuning(const Reader& r, const YAML::Node& k, Scenario* sc) {
   const std::string path = "topology.kafka";
-  r.OnlyKeys(k, path, {"brokers", "partitions", "linger", "batch_bytes", "replication", "failover_after"});
+  r.OnlyKeys(k, path,
+             {"brokers", "partitions", "linger", "batch_bytes", "replication", "failover_after", "session_timeout",
+              "rebalance_time"});
   r.Count(k, path, "partitions", &sc->kafka.partitions);
   r.DurationOrZero(k, path, "linger", &sc->kafka.linger);
   r.Bytes(k, path, "batch_bytes", &sc->kafka.batch_bytes, 1e9);
   r.Count(k, path, "replication", &sc->kafka.replication);
   r.DurationOrZero(k, path, "failover_after", &sc->kafka.failover_after);
+  r.DurationOrZero(k, path, "session_timeout", &sc->kafka.session_timeout);
+  r.DurationOrZero(k, path, "rebalance_time", &sc->kafka.rebalance_time);
   if (k["failover_after"].IsDefined() && sc->kafka.replication < 2) {
     r.Fail(k["failover_after"], path + ".failover_after", "only with replication 2 or more: nothing to fail over to");
   }

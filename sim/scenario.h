@@ -37,6 +37,8 @@ struct KafkaSpec {
   size_t batch_bytes = 1000000;  // a batch leaves once this full (librdkafka's batch.size)
   uint32_t replication = 1;      // replicas of each partition; acks=all
   double failover_after = 9;     // a crashed leader's partitions wait this long for a new one
+  double session_timeout = 10;   // a crashed consumer's partitions wait this long to move
+  double rebalance_time = 0.5;   // from a membership change to the new assignment
 };
 
 // Service time per unit of work on a reference core of 1 Gflop/s (fixed or

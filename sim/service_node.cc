@@ -1,9 +1,12 @@
 #include "service_node.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "core/client_reply.h"
+#include "host/wire.h"
 #include "kafka_model.h"
 #include "message_names.h"
 #include "population.h"
@@ -88,6 +91,17 @@ double ServiceNode::CostOf(const Envelope& e) {
   return world_->Draw(it == request_costs_.end() ? *reply_cost_ : *it->second);
 }
 
+double ServiceNode::RecordCost(const BusRecord& r) {
+  auto [it, fresh] = record_costs_.try_emplace(WireType(r.payload), nullptr);
+  if (fresh) {
+    const auto* type = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(it->first);
+    auto cost = type ? request_costs_.find(type) : request_costs_.end();
+    it->second = cost == request_costs_.end() ? nullptr : cost->second;
+  }
+  // fetching and decoding it, then its handler (none: dropped unhandled)
+  return world_->DrawCost(role_.name + ".record") + (it->second ? world_->Draw(*it->second) : 0);
+}
+
 void ServiceNode::Transmit(Envelope e) {
   ServiceNode* dst = world_->FindService(e.to);
   if (dst == nullptr) return host_.Undeliverable(e);  // as the live router: not in the deployment
@@ -156,11 +170,11 @@ void ServiceNode::Publish(const std::string& topic, const std::string& key, std:
   producer_.Publish(topic, key, std::move(payload));
 }
 
-void ServiceNode::Subscribe(const std::vector<Service::Subscription>& subs) {
-  for (const auto& sub : subs) world_->kafka->Subscribe(sub.topic, sub.partition, this);
+void ServiceNode::JoinGroup(const std::string& group, const std::vector<std::string>& topics) {
+  world_->kafka->JoinGroup(this, group, topics);
 }
 
-void ServiceNode::Unsubscribe() { world_->kafka->Unsubscribe(this); }
+void ServiceNode::LeaveGroup(bool orderly) { world_->kafka->LeaveGroup(this, orderly); }
 
 Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
   double slowdown = 1;

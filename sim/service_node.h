@@ -43,6 +43,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void SetQueueLimit(uint32_t limit) { queue_limit_ = limit; }
   // The CPU this node is charged for handling e: a draw of its service time.
   double CostOf(const Envelope& e);
+  // CPU to consume record: "<role>.record" plus the cost of the message type it carries.
+  double RecordCost(const BusRecord& r);
 
   // Substrate
   Micros Now() const override;
@@ -50,8 +52,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override;
   void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  void Subscribe(const std::vector<Service::Subscription>& subs) override;
-  void Unsubscribe() override;
+  void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
+  void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return role_.has_clients ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }  // reproducible: the host's seeded stream
@@ -102,6 +104,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, const ServiceTime*> request_costs_;
   const ServiceTime* reply_cost_ = nullptr;
+  std::unordered_map<std::string, const ServiceTime*> record_costs_;  // by carried type name
   // Sends e to dst, held back `delay` first (a link fault).
   void Carry(ServiceNode& dst, Envelope e, double delay);
   // From inside the running item: whether it may have a worker; if not,

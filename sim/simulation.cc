@@ -96,8 +96,7 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
     const std::string& host = sc.kafka.brokers[b];
     brokers.push_back(std::make_unique<Node>(&w, "broker/" + std::to_string(b), d.at.at(host)));
   }
-  d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka.partitions, sc.kafka.replication,
-                                         sc.kafka.failover_after);
+  d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka);
   w.kafka = d.kafka.get();
   for (auto& node : d.services) node->StartInstance();
 }

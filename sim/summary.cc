@@ -303,6 +303,8 @@ ordered_json EchoScenario(const Scenario& sc) {
             {"partitions", sc.kafka.partitions},
             {"replication", sc.kafka.replication},
             {"failover_after_s", Round6(sc.kafka.failover_after)},
+            {"session_timeout_s", Round6(sc.kafka.session_timeout)},
+            {"rebalance_time_s", Round6(sc.kafka.rebalance_time)},
             {"linger_s", Round6(sc.kafka.linger)},
             {"batch_bytes", sc.kafka.batch_bytes}}},
           {"client_link", LinkJson(sc.client_link)},
@@ -349,6 +351,7 @@ ordered_json KafkaJson(const KafkaModel& k) {
           {"bytes", k.bytes()},
           {"produce_requests", k.requests()},
           {"records_per_request", k.requests() ? Round6(static_cast<double>(k.records()) / k.requests()) : 0.0},
+          {"rebalances", k.rebalances()},
           {"lag_at_end", lag}};
 }
 

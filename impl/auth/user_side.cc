@@ -5,8 +5,7 @@
 #include "auth/auth_service.h"
 #include "auth/credential.h"
 #include "core/client_reply.h"
-#include "proto/sync.pb.h"
-#include "sync/placement.h"
+#include "proto/gateway.pb.h"
 
 namespace msgbed {
 
@@ -192,11 +191,16 @@ void AuthService::HandleResetAuthorization(const Incoming& in, const auth::Reset
   }
   if (req.device() != 0 && revoked.empty()) return AnswerError(in.reply_to, api::HASH_INVALID, "no such session");
   if (!Commit(in.reply_to, batch)) return;
+  // Every gateway closes the sessions' connections. This instance checks
+  // the user's resumes, and its answers and this notice share each ordered
+  // link: a resume answered before the revocation is closed by it.
   for (uint64_t device : revoked) {
-    auto gone = NewBody<sync::DeviceRevoked>();
-    gone->set_user(user);
-    gone->set_device(device);
-    env_->Send(SyncOf(shape_, user), std::move(gone));
+    for (uint32_t g = 0; g < shape_.Count(role::kGateway); ++g) {
+      auto close = NewBody<gateway::CloseSession>();
+      close->set_user(user);
+      close->set_device(device);
+      env_->Send(MakeAddress(role::kGateway, g), std::move(close));
+    }
   }
   env_->Stats().Add("auth.sessions_revoked", static_cast<int64_t>(revoked.size()));
   api::ServerFrame frame;

@@ -86,9 +86,17 @@ class Env {
   // came on. Replying to a one-way message does nothing.
   virtual void Reply(const ReplyTo& to, Body body) = 0;
 
-  // Appends payload to topic, in the partition PartitionOfKey(key, partitions).
-  // Records of one partition are consumed in the order they were published.
-  virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;
+  // Publishes body on the bus: appended to topic, in the partition
+  // PartitionOfKey(key, partitions), and handed to the handler for its
+  // type in whichever instance consumes that partition (Incoming::partition
+  // says which). Messages of one partition are handled in the order they
+  // were published, at least once.
+  virtual void Publish(const std::string& topic, const std::string& key, Body body) = 0;
+  // A call through the bus: published as above; the consumer's handler may
+  // Reply, and `done` then runs with its answer, exactly as for Call
+  // (DEADLINE_EXCEEDED if no consumer answers within `deadline`).
+  virtual void CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline,
+                         CallDone done) = 0;
 
   // The client port, for roles that have clients; nullptr otherwise.
   virtual ClientPort* Clients() = 0;

@@ -55,6 +55,9 @@ struct ReplyTo {
 struct Incoming {
   rpc::Address from;
   ReplyTo reply_to;
+  // The bus partition it was consumed from; kNotFromBus if it came directly.
+  static constexpr int64_t kNotFromBus = -1;
+  int64_t partition = kNotFromBus;
 };
 
 // The outcome of a call: its reply body, or why there is none.

@@ -27,6 +27,14 @@ class Handlers {
     };
   }
 
+  // Routes messages of type M to fn(incoming, message).
+  template <typename M, typename F>
+  void On(F fn) {
+    table_[M::descriptor()] = [fn = std::move(fn)](const Incoming& in, const google::protobuf::Message& m) {
+      fn(in, static_cast<const M&>(m));
+    };
+  }
+
   // Runs the handler for body's type; false if there is none.
   bool Dispatch(const Incoming& in, const google::protobuf::Message& body) const {
     auto it = table_.find(body.GetDescriptor());

@@ -21,21 +21,21 @@ class Service {
   // Called once, right after construction.
   virtual void Register(Handlers& handlers) = 0;
 
-  // Bus partitions this instance consumes: (topic, partition) pairs, fixed
-  // for the instance's lifetime (static assignment, no group rebalancing).
-  struct Subscription {
+  // Bus topics this instance consumes, as a member of its role's consumer
+  // group: the runtime shares the topics' partitions among the role's
+  // running instances and moves them when one starts, stops or crashes (a
+  // rebalance). The messages on them reach the handlers Register set.
+  virtual std::vector<std::string> Topics() const { return {}; }
+  struct Partition {
     std::string topic;
     uint32_t partition;
   };
-  virtual std::vector<Subscription> Subscriptions() const { return {}; }
-  // The runtime now delivers these partitions' records (from the committed
-  // offsets); with group rebalancing, also after a reassignment.
-  virtual void OnPartitionsAssigned(const std::vector<Subscription>& /*assigned*/) {}
-  // The runtime stops delivering these partitions: at an orderly stop with
-  // static assignment (a crash gives no notice); with group rebalancing,
-  // also before a reassignment. Commit-worthy state is flushed here.
-  virtual void OnPartitionsRevoked(const std::vector<Subscription>& /*revoked*/) {}
-  virtual void OnBusRecord(const BusRecord& /*record*/) {}
+  // The runtime now delivers these partitions' messages, from the group's
+  // committed offsets (at start, and after each rebalance that gives some).
+  virtual void OnPartitionsAssigned(const std::vector<Partition>& /*assigned*/) {}
+  // The runtime stops delivering these partitions: before a rebalance takes
+  // them, and at an orderly stop (a crash gives no notice).
+  virtual void OnPartitionsRevoked(const std::vector<Partition>& /*revoked*/) {}
 
   // Roles with clients only: a client connection opened (from `source`:
   // the client's network address, without port), sent a frame, or ended

@@ -20,8 +20,14 @@ RoleSpec GatewayRole() {
   spec.required = true;
   spec.summary = "the connection layer: device connections, sign-in, routing of requests, pushes";
   spec.has_clients = true;
-  spec.serves = {{gateway::Push::descriptor(), 10e-6}, {gateway::CloseConnection::descriptor(), 10e-6}};
+  spec.serves = {{gateway::Push::descriptor(), 10e-6},
+                 {gateway::CloseConnection::descriptor(), 10e-6},
+                 {gateway::CloseSession::descriptor(), 10e-6},
+                 // It walks every connection of the gateway: rare (a rebalance), not cheap.
+                 {sync::PresenceQuery::descriptor(), 500e-6}};
   spec.other_costs = {{"reply", 10e-6}, {"client_frame", 20e-6}};
+  spec.uses_bus = true;  // devices coming online and going offline
+  spec.topics = {kUpdatesTopic};
   spec.settings = {
       {"sign_in_timeout", K::kDuration, double(d.sign_in_timeout) / kSecond,
        "a connection must ask to sign in by then"},

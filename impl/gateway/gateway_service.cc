@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/credential.h"
@@ -11,7 +12,6 @@
 #include "messages/placement.h"
 #include "proto/messages.pb.h"
 #include "proto/sync.pb.h"
-#include "sync/placement.h"
 
 namespace msgbed {
 
@@ -49,6 +49,8 @@ GatewayService::GatewayService(Env* env, ClusterShape shape, GatewayLimits limit
 void GatewayService::Register(Handlers& handlers) {
   handlers.On(this, &GatewayService::OnPush);
   handlers.On(this, &GatewayService::OnCloseConnection);
+  handlers.On(this, &GatewayService::OnCloseSession);
+  handlers.On(this, &GatewayService::OnPresenceQuery);
 }
 
 rpc::ClientRef GatewayService::RefOf(ConnId conn, const Session& s) const {
@@ -125,6 +127,8 @@ void GatewayService::StartSignInTimer(ConnId conn, Session& s) {
     auto it = sessions_.find(conn);
     if (it == sessions_.end()) return;
     it->second.sign_in_timer = 0;
+    // A sign-in under way is not silence: request_timeout bounds it.
+    if (it->second.resuming) return StartSignInTimer(conn, it->second);
     env_->Stats().Add("gateway.sign_in_timeouts");
     Close(conn, it->second, api::AUTH_KEY_UNREGISTERED, "not signed in and silent for the sign-in timeout");
   });
@@ -302,16 +306,12 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
       return ForwardAs(conn, s, id, box, frame.delete_chat_user(), &messages::DeleteChatUser::mutable_request);
     case api::ClientFrame::kGetChat:
       return ForwardAs(conn, s, id, box, frame.get_chat(), &messages::GetChat::mutable_request);
-    case api::ClientFrame::kUpdatesAck: {
-      // Acks take tokens too (a flood of them would reach sync); one over
-      // the rate is dropped: the next ack says more.
+    case api::ClientFrame::kUpdatesAck:
+      // Only counted: a device that misses updates finds the gap itself
+      // (pts) and asks for the difference; nothing is re-sent on a missing
+      // ack. Acks take tokens too: a flood of them is a flood of frames.
       if (uint32_t wait_s = 0; !TakeToken(s, &wait_s)) return env_->Stats().Add("gateway.acks_dropped");
-      auto ack = NewBody<sync::DeviceAcked>();
-      ack->set_user(s.user);
-      ack->set_device(s.device);
-      ack->set_pts(frame.updates_ack().pts());
-      return env_->Send(SyncOf(shape_, s.user), std::move(ack));
-    }
+      return env_->Stats().Add("gateway.acks");
     case api::ClientFrame::kGetAuthorizations: {
       return ForwardAs<auth::GetAuthorizations, api::GetAuthorizations>(conn, s, id, account, {}, nullptr);
     }
@@ -356,14 +356,19 @@ void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, c
              [this, conn, client_request_id, step](const CallResult& r) { Answer(conn, client_request_id, step, r); });
 }
 
-// A resumed session's device registers with sync; SignedIn is its answer.
+// A resumed session's device registers with sync, through the bus (keyed
+// by the user, so whichever sync instance consumes the user's partition
+// answers); SignedIn is its answer.
 void GatewayService::GoOnline(ConnId conn, Session& s, uint64_t client_request_id, const auth::Resumed& resumed) {
   s.user = resumed.user();
   s.device = resumed.device();
   s.ticket.clear();
   auto online = NewBody<sync::DeviceOnline>();
   *online->mutable_client() = RefOf(conn, s);
-  Call(conn, s, client_request_id, SyncOf(shape_, s.user), std::move(online), Step::kOnline);
+  ++s.in_flight;
+  env_->CallOnBus(
+      kUpdatesTopic, ClusterShape::UserKey(s.user), std::move(online), limits_.request_timeout,
+      [this, conn, client_request_id](const CallResult& r) { Answer(conn, client_request_id, Step::kOnline, r); });
 }
 
 // A forwarded request ended. Connection ids are never reused within one
@@ -419,13 +424,17 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, 
 void GatewayService::ResetSignIn(ConnId conn, Session& s) {
   if (s.user != 0) {
     // Registered with sync or not, the device is not online here any more.
-    auto offline = NewBody<sync::DeviceOffline>();
-    *offline->mutable_client() = RefOf(conn, s);
-    env_->Send(SyncOf(shape_, s.user), std::move(offline));
+    GoOffline(conn, s);
   }
   s.user = 0;
   s.device = 0;
   StartSignInTimer(conn, s);
+}
+
+void GatewayService::GoOffline(ConnId conn, const Session& s) {
+  auto offline = NewBody<sync::DeviceOffline>();
+  *offline->mutable_client() = RefOf(conn, s);
+  env_->Publish(kUpdatesTopic, ClusterShape::UserKey(s.user), std::move(offline));
 }
 
 void GatewayService::OnClientClosed(ConnId conn) {
@@ -434,9 +443,7 @@ void GatewayService::OnClientClosed(ConnId conn) {
   Session& s = it->second;
   if (s.sign_in_timer != 0) env_->CancelTimer(s.sign_in_timer);
   if (s.user != 0) {
-    auto offline = NewBody<sync::DeviceOffline>();
-    *offline->mutable_client() = RefOf(conn, s);
-    env_->Send(SyncOf(shape_, s.user), std::move(offline));
+    GoOffline(conn, s);
   }
   if (--s.source->second.connections == 0) sources_.erase(s.source->first);
   sessions_.erase(it);
@@ -445,6 +452,25 @@ void GatewayService::OnClientClosed(ConnId conn) {
 
 void GatewayService::OnCloseConnection(const Incoming&, const gateway::CloseConnection& req) {
   if (Session* s = Match(req.client())) Close(req.client().conn(), *s, req.code(), req.reason());
+}
+
+void GatewayService::OnCloseSession(const Incoming&, const gateway::CloseSession& req) {
+  std::vector<ConnId> matching;
+  for (const auto& [conn, s] : sessions_) {
+    if (s.user == req.user() && s.device == req.device() && !s.closing) matching.push_back(conn);
+  }
+  for (ConnId conn : matching) Close(conn, sessions_.at(conn), api::SESSION_REVOKED, "the session was terminated");
+}
+
+void GatewayService::OnPresenceQuery(const Incoming& in, const sync::PresenceQuery& req) {
+  const std::unordered_set<uint32_t> asked(req.partitions().begin(), req.partitions().end());
+  auto snapshot = NewBody<sync::PresenceSnapshot>();
+  for (const auto& [conn, s] : sessions_) {
+    if (s.user != 0 && !s.closing && asked.contains(shape_.PartitionOf(s.user))) {
+      *snapshot->add_clients() = RefOf(conn, s);
+    }
+  }
+  env_->Reply(in.reply_to, std::move(snapshot));
 }
 
 void GatewayService::OnPush(const Incoming& in, const gateway::Push& push) {

@@ -6,14 +6,19 @@
 //   CheckPassword            -> auth(user)        auth.CheckPassword, with the
 //                                                 ticket kept from PasswordNeeded
 //   ResumeSession            -> auth(user)        auth.Resume, then
-//                               sync(user)        sync.DeviceOnline, answered SignedIn
+//                               bus(user)         sync.DeviceOnline, a call answered
+//                                                 SignedIn by the user's sync
 // and once signed in:
 //   SendMessage, GetDifference      -> messages(owner of the user's box)
-//   UpdatesAck                      -> sync(user)   sync.DeviceAcked
+//   UpdatesAck                      counted here
 //   GetAuthorizations, ResetAuthorization, GetPassword, UpdatePassword
 //                                   -> auth(user)
 //   Ping                            answered here with Pong
-// and writes pushed updates (gateway.Push) to their connections.
+// and writes pushed updates (gateway.Push) to their connections. A closed
+// signed-in connection is published as sync.DeviceOffline. Sync asks which
+// signed-in connections belong to users of some bus partitions when it
+// takes them over (sync.PresenceQuery); auth closes a terminated session's
+// connections (gateway.CloseSession).
 //
 // Isolation: a connection is named to other services by a ClientRef
 // (gateway, epoch, conn, user, device). The epoch is a durable counter
@@ -35,6 +40,7 @@
 #include "gateway/token_bucket.h"
 #include "proto/auth.pb.h"
 #include "proto/gateway.pb.h"
+#include "proto/sync.pb.h"
 
 namespace msgbed {
 
@@ -110,6 +116,8 @@ class GatewayService final : public Service {
 
   void OnPush(const Incoming& in, const gateway::Push& push);
   void OnCloseConnection(const Incoming& in, const gateway::CloseConnection& req);
+  void OnCloseSession(const Incoming& in, const gateway::CloseSession& req);
+  void OnPresenceQuery(const Incoming& in, const sync::PresenceQuery& req);
   void SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
@@ -124,6 +132,8 @@ class GatewayService final : public Service {
   void GoOnline(ConnId conn, Session& s, uint64_t client_request_id, const auth::Resumed& resumed);
   void Answer(ConnId conn, uint64_t client_request_id, Step step, const CallResult& result);
   void ResetSignIn(ConnId conn, Session& s);
+  // Publishes that s's device is no longer reachable on conn.
+  void GoOffline(ConnId conn, const Session& s);
   void StartSignInTimer(ConnId conn, Session& s);
   void SweepIdle();
   // Sends an error frame and closes the connection.

@@ -1,6 +1,9 @@
 #include "host/instance_host.h"
 
+#include <algorithm>
+
 #include "core/address.h"
+#include "host/wire.h"
 
 namespace msgbed {
 
@@ -23,21 +26,17 @@ void InstanceHost::Start() {
   handlers_ = Handlers();
   core_ = make_(this);
   core_->Register(handlers_);
-  const auto subs = core_->Subscriptions();
-  if (!subs.empty()) {
-    substrate_->Subscribe(subs);
-    core_->OnPartitionsAssigned(subs);
-  }
+  if (const auto topics = core_->Topics(); !topics.empty()) substrate_->JoinGroup("msgbed-" + self_.role(), topics);
   metrics_.Add("host.starts");
 }
 
 void InstanceHost::Halt(const char* counter, bool orderly) {
   if (!core_) return;
-  const auto subs = core_->Subscriptions();
-  if (!subs.empty()) {
-    if (orderly) core_->OnPartitionsRevoked(subs);
-    substrate_->Unsubscribe();
+  if (!core_->Topics().empty()) {
+    if (orderly && !assigned_.empty()) core_->OnPartitionsRevoked(assigned_);
+    substrate_->LeaveGroup(orderly);
   }
+  assigned_.clear();
   core_.reset();
   timers_.clear();
   calls_.clear();
@@ -65,13 +64,33 @@ void InstanceHost::Send(const rpc::Address& to, Body body) {
   Emit(Envelope{self_, to, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
 }
 
-void InstanceHost::StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk) {
+uint64_t InstanceHost::Expect(const rpc::Address& to, Micros deadline, CallDone done) {
   const uint64_t id = next_call_++;
   const TimerId timer = StartTimer(deadline, [this, id, to] {
     Finish(id, to, CallResult{rpc::DEADLINE_EXCEEDED, nullptr});
   });
   calls_.emplace(id, PendingCall{to, std::move(done), timer});
+  return id;
+}
+
+void InstanceHost::StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk) {
+  const uint64_t id = Expect(to, deadline, std::move(done));
   Emit(Envelope{self_, to, Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body), bulk});
+}
+
+void InstanceHost::Publish(const std::string& topic, const std::string& key, Body body) {
+  substrate_->Publish(
+      topic, key,
+      EncodeWire(Envelope{self_, rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)}));
+}
+
+void InstanceHost::CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline,
+                             CallDone done) {
+  // Whoever consumes the partition answers: the call names no callee.
+  const uint64_t id = Expect(rpc::Address(), deadline, std::move(done));
+  substrate_->Publish(
+      topic, key,
+      EncodeWire(Envelope{self_, rpc::Address(), Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)}));
 }
 
 void InstanceHost::Reply(const ReplyTo& to, Body body) {
@@ -81,7 +100,8 @@ void InstanceHost::Reply(const ReplyTo& to, Body body) {
 
 bool InstanceHost::Finish(uint64_t id, const rpc::Address& from, CallResult result) {
   auto it = calls_.find(id);
-  if (it == calls_.end() || !SameAddress(it->second.to, from)) return false;
+  if (it == calls_.end()) return false;
+  if (!it->second.to.role().empty() && !SameAddress(it->second.to, from)) return false;
   PendingCall call = std::move(it->second);
   calls_.erase(it);
   timers_.erase(call.deadline);
@@ -90,17 +110,17 @@ bool InstanceHost::Finish(uint64_t id, const rpc::Address& from, CallResult resu
   return true;
 }
 
-void InstanceHost::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  substrate_->Publish(topic, key, std::move(payload));
-}
-
 void InstanceHost::Deliver(const Envelope& e) {
   if (!core_) return metrics_.Add("host.dropped_while_down");
   if (e.kind == Envelope::Kind::kReply) {
     if (!Finish(e.call_id, e.from, CallResult{e.error, e.body})) metrics_.Add("host.late_replies");
     return;
   }
-  const Incoming in{e.from, ReplyTo{e.from, e.kind == Envelope::Kind::kCall ? e.call_id : 0, e.bulk}};
+  Dispatch(e, Incoming::kNotFromBus);
+}
+
+void InstanceHost::Dispatch(const Envelope& e, int64_t partition) {
+  const Incoming in{e.from, ReplyTo{e.from, e.kind == Envelope::Kind::kCall ? e.call_id : 0, e.bulk}, partition};
   if (e.body && handlers_.Dispatch(in, *e.body)) return;
   metrics_.Add("host.unhandled");
   if (in.reply_to.expects_reply()) {
@@ -159,7 +179,37 @@ void InstanceHost::HostOutbound::Deliver(std::string_view channel, size_t index,
 }
 
 void InstanceHost::DeliverRecord(const BusRecord& record) {
-  if (core_) core_->OnBusRecord(record);
+  if (!core_) return;
+  // A record fetched before a rebalance took its partition away is late.
+  if (!Assigned(record.topic, record.partition)) return metrics_.Add("host.records_not_assigned");
+  Envelope e;
+  std::string error;
+  if (!DecodeWire(record.payload, &e, &error) || e.kind == Envelope::Kind::kReply) {
+    return metrics_.Add("host.bad_records");
+  }
+  Dispatch(e, record.partition);
+}
+
+bool InstanceHost::Assigned(const std::string& topic, uint32_t partition) const {
+  for (const auto& p : assigned_) {
+    if (p.partition == partition && p.topic == topic) return true;
+  }
+  return false;
+}
+
+void InstanceHost::PartitionsAssigned(const std::vector<Service::Partition>& assigned) {
+  if (!core_ || assigned.empty()) return;
+  assigned_.insert(assigned_.end(), assigned.begin(), assigned.end());
+  core_->OnPartitionsAssigned(assigned);
+}
+
+void InstanceHost::PartitionsRevoked(const std::vector<Service::Partition>& revoked) {
+  if (!core_ || revoked.empty()) return;
+  std::erase_if(assigned_, [&](const Service::Partition& p) {
+    return std::any_of(revoked.begin(), revoked.end(),
+                       [&](const auto& r) { return r.partition == p.partition && r.topic == p.topic; });
+  });
+  core_->OnPartitionsRevoked(revoked);
 }
 
 void InstanceHost::ClientOpened(ConnId conn, std::string_view source) {

@@ -4,10 +4,10 @@
 // of incoming messages by type, and the lifecycle:
 //
 //   Start    builds the core (which recovers from its store), registers its
-//            handlers, subscribes it to the bus.
+//            handlers, joins its role's consumer group on the bus.
 //   Crash    loses everything volatile at once: the core, its timers, its
 //            calls in flight (their callbacks never run), its bus
-//            assignment. The store is kept. Messages arriving while down
+//            partitions. The store is kept. Messages arriving while down
 //            are dropped and counted.
 //   Stop     the same, as an orderly shutdown (counted apart): the core is
 //            first told its partitions are revoked.
@@ -46,7 +46,12 @@ class InstanceHost final : public Env {
 
   // From the substrate.
   void Deliver(const Envelope& e);
+  // A record of an assigned partition: its message (an rpc.Wire) is
+  // dispatched like a delivered one, with Incoming::partition set.
   void DeliverRecord(const BusRecord& record);
+  void PartitionsAssigned(const std::vector<Service::Partition>& assigned);
+  void PartitionsRevoked(const std::vector<Service::Partition>& revoked);
+  const std::vector<Service::Partition>& assigned() const { return assigned_; }
   void ClientOpened(ConnId conn, std::string_view source);
   void ClientFrame(ConnId conn, const api::ClientFrame& frame);
   void ClientClosed(ConnId conn);
@@ -67,7 +72,8 @@ class InstanceHost final : public Env {
     StartCall(to, std::move(body), deadline, std::move(done), true);
   }
   void Reply(const ReplyTo& to, Body body) override;
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Publish(const std::string& topic, const std::string& key, Body body) override;
+  void CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline, CallDone done) override;
   ClientPort* Clients() override { return substrate_->Clients(); }
   KvStore& Kv() override { return substrate_->Store(); }
   Rng& Random() override { return rng_; }
@@ -83,7 +89,12 @@ class InstanceHost final : public Env {
   };
   // orderly: the core is told its partitions are revoked first.
   void Halt(const char* counter, bool orderly);
+  // Registers a pending call to `to` (any instance if to has no role);
+  // returns its id.
+  uint64_t Expect(const rpc::Address& to, Micros deadline, CallDone done);
   void StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk);
+  void Dispatch(const Envelope& e, int64_t partition);
+  bool Assigned(const std::string& topic, uint32_t partition) const;
   // Transmits e if its lane carries its size; refuses it otherwise.
   void Emit(Envelope e);
   // Ends the call e with error, after the current handler returns.
@@ -114,6 +125,7 @@ class InstanceHost final : public Env {
   Metrics metrics_;  // kept across restarts: an operator's counters
   Handlers handlers_;
   std::unique_ptr<Service> core_;
+  std::vector<Service::Partition> assigned_;  // by the consumer group, now
   std::unordered_map<TimerId, std::function<void()>> timers_;
   std::unordered_map<uint64_t, PendingCall> calls_;
   // Never reused, across restarts too: a late reply or timer from before a

@@ -36,13 +36,22 @@ class Substrate {
   // instance, the link to it failed), it calls InstanceHost::Undeliverable(e) on the sender's host, at once or later.
   virtual void Transmit(Envelope e) = 0;
 
+  // Appends payload (an rpc.Wire, host/wire.h) to the topic's partition
+  // PartitionOfKey(key, partitions).
   virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;
-  // Starts delivering these partitions' records through
-  // InstanceHost::DeliverRecord, from the last offset the instance handled
-  // (as the runtime keeps it); Unsubscribe stops. Each is called with the
+  // Joins consumer group `group` over topics. The runtime shares the
+  // topics' partitions among the group's members (range assignment by
+  // member address), tells the host what it gains and loses
+  // (InstanceHost::PartitionsAssigned / PartitionsRevoked, revocations
+  // first), and delivers each assigned partition's records through
+  // InstanceHost::DeliverRecord from the group's committed offset: the
+  // offset after the last record a member handled. Called with the
   // instance running, at most once per start.
-  virtual void Subscribe(const std::vector<Service::Subscription>& subs) = 0;
-  virtual void Unsubscribe() = 0;
+  virtual void JoinGroup(const std::string& group, const std::vector<std::string>& topics) = 0;
+  // Leaves the group: at once when orderly (its partitions move now);
+  // after a crash, the group notices only when the member's session
+  // times out, and its partitions wait until then.
+  virtual void LeaveGroup(bool orderly) = 0;
 
   // The instance's durable store: kept across its crashes and restarts.
   virtual KvStore& Store() = 0;

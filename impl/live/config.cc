@@ -65,9 +65,17 @@ void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg
   }
 }
 
+// A positive duration in whole microseconds.
+void ReadMicros(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::string& key,
+                Micros* out) {
+  double seconds = static_cast<double>(*out) / kSecond;
+  r.Duration(n, path, key, &seconds);
+  *out = static_cast<Micros>(std::llround(seconds * kSecond));
+}
+
 void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
   if (!n.IsDefined()) return;
-  r.OnlyKeys(n, "bus", {"mode", "bootstrap", "mock_brokers"});
+  r.OnlyKeys(n, "bus", {"mode", "bootstrap", "mock_brokers", "session_timeout"});
   std::string mode = "mock";
   r.String(n, "bus", "mode", &mode);
   if (mode != "mock" && mode != "kafka") r.Fail(n["mode"], "bus.mode", "expected mock or kafka, got '" + mode + "'");
@@ -77,14 +85,7 @@ void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
     r.Fail(n, "bus.bootstrap", "kafka mode needs the brokers' host:port list");
   }
   r.Count(n, "bus", "mock_brokers", &bus->mock_brokers);
-}
-
-// A positive duration in whole microseconds.
-void ReadMicros(const YamlReader& r, const YAML::Node& n, const std::string& path, const std::string& key,
-                Micros* out) {
-  double seconds = static_cast<double>(*out) / kSecond;
-  r.Duration(n, path, key, &seconds);
-  *out = static_cast<Micros>(std::llround(seconds * kSecond));
+  ReadMicros(r, n, "bus", "session_timeout", &bus->session_timeout);
 }
 
 void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig* c) {

@@ -38,6 +38,9 @@ struct BusConfig {
   Mode mode = Mode::kMock;
   std::string bootstrap;  // kKafka: "host:port,host:port"
   uint32_t mock_brokers = 3;
+  // How long a consumer group takes to notice a member that vanished
+  // (Kafka's session.timeout.ms); its partitions wait that long to move.
+  Micros session_timeout = 10 * kSecond;
 };
 
 // The live client transport of every role that has clients (`clients:`):

@@ -71,16 +71,83 @@ Status CheckTopic(rd_kafka_t* rk, const std::string& topic, uint32_t partitions,
   return s;
 }
 
-// Commits what it can within the bound, then lets go. Destroying a
-// consumer waits for a commit still in flight for up to session.timeout.ms,
-// which StartConsumer sets to the same bound (librdkafka's default is 45 s).
-void CloseConsumerBounded(rd_kafka_t* rk) {
+bool Cooperative(rd_kafka_t* rk) { return std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"; }
+
+// Takes parts out of the consumer's assignment (all of it, eagerly).
+void Unassign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts) {
+  if (!Cooperative(rk)) {
+    rd_kafka_assign(rk, nullptr);
+  } else if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts)) {
+    spdlog::warn("bus: rebalance: {}", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
+}
+
+// Commits what it can within the bound, then lets go. orderly: it also
+// leaves its group (within the bound), so its partitions move at once;
+// otherwise the group finds it gone after the session timeout, as after a
+// crash.
+void CloseConsumerBounded(rd_kafka_t* rk, bool orderly) {
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   if (rd_kafka_commit_queue(rk, nullptr, q, nullptr, nullptr) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, KafkaBus::kCloseTimeoutMs)) rd_kafka_event_destroy(ev);
   }
+  if (orderly) {
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk, q)) {
+      rd_kafka_error_destroy(error);
+    } else {
+      // Gives up the assignment when asked (the owner was told already),
+      // until the group has been left.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(KafkaBus::kCloseTimeoutMs);
+      while (!rd_kafka_consumer_closed(rk) && std::chrono::steady_clock::now() < until) {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 100);
+        if (ev == nullptr) continue;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) Unassign(rk, rd_kafka_event_topic_partition_list(ev));
+        rd_kafka_event_destroy(ev);
+      }
+    }
+  }
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+std::vector<Service::Partition> PartitionsOf(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<Service::Partition> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    out.push_back({list->elems[i].topic, static_cast<uint32_t>(list->elems[i].partition)});
+  }
+  return out;
+}
+
+// What a consumer's rebalance callback needs (its client's opaque).
+struct RebalanceContext {
+  boost::asio::io_context* io;
+  std::shared_ptr<std::atomic<bool>> stop;  // its consumer stopped: tell nobody
+  KafkaBus::ConsumerHandlers handlers;
+};
+
+// Runs on the consumer's poll thread. The owner hears of an assignment
+// before any record of it, and of a revocation after every record posted
+// before it: both go through the io_context queue, in order.
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  auto* r = static_cast<RebalanceContext*>(opaque);
+  auto tell = [r, list = PartitionsOf(parts)](auto member) {
+    boost::asio::post(*r->io, [stop = r->stop, fn = r->handlers.*member, list] {
+      if (!*stop) fn(list);
+    });
+  };
+  if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) spdlog::warn("bus: rebalance: {}", rd_kafka_err2str(err));
+    tell(&KafkaBus::ConsumerHandlers::revoked);
+    return Unassign(rk, parts);
+  }
+  tell(&KafkaBus::ConsumerHandlers::assigned);
+  if (!Cooperative(rk)) {
+    rd_kafka_assign(rk, parts);
+  } else if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, parts)) {
+    spdlog::warn("bus: rebalance: {}", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
 }
 
 }  // namespace
@@ -116,8 +183,10 @@ struct KafkaBus::Producer {
 struct KafkaBus::Consumer {
   struct Client {
     rd_kafka_t* rk = nullptr;
+    bool orderly = false;  // how it closes
+    std::unique_ptr<RebalanceContext> rebalance;
     ~Client() {
-      if (rk) CloseConsumerBounded(rk);
+      if (rk) CloseConsumerBounded(rk, orderly);
     }
   };
   // Records posted and not yet handled; the poll thread waits at the bound.
@@ -141,20 +210,21 @@ struct KafkaBus::Consumer {
     }
   };
   std::string group;
-  std::vector<Service::Subscription> subs;
-  std::function<void(const BusRecord&)> handler;
+  std::vector<std::string> topics;
+  ConsumerHandlers handlers;
   std::shared_ptr<Client> client;
   std::shared_ptr<std::atomic<bool>> stop;
   std::shared_ptr<Backlog> backlog = std::make_shared<Backlog>();
   std::thread poller;
 };
 
-KafkaBus::KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io)
-    : partitions_(partitions), topics_(std::move(topics)), io_(io) {}
+KafkaBus::KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io,
+                   int session_timeout_ms)
+    : partitions_(partitions), topics_(std::move(topics)), session_timeout_ms_(session_timeout_ms), io_(io) {}
 
 Status KafkaBus::Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
-                      boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out) {
-  std::unique_ptr<KafkaBus> bus(new KafkaBus(partitions, topics, io));
+                      boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out, int session_timeout_ms) {
+  std::unique_ptr<KafkaBus> bus(new KafkaBus(partitions, topics, io, session_timeout_ms));
   if (Status s = bus->NewProducer(bootstrap, kMetadataTimeoutMs, &bus->producer_); !s.ok()) return s;
   bus->bootstrap_ = bootstrap;
   *out = std::move(bus);
@@ -180,7 +250,7 @@ Status KafkaBus::NewProducer(const std::string& bootstrap, int timeout_ms, std::
 
 KafkaBus::~KafkaBus() {
   if (reconnect_.joinable()) reconnect_.join();
-  for (auto& [id, c] : consumers_) StopConsumer(*c);
+  for (auto& [id, c] : consumers_) StopConsumer(*c, true);
   consumers_.clear();
   producer_.reset();
   for (auto& r : retiring_) r.thread.join();
@@ -215,22 +285,22 @@ void KafkaBus::Publish(const std::string& topic, const std::string& key, const s
   }
 }
 
-Status KafkaBus::Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
-                         std::function<void(const BusRecord&)> handler, ConsumerId* id) {
+Status KafkaBus::Consume(const std::string& group, const std::vector<std::string>& topics, ConsumerHandlers handlers,
+                         ConsumerId* id) {
   auto c = std::make_shared<Consumer>();
   c->group = group;
-  c->subs = subs;
-  c->handler = std::move(handler);
+  c->topics = topics;
+  c->handlers = std::move(handlers);
   if (Status s = StartConsumer(*c); !s.ok()) return s;
   *id = next_consumer_++;
   consumers_.emplace(*id, std::move(c));
   return Status::Ok();
 }
 
-void KafkaBus::StopConsuming(ConsumerId id) {
+void KafkaBus::StopConsuming(ConsumerId id, bool orderly) {
   auto it = consumers_.find(id);
   if (it == consumers_.end()) return;
-  StopConsumer(*it->second);
+  StopConsumer(*it->second, orderly);
   consumers_.erase(it);
 }
 
@@ -238,28 +308,28 @@ Status KafkaBus::StartConsumer(Consumer& c) {
   ConfPtr conf(nullptr, &rd_kafka_conf_destroy);
   Status s = MakeConf({{"bootstrap.servers", bootstrap_},
                        {"group.id", c.group},
+                       {"partition.assignment.strategy", "cooperative-sticky"},
                        {"enable.auto.offset.store", "false"},
-                       // Partitions are assigned, never joined as a group member, so the
-                       // session timeout only bounds how long a close waits for a commit.
-                       {"session.timeout.ms", std::to_string(kCloseTimeoutMs)},
-                       {"heartbeat.interval.ms", std::to_string(kCloseTimeoutMs / 4)},
+                       {"session.timeout.ms", std::to_string(session_timeout_ms_)},
+                       {"heartbeat.interval.ms", std::to_string(std::max(100, session_timeout_ms_ / 4))},
                        {"auto.offset.reset", "earliest"},
                        {"queued.max.messages.kbytes", std::to_string(kFetchQueueKBytes)}},
                       &conf);
   if (!s.ok()) return s;
-  auto client = std::make_shared<Consumer::Client>();
-  if (s = NewClient(RD_KAFKA_CONSUMER, std::move(conf), &client->rk); !s.ok()) return s;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(c.subs.size()));
-  for (const auto& sub : c.subs) {
-    rd_kafka_topic_partition_list_add(list, sub.topic.c_str(), static_cast<int32_t>(sub.partition))->offset =
-        RD_KAFKA_OFFSET_STORED;
-  }
-  const rd_kafka_resp_err_t err = rd_kafka_assign(client->rk, list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err) return Status::IoError(std::string("bus: assign failed: ") + rd_kafka_err2str(err));
-  c.client = client;
   c.stop = std::make_shared<std::atomic<bool>>(false);
-  c.poller = std::thread([this, client, stop = c.stop, handler = c.handler, backlog = c.backlog] {
+  auto client = std::make_shared<Consumer::Client>();
+  client->rebalance = std::make_unique<RebalanceContext>(RebalanceContext{&io_, c.stop, c.handlers});
+  rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
+  rd_kafka_conf_set_opaque(conf.get(), client->rebalance.get());
+  if (s = NewClient(RD_KAFKA_CONSUMER, std::move(conf), &client->rk); !s.ok()) return s;
+  rd_kafka_poll_set_consumer(client->rk);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(c.topics.size()));
+  for (const auto& topic : c.topics) rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(client->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return Status::IoError(std::string("bus: subscribe failed: ") + rd_kafka_err2str(err));
+  c.client = client;
+  c.poller = std::thread([this, client, stop = c.stop, handler = c.handlers.record, backlog = c.backlog] {
     while (backlog->Reserve(*stop)) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(client->rk, kPollMs);
       if (m == nullptr || m->err) {
@@ -310,10 +380,11 @@ size_t KafkaBus::most_posted(ConsumerId id) const {
 
 // Stops the poll thread at once (it polls in 100 ms steps); the client is
 // closed elsewhere, after the last record posted from it.
-void KafkaBus::StopConsumer(Consumer& c) {
+void KafkaBus::StopConsumer(Consumer& c, bool orderly) {
   if (!c.stop) return;
   *c.stop = true;
   if (c.poller.joinable()) c.poller.join();
+  if (c.client) c.client->orderly = orderly;
   if (c.client) Retire([client = std::move(c.client)]() mutable { client.reset(); });
   c.stop.reset();
 }
@@ -335,7 +406,7 @@ bool KafkaBus::ReconnectAsync(const std::string& bootstrap, std::function<void(c
       Retire([old = std::shared_ptr<Producer>(std::move(old))]() mutable { old.reset(); });
       Status consumers;
       for (auto& [id, c] : consumers_) {
-        StopConsumer(*c);
+        StopConsumer(*c, false);  // the old brokers are gone: nothing to leave
         if (Status cs = StartConsumer(*c); !cs.ok()) consumers = cs;
       }
       spdlog::info("bus: reconnected to {}", bootstrap);

@@ -1,7 +1,10 @@
 // KafkaBus: the live event bus over librdkafka. One producer per process;
-// one consumer per service instance that subscribes, with the partitions
-// assigned statically (Service::Subscriptions), reading from its committed
-// offsets and committing only what its core has handled: at-least-once.
+// one consumer per service instance that consumes, a member of its role's
+// consumer group (cooperative-sticky assignment: a rebalance moves only
+// what it must), reading from the group's committed offsets and committing
+// only what its core has handled: at-least-once. Assignments and
+// revocations reach the core in order with the records, through the
+// io_context.
 // Records are published to the partition PartitionOfKey(key) chosen here,
 // with the idempotent producer, so each partition keeps publish order.
 //
@@ -49,21 +52,32 @@ class KafkaBus {
 
   // Connects a producer to bootstrap and checks that every topic in topics
   // exists with `partitions` partitions. Blocks up to 10 s.
+  // session_timeout_ms: how long the group takes to notice a consumer that
+  // vanished (brokers accept 6000 to 300000 by default; the mock any).
   static Status Open(const std::string& bootstrap, uint32_t partitions, const std::vector<std::string>& topics,
-                     boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out);
+                     boost::asio::io_context& io, std::unique_ptr<KafkaBus>* out, int session_timeout_ms = 10000);
   ~KafkaBus();
 
   void Publish(const std::string& topic, const std::string& key, const std::string& payload);
 
   using ConsumerId = uint64_t;
-  // Starts a consumer in consumer group `group` over subs; handler runs on
-  // the io_context thread for each record, in partition order. *id names it
+  // What a consumer's owner hears, on the io_context thread, in order: the
+  // partitions it gains, the records of its partitions (in partition
+  // order), the partitions it loses.
+  struct ConsumerHandlers {
+    std::function<void(const std::vector<Service::Partition>&)> assigned;
+    std::function<void(const BusRecord&)> record;
+    std::function<void(const std::vector<Service::Partition>&)> revoked;
+  };
+  // Starts a consumer in consumer group `group` over topics. *id names it
   // for StopConsuming.
-  Status Consume(const std::string& group, const std::vector<Service::Subscription>& subs,
-                 std::function<void(const BusRecord&)> handler, ConsumerId* id);
-  // Stops a consumer; records posted but not yet handled are dropped and
-  // read again by the next consumer of the group.
-  void StopConsuming(ConsumerId id);
+  Status Consume(const std::string& group, const std::vector<std::string>& topics, ConsumerHandlers handlers,
+                 ConsumerId* id);
+  // Stops a consumer; nothing more reaches its handlers. Records posted but
+  // not yet handled are read again by the group. orderly: it leaves the
+  // group (its partitions move at once); otherwise the group notices after
+  // the session timeout, as after a crash.
+  void StopConsuming(ConsumerId id, bool orderly);
 
   // Moves to the brokers at bootstrap (a restarted mock cluster has new
   // addresses), without blocking: a helper thread connects there and checks
@@ -87,16 +101,17 @@ class KafkaBus {
  private:
   struct Producer;
   struct Consumer;
-  KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io);
+  KafkaBus(uint32_t partitions, std::vector<std::string> topics, boost::asio::io_context& io, int session_timeout_ms);
   // Blocking (up to timeout_ms): a producer at bootstrap whose topics check out.
   Status NewProducer(const std::string& bootstrap, int timeout_ms, std::unique_ptr<Producer>* out) const;
   Status StartConsumer(Consumer& c);
-  void StopConsumer(Consumer& c);
+  void StopConsumer(Consumer& c, bool orderly);
   // Closes clients on a helper thread; the destructor waits for them.
   void Retire(std::function<void()> close);
 
   const uint32_t partitions_;
   const std::vector<std::string> topics_;
+  const int session_timeout_ms_;
   boost::asio::io_context& io_;
   std::string bootstrap_;
   std::shared_ptr<std::atomic<uint64_t>> undelivered_ = std::make_shared<std::atomic<uint64_t>>(0);

@@ -41,20 +41,22 @@ void LiveSubstrate::Publish(const std::string& topic, const std::string& key, st
   bus_->Publish(topic, key, payload);
 }
 
-void LiveSubstrate::Subscribe(const std::vector<Service::Subscription>& subs) {
+void LiveSubstrate::JoinGroup(const std::string& group, const std::vector<std::string>& topics) {
   if (bus_ == nullptr) {
-    subscribe_status_ = Status::Invalid("role " + self_.role() + " subscribes but does not declare uses_bus");
+    subscribe_status_ = Status::Invalid("role " + self_.role() + " consumes but does not declare uses_bus");
     return;
   }
   InstanceHost* host = host_;
-  subscribe_status_ = bus_->Consume(
-      "msgbed-" + self_.role() + "-" + std::to_string(self_.index()), subs,
-      [host](const BusRecord& r) { host->DeliverRecord(r); }, &consumer_);
+  KafkaBus::ConsumerHandlers handlers;
+  handlers.assigned = [host](const auto& partitions) { host->PartitionsAssigned(partitions); };
+  handlers.record = [host](const BusRecord& r) { host->DeliverRecord(r); };
+  handlers.revoked = [host](const auto& partitions) { host->PartitionsRevoked(partitions); };
+  subscribe_status_ = bus_->Consume(group, topics, std::move(handlers), &consumer_);
 }
 
-void LiveSubstrate::Unsubscribe() {
+void LiveSubstrate::LeaveGroup(bool orderly) {
   if (consumer_ == 0) return;
-  bus_->StopConsuming(consumer_);
+  bus_->StopConsuming(consumer_, orderly);
   consumer_ = 0;
 }
 

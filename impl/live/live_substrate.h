@@ -1,8 +1,8 @@
 // LiveSubstrate: what a live process gives one service instance. Time is
 // the process's steady clock (and the system clock for dates), At() is an
 // Asio timer on the process's io_context, messages go through the Router,
-// the bus is the KafkaBus (one consumer per subscribed instance, group
-// msgbed-<role>-<index>; none in a process whose roles do not use it), the
+// the bus is the KafkaBus (one consumer per consuming instance, in its
+// role's group msgbed-<role>; none in a process whose roles do not use it), the
 // store the instance's own RocksDB, and a gateway's clients its ClientServer.
 #pragma once
 
@@ -20,14 +20,14 @@ class LiveSubstrate final : public Substrate {
   LiveSubstrate(asio::io_context& io, rpc::Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store,
                 OutboundPort* outbound)
       : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)), outbound_(outbound) {}
-  ~LiveSubstrate() override { Unsubscribe(); }
+  ~LiveSubstrate() override { LeaveGroup(true); }
 
   // REQUIRES: before the host starts.
   void Attach(InstanceHost* host, ClientPort* clients) {
     host_ = host;
     clients_ = clients;
   }
-  // Why the last Subscribe failed, if it did.
+  // Why the last JoinGroup failed, if it did.
   const Status& subscribe_status() const { return subscribe_status_; }
 
   Micros Now() const override;
@@ -35,8 +35,8 @@ class LiveSubstrate final : public Substrate {
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override { router_->Send(std::move(e)); }
   void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  void Subscribe(const std::vector<Service::Subscription>& subs) override;
-  void Unsubscribe() override;
+  void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
+  void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return *store_; }
   ClientPort* Clients() override { return clients_; }
   bool Entropy(void* out, size_t n) override;  // libsodium's randombytes: the OS CSPRNG

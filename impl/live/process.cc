@@ -124,7 +124,8 @@ struct Process::Impl {
     } else {
       WatchBootstrap(cfg);
     }
-    return KafkaBus::Open(bootstrap, cfg.partitions, AllTopics(RoleRegistry::Global()), io, &bus);
+    return KafkaBus::Open(bootstrap, cfg.partitions, AllTopics(RoleRegistry::Global()), io, &bus,
+                          static_cast<int>(cfg.bus.session_timeout / 1000));
   }
 
   Status AddInstance(const LiveConfig& cfg, const InstanceConfig& ic, bool listen_rpc) {

@@ -4,8 +4,8 @@
 
 #include <set>
 
+#include "host/wire.h"
 #include "live/link_auth.h"
-#include "live/wire.h"
 
 namespace msgbed::live {
 

@@ -444,7 +444,8 @@ void MessageService::FanOut(uint64_t channel, const api::Update& update, uint64_
     for (size_t begin = 0; begin < bucket.size(); begin += kFanoutChunk) {
       const size_t end = std::min(bucket.size(), begin + kFanoutChunk);
       event.mutable_users()->Assign(bucket.begin() + begin, bucket.begin() + end);
-      env_->Publish(kUpdatesTopic, ClusterShape::UserKey(bucket[begin]), event.SerializeAsString());
+      env_->Publish(kUpdatesTopic, ClusterShape::UserKey(bucket[begin]),
+                    NewBody<events::BoxUpdate>(events::BoxUpdate(event)));
       env_->Stats().Add("messages.fanout_records");
     }
   }

@@ -7,7 +7,6 @@
 #include "core/utf8.h"
 #include "messages/message_service.h"
 #include "proto/sync.pb.h"
-#include "sync/placement.h"
 
 namespace msgbed {
 
@@ -154,18 +153,23 @@ void MessageService::HandleTyping(const Incoming& in, const messages::SetTyping&
   if (!fresh && now - it->second < kTypingInterval) return env_->Stats().Add("messages.typing_dropped");
   it->second = now;
   auto tell = [this, user, chat](const std::vector<uint64_t>& to) {
-    std::map<uint32_t, std::unique_ptr<sync::Typing>> by_sync;  // sync index -> notice
+    // One notice per bus partition, keyed by its first user: each reaches
+    // the sync instance serving those users.
+    std::map<uint32_t, std::shared_ptr<sync::Typing>> by_partition;
     for (uint64_t member : to) {
       if (member == user) continue;
-      auto& notice = by_sync[SyncOf(shape_, member).index()];
+      auto& notice = by_partition[shape_.PartitionOf(member)];
       if (!notice) {
-        notice = std::make_unique<sync::Typing>();
+        notice = NewBody<sync::Typing>();
         notice->mutable_typing()->set_from_user(user);
         notice->mutable_typing()->set_chat_id(chat.chat_id);
       }
       notice->add_users(member);
     }
-    for (auto& [index, notice] : by_sync) env_->Send(MakeAddress(role::kSync, index), Body(std::move(notice)));
+    for (auto& [partition, notice] : by_partition) {
+      const std::string key = ClusterShape::UserKey(notice->users(0));
+      env_->Publish(kUpdatesTopic, key, std::move(notice));
+    }
   };
   if (!chat.group()) return tell({chat.peer_user});
   WithMembers(user, {chat.chat_id}, [tell](const Refusal& r, const Members& members) {

@@ -236,11 +236,11 @@ Status MessageService::CommitAndPublish(const BoxStore::Change& change, uint64_t
 }
 
 void MessageService::Publish(uint64_t user, const api::Update& update, uint64_t origin_device) {
-  events::BoxUpdate event;
-  event.set_user_id(user);
-  *event.mutable_update() = update;
-  event.set_origin_device(origin_device);
-  env_->Publish(kUpdatesTopic, ClusterShape::UserKey(user), event.SerializeAsString());
+  auto event = NewBody<events::BoxUpdate>();
+  event->set_user_id(user);
+  *event->mutable_update() = update;
+  event->set_origin_device(origin_device);
+  env_->Publish(kUpdatesTopic, ClusterShape::UserKey(user), std::move(event));
 }
 
 }  // namespace msgbed

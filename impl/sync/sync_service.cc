@@ -3,100 +3,110 @@
 #include <algorithm>
 
 #include "core/client_reply.h"
-#include "proto/events.pb.h"
 #include "proto/gateway.pb.h"
-#include "proto/storage.pb.h"
-#include "sync/placement.h"
 
 namespace msgbed {
 
-namespace {
+SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)) {}
 
-// prefix user device (big-endian ids): 'r' -> storage.Registration;
-// 'v' -> "" (the session was revoked).
-std::string DeviceKey(char prefix, uint64_t user, uint64_t device) {
-  std::string k(1, prefix);
-  for (uint64_t v : {user, device}) {
-    for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(v >> (8 * i)));
-  }
-  return k;
+template <typename M>
+void SyncService::OnBus(Handlers& handlers, void (SyncService::*apply)(const Incoming&, const M&)) {
+  handlers.On<M>([this, apply](const Incoming& in, const M& m) {
+    auto it = partitions_.find(static_cast<uint32_t>(in.partition));
+    if (in.partition == Incoming::kNotFromBus || it == partitions_.end()) {
+      return env_->Stats().Add("sync.not_from_assigned_partition");
+    }
+    if (it->second.serving) return (this->*apply)(in, m);
+    it->second.held.push_back([this, apply, in, m] { (this->*apply)(in, m); });
+  });
 }
-
-std::string RegistrationKey(uint64_t user, uint64_t device) { return DeviceKey('r', user, device); }
-std::string RevokedKey(uint64_t user, uint64_t device) { return DeviceKey('v', user, device); }
-
-}  // namespace
-
-SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)) { Recover(); }
 
 void SyncService::Register(Handlers& handlers) {
-  handlers.On(this, &SyncService::HandleOnline);
-  handlers.On(this, &SyncService::HandleOffline);
+  OnBus(handlers, &SyncService::HandleOnline);
+  OnBus(handlers, &SyncService::HandleOffline);
+  OnBus(handlers, &SyncService::HandleUpdate);
+  OnBus(handlers, &SyncService::HandleTyping);
   handlers.On(this, &SyncService::HandleGone);
-  handlers.On(this, &SyncService::HandleAcked);
-  handlers.On(this, &SyncService::HandleRevoked);
-  handlers.On(this, &SyncService::HandleTyping);
 }
 
-void SyncService::Recover() {
-  KvStore::Entries entries;
-  if (!env_->Kv().Scan("r", "s", SIZE_MAX, &entries).ok()) {
-    env_->Stats().Add("sync.recover_errors");
-    return;
+void SyncService::OnPartitionsAssigned(const std::vector<Partition>& assigned) {
+  std::vector<uint32_t> fresh;
+  for (const Partition& p : assigned) {
+    if (p.topic == kUpdatesTopic && partitions_.emplace(p.partition, Assigned{}).second) fresh.push_back(p.partition);
   }
-  for (const auto& [key, value] : entries) {
-    storage::Registration r;
-    if (!r.ParseFromString(value)) {
-      env_->Stats().Add("sync.bad_registrations");
-      continue;
+  if (!fresh.empty()) Gather(std::move(fresh));
+}
+
+void SyncService::OnPartitionsRevoked(const std::vector<Partition>& revoked) {
+  for (const Partition& p : revoked) {
+    if (p.topic == kUpdatesTopic) partitions_.erase(p.partition);
+  }
+  // Its users' presence goes with the partition: the next owner gathers it.
+  std::erase_if(online_, [&](const auto& entry) { return !partitions_.contains(shape_.PartitionOf(entry.first)); });
+  env_->Stats().Add("sync.partitions_revoked", static_cast<int64_t>(revoked.size()));
+}
+
+void SyncService::Gather(std::vector<uint32_t> partitions) {
+  const uint64_t round = next_round_++;
+  const uint32_t gateways = shape_.Count(role::kGateway);
+  rounds_[round] = Round{partitions, gateways};
+  env_->Stats().Add("sync.gathers");
+  if (gateways == 0) return Answered(round, nullptr);
+  for (uint32_t g = 0; g < gateways; ++g) {
+    auto query = NewBody<sync::PresenceQuery>();
+    for (uint32_t p : partitions) query->add_partitions(p);
+    env_->Call(MakeAddress(role::kGateway, g), std::move(query), kGatherDeadline,
+               [this, round](const CallResult& r) { Answered(round, r.As<sync::PresenceSnapshot>()); });
+  }
+}
+
+void SyncService::Answered(uint64_t round, const sync::PresenceSnapshot* snapshot) {
+  auto it = rounds_.find(round);
+  if (it == rounds_.end()) return;
+  if (snapshot == nullptr) {
+    env_->Stats().Add("sync.gateways_unanswered");
+  } else {
+    for (const rpc::ClientRef& ref : snapshot->clients()) {
+      auto p = partitions_.find(shape_.PartitionOf(ref.user()));
+      if (p != partitions_.end() && !p->second.serving) Add(ref);
     }
-    online_[r.client().user()].push_back(r.client());
   }
-}
-
-std::vector<Service::Subscription> SyncService::Subscriptions() const {
-  std::vector<Subscription> subs;
-  for (uint32_t p = 0; p < shape_.partitions; ++p) {
-    if (SyncConsumes(shape_, env_->Self().index(), p)) subs.push_back({kUpdatesTopic, p});
+  if (it->second.waiting > 0 && --it->second.waiting > 0) return;
+  const std::vector<uint32_t> partitions = std::move(it->second.partitions);
+  rounds_.erase(it);
+  for (uint32_t partition : partitions) {
+    auto p = partitions_.find(partition);
+    if (p == partitions_.end() || p->second.serving) continue;  // revoked (or re-gathered) meanwhile
+    p->second.serving = true;
+    std::deque<std::function<void()>> held;
+    held.swap(p->second.held);
+    for (auto& fn : held) fn();
   }
-  return subs;
 }
 
 void SyncService::HandleOffline(const Incoming&, const sync::DeviceOffline& req) { Forget(req.client()); }
 void SyncService::HandleGone(const Incoming&, const sync::ConnectionGone& req) { Forget(req.client()); }
 
 void SyncService::HandleOnline(const Incoming& in, const sync::DeviceOnline& req) {
-  const rpc::ClientRef& ref = req.client();
-  Status status;
-  const bool revoked = env_->Kv().Get(RevokedKey(ref.user(), ref.device()), &status).has_value();
-  if (!status.ok()) return AnswerClient(*env_, in.reply_to, ErrorFrame(api::INTERNAL, "cannot read the device"));
-  // A resume checked just before its session was terminated ends here.
-  if (revoked) return AnswerClient(*env_, in.reply_to, ErrorFrame(api::SESSION_REVOKED, "the session was terminated"));
-  storage::Registration record;
-  *record.mutable_client() = ref;
-  WriteBatch batch;
-  batch.Put(RegistrationKey(ref.user(), ref.device()), record.SerializeAsString());
-  if (Status s = env_->Kv().Write(batch); !s.ok()) {
-    return AnswerClient(*env_, in.reply_to, ErrorFrame(api::INTERNAL, "cannot record the device: " + s.message()));
-  }
+  Add(req.client());
+  api::ServerFrame frame;
+  frame.mutable_signed_in()->set_user_id(req.client().user());
+  frame.mutable_signed_in()->set_device_id(req.client().device());
+  AnswerClient(*env_, in.reply_to, std::move(frame));
+}
+
+void SyncService::Add(const rpc::ClientRef& ref) {
   auto& conns = online_[ref.user()];
   auto old = std::find_if(conns.begin(), conns.end(), [&](const auto& c) { return c.device() == ref.device(); });
-  if (old != conns.end()) {
-    if (!SameConnection(*old, ref)) {
-      auto close = NewBody<gateway::CloseConnection>();
-      *close->mutable_client() = *old;
-      close->set_code(api::AUTH_KEY_DUPLICATED);
-      close->set_reason("this device signed in on another connection");
-      env_->Send(old->gateway(), std::move(close));
-    }
-    *old = ref;
-  } else {
-    conns.push_back(ref);
+  if (old == conns.end()) return conns.push_back(ref);
+  if (!SameConnection(*old, ref)) {
+    auto close = NewBody<gateway::CloseConnection>();
+    *close->mutable_client() = *old;
+    close->set_code(api::AUTH_KEY_DUPLICATED);
+    close->set_reason("this device signed in on another connection");
+    env_->Send(old->gateway(), std::move(close));
   }
-  api::ServerFrame frame;
-  frame.mutable_signed_in()->set_user_id(ref.user());
-  frame.mutable_signed_in()->set_device_id(ref.device());
-  AnswerClient(*env_, in.reply_to, std::move(frame));
+  *old = ref;
 }
 
 void SyncService::Forget(const rpc::ClientRef& ref) {
@@ -107,34 +117,8 @@ void SyncService::Forget(const rpc::ClientRef& ref) {
   auto c = std::find_if(conns.begin(), conns.end(),
                         [&](const auto& c) { return c.device() == ref.device() && SameConnection(c, ref); });
   if (c == conns.end()) return;
-  WriteBatch batch;
-  batch.Delete(RegistrationKey(ref.user(), ref.device()));
-  if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("sync.storage_errors");
   conns.erase(c);
   if (conns.empty()) online_.erase(it);
-}
-
-void SyncService::HandleRevoked(const Incoming&, const sync::DeviceRevoked& req) {
-  WriteBatch batch;
-  batch.Put(RevokedKey(req.user(), req.device()), "");
-  if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("sync.storage_errors");
-  auto it = online_.find(req.user());
-  if (it == online_.end()) return;
-  auto c =
-      std::find_if(it->second.begin(), it->second.end(), [&](const auto& c) { return c.device() == req.device(); });
-  if (c == it->second.end()) return;
-  const rpc::ClientRef ref = *c;
-  auto close = NewBody<gateway::CloseConnection>();
-  *close->mutable_client() = ref;
-  close->set_code(api::SESSION_REVOKED);
-  close->set_reason("the session was terminated");
-  env_->Send(ref.gateway(), std::move(close));
-  Forget(ref);
-}
-
-void SyncService::HandleAcked(const Incoming&, const sync::DeviceAcked& req) {
-  uint64_t& pts = acked_[{req.user(), req.device()}];
-  pts = std::max(pts, req.pts());
 }
 
 void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
@@ -149,12 +133,7 @@ void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
   }
 }
 
-void SyncService::OnBusRecord(const BusRecord& record) {
-  events::BoxUpdate event;
-  if (!event.ParseFromString(record.payload)) {
-    env_->Stats().Add("sync.bad_records");
-    return;
-  }
+void SyncService::HandleUpdate(const Incoming&, const events::BoxUpdate& event) {
   if (event.channel_id() == 0) return PushTo(event.user_id(), event.update(), event.origin_device());
   // A channel's update, for the members this record names.
   for (uint64_t user : event.users()) {
@@ -180,9 +159,16 @@ size_t SyncService::online_devices() const {
   return n;
 }
 
-uint64_t SyncService::AckedPts(uint64_t user, uint64_t device) const {
-  auto it = acked_.find({user, device});
-  return it == acked_.end() ? 0 : it->second;
+std::vector<uint32_t> SyncService::assigned() const {
+  std::vector<uint32_t> out;
+  for (const auto& [p, state] : partitions_) out.push_back(p);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool SyncService::serving(uint32_t partition) const {
+  auto it = partitions_.find(partition);
+  return it != partitions_.end() && it->second.serving;
 }
 
 }  // namespace msgbed

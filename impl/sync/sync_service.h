@@ -1,59 +1,86 @@
-// SyncService: consumes BoxUpdate events from its bus partitions and
-// pushes each to every online device of the box owner (or, for a channel's
-// update, of the members the record names), through the gateway holding
-// the device's connection. Devices register here when they sign in
-// (DeviceOnline) and leave when their connection closes (DeviceOffline).
+// SyncService: pushes each box update to the online devices it concerns,
+// through the gateway holding each device's connection.
 //
-// Registration is answered (SignedIn) only once recorded, and the device
-// calls getDifference after that: every update is therefore either pushed
-// (consumed after registration) or returned by getDifference (stored before
-// it), never missed. Updates seen twice are harmless: devices dedup by pts.
+// Sync instances form one consumer group on the "updates" topic; each
+// serves the users of the partitions the group assigns it. Everything sync
+// learns comes through those partitions, in order, keyed by user: box
+// updates (events.BoxUpdate), devices coming online (sync.DeviceOnline, a
+// call the gateway makes through the bus) and going offline
+// (sync.DeviceOffline), typing notices (sync.Typing). So a device's
+// registration is handled before any update published after it.
 //
-// Registrations are durable: a restarted sync reloads them and keeps
-// pushing to devices that stayed connected. One that went away unseen (its
-// DeviceOffline lost while sync was down, or its gateway restarted) is
-// forgotten at the first push its gateway answers with ConnectionGone.
+// DeviceOnline is answered (SignedIn) once the device is registered here,
+// and the device calls getDifference after that: every update is either
+// pushed (published after registration) or returned by getDifference
+// (stored before it), never missed. Updates seen twice are harmless:
+// devices dedup by pts.
+//
+// Presence is volatile and rebuilt, not stored: when partitions are
+// assigned (at start, or when a rebalance moves them here from an instance
+// that stopped or crashed), sync asks every gateway which signed-in
+// connections belong to users of those partitions (sync.PresenceQuery)
+// and holds the partitions' messages, in order, until every gateway has
+// answered or kGatherDeadline has passed; then it handles them. Messages
+// consumed after the answers keep the picture current: a connection that
+// closed since is removed by its DeviceOffline, one that opened since is
+// added by its DeviceOnline. A gateway that does not answer in time is
+// taken to have no connections (it is down, or cut off; its devices
+// re-sync when they reconnect or after their quiet period).
+//
 // A device that signs in again elsewhere replaces its old connection, which
-// its gateway is told to close (AUTH_KEY_DUPLICATED). A session that auth
-// revokes (DeviceRevoked) has its connection closed (SESSION_REVOKED) and
-// is refused registration for good, which also stops a resume that auth
-// checked just before the revocation.
+// its gateway is told to close (AUTH_KEY_DUPLICATED). A push its gateway
+// answers with ConnectionGone forgets that connection.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
 #include "core/cluster.h"
 #include "core/service.h"
 #include "proto/client_api.pb.h"
+#include "proto/events.pb.h"
 #include "proto/sync.pb.h"
 
 namespace msgbed {
 
 class SyncService final : public Service {
  public:
-  // Reloads the registrations in env's store.
+  // How long partitions newly assigned wait for the gateways' presence.
+  static constexpr Micros kGatherDeadline = 2 * kSecond;
+
   SyncService(Env* env, ClusterShape shape);
 
   void Register(Handlers& handlers) override;
-  std::vector<Subscription> Subscriptions() const override;
-  void OnBusRecord(const BusRecord& record) override;
+  std::vector<std::string> Topics() const override { return {kUpdatesTopic}; }
+  void OnPartitionsAssigned(const std::vector<Partition>& assigned) override;
+  void OnPartitionsRevoked(const std::vector<Partition>& revoked) override;
 
   size_t online_devices() const;
-  // The highest pts a device acknowledged, 0 if none.
-  uint64_t AckedPts(uint64_t user, uint64_t device) const;
+  // Partitions assigned here, in order, and whether their presence is known.
+  std::vector<uint32_t> assigned() const;
+  bool serving(uint32_t partition) const;
 
  private:
-  void Recover();
+  // Runs (this->*apply)(in, m) for a message consumed from the bus: now if
+  // its partition is served, after gathering if it is being gathered,
+  // never if it is not assigned here (a late record).
+  template <typename M>
+  void OnBus(Handlers& handlers, void (SyncService::*apply)(const Incoming&, const M&));
   void HandleOnline(const Incoming& in, const sync::DeviceOnline& req);
   void HandleOffline(const Incoming& in, const sync::DeviceOffline& req);
-  void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
-  void HandleAcked(const Incoming& in, const sync::DeviceAcked& req);
-  // Closes the session's connection, forgets it, and refuses it from now on.
-  void HandleRevoked(const Incoming& in, const sync::DeviceRevoked& req);
-  // Passes a typing notice to the users' online devices.
+  void HandleUpdate(const Incoming& in, const events::BoxUpdate& event);
   void HandleTyping(const Incoming& in, const sync::Typing& req);
+  void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
+
+  // Asks every gateway for the connections of these partitions' users.
+  void Gather(std::vector<uint32_t> partitions);
+  // A gateway answered (or did not in time) for gathering round `round`.
+  void Answered(uint64_t round, const sync::PresenceSnapshot* snapshot);
+  // Records ref as user's connection for its device (replacing another).
+  void Add(const rpc::ClientRef& ref);
   // Pushes update to user's online devices but except_device.
   void PushTo(uint64_t user, const api::Update& update, uint64_t except_device);
   // Forgets ref's registration if it is still the current one.
@@ -61,15 +88,20 @@ class SyncService final : public Service {
 
   Env* env_;
   const ClusterShape shape_;
-  struct DeviceHash {
-    size_t operator()(const std::pair<uint64_t, uint64_t>& d) const {
-      return std::hash<uint64_t>()(d.first * 0x9e3779b97f4a7c15ULL ^ d.second);
-    }
+  struct Assigned {
+    bool serving = false;                    // false while its presence is being gathered
+    std::deque<std::function<void()>> held;  // messages consumed while gathering, in order
   };
-  // Hash maps (an instance tracks hundreds of thousands of devices); never
-  // iterated where order shows.
-  std::unordered_map<uint64_t, std::vector<rpc::ClientRef>> online_;               // by user; one per device
-  std::unordered_map<std::pair<uint64_t, uint64_t>, uint64_t, DeviceHash> acked_;  // (user, device) -> pts
+  std::unordered_map<uint32_t, Assigned> partitions_;  // of the updates topic
+  struct Round {
+    std::vector<uint32_t> partitions;
+    uint32_t waiting = 0;  // gateways yet to answer
+  };
+  std::unordered_map<uint64_t, Round> rounds_;
+  uint64_t next_round_ = 1;
+  // By user, one connection per device; hash maps (an instance tracks
+  // hundreds of thousands of devices), never iterated where order shows.
+  std::unordered_map<uint64_t, std::vector<rpc::ClientRef>> online_;
 };
 
 }  // namespace msgbed

@@ -18,20 +18,18 @@ class ProbeService final : public Service {
     h.On(this, &ProbeService::OnEcho);
     h.On(this, &ProbeService::OnSilent);
     h.On(this, &ProbeService::OnBlob);
+    h.On(this, &ProbeService::OnNote);
   }
-  std::vector<Subscription> Subscriptions() const override {
-    std::vector<Subscription> subs;
-    if ((act_ == 4 || act_ == 8) && index() == 1) {
-      for (uint32_t p = 0; p < shape_.partitions; ++p) subs.push_back({kTopic, p});
-    }
-    return subs;
+  // Instance 1 alone consumes: its group gives it every partition.
+  std::vector<std::string> Topics() const override {
+    if ((act_ == 4 || act_ == 8) && index() == 1) return {kTopic};
+    return {};
   }
-  void OnBusRecord(const BusRecord& r) override {
+  void OnNote(const Incoming&, const Note& r) {
     if (act_ == 8) return Tally(r);
-    const uint64_t n = std::stoull(r.payload);
-    uint64_t& last = last_by_key_[r.key];
-    if (n != last + 1) Gauge("probe.bus_out_of_order", Get("probe.bus_out_of_order") + 1);
-    last = n;
+    uint64_t& last = last_by_key_[r.key()];
+    if (r.n() != last + 1) Gauge("probe.bus_out_of_order", Get("probe.bus_out_of_order") + 1);
+    last = r.n();
     Gauge("probe.records", Get("probe.records") + 1);
   }
 
@@ -164,7 +162,13 @@ class ProbeService final : public Service {
   }
 
   // Record n of kBusCount: key k<n % 4>, payload its number within that key.
-  void PublishRecord(uint64_t n) { env_->Publish(kTopic, "k" + std::to_string(n % 4), std::to_string((n + 3) / 4)); }
+  void PublishRecord(uint64_t n) {
+    auto note = NewBody<Note>();
+    note->set_key("k" + std::to_string(n % 4));
+    note->set_n((n + 3) / 4);
+    const std::string key = note->key();
+    env_->Publish(kTopic, key, std::move(note));
+  }
   void PublishEvery5ms(uint64_t n) {
     PublishRecord(n);
     if (n < kBusCount) env_->StartTimer(5 * kMillisecond, [this, n] { PublishEvery5ms(n + 1); });
@@ -176,14 +180,14 @@ class ProbeService final : public Service {
     const auto v = env_->Kv().Get(key, &s);
     return v ? std::stoll(*v) : 0;
   }
-  void Tally(const BusRecord& r) {
-    const int64_t n = std::stoll(r.payload);
-    const int64_t last = Stored("last/" + r.key);
+  void Tally(const Note& r) {
+    const auto n = static_cast<int64_t>(r.n());
+    const int64_t last = Stored("last/" + r.key());
     const char* what = n <= last ? "probe.bus_duplicates" : n == last + 1 ? "probe.bus_distinct" : "probe.bus_gaps";
     WriteBatch batch;
     const int64_t count = Stored(what) + 1;
     batch.Put(what, std::to_string(count));
-    if (n > last) batch.Put("last/" + r.key, std::to_string(n));
+    if (n > last) batch.Put("last/" + r.key(), std::to_string(n));
     env_->Kv().Write(batch);
     for (const char* name : {"probe.bus_duplicates", "probe.bus_distinct", "probe.bus_gaps"}) Gauge(name, Stored(name));
   }
@@ -240,8 +244,11 @@ RoleSpec ProbeRole() {
   spec.required = false;
   spec.uses_bus = true;
   spec.topics = {kTopic};
-  spec.serves = {
-      {Seq::descriptor(), 5e-6}, {Echo::descriptor(), 5e-6}, {Silent::descriptor(), 5e-6}, {Blob::descriptor(), 5e-6}};
+  spec.serves = {{Seq::descriptor(), 5e-6},
+                 {Echo::descriptor(), 5e-6},
+                 {Silent::descriptor(), 5e-6},
+                 {Blob::descriptor(), 5e-6},
+                 {Note::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 5e-6}, {"record", 5e-6}};
   spec.settings = {{"act", K::kCount, 1,
                     "what to do at start (1 order, 2 timers, 3 calls, 4 bus, 5 crash, 6 lanes, 7 flows, 8 bus across a "

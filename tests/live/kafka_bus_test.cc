@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
+#include <set>
 #include <thread>
 
 namespace msgbed::live {
@@ -26,9 +28,10 @@ TEST(KafkaBus, ASlowConsumerLeavesRecordsInKafkaNotInMemory) {
 
   std::vector<int64_t> offsets;
   KafkaBus::ConsumerId id = 0;
-  ASSERT_TRUE(bus->Consume(
-                     "g", {{"t", 0}}, [&](const BusRecord& r) { offsets.push_back(r.offset); }, &id)
-                  .ok());
+  KafkaBus::ConsumerHandlers handlers;
+  handlers.assigned = handlers.revoked = [](const auto&) {};
+  handlers.record = [&](const BusRecord& r) { offsets.push_back(r.offset); };
+  ASSERT_TRUE(bus->Consume("g", {"t"}, std::move(handlers), &id).ok());
   // The io_context does not run yet: the core is "busy". The consumer fills its bound.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (bus->posted(id) < kBound && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
@@ -41,7 +44,76 @@ TEST(KafkaBus, ASlowConsumerLeavesRecordsInKafkaNotInMemory) {
   ASSERT_EQ(offsets.size(), kRecords);
   EXPECT_EQ(bus->most_posted(id), kBound);
   for (size_t i = 0; i < kRecords; ++i) ASSERT_EQ(offsets[i], static_cast<int64_t>(i)) << "in order";
-  bus->StopConsuming(id);
+  bus->StopConsuming(id, true);
+}
+
+// A member of a consumer group, as a service instance sees it.
+struct Member {
+  std::set<uint32_t> owned;
+  std::vector<BusRecord> records;
+  KafkaBus::ConsumerId id = 0;
+
+  KafkaBus::ConsumerHandlers Handlers() {
+    KafkaBus::ConsumerHandlers h;
+    h.assigned = [this](const std::vector<Service::Partition>& ps) {
+      for (const auto& p : ps) owned.insert(p.partition);
+    };
+    h.revoked = [this](const std::vector<Service::Partition>& ps) {
+      for (const auto& p : ps) owned.erase(p.partition);
+    };
+    h.record = [this](const BusRecord& r) {
+      EXPECT_TRUE(owned.contains(r.partition)) << "a record of a partition it was not given";
+      records.push_back(r);
+    };
+    return h;
+  }
+};
+
+// Runs io until done() or 30 s.
+bool RunUntil(boost::asio::io_context& io, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(50));
+  return done();
+}
+
+// Two members share the partitions; when one leaves, the other takes them
+// all and reads on from what the group committed: nothing is lost.
+TEST(KafkaBus, AGroupSharesPartitionsAndTheRestTakeOverWhenAMemberLeaves) {
+  boost::asio::io_context io;
+  auto busy = boost::asio::make_work_guard(io);
+  std::unique_ptr<KafkaMockCluster> mock;
+  ASSERT_TRUE(KafkaMockCluster::Start(1, &mock).ok());
+  constexpr uint32_t kPartitions = 4;
+  ASSERT_TRUE(mock->CreateTopic("t", kPartitions).ok());
+  std::unique_ptr<KafkaBus> bus;
+  ASSERT_TRUE(KafkaBus::Open(mock->bootstrap(), kPartitions, {"t"}, io, &bus, 3000).ok());
+  Member a, b;
+  ASSERT_TRUE(bus->Consume("g", {"t"}, a.Handlers(), &a.id).ok());
+  ASSERT_TRUE(bus->Consume("g", {"t"}, b.Handlers(), &b.id).ok());
+  ASSERT_TRUE(RunUntil(
+      io, [&] { return !a.owned.empty() && !b.owned.empty() && a.owned.size() + b.owned.size() == kPartitions; }))
+      << "a owns " << a.owned.size() << ", b owns " << b.owned.size();
+  for (uint32_t p : a.owned) EXPECT_FALSE(b.owned.contains(p)) << "partition " << p << " given twice";
+
+  constexpr int kKeys = 40;  // spread over every partition
+  auto publish = [&](const std::string& round) {
+    for (int k = 0; k < kKeys; ++k) bus->Publish("t", std::to_string(k), round);
+    ASSERT_TRUE(bus->Flush(10000));
+  };
+  publish("first");
+  ASSERT_TRUE(RunUntil(io, [&] { return a.records.size() + b.records.size() == kKeys; }));
+
+  bus->StopConsuming(b.id, true);
+  publish("second");
+  ASSERT_TRUE(
+      RunUntil(io, [&] { return a.owned.size() == kPartitions && a.records.size() + b.records.size() >= 2 * kKeys; }))
+      << "a owns " << a.owned.size() << " partitions and read " << a.records.size();
+  std::set<std::string> second;
+  for (const BusRecord& r : a.records) {
+    if (r.payload == "second") second.insert(r.key);
+  }
+  EXPECT_EQ(second.size(), static_cast<size_t>(kKeys)) << "every record published after b left reaches a";
+  bus->StopConsuming(a.id, true);
 }
 
 }  // namespace

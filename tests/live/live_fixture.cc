@@ -39,8 +39,8 @@ SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
   const auto p = FreePorts(5);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   const std::string yaml =
-      "partitions: 4\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir_.path().string() +
-      ", sync: false}\n" + extra +
+      "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " +
+      dir_.path().string() + ", sync: false}\n" + extra +
       "\ninstances:\n"
       "  gateway/0: {client: " +
       at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +

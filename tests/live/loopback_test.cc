@@ -48,12 +48,13 @@ class Loopback : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("msgbed-loopback-" + std::to_string(::getpid()) + "-" +
                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const std::string yaml = "partitions: 4\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir_.string() +
-                             ", sync: false}\ninstances:\n"
-                             "  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-                             "  messages/0: {rpc: 127.0.0.1:0}\n  messages/1: {rpc: 127.0.0.1:0}\n"
-                             "  sync/0: {rpc: 127.0.0.1:0}\n  sync/1: {rpc: 127.0.0.1:0}\n"
-                             "  auth/0: {rpc: 127.0.0.1:0}\n";
+    const std::string yaml =
+        "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " + dir_.string() +
+        ", sync: false}\ninstances:\n"
+        "  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
+        "  messages/0: {rpc: 127.0.0.1:0}\n  messages/1: {rpc: 127.0.0.1:0}\n"
+        "  sync/0: {rpc: 127.0.0.1:0}\n  sync/1: {rpc: 127.0.0.1:0}\n"
+        "  auth/0: {rpc: 127.0.0.1:0}\n";
     const LiveConfig cfg = ParseConfig(yaml, "loopback.yaml");
     std::vector<SessionKey> wanted;
     for (uint64_t user = 1; user <= 5; ++user) {

@@ -288,6 +288,24 @@ TEST(Simulation, EveryOnlineMemberShowsEveryChannelPostThroughASyncRestart) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// sync/1 crashes for good: once the group's session timeout passes, sync/0
+// takes its partitions, asks the gateways who is online there, and pushes
+// on from the committed offset. Nothing waits for a quiet resync (30 s,
+// longer than the run): every device ends in sync with its box, pushed.
+TEST(Simulation, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndDevicesKeepReceiving) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "duration: 4s", "duration: 12s");
+  text = testing::Replaced(text, "partitions: 6,", "partitions: 6, session_timeout: 3s,");
+  text += "faults:\n  - {at: 2s, crash: sync/1}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "sync-crash.yaml"), "sync-crash"));
+  EXPECT_EQ(s["kafka"]["rebalances"], 2) << "the start, then the crash found";
+  EXPECT_GT(s["instances"]["sync/0"]["sync.gathers"].get<int64_t>(), 1);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_LT(s["latency_ms"]["send_to_delivered"]["max"].get<double>(), 10000) << "pushed, not found by a quiet resync";
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Every windowed fault kind at once, overlapping: duplicated, reordered and
 // lost envelopes, a partition cutting a messages host off, the only broker
 // down, a full disk and a slow one. Nothing acknowledged is lost, nothing
@@ -299,7 +317,7 @@ TEST(Simulation, LinkPartitionBrokerAndDiskFaultsLoseNothing) {
                            "  - {at: 1.5s, for: 1s, partition: [[app-2], [gw-1, gw-2, app-1, app-3, kafka-1]]}\n"
                            "  - {at: 2s, for: 1s, crash: broker/0}\n"
                            "  - {at: 2.5s, for: 1s, disk: messages/0, full: true}\n"
-                           "  - {at: 1s, for: 3s, disk: sync/1, slow: 200}\n";
+                           "  - {at: 1s, for: 3s, disk: messages/2, slow: 200}\n";
   const Scenario sc = ParseScenario(text, "windows.yaml");
   const std::string first = SimulateInChild(sc, "windows");
   const auto s = nlohmann::json::parse(first);

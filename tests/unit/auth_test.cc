@@ -459,28 +459,31 @@ TEST_F(AuthTest, AccountsSessionsAndWaitingCodesSurviveARestart) {
   EXPECT_EQ(d.core.state(), Device::State::kReady) << "the session was stored";
 }
 
-TEST_F(AuthTest, AResumeCheckedJustBeforeItsSessionEndedIsRefusedBySync) {
+// The race a revocation must win: the laptop's resume passes auth just
+// before the session is terminated. Auth's answer and its CloseSession
+// reach the gateway in that order (one ordered link), so the gateway signs
+// the laptop in and closes it at once.
+TEST_F(AuthTest, AResumeCheckedJustBeforeItsSessionEndedIsClosedByItsGateway) {
   TestDevice& phone = c.AddDevice(3, 1);
   TestDevice& laptop = c.AddDevice(3, 2, 1);
   c.Connect(phone);
   c.Run();
-  // The laptop's resume passes auth; its DeviceOnline is held back until
-  // the session has been terminated.
-  std::vector<Envelope> held;
+  std::vector<Envelope> held;  // auth -> the laptop's gateway, in order
   c.drop = [&](const Envelope& e) {
-    const auto* online = BodyAs<sync::DeviceOnline>(e);
-    if (!online || online->client().device() != 2) return false;
+    if (e.from.role() != role::kAuth || !SameAddress(e.to, MakeAddress(role::kGateway, 1))) return false;
     held.push_back(e);
     return true;
   };
   c.Connect(laptop);
   c.Run();
-  ASSERT_EQ(held.size(), 1u);
-  c.drop = nullptr;
+  ASSERT_EQ(held.size(), 1u) << "the resume's answer";
   api::ClientFrame reset;
   reset.mutable_reset_authorization()->set_device_id(2);
   Send(phone, reset);
-  c.Inject(held[0]);
+  c.Run();
+  ASSERT_EQ(held.size(), 2u) << "and the revocation, after it";
+  c.drop = nullptr;
+  for (Envelope& e : held) c.Inject(std::move(e));
   c.Run();
   EXPECT_EQ(LastCode(laptop), api::SESSION_REVOKED);
   EXPECT_NE(laptop.core.state(), Device::State::kReady);

@@ -23,22 +23,138 @@ TEST(Sync, ARestartedSyncStillPushesToDevicesThatStayedConnected) {
   EXPECT_EQ(b.frames.back().update().message().random_id(), 1u) << "pushed, not fetched";
 }
 
-TEST(Sync, ADeviceThatWentOfflineWhileSyncWasDownIsNotPushedToForever) {
-  TestCluster c(Shape(1, 1, 1, 1));
+// Its gateway restarted without a word to sync: the first push there is
+// answered ConnectionGone, and the connection is forgotten.
+TEST(Sync, ADeviceWhoseGatewayRestartedUnseenIsNotPushedToForever) {
+  TestCluster c(Shape(2, 1, 1, 1));
   TestDevice& a = c.AddDevice(1, 1);
-  TestDevice& b = c.AddDevice(2, 1);
+  TestDevice& b = c.AddDevice(2, 1, 1);
   c.Connect(a);
   c.Connect(b);
   c.Run();
-  c.drop = [](const Envelope& m) { return BodyAs<sync::DeviceOffline>(m) != nullptr; };  // sync is down when b leaves
-  c.Disconnect(b);
-  c.Run();
-  c.drop = nullptr;
   auto& sync = c.As<SyncService>(role::kSync, 0);
   EXPECT_EQ(sync.online_devices(), 2u);
+  c.Restart(MakeAddress(role::kGateway, 1));
   a.core.SendText(2, "m", 1);
   c.Run();
   EXPECT_EQ(sync.online_devices(), 1u);
+}
+
+// Users 1..n with one device each, spread over two gateways.
+std::vector<TestDevice*> Crowd(TestCluster& c, uint64_t n) {
+  std::vector<TestDevice*> devices;
+  for (uint64_t u = 1; u <= n; ++u) {
+    devices.push_back(&c.AddDevice(u, 1, static_cast<uint32_t>(u % 2)));
+    c.Connect(*devices.back());
+  }
+  c.Run();
+  return devices;
+}
+
+// Every device but user 1's gets one message from user 1, with this random_id.
+void SendToAll(TestCluster& c, std::vector<TestDevice*>& devices, uint64_t random_id) {
+  for (uint64_t u = 2; u <= devices.size(); ++u) devices[0]->core.SendText(u, "hello", random_id + u);
+  c.Run();
+}
+
+// How many of the devices were pushed (not fetched) the message with this random_id.
+size_t PushedTo(const std::vector<TestDevice*>& devices, uint64_t random_id) {
+  size_t n = 0;
+  for (size_t i = 1; i < devices.size(); ++i) {
+    for (const api::ServerFrame& f : devices[i]->frames) {
+      if (f.has_update() && f.update().message().random_id() == random_id + i + 1) ++n;
+    }
+  }
+  return n;
+}
+
+TEST(Sync, InstancesShareThePartitionsAndEachPushesToItsOwnUsers) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  auto& s0 = c.As<SyncService>(role::kSync, 0);
+  auto& s1 = c.As<SyncService>(role::kSync, 1);
+  EXPECT_EQ(s0.assigned(), (std::vector<uint32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(s1.assigned(), (std::vector<uint32_t>{4, 5, 6, 7}));
+  EXPECT_EQ(s0.online_devices() + s1.online_devices(), 12u);
+  EXPECT_GT(s0.online_devices(), 0u);
+  EXPECT_GT(s1.online_devices(), 0u);
+  SendToAll(c, devices, 100);
+  EXPECT_EQ(PushedTo(devices, 100), 11u);
+}
+
+// An orderly stop: its partitions move at once; the instance taking them
+// asks the gateways who is online there, and every device keeps receiving.
+TEST(Sync, WhenAnInstanceStopsTheOtherTakesItsPartitionsAndItsDevices) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  c.Stop(MakeAddress(role::kSync, 1));
+  c.Run();
+  auto& s0 = c.As<SyncService>(role::kSync, 0);
+  EXPECT_EQ(s0.assigned(), (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(s0.online_devices(), 12u) << "learned from the gateways";
+  SendToAll(c, devices, 100);
+  EXPECT_EQ(PushedTo(devices, 100), 11u);
+  for (TestDevice* d : devices) EXPECT_EQ(d->delivered.size(), d == devices[0] ? 0u : 1u) << "exactly once";
+
+  c.Start(MakeAddress(role::kSync, 1));  // back: the group gives it its share again
+  c.Run();
+  EXPECT_EQ(s0.assigned(), (std::vector<uint32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(c.As<SyncService>(role::kSync, 1).assigned(), (std::vector<uint32_t>{4, 5, 6, 7}));
+  SendToAll(c, devices, 200);
+  EXPECT_EQ(PushedTo(devices, 200), 11u);
+}
+
+// A crash gives no notice: its partitions wait until the group's session
+// timeout, then move, and the records published meanwhile are pushed
+// then, from the committed offset: nothing is lost.
+TEST(Sync, ACrashedInstancesPartitionsMoveAfterTheSessionTimeoutAndNothingIsLost) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  c.Crash(MakeAddress(role::kSync, 1));
+  SendToAll(c, devices, 100);
+  const size_t before = PushedTo(devices, 100);
+  EXPECT_LT(before, 11u) << "the crashed instance's users wait";
+  c.Advance(TestCluster::kSessionTimeout);
+  EXPECT_EQ(c.As<SyncService>(role::kSync, 0).assigned().size(), 8u);
+  EXPECT_EQ(PushedTo(devices, 100), 11u);
+}
+
+// Gathering holds a new partition's messages until every gateway answered:
+// a device that signed in before the move is pushed what came after it.
+TEST(Sync, APartitionTakenOverHoldsItsMessagesUntilTheGatewaysHaveAnswered) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  std::vector<Envelope> held;  // gateway 1's answers to the presence query
+  c.drop = [&](const Envelope& e) {
+    if (!BodyAs<sync::PresenceSnapshot>(e) || e.from.index() != 1) return false;
+    held.push_back(e);
+    return true;
+  };
+  c.Stop(MakeAddress(role::kSync, 1));
+  SendToAll(c, devices, 100);
+  auto& s0 = c.As<SyncService>(role::kSync, 0);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_FALSE(s0.serving(4));
+  c.drop = nullptr;
+  c.Inject(held[0]);
+  c.Run();
+  EXPECT_TRUE(s0.serving(4));
+  EXPECT_EQ(PushedTo(devices, 100), 11u);
+}
+
+// A gateway that never answers is taken to have no connections, after a
+// bound: the partitions do not wait for it forever.
+TEST(Sync, AGatewayThatDoesNotAnswerDelaysAPartitionOnlyUntilTheGatherDeadline) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  c.drop = [&](const Envelope& e) { return BodyAs<sync::PresenceQuery>(e) && e.to.index() == 1; };
+  c.Stop(MakeAddress(role::kSync, 1));
+  c.Run();
+  auto& s0 = c.As<SyncService>(role::kSync, 0);
+  EXPECT_FALSE(s0.serving(4));
+  c.Advance(SyncService::kGatherDeadline);
+  EXPECT_TRUE(s0.serving(4));
+  EXPECT_GT(c.host(MakeAddress(role::kSync, 0)).Stats().Get("sync.gateways_unanswered"), 0);
 }
 
 }  // namespace

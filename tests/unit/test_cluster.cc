@@ -20,9 +20,22 @@ void TestSubstrate::At(Micros at, std::function<void()> fn) {
 
 void TestSubstrate::Transmit(Envelope e) { cluster_->queue_.push_back(std::move(e)); }
 
-void TestSubstrate::Subscribe(const std::vector<Service::Subscription>& subs) {
-  subs_ = subs;
-  cluster_->queue_.push_back(TestCluster::Replay{self_});
+void TestSubstrate::JoinGroup(const std::string& group, const std::vector<std::string>& topics) {
+  group_ = group;
+  cluster_->groups_.try_emplace(group, topics, cluster_->shape_.partitions).first->second.Join(self_);
+  cluster_->queue_.push_back(TestCluster::Rebalance{group});
+}
+
+void TestSubstrate::LeaveGroup(bool orderly) {
+  if (group_.empty()) return;
+  auto leave = [cluster = cluster_, self = self_, group = group_] {
+    cluster->groups_.at(group).Leave(self);
+    cluster->queue_.push_back(TestCluster::Rebalance{group});
+  };
+  if (orderly) return leave();
+  At(cluster_->now_ + TestCluster::kSessionTimeout, [cluster = cluster_, self = self_, leave] {
+    if (!cluster->host(self).running()) leave();  // else it joined again meanwhile
+  });
 }
 
 void TestSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
@@ -149,6 +162,7 @@ void TestCluster::Crash(const rpc::Address& a) {
 }
 
 void TestCluster::Start(const rpc::Address& a) { host(a).Start(); }
+void TestCluster::Stop(const rpc::Address& a) { host(a).Stop(); }
 
 void TestCluster::Restart(const rpc::Address& a) {
   Crash(a);
@@ -182,8 +196,8 @@ void TestCluster::Deliver(Work& w) {
     const PartitionKey key{b->topic, PartitionOfKey(b->key, shape_.partitions)};
     bus_[key].Append(b->topic, key.second, b->key, b->payload);
     DeliverRecords(key);
-  } else if (auto* replay = std::get_if<Replay>(&w)) {
-    for (const auto& sub : substrate(replay->consumer).subscriptions()) DeliverRecords({sub.topic, sub.partition});
+  } else if (auto* rebalance = std::get_if<Rebalance>(&w)) {
+    RebalanceGroup(rebalance->group);
   } else if (auto* in = std::get_if<ClientIn>(&w)) {
     if (DeviceAt(in->gateway, in->conn))
       host(MakeAddress(role::kGateway, in->gateway)).ClientFrame(in->conn, in->frame);
@@ -204,17 +218,24 @@ void TestCluster::Deliver(Work& w) {
   }
 }
 
+void TestCluster::RebalanceGroup(const std::string& group) {
+  const ConsumerGroup::Moves moves = groups_.at(group).Rebalance();
+  for (const auto& c : moves.revoked) host(c.member).PartitionsRevoked(c.partitions);
+  for (const auto& c : moves.assigned) host(c.member).PartitionsAssigned(c.partitions);
+  for (const auto& c : moves.assigned) {
+    for (const auto& p : c.partitions) DeliverRecords({p.topic, p.partition});
+  }
+}
+
 void TestCluster::DeliverRecords(const PartitionKey& key) {
-  for (auto& [addr, inst] : instances_) {
-    if (!inst.host->running()) continue;
-    for (const auto& sub : inst.substrate->subscriptions()) {
-      if (sub.topic != key.first || sub.partition != key.second) continue;
-      PartitionLog& log = bus_[key];
-      while (!log.unhandled().empty()) {
-        const BusRecord r = log.unhandled().front();
-        inst.host->DeliverRecord(r);
-        log.Commit(r.offset);
-      }
+  for (const auto& [name, group] : groups_) {
+    const rpc::Address* owner = group.Owner(key.first, key.second);
+    if (owner == nullptr || !host(*owner).running()) continue;
+    PartitionLog& log = bus_[key];
+    while (!log.unhandled().empty()) {
+      const BusRecord r = log.unhandled().front();
+      host(*owner).DeliverRecord(r);
+      log.Commit(r.offset);
     }
   }
 }

@@ -17,6 +17,7 @@
 #include "client/device.h"
 #include "core/cluster.h"
 #include "core/mem_kv_store.h"
+#include "host/consumer_group.h"
 #include "host/instance_host.h"
 #include "host/partition_log.h"
 #include "roles/registry.h"
@@ -46,9 +47,10 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override;
   void Publish(const std::string& topic, const std::string& key, std::string payload) override;
-  // The partitions' unhandled records are delivered next (a Replay item).
-  void Subscribe(const std::vector<Service::Subscription>& subs) override;
-  void Unsubscribe() override { subs_.clear(); }
+  // The group rebalances next (a Rebalance item); after a crash, only once
+  // TestCluster::kSessionTimeout has passed.
+  void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
+  void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }
@@ -56,7 +58,6 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
 
-  const std::vector<Service::Subscription>& subscriptions() const { return subs_; }
   MemKvStore kv_;
   std::vector<std::string> closed_reasons_;
 
@@ -64,7 +65,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   TestCluster* cluster_;
   rpc::Address self_;
   bool has_clients_;
-  std::vector<Service::Subscription> subs_;
+  std::string group_;  // the consumer group it joined, "" if none
 };
 
 // The cluster's SMS providers, shared by its auth instances: each accepts a
@@ -120,6 +121,9 @@ struct TestDevice : Device::Link, Device::Observer {
 
 class TestCluster {
  public:
+  // How long the bus takes to notice that a group member crashed.
+  static constexpr Micros kSessionTimeout = 10 * kSecond;
+
   // Every instance shape names, of the registry's roles, started.
   explicit TestCluster(ClusterShape shape, RoleRegistry& registry = RoleRegistry::Global(),
                        std::map<std::string, RoleSettings> settings = {});
@@ -145,6 +149,8 @@ class TestCluster {
   // again. Restart is Crash then Start.
   void Crash(const rpc::Address& a);
   void Start(const rpc::Address& a);
+  // An orderly stop: its bus partitions move at once.
+  void Stop(const rpc::Address& a);
   void Restart(const rpc::Address& a);
 
   // Delivers queued work and timers due now until none is left. Returns
@@ -195,18 +201,19 @@ class TestCluster {
     uint32_t gateway;
     ConnId conn;
   };
-  struct Replay {
-    rpc::Address consumer;
+  struct Rebalance {
+    std::string group;
   };
-  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Replay>;
+  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Rebalance>;
   using PartitionKey = std::pair<std::string, uint32_t>;  // (topic, partition)
   using ConnKey = std::pair<uint32_t, ConnId>;            // (gateway, connection)
   void Deliver(Work& w);
   void DeliverEnvelope(const Envelope& e);
   // Fires the earliest timer due at or before `until`; false if none.
   bool FireOne(Micros until);
-  // Hands the partition's unhandled records to its consumer, if it is up.
+  // Hands the partition's unhandled records to its group's consumer, if it is up.
   void DeliverRecords(const PartitionKey& key);
+  void RebalanceGroup(const std::string& group);
   TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
   ClusterShape shape_;
@@ -216,6 +223,7 @@ class TestCluster {
   std::map<uint32_t, ConnId> next_conn_;  // per gateway
   std::vector<std::unique_ptr<TestDevice>> devices_;
   std::map<PartitionKey, PartitionLog> bus_;
+  std::map<std::string, ConsumerGroup> groups_;
   size_t undeliverable_ = 0;
   Micros now_ = 0;
   Rng secrets_{99};  // provisioned credentials

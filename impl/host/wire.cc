@@ -1,8 +1,10 @@
-#include "live/wire.h"
+#include "host/wire.h"
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
-namespace msgbed::live {
+namespace msgbed {
 
 namespace {
 
@@ -62,4 +64,22 @@ bool DecodeWire(std::string_view bytes, Envelope* e, std::string* error) {
   return true;
 }
 
-}  // namespace msgbed::live
+std::string WireType(std::string_view bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  const int type_field = rpc::Wire::kTypeFieldNumber;
+  while (const uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == type_field &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      std::string type;
+      if (!in.ReadVarint32(&length) || !in.ReadString(&type, static_cast<int>(length))) return "";
+      return type;
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) return "";
+  }
+  return "";
+}
+
+}  // namespace msgbed
