@@ -1,7 +1,8 @@
 // KafkaBus: the live event bus over librdkafka. One producer per process;
 // one consumer per service instance that consumes, a member of its role's
-// consumer group (cooperative-sticky assignment: a rebalance moves only
-// what it must), reading from the group's committed offsets and committing
+// consumer group (range assignment, eager: a rebalance takes every
+// partition back and hands them out again), reading from the group's
+// committed offsets and committing
 // only what its core has handled: at-least-once. Assignments and
 // revocations reach the core in order with the records, through the
 // io_context.

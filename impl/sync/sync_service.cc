@@ -34,6 +34,7 @@ void SyncService::OnPartitionsAssigned(const std::vector<Partition>& assigned) {
   for (const Partition& p : assigned) {
     if (p.topic == kUpdatesTopic && partitions_.emplace(p.partition, Assigned{}).second) fresh.push_back(p.partition);
   }
+  env_->Stats().Set("sync.partitions", static_cast<int64_t>(partitions_.size()));
   if (!fresh.empty()) Gather(std::move(fresh));
 }
 
@@ -44,6 +45,7 @@ void SyncService::OnPartitionsRevoked(const std::vector<Partition>& revoked) {
   // Its users' presence goes with the partition: the next owner gathers it.
   std::erase_if(online_, [&](const auto& entry) { return !partitions_.contains(shape_.PartitionOf(entry.first)); });
   env_->Stats().Add("sync.partitions_revoked", static_cast<int64_t>(revoked.size()));
+  env_->Stats().Set("sync.partitions", static_cast<int64_t>(partitions_.size()));
 }
 
 void SyncService::Gather(std::vector<uint32_t> partitions) {

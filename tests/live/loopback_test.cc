@@ -6,13 +6,16 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <map>
 #include <thread>
 
+#include "core/address.h"
 #include "live/config.h"
 #include "live/device_connection.h"
+#include "live/fault_board.h"
 #include "live/process.h"
 #include "live/provision.h"
 #include "live/raw_client.h"
@@ -55,7 +58,8 @@ class Loopback : public ::testing::Test {
         "  messages/0: {rpc: 127.0.0.1:0}\n  messages/1: {rpc: 127.0.0.1:0}\n"
         "  sync/0: {rpc: 127.0.0.1:0}\n  sync/1: {rpc: 127.0.0.1:0}\n"
         "  auth/0: {rpc: 127.0.0.1:0}\n";
-    const LiveConfig cfg = ParseConfig(yaml, "loopback.yaml");
+    cfg_ = ParseConfig(yaml, "loopback.yaml");
+    const LiveConfig& cfg = cfg_;
     std::vector<SessionKey> wanted;
     for (uint64_t user = 1; user <= 5; ++user) {
       for (uint64_t device = 1; device <= 2; ++device) wanted.emplace_back(user, device);
@@ -107,6 +111,7 @@ class Loopback : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  LiveConfig cfg_;
   std::map<SessionKey, api::Authorization> sessions_;  // users 1-5, devices 1-2
   std::unique_ptr<Process> server_;
   std::thread server_thread_;
@@ -221,6 +226,29 @@ api::ErrorCode ClosingError(uint16_t port, const std::string& bytes) {
   api::ServerFrame last;
   if (raw.frames().empty() || !last.ParseFromString(raw.frames().back())) return api::ERROR_NONE;
   return last.error().code();
+}
+
+// sync/1 crashes (an injected fault): once the bus's session timeout (3 s
+// here) passes, the group gives its partitions to sync/0, which asks the
+// gateway who is online there; every online device keeps getting pushes,
+// none reconnects.
+TEST_F(Loopback, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndPushesGoOn) {
+  std::vector<Seen> seen(5);
+  std::vector<std::unique_ptr<DeviceConnection>> devices;
+  for (uint64_t u = 1; u <= 5; ++u) devices.push_back(Online(u, 1, &seen[u - 1]));
+  const rpc::Address sync0 = MakeAddress(role::kSync, 0), sync1 = MakeAddress(role::kSync, 1);
+  auto partitions = [&](const rpc::Address& a) { return server_->StatsOf(a).Get("sync.partitions"); };
+  ASSERT_TRUE(RunUntil([&] { return partitions(sync0) == 2 && partitions(sync1) == 2; })) << "the group shares them";
+
+  std::string id;
+  ASSERT_TRUE(PostFault(cfg_, "{for: 600s, crash: sync/1}", &id).ok());
+  ASSERT_TRUE(RunUntil([&] { return partitions(sync0) == 4; })) << "sync/0 takes them all";
+  const int64_t pushed = server_->StatsOf(sync0).Get("sync.pushed");
+  for (uint64_t u = 2; u <= 5; ++u) devices[0]->device().SendText(u, "after the crash", 500 + u);
+  ASSERT_TRUE(RunUntil([&] {
+    return std::all_of(seen.begin() + 1, seen.end(), [](const Seen& s) { return s.delivered.size() == 1; });
+  }));
+  EXPECT_GE(server_->StatsOf(sync0).Get("sync.pushed") - pushed, 4) << "pushed by sync/0, the only one left";
 }
 
 TEST_F(Loopback, BadFramesCloseOnlyTheirConnection) {
