@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "auth/provision.h"
+#include "core/cluster.h"
 #include "message_names.h"
 #include "service_node.h"
 #include "world.h"
@@ -95,6 +96,15 @@ void Population::SimDevice::After(Micros delay, std::function<void()> fn) {
   pop->Post(pop->world_->Now() + static_cast<double>(delay) / 1e6, 0, std::move(fn));
 }
 
+double Population::SimDevice::VisibleAt(double now) const {
+  const double tick = pop->world_->scenario.workload.ui_tick;
+  if (tick <= 0) return now;
+  // The phase follows from the device, not from a random stream: drawing
+  // it would shift every later draw of the run.
+  const double phase = static_cast<double>(StableHash(base_conn) % 1'000'000) / 1e6 * tick;
+  return phase + std::ceil((now - phase) / tick) * tick;
+}
+
 Population::SimDevice& Population::ByConn(ConnId conn) {
   return *devices_[((conn - 1) % conn_stride_) / world_->shape.Count(role::kGateway)];
 }
@@ -152,7 +162,7 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
   ++dev.delivered;
   world_->recorder.Shown(d.user(), m.random_id(), d.pts() <= dev.shown_pts);
   dev.shown_pts = d.pts();
-  world_->recorder.Delivered(m.random_id(), world_->Now(), dev.connected_at);
+  world_->recorder.Delivered(m.random_id(), world_->Now(), dev.connected_at, dev.VisibleAt(world_->Now()));
 }
 
 void Population::OnSent(Device& d, const api::SentMessage& s) {

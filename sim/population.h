@@ -83,6 +83,9 @@ class Population final : public Node, public Device::Observer {
     void After(Micros delay, std::function<void()> fn) override;
     // Its network address, as the gateway sees it: one per device.
     std::string Source() const { return "device-" + std::to_string(base_conn); }
+    // When its UI shows what it was delivered at `now`: its next render
+    // tick (ticks of workload.ui_tick, each device at its own phase).
+    double VisibleAt(double now) const;
     // Its next sync is an offline catch-up (sampled in offline_catch_up):
     // it joined after the initial ramp and has not synced yet, or is back
     // from a time away.

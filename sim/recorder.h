@@ -54,13 +54,15 @@ class Recorder {
   }
   // A delivery to a device that was connected when the message was sent
   // counts for latency; one that reached it through catch-up does not.
-  void Delivered(uint64_t random_id, double now, double device_connected_at) {
+  // visible_at: when the device's UI shows it (its next render tick).
+  void Delivered(uint64_t random_id, double now, double device_connected_at, double visible_at) {
     const double sent = SentAt(random_id);
     if (device_connected_at >= 0 && device_connected_at <= sent) {
       ++delivered_online_;
       series.Delivered(now, now - sent);
       if (sent < warmup_) return;
       send_to_delivered_.push_back(now - sent);
+      send_to_visible_.push_back(visible_at - sent);
       delivered_histogram_.Add(now - sent);
     } else {
       ++caught_up_;
@@ -199,6 +201,7 @@ class Recorder {
   uint64_t caught_up() const { return caught_up_; }
   const std::vector<double>& send_to_ack() const { return send_to_ack_; }
   const std::vector<double>& send_to_delivered() const { return send_to_delivered_; }
+  const std::vector<double>& send_to_visible() const { return send_to_visible_; }
   const std::vector<double>& offline_sync() const { return offline_sync_; }
   // The measured latencies (from the warm-up's end on), mergeable.
   const Histogram& ack_histogram() const { return ack_histogram_; }
@@ -237,7 +240,7 @@ class Recorder {
   uint64_t digest_ = 1469598103934665603ull;
   double warmup_;
   uint64_t measured_sent_ = 0, delivered_online_ = 0;
-  std::vector<double> send_to_ack_, send_to_delivered_, offline_sync_;
+  std::vector<double> send_to_ack_, send_to_delivered_, send_to_visible_, offline_sync_;
   Histogram ack_histogram_, delivered_histogram_;
 };
 

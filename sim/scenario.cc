@@ -135,7 +135,7 @@ void ReadCosts(const Reader& r, const YAML::Node& c, const RoleRegistry& roles, 
 // `slo: {<flow>: {<quantile>: <duration>}}`.
 void ReadSlo(const Reader& r, const YAML::Node& n, Scenario* sc) {
   if (!n.IsDefined()) return;
-  const std::set<std::string> flows = {"send_to_ack", "send_to_delivered", "offline_catch_up"};
+  const std::set<std::string> flows = {"send_to_ack", "send_to_delivered", "send_to_visible", "offline_catch_up"};
   r.OnlyKeys(n, "slo", flows);
   for (const std::string& flow : flows) {
     if (!n[flow].IsDefined()) continue;

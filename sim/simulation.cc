@@ -457,7 +457,7 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";
   out << std::fixed << std::setprecision(3);
   out << "  latency ms          p50       p90       p99       max\n";
-  for (const char* k : {"send_to_ack", "send_to_delivered", "offline_catch_up"}) {
+  for (const char* k : {"send_to_ack", "send_to_delivered", "send_to_visible", "offline_catch_up"}) {
     const auto& p = s["latency_ms"][k];
     out << "    " << std::left << std::setw(18) << k << std::right;
     for (const char* q : {"p50", "p90", "p99", "max"}) {

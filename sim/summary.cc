@@ -248,6 +248,7 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"connect_ramp_s", Round6(wl.connect_ramp)},
           {"ack_delay_s", Round6(wl.ack_delay)},
           {"quiet_resync_s", Round6(wl.quiet_resync)},
+          {"ui_tick_s", Round6(wl.ui_tick)},
           {"classes", classes},
           {"rate", rate},
           {"diurnal", diurnal},
@@ -379,6 +380,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const uint64_t missing = e.settled ? c.missing : 0;
   const ordered_json latency = {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
                                 {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
+                                {"send_to_visible", PercentilesJson(r.send_to_visible(), c.missing)},
                                 {"offline_catch_up", PercentilesJson(r.offline_sync(), e.catch_ups_unfinished)}};
   ordered_json out = {
       {"scenario", EchoScenario(sc)},

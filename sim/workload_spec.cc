@@ -191,9 +191,10 @@ void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   if (!w.IsDefined()) return;
   const std::string p = "workload";
-  r.OnlyKeys(w, p,
-             {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
-              "ack_delay", "quiet_resync", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels"});
+  r.OnlyKeys(
+      w, p,
+      {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp", "ack_delay",
+       "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -208,6 +209,8 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   // to "never" in microseconds).
   if (spec->quiet_resync != 0 && spec->quiet_resync < 0.1)
     r.Fail(w["quiet_resync"], "workload.quiet_resync", "at least 100ms, or 0 (never)");
+  r.DurationOrZero(w, p, "ui_tick", &spec->ui_tick);
+  if (spec->ui_tick > 1) r.Fail(w["ui_tick"], "workload.ui_tick", "at most 1s (a screen redraws faster)");
   ReadClasses(r, w["classes"], spec);
   ReadRate(r, w["rate"], spec);
   ReadDiurnal(r, w["diurnal"], spec);

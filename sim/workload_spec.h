@@ -48,6 +48,7 @@ struct WorkloadSpec {
   double connect_ramp = 1.0;       // seconds over which the initially online devices connect
   double ack_delay = 1.0;          // devices acknowledge updates at most this often (0: every frame)
   double quiet_resync = 30;        // a device that heard nothing this long asks getDifference (0: never)
+  double ui_tick = 1.0 / 60;       // devices render what they were delivered at their next tick (0: at once)
   std::vector<UserClass> classes;  // empty: every user alike
   std::vector<RatePoint> rate;     // by time; empty: a factor of 1
   double diurnal_period = 0;       // 0: no diurnal cycle

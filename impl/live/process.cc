@@ -230,6 +230,15 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
   if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
   const bool everything = selected.size() == cfg.instances.size();
+  // The configuration first: a mistake there is named before anything starts.
+  if (!everything && !bus_only) {
+    for (const auto& ic : cfg.instances) {
+      if (ic.rpc.port == 0) {
+        return Status::Invalid(cfg.file + ": instances." + ic.Name() +
+                               ".rpc: port 0 works only when one process serves every instance");
+      }
+    }
+  }
   if (bus_only) {
     if (cfg.bus.mode != BusConfig::Mode::kMock) return Status::Invalid("--role bus needs bus.mode: mock");
     Status s = impl->HostMock(cfg);
@@ -239,14 +248,6 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   } else if (std::any_of(selected.begin(), selected.end(),
                          [](const auto& ic) { return RoleRegistry::Global().Get(ic.role).uses_bus; })) {
     if (Status s = impl->StartBus(cfg, everything); !s.ok()) return s;
-  }
-  if (!everything && !bus_only) {
-    for (const auto& ic : cfg.instances) {
-      if (ic.rpc.port == 0) {
-        return Status::Invalid(cfg.file + ": instances." + ic.Name() +
-                               ".rpc: port 0 works only when one process serves every instance");
-      }
-    }
   }
   // Links between processes prove they hold the deployment secret; a
   // process serving everything has none.

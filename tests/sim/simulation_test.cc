@@ -306,6 +306,27 @@ TEST(Simulation, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndDevicesKee
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// A device shows what it was delivered at its next UI tick: send->visible
+// is send->delivered plus up to one tick; with no tick they are the same.
+TEST(Simulation, MessagesBecomeVisibleAtTheNextUiTickAfterDelivery) {
+  auto latency = [](const std::string& tick) {
+    const std::string text =
+        testing::Replaced(ReadFile(kSmall), "connect_ramp: 500ms", "connect_ramp: 500ms\n  ui_tick: " + tick);
+    return nlohmann::json::parse(SimulateInChild(ParseScenario(text, "tick.yaml"), "tick-" + tick))["latency_ms"];
+  };
+  const auto ticked = latency("100ms");
+  const auto& delivered = ticked["send_to_delivered"];
+  const auto& visible = ticked["send_to_visible"];
+  EXPECT_EQ(visible["count"], delivered["count"]);
+  for (const char* p : {"p50", "p90", "p99", "max"}) {
+    EXPECT_GE(visible[p].get<double>(), delivered[p].get<double>()) << p;
+    EXPECT_LE(visible[p].get<double>(), delivered[p].get<double>() + 100) << p;
+  }
+  EXPECT_GT(visible["p50"].get<double>(), delivered["p50"].get<double>() + 10) << "about half a tick later";
+  const auto untimed = latency("0s");
+  EXPECT_EQ(untimed["send_to_visible"], untimed["send_to_delivered"]);
+}
+
 // Every windowed fault kind at once, overlapping: duplicated, reordered and
 // lost envelopes, a partition cutting a messages host off, the only broker
 // down, a full disk and a slow one. Nothing acknowledged is lost, nothing
@@ -481,6 +502,9 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError(with("connect_ramp: 500ms", "connect_ramp:"), "bad.yaml:28: key 'workload.connect_ramp': empty value");
   ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  quiet_resync: 1ns"),
               "bad.yaml:29: key 'workload.quiet_resync': at least 100ms, or 0 (never)");
+  ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  ui_tick: 2s"),
+              "bad.yaml:29: key 'workload.ui_tick': at most 1s");
+  ExpectError(with("connect_ramp: 500ms", "connect_ramp: 500ms\n  ui_tick: -1s"), "key 'workload.ui_tick'");
   ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
   ExpectError(with("online_share: 0.7", "online_share: 1.5"), "key 'workload.online_share'");
   ExpectError("name: x\ntopology: [", "bad.yaml:");
