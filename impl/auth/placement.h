@@ -1,6 +1,8 @@
-// Where auth data lives: a phone number's sign-in state on
-// auth[hash(digits) % auth], a user's account and sessions on
-// auth[hash(user) % auth]. Every runtime and core computes the same.
+// Where auth data lives: a phone number's sign-in state on the auth
+// instance rendezvous hashing picks for the digits, a user's account and
+// sessions on the one it picks for the user (RendezvousOwner: one more
+// instance moves only what it wins). Every runtime and core computes the
+// same.
 #pragma once
 
 #include <string>
@@ -10,11 +12,11 @@
 namespace msgbed {
 
 inline rpc::Address AuthOfPhone(const ClusterShape& shape, const std::string& digits) {
-  return MakeAddress(role::kAuth, PartitionOfKey(digits, shape.Count(role::kAuth)));
+  return MakeAddress(role::kAuth, RendezvousOwner(StableHash(digits), shape.Count(role::kAuth)));
 }
 
 inline rpc::Address AuthOfUser(const ClusterShape& shape, uint64_t user) {
-  return MakeAddress(role::kAuth, static_cast<uint32_t>(StableHash(user) % shape.Count(role::kAuth)));
+  return MakeAddress(role::kAuth, RendezvousOwner(StableHash(user), shape.Count(role::kAuth)));
 }
 
 }  // namespace msgbed

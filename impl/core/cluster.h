@@ -24,14 +24,43 @@ inline uint64_t StableHash(uint64_t v) {
   return h;
 }
 
-// Partition of a bus key (decimal user id or any bytes).
-inline uint32_t PartitionOfKey(const std::string& key, uint32_t partitions) {
+// Which of n instances owns a key (by its hash): rendezvous hashing, the
+// instance whose score for the key is highest. Going from n to n + 1
+// instances moves only the keys the new instance now wins, about
+// 1/(n + 1) of them, and never between two old instances; dropping the
+// last instance moves only its keys. REQUIRES: n > 0.
+inline uint32_t RendezvousOwner(uint64_t key_hash, uint32_t n) {
+  auto mix = [](uint64_t x) {  // splitmix64's finalizer
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  uint32_t best = 0;
+  uint64_t best_score = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint64_t score = mix(key_hash ^ mix(i + 1));
+    if (i == 0 || score > best_score) {
+      best = i;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+// FNV-1a over the bytes of key.
+inline uint64_t StableHash(const std::string& key) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : key) {
     h ^= c;
     h *= 1099511628211ull;
   }
-  return static_cast<uint32_t>(h % partitions);
+  return h;
+}
+
+// Partition of a bus key (decimal user id or any bytes).
+inline uint32_t PartitionOfKey(const std::string& key, uint32_t partitions) {
+  return static_cast<uint32_t>(StableHash(key) % partitions);
 }
 
 struct ClusterShape {

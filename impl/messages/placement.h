@@ -1,5 +1,7 @@
 // Where a user's message box, a basic group's record and a channel live:
-// messages[hash(id) % messages]. Stable across runs and machines; every
+// the messages instance that rendezvous hashing picks for the id
+// (RendezvousOwner), so that a deployment given one more instance moves
+// only the boxes the new one wins. Stable across runs and machines; every
 // runtime and core computes the same.
 #pragma once
 
@@ -8,7 +10,7 @@
 namespace msgbed {
 
 inline rpc::Address BoxOwner(const ClusterShape& shape, uint64_t user) {
-  return MakeAddress(role::kMessages, static_cast<uint32_t>(StableHash(user) % shape.Count(role::kMessages)));
+  return MakeAddress(role::kMessages, RendezvousOwner(StableHash(user), shape.Count(role::kMessages)));
 }
 
 inline rpc::Address ChatOwner(const ClusterShape& shape, uint64_t chat) { return BoxOwner(shape, chat); }
