@@ -195,6 +195,7 @@ struct KafkaBus::Consumer {
     std::condition_variable room;
     size_t posted = 0;
     size_t most = 0;
+    std::atomic<bool> polling{false};  // the poll thread holds one reservation for a poll under way
     // Poll thread: true once there is room for one more (counted), false if stopping.
     bool Reserve(const std::atomic<bool>& stop) {
       std::unique_lock lock(mu);
@@ -333,7 +334,9 @@ Status KafkaBus::StartConsumer(Consumer& c) {
   c.client = client;
   c.poller = std::thread([this, client, stop = c.stop, handler = c.handlers.record, backlog = c.backlog] {
     while (backlog->Reserve(*stop)) {
+      backlog->polling = true;
       rd_kafka_message_t* m = rd_kafka_consumer_poll(client->rk, kPollMs);
+      backlog->polling = false;
       if (m == nullptr || m->err) {
         backlog->Release();
         if (m == nullptr) continue;
@@ -371,6 +374,26 @@ size_t KafkaBus::posted(ConsumerId id) const {
   if (it == consumers_.end()) return 0;
   std::lock_guard lock(it->second->backlog->mu);
   return it->second->backlog->posted;
+}
+
+int64_t KafkaBus::Lag(ConsumerId id) const {
+  auto it = consumers_.find(id);
+  if (it == consumers_.end() || !it->second->client) return 0;
+  rd_kafka_t* rk = it->second->client->rk;
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || assigned == nullptr) return 0;
+  const auto& backlog = *it->second->backlog;
+  int64_t lag = static_cast<int64_t>(posted(id)) - (backlog.polling ? 1 : 0);
+  rd_kafka_position(rk, assigned);
+  for (int i = 0; i < assigned->cnt; ++i) {
+    const auto& p = assigned->elems[i];
+    int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(rk, p.topic, p.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    const int64_t at = p.offset >= 0 ? p.offset : low;  // nothing fetched yet: from the start kept
+    if (high > at) lag += high - at;
+  }
+  rd_kafka_topic_partition_list_destroy(assigned);
+  return lag;
 }
 
 size_t KafkaBus::most_posted(ConsumerId id) const {

@@ -95,6 +95,10 @@ class KafkaBus {
   // Records of consumer `id` posted to the io_context and not yet handled
   // (at most kMaxPostedRecords), and the most there ever were.
   size_t posted(ConsumerId id) const;
+  // Records of consumer `id`'s partitions not yet handled: from its fetch
+  // position to each partition's end (as last fetched), plus those posted
+  // and not yet handled. Does not block.
+  int64_t Lag(ConsumerId id) const;
   size_t most_posted(ConsumerId id) const;
   // Records given up on: failed delivery, or still queued at a reconnect or shutdown.
   uint64_t undelivered() const { return undelivered_->load(); }

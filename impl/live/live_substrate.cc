@@ -1,9 +1,11 @@
 #include "live/live_substrate.h"
 
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/address.h"
 #include "host/instance_host.h"
 
 namespace msgbed::live {
@@ -52,6 +54,18 @@ void LiveSubstrate::JoinGroup(const std::string& group, const std::vector<std::s
   handlers.record = [host](const BusRecord& r) { host->DeliverRecord(r); };
   handlers.revoked = [host](const auto& partitions) { host->PartitionsRevoked(partitions); };
   subscribe_status_ = bus_->Consume(group, topics, std::move(handlers), &consumer_);
+  if (subscribe_status_.ok()) ReportLag(++consumer_generation_);
+}
+
+void LiveSubstrate::ReportLag(uint64_t generation) {
+  if (consumer_ == 0 || generation != consumer_generation_) return;  // stopped, or another consumer now
+  const int64_t lag = bus_->Lag(consumer_);
+  host_->Stats().Set("bus.lag", lag);
+  if (lag >= kLagWarning && (warned_at_ < 0 || Now() - warned_at_ >= 10 * kSecond)) {
+    warned_at_ = Now();
+    spdlog::warn("{}: {} records behind on the bus", ToString(self_), lag);
+  }
+  At(Now() + kSecond, [this, generation] { ReportLag(generation); });
 }
 
 void LiveSubstrate::LeaveGroup(bool orderly) {

@@ -51,7 +51,13 @@ class LiveSubstrate final : public Substrate {
   OutboundPort* outbound_;
   InstanceHost* host_ = nullptr;
   ClientPort* clients_ = nullptr;
+  // Sets the host's "bus.lag" gauge every second while it consumes, and
+  // logs a warning while it is at least kLagWarning records behind.
+  void ReportLag(uint64_t generation);
+  static constexpr int64_t kLagWarning = 10000;
   KafkaBus::ConsumerId consumer_ = 0;  // 0: none
+  uint64_t consumer_generation_ = 0;   // a new one at every JoinGroup
+  Micros warned_at_ = -1;
   Status subscribe_status_;
 };
 
