@@ -47,7 +47,11 @@ void KafkaModel::JoinGroup(ServiceNode* consumer, const std::string& group, cons
     if (part.consumer == consumer) Assign(key.first, key.second, nullptr);
   }
   it->second.members.Join(consumer->host().Self());
-  ScheduleRebalance(group);
+  // Back from a crash: the coordinator waits for its former self to rejoin
+  // or time out, as Kafka's does for every member it knows.
+  auto crashed = session_ends_.find(consumer);
+  const double at = crashed == session_ends_.end() ? world_->Now() : crashed->second;
+  ScheduleRebalance(group, std::max(at, world_->Now()));
 }
 
 void KafkaModel::LeaveGroup(ServiceNode* consumer, bool orderly) {
@@ -56,27 +60,33 @@ void KafkaModel::LeaveGroup(ServiceNode* consumer, bool orderly) {
     if (!group.members.IsMember(self)) continue;
     if (orderly) {
       group.members.Leave(self);
-      ScheduleRebalance(name);
+      ScheduleRebalance(name, world_->Now());
       continue;
     }
-    consumer->Post(world_->Now() + session_timeout_, 0, [this, consumer, self, name] {
-      if (consumer->host().running()) return;  // it joined again meanwhile
+    const double ends = world_->Now() + session_timeout_;
+    session_ends_[consumer] = ends;
+    consumer->Post(ends, 0, [this, consumer, self, name] {
+      session_ends_.erase(consumer);
+      if (consumer->host().running()) return;  // it joined again: that rebalance is due now
       groups_.at(name).members.Leave(self);
-      ScheduleRebalance(name);
+      ScheduleRebalance(name, world_->Now());
     });
   }
 }
 
-void KafkaModel::ScheduleRebalance(const std::string& group) {
+void KafkaModel::ScheduleRebalance(const std::string& group, double from) {
   Group& g = groups_.at(group);
-  if (g.rebalance_due) return;
-  g.rebalance_due = true;
-  brokers_[0]->Post(world_->Now() + rebalance_time_, 0, [this, group] { Rebalance(group); });
+  const double at = from + rebalance_time_;
+  if (g.rebalance_at >= at) return;  // one is due then anyway
+  g.rebalance_at = at;
+  brokers_[0]->Post(at, 0, [this, group, at] {
+    if (groups_.at(group).rebalance_at == at) Rebalance(group);
+  });
 }
 
 void KafkaModel::Rebalance(const std::string& group) {
   Group& g = groups_.at(group);
-  g.rebalance_due = false;
+  g.rebalance_at = -1;
   ++rebalances_;
   const ConsumerGroup::Moves moves = g.members.Rebalance();
   for (const auto& change : moves.revoked) {
@@ -239,8 +249,10 @@ void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
         *consumer, "record", RecordBytes(r.key, r.payload), consumer->RecordCost(r),
         [&part, consumer, generation = part.generation, r] {
           if (part.generation != generation || !consumer->host().running()) return;
-          consumer->host().DeliverRecord(r);
-          part.log.Commit(r.offset);
+          // Committed once handled: at once, or when a held partition is released.
+          consumer->host().DeliverRecord(r, [&part, generation, offset = r.offset] {
+            if (part.generation == generation) part.log.Commit(offset);
+          });
         },
         HeldFor(leader, *consumer));
   });

@@ -16,8 +16,10 @@
 // assigns partitions by ranges (ConsumerGroup) and rebalances
 // topology.kafka.rebalance_time after a member joins, leaves in an orderly
 // way, or is found crashed: topology.kafka.session_timeout after its
-// crash, if it has not joined again by then. A crashed member's partitions
-// are consumed by nobody until that rebalance.
+// crash. A member back from a crash before that joins then too: the
+// coordinator waits for its former self, as Kafka's waits for every member
+// it knows. A crashed member's partitions are consumed by nobody until
+// that rebalance.
 //
 // Each partition keeps its records from the group's committed offset on
 // (PartitionLog); a record is committed once the consumer's core handled
@@ -124,8 +126,9 @@ class KafkaModel {
 
   // Partition p of topic is consumed by consumer from now on (nullptr: by nobody).
   void Assign(const std::string& topic, uint32_t p, ServiceNode* consumer);
-  // A rebalance of group, rebalance_time from now (one at a time).
-  void ScheduleRebalance(const std::string& group);
+  // A rebalance of group, rebalance_time after `from` (>= now); one due
+  // later replaces one due earlier, as members still to come delay it.
+  void ScheduleRebalance(const std::string& group, double from);
   void Rebalance(const std::string& group);
 
   // The controller fences crashed broker b: a replica that is up leads its partitions.
@@ -150,10 +153,11 @@ class KafkaModel {
   const double failover_after_, session_timeout_, rebalance_time_;
   struct Group {
     ConsumerGroup members;
-    bool rebalance_due = false;
+    double rebalance_at = -1;  // the rebalance due, -1 if none
   };
   std::map<std::string, Group> groups_;
   uint64_t rebalances_ = 0;
+  std::map<ServiceNode*, double> session_ends_;  // crashed members: when the coordinator gives up on them
   std::map<std::pair<std::string, uint32_t>, Partition> log_;
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;

@@ -101,6 +101,13 @@ void ReadKafkaTuning(const Reader& r, const YAML::Node& k, Scenario* sc) {
   r.DurationOrZero(k, path, "failover_after", &sc->kafka.failover_after);
   r.DurationOrZero(k, path, "session_timeout", &sc->kafka.session_timeout);
   r.DurationOrZero(k, path, "rebalance_time", &sc->kafka.rebalance_time);
+  if (sc->kafka.session_timeout > 300) {
+    r.Fail(k["session_timeout"], path + ".session_timeout", "at most 300s (Kafka's max.poll.interval.ms)");
+  }
+  if (sc->kafka.rebalance_time > 60) {
+    r.Fail(k["rebalance_time"], path + ".rebalance_time",
+           "at most 60s (every start waits this long before sync gets a partition)");
+  }
   if (k["failover_after"].IsDefined() && sc->kafka.replication < 2) {
     r.Fail(k["failover_after"], path + ".failover_after", "only with replication 2 or more: nothing to fail over to");
   }

@@ -97,6 +97,13 @@ class Env {
   // (DEADLINE_EXCEEDED if no consumer answers within `deadline`).
   virtual void CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline,
                          CallDone done) = 0;
+  // While a partition assigned to this instance is held, its messages wait
+  // (none reaches a handler) and none counts as handled: if a rebalance
+  // takes the partition away first, its next consumer gets them all.
+  // Releasing hands the waiting ones to their handlers, in order. A
+  // partition revoked, or the instance stopped, is no longer held.
+  virtual void HoldPartition(const std::string& topic, uint32_t partition) = 0;
+  virtual void ReleasePartition(const std::string& topic, uint32_t partition) = 0;
 
   // The client port, for roles that have clients; nullptr otherwise.
   virtual ClientPort* Clients() = 0;

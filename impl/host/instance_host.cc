@@ -37,6 +37,7 @@ void InstanceHost::Halt(const char* counter, bool orderly) {
     substrate_->LeaveGroup(orderly);
   }
   assigned_.clear();
+  held_.clear();
   core_.reset();
   timers_.clear();
   calls_.clear();
@@ -178,16 +179,39 @@ void InstanceHost::HostOutbound::Deliver(std::string_view channel, size_t index,
   h.substrate_->At(h.substrate_->Now(), [finish] { finish(Status::Invalid("no such provider")); });
 }
 
-void InstanceHost::DeliverRecord(const BusRecord& record) {
+void InstanceHost::DeliverRecord(const BusRecord& record, std::function<void()> handled) {
   if (!core_) return;
   // A record fetched before a rebalance took its partition away is late.
   if (!Assigned(record.topic, record.partition)) return metrics_.Add("host.records_not_assigned");
+  auto held = held_.find({record.topic, record.partition});
+  if (held != held_.end()) return held->second.push_back({record, std::move(handled)});
+  Handle(record, handled);
+}
+
+void InstanceHost::Handle(const BusRecord& record, const std::function<void()>& handled) {
   Envelope e;
   std::string error;
-  if (!DecodeWire(record.payload, &e, &error) || e.kind == Envelope::Kind::kReply) {
-    return metrics_.Add("host.bad_records");
+  if (DecodeWire(record.payload, &e, &error) && e.kind != Envelope::Kind::kReply) {
+    Dispatch(e, record.partition);
+  } else {
+    metrics_.Add("host.bad_records");  // handled all the same: reading it again would not help
   }
-  Dispatch(e, record.partition);
+  if (handled) handled();
+}
+
+void InstanceHost::HoldPartition(const std::string& topic, uint32_t partition) {
+  if (Assigned(topic, partition)) held_.try_emplace({topic, partition});
+}
+
+void InstanceHost::ReleasePartition(const std::string& topic, uint32_t partition) {
+  auto it = held_.find({topic, partition});
+  if (it == held_.end()) return;
+  std::deque<Waiting> waiting = std::move(it->second);
+  held_.erase(it);
+  for (Waiting& w : waiting) {
+    if (!core_ || !Assigned(topic, partition)) return;  // a handler stopped it, or gave it away
+    Handle(w.record, w.handled);
+  }
 }
 
 bool InstanceHost::Assigned(const std::string& topic, uint32_t partition) const {
@@ -209,6 +233,8 @@ void InstanceHost::PartitionsRevoked(const std::vector<Service::Partition>& revo
     return std::any_of(revoked.begin(), revoked.end(),
                        [&](const auto& r) { return r.partition == p.partition && r.topic == p.topic; });
   });
+  // What waited is not handled: the partition's next consumer reads it.
+  for (const auto& r : revoked) held_.erase({r.topic, r.partition});
   core_->OnPartitionsRevoked(revoked);
 }
 

@@ -18,7 +18,9 @@
 // stops or crashes first.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -47,8 +49,11 @@ class InstanceHost final : public Env {
   // From the substrate.
   void Deliver(const Envelope& e);
   // A record of an assigned partition: its message (an rpc.Wire) is
-  // dispatched like a delivered one, with Incoming::partition set.
-  void DeliverRecord(const BusRecord& record);
+  // dispatched like a delivered one, with Incoming::partition set, and
+  // `handled` (the substrate's commit) runs once it was: at once, or when
+  // the core releases the partition it held; never if the record is
+  // dropped (a revoked partition, a crash).
+  void DeliverRecord(const BusRecord& record, std::function<void()> handled = nullptr);
   void PartitionsAssigned(const std::vector<Service::Partition>& assigned);
   void PartitionsRevoked(const std::vector<Service::Partition>& revoked);
   const std::vector<Service::Partition>& assigned() const { return assigned_; }
@@ -74,6 +79,8 @@ class InstanceHost final : public Env {
   void Reply(const ReplyTo& to, Body body) override;
   void Publish(const std::string& topic, const std::string& key, Body body) override;
   void CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline, CallDone done) override;
+  void HoldPartition(const std::string& topic, uint32_t partition) override;
+  void ReleasePartition(const std::string& topic, uint32_t partition) override;
   ClientPort* Clients() override { return substrate_->Clients(); }
   KvStore& Kv() override { return substrate_->Store(); }
   Rng& Random() override { return rng_; }
@@ -94,6 +101,8 @@ class InstanceHost final : public Env {
   uint64_t Expect(const rpc::Address& to, Micros deadline, CallDone done);
   void StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk);
   void Dispatch(const Envelope& e, int64_t partition);
+  // Decodes and dispatches record, then runs handled.
+  void Handle(const BusRecord& record, const std::function<void()>& handled);
   bool Assigned(const std::string& topic, uint32_t partition) const;
   // Transmits e if its lane carries its size; refuses it otherwise.
   void Emit(Envelope e);
@@ -126,6 +135,12 @@ class InstanceHost final : public Env {
   Handlers handlers_;
   std::unique_ptr<Service> core_;
   std::vector<Service::Partition> assigned_;  // by the consumer group, now
+  struct Waiting {
+    BusRecord record;
+    std::function<void()> handled;
+  };
+  // Held partitions (by topic and partition), with the records waiting.
+  std::map<std::pair<std::string, uint32_t>, std::deque<Waiting>> held_;
   std::unordered_map<TimerId, std::function<void()>> timers_;
   std::unordered_map<uint64_t, PendingCall> calls_;
   // Never reused, across restarts too: a late reply or timer from before a

@@ -85,7 +85,13 @@ void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
     r.Fail(n, "bus.bootstrap", "kafka mode needs the brokers' host:port list");
   }
   r.Count(n, "bus", "mock_brokers", &bus->mock_brokers);
+  if (bus->mode == BusConfig::Mode::kKafka) bus->session_timeout = BusConfig::kKafkaSessionTimeout;
   ReadMicros(r, n, "bus", "session_timeout", &bus->session_timeout);
+  // librdkafka's bounds: below 2 s its heartbeats cannot keep a member in
+  // the group; above max.poll.interval.ms (300 s) it refuses to start.
+  if (bus->session_timeout < 2 * kSecond || bus->session_timeout > 300 * kSecond) {
+    r.Fail(n["session_timeout"], "bus.session_timeout", "expected 2s to 300s (real brokers accept 6s and more)");
+  }
 }
 
 void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig* c) {

@@ -40,7 +40,10 @@ struct BusConfig {
   uint32_t mock_brokers = 3;
   // How long a consumer group takes to notice a member that vanished
   // (Kafka's session.timeout.ms); its partitions wait that long to move.
-  Micros session_timeout = 10 * kSecond;
+  // Default: 10 s with real brokers; 3 s with the mock, whose group
+  // coordinator also waits about this long (less 1 s) at every rebalance.
+  static constexpr Micros kKafkaSessionTimeout = 10 * kSecond;
+  Micros session_timeout = 3 * kSecond;  // the mock's
 };
 
 // The live client transport of every role that has clients (`clients:`):

@@ -350,20 +350,22 @@ Status KafkaBus::StartConsumer(Consumer& c) {
       rd_kafka_message_destroy(m);
       // The record holds its client weakly: the client is closed on a helper
       // thread (StopConsumer), never here on the io_context thread.
-      boost::asio::post(
-          io_, [weak = std::weak_ptr<Consumer::Client>(client), stop, handler, backlog, rec = std::move(rec)] {
-            backlog->Release();
-            if (*stop) return;  // replaced or shutting down: the next client reads it again
-            auto client = weak.lock();
-            if (!client) return;
-            handler(rec);
-            // Handled: the next start resumes after it.
-            rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
-            rd_kafka_topic_partition_list_add(done, rec.topic.c_str(), static_cast<int32_t>(rec.partition))->offset =
-                rec.offset + 1;
-            rd_kafka_offsets_store(client->rk, done);
-            rd_kafka_topic_partition_list_destroy(done);
-          });
+      boost::asio::post(io_, [weak = std::weak_ptr<Consumer::Client>(client), stop, handler, backlog,
+                              rec = std::move(rec)] {
+        backlog->Release();
+        if (*stop) return;  // replaced or shutting down: the next client reads it again
+        auto client = weak.lock();
+        if (!client) return;
+        // Handled: the group resumes after it.
+        handler(rec, [weak, topic = rec.topic, partition = rec.partition, offset = rec.offset] {
+          auto client = weak.lock();
+          if (!client) return;
+          rd_kafka_topic_partition_list_t* done = rd_kafka_topic_partition_list_new(1);
+          rd_kafka_topic_partition_list_add(done, topic.c_str(), static_cast<int32_t>(partition))->offset = offset + 1;
+          rd_kafka_offsets_store(client->rk, done);
+          rd_kafka_topic_partition_list_destroy(done);
+        });
+      });
     }
   });
   return Status::Ok();

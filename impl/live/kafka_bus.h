@@ -67,7 +67,9 @@ class KafkaBus {
   // order), the partitions it loses.
   struct ConsumerHandlers {
     std::function<void(const std::vector<Service::Partition>&)> assigned;
-    std::function<void(const BusRecord&)> record;
+    // `handled` stores the record's offset (what the group commits): call
+    // it once the record was handled, never if it was dropped.
+    std::function<void(const BusRecord&, std::function<void()> handled)> record;
     std::function<void(const std::vector<Service::Partition>&)> revoked;
   };
   // Starts a consumer in consumer group `group` over topics. *id names it

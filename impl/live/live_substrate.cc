@@ -51,7 +51,9 @@ void LiveSubstrate::JoinGroup(const std::string& group, const std::vector<std::s
   InstanceHost* host = host_;
   KafkaBus::ConsumerHandlers handlers;
   handlers.assigned = [host](const auto& partitions) { host->PartitionsAssigned(partitions); };
-  handlers.record = [host](const BusRecord& r) { host->DeliverRecord(r); };
+  handlers.record = [host](const BusRecord& r, std::function<void()> handled) {
+    host->DeliverRecord(r, std::move(handled));
+  };
   handlers.revoked = [host](const auto& partitions) { host->PartitionsRevoked(partitions); };
   subscribe_status_ = bus_->Consume(group, topics, std::move(handlers), &consumer_);
   if (subscribe_status_.ok()) ReportLag(++consumer_generation_);

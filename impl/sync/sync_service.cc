@@ -12,12 +12,9 @@ SyncService::SyncService(Env* env, ClusterShape shape) : env_(env), shape_(std::
 template <typename M>
 void SyncService::OnBus(Handlers& handlers, void (SyncService::*apply)(const Incoming&, const M&)) {
   handlers.On<M>([this, apply](const Incoming& in, const M& m) {
-    auto it = partitions_.find(static_cast<uint32_t>(in.partition));
-    if (in.partition == Incoming::kNotFromBus || it == partitions_.end()) {
-      return env_->Stats().Add("sync.not_from_assigned_partition");
-    }
-    if (it->second.serving) return (this->*apply)(in, m);
-    it->second.held.push_back([this, apply, in, m] { (this->*apply)(in, m); });
+    // The host holds a partition being gathered: what arrives is served.
+    if (!serving(static_cast<uint32_t>(in.partition))) return env_->Stats().Add("sync.not_from_assigned_partition");
+    (this->*apply)(in, m);
   });
 }
 
@@ -32,7 +29,9 @@ void SyncService::Register(Handlers& handlers) {
 void SyncService::OnPartitionsAssigned(const std::vector<Partition>& assigned) {
   std::vector<uint32_t> fresh;
   for (const Partition& p : assigned) {
-    if (p.topic == kUpdatesTopic && partitions_.emplace(p.partition, Assigned{}).second) fresh.push_back(p.partition);
+    if (p.topic != kUpdatesTopic || !partitions_.emplace(p.partition, false).second) continue;
+    env_->HoldPartition(kUpdatesTopic, p.partition);  // until the gateways said who is online there
+    fresh.push_back(p.partition);
   }
   env_->Stats().Set("sync.partitions", static_cast<int64_t>(partitions_.size()));
   if (!fresh.empty()) Gather(std::move(fresh));
@@ -70,7 +69,7 @@ void SyncService::Answered(uint64_t round, const sync::PresenceSnapshot* snapsho
   } else {
     for (const rpc::ClientRef& ref : snapshot->clients()) {
       auto p = partitions_.find(shape_.PartitionOf(ref.user()));
-      if (p != partitions_.end() && !p->second.serving) Add(ref);
+      if (p != partitions_.end() && !p->second) Add(ref);
     }
   }
   if (it->second.waiting > 0 && --it->second.waiting > 0) return;
@@ -78,11 +77,9 @@ void SyncService::Answered(uint64_t round, const sync::PresenceSnapshot* snapsho
   rounds_.erase(it);
   for (uint32_t partition : partitions) {
     auto p = partitions_.find(partition);
-    if (p == partitions_.end() || p->second.serving) continue;  // revoked (or re-gathered) meanwhile
-    p->second.serving = true;
-    std::deque<std::function<void()>> held;
-    held.swap(p->second.held);
-    for (auto& fn : held) fn();
+    if (p == partitions_.end() || p->second) continue;  // revoked (or re-gathered) meanwhile
+    p->second = true;
+    env_->ReleasePartition(kUpdatesTopic, partition);
   }
 }
 
@@ -170,7 +167,7 @@ std::vector<uint32_t> SyncService::assigned() const {
 
 bool SyncService::serving(uint32_t partition) const {
   auto it = partitions_.find(partition);
-  return it != partitions_.end() && it->second.serving;
+  return it != partitions_.end() && it->second;
 }
 
 }  // namespace msgbed

@@ -19,8 +19,9 @@
 // assigned (at start, or when a rebalance moves them here from an instance
 // that stopped or crashed), sync asks every gateway which signed-in
 // connections belong to users of those partitions (sync.PresenceQuery)
-// and holds the partitions' messages, in order, until every gateway has
-// answered or kGatherDeadline has passed; then it handles them. Messages
+// and holds the partitions (Env::HoldPartition: their messages wait, not
+// handled, so a rebalance meanwhile hands them to the next owner) until
+// every gateway has answered or kGatherDeadline has passed. Messages
 // consumed after the answers keep the picture current: a connection that
 // closed since is removed by its DeviceOffline, one that opened since is
 // added by its DeviceOnline. A gateway that does not answer in time is
@@ -33,8 +34,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -64,9 +63,8 @@ class SyncService final : public Service {
   bool serving(uint32_t partition) const;
 
  private:
-  // Runs (this->*apply)(in, m) for a message consumed from the bus: now if
-  // its partition is served, after gathering if it is being gathered,
-  // never if it is not assigned here (a late record).
+  // Routes a message consumed from the bus to (this->*apply)(in, m) if its
+  // partition is served here.
   template <typename M>
   void OnBus(Handlers& handlers, void (SyncService::*apply)(const Incoming&, const M&));
   void HandleOnline(const Incoming& in, const sync::DeviceOnline& req);
@@ -88,11 +86,9 @@ class SyncService final : public Service {
 
   Env* env_;
   const ClusterShape shape_;
-  struct Assigned {
-    bool serving = false;                    // false while its presence is being gathered
-    std::deque<std::function<void()>> held;  // messages consumed while gathering, in order
-  };
-  std::unordered_map<uint32_t, Assigned> partitions_;  // of the updates topic
+  // Assigned partitions of the updates topic -> served (false while its
+  // presence is being gathered and the host holds it).
+  std::unordered_map<uint32_t, bool> partitions_;
   struct Round {
     std::vector<uint32_t> partitions;
     uint32_t waiting = 0;  // gateways yet to answer

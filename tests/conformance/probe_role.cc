@@ -67,7 +67,12 @@ class ProbeService final : public Service {
         if (index() != 1) Flow();
         break;
       case 8:
-        if (index() == 0) PublishEvery5ms(1);
+        // Slow enough that the consumer's restart falls mid-stream, even
+        // live, where a consumer group's join takes seconds.
+        if (index() == 0) PublishEvery(50 * kMillisecond, 1);
+        // What it tallied before a restart shows at once, even if every
+        // record was handled then and none is left to read.
+        if (index() == 1) ShowTallies();
         break;
       case 9:
         if (index() == 0) Burst();
@@ -169,9 +174,9 @@ class ProbeService final : public Service {
     const std::string key = note->key();
     env_->Publish(kTopic, key, std::move(note));
   }
-  void PublishEvery5ms(uint64_t n) {
+  void PublishEvery(Micros period, uint64_t n) {
     PublishRecord(n);
-    if (n < kBusCount) env_->StartTimer(5 * kMillisecond, [this, n] { PublishEvery5ms(n + 1); });
+    if (n < kBusCount) env_->StartTimer(period, [this, period, n] { PublishEvery(period, n + 1); });
   }
 
   // Durable: the live runtime's restart is a new process, whose counters start afresh.
@@ -189,6 +194,9 @@ class ProbeService final : public Service {
     batch.Put(what, std::to_string(count));
     if (n > last) batch.Put("last/" + r.key(), std::to_string(n));
     env_->Kv().Write(batch);
+    ShowTallies();
+  }
+  void ShowTallies() {
     for (const char* name : {"probe.bus_duplicates", "probe.bus_distinct", "probe.bus_gaps"}) Gauge(name, Stored(name));
   }
 

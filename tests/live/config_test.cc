@@ -86,6 +86,10 @@ TEST(LiveConfig, ReadsGatewayLimitsAndTheSecretFile) {
   EXPECT_EQ(c.clients.max_frame_bytes, 32u * 1024);
   EXPECT_EQ(c.clients.max_outbound_bytes, 8u << 20);
   EXPECT_EQ(c.SecretFile(), "/etc/msgbed/secret");
+  EXPECT_EQ(c.bus.session_timeout, 10 * kSecond) << "real brokers";
+  const LiveConfig mock =
+      ParseConfig(testing::Replaced(kGood, "mode: kafka, bootstrap: 'k1:9092,k2:9092'", "mode: mock"), "m.yaml");
+  EXPECT_EQ(mock.bus.session_timeout, 3 * kSecond) << "the mock waits about this long at every rebalance";
   const LiveConfig d =
       ParseConfig(testing::Replaced(kGood, "security: {secret_file: /etc/msgbed/secret}\n", ""), "d.yaml");
   EXPECT_EQ(d.SecretFile(), "/tmp/x/cluster.secret");
@@ -99,6 +103,13 @@ void ExpectError(const std::string& from, const std::string& to, const std::stri
 TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("mode: kafka", "mode: carrier-pigeon", "d.yaml:2: key 'bus.mode': expected mock or kafka");
   ExpectError("bus: {mode: kafka, bootstrap: 'k1:9092,k2:9092'}", "bus: {mode: kafka}", "key 'bus.bootstrap'");
+  // Found by a hostile tester: below 2 s nothing could sign in; above 300 s
+  // librdkafka refused to start, naming no key.
+  for (const char* bad : {"1s", "1500ms", "301s", "1d"}) {
+    ExpectError("bootstrap: 'k1:9092,k2:9092'}",
+                std::string("bootstrap: 'k1:9092,k2:9092', session_timeout: ") + bad + "}",
+                "d.yaml:2: key 'bus.session_timeout': expected 2s to 300s");
+  }
   ExpectError("sync: false", "sync: maybe", "d.yaml:3: key 'storage.sync': expected true or false");
   ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:10: key 'instances.messages/0.rpc': expected host:port");
   ExpectError("gateway/1:", "gateway/2:", "gateway indexes must be 0..1");

@@ -30,7 +30,10 @@ TEST(KafkaBus, ASlowConsumerLeavesRecordsInKafkaNotInMemory) {
   KafkaBus::ConsumerId id = 0;
   KafkaBus::ConsumerHandlers handlers;
   handlers.assigned = handlers.revoked = [](const auto&) {};
-  handlers.record = [&](const BusRecord& r) { offsets.push_back(r.offset); };
+  handlers.record = [&](const BusRecord& r, const std::function<void()>& handled) {
+    offsets.push_back(r.offset);
+    handled();
+  };
   ASSERT_TRUE(bus->Consume("g", {"t"}, std::move(handlers), &id).ok());
   // The io_context does not run yet: the core is "busy". The consumer fills its bound.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -67,7 +70,8 @@ struct Member {
     h.revoked = [this](const std::vector<Service::Partition>& ps) {
       for (const auto& p : ps) owned.erase(p.partition);
     };
-    h.record = [this](const BusRecord& r) {
+    h.record = [this](const BusRecord& r, const std::function<void()>& handled) {
+      handled();
       EXPECT_TRUE(owned.contains(r.partition)) << "a record of a partition it was not given";
       records.push_back(r);
     };

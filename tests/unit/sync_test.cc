@@ -142,6 +142,25 @@ TEST(Sync, APartitionTakenOverHoldsItsMessagesUntilTheGatewaysHaveAnswered) {
   EXPECT_EQ(PushedTo(devices, 100), 11u);
 }
 
+// Found by a hostile tester: a rebalance that takes a partition away while
+// it is being gathered dropped the messages held for it, whose offsets
+// were already committed. Held messages are not handled: the partition's
+// next owner reads them.
+TEST(Sync, APartitionTakenAwayWhileBeingGatheredLeavesItsMessagesToTheNextOwner) {
+  TestCluster c(Shape(2, 1, 2, 8));
+  auto devices = Crowd(c, 12);
+  c.drop = [&](const Envelope& e) {  // sync/0 never hears from gateway 1
+    return BodyAs<sync::PresenceSnapshot>(e) && e.from.index() == 1 && SameAddress(e.to, MakeAddress(role::kSync, 0));
+  };
+  c.Stop(MakeAddress(role::kSync, 1));
+  SendToAll(c, devices, 100);
+  EXPECT_FALSE(c.As<SyncService>(role::kSync, 0).serving(4));
+  c.Start(MakeAddress(role::kSync, 1));  // takes its partitions back before sync/0 is done
+  c.Run();
+  EXPECT_TRUE(c.As<SyncService>(role::kSync, 1).serving(4));
+  EXPECT_EQ(PushedTo(devices, 100), 11u);
+}
+
 // A gateway that never answers is taken to have no connections, after a
 // bound: the partitions do not wait for it forever.
 TEST(Sync, AGatewayThatDoesNotAnswerDelaysAPartitionOnlyUntilTheGatherDeadline) {

@@ -221,7 +221,10 @@ void TestCluster::Deliver(Work& w) {
 void TestCluster::RebalanceGroup(const std::string& group) {
   const ConsumerGroup::Moves moves = groups_.at(group).Rebalance();
   for (const auto& c : moves.revoked) host(c.member).PartitionsRevoked(c.partitions);
-  for (const auto& c : moves.assigned) host(c.member).PartitionsAssigned(c.partitions);
+  for (const auto& c : moves.assigned) {
+    for (const auto& p : c.partitions) delivered_.erase({p.topic, p.partition});  // from the committed offset
+    host(c.member).PartitionsAssigned(c.partitions);
+  }
   for (const auto& c : moves.assigned) {
     for (const auto& p : c.partitions) DeliverRecords({p.topic, p.partition});
   }
@@ -232,10 +235,15 @@ void TestCluster::DeliverRecords(const PartitionKey& key) {
     const rpc::Address* owner = group.Owner(key.first, key.second);
     if (owner == nullptr || !host(*owner).running()) continue;
     PartitionLog& log = bus_[key];
-    while (!log.unhandled().empty()) {
-      const BusRecord r = log.unhandled().front();
-      host(*owner).DeliverRecord(r);
-      log.Commit(r.offset);
+    if (log.unhandled().empty()) continue;
+    auto [next, fresh] = delivered_.try_emplace(key, log.unhandled().front().offset);
+    // A record is committed when its consumer handled it, which a held
+    // partition defers: deliver what was not delivered yet, by offset.
+    while (!log.unhandled().empty() && next->second < log.end()) {
+      const int64_t offset = next->second++;
+      if (offset < log.unhandled().front().offset) continue;
+      const BusRecord r = log.unhandled()[static_cast<size_t>(offset - log.unhandled().front().offset)];
+      host(*owner).DeliverRecord(r, [this, key, offset] { bus_[key].Commit(offset); });
     }
   }
 }

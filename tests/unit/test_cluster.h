@@ -224,6 +224,7 @@ class TestCluster {
   std::vector<std::unique_ptr<TestDevice>> devices_;
   std::map<PartitionKey, PartitionLog> bus_;
   std::map<std::string, ConsumerGroup> groups_;
+  std::map<PartitionKey, int64_t> delivered_;  // next offset to give the partition's consumer
   size_t undeliverable_ = 0;
   Micros now_ = 0;
   Rng secrets_{99};  // provisioned credentials
