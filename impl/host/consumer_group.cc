@@ -12,6 +12,23 @@ void ConsumerGroup::Leave(const rpc::Address& member) {
   std::erase_if(owner_, [&](const auto& entry) { return SameAddress(entry.second, member); });
 }
 
+// The partitions `from` gives a member that `to` does not give the same
+// one, by that member in address order.
+std::vector<ConsumerGroup::Change> ConsumerGroup::Moved(const std::map<Key, rpc::Address>& from,
+                                                        const std::map<Key, rpc::Address>& to) {
+  std::map<rpc::Address, Change, AddressLess> by_member;
+  for (const auto& [key, member] : from) {
+    auto it = to.find(key);
+    if (it != to.end() && SameAddress(it->second, member)) continue;
+    Change& c = by_member[member];
+    c.member = member;
+    c.partitions.push_back({key.first, key.second});
+  }
+  std::vector<Change> out;
+  for (auto& [member, c] : by_member) out.push_back(std::move(c));
+  return out;
+}
+
 ConsumerGroup::Moves ConsumerGroup::Rebalance() {
   std::map<Key, rpc::Address> next;
   const uint32_t n = static_cast<uint32_t>(members_.size());
@@ -24,25 +41,8 @@ ConsumerGroup::Moves ConsumerGroup::Rebalance() {
       }
     }
   }
-  std::map<rpc::Address, Change, AddressLess> revoked, assigned;
-  for (const auto& [key, member] : owner_) {
-    auto it = next.find(key);
-    if (it != next.end() && SameAddress(it->second, member)) continue;
-    Change& c = revoked[member];
-    c.member = member;
-    c.partitions.push_back({key.first, key.second});
-  }
-  for (const auto& [key, member] : next) {
-    auto it = owner_.find(key);
-    if (it != owner_.end() && SameAddress(it->second, member)) continue;
-    Change& c = assigned[member];
-    c.member = member;
-    c.partitions.push_back({key.first, key.second});
-  }
+  Moves moves{Moved(owner_, next), Moved(next, owner_)};
   owner_ = std::move(next);
-  Moves moves;
-  for (auto& [member, c] : revoked) moves.revoked.push_back(std::move(c));
-  for (auto& [member, c] : assigned) moves.assigned.push_back(std::move(c));
   return moves;
 }
 

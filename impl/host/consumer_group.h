@@ -45,6 +45,7 @@ class ConsumerGroup {
 
  private:
   using Key = std::pair<std::string, uint32_t>;
+  static std::vector<Change> Moved(const std::map<Key, rpc::Address>& from, const std::map<Key, rpc::Address>& to);
   std::vector<std::string> topics_;
   uint32_t partitions_;
   std::set<rpc::Address, AddressLess> members_;
