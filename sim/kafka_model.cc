@@ -65,7 +65,7 @@ void KafkaModel::LeaveGroup(ServiceNode* consumer, bool orderly) {
     }
     const double ends = world_->Now() + session_timeout_;
     session_ends_[consumer] = ends;
-    consumer->Post(ends, 0, [this, consumer, self, name] {
+    consumer->Post(ends, 0, [this, consumer, self, name = name] {
       session_ends_.erase(consumer);
       if (consumer->host().running()) return;  // it joined again: that rebalance is due now
       groups_.at(name).members.Leave(self);
