@@ -31,7 +31,9 @@ RoleSpec AuthRole() {
                  {auth::GetAuthorizations::descriptor(), 30e-6},
                  {auth::ResetAuthorization::descriptor(), 30e-6},
                  {auth::GetPassword::descriptor(), 10e-6},
-                 {auth::UpdatePassword::descriptor(), kPasswordHashSeconds}};
+                 {auth::UpdatePassword::descriptor(), kPasswordHashSeconds},
+                 {auth::RegisterDevice::descriptor(), 20e-6},
+                 {auth::Notify::descriptor(), 20e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.settings = {
       {"code_ttl", K::kDuration, double(d.code_ttl) / kSecond, "a code works this long"},

@@ -74,6 +74,8 @@ void AuthService::Register(Handlers& handlers) {
   handlers.On(this, &AuthService::HandleResetAuthorization);
   handlers.On(this, &AuthService::HandleGetPassword);
   handlers.On(this, &AuthService::HandleUpdatePassword);
+  handlers.On(this, &AuthService::HandleRegisterDevice);
+  handlers.On(this, &AuthService::HandleNotify);
 }
 
 void AuthService::AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why, uint32_t retry_after_s) {

@@ -8,7 +8,8 @@
 //   for the phone numbers it owns:  SendCode, SignIn (and sign-up)
 //   for the users it owns:          OpenSession, CheckPassword, Resume,
 //                                   GetAuthorizations, ResetAuthorization,
-//                                   GetPassword, UpdatePassword
+//                                   GetPassword, UpdatePassword,
+//                                   RegisterDevice, Notify (push)
 // A sign-in checks the code at the phone's owner, which then asks the
 // user's owner to open the session (OpenSession). Everything that must
 // survive a restart is in the store; only password tickets (a sign-in
@@ -46,6 +47,7 @@ struct AuthLimits {
   Micros password_ticket_ttl = 300 * kSecond;
   PasswordCost password_cost;
   DeliveryPolicy sms;
+  DeliveryPolicy push;
   // SendCode is answered by then at the latest, the SMS still on its way:
   // well inside the gateway's request timeout (10 s by default).
   Micros send_code_wait = 5 * kSecond;
@@ -59,6 +61,8 @@ class AuthService final : public Service {
   void Register(Handlers& handlers) override;
 
  private:
+  static constexpr size_t kMaxSessionsListed = 1000;
+
   // Phone side (phone_side.cc).
   void HandleSendCode(const Incoming& in, const auth::SendCode& req);
   void HandleSignIn(const Incoming& in, const auth::SignIn& req);
@@ -76,6 +80,10 @@ class AuthService final : public Service {
   void HandleResetAuthorization(const Incoming& in, const auth::ResetAuthorization& req);
   void HandleGetPassword(const Incoming& in, const auth::GetPassword& req);
   void HandleUpdatePassword(const Incoming& in, const auth::UpdatePassword& req);
+
+  // Push notifications (push.cc).
+  void HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req);
+  void HandleNotify(const Incoming& in, const auth::Notify& req);
   // Writes a new session of user and answers to with its Authorization.
   void OpenNewSession(const ReplyTo& to, uint64_t user, auth::UserRecord& account, const api::ClientInfo& client,
                       const std::string& source);

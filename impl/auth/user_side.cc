@@ -11,7 +11,6 @@ namespace msgbed {
 
 namespace {
 
-constexpr size_t kMaxSessionsListed = 1000;
 constexpr size_t kMaxTickets = 100000;
 constexpr size_t kMaxPasswordBytes = 256;
 

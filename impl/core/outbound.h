@@ -1,5 +1,6 @@
-// Outbound: messages to people, through providers outside the system (SMS
-// gateways now; push services later). A runtime configures, per channel,
+// Outbound: messages to people and their devices, through providers outside
+// the system: SMS gateways (sign-in codes) and push services (notifications
+// to devices that are not connected). A runtime configures, per channel,
 // an ordered list of providers (live: deploy config, impl/live/outbound.h;
 // simulated: a delivery model per provider, sim/outbound_model.h). A core
 // makes one attempt at a time through one provider and decides about
@@ -16,9 +17,12 @@
 namespace msgbed {
 
 inline constexpr const char* kSmsChannel = "sms";
+inline constexpr const char* kPushChannel = "push";
 
 struct OutboundMessage {
-  std::string to;  // the address on the channel: a phone number's digits for sms
+  // The address on the channel: a phone number's digits for sms, a
+  // device token for push.
+  std::string to;
   std::string text;
 };
 

@@ -325,6 +325,12 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
       return ForwardAs<auth::GetPassword, api::GetPassword>(conn, s, id, account, {}, nullptr);
     case api::ClientFrame::kUpdatePassword:
       return ForwardAs(conn, s, id, account, frame.update_password(), &auth::UpdatePassword::mutable_request);
+    case api::ClientFrame::kRegisterDevice: {
+      auto req = NewBody<auth::RegisterDevice>();
+      *req->mutable_client() = RefOf(conn, s);
+      req->set_token(frame.register_device().token());
+      return Forward(conn, s, id, account, std::move(req));
+    }
     case api::ClientFrame::kResumeSession:
     case api::ClientFrame::kSendCode:
     case api::ClientFrame::kSignIn:

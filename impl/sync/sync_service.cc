@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "auth/placement.h"
 #include "core/client_reply.h"
+#include "proto/auth.pb.h"
 #include "proto/gateway.pb.h"
 
 namespace msgbed {
@@ -133,7 +135,10 @@ void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
 }
 
 void SyncService::HandleUpdate(const Incoming&, const events::BoxUpdate& event) {
-  if (event.channel_id() == 0) return PushTo(event.user_id(), event.update(), event.origin_device());
+  if (event.channel_id() == 0) {
+    if (!online_.contains(event.user_id())) return Notify(event.user_id(), event.update());
+    return PushTo(event.user_id(), event.update(), event.origin_device());
+  }
   // A channel's update, for the members this record names.
   for (uint64_t user : event.users()) {
     PushTo(user, event.update(), user == event.origin_user() ? event.origin_device() : 0);
@@ -150,6 +155,17 @@ void SyncService::PushTo(uint64_t user, const api::Update& update, uint64_t exce
     PushToClient(*env_, c, std::move(frame));
     env_->Stats().Add("sync.pushed");
   }
+}
+
+void SyncService::Notify(uint64_t user, const api::Update& update) {
+  if (update.kind() != api::Update::NEW_MESSAGE || update.message().from_user() == user) return;
+  auto notify = NewBody<auth::Notify>();
+  notify->set_user(user);
+  notify->set_from_user(update.message().from_user());
+  notify->set_chat_id(update.message().chat_id());
+  notify->set_pts(update.pts());
+  env_->Send(AuthOfUser(shape_, user), std::move(notify));
+  env_->Stats().Add("sync.notified");
 }
 
 size_t SyncService::online_devices() const {

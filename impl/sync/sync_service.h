@@ -28,6 +28,13 @@
 // taken to have no connections (it is down, or cut off; its devices
 // re-sync when they reconnect or after their quiet period).
 //
+// A new message for a user none of whose devices is connected becomes a
+// push notification (auth.Notify to the user's auth instance, which holds
+// the device tokens). While any device is online there is no push, as a
+// messenger mutes the phone while its desktop app is open; and channel
+// posts never push (their fan-out is to online members only; members catch
+// up when they open the app). docs/messaging.md, "Push".
+//
 // A device that signs in again elsewhere replaces its old connection, which
 // its gateway is told to close (AUTH_KEY_DUPLICATED). A push its gateway
 // answers with ConnectionGone forgets that connection.
@@ -79,6 +86,9 @@ class SyncService final : public Service {
   void Answered(uint64_t round, const sync::PresenceSnapshot* snapshot);
   // Records ref as user's connection for its device (replacing another).
   void Add(const rpc::ClientRef& ref);
+  // user has no device online: a new message from someone else becomes a
+  // push notification, sent by auth to each of user's registered tokens.
+  void Notify(uint64_t user, const api::Update& update);
   // Pushes update to user's online devices but except_device.
   void PushTo(uint64_t user, const api::Update& update, uint64_t except_device);
   // Forgets ref's registration if it is still the current one.

@@ -51,7 +51,7 @@ void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {
   cluster_->queue_.push_back(TestCluster::ClientClose{self_.index(), conn});
 }
 
-OutboundPort* TestSubstrate::Outbound() { return &cluster_->sms; }
+OutboundPort* TestSubstrate::Outbound() { return &cluster_->outbound; }
 
 void TestProviders::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
   ++attempts;

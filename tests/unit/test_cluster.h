@@ -68,13 +68,13 @@ class TestSubstrate final : public Substrate, public ClientPort {
   std::string group_;  // the consumer group it joined, "" if none
 };
 
-// The cluster's SMS providers, shared by its auth instances: each accepts a
-// message (recording it) while up, and refuses it while down; the answer
-// comes as a timer due at once.
+// The cluster's providers of one channel (SMS, push), shared by its auth
+// instances: each accepts a message (recording it) while up, and refuses it
+// while down; the answer comes as a timer due at once.
 class TestProviders final : public OutboundPort {
  public:
-  explicit TestProviders(TestCluster* cluster) : cluster_(cluster) {}
-  size_t Providers(std::string_view channel) const override { return channel == kSmsChannel ? up.size() : 0; }
+  TestProviders(TestCluster* cluster, std::string_view channel) : cluster_(cluster), channel_(channel) {}
+  size_t Providers(std::string_view channel) const override { return channel == channel_ ? up.size() : 0; }
   void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
   // The 5-digit code in the last message a provider accepted for phone
   // (digits), "" if none.
@@ -91,6 +91,23 @@ class TestProviders final : public OutboundPort {
 
  private:
   TestCluster* cluster_;
+  std::string_view channel_;
+};
+
+// The port the cluster's instances see: each channel to its providers.
+class TestOutbound final : public OutboundPort {
+ public:
+  TestOutbound(TestProviders* sms, TestProviders* push) : sms_(sms), push_(push) {}
+  size_t Providers(std::string_view channel) const override {
+    return sms_->Providers(channel) + push_->Providers(channel);
+  }
+  void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override {
+    (channel == kSmsChannel ? sms_ : push_)->Deliver(channel, index, message, std::move(done));
+  }
+
+ private:
+  TestProviders* sms_;
+  TestProviders* push_;
 };
 
 // A device attached to a gateway of the cluster, recording what it saw.
@@ -172,7 +189,9 @@ class TestCluster {
   // Test hooks: drop every envelope for which drop(e) is true.
   std::function<bool(const Envelope&)> drop;
   size_t bus_records() const;
-  TestProviders sms{this};
+  TestProviders sms{this, kSmsChannel};
+  TestProviders push{this, kPushChannel};
+  TestOutbound outbound{&sms, &push};
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
