@@ -147,15 +147,19 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
 
 namespace {
 
-// `sms: [{log: {file: F}}, {http: {url: U, timeout: 2s}}]`, in failover order.
-void ReadSms(const YamlReader& r, const YAML::Node& n, LiveConfig* cfg) {
+// `<channel>: [{log: {file: F}}, {http: {url: U, timeout: 2s}}]`, in
+// failover order; channel is sms or push.
+void ReadProviders(const YamlReader& r, const YAML::Node& n, const std::string& channel,
+                   std::vector<ProviderConfig>* out) {
   if (!n.IsDefined()) return;
-  if (!n.IsSequence() || n.size() == 0) r.Fail(n, "sms", "a list of providers, like [{log: {file: sms.log}}]");
+  if (!n.IsSequence() || n.size() == 0) {
+    r.Fail(n, channel, "a list of providers, like [{log: {file: " + channel + ".log}}]");
+  }
   for (size_t i = 0; i < n.size(); ++i) {
-    const std::string path = "sms[" + std::to_string(i) + "]";
+    const std::string path = channel + "[" + std::to_string(i) + "]";
     r.OnlyKeys(n[i], path, {"log", "http"});
     if (n[i].size() != 1) r.Fail(n[i], path, "one provider: log or http");
-    SmsProviderConfig p;
+    ProviderConfig p;
     if (const YAML::Node log = n[i]["log"]; log.IsDefined()) {
       r.OnlyKeys(log, path + ".log", {"file"});
       r.String(log, path + ".log", "file", &p.file);
@@ -163,7 +167,7 @@ void ReadSms(const YamlReader& r, const YAML::Node& n, LiveConfig* cfg) {
       const YAML::Node http = n[i]["http"];
       r.OnlyKeys(http, path + ".http", {"url", "timeout"});
       const YAML::Node url =
-          r.Required(http, path + ".http", "url", "the gateway's URL, like http://127.0.0.1:9000/sms");
+          r.Required(http, path + ".http", "url", "the service's URL, like http://127.0.0.1:9000/" + channel);
       if (!ParseHttpUrl(r.Scalar(url, path + ".http.url"), &p)) {
         r.Fail(url, path + ".http.url",
                "expected http://host[:port]/path (plain HTTP; use a local TLS relay for https)");
@@ -172,7 +176,7 @@ void ReadSms(const YamlReader& r, const YAML::Node& n, LiveConfig* cfg) {
       r.Duration(http, path + ".http", "timeout", &timeout);
       p.timeout = static_cast<Micros>(timeout * kSecond);
     }
-    cfg->sms.push_back(std::move(p));
+    out->push_back(std::move(p));
   }
 }
 
@@ -181,14 +185,15 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "sms", "instances"};
+  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "sms", "push", "instances"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   r.Count(root, "", "partitions", &cfg.partitions);
   ReadBus(r, root["bus"], &cfg.bus);
   ReadClients(r, root["clients"], &cfg.clients);
   ReadRoleSettings(r, root, roles, &cfg.role_settings);
-  ReadSms(r, root["sms"], &cfg);
+  ReadProviders(r, root[kSmsChannel], kSmsChannel, &cfg.sms);
+  ReadProviders(r, root[kPushChannel], kPushChannel, &cfg.push);
   if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
     r.OnlyKeys(sec, "security", {"secret_file"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
@@ -215,10 +220,11 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
 
 }  // namespace
 
-std::vector<SmsProviderConfig> LiveConfig::SmsProvidersOrDefault() const {
-  if (!sms.empty()) return sms;
-  SmsProviderConfig log;
-  log.file = (std::filesystem::path(data_dir) / "sms.log").string();
+std::vector<ProviderConfig> LiveConfig::ProvidersOrDefault(const std::string& channel) const {
+  const std::vector<ProviderConfig>& configured = channel == kSmsChannel ? sms : push;
+  if (!configured.empty()) return configured;
+  ProviderConfig log;
+  log.file = (std::filesystem::path(data_dir) / (channel + ".log")).string();
   return {log};
 }
 

@@ -12,7 +12,7 @@
 #include "config/yaml_reader.h"
 #include "core/cluster.h"
 #include "core/time.h"
-#include "live/sms_providers.h"
+#include "live/outbound_providers.h"
 #include "roles/registry.h"
 
 namespace msgbed::live {
@@ -72,15 +72,17 @@ struct LiveConfig {
   ClientTransportConfig clients;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;
-  // SMS providers in failover order (`sms:`); empty: one log provider
-  // writing to <data_dir>/sms.log (SmsProvidersOrDefault).
-  std::vector<SmsProviderConfig> sms;
+  // SMS and push providers, each in failover order (`sms:`, `push:`);
+  // empty: one log provider writing to <data_dir>/<channel>.log
+  // (ProvidersOrDefault).
+  std::vector<ProviderConfig> sms, push;
   std::vector<InstanceConfig> instances;
 
   // The secret file this deployment uses.
   std::string SecretFile() const;
 
-  std::vector<SmsProviderConfig> SmsProvidersOrDefault() const;
+  // channel: kSmsChannel or kPushChannel.
+  std::vector<ProviderConfig> ProvidersOrDefault(const std::string& channel) const;
   ClusterShape Shape() const;
   // Instances whose Name() is `selector`, or of role `selector`; all if empty.
   std::vector<InstanceConfig> Select(const std::string& selector) const;

@@ -79,7 +79,7 @@ struct Process::Impl {
   std::string bootstrap;
   std::unique_ptr<KafkaBus> bus;
   std::unique_ptr<Router> router;
-  std::unique_ptr<SmsProviders> sms;  // shared by the process's instances
+  std::unique_ptr<OutboundProviders> outbound;  // shared by the process's instances
   std::vector<std::unique_ptr<Instance>> instances;
   std::unique_ptr<asio::steady_timer> bootstrap_watch;
   std::atomic<uint64_t> reconnects{0};
@@ -136,13 +136,17 @@ struct Process::Impl {
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
-    if (!sms) sms = std::make_unique<SmsProviders>(io, cfg.SmsProvidersOrDefault());
-    if (role.name == role::kAuth) {
-      if (Status s = sms->Check(); !s.ok()) return s;
+    if (!outbound) {
+      outbound = std::make_unique<OutboundProviders>(
+          io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},
+                                           {kPushChannel, cfg.ProvidersOrDefault(kPushChannel)}});
     }
-    inst->substrate =
-        std::make_unique<LiveSubstrate>(io, addr, router.get(), bus.get(),
-                                        std::make_unique<FaultyStore>(std::move(store), faults.get(), addr), sms.get());
+    if (role.name == role::kAuth) {
+      if (Status s = outbound->Check(); !s.ok()) return s;
+    }
+    inst->substrate = std::make_unique<LiveSubstrate>(
+        io, addr, router.get(), bus.get(), std::make_unique<FaultyStore>(std::move(store), faults.get(), addr),
+        outbound.get());
     auto settings = cfg.role_settings.contains(ic.role) ? cfg.role_settings.at(ic.role) : RoleSettings{};
     auto make = [&role, shape = cfg.Shape(), settings](Env* env) { return role.make(env, shape, settings); };
     inst->host = std::make_unique<InstanceHost>(addr, make, inst->substrate.get(), std::random_device{}());

@@ -25,20 +25,21 @@ const std::string kGood =
     "  sync/0: {rpc: 10.0.0.3:7520}\n"
     "  auth/0: {rpc: 10.0.0.3:7530}\n";
 
-TEST(LiveConfig, SmsProvidersAreLogByDefaultOrAnOrderedList) {
+TEST(LiveConfig, OutboundProvidersAreLogByDefaultOrAnOrderedList) {
   const LiveConfig plain = ParseConfig(kGood, "d.yaml");
-  ASSERT_EQ(plain.SmsProvidersOrDefault().size(), 1u);
-  EXPECT_EQ(plain.SmsProvidersOrDefault()[0].file, "/tmp/x/sms.log");
+  ASSERT_EQ(plain.ProvidersOrDefault(kSmsChannel).size(), 1u);
+  EXPECT_EQ(plain.ProvidersOrDefault(kSmsChannel)[0].file, "/tmp/x/sms.log");
+  EXPECT_EQ(plain.ProvidersOrDefault(kPushChannel)[0].file, "/tmp/x/push.log");
   const LiveConfig c = ParseConfig(std::string(kGood) +
                                        "sms:\n  - http: {url: 'http://sms.example:8080/send?k=1', timeout: 500ms}\n"
                                        "  - log: {file: /var/log/sms.log}\n",
                                    "d.yaml");
   ASSERT_EQ(c.sms.size(), 2u);
-  EXPECT_EQ(c.sms[0].kind, SmsProviderConfig::Kind::kHttp);
+  EXPECT_EQ(c.sms[0].kind, ProviderConfig::Kind::kHttp);
   EXPECT_EQ(c.sms[0].host, "sms.example");
   EXPECT_EQ(c.sms[0].port, "8080");
   EXPECT_EQ(c.sms[0].target, "/send?k=1");
-  SmsProviderConfig fragment;
+  ProviderConfig fragment;
   ASSERT_TRUE(ParseHttpUrl("http://h/p?q=1#frag", &fragment));
   EXPECT_EQ(fragment.target, "/p?q=1") << "a fragment is not sent";
   EXPECT_EQ(c.sms[0].timeout, 500 * kMillisecond);
@@ -50,7 +51,10 @@ TEST(LiveConfig, SmsProvidersAreLogByDefaultOrAnOrderedList) {
            {"sms: [{http: {url: 'https://x/y'}}]\n", "key 'sms[0].http.url': expected http://host[:port]/path"},
            {"sms: [{http: {url: 'http://x:99999/y'}}]\n", "key 'sms[0].http.url'"},
            {"sms: [{http: {url: 'http://user:pw@x/y'}}]\n", "key 'sms[0].http.url'"},
-           {"sms: [{log: {file: a}, http: {url: 'http://x/'}}]\n", "key 'sms[0]': one provider"}}) {
+           {"sms: [{log: {file: a}, http: {url: 'http://x/'}}]\n", "key 'sms[0]': one provider"},
+           {"push: []\n", "key 'push': a list of providers"},
+           {"push: [{http: {url: 'ftp://x/'}}]\n", "key 'push[0].http.url': expected http://"},
+           {"push: [{apns: {}}]\n", "key 'push[0].apns': unknown key"}}) {
     try {
       ParseConfig(std::string(kGood) + bad, "d.yaml");
       ADD_FAILURE() << "accepted " << bad;

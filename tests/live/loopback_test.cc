@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <boost/asio/write.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "core/address.h"
@@ -249,6 +251,36 @@ TEST_F(Loopback, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndPushesGoOn
     return std::all_of(seen.begin() + 1, seen.end(), [](const Seen& s) { return s.delivered.size() == 1; });
   }));
   EXPECT_GE(server_->StatsOf(sync0).Get("sync.pushed") - pushed, 4) << "pushed by sync/0, the only one left";
+}
+
+// A device registers a push token and goes offline; a message to its user
+// becomes a push through the deployment's default push provider (the log
+// at <data_dir>/push.log), naming the token and the sender, not the text.
+TEST_F(Loopback, AMessageToAUserWithNoDeviceOnlineIsPushedToItsRegisteredToken) {
+  Seen a, b;
+  auto alice = Online(1, 1, &a);
+  api::ClientFrame reg;
+  reg.mutable_register_device()->set_token("tok-alice-phone");
+  alice->device().Request(reg);
+  ASSERT_TRUE(RunUntil([&] {
+    return std::any_of(a.frames.begin(), a.frames.end(), [](const api::ServerFrame& f) { return f.has_done(); });
+  }));
+  alice->Disconnect();
+  auto bob = Online(2, 1, &b);
+  bob->device().SendText(1, "the cake is in the fridge", 77);
+  const std::filesystem::path log = dir_ / "push.log";
+  auto pushed = [&] {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  ASSERT_TRUE(RunUntil([&] { return pushed().find("tok-alice-phone") != std::string::npos; })) << pushed();
+  EXPECT_NE(pushed().find(R"("from":2)"), std::string::npos) << pushed();
+  EXPECT_EQ(pushed().find("fridge"), std::string::npos) << "a push never carries the text";
+  // Woken by it, the device connects and fetches the message.
+  alice->Connect("127.0.0.1", port_);
+  ASSERT_TRUE(RunUntil([&] { return a.delivered.size() == 1; }));
 }
 
 TEST_F(Loopback, BadFramesCloseOnlyTheirConnection) {

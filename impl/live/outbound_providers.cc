@@ -1,4 +1,4 @@
-#include "live/sms_providers.h"
+#include "live/outbound_providers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -16,11 +16,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string SmsProviderConfig::Describe() const {
+std::string ProviderConfig::Describe() const {
   return kind == Kind::kLog ? "log " + file : "http://" + host + ":" + port + target;
 }
 
-bool ParseHttpUrl(const std::string& url, SmsProviderConfig* out) {
+bool ParseHttpUrl(const std::string& url, ProviderConfig* out) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) return false;
   std::string rest = url.substr(scheme.size());
@@ -36,40 +36,53 @@ bool ParseHttpUrl(const std::string& url, SmsProviderConfig* out) {
       std::stoul(out->port) == 0 || std::stoul(out->port) > 65535) {
     return false;
   }
-  out->kind = SmsProviderConfig::Kind::kHttp;
+  out->kind = ProviderConfig::Kind::kHttp;
   return true;
 }
 
-SmsProviders::SmsProviders(asio::io_context& io, std::vector<SmsProviderConfig> providers)
+namespace {
+
+// How the channel names the recipient: an SMS goes to +<digits>.
+std::string Recipient(std::string_view channel, const OutboundMessage& message) {
+  return channel == kSmsChannel ? "+" + message.to : message.to;
+}
+
+}  // namespace
+
+OutboundProviders::OutboundProviders(asio::io_context& io, ByChannel providers)
     : io_(io), providers_(std::move(providers)) {}
 
-Status SmsProviders::Check() const {
-  for (const SmsProviderConfig& p : providers_) {
-    if (p.kind != SmsProviderConfig::Kind::kLog || p.file.empty()) continue;
-    std::ofstream out(p.file, std::ios::app);
-    if (!out) return Status::IoError("sms: cannot append to the log provider's file " + p.file);
+Status OutboundProviders::Check() const {
+  for (const auto& [channel, list] : providers_) {
+    for (const ProviderConfig& p : list) {
+      if (p.kind != ProviderConfig::Kind::kLog || p.file.empty()) continue;
+      std::ofstream out(p.file, std::ios::app);
+      if (!out) return Status::IoError(channel + ": cannot append to the log provider's file " + p.file);
+    }
   }
   return Status::Ok();
 }
 
-size_t SmsProviders::Providers(std::string_view channel) const {
-  return channel == kSmsChannel ? providers_.size() : 0;
+size_t OutboundProviders::Providers(std::string_view channel) const {
+  auto it = providers_.find(channel);
+  return it == providers_.end() ? 0 : it->second.size();
 }
 
-void SmsProviders::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
-  const SmsProviderConfig& p = providers_.at(index);
-  if (p.kind == SmsProviderConfig::Kind::kLog) return Log(p, message, std::move(done));
-  Post(p, message, std::move(done));
+void OutboundProviders::Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) {
+  const ProviderConfig& p = providers_.find(channel)->second.at(index);
+  if (p.kind == ProviderConfig::Kind::kLog) return Log(channel, p, message, std::move(done));
+  Post(channel, p, message, std::move(done));
 }
 
-void SmsProviders::Log(const SmsProviderConfig& p, const OutboundMessage& message, Done done) {
-  spdlog::info("sms to +{}: {}", message.to, message.text);
+void OutboundProviders::Log(std::string_view channel, const ProviderConfig& p, const OutboundMessage& message,
+                            Done done) {
+  const std::string to = Recipient(channel, message);
+  spdlog::info("{} to {}: {}", channel, to, message.text);
   Status status;
   if (!p.file.empty()) {
     std::ofstream out(p.file, std::ios::app);
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    out << std::chrono::duration_cast<std::chrono::seconds>(now).count() << " +" << message.to << " " << message.text
-        << "\n";
+    out << std::chrono::duration_cast<std::chrono::seconds>(now).count() << " " << to << " " << message.text << "\n";
     out.flush();
     if (!out) status = Status::IoError("cannot append to " + p.file);
   }
@@ -80,15 +93,15 @@ namespace {
 
 // One POST: resolve, connect, write, read, all within the provider's timeout.
 struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
-  HttpAttempt(asio::io_context& io, const SmsProviderConfig& p, OutboundPort::Done d)
-      : resolver(io), stream(io), provider(p), done(std::move(d)) {}
+  HttpAttempt(asio::io_context& io, std::string_view channel, const ProviderConfig& p, OutboundPort::Done d)
+      : resolver(io), stream(io), channel(channel), provider(p), done(std::move(d)) {}
 
-  void Start(const OutboundMessage& message) {
+  void Start(const std::string& to, const OutboundMessage& message) {
     request = {http::verb::post, provider.target, 11};
     request.set(http::field::host, provider.port == "80" ? provider.host : provider.host + ":" + provider.port);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "msgbed");
-    request.body() = nlohmann::json{{"to", "+" + message.to}, {"text", message.text}}.dump();
+    request.body() = nlohmann::json{{"to", to}, {"text", message.text}}.dump();
     request.prepare_payload();
     stream.expires_after(std::chrono::microseconds(provider.timeout));
     resolver.async_resolve(provider.host, provider.port,
@@ -111,7 +124,7 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
     });
   }
   void Finish(const Status& status) {
-    if (!status.ok()) spdlog::warn("sms provider {}: {}", provider.Describe(), status.message());
+    if (!status.ok()) spdlog::warn("{} provider {}: {}", channel, provider.Describe(), status.message());
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     done(status);
@@ -119,7 +132,8 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
 
   tcp::resolver resolver;
   beast::tcp_stream stream;
-  SmsProviderConfig provider;
+  std::string channel;
+  ProviderConfig provider;
   OutboundPort::Done done;
   http::request<http::string_body> request;
   beast::flat_buffer buffer;
@@ -128,8 +142,9 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
 
 }  // namespace
 
-void SmsProviders::Post(const SmsProviderConfig& p, const OutboundMessage& message, Done done) {
-  std::make_shared<HttpAttempt>(io_, p, std::move(done))->Start(message);
+void OutboundProviders::Post(std::string_view channel, const ProviderConfig& p, const OutboundMessage& message,
+                             Done done) {
+  std::make_shared<HttpAttempt>(io_, channel, p, std::move(done))->Start(Recipient(channel, message), message);
 }
 
 }  // namespace msgbed::live

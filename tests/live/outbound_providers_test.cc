@@ -2,6 +2,8 @@
 // accepts, a 5xx, a silent receiver (timeout) or a refused connection
 // fails the attempt; and a deployment whose first provider keeps failing
 // sends its codes through the second, after the first's retries.
+#include "live/outbound_providers.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,7 +17,6 @@
 
 #include "live/live_fixture.h"
 #include "live/raw_client.h"
-#include "live/sms_providers.h"
 
 namespace msgbed::testing {
 namespace {
@@ -79,31 +80,36 @@ class Receiver {
   std::vector<std::shared_ptr<Exchange>> held_;
 };
 
-live::SmsProviderConfig HttpTo(uint16_t port, Micros timeout = 2 * kSecond) {
-  live::SmsProviderConfig p;
+live::ProviderConfig HttpTo(uint16_t port, Micros timeout = 2 * kSecond) {
+  live::ProviderConfig p;
   EXPECT_TRUE(live::ParseHttpUrl("http://127.0.0.1:" + std::to_string(port) + "/sms", &p));
   p.timeout = timeout;
   return p;
 }
 
-// One attempt through a provider; its outcome.
-Status Attempt(const live::SmsProviderConfig& p) {
+// One attempt through a provider of channel; its outcome.
+Status Attempt(const live::ProviderConfig& p, const std::string& channel = kSmsChannel,
+               const OutboundMessage& message = {"447700900123", "msgbed code: 12345"}) {
   live::asio::io_context io;
-  live::SmsProviders providers(io, {p});
+  live::OutboundProviders providers(io, {{channel, {p}}});
   std::optional<Status> result;
-  providers.Deliver(kSmsChannel, 0, {"447700900123", "msgbed code: 12345"}, [&](const Status& s) { result = s; });
+  providers.Deliver(channel, 0, message, [&](const Status& s) { result = s; });
   EXPECT_TRUE(RunUntil(io, [&] { return result.has_value(); }));
   return result.value_or(Status::IoError("no answer"));
 }
 
-TEST(SmsProviders, A2xxAcceptsAndTheBodyIsJson) {
+TEST(OutboundProviders, A2xxAcceptsAndTheBodyIsJson) {
   Receiver ok(200);
   EXPECT_TRUE(Attempt(HttpTo(ok.port())).ok());
   ASSERT_EQ(ok.bodies().size(), 1u);
   EXPECT_EQ(ok.bodies()[0], R"({"text":"msgbed code: 12345","to":"+447700900123"})");
+  // A push names its device token as it is.
+  EXPECT_TRUE(Attempt(HttpTo(ok.port()), kPushChannel, {"tok-1", R"({"from":2})"}).ok());
+  ASSERT_EQ(ok.bodies().size(), 2u);
+  EXPECT_EQ(ok.bodies()[1], R"({"text":"{\"from\":2}","to":"tok-1"})");
 }
 
-TEST(SmsProviders, A5xxASilentReceiverAndARefusedConnectionFail) {
+TEST(OutboundProviders, A5xxASilentReceiverAndARefusedConnectionFail) {
   Receiver unavailable(503);
   const Status s = Attempt(HttpTo(unavailable.port()));
   EXPECT_FALSE(s.ok());
@@ -122,19 +128,19 @@ TEST(SmsProviders, A5xxASilentReceiverAndARefusedConnectionFail) {
 
 // The first provider answers 503: the auth core tries it again, then fails
 // over to the log provider, whose file gets the code.
-TEST(SmsProviders, ADeploymentFailsOverToItsSecondProvider) {
+TEST(OutboundProviders, ADeploymentFailsOverToItsSecondProvider) {
   Receiver broken(503);
   TempDir dir("sms");
   const auto p = FreePorts(5);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   const std::string log = (dir.path() / "sms.log").string();
-  const std::string yaml =
-      "bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.path().string() +
-      ", sync: false}\nauth: {sms_backoff: 10ms}\n"
-      "sms:\n  - http: {url: 'http://127.0.0.1:" +
-      std::to_string(broken.port()) + "/sms', timeout: 1s}\n  - log: {file: " + log +
-      "}\ninstances:\n  gateway/0: {client: " + at(p[0]) + ", rpc: " + at(p[1]) + "}\n  messages/0: {rpc: " + at(p[2]) +
-      "}\n  sync/0: {rpc: " + at(p[3]) + "}\n  auth/0: {rpc: " + at(p[4]) + "}\n";
+  const std::string yaml = "bus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.path().string() +
+                           ", sync: false}\nauth: {sms_backoff: 10ms}\n"
+                           "sms:\n  - http: {url: 'http://127.0.0.1:" +
+                           std::to_string(broken.port()) + "/sms', timeout: 1s}\n  - log: {file: " + log +
+                           "}\ninstances:\n  gateway/0: {client: " + at(p[0]) + ", rpc: " + at(p[1]) +
+                           "}\n  messages/0: {rpc: " + at(p[2]) + "}\n  sync/0: {rpc: " + at(p[3]) +
+                           "}\n  auth/0: {rpc: " + at(p[4]) + "}\n";
   std::unique_ptr<live::Process> server;
   ASSERT_TRUE(live::Process::Start(live::ParseConfig(yaml, "sms.yaml"), "", &server).ok());
   std::thread serving([&] { server->Run(); });
