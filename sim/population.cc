@@ -44,13 +44,16 @@ void Population::Connect(SimDevice& dev) {
   Transmit(*gw, "open", 0, world_->Draw(*client_frame_cost_),
            [gw, conn, source = dev.Source()] { gw->ClientOpened(conn, source); });
   dev.core.Connected();
+  if (!dev.waking) ScheduleLeave(dev, conn);
+}
+
+void Population::ScheduleLeave(SimDevice& dev, ConnId conn) {
   const WorkloadSpec& wl = world_->scenario.workload;
   // Sessions come and go during the loaded period only, so the drain can
   // settle: a device away at its end stays away.
-  if (wl.session_online > 0) {
-    const double leave = world_->Now() + sessions_.Exponential(1 / wl.session_online);
-    if (leave < world_->scenario.duration) Post(leave, 0, [this, &dev, conn] { Leave(dev, conn); });
-  }
+  if (wl.session_online <= 0) return;
+  const double leave = world_->Now() + sessions_.Exponential(1 / wl.session_online);
+  if (leave < world_->scenario.duration) Post(leave, 0, [this, &dev, conn] { Leave(dev, conn); });
 }
 
 void Population::Hangup(SimDevice& dev) {
@@ -74,8 +77,37 @@ void Population::Leave(SimDevice& dev, ConnId conn) {
   Post(back, 0, [this, &dev] {
     dev.away = false;
     dev.returning = true;
-    Connect(dev);
+    if (dev.connected_at < 0) return Connect(dev);
+    // Awake in the background when the user opens the app: that
+    // connection is its session now.
+    dev.waking = false;
+    ScheduleLeave(dev, dev.conn);
   });
+}
+
+std::string PushToken(uint64_t device_index) { return "sim-" + std::to_string(device_index); }
+
+bool ParsePushToken(const std::string& token, uint64_t* device_index) {
+  if (token.rfind("sim-", 0) != 0 || token.size() == 4) return false;
+  *device_index = 0;
+  for (char c : token.substr(4)) {
+    if (c < '0' || c > '9') return false;
+    *device_index = *device_index * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
+void Population::PushArrived(size_t index, double at) {
+  Post(at, 0, [this, index] { Wake(*devices_[index]); });
+}
+
+void Population::Wake(SimDevice& dev) {
+  const bool asleep = dev.away && dev.connected_at < 0;
+  world_->recorder.PushArrived(asleep);
+  if (!asleep) return;  // in use (a push while online, or before it ever started), or awake already
+  dev.waking = true;
+  dev.woken_at = world_->Now();
+  Connect(dev);
 }
 
 bool Population::PostToChannel(size_t index, uint64_t channel, uint64_t random_id) {
@@ -122,6 +154,10 @@ void Population::OnClosed(ConnId conn) {
   d.core.Disconnected();
   d.connected_at = -1;
   d.conn += conn_stride_;
+  if (d.waking) {  // a background sync is not retried: the next push or the user's return will do
+    d.waking = false;
+    return;
+  }
   const double delay = std::min(30.0, std::ldexp(1.0, static_cast<int>(std::min(d.reconnects, 5u))));
   ++d.reconnects;
   world_->recorder.Reconnect();
@@ -177,6 +213,23 @@ void Population::OnBoxUpdate(Device& d, const api::Update& u) {
 
 void Population::OnSynced(Device& d) {
   SimDevice& dev = Of(d);
+  if (dev.register_push) {
+    dev.register_push = false;
+    api::ClientFrame frame;
+    frame.mutable_register_device()->set_token(PushToken(dev.base_conn - 1));
+    dev.core.Request(std::move(frame));
+  }
+  if (dev.waking) {
+    world_->recorder.WokeAndSynced(world_->Now() - dev.woken_at);
+    dev.waking = false;
+    // Hangs up once the device's frame is handled; its held sends wait
+    // for the user. Not if the user came back meanwhile.
+    const ConnId conn = dev.conn;
+    Post(world_->Now(), 0, [this, &dev, conn] {
+      if (dev.conn == conn && dev.away && dev.connected_at >= 0) Hangup(dev);
+    });
+    return;
+  }
   std::vector<std::pair<uint64_t, uint64_t>> held;
   held.swap(dev.held);
   for (const auto& [peer, random_id] : held) Send(dev, peer, random_id);
@@ -205,6 +258,8 @@ void Population::Relogin(size_t index) {
   world_->recorder.SignInStarted();
   Connect(dev);
 }
+
+void Population::OnAuthorized(Device& d, const api::Authorization&) { Of(d).register_push = true; }
 
 void Population::OnSignInNeeded(Device& d) {
   SimDevice& dev = Of(d);

@@ -13,7 +13,10 @@
 // from the population's own random stream), as a real client reconnects.
 // With workload.sessions, each connection lasts an exponential session
 // and the device then stays away for an exponential gap before it comes
-// back and catches up (the "sessions/<gateway>" stream).
+// back and catches up (the "sessions/<gateway>" stream). A push
+// notification that reaches a device while it is away wakes it: it
+// connects in the background, syncs, and hangs up again, staying away
+// until its gap ends (docs/messaging.md, "Push").
 #pragma once
 
 #include <memory>
@@ -30,6 +33,11 @@
 namespace msgbed::sim {
 
 class ServiceNode;
+
+// The push token of device i of the run (each device registers one), and
+// back; false if token is not one.
+std::string PushToken(uint64_t device_index);
+bool ParsePushToken(const std::string& token, uint64_t* device_index);
 
 class Population final : public Node, public Device::Observer {
  public:
@@ -55,6 +63,8 @@ class Population final : public Node, public Device::Observer {
   // An SMS reaches phone m.to at `at`: a device of this population waiting
   // for a code there types it in.
   void SmsArrived(const OutboundMessage& m, double at);
+  // A push notification reaches device `index` (of this population) at `at`.
+  void PushArrived(size_t index, double at);
 
   // A frame the gateway sent on connection conn.
   void OnGatewayFrame(ConnId conn, const api::ServerFrame& frame);
@@ -69,6 +79,7 @@ class Population final : public Node, public Device::Observer {
   void OnError(Device& d, const api::Error& e) override;
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
   void OnSignInNeeded(Device& d) override;
+  void OnAuthorized(Device& d, const api::Authorization& a) override;
 
   struct SimDevice final : Device::Link {
     SimDevice(Population* p, api::Authorization session, ConnId conn, double connect_at, Device::RetryPolicy policy)
@@ -102,6 +113,9 @@ class Population final : public Node, public Device::Observer {
     bool synced_once = false;
     bool away = false;                                // offline between sessions (workload.sessions)
     bool returning = false;                           // back from away, not yet caught up
+    bool waking = false;                              // away, connected in the background by a push
+    double woken_at = 0;                              // when the push that woke it arrived
+    bool register_push = false;                       // a new session: register its token once synced
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;        // updates of its box it was told, but its own sends
@@ -124,6 +138,11 @@ class Population final : public Node, public Device::Observer {
   // Ends dev's session on connection conn (if it is still the current one)
   // and brings the device back after its time away.
   void Leave(SimDevice& dev, ConnId conn);
+  // With workload.sessions, ends dev's session on conn after a drawn time.
+  void ScheduleLeave(SimDevice& dev, ConnId conn);
+  // A push reached dev: if it is away and not connected, it syncs in the
+  // background.
+  void Wake(SimDevice& dev);
   // Closes dev's connection from its side.
   void Hangup(SimDevice& dev);
   // Asks a code for dev's phone now, or (retry) after a growing delay.

@@ -157,21 +157,24 @@ void ReadSlo(const Reader& r, const YAML::Node& n, Scenario* sc) {
   }
 }
 
-// `sms: {providers: [{latency, timeout, failure_rate, delivery, outages: [{at, for}]}]}`.
-void ReadSms(const Reader& r, const YAML::Node& n, Scenario* sc) {
+// `<channel>: {providers: [{latency, timeout, failure_rate, delivery, loss,
+// outages: [{at, for}]}]}`, channel sms or push.
+void ReadProviders(const Reader& r, const YAML::Node& n, const std::string& channel, std::vector<ProviderSpec>* out) {
   if (!n.IsDefined()) return;
-  r.OnlyKeys(n, "sms", {"providers"});
+  r.OnlyKeys(n, channel, {"providers"});
   const YAML::Node list = n["providers"];
-  if (!list.IsSequence() || list.size() == 0) r.Fail(n, "sms.providers", "a list of one or more providers");
-  sc->sms.clear();
+  if (!list.IsSequence() || list.size() == 0) r.Fail(n, channel + ".providers", "a list of one or more providers");
+  const ProviderSpec defaults = out->empty() ? ProviderSpec{} : out->front();
+  out->clear();
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::string path = "sms.providers[" + std::to_string(i) + "]";
+    const std::string path = channel + ".providers[" + std::to_string(i) + "]";
     const YAML::Node p = list[i];
-    r.OnlyKeys(p, path, {"latency", "timeout", "failure_rate", "delivery", "outages"});
-    SmsProviderSpec spec;
+    r.OnlyKeys(p, path, {"latency", "timeout", "failure_rate", "delivery", "loss", "outages"});
+    ProviderSpec spec = defaults;
     r.DurationOrZero(p, path, "latency", &spec.latency);
     r.Duration(p, path, "timeout", &spec.timeout);
     r.Number(p, path, "failure_rate", &spec.failure_rate, 0, 1);
+    r.Number(p, path, "loss", &spec.loss, 0, 1);
     ServiceTime::Read(r, p, path, "delivery", &spec.delivery);
     if (p["outages"].IsDefined()) {
       if (!p["outages"].IsSequence()) r.Fail(p["outages"], path + ".outages", "a list of {at, for}");
@@ -187,7 +190,7 @@ void ReadSms(const Reader& r, const YAML::Node& n, Scenario* sc) {
         spec.outages.emplace_back(at, at + length);
       }
     }
-    sc->sms.push_back(std::move(spec));
+    out->push_back(std::move(spec));
   }
 }
 
@@ -306,8 +309,8 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   Scenario sc;
   sc.file = file;
-  std::set<std::string> keys = {"name",     "seed",  "duration", "drain",     "warmup", "topology", "clients",
-                                "workload", "costs", "faults",   "instances", "slo",    "sweep",    "sms"};
+  std::set<std::string> keys = {"name",  "seed",   "duration",  "drain", "warmup", "topology", "clients", "workload",
+                                "costs", "faults", "instances", "slo",   "sweep",  "sms",      "push"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (root["sweep"].IsDefined()) r.Fail(root["sweep"], "sweep", "a sweep runs with `msgbed sweep`, one run per point");
@@ -347,7 +350,8 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);
-  ReadSms(r, root["sms"], &sc);
+  ReadProviders(r, root[kSmsChannel], kSmsChannel, &sc.sms);
+  ReadProviders(r, root[kPushChannel], kPushChannel, &sc.push);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its

@@ -12,9 +12,9 @@
 #include "config/fault_spec.h"
 #include "config/yaml_reader.h"
 #include "host_disk.h"
+#include "outbound_model.h"
 #include "roles/registry.h"
 #include "service_time.h"
-#include "sms_model.h"
 #include "topology.h"
 #include "workload_spec.h"
 
@@ -80,11 +80,12 @@ struct Scenario {
   LinkSpec client_link{1.25e8, 0.030};  // each population's access link (1 Gbps, 30 ms)
   WorkloadSpec workload;
   CostTable costs;
-  std::map<std::string, InstanceSpec> instances;        // by role, every deployed role
-  std::map<std::string, RoleSettings> role_settings;    // sections named after roles
-  std::vector<FaultSpec> faults;                        // by time
-  std::vector<SloSpec> slo;                             // in flow, quantile order
-  std::vector<SmsProviderSpec> sms{SmsProviderSpec{}};  // in failover order
+  std::map<std::string, InstanceSpec> instances;      // by role, every deployed role
+  std::map<std::string, RoleSettings> role_settings;  // sections named after roles
+  std::vector<FaultSpec> faults;                      // by time
+  std::vector<SloSpec> slo;                           // in flow, quantile order
+  std::vector<ProviderSpec> sms{ProviderSpec{}};      // in failover order
+  std::vector<ProviderSpec> push{PushProvider()};     // in failover order
 
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
 };

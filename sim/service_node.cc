@@ -70,18 +70,22 @@ Micros ServiceNode::Date() const { return kSimulatedEpoch + Now(); }
 
 void ServiceNode::At(Micros at, std::function<void()> fn) { Post(static_cast<double>(at) / 1e6, 0, std::move(fn)); }
 
-size_t ServiceNode::SmsPort::Providers(std::string_view channel) const {
-  return channel == kSmsChannel ? node_->world_->sms->providers() : 0;
+size_t ServiceNode::RunProviders::Providers(std::string_view channel) const {
+  const OutboundModel* model = node_->world_->Outbound(channel);
+  return model ? model->providers() : 0;
 }
 
-void ServiceNode::SmsPort::Deliver(std::string_view, size_t index, const OutboundMessage& message, Done done) {
+void ServiceNode::RunProviders::Deliver(std::string_view channel, size_t index, const OutboundMessage& message,
+                                        Done done) {
   World& w = *node_->world_;
   const double now = w.Now();
-  const SmsModel::Outcome out = w.sms->Attempt(index, now);
+  const OutboundModel::Outcome out = w.Outbound(channel)->Attempt(index, now);
   node_->Post(now + out.answer_after, 0, [out, done = std::move(done)] {
-    done(out.accepted ? Status::Ok() : Status::IoError("the SMS provider refused or did not answer"));
+    done(out.accepted ? Status::Ok() : Status::IoError("the provider refused or did not answer"));
   });
-  if (out.accepted && w.sms_arrived) w.sms_arrived(message, now + out.delivered_after);
+  if (!out.arrives) return;
+  const auto& arrived = channel == kSmsChannel ? w.sms_arrived : w.push_arrived;
+  if (arrived) arrived(message, now + out.delivered_after);
 }
 
 double ServiceNode::CostOf(const Envelope& e) {

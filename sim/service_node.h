@@ -57,7 +57,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   KvStore& Store() override { return kv_; }
   ClientPort* Clients() override { return role_.has_clients ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }  // reproducible: the host's seeded stream
-  OutboundPort* Outbound() override { return &sms_; }
+  OutboundPort* Outbound() override { return &outbound_; }
 
   // ClientPort (gateways): frames go to the population of this gateway.
   void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
@@ -86,10 +86,11 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
     ServiceNode* node_;
   };
 
-  // The run's SMS providers (World::sms), answering on this node.
-  class SmsPort final : public OutboundPort {
+  // The run's SMS and push providers (World::sms, World::push), answering
+  // on this node.
+  class RunProviders final : public OutboundPort {
    public:
-    explicit SmsPort(ServiceNode* node) : node_(node) {}
+    explicit RunProviders(ServiceNode* node) : node_(node) {}
     size_t Providers(std::string_view channel) const override;
     void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
 
@@ -98,7 +99,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   };
 
   const RoleSpec& role_;
-  SmsPort sms_{this};
+  RunProviders outbound_{this};
   MemKvStore store_;
   ChargedKv kv_{this};
   // CPU per request type served, and per reply to one of this node's calls.

@@ -153,6 +153,12 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   w.sms_arrived = [&w](const OutboundMessage& m, double at) {
     for (Population* p : w.populations) p->SmsArrived(m, at);
   };
+  w.push_arrived = [&w](const OutboundMessage& m, double at) {
+    uint64_t i = 0;
+    if (!ParsePushToken(m.to, &i) || i >= w.users.devices()) return;
+    const uint32_t gateways = w.shape.Count(role::kGateway);
+    w.populations[i % gateways]->PushArrived(i / gateways, at);
+  };
   Rng placement(DeriveSeed(sc.seed, "placement"));
   // Every device starts signed in: its session is written into the auth
   // stores as a finished sign-up would have left it (auth/provision.h).
@@ -175,7 +181,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
       Status status;
       const std::string password = has_password ? "pw-" + std::to_string(user) : "";
       api::Authorization session =
-          ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status, password);
+          ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status, password, PushToken(i));
       d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(std::move(session), i, at);
     }
   }
@@ -307,7 +313,8 @@ SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const Ro
   if (progress) w.sched.OnProgress(1 << 16, progress);
   for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
   w.shape.partitions = sc.kafka.partitions;
-  w.sms = std::make_unique<SmsModel>(sc.sms, DeriveSeed(sc.seed, "sms"));
+  w.sms = std::make_unique<OutboundModel>(sc.sms, DeriveSeed(sc.seed, "sms"));
+  w.push = std::make_unique<OutboundModel>(sc.push, DeriveSeed(sc.seed, "push"));
   Deployment d;
   BuildPlatform(sc, w, d);
   DeployServices(sc, roles, w, d);

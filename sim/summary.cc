@@ -193,6 +193,23 @@ ordered_json SignInsJson(const World& w) {
           {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};
 }
 
+// Push notifications: what the providers did with them, what the devices
+// did when one arrived, and how long a woken device took to sync (from the
+// push's arrival; woken devices that never synced rank above).
+ordered_json PushJson(const World& w) {
+  const Recorder& r = w.recorder;
+  const OutboundModel& p = *w.push;
+  const uint64_t unsynced = r.pushes_woke() - r.woke_synced().size();
+  return {{"accepted", p.accepted},
+          {"refused", p.refused},
+          {"timed_out", p.timed_out},
+          {"lost", p.lost},
+          {"woke_devices", r.pushes_woke()},
+          {"arrived_otherwise", r.pushes_ignored()},
+          {"woken_devices_synced", r.woke_synced().size()},
+          {"wake_to_synced_ms", PercentilesJson(r.woke_synced(), unsynced)}};
+}
+
 // workload.channels: per channel, how long its posts took to reach the
 // member devices connected when they were posted (each delivery, and each
 // post until the last of them; incomplete posts rank above).
@@ -433,6 +450,9 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
       {"faults_applied", FaultCountsJson(w.faults.counts())},
       {"invariants", InvariantsJson(inv)}};
   if (sc.workload.sign_ins_per_hour > 0) out["sign_ins"] = SignInsJson(w);
+  if (sc.workload.session_online > 0 || w.push->accepted + w.push->refused + w.push->timed_out > 0) {
+    out["push"] = PushJson(w);
+  }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
   return out;
 }

@@ -14,10 +14,10 @@
 #include "core/rng.h"
 #include "faults.h"
 #include "network.h"
+#include "outbound_model.h"
 #include "recorder.h"
 #include "scenario.h"
 #include "scheduler.h"
-#include "sms_model.h"
 #include "tracer.h"
 
 namespace msgbed::sim {
@@ -105,12 +105,18 @@ class World {
   std::vector<Population*> populations;  // index = gateway index
   std::vector<uint64_t> channels;        // workload.channels' ids, in order
   KafkaModel* kafka = nullptr;
-  std::unique_ptr<SmsModel> sms;
+  std::unique_ptr<OutboundModel> sms, push;
+  // The channel's model (kSmsChannel, kPushChannel); nullptr for another.
+  OutboundModel* Outbound(std::string_view channel) const {
+    return channel == kSmsChannel ? sms.get() : channel == kPushChannel ? push.get() : nullptr;
+  }
   // Users one of whose devices is signing in by phone: the code goes to the
   // user's one number, so a second device waits its turn.
   std::unordered_set<uint64_t> signing_in;
   // An SMS reaches its phone at the given time (set by whoever waits for codes).
   std::function<void(const OutboundMessage&, double at)> sms_arrived;
+  // A push reaches the device its token names at the given time.
+  std::function<void(const OutboundMessage&, double at)> push_arrived;
 
  private:
   uint64_t seq_ = 0;

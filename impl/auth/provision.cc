@@ -16,8 +16,8 @@ std::string ProvisionedPhone(uint64_t user) {
 
 api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
                                     const ClusterShape& shape, uint64_t user, uint64_t device,
-                                    const std::string& secret, Micros date, Status* status,
-                                    const std::string& password) {
+                                    const std::string& secret, Micros date, Status* status, const std::string& password,
+                                    const std::string& push_token) {
   const std::string phone = ProvisionedPhone(user);
   KvStore& accounts = store_of(AuthOfUser(shape, user));
   auth::UserRecord account;
@@ -48,6 +48,7 @@ api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Addr
   session.set_secret_hash(SecretHash(secret));
   session.set_created_us(date);
   session.set_active_us(date);
+  session.set_push_token(push_token);
   batch.Put(UserKey(user), account.SerializeAsString());
   batch.Put(SessionKey(user, device), session.SerializeAsString());
   if (*status = accounts.Write(batch); !status->ok()) return {};

@@ -21,12 +21,13 @@ std::string ProvisionedPhone(uint64_t user);
 
 // Gives user (its account created on first use, with ProvisionedPhone and,
 // if `password` is not empty, that cloud password at the minimum hashing
-// cost) the session `device` with credential secret `secret` (32 bytes),
+// cost) the session `device` with credential secret `secret` (32 bytes)
+// and push device token `push_token` (empty: none),
 // written into the stores of the auth instances that own them (store_of).
 // Returns the Authorization a device keeps, or sets *status.
 api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
                                     const ClusterShape& shape, uint64_t user, uint64_t device,
                                     const std::string& secret, Micros date, Status* status,
-                                    const std::string& password = "");
+                                    const std::string& password = "", const std::string& push_token = "");
 
 }  // namespace msgbed

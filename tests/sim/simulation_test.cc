@@ -360,6 +360,9 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
               "key 'topology.kafka.rebalance_time': at most 60s");
   ExpectError(with("linger: 2ms}", "linger: 2ms, session_timeout: 1000d}"),
               "key 'topology.kafka.session_timeout': at most 300s");
+  ExpectError(base + "push: {providers: []}\n", "key 'push.providers': a list of one or more providers");
+  ExpectError(base + "push: {providers: [{loss: 2}]}\n", "key 'push.providers[0].loss'");
+  ExpectError(base + "push: {providers: [{apns: 1}]}\n", "key 'push.providers[0].apns': unknown key");
   ExpectError(with("latency: 20ms", "latency: fast"), "key 'clients.link.latency'");
   ExpectError(with("online_share: 0.7", "online_share: 1.5"), "key 'workload.online_share'");
   ExpectError("name: x\ntopology: [", "bad.yaml:");

@@ -177,6 +177,32 @@ TEST(Workload, WithSessionsEveryOfferedMessageAndEveryDeliveryIsCounted) {
   EXPECT_EQ(d["expected"].get<uint64_t>(), d["delivered"].get<uint64_t>() + d["owed_to_devices_away"].get<uint64_t>());
 }
 
+// Users with one device, mostly away: a message to a user with nothing
+// online becomes a push, which wakes the device to sync in the background,
+// so messages reach devices sooner than their users come back. With every
+// push lost, none wakes and delivery waits for the return.
+TEST(Workload, APushWakesADeviceAwayWhichSyncsInTheBackground) {
+  const std::string away = "  sessions: {online: 500ms, offline: 3s}\n";
+  const auto pushed = SummaryOf(SmallWith(away, "1"), "pushed");
+  const auto lost = SummaryOf(SmallWith(away + "push: {providers: [{loss: 1}]}\n", "1"), "lost");
+  const auto& p = pushed["push"];
+  EXPECT_GT(p["woke_devices"].get<uint64_t>(), 50u);
+  EXPECT_GT(p["woken_devices_synced"].get<uint64_t>(), 50u);
+  EXPECT_EQ(p["lost"].get<uint64_t>(), 0u);
+  EXPECT_LT(p["wake_to_synced_ms"]["p50"].get<double>(), 1000);
+  EXPECT_EQ(lost["push"]["woke_devices"].get<uint64_t>(), 0u);
+  EXPECT_EQ(lost["push"]["lost"].get<uint64_t>(), lost["push"]["accepted"].get<uint64_t>());
+  EXPECT_GT(lost["push"]["accepted"].get<uint64_t>(), 50u);
+  for (const auto* s : {&pushed, &lost}) {
+    EXPECT_TRUE((*s)["invariants"]["ok"].get<bool>());
+    EXPECT_EQ((*s)["deliveries"]["missing"], 0);
+  }
+  // Woken devices take their messages in the background instead of on return.
+  EXPECT_GT(pushed["deliveries"]["delivered"].get<uint64_t>(), lost["deliveries"]["delivered"].get<uint64_t>());
+  EXPECT_LT(pushed["deliveries"]["owed_to_devices_away"].get<uint64_t>(),
+            lost["deliveries"]["owed_to_devices_away"].get<uint64_t>());
+}
+
 TEST(Workload, TheDefaultsDrawNothingNew) {
   // Writing the defaults out changes nothing: the same offered load.
   const auto plain = SummaryOf(LoadScenario(kSmall), "plain");
