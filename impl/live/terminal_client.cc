@@ -289,7 +289,7 @@ class Terminal final : public Device::Observer {
     if (!chat) {
       std::cout << "* usage: @<user> <text>, #<group> <text>, !<channel> <text>   (ids 1.." << kMaxUserId
                 << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|->, "
-                << "/group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
+                << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
                 << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
                 << "/delete <id>, /read @<user>|#<group>, /quit\n";
       ++failed_;
@@ -474,6 +474,8 @@ std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
   } else if (words.size() == 2 && words[0] == "/terminate" && words[1].size() <= 19 &&
              words[1].find_first_not_of("0123456789") == std::string::npos) {
     f.mutable_reset_authorization()->set_device_id(std::stoull(words[1]));
+  } else if (words.size() <= 2 && words[0] == "/push") {
+    f.mutable_register_device()->set_token(words.size() == 2 ? words[1] : "");  // none: unregister
   } else if (words.size() == 3 && words[0] == "/password") {
     f.mutable_update_password()->set_current(words[1] == "-" ? "" : words[1]);
     f.mutable_update_password()->set_new_password(words[2] == "-" ? "" : words[2]);

@@ -55,7 +55,10 @@ TEST(ChatCommand, EachParsesToItsRequestOrNothing) {
   EXPECT_TRUE(ParseAccountCommand("/delete 3")->delete_messages().revoke());
   EXPECT_EQ(ParseAccountCommand("/read @2")->read_history().peer_user(), 2u);
   EXPECT_EQ(ParseAccountCommand("/read #9")->read_history().chat_id(), 9u);
-  for (const char* bad : {"/group friends", "/group t 2 x", "/add 9", "/add 0 4", "/channel", "/channel a b", "/join",
+  EXPECT_EQ(ParseAccountCommand("/push fcm:abc")->register_device().token(), "fcm:abc");
+  ASSERT_TRUE(ParseAccountCommand("/push"));
+  EXPECT_TRUE(ParseAccountCommand("/push")->has_register_device()) << "no token: unregister";
+  for (const char* bad : {"/push a b", "/group friends", "/group t 2 x", "/add 9", "/add 0 4", "/channel", "/channel a b", "/join",
                           "/join x", "/edit 3", "/edit x y", "/delete", "/read 2", "/read @", "/read !3"}) {
     EXPECT_FALSE(ParseAccountCommand(bad)) << bad;
   }
