@@ -29,6 +29,15 @@ messages::ChatAnswer Refuse(api::ErrorCode code, std::string why) {
   return a;
 }
 
+// Whether req repeats the record's last change, which is in effect.
+bool IsLastChange(const storage::ChatRecord& r, const messages::ChatRequest& req) {
+  return r.change_seq() != 0 && r.change_kind() == static_cast<uint32_t>(req.kind()) && r.change_user() == req.user() &&
+         r.change_asker() == req.asker();
+}
+
+// The random_id of the service message telling the group of its change seq.
+uint64_t ChangeRandomId(uint64_t chat, uint64_t seq) { return StableHash(chat + seq * 0x9E3779B97F4A7C15ull) | 1; }
+
 api::Chat ToApi(const storage::ChatRecord& r) {
   api::Chat chat;
   chat.set_id(r.id());
@@ -64,6 +73,12 @@ messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& 
     std::vector<uint64_t> members(record.members().begin(), record.members().end());
     const auto at = std::lower_bound(members.begin(), members.end(), req.user());
     const bool member = at != members.end() && *at == req.user();
+    const bool done = req.kind() == messages::ChatRequest::ADD ? member : !member;
+    if (req.kind() != messages::ChatRequest::MEMBERS && done && IsLastChange(record, req)) {
+      messages::ChatAnswer again;  // a retry: told as done, with the same change
+      *again.mutable_record() = std::move(record);
+      return again;
+    }
     if (req.kind() == messages::ChatRequest::ADD) {
       if (member) return Refuse(api::USER_ALREADY_PARTICIPANT, "already in the group");
       if (members.size() >= kMaxGroupMembers)
@@ -77,6 +92,12 @@ messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& 
       members.erase(at);
     }
     *record.mutable_members() = {members.begin(), members.end()};
+    if (req.kind() != messages::ChatRequest::MEMBERS) {
+      record.set_change_kind(req.kind());
+      record.set_change_user(req.user());
+      record.set_change_asker(req.asker());
+      record.set_change_seq(record.change_seq() + 1);
+    }
   }
   if (req.kind() != messages::ChatRequest::MEMBERS && (!stored || req.kind() != messages::ChatRequest::CREATE)) {
     WriteBatch batch;
@@ -177,13 +198,7 @@ void MessageService::HandleCreateChat(const Incoming& in, const messages::Create
     draft.message.set_text(group.title());
     draft.message.set_random_id(group.random_id());
     draft.message.set_action(api::ACTION_CHAT_CREATE);
-    Status s;
-    storage::SendRecord sent;
-    // A retry finds the service message stored already.
-    if (!boxes_.FindSend(group.creator(), group.random_id(), &s) && s.ok()) {
-      if (const Refusal r = Store(draft, &group, &sent); !r.ok()) return AnswerRefusal(reply_to, r);
-    }
-    if (!s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());
+    if (!StoreOnce(draft, group, reply_to)) return;
     api::ServerFrame frame;
     *frame.mutable_chat() = ToApi(group);
     Answer(reply_to, std::move(frame));
@@ -224,13 +239,25 @@ void MessageService::ChangeMembers(const Incoming& in, const rpc::ClientRef& cli
     Draft draft;
     draft.message.set_from_user(client.user());
     draft.message.set_chat_id(told.id());
-    draft.message.set_random_id(env_->Random().Next() | 1);
+    draft.message.set_random_id(ChangeRandomId(told.id(), told.change_seq()));
     draft.message.set_action(add ? api::ACTION_ADD_USER : api::ACTION_DELETE_USER);
     draft.message.set_action_user(user);
-    storage::SendRecord sent;
-    if (const Refusal r = Store(draft, &told, &sent); !r.ok()) return AnswerRefusal(reply_to, r);
-    AnswerDone(reply_to);
+    if (StoreOnce(draft, told, reply_to)) AnswerDone(reply_to);
   });
+}
+
+bool MessageService::StoreOnce(const Draft& draft, const storage::ChatRecord& group, const ReplyTo& reply_to) {
+  Status s;
+  storage::SendRecord sent;
+  // A retry finds the service message stored already.
+  if (!boxes_.FindSend(draft.message.from_user(), draft.message.random_id(), &s) && s.ok()) {
+    if (const Refusal r = Store(draft, &group, &sent); !r.ok()) {
+      AnswerRefusal(reply_to, r);
+      return false;
+    }
+  }
+  if (!s.ok()) AnswerError(reply_to, api::INTERNAL, s.message());
+  return s.ok();
 }
 
 void MessageService::HandleGetChat(const Incoming& in, const messages::GetChat& req) {

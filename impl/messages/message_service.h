@@ -142,6 +142,9 @@ class MessageService final : public Service {
   void HandleDeleteChatUser(const Incoming& in, const messages::DeleteChatUser& req);
   void HandleGetChat(const Incoming& in, const messages::GetChat& req);
   void ChangeMembers(const Incoming& in, const rpc::ClientRef& client, messages::ChatRequest request);
+  // Stores a group's service message unless its sender's box has its
+  // random_id already (a retry); false, with reply_to answered, on failure.
+  bool StoreOnce(const Draft& draft, const storage::ChatRecord& group, const ReplyTo& reply_to);
   // The group's owner side.
   void HandleChatRequest(const Incoming& in, const messages::ChatRequest& req);
   messages::ChatAnswer DoChatRequest(const messages::ChatRequest& req);

@@ -40,6 +40,42 @@ TEST_F(Groups, ARetriedCreateNamesTheSameGroupAndTellsItOnce) {
   EXPECT_NE(CreateGroup(dev(1), {2}, 6), first) << "another random_id is another group";
 }
 
+// The group's owner changed the record but its answer was lost: the asker
+// got INTERNAL and asks again. The retry succeeds and the group is told
+// once, not never (USER_ALREADY_PARTICIPANT) and not twice.
+TEST_F(Groups, AnAddOrRemoveRetriedAfterALostAnswerSucceedsAndTellsTheGroupOnce) {
+  // The creator (who may remove others) asks, its box away from the group's owner.
+  const uint64_t asker = 1;
+  uint64_t random_id = 1;
+  while (SameAddress(BoxOwner(c.shape(), asker), ChatOwner(c.shape(), NewGroupId(asker, random_id, 0)))) ++random_id;
+  const uint64_t chat = CreateGroup(dev(asker), {2, 3}, random_id);
+  for (const bool add : {true, false}) {
+    bool lost = false;
+    c.drop = [&](const Envelope& e) {
+      if (lost || !e.body || e.body->GetDescriptor() != messages::ChatAnswer::descriptor()) return false;
+      return lost = true;
+    };
+    dev(asker).core.Request(Member(add, chat, 4));
+    c.Run();
+    c.Advance(kChatCallTimeout);
+    c.Run();
+    ASSERT_TRUE(lost);
+    ASSERT_FALSE(dev(asker).errors.empty());
+    ASSERT_EQ(dev(asker).errors.back().code(), api::INTERNAL) << "the owner's answer was lost";
+    const api::ServerFrame retried = Ask(dev(asker), Member(add, chat, 4));
+    EXPECT_TRUE(retried.has_done()) << retried.ShortDebugString();
+  }
+  for (uint64_t u : {1, 2, 3, 4}) {
+    size_t adds = 0, removes = 0;
+    for (const api::Message& m : dev(u).delivered) {
+      adds += m.action() == api::ACTION_ADD_USER;
+      removes += m.action() == api::ACTION_DELETE_USER;
+    }
+    EXPECT_EQ(adds, 1u) << "user " << u;
+    EXPECT_EQ(removes, 1u) << "user " << u;
+  }
+}
+
 TEST_F(Groups, MembersJoinAndLeaveAndOnlyMembersSeeWhatIsSentMeanwhile) {
   const uint64_t chat = CreateGroup(dev(1), {2});
   dev(1).core.SendToChat(chat, "before 3 joined", 1);
