@@ -1,9 +1,14 @@
 // AuthService, push notifications: device tokens are kept with the sessions
-// they belong to (a terminated session's token goes with it), and a
-// Notify from sync becomes one push per token of the user.
+// they belong to (a terminated session's token goes with it; a token
+// registered again moves from the user's other sessions), and a Notify
+// from sync becomes one push per distinct token of the user's live
+// sessions.
+#include <functional>
+#include <set>
 #include <string>
 
 #include "auth/auth_service.h"
+#include "auth/credential.h"
 #include "core/client_reply.h"
 
 namespace msgbed {
@@ -11,6 +16,17 @@ namespace msgbed {
 namespace {
 
 constexpr size_t kMaxTokenBytes = 4096;
+constexpr size_t kScanPage = 1000;
+
+// Tokens of push services are printable ASCII without spaces (APNs: hex,
+// FCM: base64url and ':'); nothing else reaches a provider or its log.
+bool ValidToken(const std::string& token) {
+  if (token.size() > kMaxTokenBytes) return false;
+  for (char c : token) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 // What a push carries: enough for the app to know whom to fetch from,
 // never the text (docs/messaging.md, "Push").
@@ -19,24 +35,46 @@ std::string PushText(const auth::Notify& n) {
          ",\"chat\":" + std::to_string(n.chat_id()) + ",\"pts\":" + std::to_string(n.pts()) + "}";
 }
 
+// Visits every session record of user (however many: revoked ones stay),
+// a page at a time. False on a store error.
+bool ForEachSession(KvStore& kv, uint64_t user, const std::function<void(uint64_t, auth::SessionRecord&)>& fn) {
+  std::string from = SessionKey(user, 0);
+  const std::string to = SessionKey(user + 1, 0);
+  for (;;) {
+    KvStore::Entries page;
+    if (!kv.Scan(from, to, kScanPage, &page).ok()) return false;
+    for (const auto& [key, value] : page) {
+      auth::SessionRecord session;
+      if (session.ParseFromString(value)) fn(FromBigEndian(key.data() + key.size() - 8), session);
+    }
+    if (page.size() < kScanPage) return true;
+    from = page.back().first + '\0';
+  }
+}
+
 }  // namespace
 
 void AuthService::HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req) {
   const ReplyTo& to = in.reply_to;
-  if (req.token().size() > kMaxTokenBytes) {
-    return AnswerError(to, api::TOKEN_INVALID, "a device token is at most 4096 bytes");
+  if (!ValidToken(req.token())) {
+    return AnswerError(to, api::TOKEN_INVALID, "a device token is at most 4096 printable characters, no spaces");
   }
   const uint64_t user = req.client().user(), device = req.client().device();
-  Status s;
-  const auto bytes = env_->Kv().Get(SessionKey(user, device), &s);
-  auth::SessionRecord session;
-  if (!s.ok() || (bytes && !session.ParseFromString(*bytes))) {
-    return AnswerError(to, api::INTERNAL, "the session store failed; retry");
-  }
-  if (!bytes || session.revoked()) return AnswerError(to, api::SESSION_REVOKED, "the session was terminated");
-  session.set_push_token(req.token());
   WriteBatch batch;
-  batch.Put(SessionKey(user, device), session.SerializeAsString());
+  bool live = false;
+  const bool read = ForEachSession(env_->Kv(), user, [&](uint64_t d, auth::SessionRecord& session) {
+    if (d == device) {
+      live = !session.revoked();
+      session.set_push_token(req.token());
+    } else if (!req.token().empty() && session.push_token() == req.token()) {
+      session.clear_push_token();  // the device signed in again: its old session pushes no more
+    } else {
+      return;
+    }
+    batch.Put(SessionKey(user, d), session.SerializeAsString());
+  });
+  if (!read) return AnswerError(to, api::INTERNAL, "the session store failed; retry");
+  if (!live) return AnswerError(to, api::SESSION_REVOKED, "the session was terminated");
   if (!Commit(to, batch)) return;
   env_->Stats().Add(req.token().empty() ? "auth.push_unregistered" : "auth.push_registered");
   api::ServerFrame frame;
@@ -45,18 +83,17 @@ void AuthService::HandleRegisterDevice(const Incoming& in, const auth::RegisterD
 }
 
 void AuthService::HandleNotify(const Incoming&, const auth::Notify& req) {
-  KvStore::Entries entries;
-  if (!env_->Kv().Scan(SessionKey(req.user(), 0), SessionKey(req.user() + 1, 0), kMaxSessionsListed, &entries).ok()) {
-    return env_->Stats().Add("auth.push_store_failed");  // best effort: the device syncs when it comes back
-  }
-  for (const auto& [key, value] : entries) {
-    auth::SessionRecord session;
-    if (!session.ParseFromString(value) || session.revoked() || session.push_token().empty()) continue;
+  std::set<std::string> tokens;
+  const bool read = ForEachSession(env_->Kv(), req.user(), [&](uint64_t, auth::SessionRecord& session) {
+    if (!session.revoked() && !session.push_token().empty()) tokens.insert(session.push_token());
+  });
+  if (!read) return env_->Stats().Add("auth.push_store_failed");  // best effort: the device syncs when it comes back
+  const std::string text = PushText(req);
+  for (const std::string& token : tokens) {
     env_->Stats().Add("auth.pushes");
-    Deliver(*env_, kPushChannel, {session.push_token(), PushText(req)}, limits_.push,
-            [env = env_](const Status& status, size_t) {
-              env->Stats().Add(status.ok() ? "auth.pushes_delivered" : "auth.pushes_failed");
-            });
+    Deliver(*env_, kPushChannel, {token, text}, limits_.push, [env = env_](const Status& status, size_t) {
+      env->Stats().Add(status.ok() ? "auth.pushes_delivered" : "auth.pushes_failed");
+    });
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "auth/auth_service.h"
 #include "auth/placement.h"
+#include "auth/provision.h"
 #include "proto/messages.pb.h"
 #include "unit/test_cluster.h"
 
@@ -115,16 +116,50 @@ TEST_F(PushTest, AnUnregisteredOrTerminatedSessionGetsNoPush) {
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
 }
 
-TEST_F(PushTest, AnOversizedTokenIsRefusedAndTheOldOneKept) {
+TEST_F(PushTest, AnOversizedOrUnprintableTokenIsRefusedAndTheOldOneKept) {
   TestDevice& phone = Registered(1, 1, "tok-phone");
-  const api::ServerFrame answer = Register(phone, std::string(4097, 't'));
-  ASSERT_TRUE(answer.has_error());
-  EXPECT_EQ(answer.error().code(), api::TOKEN_INVALID);
+  for (const std::string& bad : {std::string(4097, 't'), std::string("a b"), std::string("a\nforged line")}) {
+    const api::ServerFrame answer = Register(phone, bad);
+    ASSERT_TRUE(answer.has_error()) << bad;
+    EXPECT_EQ(answer.error().code(), api::TOKEN_INVALID);
+  }
   TestDevice& sender = Registered(2, 1, "tok-sender");
   c.Disconnect(phone);
   c.Run();
   SendText(sender, 1, "hello", 7);
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
+}
+
+// A device that signed in again registers its token from its new session:
+// the old session (never terminated) pushes no more, so one push each.
+TEST_F(PushTest, ATokenRegisteredAgainMovesFromTheUsersOtherSessions) {
+  TestDevice& before = Registered(1, 1, "tok-phone");
+  c.Disconnect(before);
+  TestDevice& after = Registered(1, 2, "tok-phone");
+  TestDevice& sender = Registered(2, 1, "tok-sender");
+  c.Disconnect(after);
+  c.Run();
+  SendText(sender, 1, "hello", 7);
+  EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
+}
+
+// Sessions are never deleted (revoked ones stay, ids grow): a user with
+// more than a scan page of them still gets pushes on the newest.
+TEST_F(PushTest, TheNewestOfThousandsOfSessionsGetsItsPush) {
+  const rpc::Address auth = AuthOfUser(c.shape(), 1);
+  for (uint64_t device = 1; device <= 1500; ++device) {
+    Status s;
+    ProvisionSession([&](const rpc::Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
+                     std::string(32, static_cast<char>(device)), 0, &s);
+    ASSERT_TRUE(s.ok());
+  }
+  ASSERT_EQ(c.host(auth).Stats().Get("auth.pushes"), 0);
+  TestDevice& newest = Registered(1, 1500, "tok-newest");
+  TestDevice& sender = Registered(2, 1, "tok-sender");
+  c.Disconnect(newest);
+  c.Run();
+  SendText(sender, 1, "hello", 7);
+  EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-newest"}));
 }
 
 TEST_F(PushTest, APushGoesThroughTheNextProviderWhenTheFirstFails) {
