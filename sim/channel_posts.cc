@@ -53,7 +53,7 @@ uint64_t ChannelPosts::OnlineMembers(size_t k) const {
     const auto& devices = world_->populations[g]->devices();
     for (size_t i = 0; i < devices.size(); ++i) {
       const bool is_poster = i * gateways + g == poster;
-      n += devices[i]->user <= members && devices[i]->connected_at >= 0 && !is_poster;
+      n += devices[i]->user <= members && devices[i]->connected_at >= 0 && !devices[i]->away && !is_poster;
     }
   }
   return n;

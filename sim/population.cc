@@ -79,8 +79,10 @@ void Population::Leave(SimDevice& dev, ConnId conn) {
     dev.returning = true;
     if (dev.connected_at < 0) return Connect(dev);
     // Awake in the background when the user opens the app: that
-    // connection is its session now.
+    // connection is its session now, from now.
+    if (dev.waking) world_->recorder.WakeEnded(Recorder::WakeEnd::kUserReturned);
     dev.waking = false;
+    dev.connected_at = world_->Now();
     ScheduleLeave(dev, dev.conn);
   });
 }
@@ -102,7 +104,9 @@ void Population::PushArrived(size_t index, double at) {
 }
 
 void Population::Wake(SimDevice& dev) {
-  const bool asleep = dev.away && dev.connected_at < 0;
+  // A device that lost its session has nothing to sync with.
+  const bool asleep =
+      dev.away && dev.connected_at < 0 && dev.signing_in_since < 0 && !dev.core.session().credential().empty();
   world_->recorder.PushArrived(asleep);
   if (!asleep) return;  // in use (a push while online, or before it ever started), or awake already
   dev.waking = true;
@@ -112,7 +116,7 @@ void Population::Wake(SimDevice& dev) {
 
 bool Population::PostToChannel(size_t index, uint64_t channel, uint64_t random_id) {
   SimDevice& dev = *devices_[index];
-  if (dev.core.state() != Device::State::kReady) return false;
+  if (dev.away || dev.core.state() != Device::State::kReady) return false;  // awake in the background only
   dev.core.SendToChannel(channel, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
   return true;
 }
@@ -156,6 +160,7 @@ void Population::OnClosed(ConnId conn) {
   d.conn += conn_stride_;
   if (d.waking) {  // a background sync is not retried: the next push or the user's return will do
     d.waking = false;
+    world_->recorder.WakeEnded(Recorder::WakeEnd::kDropped);
     return;
   }
   const double delay = std::min(30.0, std::ldexp(1.0, static_cast<int>(std::min(d.reconnects, 5u))));
@@ -213,11 +218,10 @@ void Population::OnBoxUpdate(Device& d, const api::Update& u) {
 
 void Population::OnSynced(Device& d) {
   SimDevice& dev = Of(d);
-  if (dev.register_push) {
-    dev.register_push = false;
+  if (dev.register_push) {  // until its Done comes (OnServerFrame): on every sync, as apps do at start
     api::ClientFrame frame;
     frame.mutable_register_device()->set_token(PushToken(dev.base_conn - 1));
-    dev.core.Request(std::move(frame));
+    dev.push_request = dev.core.Request(std::move(frame));
   }
   if (dev.waking) {
     world_->recorder.WokeAndSynced(world_->Now() - dev.woken_at);
@@ -260,6 +264,11 @@ void Population::Relogin(size_t index) {
 }
 
 void Population::OnAuthorized(Device& d, const api::Authorization&) { Of(d).register_push = true; }
+
+void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
+  SimDevice& dev = Of(d);
+  if (dev.register_push && f.request_id() == dev.push_request && f.has_done()) dev.register_push = false;
+}
 
 void Population::OnSignInNeeded(Device& d) {
   SimDevice& dev = Of(d);

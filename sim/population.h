@@ -80,6 +80,7 @@ class Population final : public Node, public Device::Observer {
   void OnSendFailed(Device& d, uint64_t random_id, const api::Error& e) override;
   void OnSignInNeeded(Device& d) override;
   void OnAuthorized(Device& d, const api::Authorization& a) override;
+  void OnServerFrame(Device& d, const api::ServerFrame& f) override;
 
   struct SimDevice final : Device::Link {
     SimDevice(Population* p, api::Authorization session, ConnId conn, double connect_at, Device::RetryPolicy policy)
@@ -116,6 +117,7 @@ class Population final : public Node, public Device::Observer {
     bool waking = false;                              // away, connected in the background by a push
     double woken_at = 0;                              // when the push that woke it arrived
     bool register_push = false;                       // a new session: register its token once synced
+    uint64_t push_request = 0;                        // ... by this request, not yet answered
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
     uint64_t delivered = 0;        // updates of its box it was told, but its own sends

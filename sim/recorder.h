@@ -103,6 +103,10 @@ class Recorder {
   // synced `seconds` after its push arrived.
   void PushArrived(bool asleep) { ++(asleep ? pushes_woke_ : pushes_ignored_); }
   void WokeAndSynced(double seconds) { woke_synced_.push_back(seconds); }
+  // A woken device's background sync ended otherwise: its user came back
+  // first (the connection became the session), or it was closed.
+  enum class WakeEnd { kUserReturned, kDropped };
+  void WakeEnded(WakeEnd how) { ++(how == WakeEnd::kUserReturned ? wakes_returned_ : wakes_dropped_); }
   // An arrival found no online device to send it (every pick was away).
   void NobodyOnline() { ++nobody_online_; }
   // workload.sign_ins: a device without a session began signing in by
@@ -197,6 +201,8 @@ class Recorder {
   uint64_t pushes_woke() const { return pushes_woke_; }
   uint64_t pushes_ignored() const { return pushes_ignored_; }
   const std::vector<double>& woke_synced() const { return woke_synced_; }
+  uint64_t wakes_returned() const { return wakes_returned_; }
+  uint64_t wakes_dropped() const { return wakes_dropped_; }
   uint64_t nobody_online() const { return nobody_online_; }
   uint64_t delivered_online() const { return delivered_online_; }
   uint64_t sign_ins_started() const { return sign_ins_started_; }
@@ -242,6 +248,7 @@ class Recorder {
   uint64_t foreign_ = 0, out_of_order_ = 0;
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t sessions_ended_ = 0, nobody_online_ = 0, pushes_woke_ = 0, pushes_ignored_ = 0;
+  uint64_t wakes_returned_ = 0, wakes_dropped_ = 0;
   std::vector<double> woke_synced_;
   uint64_t sign_ins_started_ = 0, code_requests_ = 0, passwords_asked_ = 0;
   std::map<int, uint64_t> sign_in_failures_;  // by api::ErrorCode

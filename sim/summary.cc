@@ -193,20 +193,39 @@ ordered_json SignInsJson(const World& w) {
           {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};
 }
 
-// Push notifications: what the providers did with them, what the devices
-// did when one arrived, and how long a woken device took to sync (from the
-// push's arrival; woken devices that never synced rank above).
+// A counter summed over every instance.
+int64_t CounterSum(const World& w, const std::string& name) {
+  int64_t n = 0;
+  for (const auto& [addr, node] : w.services) n += node->host().Stats().Get(name);
+  return n;
+}
+
+// Push notifications, end to end: what auth sent (one per token; each
+// through the providers, with retries), what the providers did with each
+// attempt, what reached the devices and what a device did when one
+// arrived, and how long a woken device took to sync from the push's
+// arrival (wakes that ended otherwise are counted apart; unfinished ones,
+// still syncing at the end, rank above).
 ordered_json PushJson(const World& w) {
   const Recorder& r = w.recorder;
   const OutboundModel& p = *w.push;
-  const uint64_t unsynced = r.pushes_woke() - r.woke_synced().size();
-  return {{"accepted", p.accepted},
-          {"refused", p.refused},
-          {"timed_out", p.timed_out},
+  const int64_t sent = CounterSum(w, "auth.pushes"), accepted = CounterSum(w, "auth.pushes_delivered"),
+                failed = CounterSum(w, "auth.pushes_failed");
+  const uint64_t arrived = r.pushes_woke() + r.pushes_ignored();
+  const uint64_t unsynced = r.pushes_woke() - r.woke_synced().size() - r.wakes_returned() - r.wakes_dropped();
+  return {{"sent", sent},
+          {"accepted", accepted},
+          {"failed", failed},
+          {"retrying_at_end", sent - accepted - failed},
+          {"attempts", {{"accepted", p.accepted}, {"refused", p.refused}, {"timed_out", p.timed_out}}},
           {"lost", p.lost},
+          {"arrived", arrived},
+          {"on_the_way_at_end", p.accepted - p.lost - arrived},
           {"woke_devices", r.pushes_woke()},
           {"arrived_otherwise", r.pushes_ignored()},
           {"woken_devices_synced", r.woke_synced().size()},
+          {"woken_user_returned_first", r.wakes_returned()},
+          {"woken_connection_closed", r.wakes_dropped()},
           {"wake_to_synced_ms", PercentilesJson(r.woke_synced(), unsynced)}};
 }
 
@@ -450,7 +469,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
       {"faults_applied", FaultCountsJson(w.faults.counts())},
       {"invariants", InvariantsJson(inv)}};
   if (sc.workload.sign_ins_per_hour > 0) out["sign_ins"] = SignInsJson(w);
-  if (sc.workload.session_online > 0 || w.push->accepted + w.push->refused + w.push->timed_out > 0) {
+  if (sc.workload.session_online > 0 || CounterSum(w, "auth.pushes") > 0) {
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);

@@ -190,6 +190,17 @@ TEST(Workload, APushWakesADeviceAwayWhichSyncsInTheBackground) {
   EXPECT_GT(p["woken_devices_synced"].get<uint64_t>(), 50u);
   EXPECT_EQ(p["lost"].get<uint64_t>(), 0u);
   EXPECT_LT(p["wake_to_synced_ms"]["p50"].get<double>(), 1000);
+  // Every wake ended one way or another (a user who came back first is not
+  // a background sync that never finished), and the counts add up.
+  EXPECT_EQ(p["wake_to_synced_ms"].value("unfinished", 0), 0);
+  EXPECT_EQ(p["woke_devices"].get<uint64_t>(), p["woken_devices_synced"].get<uint64_t>() +
+                                                   p["woken_user_returned_first"].get<uint64_t>() +
+                                                   p["woken_connection_closed"].get<uint64_t>());
+  EXPECT_EQ(p["sent"].get<uint64_t>(),
+            p["accepted"].get<uint64_t>() + p["failed"].get<uint64_t>() + p["retrying_at_end"].get<uint64_t>());
+  EXPECT_EQ(p["attempts"]["accepted"].get<uint64_t>() - p["lost"].get<uint64_t>(),
+            p["arrived"].get<uint64_t>() + p["on_the_way_at_end"].get<uint64_t>());
+  EXPECT_EQ(p["arrived"].get<uint64_t>(), p["woke_devices"].get<uint64_t>() + p["arrived_otherwise"].get<uint64_t>());
   EXPECT_EQ(lost["push"]["woke_devices"].get<uint64_t>(), 0u);
   EXPECT_EQ(lost["push"]["lost"].get<uint64_t>(), lost["push"]["accepted"].get<uint64_t>());
   EXPECT_GT(lost["push"]["accepted"].get<uint64_t>(), 50u);
@@ -201,6 +212,28 @@ TEST(Workload, APushWakesADeviceAwayWhichSyncsInTheBackground) {
   EXPECT_GT(pushed["deliveries"]["delivered"].get<uint64_t>(), lost["deliveries"]["delivered"].get<uint64_t>());
   EXPECT_LT(pushed["deliveries"]["owed_to_devices_away"].get<uint64_t>(),
             lost["deliveries"]["owed_to_devices_away"].get<uint64_t>());
+}
+
+// Found by a hostile tester: a device that signed in again was pushed
+// through its old session too (twice per message), and a push to a device
+// with no session woke it into a background sign-in.
+TEST(Workload, ADeviceThatSignedInAgainIsPushedOnceThroughItsNewSession) {
+  const auto s = SummaryOf(SmallWith("  sessions: {online: 1s, offline: 1s}\n  sign_ins: {per_hour: 360000}\n"
+                                     "sms: {providers: [{delivery: 100ms}]}\n",
+                                     "1"),
+                           "relogin-push");
+  int64_t notified = 0, pushes = 0, opened = 0, registered = 0;
+  for (const auto& [instance, counters] : s["instances"].items()) {
+    notified += counters.value("sync.notified", 0);
+    pushes += counters.value("auth.pushes", 0);
+    opened += counters.value("auth.sessions_opened", 0);
+    registered += counters.value("auth.push_registered", 0);
+  }
+  EXPECT_GT(opened, 50);
+  EXPECT_EQ(registered, opened) << "every new session registers its token";
+  EXPECT_GT(notified, 100);
+  EXPECT_LE(pushes, notified) << "one device per user: at most one push per notice";
+  EXPECT_EQ(s["push"]["wake_to_synced_ms"].value("unfinished", 0), 0);
 }
 
 TEST(Workload, TheDefaultsDrawNothingNew) {
