@@ -189,7 +189,11 @@ ordered_json SignInsJson(const World& w) {
           {"codes_requested", r.code_requests()},
           {"passwords_asked", r.passwords_asked()},
           {"failures", failures},
-          {"sms", {{"accepted", w.sms->accepted}, {"refused", w.sms->refused}, {"timed_out", w.sms->timed_out}}},
+          {"sms",
+           {{"accepted", w.sms->accepted},
+            {"refused", w.sms->refused},
+            {"timed_out", w.sms->timed_out},
+            {"lost", w.sms->lost}}},
           {"latency_ms", PercentilesJson(r.sign_in(), unfinished)}};
 }
 
@@ -292,6 +296,23 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"channels", channels}};
 }
 
+// The providers of a channel, as the run used them.
+ordered_json ProvidersJson(const std::vector<ProviderSpec>& providers) {
+  ordered_json out = ordered_json::array();
+  for (const ProviderSpec& p : providers) {
+    ordered_json outages = ordered_json::array();
+    for (const auto& [from, until] : p.outages)
+      outages.push_back({{"from_s", Round6(from)}, {"until_s", Round6(until)}});
+    out.push_back({{"latency_s", Round6(p.latency)},
+                   {"timeout_s", Round6(p.timeout)},
+                   {"failure_rate", p.failure_rate},
+                   {"delivery_s", p.delivery.Json()},
+                   {"loss", p.loss},
+                   {"outages", outages}});
+  }
+  return out;
+}
+
 ordered_json EchoScenario(const Scenario& sc) {
   ordered_json hosts = ordered_json::array();
   for (const HostSpec& h : sc.hosts) {
@@ -349,7 +370,9 @@ ordered_json EchoScenario(const Scenario& sc) {
           {"costs_s", costs},
           {"settings", sc.role_settings},
           {"faults", faults},
-          {"slo", slo}};
+          {"slo", slo},
+          {"sms", ProvidersJson(sc.sms)},
+          {"push", ProvidersJson(sc.push)}};
 }
 
 ordered_json FaultCountsJson(const Faults::Counts& f) {

@@ -233,7 +233,8 @@ class Terminal final : public Device::Observer {
     const auto frame = ParseAccountCommand(line);
     if (!frame) return false;
     if (conn_.device().state() != Device::State::kReady) {
-      std::cout << "* not signed in yet\n";
+      std::cout << "* not signed in yet: not sent\n";
+      ++failed_;
       return true;
     }
     api::ClientFrame f = *frame;
