@@ -135,11 +135,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const auto dir = std::filesystem::temp_directory_path() / ("msgbed-live-bench-" + std::to_string(::getpid()));
-  const std::string yaml = "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.string() +
-                           ", sync: " + (o.sync ? "true" : "false") +
-                           "}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-                           "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n"
-                           "  auth/0: {rpc: 127.0.0.1:0}\n";
+  const std::string yaml =
+      "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.string() +
+      ", sync: " + (o.sync ? "true" : "false") +
+      // Every device connects from 127.0.0.1: the per-address limits
+      // would otherwise cap the whole bench at 5,000 requests a second
+      // (sends and acks) and 100 connections.
+      "}\ngateway: {source_request_rate: 10000000, source_request_burst: 10000000, max_connections_per_source: 100000}"
+      "\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
+      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n"
+      "  auth/0: {rpc: 127.0.0.1:0}\n";
   const LiveConfig config = ParseConfig(yaml, "bench");
   std::vector<SessionKey> wanted;
   for (uint64_t u = 1; u <= o.users; ++u) {

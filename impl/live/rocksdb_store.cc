@@ -50,9 +50,14 @@ Status RocksDbStore::Write(const WriteBatch& batch) {
 }
 
 Status RocksDbStore::Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  // The bound stops the iterator at `to`: without it, a range with no live
+  // key walks every deleted key after it until the next live one (emptied
+  // outboxes are such ranges, and their tombstones pile up).
+  const rocksdb::Slice upper = Sl(to);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(Sl(from)); it->Valid() && out->size() < limit; it->Next()) {
-    if (it->key().compare(Sl(to)) >= 0) break;
     out->emplace_back(it->key().ToString(), it->value().ToString());
   }
   return FromRocks(it->status());
