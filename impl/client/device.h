@@ -37,7 +37,8 @@
 // after joining, after syncing its box on a new connection or after a
 // quiet period, and on a gap. A
 // difference that is too long restarts the channel at its current pts with
-// its latest messages.
+// its latest messages. A channel left and joined again goes on from the pts
+// where it was left: nothing is shown twice.
 //
 // Pushes are best effort (a link may lose one, and only the next update
 // would reveal the gap): a ready device that heard no update for a whole
@@ -261,6 +262,8 @@ class Device {
   std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
   std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
   std::map<uint64_t, ChannelState> channels_;  // the channels the box says the user is in
+  // Channels left: (pts, last shown id) when it left, resumed on a rejoin.
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> left_channels_;
   // The channels may have moved unseen (a new connection, a quiet period):
   // the next finished sync of the box asks each for its difference. A gap
   // in the box alone says nothing about the channels.

@@ -6,12 +6,24 @@
 namespace msgbed {
 
 void Device::OnMembership(const api::Update& update) {
+  const uint64_t id = update.channel_id();
   if (update.left()) {
-    channels_.erase(update.channel_id());
+    auto it = channels_.find(id);
+    if (it == channels_.end()) return;
+    left_channels_[id] = {it->second.pts, it->second.last_id};
+    channels_.erase(it);
     return;
   }
-  auto [it, joined] = channels_.try_emplace(update.channel_id());
-  if (joined) RequestChannelDifference(update.channel_id());
+  auto [it, joined] = channels_.try_emplace(id);
+  if (!joined) return;
+  // Back in a channel it left: on from where it was, so what it showed
+  // then is not shown again (what was posted meanwhile is history to read).
+  if (auto was = left_channels_.find(id); was != left_channels_.end()) {
+    it->second.pts = was->second.first;
+    it->second.last_id = was->second.second;
+    left_channels_.erase(was);
+  }
+  RequestChannelDifference(id);
 }
 
 void Device::SyncChannels() {

@@ -145,6 +145,27 @@ TEST_F(Channels, OfflineAndLateMembersCatchUpAndLeavingStopsTheFlow) {
   EXPECT_EQ(ChannelTexts(dev(2), group).back(), "after 3 left");
 }
 
+// Leaving and joining again: what the devices showed before is not shown
+// again (OnDelivered stays once per message); what was posted meanwhile is
+// history the member now reads.
+TEST_F(Channels, AMemberWhoLeavesAndRejoinsSeesEachPostOnce) {
+  const uint64_t group = Create(dev(1), false);
+  ASSERT_EQ(Join(dev(3), group), api::ERROR_NONE);
+  for (uint64_t i = 1; i <= 3; ++i) dev(1).core.SendToChannel(group, "post " + std::to_string(i), i);
+  c.Run();
+  api::ClientFrame leave;
+  leave.mutable_leave_channel()->set_channel_id(group);
+  ASSERT_TRUE(Ask(dev(3), leave).has_done());
+  dev(1).core.SendToChannel(group, "while away", 4);
+  c.Run();
+  ASSERT_EQ(Join(dev(3), group), api::ERROR_NONE);
+  dev(1).core.SendToChannel(group, "back", 5);
+  c.Run();
+  for (TestDevice* d : devices[3]) {
+    EXPECT_EQ(ChannelTexts(*d, group), (std::vector<std::string>{"post 1", "post 2", "post 3", "while away", "back"}));
+  }
+}
+
 TEST_F(Channels, AMemberFarBehindGetsTheLatestMessagesInsteadOfEveryUpdate) {
   const uint64_t channel = Create(dev(1), true);
   ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
