@@ -19,6 +19,7 @@
 #include "live/device_connection.h"
 #include "live/process.h"
 #include "live/provision.h"
+#include "live_deployment.h"
 
 namespace msgbed::live {
 namespace {
@@ -134,38 +135,8 @@ int main(int argc, char** argv) {
   app.add_flag("--sync", o.sync, "fsync every storage write");
   CLI11_PARSE(app, argc, argv);
 
-  const auto dir = std::filesystem::temp_directory_path() / ("msgbed-live-bench-" + std::to_string(::getpid()));
-  const std::string yaml =
-      "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: " + dir.string() +
-      ", sync: " + (o.sync ? "true" : "false") +
-      // Every device connects from 127.0.0.1: the per-address limits
-      // would otherwise cap the whole bench at 5,000 requests a second
-      // (sends and acks) and 100 connections.
-      "}\ngateway: {source_request_rate: 10000000, source_request_burst: 10000000, max_connections_per_source: 100000}"
-      "\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n"
-      "  auth/0: {rpc: 127.0.0.1:0}\n";
-  const LiveConfig config = ParseConfig(yaml, "bench");
-  std::vector<SessionKey> wanted;
-  for (uint64_t u = 1; u <= o.users; ++u) {
-    for (uint64_t d = 1; d <= o.devices; ++d) wanted.emplace_back(u, d);
-  }
-  std::map<SessionKey, msgbed::api::Authorization> sessions;
-  if (auto s = ProvisionSessions(config, wanted, &sessions); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 1;
-  }
-  std::unique_ptr<Process> server;
-  if (auto s = Process::Start(config, "", &server); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 1;
-  }
-  spdlog::set_level(spdlog::level::warn);
-  std::thread serving([&] { server->Run(); });
-  const int rc = Bench(o, server->client_port(0), std::move(sessions)).Run();
-  server->Stop();
-  serving.join();
-  server.reset();
-  std::filesystem::remove_all(dir);
+  auto deployment = LiveDeployment::Start(o.users, o.devices, o.sync);
+  if (!deployment) return 1;
+  const int rc = Bench(o, deployment->port(), std::move(deployment->sessions())).Run();
   return rc;
 }

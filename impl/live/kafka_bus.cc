@@ -316,7 +316,13 @@ Status KafkaBus::StartConsumer(Consumer& c) {
                        {"session.timeout.ms", std::to_string(session_timeout_ms_)},
                        {"heartbeat.interval.ms", std::to_string(std::max(100, session_timeout_ms_ / 4))},
                        {"auto.offset.reset", "earliest"},
-                       {"queued.max.messages.kbytes", std::to_string(kFetchQueueKBytes)}},
+                       {"queued.max.messages.kbytes", std::to_string(kFetchQueueKBytes)},
+                       // A fetch with nothing new returns within 10 ms, so a record is
+                       // pushed at most that long after it lands: with librdkafka's
+                       // 500 ms default every live push on the mock cluster waited up
+                       // to half a second. An idle consumer asks each broker 100 times
+                       // a second, cheap for a broker.
+                       {"fetch.wait.max.ms", "10"}},
                       &conf);
   if (!s.ok()) return s;
   c.stop = std::make_shared<std::atomic<bool>>(false);
