@@ -46,6 +46,15 @@ struct PushTest : ::testing::Test {
     from.core.SendText(to, text, random_id);
     c.Run();
   }
+  // User 2 (online, with its own token) writes "hello" to user 1 once the
+  // `away` devices have disconnected.
+  TestDevice& HelloWhileAway(std::initializer_list<TestDevice*> away) {
+    TestDevice& sender = Registered(2, 1, "tok-sender");
+    for (TestDevice* d : away) c.Disconnect(*d);
+    c.Run();
+    SendText(sender, 1, "hello", 7);
+    return sender;
+  }
   std::vector<std::string> Tokens() const {
     std::vector<std::string> out;
     for (const auto& s : c.push.sent) out.push_back(s.message.to);
@@ -81,10 +90,7 @@ TEST_F(PushTest, NothingIsPushedWhileAnyDeviceOfTheUserIsOnline) {
   TestDevice& phone = Registered(1, 1, "tok-phone");
   TestDevice& laptop = c.AddDevice(1, 2, 1);
   c.Connect(laptop);
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(phone);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  TestDevice& sender = HelloWhileAway({&phone});
   EXPECT_EQ(laptop.delivered.size(), 1u);
   // A sender's own copy never pushes to the sender's devices, even when
   // the last one left before the copy was published.
@@ -108,11 +114,7 @@ TEST_F(PushTest, AnUnregisteredOrTerminatedSessionGetsNoPush) {
   reset.mutable_reset_authorization()->set_device_id(3);
   EXPECT_TRUE(Ask(phone, reset).has_done());
   EXPECT_FALSE(laptop.open);
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(phone);
-  c.Disconnect(tablet);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  HelloWhileAway({&phone, &tablet});
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
 }
 
@@ -123,10 +125,7 @@ TEST_F(PushTest, AnOversizedOrUnprintableTokenIsRefusedAndTheOldOneKept) {
     ASSERT_TRUE(answer.has_error()) << bad;
     EXPECT_EQ(answer.error().code(), api::TOKEN_INVALID);
   }
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(phone);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  HelloWhileAway({&phone});
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
 }
 
@@ -136,10 +135,7 @@ TEST_F(PushTest, ATokenRegisteredAgainMovesFromTheUsersOtherSessions) {
   TestDevice& before = Registered(1, 1, "tok-phone");
   c.Disconnect(before);
   TestDevice& after = Registered(1, 2, "tok-phone");
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(after);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  HelloWhileAway({&after});
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-phone"}));
 }
 
@@ -155,20 +151,14 @@ TEST_F(PushTest, TheNewestOfThousandsOfSessionsGetsItsPush) {
   }
   ASSERT_EQ(c.host(auth).Stats().Get("auth.pushes"), 0);
   TestDevice& newest = Registered(1, 1500, "tok-newest");
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(newest);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  HelloWhileAway({&newest});
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-newest"}));
 }
 
 TEST_F(PushTest, APushGoesThroughTheNextProviderWhenTheFirstFails) {
   c.push.up = {false, true};
   TestDevice& phone = Registered(1, 1, "tok-phone");
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(phone);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  HelloWhileAway({&phone});
   c.Advance(AuthLimits().push.first_backoff);  // the first provider's second try, then the next one
   c.Run();
   ASSERT_EQ(c.push.sent.size(), 1u);
@@ -179,10 +169,7 @@ TEST_F(PushTest, APushGoesThroughTheNextProviderWhenTheFirstFails) {
 TEST_F(PushTest, WithNoPushProviderConfiguredAPushFailsQuietly) {
   c.push.up = {};
   TestDevice& phone = Registered(1, 1, "tok-phone");
-  TestDevice& sender = Registered(2, 1, "tok-sender");
-  c.Disconnect(phone);
-  c.Run();
-  SendText(sender, 1, "hello", 7);
+  TestDevice& sender = HelloWhileAway({&phone});
   c.Run();
   EXPECT_TRUE(c.push.sent.empty());
   EXPECT_EQ(c.host(AuthOfUser(c.shape(), 1)).Stats().Get("auth.pushes_failed"), 1);
