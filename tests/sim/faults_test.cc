@@ -13,6 +13,15 @@ namespace {
 
 const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
 
+// Nothing missing, nothing under way, every device at its box's head, and
+// the end-of-run invariants hold.
+void ExpectEveryDeviceAtItsBoxsHead(const nlohmann::json& s) {
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>()) << "nothing still under way";
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // A crash of each role mid-run: devices see their connection drop (gateway)
 // or their requests fail (messages, sync), retry and reconnect as real
 // clients do, and by the end of the drain every device holds its whole box.
@@ -46,10 +55,7 @@ TEST(Simulation, PushesLostOnALinkAreFoundByTheQuietResync) {
   const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "lossy.yaml"), "lossy"));
   EXPECT_GT(s["faults_applied"]["envelopes_dropped"].get<uint64_t>(), 0u);
   EXPECT_GT(s["devices"]["quiet_resyncs"].get<uint64_t>(), 0u);
-  EXPECT_EQ(s["deliveries"]["missing"], 0);
-  EXPECT_TRUE(s["at_end"]["settled"].get<bool>()) << "nothing still under way";
-  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
-  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+  ExpectEveryDeviceAtItsBoxsHead(s);
 }
 
 // A producer that crashes loses the records still in its buffer, as a killed
@@ -62,10 +68,7 @@ TEST(Simulation, UpdatesLostWithACrashedProducersBufferStillReachEveryDevice) {
          "faults:\n  - {at: 3.5s, for: 1s, crash: messages/0}\n  - {at: 3.5s, for: 1s, crash: messages/1}\n";
   const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "buffer.yaml"), "buffer"));
   EXPECT_GT(s["faults_applied"]["bus_records_lost_in_crashes"].get<uint64_t>(), 0u);
-  EXPECT_EQ(s["deliveries"]["missing"], 0);
-  EXPECT_TRUE(s["at_end"]["settled"].get<bool>()) << "nothing still under way";
-  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
-  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+  ExpectEveryDeviceAtItsBoxsHead(s);
 }
 
 // Devices lose their sessions and sign in again by SMS code (some with a
