@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -96,8 +97,11 @@ class AuthService final : public Service {
   bool LoadPhone(const ReplyTo& to, const std::string& phone, auth::PhoneRecord* out);
   bool LoadUser(const ReplyTo& to, uint64_t user, auth::UserRecord* out, bool* found);
   bool Commit(const ReplyTo& to, const WriteBatch& batch);
-  // The user's sessions (at most 1000), by device id.
+  // The user's sessions (at most 1000, for listing), by device id.
   bool ScanSessions(const ReplyTo& to, uint64_t user, KvStore::Entries* out);
+  // Visits every session record of user (however many: revoked ones
+  // stay), a page at a time. False on a store error.
+  bool ForEachSession(uint64_t user, const std::function<void(uint64_t device, auth::SessionRecord&)>& fn);
   void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why, uint32_t retry_after_s = 0);
 
   struct Ticket {

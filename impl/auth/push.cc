@@ -3,12 +3,10 @@
 // registered again moves from the user's other sessions), and a Notify
 // from sync becomes one push per distinct token of the user's live
 // sessions.
-#include <functional>
 #include <set>
 #include <string>
 
 #include "auth/auth_service.h"
-#include "auth/credential.h"
 #include "core/client_reply.h"
 
 namespace msgbed {
@@ -16,7 +14,6 @@ namespace msgbed {
 namespace {
 
 constexpr size_t kMaxTokenBytes = 4096;
-constexpr size_t kScanPage = 1000;
 
 // Tokens of push services are printable ASCII without spaces (APNs: hex,
 // FCM: base64url and ':'); nothing else reaches a provider or its log.
@@ -35,23 +32,6 @@ std::string PushText(const auth::Notify& n) {
          ",\"chat\":" + std::to_string(n.chat_id()) + ",\"pts\":" + std::to_string(n.pts()) + "}";
 }
 
-// Visits every session record of user (however many: revoked ones stay),
-// a page at a time. False on a store error.
-bool ForEachSession(KvStore& kv, uint64_t user, const std::function<void(uint64_t, auth::SessionRecord&)>& fn) {
-  std::string from = SessionKey(user, 0);
-  const std::string to = SessionKey(user + 1, 0);
-  for (;;) {
-    KvStore::Entries page;
-    if (!kv.Scan(from, to, kScanPage, &page).ok()) return false;
-    for (const auto& [key, value] : page) {
-      auth::SessionRecord session;
-      if (session.ParseFromString(value)) fn(FromBigEndian(key.data() + key.size() - 8), session);
-    }
-    if (page.size() < kScanPage) return true;
-    from = page.back().first + '\0';
-  }
-}
-
 }  // namespace
 
 void AuthService::HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req) {
@@ -62,7 +42,7 @@ void AuthService::HandleRegisterDevice(const Incoming& in, const auth::RegisterD
   const uint64_t user = req.client().user(), device = req.client().device();
   WriteBatch batch;
   bool live = false;
-  const bool read = ForEachSession(env_->Kv(), user, [&](uint64_t d, auth::SessionRecord& session) {
+  const bool read = ForEachSession(user, [&](uint64_t d, auth::SessionRecord& session) {
     if (d == device) {
       live = !session.revoked();
       session.set_push_token(req.token());
@@ -84,7 +64,7 @@ void AuthService::HandleRegisterDevice(const Incoming& in, const auth::RegisterD
 
 void AuthService::HandleNotify(const Incoming&, const auth::Notify& req) {
   std::set<std::string> tokens;
-  const bool read = ForEachSession(env_->Kv(), req.user(), [&](uint64_t, auth::SessionRecord& session) {
+  const bool read = ForEachSession(req.user(), [&](uint64_t, auth::SessionRecord& session) {
     if (!session.revoked() && !session.push_token().empty()) tokens.insert(session.push_token());
   });
   if (!read) return env_->Stats().Add("auth.push_store_failed");  // best effort: the device syncs when it comes back

@@ -147,6 +147,21 @@ bool AuthService::ScanSessions(const ReplyTo& to, uint64_t user, KvStore::Entrie
   return false;
 }
 
+bool AuthService::ForEachSession(uint64_t user, const std::function<void(uint64_t, auth::SessionRecord&)>& fn) {
+  std::string from = SessionKey(user, 0);
+  const std::string to = SessionKey(user + 1, 0);
+  for (;;) {
+    KvStore::Entries page;
+    if (!env_->Kv().Scan(from, to, kMaxSessionsListed, &page).ok()) return false;
+    for (const auto& [key, value] : page) {
+      auth::SessionRecord session;
+      if (session.ParseFromString(value)) fn(FromBigEndian(key.data() + key.size() - 8), session);
+    }
+    if (page.size() < kMaxSessionsListed) return true;
+    from = page.back().first + '\0';
+  }
+}
+
 void AuthService::HandleGetAuthorizations(const Incoming& in, const auth::GetAuthorizations& req) {
   const uint64_t user = req.client().user();
   KvStore::Entries entries;
@@ -175,19 +190,16 @@ void AuthService::Revoke(uint64_t user, uint64_t device, auth::SessionRecord& se
 
 void AuthService::HandleResetAuthorization(const Incoming& in, const auth::ResetAuthorization& req) {
   const uint64_t user = req.client().user();
-  KvStore::Entries entries;
-  if (!ScanSessions(in.reply_to, user, &entries)) return;
   WriteBatch batch;
   std::vector<uint64_t> revoked;
-  for (const auto& [key, value] : entries) {
-    auth::SessionRecord record;
-    const uint64_t device = FromBigEndian(key.data() + key.size() - 8);
-    if (!record.ParseFromString(value) || record.revoked()) continue;
+  const bool read = ForEachSession(user, [&](uint64_t device, auth::SessionRecord& record) {
+    if (record.revoked()) return;
     // One session, or (device 0) every one but the caller's.
-    if (req.device() != 0 ? device != req.device() : device == req.client().device()) continue;
+    if (req.device() != 0 ? device != req.device() : device == req.client().device()) return;
     Revoke(user, device, record, batch);
     revoked.push_back(device);
-  }
+  });
+  if (!read) return AnswerError(in.reply_to, api::INTERNAL, "the session store failed; retry");
   if (req.device() != 0 && revoked.empty()) return AnswerError(in.reply_to, api::HASH_INVALID, "no such session");
   if (!Commit(in.reply_to, batch)) return;
   // Every gateway closes the sessions' connections. This instance checks

@@ -155,6 +155,21 @@ TEST_F(PushTest, TheNewestOfThousandsOfSessionsGetsItsPush) {
   EXPECT_EQ(Tokens(), (std::vector<std::string>{"tok-newest"}));
 }
 
+// The same for terminating one: a session past the first thousand records
+// is found (it was HASH_INVALID).
+TEST_F(PushTest, TheNewestOfThousandsOfSessionsCanBeTerminated) {
+  for (uint64_t device = 2; device <= 1500; ++device) {
+    Status s;
+    ProvisionSession([&](const rpc::Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
+                     std::string(32, static_cast<char>(device)), 0, &s);
+    ASSERT_TRUE(s.ok());
+  }
+  TestDevice& phone = Registered(1, 1, "tok-phone");
+  api::ClientFrame reset;
+  reset.mutable_reset_authorization()->set_device_id(1500);
+  EXPECT_TRUE(Ask(phone, reset).has_done());
+}
+
 TEST_F(PushTest, APushGoesThroughTheNextProviderWhenTheFirstFails) {
   c.push.up = {false, true};
   TestDevice& phone = Registered(1, 1, "tok-phone");
