@@ -223,6 +223,7 @@ void FaultBoard::Poll() {
     it = active_.erase(it);
   }
   for (const Active& a : ended) End(a);  // after the erase: End sees which faults remain
+  ended_ += ended.size();
 }
 
 // Tells `msgbed fault` this process saw the fault: <id>.<pid>.seen.

@@ -69,6 +69,8 @@ class FaultBoard {
   bool DiskWrite(const rpc::Address& instance, double* slowdown, int64_t* slow_until_ms) const;
   // Faults this process has begun applying (thread-safe).
   uint64_t applied() const { return applied_; }
+  // Faults this process has stopped applying, cleared or run out (thread-safe).
+  uint64_t ended() const { return ended_; }
 
   static constexpr auto kPoll = std::chrono::milliseconds(200);
 
@@ -93,6 +95,7 @@ class FaultBoard {
   std::map<std::string, bool> seen_;                   // every id begun or skipped
   std::mt19937_64 rng_;
   std::atomic<uint64_t> applied_{0};
+  std::atomic<uint64_t> ended_{0};
 };
 
 }  // namespace msgbed::live

@@ -312,6 +312,8 @@ uint64_t Process::bus_reconnect_failures() const { return impl_->reconnect_failu
 
 uint64_t Process::faults_applied() const { return impl_->faults ? impl_->faults->applied() : 0; }
 
+uint64_t Process::faults_ended() const { return impl_->faults ? impl_->faults->ended() : 0; }
+
 uint64_t Process::client_accept_errors() const {
   uint64_t n = 0;
   for (const auto& i : impl_->instances) {

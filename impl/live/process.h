@@ -47,6 +47,8 @@ class Process {
   uint64_t bus_reconnect_failures() const;
   // Injected faults (`msgbed fault`) this process has begun applying (thread-safe).
   uint64_t faults_applied() const;
+  // ... and has stopped applying, cleared or run out (thread-safe).
+  uint64_t faults_ended() const;
   // Failed accepts on the gateways' client ports, each retried (thread-safe).
   uint64_t client_accept_errors() const;
 

@@ -25,15 +25,20 @@ class Faults : public Split {
     const Status s = live::PostFault(deploy_.config(), fault, &id);
     ASSERT_TRUE(s.ok()) << s.message();
     last_ = id;
+    where_ = where;
     ASSERT_TRUE(Run([&] { return deploy_.process(where).faults_applied() > before; })) << where << " never applied it";
   }
+  // Clears the fault and waits until the process that applied it stops:
+  // what the test does next must not race the process's next look.
   void Clear() {
+    const uint64_t before = deploy_.process(where_).faults_ended();
     size_t removed = 0;
     ASSERT_TRUE(live::ClearFaults(deploy_.config(), &removed).ok());
     EXPECT_EQ(removed, 1u);
+    ASSERT_TRUE(Run([&] { return deploy_.process(where_).faults_ended() > before; })) << where_ << " never ended it";
   }
   const std::string& LastFault() const { return last_; }
-  std::string last_;
+  std::string last_, where_;
   static bool Has(const Seen& s, api::ErrorCode code) {
     return std::any_of(s.errors.begin(), s.errors.end(), [&](const api::Error& e) { return e.code() == code; });
   }
