@@ -258,27 +258,24 @@ void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::
 void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
   const uint64_t id = frame.request_id();
   const rpc::Address box = BoxOwner(shape_, s.user), account = AuthOfUser(shape_, s.user);
+  // What names a channel goes to the channel's owner (a forward: its
+  // destination's, which fetches the source), everything else to the sender's box.
+  auto box_or = [&](uint64_t channel) { return channel ? ChannelOwner(shape_, channel) : box; };
   switch (frame.body_case()) {
-    case api::ClientFrame::kSendMessage: {
-      // A channel's posts go to the channel's owner, everything else to the sender's box.
-      const uint64_t channel = frame.send_message().channel_id();
-      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.send_message(),
+    case api::ClientFrame::kSendMessage:
+      return ForwardAs(conn, s, id, box_or(frame.send_message().channel_id()), frame.send_message(),
                        &messages::SendMessage::mutable_send);
-    }
     case api::ClientFrame::kGetDifference:
       return ForwardAs(conn, s, id, box, frame.get_difference(), &messages::GetDifference::mutable_request);
     case api::ClientFrame::kForwardMessage:
-      return ForwardAs(conn, s, id, box, frame.forward_message(), &messages::ForwardMessage::mutable_request);
-    case api::ClientFrame::kEditMessage: {
-      const uint64_t channel = frame.edit_message().channel_id();
-      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.edit_message(),
+      return ForwardAs(conn, s, id, box_or(frame.forward_message().channel_id()), frame.forward_message(),
+                       &messages::ForwardMessage::mutable_request);
+    case api::ClientFrame::kEditMessage:
+      return ForwardAs(conn, s, id, box_or(frame.edit_message().channel_id()), frame.edit_message(),
                        &messages::EditMessage::mutable_request);
-    }
-    case api::ClientFrame::kDeleteMessages: {
-      const uint64_t channel = frame.delete_messages().channel_id();
-      return ForwardAs(conn, s, id, channel ? ChannelOwner(shape_, channel) : box, frame.delete_messages(),
+    case api::ClientFrame::kDeleteMessages:
+      return ForwardAs(conn, s, id, box_or(frame.delete_messages().channel_id()), frame.delete_messages(),
                        &messages::DeleteMessages::mutable_request);
-    }
     case api::ClientFrame::kCreateChannel:
       return ForwardAs(conn, s, id, box, frame.create_channel(), &messages::CreateChannel::mutable_request);
     case api::ClientFrame::kJoinChannel:

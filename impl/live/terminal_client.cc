@@ -73,7 +73,7 @@ class Terminal final : public Device::Observer {
     }
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
-    std::cout << "[" << dir << " " << who << "] " << m.text() << "   (id " << m.id() << ", pts " << d.pts() << ")\n";
+    std::cout << "[" << dir << " " << who << "] " << Shown(m) << "   (id " << m.id() << ", pts " << d.pts() << ")\n";
   }
   void OnBoxUpdate(Device&, const api::Update& u) override {
     const std::string where = u.channel_box() ? " in !" + std::to_string(u.channel_box()) : "";
@@ -97,8 +97,11 @@ class Terminal final : public Device::Observer {
       case api::ACTION_CHAT_CREATE: return "created the group '" + m.text() + "'";
       case api::ACTION_ADD_USER: return "added user " + std::to_string(m.action_user());
       case api::ACTION_DELETE_USER: return "removed user " + std::to_string(m.action_user());
-      default: return m.text();
+      default: break;
     }
+    if (m.fwd_from_user() == 0) return m.text();
+    const std::string via = m.fwd_from_channel() ? " in !" + std::to_string(m.fwd_from_channel()) : "";
+    return "(forwarded from " + std::to_string(m.fwd_from_user()) + via + ") " + m.text();
   }
   void OnSent(Device&, const api::SentMessage& s) override {
     std::cout << "* sent: id " << s.message_id() << ", pts " << s.pts() << "\n";
@@ -157,6 +160,8 @@ class Terminal final : public Device::Observer {
     } else if (f.has_channel()) {
       std::cout << "* " << (f.channel().broadcast() ? "channel" : "supergroup") << " !" << f.channel().id() << " '"
                 << f.channel().title() << "', " << f.channel().members_count() << " member(s)\n";
+    } else if (f.has_sent_message() && forwards_.erase(f.sent_message().random_id()) > 0) {
+      std::cout << "* forwarded: id " << f.sent_message().message_id() << "\n";
     } else if (f.has_typing()) {
       std::cout << "* user " << f.typing().from_user() << " is typing\n";
     }
@@ -240,6 +245,10 @@ class Terminal final : public Device::Observer {
     api::ClientFrame f = *frame;
     if (f.has_create_chat()) f.mutable_create_chat()->set_random_id(NextRandomId());
     if (f.has_create_channel()) f.mutable_create_channel()->set_random_id(NextRandomId());
+    if (f.has_forward_message()) {
+      f.mutable_forward_message()->set_random_id(NextRandomId());
+      forwards_.insert(f.forward_message().random_id());
+    }
     conn_.device().Request(std::move(f));
     return true;
   }
@@ -292,7 +301,8 @@ class Terminal final : public Device::Observer {
                 << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|->, "
                 << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
                 << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
-                << "/delete <id>, /read @<user>|#<group>, /quit\n";
+                << "/delete <id>, /read @<user>|#<group>|!<channel> <id>, "
+                << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
       std::cout << "* too many lines waiting; this one is dropped\n";
@@ -385,6 +395,7 @@ class Terminal final : public Device::Observer {
   uint16_t port_ = 0;
   std::deque<ChatLine> queued_;
   std::set<uint64_t> in_flight_;  // random_ids awaiting an answer
+  std::set<uint64_t> forwards_;   // random_ids of forwards awaiting their answer
   size_t failed_ = 0;
   bool ever_connected_ = false;
   bool input_closed_ = false;
@@ -404,6 +415,47 @@ std::optional<uint64_t> ParseId(const std::string& word) {
   const uint64_t id = std::stoull(word);
   if (id == 0 || id > kMaxUserId) return std::nullopt;
   return id;
+}
+
+// "@5", "#5" or "!5": a user, a group or a channel, and its id.
+struct Peer {
+  char kind;
+  uint64_t id;
+};
+std::optional<Peer> ParsePeer(const std::string& word) {
+  if (word.size() < 2 || std::string_view("@#!").find(word[0]) == std::string_view::npos) return std::nullopt;
+  const auto id = ParseId(word.substr(1));
+  if (!id) return std::nullopt;
+  return Peer{word[0], *id};
+}
+
+// /forward [!<channel>] <id> <@user|#group|!channel>: false if malformed.
+bool ParseForward(const std::vector<std::string>& w, api::ForwardMessage* fwd) {
+  const size_t n = w.size();
+  if (n != 3 && n != 4) return false;
+  const auto from = n == 4 ? ParsePeer(w[1]) : Peer{'!', 0};
+  const auto id = ParseId(w[n - 2]);
+  const auto to = ParsePeer(w[n - 1]);
+  if (!from || from->kind != '!' || !id || !to) return false;
+  fwd->set_from_channel_id(from->id);
+  fwd->set_id(*id);
+  if (to->kind == '@') fwd->set_peer_user(to->id);
+  if (to->kind == '#') fwd->set_chat_id(to->id);
+  if (to->kind == '!') fwd->set_channel_id(to->id);
+  return true;
+}
+
+// /read @<user> | #<group> | !<channel> <id>: false if malformed.
+bool ParseRead(const std::vector<std::string>& w, api::ReadHistory* read) {
+  const auto peer = w.size() >= 2 ? ParsePeer(w[1]) : std::nullopt;
+  if (!peer || w.size() != (peer->kind == '!' ? 3u : 2u)) return false;
+  if (peer->kind == '@') read->set_peer_user(peer->id);
+  if (peer->kind == '#') read->set_chat_id(peer->id);
+  if (peer->kind != '!') return true;
+  const auto max_id = ParseId(w[2]);
+  read->set_channel_id(peer->id);
+  read->set_max_id(max_id.value_or(0));
+  return max_id.has_value();
 }
 
 // The chat commands of ParseAccountCommand; false if words are not one.
@@ -438,10 +490,10 @@ bool ParseChatCommand(const std::vector<std::string>& w, const std::string& line
   } else if (w[0] == "/delete" && n == 2 && id(1)) {
     f->mutable_delete_messages()->add_ids(*id(1));
     f->mutable_delete_messages()->set_revoke(true);
-  } else if (w[0] == "/read" && n == 2 && w[1].size() > 1 && (w[1][0] == '@' || w[1][0] == '#')) {
-    const auto peer = ParseId(w[1].substr(1));
-    if (!peer) return false;
-    w[1][0] == '@' ? f->mutable_read_history()->set_peer_user(*peer) : f->mutable_read_history()->set_chat_id(*peer);
+  } else if (w[0] == "/read") {
+    return ParseRead(w, f->mutable_read_history());
+  } else if (w[0] == "/forward") {
+    return ParseForward(w, f->mutable_forward_message());
   } else {
     return false;
   }

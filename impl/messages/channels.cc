@@ -126,6 +126,7 @@ void MessageService::HandleChannelRequest(const Incoming& in, const messages::Ch
 }
 
 messages::ChannelAnswer MessageService::DoChannelRequest(const messages::ChannelRequest& req) {
+  if (req.kind() == messages::ChannelRequest::READ) return ChannelRead(req);
   KvStore& kv = env_->Kv();
   Status s;
   auto record = LoadChannel(kv, req.channel_id(), &s);
@@ -176,6 +177,35 @@ messages::ChannelAnswer MessageService::DoChannelRequest(const messages::Channel
   answer.set_member(created || req.kind() == messages::ChannelRequest::JOIN ||
                     (req.kind() == messages::ChannelRequest::CREATE && member));
   return answer;
+}
+
+// The mark is the highest id up to max_id that someone else posted (the
+// reader's own posts read by the reader are no news), looking back at most
+// kReadLookBack ids, and only moves forward. A broadcast channel keeps no
+// read marks for its posters (Telegram shows views there instead).
+messages::ChannelAnswer MessageService::ChannelRead(const messages::ChannelRequest& req) {
+  constexpr uint64_t kReadLookBack = 64;
+  const uint64_t channel = req.channel_id();
+  storage::ChannelRecord record;
+  if (const Refusal r = CheckMember(channel, req.user(), &record); !r.ok()) return RefuseChannel(r.code, r.why);
+  messages::ChannelAnswer done;
+  done.set_member(true);
+  if (record.broadcast()) return done;
+  BoxStore::Change change;
+  Status s = channel_boxes_.Begin(channel, &change);
+  const uint64_t top = std::min(req.max_id(), change.head().last_message_id());
+  uint64_t mark = 0;
+  for (uint64_t id = top; s.ok() && mark == 0 && id > record.read_outbox_max_id() && top - id < kReadLookBack; --id) {
+    const auto m = channel_boxes_.FindMessage(channel, id, &s);
+    if (m && !m->deleted() && m->message().from_user() != req.user()) mark = id;
+  }
+  if (!s.ok()) return RefuseChannel(api::INTERNAL, s.message());
+  if (mark == 0) return done;
+  record.set_read_outbox_max_id(mark);
+  change.Read(api::Update::READ_OUTBOX, ChatKey{0, 0, channel}, mark);
+  change.PutExtra(RecordKey(channel), record.SerializeAsString());
+  if (s = CommitChannel(change, 0, 0); !s.ok()) return RefuseChannel(api::INTERNAL, s.message());
+  return done;
 }
 
 api::Channel MessageService::ChannelInfo(const storage::ChannelRecord& r) {
@@ -236,57 +266,51 @@ void MessageService::HandleGetChannel(const Incoming& in, const messages::GetCha
   Answer(in.reply_to, std::move(frame));
 }
 
-void MessageService::ChannelPost(const Incoming& in, const messages::SendMessage& req) {
-  const api::SendMessage& send = req.send();
-  const uint64_t from = req.client().user(), channel = send.channel_id();
+void MessageService::PostToChannel(const Draft& draft, const ReplyTo& reply_to) {
+  const api::Message& post = draft.message;
+  const uint64_t from = post.from_user(), channel = post.channel_id();
   storage::ChannelRecord record;
-  if (const Refusal r = CheckMember(channel, from, &record); !r.ok()) return AnswerRefusal(in.reply_to, r);
+  if (const Refusal r = CheckMember(channel, from, &record); !r.ok()) return AnswerRefusal(reply_to, r);
   if (record.broadcast() && !IsAdmin(record, from)) {
-    return AnswerError(in.reply_to, api::CHAT_ADMIN_REQUIRED, "only admins post in a channel");
+    return AnswerError(reply_to, api::CHAT_ADMIN_REQUIRED, "only admins post in a channel");
   }
   Status s;
   std::optional<storage::StoredMessage> first;
-  if (const uint64_t id = channel_boxes_.FindCopy(channel, from, send.random_id(), &s); id != 0) {
+  if (const uint64_t id = channel_boxes_.FindCopy(channel, from, post.random_id(), &s); id != 0) {
     first = channel_boxes_.FindMessage(channel, id, &s);
   }
-  if (send.reply_to_id() != 0 && s.ok() && !first) {
-    const auto replied = channel_boxes_.FindMessage(channel, send.reply_to_id(), &s);
+  if (post.reply_to_id() != 0 && s.ok() && !first) {
+    const auto replied = channel_boxes_.FindMessage(channel, post.reply_to_id(), &s);
     if (s.ok() && (!replied || replied->deleted())) {
-      return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "reply_to_id is not a message of this channel");
+      return AnswerError(reply_to, api::MESSAGE_ID_INVALID, "reply_to_id is not a message of this channel");
     }
   }
-  if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
+  if (!s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());
   if (!first) {
     BoxStore::Change change;
-    if (s = channel_boxes_.Begin(channel, &change); !s.ok())
-      return AnswerError(in.reply_to, api::INTERNAL, s.message());
-    api::Message m;
-    m.set_from_user(from);
-    m.set_channel_id(channel);
-    m.set_text(send.text());
-    m.set_random_id(send.random_id());
-    m.set_reply_to_id(send.reply_to_id());
+    if (s = channel_boxes_.Begin(channel, &change); !s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());
+    api::Message m = post;
     m.set_date_us(env_->Date());
     const api::Update& update = change.AddMessage(std::move(m));
     first.emplace();
     *first->mutable_message() = update.message();
     first->set_pts(update.pts());
-    if (s = CommitChannel(change, from, req.client().device()); !s.ok()) {
-      return AnswerError(in.reply_to, api::INTERNAL, s.message());
+    if (s = CommitChannel(change, from, draft.origin_device); !s.ok()) {
+      return AnswerError(reply_to, api::INTERNAL, s.message());
     }
     env_->Stats().Add("messages.channel_posts");
-  } else if (first->message().text() != send.text()) {
-    return AnswerError(in.reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
+  } else if (first->message().text() != post.text()) {
+    return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
   api::ServerFrame frame;
   api::SentMessage* sent = frame.mutable_sent_message();
-  sent->set_random_id(send.random_id());
+  sent->set_random_id(post.random_id());
   sent->set_message_id(first->message().id());
   sent->set_pts(first->pts());
   sent->set_pts_count(1);
   sent->set_date_us(first->message().date_us());
   sent->set_channel_id(channel);
-  Answer(in.reply_to, std::move(frame));
+  Answer(reply_to, std::move(frame));
 }
 
 void MessageService::ChannelEdit(const Incoming& in, const messages::EditMessage& req) {

@@ -122,7 +122,7 @@ void MessageService::HandleRead(const Incoming& in, const messages::ReadHistory&
   const uint64_t max_id = req.request().max_id() == 0 ? last : std::min(req.request().max_id(), last);
   if (s.ok()) s = boxes_.IncomingBetween(user, chat, state.inbox_max_id(), max_id, &read);
   if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
-  if (max_id <= state.inbox_max_id()) return AnswerDone(in.reply_to);
+  if (max_id <= state.inbox_max_id()) return ReadDone(in.reply_to, user, chat, max_id);
   state.set_inbox_max_id(max_id);
   change.PutReadState(chat, state);
   change.Read(api::Update::READ_INBOX, chat, max_id);
@@ -138,7 +138,20 @@ void MessageService::HandleRead(const Incoming& in, const messages::ReadHistory&
     change.Queue(sender, op);
   }
   if (s = CommitAndPublish(change); !s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
-  AnswerDone(in.reply_to);
+  ReadDone(in.reply_to, user, chat, max_id);
+}
+
+void MessageService::ReadDone(const ReplyTo& reply_to, uint64_t user, const ChatKey& chat, uint64_t max_id) {
+  if (chat.channel_id == 0) return AnswerDone(reply_to);
+  messages::ChannelRequest ask;
+  ask.set_kind(messages::ChannelRequest::READ);
+  ask.set_channel_id(chat.channel_id);
+  ask.set_user(user);
+  ask.set_max_id(max_id);
+  AskChannelOwner(std::move(ask), [this, reply_to](const messages::ChannelAnswer& a) {
+    if (a.error() != api::ERROR_NONE) return AnswerError(reply_to, a.error(), a.why());
+    AnswerDone(reply_to);
+  });
 }
 
 void MessageService::HandleTyping(const Incoming& in, const messages::SetTyping& req) {

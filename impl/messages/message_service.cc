@@ -59,6 +59,7 @@ void MessageService::Register(Handlers& handlers) {
   handlers.On(this, &MessageService::HandleGetChannelDifference);
   handlers.On(this, &MessageService::HandleChatRequest);
   handlers.On(this, &MessageService::HandleApply);
+  handlers.On(this, &MessageService::HandleGetSourceMessage);
   handlers.On(this, &MessageService::HandleGetDifference);
 }
 
@@ -83,45 +84,17 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
   if (auto code = CheckMessageText(send.text()); code != api::ERROR_NONE) {
     return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
   }
-  if (send.channel_id() != 0) return ChannelPost(in, req);
   Draft draft;
   draft.origin_device = req.client().device();
   api::Message& m = draft.message;
   m.set_from_user(req.client().user());
   m.set_peer_user(send.peer_user());
   m.set_chat_id(send.chat_id());
+  m.set_channel_id(send.channel_id());
   m.set_text(send.text());
   m.set_random_id(send.random_id());
   m.set_reply_to_id(send.reply_to_id());
-  Submit(std::move(draft), in.reply_to);
-}
-
-void MessageService::HandleForward(const Incoming& in, const messages::ForwardMessage& req) {
-  const api::ForwardMessage& fwd = req.request();
-  const uint64_t user = req.client().user();
-  if (auto code = CheckChat({fwd.peer_user(), fwd.chat_id()}); code != api::ERROR_NONE) {
-    return AnswerError(in.reply_to, code, "name either peer_user or chat_id");
-  }
-  if (fwd.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
-  Status s;
-  const auto source = boxes_.FindMessage(user, fwd.id(), &s);
-  if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
-  if (!source || source->deleted() || source->message().action() != api::ACTION_NONE) {
-    return AnswerError(in.reply_to, api::MESSAGE_ID_INVALID, "no such message to forward");
-  }
-  const api::Message& original = source->message();
-  Draft draft;
-  draft.origin_device = req.client().device();
-  api::Message& m = draft.message;
-  m.set_from_user(user);
-  m.set_peer_user(fwd.peer_user());
-  m.set_chat_id(fwd.chat_id());
-  m.set_text(original.text());
-  m.set_random_id(fwd.random_id());
-  // Forwarded again, it still names whoever wrote it first.
-  const bool again = original.fwd_from_user() != 0;
-  m.set_fwd_from_user(again ? original.fwd_from_user() : original.from_user());
-  m.set_fwd_date_us(again ? original.fwd_date_us() : original.date_us());
+  if (send.channel_id() != 0) return PostToChannel(draft, in.reply_to);
   Submit(std::move(draft), in.reply_to);
 }
 

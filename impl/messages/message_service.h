@@ -112,7 +112,12 @@ class MessageService final : public Service {
 
   // --- Sending (message_service.cc)
   void HandleSend(const Incoming& in, const messages::SendMessage& req);
+  // --- Forwarding (forward.cc): handled by the destination's owner,
+  // which fetches the source from its owner (the sender's box or a channel's).
   void HandleForward(const Incoming& in, const messages::ForwardMessage& req);
+  void FetchSource(const messages::GetSourceMessage& ask, std::function<void(const messages::SourceMessage&)> done);
+  void HandleGetSourceMessage(const Incoming& in, const messages::GetSourceMessage& req);
+  messages::SourceMessage ReadSource(const messages::GetSourceMessage& req);
   // Checks the chat, then stores the draft and answers reply_to with
   // SentMessage (private chats: once the peer's box has it too).
   void Submit(Draft draft, const ReplyTo& reply_to);
@@ -170,10 +175,14 @@ class MessageService final : public Service {
   void NoteMembership(uint64_t user, uint64_t channel, bool joined, const ReplyTo& reply_to, api::ServerFrame answer);
   void HandleChannelRequest(const Incoming& in, const messages::ChannelRequest& req);
   messages::ChannelAnswer DoChannelRequest(const messages::ChannelRequest& req);
+  // A member read a supergroup up to max_id: its members learn READ_OUTBOX.
+  messages::ChannelAnswer ChannelRead(const messages::ChannelRequest& req);
   void HandleEditChannelAdmin(const Incoming& in, const messages::EditChannelAdmin& req);
   void HandleGetChannel(const Incoming& in, const messages::GetChannel& req);
   void HandleGetChannelDifference(const Incoming& in, const messages::GetChannelDifference& req);
-  void ChannelPost(const Incoming& in, const messages::SendMessage& req);
+  // Stores draft (a post or a forward) in its channel's box once per
+  // random_id and answers reply_to with SentMessage.
+  void PostToChannel(const Draft& draft, const ReplyTo& reply_to);
   void ChannelEdit(const Incoming& in, const messages::EditMessage& req);
   void ChannelDelete(const Incoming& in, const messages::DeleteMessages& req);
   // The channel's record, if user may act in it; a refusal otherwise.
@@ -192,6 +201,9 @@ class MessageService final : public Service {
   void HandleEdit(const Incoming& in, const messages::EditMessage& req);
   void HandleDelete(const Incoming& in, const messages::DeleteMessages& req);
   void HandleRead(const Incoming& in, const messages::ReadHistory& req);
+  // Answers a read up to max_id; of a channel, once its owner has the mark
+  // too (asked again on a retry: the mark only grows).
+  void ReadDone(const ReplyTo& reply_to, uint64_t user, const ChatKey& chat, uint64_t max_id);
   void HandleTyping(const Incoming& in, const messages::SetTyping& req);
   void HandleGetDifference(const Incoming& in, const messages::GetDifference& req);
   // At most limit updates after pts, and at most kMaxDifferenceBytes.

@@ -216,6 +216,15 @@ TEST_F(Loopback, GroupsAndChannelsReachTheirMembersDevices) {
   EXPECT_EQ(b2.messages.back().text(), "first post");
   EXPECT_EQ(bob2->device().channel_pts(channel), 1u);
   EXPECT_EQ(c.messages.size(), 2u) << "carol is not in the channel";
+  api::ClientFrame forward;  // bob shows carol the post
+  forward.mutable_forward_message()->set_from_channel_id(channel);
+  forward.mutable_forward_message()->set_id(b.messages.back().id());
+  forward.mutable_forward_message()->set_peer_user(3);
+  forward.mutable_forward_message()->set_random_id(5);
+  ASSERT_TRUE(answer(b, *bob, forward).has_sent_message());
+  ASSERT_TRUE(RunUntil([&] { return c.messages.size() == 3; }));
+  EXPECT_EQ(c.messages.back().text(), "first post");
+  EXPECT_EQ(c.messages.back().fwd_from_channel(), channel);
   EXPECT_EQ(a.errors + b.errors + b2.errors + c.errors, 0);
 }
 

@@ -55,11 +55,26 @@ TEST(ChatCommand, EachParsesToItsRequestOrNothing) {
   EXPECT_TRUE(ParseAccountCommand("/delete 3")->delete_messages().revoke());
   EXPECT_EQ(ParseAccountCommand("/read @2")->read_history().peer_user(), 2u);
   EXPECT_EQ(ParseAccountCommand("/read #9")->read_history().chat_id(), 9u);
+  const auto read = ParseAccountCommand("/read !3 40");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->read_history().channel_id(), 3u);
+  EXPECT_EQ(read->read_history().max_id(), 40u);
+  const auto fwd = ParseAccountCommand("/forward !3 40 @2");
+  ASSERT_TRUE(fwd);
+  EXPECT_EQ(fwd->forward_message().from_channel_id(), 3u);
+  EXPECT_EQ(fwd->forward_message().id(), 40u);
+  EXPECT_EQ(fwd->forward_message().peer_user(), 2u);
+  EXPECT_EQ(ParseAccountCommand("/forward 7 !5")->forward_message().channel_id(), 5u);
+  EXPECT_EQ(ParseAccountCommand("/forward 7 #6")->forward_message().chat_id(), 6u);
+  EXPECT_EQ(ParseAccountCommand("/forward 7 #6")->forward_message().from_channel_id(), 0u);
   EXPECT_EQ(ParseAccountCommand("/push fcm:abc")->register_device().token(), "fcm:abc");
   ASSERT_TRUE(ParseAccountCommand("/push"));
   EXPECT_TRUE(ParseAccountCommand("/push")->has_register_device()) << "no token: unregister";
-  for (const char* bad : {"/push a b", "/group friends", "/group t 2 x", "/add 9", "/add 0 4", "/channel", "/channel a b", "/join",
-                          "/join x", "/edit 3", "/edit x y", "/delete", "/read 2", "/read @", "/read !3"}) {
+  for (const char* bad : {"/push a b",        "/group friends",    "/group t 2 x", "/add 9",       "/add 0 4",
+                          "/channel",         "/channel a b",      "/join",        "/join x",      "/edit 3",
+                          "/edit x y",        "/delete",           "/read 2",      "/read @",      "/read !3",
+                          "/read @2 4",       "/read !3 x",        "/forward 7",   "/forward 7 6", "/forward @3 7 #6",
+                          "/forward !3 x @2", "/forward !3 7 @2 x"}) {
     EXPECT_FALSE(ParseAccountCommand(bad)) << bad;
   }
 }

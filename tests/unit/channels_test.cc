@@ -204,6 +204,101 @@ TEST_F(Channels, ARetriedCreateDoesNotRejoinACreatorWhoLeft) {
   EXPECT_EQ(dev(1, 1).core.channels(), 0u);
 }
 
+TEST_F(Channels, PostsAreForwardedOutOfAndIntoChannelsNamingTheirAuthorAndChannelOnce) {
+  const uint64_t news = Create(dev(1), true), square = Create(dev(2), false, 2);
+  ASSERT_EQ(Join(dev(2), news), api::ERROR_NONE);
+  ASSERT_EQ(Join(dev(3), square), api::ERROR_NONE);
+  dev(1).core.SendToChannel(news, "scoop", 1);
+  c.Run();
+  ASSERT_EQ(dev(1).sent.size(), 1u);
+  auto forward = [](uint64_t from_channel, uint64_t id, uint64_t random_id) {
+    api::ClientFrame f;
+    f.mutable_forward_message()->set_from_channel_id(from_channel);
+    f.mutable_forward_message()->set_id(id);
+    f.mutable_forward_message()->set_random_id(random_id);
+    return f;
+  };
+  api::ClientFrame to_friend = forward(news, dev(1).sent[0].message_id(), 7);
+  to_friend.mutable_forward_message()->set_peer_user(3);
+  const api::ServerFrame first = Ask(dev(2), to_friend);
+  ASSERT_TRUE(first.has_sent_message()) << first.ShortDebugString();
+  const api::Message got = dev(3).delivered.back();
+  EXPECT_EQ(got.text(), "scoop");
+  EXPECT_EQ(got.from_user(), 2u);
+  EXPECT_EQ(got.fwd_from_user(), 1u);
+  EXPECT_EQ(got.fwd_from_channel(), news);
+  const size_t delivered = dev(3).delivered.size();
+  EXPECT_EQ(Ask(dev(2), to_friend).sent_message().message_id(), first.sent_message().message_id()) << "a retry";
+  EXPECT_EQ(dev(3).delivered.size(), delivered) << "stored once";
+  EXPECT_EQ(ErrorOf(dev(4), to_friend), api::CHANNEL_PRIVATE) << "only members read the channel";
+
+  api::ClientFrame into_square = forward(news, dev(1).sent[0].message_id(), 8);
+  into_square.mutable_forward_message()->set_channel_id(square);
+  ASSERT_TRUE(Ask(dev(2), into_square).has_sent_message());
+  ASSERT_TRUE(Ask(dev(2), into_square).has_sent_message()) << "a retry";
+  dev(3).core.SendText(2, "psst", 9);
+  c.Run();
+  api::ClientFrame private_in = forward(0, dev(2).delivered.back().id(), 10);
+  private_in.mutable_forward_message()->set_channel_id(square);
+  ASSERT_TRUE(Ask(dev(2), private_in).has_sent_message());
+  std::vector<std::pair<uint64_t, uint64_t>> seen;  // (fwd_from_user, fwd_from_channel) in the supergroup
+  for (const api::Message& m : dev(3, 1).delivered) {
+    if (m.channel_id() == square) seen.emplace_back(m.fwd_from_user(), m.fwd_from_channel());
+  }
+  const std::vector<std::pair<uint64_t, uint64_t>> want{{1, news}, {3, 0}};
+  EXPECT_EQ(seen, want) << "each once, naming where it came from";
+
+  api::ClientFrame into_news = forward(0, dev(2).delivered.back().id(), 11);
+  into_news.mutable_forward_message()->set_channel_id(news);
+  const uint64_t news_pts = ChannelHead(news).pts();
+  EXPECT_EQ(ErrorOf(dev(2), into_news), api::CHAT_ADMIN_REQUIRED) << "posting rights as for a post";
+  EXPECT_EQ(ChannelHead(news).pts(), news_pts);
+  EXPECT_EQ(ErrorOf(dev(2), forward(news, 4242, 12)), api::PEER_ID_INVALID) << "no destination";
+  api::ClientFrame unknown = forward(news, 4242, 13);
+  unknown.mutable_forward_message()->set_peer_user(3);
+  EXPECT_EQ(ErrorOf(dev(2), unknown), api::MESSAGE_ID_INVALID);
+}
+
+TEST_F(Channels, ReadingASupergroupTellsItsMembersHowFarOthersPostsWereReadAndABroadcastChannelKeepsNoMarks) {
+  const uint64_t group = Create(dev(1), false);
+  for (uint64_t user : {2, 3}) ASSERT_EQ(Join(dev(user), group), api::ERROR_NONE);
+  dev(1).core.SendToChannel(group, "first", 1);
+  c.Run();
+  dev(2).core.SendToChannel(group, "second", 2);
+  c.Run();
+  const uint64_t first = dev(1).sent[0].message_id(), second = dev(2).sent[0].message_id();
+  auto read = [](uint64_t channel, uint64_t max_id) {
+    api::ClientFrame f;
+    f.mutable_read_history()->set_channel_id(channel);
+    f.mutable_read_history()->set_max_id(max_id);
+    return f;
+  };
+  auto marks = [group](const TestDevice& d) {
+    std::vector<uint64_t> out;
+    for (const api::Update& u : d.box_updates) {
+      if (u.kind() == api::Update::READ_OUTBOX && u.channel_id() == group) out.push_back(u.max_id());
+    }
+    return out;
+  };
+  ASSERT_TRUE(Ask(dev(2), read(group, second)).has_done());
+  EXPECT_EQ(marks(dev(1, 1)), std::vector<uint64_t>{first}) << "user 2 read up to its own post: user 1's is read";
+  ASSERT_TRUE(Ask(dev(3), read(group, second)).has_done());
+  const uint64_t pts = ChannelHead(group).pts();
+  ASSERT_TRUE(Ask(dev(3), read(group, second)).has_done()) << "a retry";
+  EXPECT_EQ(ChannelHead(group).pts(), pts) << "the mark only moves forward";
+  for (TestDevice* d : {&dev(1, 1), &dev(2), &dev(2, 1), &dev(3, 1)}) {
+    EXPECT_EQ(marks(*d), (std::vector<uint64_t>{first, second})) << "every member device, once each";
+  }
+
+  const uint64_t news = Create(dev(1), true, 3);
+  ASSERT_EQ(Join(dev(2), news), api::ERROR_NONE);
+  dev(1).core.SendToChannel(news, "headline", 4);
+  c.Run();
+  const uint64_t news_pts = ChannelHead(news).pts();
+  ASSERT_TRUE(Ask(dev(2), read(news, dev(1).sent.back().message_id())).has_done());
+  EXPECT_EQ(ChannelHead(news).pts(), news_pts);
+}
+
 // Found by a hostile tester: a read mark for a channel the user is not in
 // was written into its box.
 TEST_F(Channels, ReadingAChannelOneIsNotInIsRefused) {

@@ -1,0 +1,93 @@
+// Forwarding (messages.forwardMessages, one message): the destination's
+// owner (the sender's box for a private chat or a basic group, the
+// channel's owner for a channel) asks the source's owner (the sender's box,
+// or the channel's box with the sender a member) for the message as it now
+// reads, then sends a copy marked with its first author, date and channel
+// like any other message: idempotent by random_id.
+#include "core/client_reply.h"
+#include "messages/message_service.h"
+#include "messages/placement.h"
+
+namespace msgbed {
+
+namespace {
+
+messages::SourceMessage RefuseSource(api::ErrorCode code, std::string why) {
+  messages::SourceMessage a;
+  a.set_error(code);
+  a.set_why(std::move(why));
+  return a;
+}
+
+}  // namespace
+
+void MessageService::HandleForward(const Incoming& in, const messages::ForwardMessage& req) {
+  const api::ForwardMessage& fwd = req.request();
+  if (auto code = CheckChat({fwd.peer_user(), fwd.chat_id(), fwd.channel_id()}); code != api::ERROR_NONE) {
+    return AnswerError(in.reply_to, code, "name one of peer_user, chat_id and channel_id");
+  }
+  if (fwd.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
+  messages::GetSourceMessage ask;
+  ask.set_user(req.client().user());
+  ask.set_channel_id(fwd.from_channel_id());
+  ask.set_id(fwd.id());
+  FetchSource(ask, [this, fwd, client = req.client(), reply_to = in.reply_to](const messages::SourceMessage& source) {
+    if (source.error() != api::ERROR_NONE) return AnswerError(reply_to, source.error(), source.why());
+    const api::Message& original = source.message();
+    Draft draft;
+    draft.origin_device = client.device();
+    api::Message& m = draft.message;
+    m.set_from_user(client.user());
+    m.set_peer_user(fwd.peer_user());
+    m.set_chat_id(fwd.chat_id());
+    m.set_channel_id(fwd.channel_id());
+    m.set_text(original.text());
+    m.set_random_id(fwd.random_id());
+    // Forwarded again, it still names whoever wrote it first, and where.
+    const bool again = original.fwd_from_user() != 0;
+    m.set_fwd_from_user(again ? original.fwd_from_user() : original.from_user());
+    m.set_fwd_from_channel(again ? original.fwd_from_channel() : original.channel_id());
+    m.set_fwd_date_us(again ? original.fwd_date_us() : original.date_us());
+    if (fwd.channel_id() != 0) return PostToChannel(draft, reply_to);
+    Submit(std::move(draft), reply_to);
+  });
+}
+
+void MessageService::FetchSource(const messages::GetSourceMessage& ask,
+                                 std::function<void(const messages::SourceMessage&)> done) {
+  const rpc::Address owner =
+      ask.channel_id() != 0 ? ChannelOwner(shape_, ask.channel_id()) : BoxOwner(shape_, ask.user());
+  if (SameAddress(owner, env_->Self())) return done(ReadSource(ask));
+  env_->Call(owner, NewBody<messages::GetSourceMessage>(messages::GetSourceMessage(ask)), kChatCallTimeout,
+             [done = std::move(done)](const CallResult& r) {
+               const auto* answer = r.As<messages::SourceMessage>();
+               done(answer ? *answer : RefuseSource(api::INTERNAL, "the source's owner did not answer; retry"));
+             });
+}
+
+void MessageService::HandleGetSourceMessage(const Incoming& in, const messages::GetSourceMessage& req) {
+  env_->Reply(in.reply_to, NewBody<messages::SourceMessage>(ReadSource(req)));
+}
+
+messages::SourceMessage MessageService::ReadSource(const messages::GetSourceMessage& req) {
+  Status s;
+  std::optional<storage::StoredMessage> stored;
+  if (req.channel_id() != 0) {
+    storage::ChannelRecord record;
+    if (const Refusal r = CheckMember(req.channel_id(), req.user(), &record); !r.ok()) {
+      return RefuseSource(r.code, r.why);
+    }
+    stored = channel_boxes_.FindMessage(req.channel_id(), req.id(), &s);
+  } else {
+    stored = boxes_.FindMessage(req.user(), req.id(), &s);
+  }
+  if (!s.ok()) return RefuseSource(api::INTERNAL, s.message());
+  if (!stored || stored->deleted() || stored->message().action() != api::ACTION_NONE) {
+    return RefuseSource(api::MESSAGE_ID_INVALID, "no such message to forward");
+  }
+  messages::SourceMessage answer;
+  *answer.mutable_message() = stored->message();
+  return answer;
+}
+
+}  // namespace msgbed
