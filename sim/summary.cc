@@ -403,8 +403,11 @@ ordered_json SloJson(const Scenario& sc, const ordered_json& latency_ms) {
   return {{"met", met}, {"checks", checks}};
 }
 
-// What the bus carried, and what its consumers had not handled at the end.
-ordered_json KafkaJson(const KafkaModel& k) {
+// What the bus carried, what its consumers had not handled at the end, and
+// the backpressure: sync's reports of partitions behind, and the new
+// messages the gateways shed for them (FLOOD_WAIT; devices retry).
+ordered_json KafkaJson(const World& w) {
+  const KafkaModel& k = *w.kafka;
   ordered_json lag = ordered_json::object();
   for (const std::string& topic : k.Topics()) lag[topic] = k.Lag(topic);
   return {{"records", k.records()},
@@ -412,7 +415,9 @@ ordered_json KafkaJson(const KafkaModel& k) {
           {"produce_requests", k.requests()},
           {"records_per_request", k.requests() ? Round6(static_cast<double>(k.records()) / k.requests()) : 0.0},
           {"rebalances", k.rebalances()},
-          {"lag_at_end", lag}};
+          {"lag_at_end", lag},
+          {"behind_reports", CounterSum(w, "sync.behind_reports")},
+          {"shed_messages", CounterSum(w, "gateway.shed")}};
 }
 
 // Messages offered per user class; empty without classes.
@@ -487,7 +492,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
       {"cpu_utilisation", Utilisation(sc, nodes, end)},
       {"instance_utilisation", InstanceUtilisation(nodes, end)},
       {"disk_utilisation", DiskUtilisation(nodes, end)},
-      {"kafka", KafkaJson(*w.kafka)},
+      {"kafka", KafkaJson(w)},
       {"instances", InstanceCounters(w)},
       {"faults_applied", FaultCountsJson(w.faults.counts())},
       {"invariants", InvariantsJson(inv)}};

@@ -24,7 +24,8 @@ RoleSpec GatewayRole() {
                  {gateway::CloseConnection::descriptor(), 10e-6},
                  {gateway::CloseSession::descriptor(), 10e-6},
                  // It walks every connection of the gateway: rare (a rebalance), not cheap.
-                 {sync::PresenceQuery::descriptor(), 500e-6}};
+                 {sync::PresenceQuery::descriptor(), 500e-6},
+                 {sync::Behind::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 10e-6}, {"client_frame", 20e-6}};
   spec.uses_bus = true;  // devices coming online and going offline
   spec.topics = {kUpdatesTopic};
@@ -42,7 +43,9 @@ RoleSpec GatewayRole() {
        "connections from one address (then UNAVAILABLE)"},
       {"source_request_rate", K::kCount, double(d.source_request_rate),
        "requests per second from one address, all its connections together"},
-      {"source_request_burst", K::kCount, double(d.source_request_burst), "requests one address may make at once"}};
+      {"source_request_burst", K::kCount, double(d.source_request_burst), "requests one address may make at once"},
+      {"shed_behind", K::kDurationOrZero, double(d.shed_behind) / kSecond,
+       "new messages to users whose updates reach sync this late get FLOOD_WAIT (0: never)"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kGateway);
     GatewayLimits limits;
@@ -56,6 +59,7 @@ RoleSpec GatewayRole() {
     limits.max_connections_per_source = static_cast<uint32_t>(SettingOr(self, settings, "max_connections_per_source"));
     limits.source_request_rate = static_cast<uint32_t>(SettingOr(self, settings, "source_request_rate"));
     limits.source_request_burst = static_cast<uint32_t>(SettingOr(self, settings, "source_request_burst"));
+    limits.shed_behind = Seconds(SettingOr(self, settings, "shed_behind"));
     return std::make_unique<GatewayService>(env, shape, limits);
   };
   return spec;

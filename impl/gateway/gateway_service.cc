@@ -44,13 +44,40 @@ uint64_t NextEpoch(Env& env) {
 }  // namespace
 
 GatewayService::GatewayService(Env* env, ClusterShape shape, GatewayLimits limits)
-    : env_(env), clients_(env->Clients()), shape_(std::move(shape)), limits_(limits), epoch_(NextEpoch(*env)) {}
+    : env_(env),
+      clients_(env->Clients()),
+      shape_(std::move(shape)),
+      limits_(limits),
+      epoch_(NextEpoch(*env)),
+      backpressure_(limits.shed_behind) {}
 
 void GatewayService::Register(Handlers& handlers) {
   handlers.On(this, &GatewayService::OnPush);
   handlers.On(this, &GatewayService::OnCloseConnection);
   handlers.On(this, &GatewayService::OnCloseSession);
   handlers.On(this, &GatewayService::OnPresenceQuery);
+  handlers.On(this, &GatewayService::OnBehind);
+}
+
+void GatewayService::OnBehind(const Incoming&, const sync::Behind& report) {
+  backpressure_.Report(report.partition(), report.behind_us(), env_->Now());
+}
+
+uint32_t GatewayService::BusWait(const Session& s, const api::ClientFrame& frame) const {
+  uint64_t peer = 0, channel = 0;
+  if (frame.has_send_message()) {
+    peer = frame.send_message().peer_user();
+    channel = frame.send_message().channel_id();
+  } else if (frame.has_forward_message()) {
+    peer = frame.forward_message().peer_user();
+    channel = frame.forward_message().channel_id();
+  } else {
+    return 0;  // only new messages are shed: reading and catching up go on
+  }
+  const Micros now = env_->Now();
+  if (channel != 0) return backpressure_.WaitForAny(now);
+  const uint32_t own = backpressure_.WaitFor(shape_.PartitionOf(s.user), now);
+  return std::max(own, peer != 0 ? backpressure_.WaitFor(shape_.PartitionOf(peer), now) : 0);
 }
 
 rpc::ClientRef GatewayService::RefOf(ConnId conn, const Session& s) const {
@@ -261,6 +288,10 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
   // What names a channel goes to the channel's owner (a forward: its
   // destination's, which fetches the source), everything else to the sender's box.
   auto box_or = [&](uint64_t channel) { return channel ? ChannelOwner(shape_, channel) : box; };
+  if (const uint32_t wait = BusWait(s, frame); wait > 0) {
+    env_->Stats().Add("gateway.shed");
+    return Reject(conn, id, api::FLOOD_WAIT, "the server is behind; retry later", wait);
+  }
   switch (frame.body_case()) {
     case api::ClientFrame::kSendMessage:
       return ForwardAs(conn, s, id, box_or(frame.send_message().channel_id()), frame.send_message(),

@@ -37,6 +37,7 @@
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "gateway/bus_backpressure.h"
 #include "gateway/token_bucket.h"
 #include "proto/auth.pb.h"
 #include "proto/gateway.pb.h"
@@ -68,6 +69,9 @@ struct GatewayLimits {
   uint32_t max_connections_per_source = 100;
   uint32_t source_request_rate = 5000;
   uint32_t source_request_burst = 10000;
+  // New messages to users whose bus partition reaches sync at least this
+  // late get FLOOD_WAIT (BusBackpressure); 0: never shed.
+  Micros shed_behind = 10 * kSecond;
 };
 
 class GatewayService final : public Service {
@@ -118,6 +122,9 @@ class GatewayService final : public Service {
   void OnCloseConnection(const Incoming& in, const gateway::CloseConnection& req);
   void OnCloseSession(const Incoming& in, const gateway::CloseSession& req);
   void OnPresenceQuery(const Incoming& in, const sync::PresenceQuery& req);
+  void OnBehind(const Incoming& in, const sync::Behind& report);
+  // Seconds a new message in frame must wait for the bus (0: none).
+  uint32_t BusWait(const Session& s, const api::ClientFrame& frame) const;
   void SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
@@ -153,6 +160,7 @@ class GatewayService final : public Service {
   // so a session keeps a pointer to its source.
   std::unordered_map<ConnId, Session> sessions_;
   std::unordered_map<std::string, Source> sources_;
+  BusBackpressure backpressure_;
   bool sweeping_ = false;
 };
 

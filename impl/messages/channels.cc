@@ -464,6 +464,7 @@ void MessageService::FanOut(uint64_t channel, const api::Update& update, uint64_
   event.mutable_update()->set_channel_box(channel);
   event.set_origin_user(origin_user);
   event.set_origin_device(origin_device);
+  event.set_published_us(env_->Date());
   for (const std::vector<uint64_t>& bucket : *members) {
     for (size_t begin = 0; begin < bucket.size(); begin += kFanoutChunk) {
       const size_t end = std::min(bucket.size(), begin + kFanoutChunk);

@@ -213,6 +213,7 @@ void MessageService::Publish(uint64_t user, const api::Update& update, uint64_t 
   event->set_user_id(user);
   *event->mutable_update() = update;
   event->set_origin_device(origin_device);
+  event->set_published_us(env_->Date());
   env_->Publish(kUpdatesTopic, ClusterShape::UserKey(user), std::move(event));
 }
 

@@ -134,7 +134,8 @@ void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
   }
 }
 
-void SyncService::HandleUpdate(const Incoming&, const events::BoxUpdate& event) {
+void SyncService::HandleUpdate(const Incoming& in, const events::BoxUpdate& event) {
+  NoteDelay(static_cast<uint32_t>(in.partition), event.published_us());
   if (event.channel_id() == 0) {
     if (!online_.contains(event.user_id())) return Notify(event.user_id(), event.update());
     return PushTo(event.user_id(), event.update(), event.origin_device());
@@ -142,6 +143,22 @@ void SyncService::HandleUpdate(const Incoming&, const events::BoxUpdate& event) 
   // A channel's update, for the members this record names.
   for (uint64_t user : event.users()) {
     PushTo(user, event.update(), user == event.origin_user() ? event.origin_device() : 0);
+  }
+}
+
+void SyncService::NoteDelay(uint32_t partition, int64_t published_us) {
+  const Micros behind = env_->Date() - published_us;
+  if (published_us == 0 || behind < kReportBehind) return;
+  const Micros now = env_->Now();
+  auto [last, fresh] = reported_.try_emplace(partition, now);
+  if (!fresh && now - last->second < kReportEvery) return;
+  last->second = now;
+  env_->Stats().Add("sync.behind_reports");
+  for (uint32_t g = 0; g < shape_.Count(role::kGateway); ++g) {
+    auto report = NewBody<sync::Behind>();
+    report->set_partition(partition);
+    report->set_behind_us(behind);
+    env_->Send(MakeAddress(role::kGateway, g), std::move(report));
   }
 }
 

@@ -56,6 +56,11 @@ class SyncService final : public Service {
  public:
   // How long partitions newly assigned wait for the gateways' presence.
   static constexpr Micros kGatherDeadline = 2 * kSecond;
+  // Backpressure: a partition whose box updates were published this long
+  // before they are handled here is reported to every gateway
+  // (sync.Behind), at most once per kReportEvery.
+  static constexpr Micros kReportBehind = kSecond;
+  static constexpr Micros kReportEvery = kSecond;
 
   SyncService(Env* env, ClusterShape shape);
 
@@ -93,6 +98,8 @@ class SyncService final : public Service {
   void PushTo(uint64_t user, const api::Update& update, uint64_t except_device);
   // Forgets ref's registration if it is still the current one.
   void Forget(const rpc::ClientRef& ref);
+  // An update published at published_us is handled now, from partition.
+  void NoteDelay(uint32_t partition, int64_t published_us);
 
   Env* env_;
   const ClusterShape shape_;
@@ -108,6 +115,7 @@ class SyncService final : public Service {
   // By user, one connection per device; hash maps (an instance tracks
   // hundreds of thousands of devices), never iterated where order shows.
   std::unordered_map<uint64_t, std::vector<rpc::ClientRef>> online_;
+  std::unordered_map<uint32_t, Micros> reported_;  // partition -> when last reported behind
 };
 
 }  // namespace msgbed

@@ -136,6 +136,23 @@ TEST(Simulation, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndDevicesKee
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// Backpressure: the crashed instance's partitions reach sync/0 a session
+// timeout late, so sync reports them behind and the gateways shed new
+// messages to their users (FLOOD_WAIT) until it has caught up; the devices
+// retry, and nothing is lost.
+TEST(Simulation, MessagesToPartitionsSyncIsBehindOnAreShedAndRetriedWithNothingLost) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "duration: 4s", "duration: 12s");
+  text = testing::Replaced(text, "partitions: 6,", "partitions: 6, session_timeout: 3s,");
+  text += "gateway: {shed_behind: 1s}\nfaults:\n  - {at: 2s, crash: sync/1}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "shed.yaml"), "shed"));
+  EXPECT_GT(s["kafka"]["behind_reports"].get<int64_t>(), 0);
+  EXPECT_GT(s["kafka"]["shed_messages"].get<int64_t>(), 0);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Found by a hostile tester: a sync instance restarted at once got its
 // partitions back after rebalance_time, while Kafka's coordinator waits for
 // the crashed member's session to time out (live showed that wait). Its

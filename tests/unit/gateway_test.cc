@@ -4,6 +4,7 @@
 // sign in, or that flood, are bounded.
 #include <gtest/gtest.h>
 
+#include "gateway/bus_backpressure.h"
 #include "gateway/gateway_service.h"
 #include "messages/message_service.h"
 #include "proto/gateway.pb.h"
@@ -311,6 +312,24 @@ TEST(Gateway, AForgedReplyForAnotherUsersConnectionIsDropped) {
   c.Inject(Envelope{MakeAddress(role::kSync, 0), kGateway0, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, push});
   c.Run();
   EXPECT_EQ(victim.frames.size(), frames);
+}
+
+// Alone: a partition is shed while reported at least shed_behind behind,
+// for as many seconds (1 to 30), until its report is kHold old.
+TEST(BusBackpressure, ShedsWhileAReportSaysThePartitionIsTooFarBehind) {
+  BusBackpressure never(0);
+  never.Report(1, 60 * kSecond, 0);
+  EXPECT_EQ(never.WaitFor(1, 0), 0u);
+  BusBackpressure b(5 * kSecond);
+  b.Report(1, 4 * kSecond, 0);
+  EXPECT_EQ(b.WaitFor(1, 0), 0u) << "behind, not too far";
+  b.Report(2, 12'500'000, 0);
+  EXPECT_EQ(b.WaitFor(2, kSecond), 13u);
+  EXPECT_EQ(b.WaitFor(3, kSecond), 0u) << "never reported";
+  EXPECT_EQ(b.WaitForAny(kSecond), 13u) << "a channel reaches every partition";
+  EXPECT_EQ(b.WaitFor(2, BusBackpressure::kHold), 0u) << "no report since: caught up";
+  b.Report(3, 600 * kSecond, 0);
+  EXPECT_EQ(b.WaitFor(3, 0), BusBackpressure::kMaxWaitS);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // its box, across restarts of sync itself.
 #include <gtest/gtest.h>
 
+#include "gateway/bus_backpressure.h"
 #include "proto/sync.pb.h"
 #include "sync/sync_service.h"
 #include "unit/test_cluster.h"
@@ -117,6 +118,46 @@ TEST(Sync, ACrashedInstancesPartitionsMoveAfterTheSessionTimeoutAndNothingIsLost
   c.Advance(TestCluster::kSessionTimeout);
   EXPECT_EQ(c.As<SyncService>(role::kSync, 0).assigned().size(), 8u);
   EXPECT_EQ(PushedTo(devices, 100), 11u);
+}
+
+// Backpressure: updates that reach sync late (here a crashed instance's,
+// handled after the session timeout) make the gateways shed new messages
+// to those partitions' users with FLOOD_WAIT until sync has caught up; the
+// sender's device retries then, and the message arrives once. Elsewhere
+// messages go on.
+TEST(Sync, NewMessagesWhereTheBusIsBehindAreShedUntilSyncHasCaughtUp) {
+  TestCluster c(Shape(2, 1, 2, 8), RoleRegistry::Global(), {{role::kGateway, {{"shed_behind", 5}}}});
+  auto devices = Crowd(c, 12);
+  c.Crash(MakeAddress(role::kSync, 1));
+  SendToAll(c, devices, 100);  // sync/1's partitions (4 to 7) wait
+  c.Advance(TestCluster::kSessionTimeout);
+  ASSERT_EQ(PushedTo(devices, 100), 11u) << "sync/0 took them over, ten seconds late";
+  std::vector<uint64_t> late, prompt;
+  for (uint64_t u = 1; u <= devices.size(); ++u) (c.shape().PartitionOf(u) >= 4 ? late : prompt).push_back(u);
+  ASSERT_GE(late.size(), 1u);
+  ASSERT_GE(prompt.size(), 2u);
+  auto received = [&](uint64_t user, uint64_t random_id) {
+    const auto& got = devices[user - 1]->delivered;
+    return std::count_if(got.begin(), got.end(), [&](const api::Message& m) { return m.random_id() == random_id; });
+  };
+  auto shed = [&] {
+    return c.host(MakeAddress(role::kGateway, 0)).Stats().Get("gateway.shed") +
+           c.host(MakeAddress(role::kGateway, 1)).Stats().Get("gateway.shed");
+  };
+  TestDevice& sender = *devices[late[0] - 1];
+  sender.core.SendText(prompt[0], "from a late partition", 300);
+  c.Run();
+  EXPECT_EQ(shed(), 1);
+  ASSERT_FALSE(sender.errors.empty());
+  EXPECT_EQ(sender.errors.back().code(), api::FLOOD_WAIT);
+  EXPECT_GE(sender.errors.back().retry_after_s(), 5u) << "about as long as the bus is behind";
+  EXPECT_EQ(received(prompt[0], 300), 0);
+  devices[prompt[0] - 1]->core.SendText(prompt[1], "between prompt partitions", 301);
+  c.Run();
+  EXPECT_EQ(received(prompt[1], 301), 1) << "not shed";
+  c.Advance(BusBackpressure::kMaxWaitS * kSecond);
+  EXPECT_EQ(received(prompt[0], 300), 1) << "the retry went through once sync had caught up";
+  EXPECT_EQ(shed(), 1);
 }
 
 // Gathering holds a new partition's messages until every gateway answered:
