@@ -114,6 +114,27 @@ void Population::Wake(SimDevice& dev) {
   Connect(dev);
 }
 
+void Population::Act(size_t index, Recorder::Action action) {
+  SimDevice& dev = *devices_[index];
+  world_->recorder.ActionOffered(action);
+  api::ClientFrame frame;
+  if (action == Recorder::Action::kEdit && dev.last_sent_id != 0) {
+    frame.mutable_edit_message()->set_id(dev.last_sent_id);
+    std::string text = std::to_string(++dev.edits);  // a new text each time
+    text.resize(std::max<size_t>(text.size(), world_->scenario.workload.text_bytes), 'e');
+    frame.mutable_edit_message()->set_text(std::move(text));
+  } else if (action == Recorder::Action::kDelete && dev.last_sent_id != 0) {
+    frame.mutable_delete_messages()->add_ids(std::exchange(dev.last_sent_id, 0));
+    frame.mutable_delete_messages()->set_revoke(true);
+  } else if (action == Recorder::Action::kRead && dev.last_from != 0) {
+    frame.mutable_read_history()->set_peer_user(dev.last_from);
+  }
+  if (frame.body_case() == api::ClientFrame::BODY_NOT_SET || dev.away || dev.core.state() != Device::State::kReady) {
+    return world_->recorder.ActionSkipped(action);
+  }
+  dev.actions[dev.core.Request(std::move(frame))] = action;
+}
+
 bool Population::PostToChannel(size_t index, uint64_t channel, uint64_t random_id) {
   SimDevice& dev = *devices_[index];
   if (dev.away || dev.core.state() != Device::State::kReady) return false;  // awake in the background only
@@ -201,6 +222,7 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
   // deliveries are checked against what each box holds.
   if (m.channel_id() != 0) return world_->recorder.ChannelDelivered(m.random_id(), world_->Now(), dev.connected_at);
   ++dev.delivered;
+  if (m.chat_id() == 0) dev.last_from = m.from_user();
   world_->recorder.Shown(d.user(), m.random_id(), d.pts() <= dev.shown_pts);
   dev.shown_pts = d.pts();
   world_->recorder.Delivered(m.random_id(), world_->Now(), dev.connected_at, dev.VisibleAt(world_->Now()));
@@ -209,6 +231,7 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
 void Population::OnSent(Device& d, const api::SentMessage& s) {
   if (s.channel_id() != 0) return world_->recorder.PostAcked(s.random_id());  // measured where members show it
   ++Of(d).sends_accepted;
+  Of(d).last_sent_id = s.message_id();
   world_->recorder.Acked(s.random_id(), world_->Now());
 }
 
@@ -268,6 +291,10 @@ void Population::OnAuthorized(Device& d, const api::Authorization&) { Of(d).regi
 void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
   SimDevice& dev = Of(d);
   if (dev.register_push && f.request_id() == dev.push_request && f.has_done()) dev.register_push = false;
+  if (auto it = dev.actions.find(f.request_id()); f.request_id() != 0 && it != dev.actions.end()) {
+    world_->recorder.ActionAnswered(it->second, f.has_done());
+    dev.actions.erase(it);
+  }
 }
 
 void Population::OnSignInNeeded(Device& d) {

@@ -28,6 +28,7 @@
 #include "core/env.h"
 #include "core/rng.h"
 #include "node.h"
+#include "recorder.h"
 #include "service_time.h"
 
 namespace msgbed::sim {
@@ -51,6 +52,11 @@ class Population final : public Node, public Device::Observer {
   // Device `index` (of this population) sends a message now, or once it is
   // signed in and up to date.
   void Offer(size_t index, uint64_t peer, uint64_t random_id);
+
+  // workload.actions: device `index`, if up to date, edits or deletes (for
+  // everyone) its last message, or marks the private chat it last
+  // received a message in read.
+  void Act(size_t index, Recorder::Action action);
 
   // workload.channels: device `index` posts to channel now, if it is up to
   // date; returns whether it did.
@@ -120,13 +126,17 @@ class Population final : public Node, public Device::Observer {
     uint64_t push_request = 0;                        // ... by this request, not yet answered
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
-    uint64_t delivered = 0;        // updates of its box it was told, but its own sends
-    uint64_t shown_pts = 0;        // pts when it last showed a message
-    double signing_in_since = -1;  // a phone sign-in under way since then; -1: none
-    uint32_t code_tries = 0;       // codes asked for in this sign-in
-    double next_code_at = 0;       // not before (a FLOOD_WAIT, or the retry delay)
-    double code_asked_at = 0;      // the last code request
-    ConnId pinging = 0;            // the connection its keep-alive pings run on, 0: none
+    uint64_t last_sent_id = 0;  // its last message acknowledged, not deleted since (0: none)
+    uint64_t last_from = 0;     // who sent the last private message it was delivered
+    uint32_t edits = 0;
+    std::unordered_map<uint64_t, Recorder::Action> actions;  // by request id, awaiting their answer
+    uint64_t delivered = 0;                                  // updates of its box it was told, but its own sends
+    uint64_t shown_pts = 0;                                  // pts when it last showed a message
+    double signing_in_since = -1;                            // a phone sign-in under way since then; -1: none
+    uint32_t code_tries = 0;                                 // codes asked for in this sign-in
+    double next_code_at = 0;                                 // not before (a FLOOD_WAIT, or the retry delay)
+    double code_asked_at = 0;                                // the last code request
+    ConnId pinging = 0;                                      // the connection its keep-alive pings run on, 0: none
     Device core;
   };
   const std::vector<std::unique_ptr<SimDevice>>& devices() const { return devices_; }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <unordered_map>
@@ -109,6 +110,20 @@ class Recorder {
   void WakeEnded(WakeEnd how) { ++(how == WakeEnd::kUserReturned ? wakes_returned_ : wakes_dropped_); }
   // An arrival found no online device to send it (every pick was away).
   void NobodyOnline() { ++nobody_online_; }
+  // workload.actions: an edit, deletion or read mark was asked of a device;
+  // it had nothing to act on or was not up to date (skipped), or it sent
+  // the request, which was answered done or with an error.
+  enum class Action { kEdit, kDelete, kRead };
+  struct ActionCounts {
+    uint64_t offered = 0, skipped = 0, done = 0, failed = 0;
+  };
+  void ActionOffered(Action a) { ++actions_[static_cast<size_t>(a)].offered; }
+  void ActionSkipped(Action a) { ++actions_[static_cast<size_t>(a)].skipped; }
+  void ActionAnswered(Action a, bool done) {
+    ActionCounts& c = actions_[static_cast<size_t>(a)];
+    ++(done ? c.done : c.failed);
+  }
+  const ActionCounts& actions(Action a) const { return actions_[static_cast<size_t>(a)]; }
   // workload.sign_ins: a device without a session began signing in by
   // phone, asked for a code (first time or again), was asked its password,
   // met an error, or finished after `seconds`. Sign-in errors are not
@@ -246,6 +261,7 @@ class Recorder {
   std::vector<uint64_t> acked_ids_;
   std::vector<uint64_t> offered_by_class_;
   uint64_t foreign_ = 0, out_of_order_ = 0;
+  std::array<ActionCounts, 3> actions_{};
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
   uint64_t sessions_ended_ = 0, nobody_online_ = 0, pushes_woke_ = 0, pushes_ignored_ = 0;
   uint64_t wakes_returned_ = 0, wakes_dropped_ = 0;

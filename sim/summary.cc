@@ -403,6 +403,24 @@ ordered_json SloJson(const Scenario& sc, const ordered_json& latency_ms) {
   return {{"met", met}, {"checks", checks}};
 }
 
+// workload.actions: per kind, asked of a device, skipped (nothing to act
+// on, or not up to date), answered done or with an error; the rest were
+// unanswered at the end.
+ordered_json ActionsJson(const Recorder& r) {
+  ordered_json out = ordered_json::object();
+  for (auto [name, action] :
+       {std::pair{"edits", Recorder::Action::kEdit}, std::pair{"deletes", Recorder::Action::kDelete},
+        std::pair{"reads", Recorder::Action::kRead}}) {
+    const Recorder::ActionCounts& c = r.actions(action);
+    out[name] = {{"offered", c.offered},
+                 {"skipped", c.skipped},
+                 {"done", c.done},
+                 {"failed", c.failed},
+                 {"unanswered", c.offered - c.skipped - c.done - c.failed}};
+  }
+  return out;
+}
+
 // What the bus carried, what its consumers had not handled at the end, and
 // the backpressure: sync's reports of partitions behind, and the new
 // messages the gateways shed for them (FLOOD_WAIT; devices retry).
@@ -501,6 +519,9 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
+  if (sc.workload.edit_share + sc.workload.delete_share + sc.workload.read_share > 0) {
+    out["actions"] = ActionsJson(w.recorder);
+  }
   return out;
 }
 

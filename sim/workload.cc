@@ -59,6 +59,19 @@ void Workload::ScheduleNext(double after) {
   clock_->Post(at, 0, [this] { Arrive(); });
 }
 
+std::optional<Recorder::Action> Workload::PickAction() {
+  const WorkloadSpec& wl = world_->scenario.workload;
+  if (wl.edit_share + wl.delete_share + wl.read_share <= 0) return std::nullopt;  // draws nothing
+  double u = rng_.Uniform();
+  for (auto [share, action] :
+       {std::pair{wl.edit_share, Recorder::Action::kEdit}, std::pair{wl.delete_share, Recorder::Action::kDelete},
+        std::pair{wl.read_share, Recorder::Action::kRead}}) {
+    if (u < share) return action;
+    u -= share;
+  }
+  return std::nullopt;
+}
+
 const Workload::DeviceRef* Workload::PickSender(uint64_t connected) {
   const bool sessions = world_->scenario.workload.session_online > 0;
   // Rejection: cheap while most devices are online and weights are close.
@@ -78,7 +91,10 @@ void Workload::Arrive() {
                          by_connect_.begin();
   const DeviceRef* picked = connected > 0 ? PickSender(static_cast<uint64_t>(connected)) : nullptr;
   if (connected > 0 && picked == nullptr) world_->recorder.NobodyOnline();
-  if (picked != nullptr) {
+  const std::optional<Recorder::Action> action = picked != nullptr ? PickAction() : std::nullopt;
+  if (action) {
+    picked->population->Act(picked->index, *action);
+  } else if (picked != nullptr) {
     const DeviceRef& from = *picked;
     const uint64_t users = world_->scenario.workload.users;
     const Population::SimDevice& device = *from.population->devices()[from.index];

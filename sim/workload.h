@@ -13,11 +13,13 @@
 // drawn; an arrival that finds none online is counted and dropped.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "core/rng.h"
 #include "node.h"
 #include "population.h"
+#include "recorder.h"
 
 namespace msgbed::sim {
 
@@ -44,6 +46,8 @@ class Workload {
   void ScheduleSignIn(double after);
   // A sender among the first `connected` devices, or nullptr.
   const DeviceRef* PickSender(uint64_t connected);
+  // workload.actions: what an arrival is instead of a new message, if anything.
+  std::optional<Recorder::Action> PickAction();
 
   World* world_;
   Rng rng_;

@@ -186,6 +186,18 @@ void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   }
 }
 
+// actions: {edits: 0.05, deletes: 0.01, reads: 0.3}: shares of the arrivals.
+void ReadActions(const Reader& r, const YAML::Node& a, WorkloadSpec* spec) {
+  if (!a.IsDefined()) return;
+  const std::string p = "workload.actions";
+  r.OnlyKeys(a, p, {"edits", "deletes", "reads"});
+  r.Number(a, p, "edits", &spec->edit_share, 0, 1);
+  r.Number(a, p, "deletes", &spec->delete_share, 0, 1);
+  r.Number(a, p, "reads", &spec->read_share, 0, 1);
+  if (spec->edit_share + spec->delete_share + spec->read_share > 1)
+    r.Fail(a, p, "edits, deletes and reads are shares of the arrivals: together at most 1");
+}
+
 }  // namespace
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -194,7 +206,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.OnlyKeys(
       w, p,
       {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp", "ack_delay",
-       "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels"});
+       "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels", "actions"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -218,6 +230,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadSignIns(r, w["sign_ins"], spec);
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
   ReadChannels(r, w["channels"], spec);
+  ReadActions(r, w["actions"], spec);
 }
 
 }  // namespace msgbed::sim

@@ -59,6 +59,10 @@ struct WorkloadSpec {
   double sign_ins_per_hour = 0;    // devices whose session ended and that sign in again by SMS code
   double password_share = 0;       // users with a cloud password: their sign-ins check it too
   std::vector<ChannelLoad> channels;
+  // Shares of the arrivals that, instead of a new message, are an edit or
+  // a deletion (for everyone) of the sender's last message, or a read mark
+  // of the private chat it last received a message in (`actions:`).
+  double edit_share = 0, delete_share = 0, read_share = 0;
 
   // The factor on messages_per_second at simulated time t.
   double RateFactor(double t) const;

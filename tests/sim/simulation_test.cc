@@ -118,6 +118,29 @@ TEST(Simulation, MessagesHeldByDevicesAwayAtTheEndDoNotUnsettleACompleteRun) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// workload.actions under churn: devices edit and delete their messages and
+// mark chats read while others come and go; every device of every box ends
+// at its box's head, having applied each update once, in pts order.
+TEST(Simulation, EditsDeletionsAndReadMarksUnderChurnReachEveryDeviceOnce) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 20s");
+  text = testing::Replaced(text, "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  quiet_resync: 300ms\n  sessions: {online: 2s, offline: 1s}\n"
+                           "  actions: {edits: 0.1, deletes: 0.05, reads: 0.3}\n");
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "actions.yaml"), "actions"));
+  for (const char* kind : {"edits", "deletes", "reads"}) {
+    EXPECT_GT(s["actions"][kind]["done"].get<uint64_t>(), 0u) << kind;
+    EXPECT_EQ(s["actions"][kind]["failed"], 0) << kind;
+  }
+  EXPECT_GT(s["devices"]["sessions_ended"].get<uint64_t>(), 0u) << "churn";
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"].get<uint64_t>() + s["at_end"]["devices_away"].get<uint64_t>(),
+            s["devices"]["total"].get<uint64_t>())
+      << "every device but those away at the end";
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>());
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Found by a hostile tester: with no message measured (a warm-up as long
 // as the load), latencies read 0 and every objective was "met".
 TEST(Simulation, NoSamplesMeetNoObjective) {

@@ -85,6 +85,9 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
   ExpectError(base + "  channels: [{posts_per_minute: 1}]\n", "key 'workload.channels[0].members'");
   ExpectError(base + "  channels: [{members: 10, posts: 1}]\n", "workload.channels[0]");
   ExpectError(base + "  channels: []\n", "key 'workload.channels'");
+  ExpectError(base + "  actions: {edits: 0.6, reads: 0.5}\n", "key 'workload.actions': edits, deletes and reads");
+  ExpectError(base + "  actions: {edits: -0.1}\n", "key 'workload.actions.edits'");
+  ExpectError(base + "  actions: {forwards: 0.1}\n", "workload.actions");
 }
 
 // Found by a hostile tester: a spike in the rate curve escaped the memory
