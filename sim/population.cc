@@ -357,7 +357,7 @@ void Population::SmsArrived(const OutboundMessage& m, double at) {
   auto it = awaiting_code_.find(m.to);
   if (it == awaiting_code_.end()) return;
   SimDevice* dev = it->second;
-  Post(at, 0, [this, dev, m] {
+  Post(at, 0, [dev, m] {
     if (dev->core.state() != Device::State::kSignedOut) return;
     const size_t digits = m.text.find_first_of("0123456789");
     if (digits == std::string::npos) return;
