@@ -155,7 +155,11 @@ void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uin
   Transmit(random_id);
 }
 
-uint64_t Device::Request(api::ClientFrame frame) { return Send(std::move(frame)); }
+uint64_t Device::Request(api::ClientFrame frame) {
+  // A forward is this device's own message: its copy is not OnDelivered.
+  if (frame.has_forward_message()) own_in_flight_.insert(frame.forward_message().random_id());
+  return Send(std::move(frame));
+}
 
 void Device::Transmit(uint64_t random_id) {
   Outgoing& send = outbox_.at(random_id);

@@ -144,7 +144,8 @@ class Device {
   void SendToChannel(uint64_t channel_id, const std::string& text, uint64_t random_id);
   // Any other request (edit, delete, read, groups): sent as it is, with the
   // next request id, which it returns. The answer reaches the observer
-  // (OnServerFrame, and OnError for an error); no retry.
+  // (OnServerFrame, and OnError for an error); no retry. A forward's copy
+  // in the box is this device's own message, not OnDelivered.
   uint64_t Request(api::ClientFrame frame);
   // Tells the gateway the connection is alive (it closes idle ones). The
   // host calls it more often than the gateway's idle timeout.

@@ -84,7 +84,13 @@ class Terminal final : public Device::Observer {
       case api::Update::DELETE_MESSAGES:
         for (uint64_t id : u.deleted_ids()) std::cout << "* message " << id << where << " deleted\n";
         break;
-      case api::Update::READ_OUTBOX: std::cout << "* read up to your message " << u.max_id() << "\n"; break;
+      case api::Update::READ_OUTBOX:
+        if (u.channel_box() != 0) {
+          std::cout << "* !" << u.channel_box() << ": someone read up to message " << u.max_id() << "\n";
+        } else {
+          std::cout << "* read up to your message " << u.max_id() << "\n";
+        }
+        break;
       case api::Update::CHANNEL:
         std::cout << "* " << (u.left() ? "left" : "in") << " channel !" << u.channel_id() << "\n";
         break;
@@ -145,6 +151,12 @@ class Terminal final : public Device::Observer {
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
   }
   void OnServerFrame(Device&, const api::ServerFrame& f) override {
+    // A command is not retried (only messages are): one refused is not
+    // carried out, and counts as a line not sent.
+    if (f.request_id() != 0 && commands_.erase(f.request_id()) > 0 && f.has_error()) {
+      std::cout << "* that command was not carried out; type it again if you still want it\n";
+      ++failed_;
+    }
     if (f.has_authorizations()) {
       for (const api::Session& s : f.authorizations().sessions()) {
         std::cout << "* session " << s.device_id() << (s.current() ? " (this one)" : "") << ": "
@@ -249,13 +261,19 @@ class Terminal final : public Device::Observer {
       f.mutable_forward_message()->set_random_id(NextRandomId());
       forwards_.insert(f.forward_message().random_id());
     }
-    conn_.device().Request(std::move(f));
+    commands_.insert(conn_.device().Request(std::move(f)));
     return true;
   }
 
   // Before any connection succeeded, the address is probably wrong: leave.
   // After, the server is restarting or the network dropped: come back.
   void OnConnectionLost(const std::string& why) {
+    if (!commands_.empty()) {
+      std::cout << "* " << commands_.size() << " command(s) unanswered when the connection dropped; "
+                << "type them again if you still want them\n";
+      failed_ += commands_.size();
+      commands_.clear();
+    }
     const std::string endpoint = host_ + ":" + std::to_string(port_);
     if (!ever_connected_ || reconnects_ >= kMaxReconnects) {
       std::cout << (ever_connected_ ? "* disconnected for good: " : "* cannot connect to " + endpoint + ": ") << why
@@ -301,7 +319,7 @@ class Terminal final : public Device::Observer {
                 << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|->, "
                 << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
                 << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
-                << "/delete <id>, /read @<user>|#<group>|!<channel> <id>, "
+                << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
                 << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
@@ -396,6 +414,7 @@ class Terminal final : public Device::Observer {
   std::deque<ChatLine> queued_;
   std::set<uint64_t> in_flight_;  // random_ids awaiting an answer
   std::set<uint64_t> forwards_;   // random_ids of forwards awaiting their answer
+  std::set<uint64_t> commands_;   // request ids of commands awaiting their answer
   size_t failed_ = 0;
   bool ever_connected_ = false;
   bool input_closed_ = false;

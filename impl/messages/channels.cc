@@ -302,13 +302,19 @@ void MessageService::PostToChannel(const Draft& draft, const ReplyTo& reply_to) 
   } else if (first->message().text() != post.text()) {
     return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
+  AnswerPosted(*first, reply_to);
+}
+
+void MessageService::AnswerPosted(const storage::StoredMessage& first, const ReplyTo& reply_to) {
+  const api::Message& post = first.message();
+  const uint64_t channel = post.channel_id();
   api::ServerFrame frame;
   api::SentMessage* sent = frame.mutable_sent_message();
   sent->set_random_id(post.random_id());
-  sent->set_message_id(first->message().id());
-  sent->set_pts(first->pts());
+  sent->set_message_id(post.id());
+  sent->set_pts(first.pts());
   sent->set_pts_count(1);
-  sent->set_date_us(first->message().date_us());
+  sent->set_date_us(post.date_us());
   sent->set_channel_id(channel);
   Answer(reply_to, std::move(frame));
 }

@@ -27,6 +27,7 @@ void MessageService::HandleForward(const Incoming& in, const messages::ForwardMe
     return AnswerError(in.reply_to, code, "name one of peer_user, chat_id and channel_id");
   }
   if (fwd.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
+  if (AnsweredAsRepeat(req, in.reply_to)) return;
   messages::GetSourceMessage ask;
   ask.set_user(req.client().user());
   ask.set_channel_id(fwd.from_channel_id());
@@ -51,6 +52,36 @@ void MessageService::HandleForward(const Incoming& in, const messages::ForwardMe
     if (fwd.channel_id() != 0) return PostToChannel(draft, reply_to);
     Submit(std::move(draft), reply_to);
   });
+}
+
+// Before the source is looked at: it may have been edited, deleted or left
+// since the first attempt, whose copy stands.
+bool MessageService::AnsweredAsRepeat(const messages::ForwardMessage& req, const ReplyTo& reply_to) {
+  const api::ForwardMessage& fwd = req.request();
+  const uint64_t user = req.client().user();
+  Status s;
+  std::optional<api::Message> first;  // the copy the random_id made, if any
+  std::optional<storage::SendRecord> record;
+  std::optional<storage::StoredMessage> post;
+  if (fwd.channel_id() == 0) {
+    record = boxes_.FindSend(user, fwd.random_id(), &s);
+    if (record) first = record->message();
+  } else if (const uint64_t id = channel_boxes_.FindCopy(fwd.channel_id(), user, fwd.random_id(), &s); id != 0) {
+    post = channel_boxes_.FindMessage(fwd.channel_id(), id, &s);
+    if (post) first = post->message();
+  }
+  if (!s.ok()) {
+    AnswerError(reply_to, api::INTERNAL, s.message());
+    return true;
+  }
+  if (!first) return false;
+  if (first->fwd_from_user() == 0 || ChatKey::Of(*first) != ChatKey{fwd.peer_user(), fwd.chat_id(), fwd.channel_id()}) {
+    AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
+    return true;
+  }
+  env_->Stats().Add("messages.send_repeated");
+  record ? AnswerOnceStored(*record, reply_to) : AnswerPosted(*post, reply_to);
+  return true;
 }
 
 void MessageService::FetchSource(const messages::GetSourceMessage& ask,

@@ -174,6 +174,11 @@ void MessageService::Resume(const ReplyTo& reply_to, const Draft& draft, const s
     return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }
   env_->Stats().Add("messages.send_repeated");
+  AnswerOnceStored(record, reply_to);
+}
+
+void MessageService::AnswerOnceStored(const storage::SendRecord& record, const ReplyTo& reply_to) {
+  const api::Message& first = record.message();
   if (record.peer_done()) return AnswerSent(record, reply_to);
   WaitForOp({first.from_user(), first.peer_user()}, record.op_seq(), first.random_id(), reply_to);
 }

@@ -115,6 +115,9 @@ class MessageService final : public Service {
   // --- Forwarding (forward.cc): handled by the destination's owner,
   // which fetches the source from its owner (the sender's box or a channel's).
   void HandleForward(const Incoming& in, const messages::ForwardMessage& req);
+  // A forward whose random_id made a copy already is answered with it
+  // (true); false if there is none.
+  bool AnsweredAsRepeat(const messages::ForwardMessage& req, const ReplyTo& reply_to);
   void FetchSource(const messages::GetSourceMessage& ask, std::function<void(const messages::SourceMessage&)> done);
   void HandleGetSourceMessage(const Incoming& in, const messages::GetSourceMessage& req);
   messages::SourceMessage ReadSource(const messages::GetSourceMessage& req);
@@ -126,6 +129,8 @@ class MessageService final : public Service {
   Refusal Store(const Draft& draft, const storage::ChatRecord* group, storage::SendRecord* record);
   void Resume(const ReplyTo& reply_to, const Draft& draft, const storage::SendRecord& record);
   void AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to);
+  // SentMessage for record's send once its peer's box has it (now, or when the outbox gets there).
+  void AnswerOnceStored(const storage::SendRecord& record, const ReplyTo& reply_to);
 
   // --- The outbox (outbox.cc)
   using OutboxKey = std::pair<uint64_t, uint64_t>;  // (user, peer box)
@@ -183,6 +188,7 @@ class MessageService final : public Service {
   // Stores draft (a post or a forward) in its channel's box once per
   // random_id and answers reply_to with SentMessage.
   void PostToChannel(const Draft& draft, const ReplyTo& reply_to);
+  void AnswerPosted(const storage::StoredMessage& post, const ReplyTo& reply_to);
   void ChannelEdit(const Incoming& in, const messages::EditMessage& req);
   void ChannelDelete(const Incoming& in, const messages::DeleteMessages& req);
   // The channel's record, if user may act in it; a refusal otherwise.

@@ -231,6 +231,9 @@ TEST_F(Channels, PostsAreForwardedOutOfAndIntoChannelsNamingTheirAuthorAndChanne
   EXPECT_EQ(Ask(dev(2), to_friend).sent_message().message_id(), first.sent_message().message_id()) << "a retry";
   EXPECT_EQ(dev(3).delivered.size(), delivered) << "stored once";
   EXPECT_EQ(ErrorOf(dev(4), to_friend), api::CHANNEL_PRIVATE) << "only members read the channel";
+  EXPECT_TRUE(std::none_of(dev(2).delivered.begin(), dev(2).delivered.end(), [](const api::Message& m) {
+    return m.random_id() == 7;
+  })) << "the forwarding device's own copy is not a delivery";
 
   api::ClientFrame into_square = forward(news, dev(1).sent[0].message_id(), 8);
   into_square.mutable_forward_message()->set_channel_id(square);
@@ -257,6 +260,26 @@ TEST_F(Channels, PostsAreForwardedOutOfAndIntoChannelsNamingTheirAuthorAndChanne
   api::ClientFrame unknown = forward(news, 4242, 13);
   unknown.mutable_forward_message()->set_peer_user(3);
   EXPECT_EQ(ErrorOf(dev(2), unknown), api::MESSAGE_ID_INVALID);
+
+  // Found by a hostile tester: a retry after the source was edited, deleted
+  // or left was refused although the first attempt's copy stands.
+  api::ClientFrame edit;
+  edit.mutable_edit_message()->set_channel_id(news);
+  edit.mutable_edit_message()->set_id(dev(1).sent[0].message_id());
+  edit.mutable_edit_message()->set_text("scoop, corrected");
+  ASSERT_TRUE(Ask(dev(1), edit).has_done());
+  EXPECT_EQ(Ask(dev(2), to_friend).sent_message().message_id(), first.sent_message().message_id());
+  const uint64_t square_pts = ChannelHead(square).pts();
+  api::ClientFrame leave;
+  leave.mutable_leave_channel()->set_channel_id(news);
+  ASSERT_TRUE(Ask(dev(2), leave).has_done());
+  EXPECT_TRUE(Ask(dev(2), into_square).has_sent_message());
+  EXPECT_EQ(ChannelHead(square).pts(), square_pts) << "stored once";
+  api::ClientFrame reused = forward(0, dev(2).delivered.back().id(), 9);  // psst's random_id was user 3's
+  reused.mutable_forward_message()->set_peer_user(4);
+  ASSERT_TRUE(Ask(dev(2), reused).has_sent_message()) << "random_ids are the sender's own";
+  reused.mutable_forward_message()->set_peer_user(1);
+  EXPECT_EQ(ErrorOf(dev(2), reused), api::RANDOM_ID_DUPLICATE) << "the same random_id to another chat";
 }
 
 TEST_F(Channels, ReadingASupergroupTellsItsMembersHowFarOthersPostsWereReadAndABroadcastChannelKeepsNoMarks) {
