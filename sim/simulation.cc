@@ -231,7 +231,10 @@ class Sampler {
       ts.Sample(t, name, std::min(1.0, Delta(&link_busy_[i], w_->net.link(i).busy_seconds())));
     }
     for (const std::string& topic : w_->kafka->Topics()) {
-      ts.Sample(t, "lag:" + topic, static_cast<double>(w_->kafka->Lag(topic)));
+      const uint64_t lag = w_->kafka->Lag(topic);
+      ts.Sample(t, "lag:" + topic, static_cast<double>(lag));
+      uint64_t& peak = w_->lag_peak[topic];
+      peak = std::max(peak, lag);
     }
     if (t + 1 <= sc_.duration + sc_.drain + 1e-9) clock_->Post(t + 1, 0, [this] { Sample(); });
   }
@@ -428,7 +431,12 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   const auto& d = s["deliveries"];
   out << "scenario " << s["scenario"]["name"].get<std::string>() << ", seed " << s["scenario"]["seed"] << ", "
       << s["simulated_s"] << " s simulated\n";
-  out << "  messages   sent " << m["sent"] << ", acked " << m["acked"] << ", errors " << m["errors"] << "\n";
+  out << "  messages   sent " << m["sent"] << ", acked " << m["acked"] << ", errors " << m["errors"];
+  if (m["given_up"].get<uint64_t>() > 0) out << ", given up " << m["given_up"];
+  if (s["kafka"]["shed_messages"].get<int64_t>() > 0) {
+    out << ", shed " << s["kafka"]["shed_messages"] << " times while sync was behind (retried)";
+  }
+  out << "\n";
   out << "  deliveries " << d["delivered"] << " of " << d["expected"] << " expected (" << d["online"] << " live, "
       << d["caught_up"] << " by catch-up), missing " << d["missing"];
   if (d["not_yet_delivered"].get<uint64_t>() > 0) out << ", not yet delivered " << d["not_yet_delivered"];

@@ -434,6 +434,7 @@ ordered_json KafkaJson(const World& w) {
           {"records_per_request", k.requests() ? Round6(static_cast<double>(k.records()) / k.requests()) : 0.0},
           {"rebalances", k.rebalances()},
           {"lag_at_end", lag},
+          {"lag_peak", w.lag_peak},
           {"behind_reports", CounterSum(w, "sync.behind_reports")},
           {"shed_messages", CounterSum(w, "gateway.shed")}};
 }

@@ -93,8 +93,9 @@ class World {
   Recorder recorder;
   Tracer tracer;
   TraceChoice trace;
-  uint64_t traced = 0;       // the message traced (n-th sent), 0: none yet
-  std::string traced_about;  // who sent it to whom, for the diagram's title
+  uint64_t traced = 0;                       // the message traced (n-th sent), 0: none yet
+  std::string traced_about;                  // who sent it to whom, for the diagram's title
+  std::map<std::string, uint64_t> lag_peak;  // by topic: the highest consumer lag sampled (each simulated second)
   // Whether the message being sent now (the recorder's sent() is its
   // number) is the one to trace; true once at most.
   bool PickForTrace(uint64_t sender, uint64_t device, uint64_t peer);

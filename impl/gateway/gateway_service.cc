@@ -399,6 +399,7 @@ void GatewayService::GoOnline(ConnId conn, Session& s, uint64_t client_request_i
   s.ticket.clear();
   auto online = NewBody<sync::DeviceOnline>();
   *online->mutable_client() = RefOf(conn, s);
+  online->set_published_us(env_->Date());
   ++s.in_flight;
   env_->CallOnBus(
       kUpdatesTopic, ClusterShape::UserKey(s.user), std::move(online), limits_.request_timeout,

@@ -89,6 +89,7 @@ void SyncService::HandleOffline(const Incoming&, const sync::DeviceOffline& req)
 void SyncService::HandleGone(const Incoming&, const sync::ConnectionGone& req) { Forget(req.client()); }
 
 void SyncService::HandleOnline(const Incoming& in, const sync::DeviceOnline& req) {
+  NoteDelay(static_cast<uint32_t>(in.partition), req.published_us());
   Add(req.client());
   api::ServerFrame frame;
   frame.mutable_signed_in()->set_user_id(req.client().user());

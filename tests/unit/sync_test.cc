@@ -160,6 +160,27 @@ TEST(Sync, NewMessagesWhereTheBusIsBehindAreShedUntilSyncHasCaughtUp) {
   EXPECT_EQ(shed(), 1);
 }
 
+// Found by a hostile tester: with sync far behind on devices coming online
+// (a slow host, no message traffic yet), nothing was reported and nothing
+// shed. A DeviceOnline handled late reports its partition too.
+TEST(Sync, DevicesComingOnlineLateReportTheirPartitionBehind) {
+  TestCluster c(Shape(2, 1, 2, 8), RoleRegistry::Global(), {{role::kGateway, {{"shed_behind", 5}}}});
+  auto devices = Crowd(c, 12);
+  uint64_t late = 0;
+  for (uint64_t u = 1; u <= devices.size() && late == 0; ++u) late = c.shape().PartitionOf(u) >= 4 ? u : 0;
+  ASSERT_NE(late, 0u);
+  c.Crash(MakeAddress(role::kSync, 1));
+  TestDevice& second = c.AddDevice(late, 2);
+  c.Connect(second);  // its DeviceOnline waits in sync/1's partition
+  c.Run();
+  c.Advance(TestCluster::kSessionTimeout);
+  EXPECT_GT(c.host(MakeAddress(role::kSync, 0)).Stats().Get("sync.behind_reports"), 0);
+  second.core.SendText(1, "just online", 400);
+  c.Run();
+  ASSERT_FALSE(second.errors.empty());
+  EXPECT_EQ(second.errors.back().code(), api::FLOOD_WAIT);
+}
+
 // Gathering holds a new partition's messages until every gateway answered:
 // a device that signed in before the move is pushed what came after it.
 TEST(Sync, APartitionTakenOverHoldsItsMessagesUntilTheGatewaysHaveAnswered) {
