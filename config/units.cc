@@ -1,5 +1,6 @@
 #include "config/units.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,9 +15,13 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
                                  bool suffix_required) {
   if (text.empty()) return std::nullopt;
   char* end = nullptr;
+  errno = 0;
   const double v = std::strtod(text.c_str(), &end);
-  // strtod also reads "nan", "inf" and hex floats; none is a quantity.
-  if (end == text.c_str() || !std::isfinite(v) || text.find_first_of("xX") < static_cast<size_t>(end - text.c_str())) {
+  // strtod also reads "nan", "inf" and hex floats; none is a quantity. Nor
+  // is one out of a double's range (ERANGE): "1e-400s" read as 0 would
+  // turn a setting off.
+  if (end == text.c_str() || !std::isfinite(v) || errno == ERANGE ||
+      text.find_first_of("xX") < static_cast<size_t>(end - text.c_str())) {
     return std::nullopt;
   }
   const std::string suffix(end);
@@ -25,7 +30,7 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
   auto it = table.find(suffix);
   if (it == table.end()) return std::nullopt;
   const double scaled = v * it->second;
-  return std::isfinite(scaled) ? std::optional<double>(scaled) : std::nullopt;
+  return std::isfinite(scaled) && (scaled != 0) == (v != 0) ? std::optional<double>(scaled) : std::nullopt;
 }
 
 using Parser = std::optional<double> (*)(const std::string&);

@@ -405,6 +405,10 @@ TEST(ScenarioErrors, NotANumberIsRefusedEverywhere) {
   ExpectError(with("duration: 4s", "duration: 1e308h"), "bad.yaml:5: key 'duration'");
   ExpectError(base + "costs: {messages.SendMessage: nans}\n", "key 'costs.messages.SendMessage'");
   ExpectError(base + "gateway: {request_timeout: nans}\n", "key 'gateway.request_timeout'");
+  // Found by a hostile tester: too small for a double read as 0, which
+  // means "never" for these.
+  ExpectError(base + "gateway: {shed_behind: 1e-400s}\n", "key 'gateway.shed_behind'");
+  ExpectError(base + "gateway: {idle_timeout: 1e-320ns}\n", "key 'gateway.idle_timeout'");
 }
 
 // Found by the scenario fuzzer: a topology without hosts aborted msgbed
