@@ -35,22 +35,15 @@ void MessageService::HandleForward(const Incoming& in, const messages::ForwardMe
   FetchSource(ask, [this, fwd, client = req.client(), reply_to = in.reply_to](const messages::SourceMessage& source) {
     if (source.error() != api::ERROR_NONE) return AnswerError(reply_to, source.error(), source.why());
     const api::Message& original = source.message();
-    Draft draft;
-    draft.origin_device = client.device();
+    Draft draft =
+        Draft::Of(client, {fwd.peer_user(), fwd.chat_id(), fwd.channel_id()}, fwd.random_id(), original.text());
     api::Message& m = draft.message;
-    m.set_from_user(client.user());
-    m.set_peer_user(fwd.peer_user());
-    m.set_chat_id(fwd.chat_id());
-    m.set_channel_id(fwd.channel_id());
-    m.set_text(original.text());
-    m.set_random_id(fwd.random_id());
     // Forwarded again, it still names whoever wrote it first, and where.
     const bool again = original.fwd_from_user() != 0;
     m.set_fwd_from_user(again ? original.fwd_from_user() : original.from_user());
     m.set_fwd_from_channel(again ? original.fwd_from_channel() : original.channel_id());
     m.set_fwd_date_us(again ? original.fwd_date_us() : original.date_us());
-    if (fwd.channel_id() != 0) return PostToChannel(draft, reply_to);
-    Submit(std::move(draft), reply_to);
+    SendDraft(std::move(draft), reply_to);
   });
 }
 

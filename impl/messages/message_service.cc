@@ -84,18 +84,15 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
   if (auto code = CheckMessageText(send.text()); code != api::ERROR_NONE) {
     return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
   }
-  Draft draft;
-  draft.origin_device = req.client().device();
-  api::Message& m = draft.message;
-  m.set_from_user(req.client().user());
-  m.set_peer_user(send.peer_user());
-  m.set_chat_id(send.chat_id());
-  m.set_channel_id(send.channel_id());
-  m.set_text(send.text());
-  m.set_random_id(send.random_id());
-  m.set_reply_to_id(send.reply_to_id());
-  if (send.channel_id() != 0) return PostToChannel(draft, in.reply_to);
-  Submit(std::move(draft), in.reply_to);
+  Draft draft =
+      Draft::Of(req.client(), {send.peer_user(), send.chat_id(), send.channel_id()}, send.random_id(), send.text());
+  draft.message.set_reply_to_id(send.reply_to_id());
+  SendDraft(std::move(draft), in.reply_to);
+}
+
+void MessageService::SendDraft(Draft draft, const ReplyTo& reply_to) {
+  if (draft.message.channel_id() != 0) return PostToChannel(draft, reply_to);
+  Submit(std::move(draft), reply_to);
 }
 
 void MessageService::Submit(Draft draft, const ReplyTo& reply_to) {

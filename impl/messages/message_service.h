@@ -106,6 +106,19 @@ class MessageService final : public Service {
   struct Draft {
     api::Message message;  // from, chat, text, random_id, reply/forward/action fields
     uint64_t origin_device = 0;
+
+    // From client's user and device to chat; the caller adds the rest.
+    static Draft Of(const rpc::ClientRef& client, const ChatKey& chat, uint64_t random_id, std::string text) {
+      Draft d;
+      d.origin_device = client.device();
+      d.message.set_from_user(client.user());
+      d.message.set_peer_user(chat.peer_user);
+      d.message.set_chat_id(chat.chat_id);
+      d.message.set_channel_id(chat.channel_id);
+      d.message.set_random_id(random_id);
+      d.message.set_text(std::move(text));
+      return d;
+    }
   };
   using Members = std::map<uint64_t, storage::ChatRecord>;  // chat -> record
   using MembersDone = std::function<void(const Refusal&, Members)>;
@@ -124,6 +137,8 @@ class MessageService final : public Service {
   // Checks the chat, then stores the draft and answers reply_to with
   // SentMessage (private chats: once the peer's box has it too).
   void Submit(Draft draft, const ReplyTo& reply_to);
+  // Submit, or PostToChannel for a channel's draft.
+  void SendDraft(Draft draft, const ReplyTo& reply_to);
   // Puts draft into its sender's box and queues its copies (group: the
   // record the group's owner gave; nullptr for a private chat).
   Refusal Store(const Draft& draft, const storage::ChatRecord* group, storage::SendRecord* record);
