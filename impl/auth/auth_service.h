@@ -60,6 +60,7 @@ class AuthService final : public Service {
   AuthService(Env* env, ClusterShape shape, AuthLimits limits = {});
 
   void Register(Handlers& handlers) override;
+  void OnReshape(const ClusterShape& now) override { shape_ = now; }
 
  private:
   static constexpr size_t kMaxSessionsListed = 1000;
@@ -110,7 +111,7 @@ class AuthService final : public Service {
   };
 
   Env* env_;
-  const ClusterShape shape_;
+  ClusterShape shape_;  // the newest (OnReshape)
   const AuthLimits limits_;
   std::map<std::pair<uint64_t, std::string>, Ticket> tickets_;  // (user, ticket)
   std::unordered_map<std::string, auth::Flood> sources_;        // by address

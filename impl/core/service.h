@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cluster.h"
 #include "core/env.h"
 #include "core/handlers.h"
 
@@ -36,6 +37,12 @@ class Service {
   // The runtime stops delivering these partitions: before a rebalance takes
   // them, and at an orderly stop (a crash gives no notice).
   virtual void OnPartitionsRevoked(const std::vector<Partition>& /*revoked*/) {}
+
+  // The deployment's shape changed (messages instances were added or
+  // removed while running): route by `now` from here on. Called by the
+  // runtime on every running instance; a restart builds the core with the
+  // newest shape.
+  virtual void OnReshape(const ClusterShape& /*now*/) {}
 
   // Roles with clients only: a client connection opened (from `source`:
   // the client's network address, without port), sent a frame, or ended

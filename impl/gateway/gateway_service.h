@@ -80,6 +80,7 @@ class GatewayService final : public Service {
   GatewayService(Env* env, ClusterShape shape, GatewayLimits limits = {});
 
   void Register(Handlers& handlers) override;
+  void OnReshape(const ClusterShape& now) override { shape_ = now; }
   void OnClientOpened(ConnId conn, std::string_view source) override;
   void OnClientFrame(ConnId conn, const api::ClientFrame& frame) override;
   void OnClientClosed(ConnId conn) override;
@@ -152,7 +153,7 @@ class GatewayService final : public Service {
 
   Env* env_;
   ClientPort* clients_;
-  const ClusterShape shape_;
+  ClusterShape shape_;  // the newest (OnReshape)
   const GatewayLimits limits_;
   uint64_t epoch_ = 0;
   // Hash maps: a gateway holds hundreds of thousands of connections, and

@@ -42,6 +42,10 @@ class InstanceHost final : public Env {
   void Crash();
   void Stop();
   bool running() const { return core_ != nullptr; }
+  // Tells a running core the deployment's new shape (Service::OnReshape).
+  void Reshape(const ClusterShape& now) {
+    if (core_) core_->OnReshape(now);
+  }
   // REQUIRES: running().
   Service& core() { return *core_; }
   const Handlers& handlers() const { return handlers_; }

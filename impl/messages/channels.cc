@@ -96,8 +96,12 @@ void MessageService::ChangeChannelMembership(const ReplyTo& reply_to, uint64_t u
 void MessageService::AskChannelOwner(messages::ChannelRequest request,
                                      std::function<void(const messages::ChannelAnswer&)> done) {
   if (request.channel_id() == 0) return done(RefuseChannel(api::CHANNEL_INVALID, "channel_id is 0"));
-  const rpc::Address owner = ChannelOwner(shape_, request.channel_id());
-  if (SameAddress(owner, env_->Self())) return done(DoChannelRequest(request));
+  const rpc::Address owner = ChannelOwner(shape(), request.channel_id());
+  if (SameAddress(owner, env_->Self())) {
+    const uint64_t channel = request.channel_id();
+    return handoff_.WhenServed(
+        channel, [this, request = std::move(request), done = std::move(done)] { done(DoChannelRequest(request)); });
+  }
   auto body = NewBody<messages::ChannelRequest>(std::move(request));
   env_->Call(owner, std::move(body), kChatCallTimeout, [done = std::move(done)](const CallResult& r) {
     const messages::ChannelAnswer* answer = r.As<messages::ChannelAnswer>();
@@ -127,13 +131,13 @@ void MessageService::HandleChannelRequest(const Incoming& in, const messages::Ch
 
 messages::ChannelAnswer MessageService::DoChannelRequest(const messages::ChannelRequest& req) {
   if (req.kind() == messages::ChannelRequest::READ) return ChannelRead(req);
-  KvStore& kv = env_->Kv();
+  KvStore& store = kv();
   Status s;
-  auto record = LoadChannel(kv, req.channel_id(), &s);
+  auto record = LoadChannel(store, req.channel_id(), &s);
   if (!s.ok()) return RefuseChannel(api::INTERNAL, s.message());
   WriteBatch batch;
   const std::string member_key = MemberKey(req.channel_id(), req.user());
-  const bool member = record && kv.Get(member_key, &s).has_value();
+  const bool member = record && store.Get(member_key, &s).has_value();
   if (!s.ok()) return RefuseChannel(api::INTERNAL, s.message());
   if (req.kind() == messages::ChannelRequest::CREATE) {
     if (record && (record->creator() != req.record().creator() || record->random_id() != req.record().random_id())) {
@@ -159,10 +163,10 @@ messages::ChannelAnswer MessageService::DoChannelRequest(const messages::Channel
   }
   if (!batch.ops().empty()) {
     batch.Put(RecordKey(record->id()), record->SerializeAsString());
-    if (s = kv.Write(batch); !s.ok()) return RefuseChannel(api::INTERNAL, s.message());
+    if (s = store.Write(batch); !s.ok()) return RefuseChannel(api::INTERNAL, s.message());
     // The fan-out list follows, if it is loaded.
     if (auto it = channel_members_.find(record->id()); it != channel_members_.end()) {
-      auto& bucket = it->second[shape_.PartitionOf(req.user())];
+      auto& bucket = it->second[shape().PartitionOf(req.user())];
       if (req.kind() == messages::ChannelRequest::LEAVE) {
         std::erase(bucket, req.user());
       } else {
@@ -223,10 +227,10 @@ api::Channel MessageService::ChannelInfo(const storage::ChannelRecord& r) {
 
 MessageService::Refusal MessageService::CheckMember(uint64_t channel, uint64_t user, storage::ChannelRecord* record) {
   Status s;
-  auto found = LoadChannel(env_->Kv(), channel, &s);
+  auto found = LoadChannel(kv(), channel, &s);
   if (!s.ok()) return {api::INTERNAL, s.message()};
   if (!found) return {api::CHANNEL_INVALID, "no such channel"};
-  const bool member = env_->Kv().Get(MemberKey(channel, user), &s).has_value();
+  const bool member = kv().Get(MemberKey(channel, user), &s).has_value();
   if (!s.ok()) return {api::INTERNAL, s.message()};
   if (!member) return {api::CHANNEL_PRIVATE, "not a member of the channel"};
   *record = std::move(*found);
@@ -252,13 +256,13 @@ void MessageService::HandleEditChannelAdmin(const Incoming& in, const messages::
   *record.mutable_admins() = {admins.begin(), admins.end()};
   WriteBatch batch;
   batch.Put(RecordKey(record.id()), record.SerializeAsString());
-  if (Status s = env_->Kv().Write(batch); !s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
+  if (Status s = kv().Write(batch); !s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
   AnswerDone(in.reply_to);
 }
 
 void MessageService::HandleGetChannel(const Incoming& in, const messages::GetChannel& req) {
   Status s;
-  const auto record = LoadChannel(env_->Kv(), req.request().channel_id(), &s);
+  const auto record = LoadChannel(kv(), req.request().channel_id(), &s);
   if (!s.ok()) return AnswerError(in.reply_to, api::INTERNAL, s.message());
   if (!record) return AnswerError(in.reply_to, api::CHANNEL_INVALID, "no such channel");
   api::ServerFrame frame;
@@ -442,13 +446,13 @@ void MessageService::SettleFanOut(uint64_t channel, uint64_t pts) {
   env_->StartTimer(kFanoutSettle, [this, channel, pts] {
     WriteBatch batch;
     batch.Delete(ChannelPendingKey(channel, pts));
-    if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("messages.storage_errors");
+    if (!kv().Write(batch).ok()) env_->Stats().Add("messages.storage_errors");
   });
 }
 
 void MessageService::ResumeFanOuts() {
   KvStore::Entries pending;
-  if (!env_->Kv().Scan("P", "Q", SIZE_MAX, &pending).ok()) return env_->Stats().Add("messages.storage_errors");
+  if (!kv().Scan("P", "Q", SIZE_MAX, &pending).ok()) return env_->Stats().Add("messages.storage_errors");
   for (const auto& [key, value] : pending) {
     uint64_t channel = 0;
     for (size_t i = 1; i < 9 && i < key.size(); ++i) channel = channel << 8 | static_cast<unsigned char>(key[i]);
@@ -484,15 +488,15 @@ void MessageService::FanOut(uint64_t channel, const api::Update& update, uint64_
 
 const std::vector<std::vector<uint64_t>>* MessageService::MembersByPartition(uint64_t channel) {
   if (auto it = channel_members_.find(channel); it != channel_members_.end()) return &it->second;
-  std::vector<std::vector<uint64_t>> by_partition(shape_.partitions);
+  std::vector<std::vector<uint64_t>> by_partition(shape().partitions);
   const std::string end = MemberKey(channel + 1, 0);
   std::string from = MemberKey(channel, 0);
   for (;;) {
     KvStore::Entries page;
-    if (!env_->Kv().Scan(from, end, 4096, &page).ok()) return nullptr;
+    if (!kv().Scan(from, end, 4096, &page).ok()) return nullptr;
     for (const auto& [key, value] : page) {
       const uint64_t user = ChannelMemberOf(key);
-      by_partition[shape_.PartitionOf(user)].push_back(user);
+      by_partition[shape().PartitionOf(user)].push_back(user);
     }
     if (page.size() < 4096) break;
     from = page.back().first + '\0';

@@ -58,7 +58,7 @@ void MessageService::HandleChatRequest(const Incoming& in, const messages::ChatR
 
 messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& req) {
   Status s;
-  const auto stored = env_->Kv().Get(ChatRecordKey(req.chat_id()), &s);
+  const auto stored = kv().Get(ChatRecordKey(req.chat_id()), &s);
   if (!s.ok()) return Refuse(api::INTERNAL, s.message());
   storage::ChatRecord record;
   if (stored && !record.ParseFromString(*stored)) return Refuse(api::INTERNAL, "unparsable group record");
@@ -102,7 +102,7 @@ messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& 
   if (req.kind() != messages::ChatRequest::MEMBERS && (!stored || req.kind() != messages::ChatRequest::CREATE)) {
     WriteBatch batch;
     batch.Put(ChatRecordKey(record.id()), record.SerializeAsString());
-    if (s = env_->Kv().Write(batch); !s.ok()) return Refuse(api::INTERNAL, s.message());
+    if (s = kv().Write(batch); !s.ok()) return Refuse(api::INTERNAL, s.message());
   }
   messages::ChatAnswer answer;
   *answer.mutable_record() = std::move(record);
@@ -113,8 +113,12 @@ messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& 
 
 void MessageService::AskChatOwner(messages::ChatRequest request,
                                   std::function<void(const messages::ChatAnswer&)> done) {
-  const rpc::Address owner = ChatOwner(shape_, request.chat_id());
-  if (SameAddress(owner, env_->Self())) return done(DoChatRequest(request));
+  const rpc::Address owner = ChatOwner(shape(), request.chat_id());
+  if (SameAddress(owner, env_->Self())) {
+    const uint64_t chat = request.chat_id();
+    return handoff_.WhenServed(
+        chat, [this, request = std::move(request), done = std::move(done)] { done(DoChatRequest(request)); });
+  }
   auto body = NewBody<messages::ChatRequest>(std::move(request));
   env_->Call(owner, std::move(body), kChatCallTimeout, [done = std::move(done)](const CallResult& r) {
     const messages::ChatAnswer* answer = r.As<messages::ChatAnswer>();

@@ -171,7 +171,7 @@ void MessageService::HandleTyping(const Incoming& in, const messages::SetTyping&
     std::map<uint32_t, std::shared_ptr<sync::Typing>> by_partition;
     for (uint64_t member : to) {
       if (member == user) continue;
-      auto& notice = by_partition[shape_.PartitionOf(member)];
+      auto& notice = by_partition[shape().PartitionOf(member)];
       if (!notice) {
         notice = NewBody<sync::Typing>();
         notice->mutable_typing()->set_from_user(user);

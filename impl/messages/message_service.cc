@@ -30,37 +30,98 @@ api::ErrorCode CheckMessageText(const std::string& text) {
 }
 
 MessageService::MessageService(Env* env, ClusterShape shape)
-    : env_(env), shape_(std::move(shape)), boxes_(&env->Kv()), channel_boxes_(&env->Kv(), 'C') {
+    : env_(env), handoff_(env, std::move(shape)), boxes_(&handoff_.store()), channel_boxes_(&handoff_.store(), 'C') {
   // Outboxes a crash left unapplied are finished without waiting for their
-  // clients to retry (after Start: a core acts once it is registered).
+  // clients to retry (after Start: a core acts once it is registered), and
+  // so are those of boxes that moved here.
   env_->StartTimer(0, [this] {
+    handoff_.Begin();
+    handoff_.WhenReady([this] {
+      ResumeOutboxes();
+      ResumeFanOuts();
+    });
+  });
+}
+
+void MessageService::OnReshape(const ClusterShape& now) {
+  handoff_.Reshape(now);
+  std::erase_if(channel_members_, [&](const auto& entry) { return !handoff_.Owns(entry.first); });
+  if (!handoff_.waiting()) return;
+  handoff_.WhenReady([this] {
     ResumeOutboxes();
     ResumeFanOuts();
   });
 }
 
+namespace {
+
+// The id whose owner serves a request (the gateway routes by the same).
+template <typename M>
+uint64_t AskerBox(const M& m) {
+  return m.client().user();
+}
+template <typename M>
+uint64_t ChannelOrBox(const M& m) {
+  return m.request().channel_id() != 0 ? m.request().channel_id() : m.client().user();
+}
+template <typename M>
+uint64_t ChannelOf(const M& m) {
+  return m.request().channel_id();
+}
+uint64_t SendTarget(const messages::SendMessage& m) {
+  return m.send().channel_id() != 0 ? m.send().channel_id() : m.client().user();
+}
+uint64_t SourceOwner(const messages::GetSourceMessage& m) { return m.channel_id() != 0 ? m.channel_id() : m.user(); }
+uint64_t ChannelAsked(const messages::ChannelRequest& m) { return m.channel_id(); }
+uint64_t ChatAsked(const messages::ChatRequest& m) { return m.chat_id(); }
+uint64_t BoxApplied(const messages::ApplyToBox& m) { return m.box_user(); }
+
+}  // namespace
+
+template <typename M>
+void MessageService::Serve(Handlers& handlers, void (MessageService::*fn)(const Incoming&, const M&),
+                           uint64_t (*id_of)(const M&)) {
+  handlers.On<M>([this, fn, id_of](const Incoming& in, const M& m) {
+    const uint64_t id = id_of(m);
+    if (!handoff_.Owns(id)) return PassOn(in, NewBody<M>(M(m)), id);
+    if (!handoff_.Held(id)) return (this->*fn)(in, m);
+    handoff_.WhenReady([this, fn, in, body = std::make_shared<const M>(m)] { (this->*fn)(in, *body); });
+  });
+}
+
+// A request that reached this instance after its box moved (its sender
+// routed by an older shape): the owner serves it, and its answer goes back.
+void MessageService::PassOn(const Incoming& in, Body body, uint64_t id) {
+  env_->Stats().Add("messages.passed_on");
+  if (!in.reply_to.expects_reply()) return env_->Send(handoff_.OwnerOf(id), std::move(body));
+  env_->Call(handoff_.OwnerOf(id), std::move(body), kHandoffCallTimeout, [this, to = in.reply_to](const CallResult& r) {
+    if (r.ok()) env_->Reply(to, r.body);
+  });
+}
+
 void MessageService::Register(Handlers& handlers) {
-  handlers.On(this, &MessageService::HandleSend);
-  handlers.On(this, &MessageService::HandleForward);
-  handlers.On(this, &MessageService::HandleEdit);
-  handlers.On(this, &MessageService::HandleDelete);
-  handlers.On(this, &MessageService::HandleRead);
-  handlers.On(this, &MessageService::HandleTyping);
-  handlers.On(this, &MessageService::HandleCreateChat);
-  handlers.On(this, &MessageService::HandleAddChatUser);
-  handlers.On(this, &MessageService::HandleDeleteChatUser);
-  handlers.On(this, &MessageService::HandleGetChat);
-  handlers.On(this, &MessageService::HandleCreateChannel);
-  handlers.On(this, &MessageService::HandleJoinChannel);
-  handlers.On(this, &MessageService::HandleLeaveChannel);
-  handlers.On(this, &MessageService::HandleChannelRequest);
-  handlers.On(this, &MessageService::HandleEditChannelAdmin);
-  handlers.On(this, &MessageService::HandleGetChannel);
-  handlers.On(this, &MessageService::HandleGetChannelDifference);
-  handlers.On(this, &MessageService::HandleChatRequest);
-  handlers.On(this, &MessageService::HandleApply);
-  handlers.On(this, &MessageService::HandleGetSourceMessage);
-  handlers.On(this, &MessageService::HandleGetDifference);
+  handoff_.Register(handlers);
+  Serve(handlers, &MessageService::HandleSend, &SendTarget);
+  Serve(handlers, &MessageService::HandleForward, &ChannelOrBox<messages::ForwardMessage>);
+  Serve(handlers, &MessageService::HandleEdit, &ChannelOrBox<messages::EditMessage>);
+  Serve(handlers, &MessageService::HandleDelete, &ChannelOrBox<messages::DeleteMessages>);
+  Serve(handlers, &MessageService::HandleRead, &AskerBox<messages::ReadHistory>);
+  Serve(handlers, &MessageService::HandleTyping, &AskerBox<messages::SetTyping>);
+  Serve(handlers, &MessageService::HandleCreateChat, &AskerBox<messages::CreateChat>);
+  Serve(handlers, &MessageService::HandleAddChatUser, &AskerBox<messages::AddChatUser>);
+  Serve(handlers, &MessageService::HandleDeleteChatUser, &AskerBox<messages::DeleteChatUser>);
+  Serve(handlers, &MessageService::HandleGetChat, &AskerBox<messages::GetChat>);
+  Serve(handlers, &MessageService::HandleCreateChannel, &AskerBox<messages::CreateChannel>);
+  Serve(handlers, &MessageService::HandleJoinChannel, &AskerBox<messages::JoinChannel>);
+  Serve(handlers, &MessageService::HandleLeaveChannel, &AskerBox<messages::LeaveChannel>);
+  Serve(handlers, &MessageService::HandleChannelRequest, &ChannelAsked);
+  Serve(handlers, &MessageService::HandleEditChannelAdmin, &ChannelOf<messages::EditChannelAdmin>);
+  Serve(handlers, &MessageService::HandleGetChannel, &ChannelOf<messages::GetChannel>);
+  Serve(handlers, &MessageService::HandleGetChannelDifference, &ChannelOf<messages::GetChannelDifference>);
+  Serve(handlers, &MessageService::HandleChatRequest, &ChatAsked);
+  Serve(handlers, &MessageService::HandleApply, &BoxApplied);
+  Serve(handlers, &MessageService::HandleGetSourceMessage, &SourceOwner);
+  Serve(handlers, &MessageService::HandleGetDifference, &AskerBox<messages::GetDifference>);
 }
 
 void MessageService::Answer(const ReplyTo& to, api::ServerFrame frame) { AnswerClient(*env_, to, std::move(frame)); }

@@ -34,6 +34,7 @@
 
 #include "core/cluster.h"
 #include "core/service.h"
+#include "messages/box_handoff.h"
 #include "messages/box_store.h"
 #include "proto/messages.pb.h"
 
@@ -91,6 +92,7 @@ class MessageService final : public Service {
   MessageService(Env* env, ClusterShape shape);
 
   void Register(Handlers& handlers) override;
+  void OnReshape(const ClusterShape& now) override;
 
   // Outbox entries being applied on another instance.
   size_t pending_sends() const { return pending_sends_; }
@@ -122,6 +124,15 @@ class MessageService final : public Service {
   };
   using Members = std::map<uint64_t, storage::ChatRecord>;  // chat -> record
   using MembersDone = std::function<void(const Refusal&, Members)>;
+
+  // Serves M with fn at the instance that owns id_of(request): passes it on
+  // if that is another (a reshape moved the box) and relays the answer,
+  // and waits while the box is on its way here (box_handoff.h).
+  template <typename M>
+  void Serve(Handlers& handlers, void (MessageService::*fn)(const Incoming&, const M&), uint64_t (*id_of)(const M&));
+  void PassOn(const Incoming& in, Body body, uint64_t id);
+  const ClusterShape& shape() const { return handoff_.shape(); }
+  KvStore& kv() { return handoff_.store(); }
 
   // --- Sending (message_service.cc)
   void HandleSend(const Incoming& in, const messages::SendMessage& req);
@@ -243,7 +254,7 @@ class MessageService final : public Service {
   void AnswerRefusal(const ReplyTo& to, const Refusal& r) { AnswerError(to, r.code, r.why); }
 
   Env* env_;
-  const ClusterShape shape_;
+  BoxHandoff handoff_;  // the shape, and the store the core writes through
   BoxStore boxes_;
   BoxStore channel_boxes_;
   size_t pending_sends_ = 0;

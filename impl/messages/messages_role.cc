@@ -22,7 +22,8 @@ RoleSpec MessagesRole() {
       {messages::JoinChannel::descriptor(), 40e-6},     {messages::LeaveChannel::descriptor(), 40e-6},
       {messages::ChannelRequest::descriptor(), 30e-6},  {messages::EditChannelAdmin::descriptor(), 30e-6},
       {messages::GetChannel::descriptor(), 20e-6},      {messages::GetChannelDifference::descriptor(), 50e-6},
-      {messages::GetSourceMessage::descriptor(), 20e-6}};
+      {messages::GetSourceMessage::descriptor(), 20e-6},  {messages::HandoffData::descriptor(), 2e-3},
+      {messages::HandoffStatus::descriptor(), 5e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.uses_bus = true;
   spec.topics = {kUpdatesTopic};

@@ -27,6 +27,8 @@ void MessageService::WaitForOp(const OutboxKey& key, uint64_t seq, uint64_t rand
 void MessageService::Pump(const OutboxKey& key) {
   Outbox& outbox = outboxes_[key];
   if (outbox.in_flight || outbox.retry != 0) return;
+  // A reshape moved this box: its new owner applies the rest.
+  if (!handoff_.Owns(key.first)) return Drain(key, Status::IoError("the box moved; retry with the same random_id"));
   Status s;
   const auto entry = boxes_.OldestOp(key.first, key.second, &s);
   if (!entry) {
@@ -35,8 +37,11 @@ void MessageService::Pump(const OutboxKey& key) {
   }
   const auto& [seq, op] = *entry;
   outbox.in_flight = true;
-  const rpc::Address owner = BoxOwner(shape_, key.second);
-  if (SameAddress(owner, env_->Self())) return Applied(key, seq, op, ApplyLocally(key.second, op));
+  const rpc::Address owner = BoxOwner(shape(), key.second);
+  if (SameAddress(owner, env_->Self())) {
+    return handoff_.WhenServed(
+        key.second, [this, key, seq = seq, op = op] { Applied(key, seq, op, ApplyLocally(key.second, op)); });
+  }
   auto apply = NewBody<messages::ApplyToBox>();
   apply->set_box_user(key.second);
   *apply->mutable_op() = op;

@@ -65,6 +65,7 @@ class SyncService final : public Service {
   SyncService(Env* env, ClusterShape shape);
 
   void Register(Handlers& handlers) override;
+  void OnReshape(const ClusterShape& now) override { shape_ = now; }
   std::vector<std::string> Topics() const override { return {kUpdatesTopic}; }
   void OnPartitionsAssigned(const std::vector<Partition>& assigned) override;
   void OnPartitionsRevoked(const std::vector<Partition>& revoked) override;
@@ -102,7 +103,7 @@ class SyncService final : public Service {
   void NoteDelay(uint32_t partition, int64_t published_us);
 
   Env* env_;
-  const ClusterShape shape_;
+  ClusterShape shape_;  // the newest (OnReshape)
   // Assigned partitions of the updates topic -> served (false while its
   // presence is being gathered and the host holds it).
   std::unordered_map<uint32_t, bool> partitions_;

@@ -85,20 +85,31 @@ void TestDevice::After(Micros delay, std::function<void()> fn) {
 }
 
 TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<std::string, RoleSettings> settings)
-    : shape_(std::move(shape)) {
-  uint64_t seed = 7;
+    : shape_(std::move(shape)), registry_(&registry), settings_(std::move(settings)) {
   for (const auto& [role, count] : shape_.instances) {
-    const RoleSpec& spec = registry.Get(role);
-    for (uint32_t i = 0; i < count; ++i) {
-      const rpc::Address a = MakeAddress(role, i);
-      Instance inst;
-      inst.substrate = std::make_unique<TestSubstrate>(this, a, spec.has_clients);
-      auto make = [&spec, shape = shape_, s = settings[role]](Env* env) { return spec.make(env, shape, s); };
-      inst.host = std::make_unique<InstanceHost>(a, make, inst.substrate.get(), seed++);
-      instances_.emplace(a, std::move(inst));
-    }
+    for (uint32_t i = 0; i < count; ++i) AddInstance(MakeAddress(role, i));
   }
   for (auto& [a, inst] : instances_) inst.host->Start();
+}
+
+// A (re)started instance is built with the newest shape.
+void TestCluster::AddInstance(const rpc::Address& a) {
+  const RoleSpec& spec = registry_->Get(a.role());
+  Instance inst;
+  inst.substrate = std::make_unique<TestSubstrate>(this, a, spec.has_clients);
+  auto make = [this, &spec, role = a.role()](Env* env) { return spec.make(env, shape_, settings_[role]); };
+  inst.host = std::make_unique<InstanceHost>(a, make, inst.substrate.get(), next_seed_++);
+  instances_.emplace(a, std::move(inst));
+}
+
+void TestCluster::Grow(const std::string& role) {
+  const rpc::Address a = MakeAddress(role, shape_.Count(role));
+  ++shape_.instances[role];
+  AddInstance(a);
+  host(a).Start();
+  for (auto& [addr, inst] : instances_) {
+    if (!SameAddress(addr, a)) inst.host->Reshape(shape_);
+  }
 }
 
 TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gateway, DeviceRetryPolicy policy) {

@@ -169,6 +169,9 @@ class TestCluster {
   // An orderly stop: its bus partitions move at once.
   void Stop(const rpc::Address& a);
   void Restart(const rpc::Address& a);
+  // Adds an instance of role to the running cluster: it starts with the
+  // new shape, and every other running instance is told it (a reshape).
+  void Grow(const std::string& role);
 
   // Delivers queued work and timers due now until none is left. Returns
   // the number of steps.
@@ -235,7 +238,12 @@ class TestCluster {
   void RebalanceGroup(const std::string& group);
   TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
+  void AddInstance(const rpc::Address& a);
+
   ClusterShape shape_;
+  RoleRegistry* registry_;
+  std::map<std::string, RoleSettings> settings_;
+  uint64_t next_seed_ = 7;
   std::map<rpc::Address, Instance, AddressLess> instances_;
   std::deque<Work> queue_;
   std::map<ConnKey, TestDevice*> conns_;
