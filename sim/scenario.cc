@@ -9,6 +9,7 @@
 #include "config/units.h"
 #include "deployment_diagram.h"
 #include "fault_reader.h"
+#include "scale_reader.h"
 
 namespace msgbed::sim {
 namespace {
@@ -310,7 +311,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   Scenario sc;
   sc.file = file;
   std::set<std::string> keys = {"name",  "seed",   "duration",  "drain", "warmup", "topology", "clients", "workload",
-                                "costs", "faults", "instances", "slo",   "sweep",  "sms",      "push"};
+                                "costs", "faults", "instances", "slo",   "sweep",  "sms",      "push",    "scale"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   if (root["sweep"].IsDefined()) r.Fail(root["sweep"], "sweep", "a sweep runs with `msgbed sweep`, one run per point");
@@ -353,7 +354,9 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadProviders(r, root[kSmsChannel], kSmsChannel, &sc.sms);
   ReadProviders(r, root[kPushChannel], kPushChannel, &sc.push);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
+  ReadScale(r, root["scale"], roles, &sc);
   ReadFaults(r, root["faults"], &sc);
+  CheckFaultsAfterJoins(r, root["faults"], sc);
   // Simulated devices do not ping (a population would spend most of its
   // wake-ups on it), so gateways keep idle connections unless told otherwise.
   if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);

@@ -64,6 +64,16 @@ struct SloSpec {
   double limit = 0;
 };
 
+// `scale:`: an instance of a role joins (on a host) or leaves while the
+// run goes on; every instance is then told the new shape.
+struct ScaleStep {
+  double at = 0;
+  std::string role;
+  bool add = true;
+  std::string host;       // add: where the instance runs
+  uint32_t instance = 0;  // the index that joins, or leaves (the highest)
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -83,11 +93,19 @@ struct Scenario {
   std::map<std::string, InstanceSpec> instances;      // by role, every deployed role
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   std::vector<FaultSpec> faults;                      // by time
+  std::vector<ScaleStep> scale;                       // by time; services lists the joining instances too
   std::vector<SloSpec> slo;                           // in flow, quantile order
   std::vector<ProviderSpec> sms{ProviderSpec{}};      // in failover order
   std::vector<ProviderSpec> push{PushProvider()};     // in failover order
 
+  // Instances of role over the run, those that join later included.
   uint32_t Count(const std::string& role) const { return services.count(role) ? services.at(role).size() : 0; }
+  // Instances of role at the start.
+  uint32_t StartCount(const std::string& role) const {
+    uint32_t joining = 0;
+    for (const ScaleStep& s : scale) joining += s.add && s.role == role;
+    return Count(role) - joining;
+  }
 };
 
 // Throws ScenarioError ("file:line: key 'a.b': what is wrong"). Roles and

@@ -98,7 +98,14 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
   }
   d.kafka = std::make_unique<KafkaModel>(&w, std::move(brokers), sc.kafka);
   w.kafka = d.kafka.get();
-  for (auto& node : d.services) node->StartInstance();
+  // Instances that join later (scale:) start then; the others' stores are
+  // complete for the shape they start with (BoxHandoff need not ask).
+  for (auto& node : d.services) {
+    const rpc::Address& a = node->host().Self();
+    if (a.index() >= w.shape.Count(a.role())) continue;
+    if (a.role() == role::kMessages) SettleMessagesStore(node->store(), w.shape.Count(a.role()));
+    node->StartInstance();
+  }
 }
 
 // Who the users are: each user's device count and class, drawn from the
@@ -281,8 +288,25 @@ void ScheduleFaults(const Scenario& sc, World& w) {
   }
 }
 
+// scale: at each step the role's count changes, a joining instance starts,
+// and every running instance is told the new shape at once (as a config
+// push would, without its delay).
+void ScheduleScale(const Scenario& sc, World& w) {
+  for (const ScaleStep& step : sc.scale) {
+    ServiceNode* node = w.FindService(MakeAddress(step.role, step.instance));
+    node->Post(step.at, 0, [&w, node, step] {
+      w.shape.instances[step.role] += step.add ? 1 : -1;
+      if (step.add) node->StartInstance();
+      for (const auto& [addr, other] : w.services) {
+        if (other != node || !step.add) other->host().Reshape(w.shape);
+      }
+    });
+  }
+}
+
 void Start(const Scenario& sc, World& w, Deployment& d) {
   ScheduleFaults(sc, w);
+  ScheduleScale(sc, w);
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
     d.populations[g]->Begin(w.services.at(MakeAddress(role::kGateway, g)));
   }
@@ -314,7 +338,7 @@ SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const Ro
   World w(sc);
   w.trace = trace;
   if (progress) w.sched.OnProgress(1 << 16, progress);
-  for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = static_cast<uint32_t>(hosts.size());
+  for (const auto& [role, hosts] : sc.services) w.shape.instances[role] = sc.StartCount(role);
   w.shape.partitions = sc.kafka.partitions;
   w.sms = std::make_unique<OutboundModel>(sc.sms, DeriveSeed(sc.seed, "sms"));
   w.push = std::make_unique<OutboundModel>(sc.push, DeriveSeed(sc.seed, "push"));

@@ -10,6 +10,7 @@
 #include "messages/box_store.h"
 #include "messages/placement.h"
 #include "population.h"
+#include "scale_reader.h"
 #include "service_node.h"
 
 namespace msgbed::sim {
@@ -421,6 +422,17 @@ ordered_json ActionsJson(const Recorder& r) {
   return out;
 }
 
+// What instances joining or leaving did (scale:): keys handed to a new
+// owner, requests that waited for their box or took an old route, writes
+// refused to a box that had left (their clients retried).
+ordered_json ReshapeJson(const World& w) {
+  return {{"keys_moved", CounterSum(w, "messages.handoff_keys_in")},
+          {"chunk_retries", CounterSum(w, "messages.handoff_retries")},
+          {"requests_held", CounterSum(w, "messages.held")},
+          {"requests_passed_on", CounterSum(w, "messages.passed_on")},
+          {"writes_refused", CounterSum(w, "messages.moved_writes_refused")}};
+}
+
 // What the bus carried, what its consumers had not handled at the end, and
 // the backpressure: sync's reports of partitions behind, and the new
 // messages the gateways shed for them (FLOOD_WAIT; devices retry).
@@ -520,6 +532,11 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
+  if (!sc.scale.empty()) {
+    out["scenario"]["scale"] = ordered_json::array();
+    for (const ScaleStep& s : sc.scale) out["scenario"]["scale"].push_back(ScaleJson(s));
+    out["reshape"] = ReshapeJson(w);
+  }
   if (sc.workload.edit_share + sc.workload.delete_share + sc.workload.read_share > 0) {
     out["actions"] = ActionsJson(w.recorder);
   }

@@ -29,6 +29,12 @@ uint32_t FromBe32(const std::string& s) {
 
 }  // namespace
 
+Status SettleMessagesStore(KvStore& store, uint32_t count) {
+  WriteBatch batch;
+  batch.Put(kCountKey, Be32(count));
+  return store.Write(batch);
+}
+
 BoxHandoff::BoxHandoff(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), self_(env->Self().index()) {
   Status s;
   if (auto v = env_->Kv().Get(kCountKey, &s)) settled_ = FromBe32(*v);
@@ -68,6 +74,7 @@ void BoxHandoff::Reshape(const ClusterShape& now) {
   // A new pass: keys this instance kept may now be another's.
   cursor_.clear();
   sent_all_ = found_in_pass_ = false;
+  AnswerStatusAskers();  // not done: they asked about another shape
   if (!sending_ && send_timer_ == 0) SendNext();
   if (!waiting_for_.empty() && !asking_ && ask_timer_ == 0) AskStatus();
 }
@@ -126,7 +133,7 @@ void BoxHandoff::SendNext() {
     if (entries.size() < kScanPage) {  // the pass is over
       if (!found_in_pass_) {
         sent_all_ = true;
-        return;
+        return AnswerStatusAskers();
       }
       cursor_.clear();
       found_in_pass_ = false;
@@ -189,9 +196,21 @@ void BoxHandoff::HandleStatus(const Incoming& in, const messages::HandoffStatus&
     env_->CancelTimer(send_timer_);
     SendNext();
   }
+  // Not done yet: answered when the pass ends (a long poll), so that what
+  // waits for it waits no longer than the move.
+  if (req.count() == count() && !sent_all_) return status_askers_.push_back(in.reply_to);
+  AnswerStatus(in.reply_to, req.count() == count() && sent_all_);
+}
+
+void BoxHandoff::AnswerStatus(const ReplyTo& to, bool done) {
   auto answer = NewBody<messages::HandoffStatusAnswer>();
-  answer->set_done(req.count() == count() && sent_all_);
-  env_->Reply(in.reply_to, std::move(answer));
+  answer->set_done(done);
+  env_->Reply(to, std::move(answer));
+}
+
+void BoxHandoff::AnswerStatusAskers() {
+  for (const ReplyTo& to : status_askers_) AnswerStatus(to, sent_all_);
+  status_askers_.clear();
 }
 
 // --- Holding
@@ -218,9 +237,7 @@ void BoxHandoff::AskStatus() {
 // Every instance that could owe this one keys has sent them: the store is
 // complete for this count, and what waited runs, in arrival order.
 void BoxHandoff::Release() {
-  WriteBatch batch;
-  batch.Put(kCountKey, Be32(count()));
-  if (!env_->Kv().Write(batch).ok()) {
+  if (!SettleMessagesStore(env_->Kv(), count()).ok()) {
     env_->Stats().Add("messages.storage_errors");
     ask_timer_ = env_->StartTimer(kHandoffRetry, [this] { Release(); });
     return;

@@ -43,6 +43,12 @@ inline constexpr size_t kHandoffChunkBytes = 1 << 20;
 inline constexpr Micros kHandoffRetry = 500 * kMillisecond;
 inline constexpr Micros kHandoffCallTimeout = 30 * kSecond;
 
+// Marks a messages instance's store complete for a deployment of `count`
+// messages instances, so that it starts without asking the others whether
+// they owe it anything: for worlds whose instances all start at once with
+// provisioned stores (the simulator).
+Status SettleMessagesStore(KvStore& store, uint32_t count);
+
 class BoxHandoff {
  public:
   BoxHandoff(Env* env, ClusterShape shape);
@@ -91,6 +97,9 @@ class BoxHandoff {
   void Sent(const WriteBatch& handed, bool ok);
   void HandleData(const Incoming& in, const messages::HandoffData& req);
   void HandleStatus(const Incoming& in, const messages::HandoffStatus& req);
+  void AnswerStatus(const ReplyTo& to, bool done);
+  // Those who asked before the pass ended learn how it did.
+  void AnswerStatusAskers();
   // Holding side.
   void AskStatus();
   void Release();
@@ -112,6 +121,7 @@ class BoxHandoff {
   bool sent_all_ = false;
   bool found_in_pass_ = false;
   TimerId send_timer_ = 0;
+  std::vector<ReplyTo> status_askers_;  // asked about this shape before the pass ended
 };
 
 }  // namespace msgbed

@@ -28,9 +28,9 @@ namespace {
 // infrastructure prefixes: a role's settings section or cost keys would
 // collide with them.
 const std::set<std::string>& ReservedNames() {
-  static const std::set<std::string> names = {"name",     "seed",     "duration",  "drain",      "topology", "clients",
-                                              "workload", "costs",    "faults",    "kafka",      "broker",   "storage",
-                                              "bus",      "security", "instances", "partitions", "sms"};
+  static const std::set<std::string> names = {"name",     "seed",  "duration", "drain",     "topology",   "clients",
+                                              "workload", "costs", "faults",   "scale",     "kafka",      "broker",
+                                              "storage",  "bus",   "security", "instances", "partitions", "sms"};
   return names;
 }
 

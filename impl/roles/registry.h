@@ -57,7 +57,10 @@ struct RoleSpec {
   // cost table charges as CPU, which the run need not really do.
   std::map<std::string, double> simulated_defaults;
   bool has_clients = false;
-  bool uses_bus = false;            // publishes or subscribes: its processes need the bus
+  bool uses_bus = false;  // publishes or subscribes: its processes need the bus
+  // Instances may be added or removed while running: its cores move their
+  // data when told the new shape (Service::OnReshape).
+  bool reshapable = false;
   std::vector<std::string> topics;  // the bus topics it publishes to or consumes
   // Every deployment must have at least one instance. The built-in roles
   // are; a new role is optional, so existing scenarios and configs stay valid.
