@@ -58,6 +58,10 @@ struct FaultOptions {
 };
 int Fault(const FaultOptions& opts);
 
+// `msgbed reshape CONFIG`: posts the config's instance list to the running
+// deployment's processes (live/reshape_board.h) and prints what each did.
+int Reshape(const std::string& config_path);
+
 struct ClientOptions {
   std::string connect = "127.0.0.1:7400";
   std::string phone;

@@ -98,6 +98,16 @@ int main(int argc, char** argv) {
   fault_cmd->add_option("fault", fault.fault, "One fault, as YAML (a flow map)");
   fault_cmd->add_flag("--clear", fault.clear, "End every fault in effect")->excludes(fault_cmd->get_option("fault"));
 
+  std::string reshape_config;
+  auto* reshape_cmd = app.add_subcommand(
+      "reshape",
+      "Add messages instances to (or remove the highest from) a running live deployment: list them in the config, "
+      "start the new instance's process (`msgbed serve CONFIG --role messages/N`; a process serving all messages "
+      "instances starts it itself), then run this. Every process reaches the new instance and routes by the new "
+      "count; the boxes placement gives the new instance move to it, and nothing is lost. Other changes to the "
+      "config are refused. docs/deploy.md, \"Adding a messages instance\"");
+  reshape_cmd->add_option("config", reshape_config, "The edited deployment YAML")->required();
+
   msgbed::cli::ClientOptions client;
   auto* client_cmd = app.add_subcommand(
       "client",
@@ -141,5 +151,6 @@ int main(int argc, char** argv) {
     return msgbed::cli::Fault(fault);
   }
   if (*provision_cmd) return msgbed::cli::Provision(provision);
+  if (*reshape_cmd) return msgbed::cli::Reshape(reshape_config);
   return msgbed::cli::Client(client);
 }

@@ -18,6 +18,7 @@
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
 #include "live/live_substrate.h"
+#include "live/reshape_board.h"
 #include "live/rocksdb_store.h"
 #include "live/router.h"
 #include "roles/registry.h"
@@ -82,6 +83,9 @@ struct Process::Impl {
   std::unique_ptr<OutboundProviders> outbound;  // shared by the process's instances
   std::vector<std::unique_ptr<Instance>> instances;
   std::unique_ptr<asio::steady_timer> bootstrap_watch;
+  std::string selector;  // what this process serves (LiveConfig::Select)
+  bool everything = false;
+  std::unique_ptr<ReshapeBoard> reshapes;
   std::atomic<uint64_t> reconnects{0};
   std::atomic<uint64_t> reconnect_failures{0};
 
@@ -148,7 +152,8 @@ struct Process::Impl {
         io, addr, router.get(), bus.get(), std::make_unique<FaultyStore>(std::move(store), faults.get(), addr),
         outbound.get());
     auto settings = cfg.role_settings.contains(ic.role) ? cfg.role_settings.at(ic.role) : RoleSettings{};
-    auto make = [&role, shape = cfg.Shape(), settings](Env* env) { return role.make(env, shape, settings); };
+    // A (re)start builds the core with the shape in effect then.
+    auto make = [this, &role, settings](Env* env) { return role.make(env, config.Shape(), settings); };
     inst->host = std::make_unique<InstanceHost>(addr, make, inst->substrate.get(), std::random_device{}());
     if (role.has_clients) inst->clients = std::make_unique<ClientServer>(io, ic.Name(), inst->host.get(), cfg.clients);
     inst->substrate->Attach(inst->host.get(), inst->clients.get());
@@ -199,6 +204,19 @@ struct Process::Impl {
     i->host->Start();
   }
 
+  // A reshape was posted: reach the new instances, start those this
+  // process serves, tell every instance here the new shape.
+  void ApplyReshape(const LiveConfig& next) {
+    config.instances = next.instances;
+    for (const auto& ic : config.instances) router->AddRemote(MakeAddress(ic.role, ic.index), ic.rpc);
+    for (const auto& ic : config.Select(selector)) {
+      if (Find(MakeAddress(ic.role, ic.index))) continue;
+      if (Status s = AddInstance(config, ic, !everything); !s.ok()) spdlog::error("{}: {}", ic.Name(), s.message());
+    }
+    const ClusterShape shape = config.Shape();
+    for (auto& inst : instances) inst->host->Reshape(shape);
+  }
+
   void WatchFaults() {
     FaultBoard::Actions act;
     act.serves = [this](const rpc::Address& a) { return Find(a) != nullptr; };
@@ -230,10 +248,12 @@ Process::~Process() {
 Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::unique_ptr<Process>* out) {
   auto impl = std::make_unique<Impl>();
   impl->config = cfg;
+  impl->selector = selector;
   const bool bus_only = selector == "bus";
   const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
   if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
   const bool everything = selected.size() == cfg.instances.size();
+  impl->everything = everything;
   // The configuration first: a mistake there is named before anything starts.
   if (!everything && !bus_only) {
     for (const auto& ic : cfg.instances) {
@@ -268,6 +288,12 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   // Only now that its instances exist can the process tell which posted
   // faults concern it (a process restarted during a fault applies it too).
   impl->faults->Watch();
+  if (!bus_only) {
+    Impl* i = impl.get();
+    impl->reshapes = std::make_unique<ReshapeBoard>(impl->io, cfg, selector.empty() ? "all" : selector,
+                                                    [i](const LiveConfig& next) { i->ApplyReshape(next); });
+    impl->reshapes->Watch();
+  }
   out->reset(new Process(std::move(impl)));
   return Status::Ok();
 }

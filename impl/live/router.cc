@@ -35,12 +35,14 @@ struct Router::Inbound {
 
 Router::Router(asio::io_context& io, const LiveConfig& config, std::string secret)
     : io_(io), secret_(std::move(secret)) {
-  for (const auto& inst : config.instances) {
-    const rpc::Address addr = MakeAddress(inst.role, inst.index);
-    ordered_[addr].endpoint = inst.rpc;
-    bulk_[addr].endpoint = inst.rpc;
-    bulk_[addr].bulk = true;
-  }
+  for (const auto& inst : config.instances) AddRemote(MakeAddress(inst.role, inst.index), inst.rpc);
+}
+
+void Router::AddRemote(const rpc::Address& addr, const Endpoint& rpc) {
+  if (ordered_.contains(addr)) return;
+  ordered_[addr].endpoint = rpc;
+  bulk_[addr].endpoint = rpc;
+  bulk_[addr].bulk = true;
 }
 
 Router::~Router() {

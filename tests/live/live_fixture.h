@@ -86,6 +86,9 @@ class SplitDeployment {
   const live::LiveConfig& config() const { return config_; }
   uint16_t client_port() const { return config_.instances[0].client.port; }
   uint16_t rpc_port(const std::string& role) const;
+  // The config's text, and the directory its data lives in.
+  const std::string& yaml() const { return yaml_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
 
  private:
   struct Running {
@@ -93,6 +96,7 @@ class SplitDeployment {
     std::thread thread;
   };
   TempDir dir_;
+  std::string yaml_;
   live::LiveConfig config_;
   std::map<live::SessionKey, api::Authorization> sessions_;
   std::map<std::string, Running> procs_;

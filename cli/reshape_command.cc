@@ -1,0 +1,43 @@
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "live/config.h"
+#include "live/reshape_board.h"
+
+namespace msgbed::cli {
+
+// How long the command waits for the processes to answer (they poll every 200 ms).
+constexpr std::chrono::seconds kWaitForProcesses{3};
+
+int Reshape(const std::string& config_path) {
+  live::LiveConfig next;
+  try {
+    next = live::LoadConfig(config_path);
+  } catch (const live::ConfigError& e) {
+    std::cerr << "msgbed reshape: " << e.what() << "\n";
+    return 2;
+  }
+  if (Status s = live::PostReshape(next); !s.ok()) {
+    std::cerr << "msgbed reshape: " << s.message() << "\n";
+    return 1;
+  }
+  std::this_thread::sleep_for(kWaitForProcesses);  // a poll period of every process, with room
+  const auto acks = live::ReshapeAcks(next);
+  if (acks.empty()) {
+    std::cerr << "msgbed reshape: posted, but no running process answered within " << kWaitForProcesses.count()
+              << " s: is `msgbed serve` running with data_dir " << std::filesystem::absolute(next.data_dir).string()
+              << "? (a process started later reads the config itself)\n";
+    return 0;
+  }
+  bool refused = false;
+  for (const std::string& line : acks) {
+    std::cout << line;
+    refused |= line.find("refused") != std::string::npos;
+  }
+  return refused ? 1 : 0;
+}
+
+}  // namespace msgbed::cli

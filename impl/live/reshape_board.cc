@@ -1,0 +1,136 @@
+#include "live/reshape_board.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+#include "roles/registry.h"
+
+namespace msgbed::live {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path PostedFile(const LiveConfig& cfg) { return fs::path(cfg.data_dir) / "reshape.yaml"; }
+fs::path AckDir(const LiveConfig& cfg) { return fs::path(cfg.data_dir) / "reshape.acks"; }
+
+std::string ReadAll(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : "";
+}
+
+// Written aside, then renamed: a process polling never reads half of it.
+Status WriteAtomically(const fs::path& file, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Status::IoError("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, file, ec);
+  return ec ? Status::IoError("cannot write " + file.string() + ": " + ec.message()) : Status::Ok();
+}
+
+bool SameEndpoints(const InstanceConfig& a, const InstanceConfig& b) {
+  return a.rpc.ToString() == b.rpc.ToString() && a.client.ToString() == b.client.ToString();
+}
+
+}  // namespace
+
+std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next) {
+  if (fs::absolute(now.data_dir) != fs::absolute(next.data_dir)) return "storage.data_dir differs";
+  if (now.partitions != next.partitions) return "partitions differ (the bus keys would move)";
+  std::map<std::string, const InstanceConfig*> before, after;
+  for (const auto& ic : now.instances) before[ic.Name()] = &ic;
+  for (const auto& ic : next.instances) after[ic.Name()] = &ic;
+  for (const auto& [name, ic] : before) {
+    auto it = after.find(name);
+    if (it == after.end()) {
+      if (!RoleRegistry::Global().Get(ic->role).reshapable)
+        return name + " is gone (only messages instances may leave)";
+      continue;
+    }
+    if (!SameEndpoints(*ic, *it->second)) return name + " has other addresses (restart to move an instance)";
+  }
+  for (const auto& [name, ic] : after) {
+    if (!before.contains(name) && !RoleRegistry::Global().Get(ic->role).reshapable) {
+      return name + " is new (only messages instances may join a running deployment)";
+    }
+  }
+  // Instances are numbered from 0 (the config reader checks), so a role
+  // keeps its lowest indexes whether it grows or shrinks.
+  return "";
+}
+
+Status PostReshape(const LiveConfig& next) {
+  const std::string text = ReadAll(next.file);
+  if (text.empty()) return Status::IoError("cannot read " + next.file);
+  std::error_code ec;
+  fs::remove_all(AckDir(next), ec);
+  return WriteAtomically(PostedFile(next), text);
+}
+
+std::vector<std::string> ReshapeAcks(const LiveConfig& cfg) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(AckDir(cfg), ec)) {
+    out.push_back(entry.path().filename().string() + ": " + ReadAll(entry.path()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ReshapeBoard::ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
+                           std::function<void(const LiveConfig&)> apply)
+    : io_(io), current_(cfg), name_(std::move(name)), apply_(std::move(apply)), timer_(io) {
+  // What was posted before this process started is in its config already
+  // (or was refused then): only a later post is news.
+  seen_ = ReadAll(PostedFile(cfg));
+}
+
+void ReshapeBoard::Watch() {
+  Check();
+  timer_.expires_after(kPoll);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Watch();
+  });
+}
+
+void ReshapeBoard::Check() {
+  const std::string text = ReadAll(PostedFile(current_));
+  if (text.empty() || text == seen_) return;
+  seen_ = text;
+  LiveConfig next;
+  try {
+    next = ParseConfig(text, PostedFile(current_).string());
+  } catch (const ConfigError& e) {
+    spdlog::error("reshape refused: {}", e.what());
+    return Ack(std::string("refused: ") + e.what());
+  }
+  if (const std::string why = ReshapeRefusal(current_, next); !why.empty()) {
+    spdlog::error("reshape refused: {}", why);
+    return Ack("refused: " + why);
+  }
+  current_.instances = next.instances;
+  apply_(current_);
+  spdlog::info("reshape applied: {} instances", current_.instances.size());
+  Ack("applied");
+}
+
+void ReshapeBoard::Ack(const std::string& what) {
+  if (Status s = WriteAtomically(AckDir(current_) / (std::to_string(::getpid()) + "-" + name_), what + "\n"); !s.ok()) {
+    spdlog::error("{}", s.message());
+  }
+}
+
+}  // namespace msgbed::live

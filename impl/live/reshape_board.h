@@ -1,0 +1,61 @@
+// ReshapeBoard: instances of a reshapable role (messages) added to or
+// removed from a running live deployment (docs/deploy.md, "Adding a
+// messages instance"). `msgbed reshape CONFIG` checks the edited config
+// and posts its text as <data_dir>/reshape.yaml; every process of the
+// deployment polls that file, checks it against the config it runs, and
+// applies it: its router learns the new instances' addresses, it starts
+// those of its own selection, and every instance it runs is told the new
+// shape (Service::OnReshape), upon which the messages instances move the
+// boxes placement now gives another (messages/box_handoff.h). Each process
+// records what it did in <data_dir>/reshape.acks/<pid>-<selection>.
+//
+// Thread rule: the board runs on its process's io thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "live/config.h"
+
+namespace msgbed::live {
+
+// Why next cannot replace now while running (empty: it can): only the
+// instances of reshapable roles may change, by adding the next indexes or
+// removing the highest, and every other instance keeps its addresses.
+std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next);
+
+// Posts next's text (read from next.file) for the deployment's processes.
+Status PostReshape(const LiveConfig& next);
+// What the processes said about the posted text so far: one line each,
+// "<pid>-<selection>: applied" or "...: refused: why".
+std::vector<std::string> ReshapeAcks(const LiveConfig& cfg);
+
+class ReshapeBoard {
+ public:
+  // apply runs on the io thread with each new config whose reshape from
+  // the one before is allowed; a refused one is logged and acknowledged as such.
+  // name: what the process serves, for its acknowledgements.
+  ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
+               std::function<void(const LiveConfig&)> apply);
+  // Looks at the file now and then every kPoll.
+  void Watch();
+  static constexpr auto kPoll = std::chrono::milliseconds(200);
+
+ private:
+  void Check();
+  void Ack(const std::string& what);
+
+  boost::asio::io_context& io_;
+  LiveConfig current_;
+  std::string name_;
+  std::function<void(const LiveConfig&)> apply_;
+  boost::asio::steady_timer timer_;
+  std::string seen_;  // the text last acted on
+};
+
+}  // namespace msgbed::live

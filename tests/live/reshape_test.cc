@@ -1,0 +1,90 @@
+// A messages instance added to a running live deployment (msgbed reshape):
+// every process learns it, the process serving messages starts it, the
+// boxes placement gives it move there, and devices keep getting every
+// message exactly once.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "live/live_fixture.h"
+#include "live/reshape_board.h"
+#include "messages/placement.h"
+
+namespace msgbed::testing {
+namespace {
+
+constexpr uint64_t kUsers = 8;
+
+struct LiveReshape : Split {
+  std::map<uint64_t, Seen> seen;
+  std::map<uint64_t, std::unique_ptr<live::DeviceConnection>> conn;
+  uint64_t next_random = 1;
+
+  // Every user writes to the next; true once every message arrived.
+  bool Round() {
+    std::map<uint64_t, size_t> want;
+    for (uint64_t u = 1; u <= kUsers; ++u) want[u % kUsers + 1] = seen[u % kUsers + 1].delivered.size() + 1;
+    for (uint64_t u = 1; u <= kUsers; ++u) conn[u]->device().SendText(u % kUsers + 1, "hi", next_random++);
+    return Run([&] {
+      for (const auto& [u, n] : want) {
+        if (seen[u].delivered.size() < n) return false;
+      }
+      return true;
+    });
+  }
+
+  live::LiveConfig WriteConfig(const std::string& yaml) {
+    const auto file = deploy_.dir() / "grown.yaml";
+    std::ofstream(file) << yaml;
+    return live::LoadConfig(file.string());
+  }
+};
+
+TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShownTwice) {
+  size_t moving = 0;
+  for (uint64_t u = 1; u <= kUsers; ++u) moving += OwnerIndex(u, 2) == 1;
+  ASSERT_GT(moving, 0u) << "no box of these users would move";
+  for (uint64_t u = 1; u <= kUsers; ++u) conn[u] = Online(u, &seen[u]);
+  ASSERT_TRUE(Round()) << "before the reshape";
+
+  const auto port = FreePorts(1)[0];
+  const live::LiveConfig grown =
+      WriteConfig(deploy_.yaml() + "  messages/1: {rpc: 127.0.0.1:" + std::to_string(port) + "}\n");
+  ASSERT_TRUE(live::PostReshape(grown).ok());
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 4; })) << "gateway, messages, sync, auth";
+  for (const std::string& ack : live::ReshapeAcks(grown)) EXPECT_NE(ack.find("applied"), std::string::npos) << ack;
+  const rpc::Address added = MakeAddress(role::kMessages, 1);
+  ASSERT_TRUE(Run([&] { return deploy_.process("messages").StatsOf(added).Get("messages.handoff_keys_in") > 0; }));
+
+  ASSERT_TRUE(Round()) << "after the reshape";
+  ASSERT_TRUE(Round()) << "and again";
+  for (uint64_t u = 1; u <= kUsers; ++u) {
+    std::set<uint64_t> ids;
+    uint64_t last_pts = 0;
+    for (const auto& [random_id, pts] : seen[u].delivered) {
+      EXPECT_TRUE(ids.insert(random_id).second) << "user " << u << " saw " << random_id << " twice";
+      EXPECT_GT(pts, last_pts) << "user " << u;
+      last_pts = pts;
+    }
+    EXPECT_EQ(ids.size(), 3u) << "user " << u;
+  }
+  const Metrics old_owner = deploy_.process("messages").StatsOf(MakeAddress(role::kMessages, 0));
+  EXPECT_EQ(old_owner.Get("messages.handoff_keys_out"),
+            deploy_.process("messages").StatsOf(added).Get("messages.handoff_keys_in"));
+}
+
+TEST_F(LiveReshape, AChangeBeyondMessagesInstancesIsRefusedByEveryProcess) {
+  const auto port = FreePorts(1)[0];
+  const live::LiveConfig bad =
+      WriteConfig(deploy_.yaml() + "  sync/1: {rpc: 127.0.0.1:" + std::to_string(port) + "}\n");
+  ASSERT_TRUE(live::PostReshape(bad).ok());
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(bad).size() == 4; }));
+  for (const std::string& ack : live::ReshapeAcks(bad)) {
+    EXPECT_NE(ack.find("refused: sync/1 is new (only messages instances may join"), std::string::npos) << ack;
+  }
+  EXPECT_EQ(live::ReshapeRefusal(deploy_.config(), deploy_.config()), "");
+}
+
+}  // namespace
+}  // namespace msgbed::testing
