@@ -10,6 +10,9 @@ namespace msgbed {
 namespace {
 
 const char kCountKey[] = "~count";
+// The counts the instance went through since the store was last complete
+// (a reshape given before the last one was done), as 4-byte integers.
+const char kSinceKey[] = "~since";
 // Every key a messages store keeps for an id sorts below '~'.
 const char kDataEnd[] = "~";
 constexpr size_t kScanPage = 512;
@@ -32,18 +35,18 @@ uint32_t FromBe32(const std::string& s) {
 Status SettleMessagesStore(KvStore& store, uint32_t count) {
   WriteBatch batch;
   batch.Put(kCountKey, Be32(count));
+  batch.Delete(kSinceKey);
   return store.Write(batch);
 }
 
 BoxHandoff::BoxHandoff(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), self_(env->Self().index()) {
   Status s;
   if (auto v = env_->Kv().Get(kCountKey, &s)) settled_ = FromBe32(*v);
-  if (!s.ok()) env_->Stats().Add("messages.storage_errors");
-  if (settled_ != count() && self_ < count()) {
-    for (uint32_t j = 0; j < std::max(settled_, count()); ++j) {
-      if (j != self_) waiting_for_.insert(j);
-    }
+  if (auto v = env_->Kv().Get(kSinceKey, &s)) {
+    for (size_t i = 0; i + 4 <= v->size(); i += 4) since_.push_back(FromBe32(v->substr(i, 4)));
   }
+  if (!s.ok()) env_->Stats().Add("messages.storage_errors");
+  if (settled_ != count()) WaitForOthers();
 }
 
 void BoxHandoff::Register(Handlers& handlers) {
@@ -65,12 +68,17 @@ void BoxHandoff::Reshape(const ClusterShape& now) {
   shape_ = now;
   if (count() == before) return;
   env_->Stats().Add("messages.reshapes");
-  const uint32_t upto = std::max({settled_, before, count()});
-  if (self_ < count()) {
-    for (uint32_t j = 0; j < upto; ++j) {
-      if (j != self_) waiting_for_.insert(j);
-    }
+  // What this instance owned under `before` may be on its way elsewhere
+  // still: until the store is complete again, such ids count as moved.
+  if (before != settled_) {
+    since_.push_back(before);
+    std::string bytes;
+    for (uint32_t c : since_) bytes += Be32(c);
+    WriteBatch batch;
+    batch.Put(kSinceKey, bytes);
+    if (!env_->Kv().Write(batch).ok()) env_->Stats().Add("messages.storage_errors");
   }
+  WaitForOthers();
   // A new pass: keys this instance kept may now be another's.
   cursor_.clear();
   sent_all_ = found_in_pass_ = false;
@@ -84,7 +92,20 @@ rpc::Address BoxHandoff::OwnerOf(uint64_t id) const { return MakeAddress(role::k
 bool BoxHandoff::Owns(uint64_t id) const { return OwnerIndex(id, count()) == self_; }
 
 bool BoxHandoff::Held(uint64_t id) const {
-  return !waiting_for_.empty() && Owns(id) && (settled_ == 0 || OwnerIndex(id, settled_) != self_);
+  if (waiting_for_.empty() || !Owns(id)) return false;
+  if (settled_ == 0 || OwnerIndex(id, settled_) != self_) return true;
+  return std::any_of(since_.begin(), since_.end(), [&](uint32_t c) { return OwnerIndex(id, c) != self_; });
+}
+
+// Every instance of any count since the store was complete may owe this
+// one keys; one no longer in the shape hands over what it has.
+void BoxHandoff::WaitForOthers() {
+  if (self_ >= count()) return;
+  uint32_t upto = std::max(settled_, count());
+  for (uint32_t c : since_) upto = std::max(upto, c);
+  for (uint32_t j = 0; j < upto; ++j) {
+    if (j != self_) waiting_for_.insert(j);
+  }
 }
 
 void BoxHandoff::WhenReady(std::function<void()> fn) {
@@ -243,6 +264,7 @@ void BoxHandoff::Release() {
     return;
   }
   settled_ = count();
+  since_.clear();
   std::deque<std::function<void()>> ready;
   ready.swap(held_);
   for (auto& fn : ready) fn();

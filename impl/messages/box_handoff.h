@@ -19,8 +19,10 @@
 //             begun before a reshape cannot change a box that has left:
 //             its client retries, at the new owner.
 //
-// One reshape at a time: a second one before the first is done (see
-// done()) may leave a box held until the instances agree again.
+// Reshapes may follow each other before a move is done: a chunk carries
+// its sender's count and is refused by an instance of another, an id
+// owned here under none of the counts since the store was complete waits
+// as moved, and every instance of those counts must say it is done.
 #pragma once
 
 #include <cstdint>
@@ -101,6 +103,7 @@ class BoxHandoff {
   // Those who asked before the pass ended learn how it did.
   void AnswerStatusAskers();
   // Holding side.
+  void WaitForOthers();
   void AskStatus();
   void Release();
 
@@ -110,6 +113,7 @@ class BoxHandoff {
   Guarded guarded_{this};
   // The count this store was complete for (0: unknown, a new store).
   uint32_t settled_ = 0;
+  std::vector<uint32_t> since_;     // counts passed through since (persisted, '~since')
   std::set<uint32_t> waiting_for_;  // instances not yet done
   std::deque<std::function<void()>> held_;
   TimerId ask_timer_ = 0;

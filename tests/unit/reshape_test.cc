@@ -166,5 +166,37 @@ TEST_F(Reshape, AnOldOwnerThatCrashesMidMoveFinishesItAfterItsRestart) {
   ExpectEveryTextOnce({"a", "b"});
 }
 
+// A second reshape before the first is done, then a third that takes the
+// new instance away again: each id ends at its owner under the last count.
+TEST_F(Reshape, ReshapesInARowBeforeAMoveIsDoneLoseNothing) {
+  Round("a");
+  c.Run();
+  const auto before = Placement();
+  c.Grow(role::kMessages);
+  Round("b");
+  c.Grow(role::kMessages);  // before anything of the first move was delivered
+  c.Run();
+  c.Shrink(role::kMessages);
+  Round("c");
+  c.Run();
+  Settle();
+  for (const auto& [id, where] : Placement()) {
+    if (where.size() == 1 && *where.begin() == 3) {
+      ADD_FAILURE() << "id " << id << " stayed on the instance that left";
+      continue;
+    }
+    EXPECT_EQ(where, std::set<uint32_t>{OwnerIndex(id, 3)}) << "id " << id;
+  }
+  for (const auto& [id, was] : before) EXPECT_TRUE(Placement().contains(id)) << "id " << id << " is gone";
+  Round("d");
+  c.Run();
+  ExpectEveryTextOnce({"a", "b", "c", "d"});
+  for (uint64_t u = 1; u <= kUsers; ++u) {
+    storage::BoxHead head;
+    ASSERT_TRUE(BoxStore(&c.substrate(BoxOwner(c.shape(), u)).Store()).Head(u, &head).ok());
+    EXPECT_EQ(dev[u]->core.pts(), head.pts()) << "user " << u;
+  }
+}
+
 }  // namespace
 }  // namespace msgbed::testing

@@ -102,6 +102,11 @@ void TestCluster::AddInstance(const rpc::Address& a) {
   instances_.emplace(a, std::move(inst));
 }
 
+void TestCluster::Shrink(const std::string& role) {
+  --shape_.instances[role];
+  for (auto& [addr, inst] : instances_) inst.host->Reshape(shape_);
+}
+
 void TestCluster::Grow(const std::string& role) {
   const rpc::Address a = MakeAddress(role, shape_.Count(role));
   ++shape_.instances[role];

@@ -172,6 +172,9 @@ class TestCluster {
   // Adds an instance of role to the running cluster: it starts with the
   // new shape, and every other running instance is told it (a reshape).
   void Grow(const std::string& role);
+  // The highest instance of role leaves the shape; it keeps running (and
+  // hands its data on), and every running instance is told.
+  void Shrink(const std::string& role);
 
   // Delivers queued work and timers due now until none is left. Returns
   // the number of steps.
