@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "scale_reader.h"
+
 namespace msgbed::sim {
 
 namespace {
@@ -66,6 +68,7 @@ void ReadFaults(const YamlReader& r, const YAML::Node& list, Scenario* sc) {
   }
   std::stable_sort(sc->faults.begin(), sc->faults.end(),
                    [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  CheckFaultsAfterJoins(r, list, *sc);
   CheckTimeline(r, list, *sc);
 }
 

@@ -9,7 +9,7 @@
 namespace msgbed::sim {
 
 // Reads `list` into sc->faults, sorted by time (same time: file order).
-// REQUIRES: sc's duration, drain, hosts, services and brokers are read.
+// REQUIRES: sc's duration, drain, hosts, services, brokers and scale are read.
 void ReadFaults(const YamlReader& r, const YAML::Node& list, Scenario* sc);
 
 // One fault as summary.json shows it.

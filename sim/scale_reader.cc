@@ -76,7 +76,7 @@ void CheckFaultsAfterJoins(const YamlReader& r, const YAML::Node& faults, const 
     if (!step.add) continue;
     const std::string name = step.role + "/" + std::to_string(step.instance);
     for (const FaultSpec& f : sc.faults) {
-      if (f.instance != name || f.at >= step.at) continue;
+      if (f.instance != name || f.at > step.at) continue;
       const std::string path = "faults[" + std::to_string(f.entry) + "]";
       r.Fail(faults[f.entry], path, name + " joins only at " + FormatDuration(step.at) + " (scale)");
     }

@@ -15,7 +15,8 @@ namespace msgbed::sim {
 // REQUIRES: sc's duration, drain, hosts and services are read.
 void ReadScale(const YamlReader& r, const YAML::Node& list, const RoleRegistry& roles, Scenario* sc);
 
-// A crash, start or disk fault of an instance before it joined is refused.
+// A crash, start or disk fault of an instance before it joined, or at the
+// very time it joins, is refused.
 // REQUIRES: sc's faults and scale are read.
 void CheckFaultsAfterJoins(const YamlReader& r, const YAML::Node& faults, const Scenario& sc);
 

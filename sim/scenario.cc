@@ -356,7 +356,6 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadRoleSettings(r, root, roles, &sc.role_settings);
   ReadScale(r, root["scale"], roles, &sc);
   ReadFaults(r, root["faults"], &sc);
-  CheckFaultsAfterJoins(r, root["faults"], sc);
   // Simulated devices do not ping (a population would spend most of its
   // wake-ups on it), so gateways keep idle connections unless told otherwise.
   if (sc.services.contains(role::kGateway)) sc.role_settings[role::kGateway].try_emplace("idle_timeout", 0.0);

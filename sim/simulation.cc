@@ -296,7 +296,7 @@ void ScheduleScale(const Scenario& sc, World& w) {
     ServiceNode* node = w.FindService(MakeAddress(step.role, step.instance));
     node->Post(step.at, 0, [&w, node, step] {
       w.shape.instances[step.role] += step.add ? 1 : -1;
-      if (step.add) node->StartInstance();
+      if (step.add && !node->host().running()) node->StartInstance();
       for (const auto& [addr, other] : w.services) {
         if (other != node || !step.add) other->host().Reshape(w.shape);
       }

@@ -423,10 +423,11 @@ ordered_json ActionsJson(const Recorder& r) {
 }
 
 // What instances joining or leaving did (scale:): keys handed to a new
-// owner, requests that waited for their box or took an old route, writes
+// owner (counted by their senders once written there: a duplicated chunk
+// counts once), requests that waited for their box or took an old route, writes
 // refused to a box that had left (their clients retried).
 ordered_json ReshapeJson(const World& w) {
-  return {{"keys_moved", CounterSum(w, "messages.handoff_keys_in")},
+  return {{"keys_moved", CounterSum(w, "messages.handoff_keys_out")},
           {"chunk_retries", CounterSum(w, "messages.handoff_retries")},
           {"requests_held", CounterSum(w, "messages.held")},
           {"requests_passed_on", CounterSum(w, "messages.passed_on")},

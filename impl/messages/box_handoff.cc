@@ -165,7 +165,7 @@ void BoxHandoff::SendNext() {
     return;
   }
   sending_ = true;
-  env_->Transfer(MakeAddress(role::kMessages, *to), std::move(data), kHandoffCallTimeout,
+  env_->Transfer(MakeAddress(role::kMessages, *to), std::move(data), kHandoffChunkTimeout,
                  [this, handed = std::move(handed)](const CallResult& r) {
                    const auto* ack = r.As<messages::HandoffAck>();
                    Sent(handed, ack && ack->ok());
@@ -243,7 +243,7 @@ void BoxHandoff::AskStatus() {
   for (uint32_t j : std::vector<uint32_t>(waiting_for_.begin(), waiting_for_.end())) {
     auto ask = NewBody<messages::HandoffStatus>();
     ask->set_count(count());
-    env_->Call(MakeAddress(role::kMessages, j), std::move(ask), kHandoffCallTimeout,
+    env_->Call(MakeAddress(role::kMessages, j), std::move(ask), kHandoffStatusTimeout,
                [this, j, outstanding, asked = count()](const CallResult& r) {
                  const auto* answer = r.As<messages::HandoffStatusAnswer>();
                  if (answer && answer->done() && asked == count()) waiting_for_.erase(j);

@@ -43,7 +43,11 @@ inline constexpr size_t kMaxHeldRequests = 100'000;
 // A chunk of HandoffData carries at most this many bytes of entries.
 inline constexpr size_t kHandoffChunkBytes = 1 << 20;
 inline constexpr Micros kHandoffRetry = 500 * kMillisecond;
-inline constexpr Micros kHandoffCallTimeout = 30 * kSecond;
+// A chunk not acknowledged by then is sent again (a lost one must not hold
+// what waits for the move long).
+inline constexpr Micros kHandoffChunkTimeout = 5 * kSecond;
+// A status question is answered when the pass ends, or asked again after this.
+inline constexpr Micros kHandoffStatusTimeout = 1 * kSecond;
 
 // Marks a messages instance's store complete for a deployment of `count`
 // messages instances, so that it starts without asking the others whether

@@ -94,7 +94,7 @@ void MessageService::Serve(Handlers& handlers, void (MessageService::*fn)(const 
 void MessageService::PassOn(const Incoming& in, Body body, uint64_t id) {
   env_->Stats().Add("messages.passed_on");
   if (!in.reply_to.expects_reply()) return env_->Send(handoff_.OwnerOf(id), std::move(body));
-  env_->Call(handoff_.OwnerOf(id), std::move(body), kHandoffCallTimeout, [this, to = in.reply_to](const CallResult& r) {
+  env_->Call(handoff_.OwnerOf(id), std::move(body), kPeerAppendTimeout, [this, to = in.reply_to](const CallResult& r) {
     if (r.ok()) env_->Reply(to, r.body);
   });
 }
