@@ -20,6 +20,12 @@ int Reshape(const std::string& config_path) {
     std::cerr << "msgbed reshape: " << e.what() << "\n";
     return 2;
   }
+  const std::string dir = std::filesystem::absolute(next.data_dir).string();
+  if (std::error_code ec; !std::filesystem::is_directory(next.data_dir, ec)) {
+    std::cerr << "msgbed reshape: no deployment keeps its data in " << dir
+              << " (storage.data_dir): nothing to reshape; start it with `msgbed serve " << config_path << "`\n";
+    return 1;
+  }
   if (Status s = live::PostReshape(next); !s.ok()) {
     std::cerr << "msgbed reshape: " << s.message() << "\n";
     return 1;
@@ -28,14 +34,14 @@ int Reshape(const std::string& config_path) {
   const auto acks = live::ReshapeAcks(next);
   if (acks.empty()) {
     std::cerr << "msgbed reshape: posted, but no running process answered within " << kWaitForProcesses.count()
-              << " s: is `msgbed serve` running with data_dir " << std::filesystem::absolute(next.data_dir).string()
-              << "? (a process started later reads the config itself)\n";
-    return 0;
+              << " s: is `msgbed serve` running with data_dir " << dir
+              << "? (a process started later must be given this config: it refuses another instance list)\n";
+    return 1;
   }
   bool refused = false;
   for (const std::string& line : acks) {
     std::cout << line;
-    refused |= line.find("refused") != std::string::npos;
+    refused |= line.find(": applied") == std::string::npos;
   }
   return refused ? 1 : 0;
 }

@@ -35,6 +35,16 @@ for role in echo messages/7 ''; do
   [ "$rc" = 2 ] || fail "serve --role '$role' exit code $rc, want 2"
 done
 
+# reshape with no deployment on that data_dir: exit 1, and nothing is
+# written there (found by a hostile tester: exit 0, and a new directory).
+sed "s|data_dir: data/local|data_dir: $tmp/nobody|" "$src/deploy/local.yaml" > "$tmp/nobody.yaml"
+set +e
+"$msgbed" reshape "$tmp/nobody.yaml" 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "reshape with nothing running: exit code $rc, want 1"
+grep -q "no deployment keeps its data in" "$tmp/err" || fail "reshape error: $(cat "$tmp/err")"
+[ ! -e "$tmp/nobody" ] || fail "reshape created the data directory of a deployment that does not exist"
+
 # A run whose drain is too short for its load: exit 3 and "unsettled", not
 # exit 1 and "missing" as if messages were lost (found by the simulator issue).
 cp "$src/tests/sim/small.yaml" "$tmp/short.yaml"

@@ -59,8 +59,21 @@ void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg
       if (role.required) r.Fail(at, "instances", "no " + role.name + " instance");
       continue;
     }
-    if (*idx.rbegin() != idx.size() - 1) {
-      r.Fail(at, "instances", role.name + " indexes must be 0.." + std::to_string(idx.size() - 1));
+    for (uint32_t want = 0; want < idx.size(); ++want) {
+      if (!idx.contains(want)) {
+        r.Fail(at, "instances",
+               role.name + "/" + std::to_string(want) + " is missing: " + role.name + " indexes must be 0.." +
+                   std::to_string(idx.size() - 1));
+      }
+    }
+  }
+  // Two instances cannot listen on one address (port 0: any free port).
+  std::map<std::string, std::string> taken;
+  for (const auto& i : cfg.instances) {
+    for (const Endpoint* ep : {&i.rpc, &i.client}) {
+      if (ep->port == 0) continue;
+      auto [it, fresh] = taken.emplace(ep->ToString(), i.Name());
+      if (!fresh) r.Fail(at, "instances", i.Name() + " and " + it->second + " both listen on " + ep->ToString());
     }
   }
 }

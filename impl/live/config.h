@@ -23,6 +23,7 @@ struct Endpoint {
   std::string host;
   uint16_t port = 0;  // 0: any free port (single-process runs and tests)
   std::string ToString() const { return host + ":" + std::to_string(port); }
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
 struct InstanceConfig {
@@ -31,6 +32,7 @@ struct InstanceConfig {
   Endpoint rpc;     // service-to-service calls; used between processes
   Endpoint client;  // roles with clients only: where devices connect
   std::string Name() const { return role + "/" + std::to_string(index); }
+  friend bool operator==(const InstanceConfig&, const InstanceConfig&) = default;
 };
 
 struct BusConfig {
@@ -44,6 +46,7 @@ struct BusConfig {
   // coordinator also waits about this long (less 1 s) at every rebalance.
   static constexpr Micros kKafkaSessionTimeout = 10 * kSecond;
   Micros session_timeout = 3 * kSecond;  // the mock's
+  friend bool operator==(const BusConfig&, const BusConfig&) = default;
 };
 
 // The live client transport of every role that has clients (`clients:`):
@@ -55,12 +58,14 @@ struct ClientTransportConfig {
   // SO_SNDBUF of device sockets; 0 leaves the kernel's autotuning (up to
   // net.ipv4.tcp_wmem's maximum, 4 MiB on Debian, per slow reader).
   size_t socket_send_buffer = 0;
+  friend bool operator==(const ClientTransportConfig&, const ClientTransportConfig&) = default;
 };
 
 // Service-to-service links: every TCP link proves it holds the deployment
 // secret before its first message (rpc.proto LinkHello).
 struct SecurityConfig {
   std::string secret_file;  // empty: <data_dir>/cluster.secret, created if missing
+  friend bool operator==(const SecurityConfig&, const SecurityConfig&) = default;
 };
 
 struct LiveConfig {

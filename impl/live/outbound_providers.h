@@ -35,6 +35,7 @@ struct ProviderConfig {
   std::string host, port = "80", target = "/";
   Micros timeout = 2 * kSecond;
   std::string Describe() const;
+  friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
 
 // Splits an http:// URL; false if it is not one.

@@ -83,7 +83,6 @@ struct Process::Impl {
   std::unique_ptr<OutboundProviders> outbound;  // shared by the process's instances
   std::vector<std::unique_ptr<Instance>> instances;
   std::unique_ptr<asio::steady_timer> bootstrap_watch;
-  std::string selector;  // what this process serves (LiveConfig::Select)
   bool everything = false;
   std::unique_ptr<ReshapeBoard> reshapes;
   std::atomic<uint64_t> reconnects{0};
@@ -204,17 +203,22 @@ struct Process::Impl {
     i->host->Start();
   }
 
-  // A reshape was posted: reach the new instances, start those this
-  // process serves, tell every instance here the new shape.
-  void ApplyReshape(const LiveConfig& next) {
+  // A reshape was posted: reach the new instances, start them if this
+  // process serves everything (otherwise their own processes run them),
+  // tell every instance here the new shape.
+  Status ApplyReshape(const LiveConfig& next) {
     config.instances = next.instances;
     for (const auto& ic : config.instances) router->AddRemote(MakeAddress(ic.role, ic.index), ic.rpc);
-    for (const auto& ic : config.Select(selector)) {
+    Status started;
+    for (const auto& ic : everything ? config.instances : std::vector<InstanceConfig>{}) {
       if (Find(MakeAddress(ic.role, ic.index))) continue;
-      if (Status s = AddInstance(config, ic, !everything); !s.ok()) spdlog::error("{}: {}", ic.Name(), s.message());
+      if (Status s = AddInstance(config, ic, false); !s.ok() && started.ok()) {
+        started = Status::IoError(ic.Name() + ": " + s.message());
+      }
     }
     const ClusterShape shape = config.Shape();
     for (auto& inst : instances) inst->host->Reshape(shape);
+    return started;
   }
 
   void WatchFaults() {
@@ -246,9 +250,9 @@ Process::~Process() {
 }
 
 Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::unique_ptr<Process>* out) {
+  if (Status s = CheckPostedReshape(cfg); !s.ok()) return s;
   auto impl = std::make_unique<Impl>();
   impl->config = cfg;
-  impl->selector = selector;
   const bool bus_only = selector == "bus";
   const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
   if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
@@ -291,7 +295,7 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   if (!bus_only) {
     Impl* i = impl.get();
     impl->reshapes = std::make_unique<ReshapeBoard>(impl->io, cfg, selector.empty() ? "all" : selector,
-                                                    [i](const LiveConfig& next) { i->ApplyReshape(next); });
+                                                    [i](const LiveConfig& next) { return i->ApplyReshape(next); });
     impl->reshapes->Watch();
   }
   out->reset(new Process(std::move(impl)));

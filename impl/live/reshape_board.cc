@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -50,6 +51,16 @@ bool SameEndpoints(const InstanceConfig& a, const InstanceConfig& b) {
 std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next) {
   if (fs::absolute(now.data_dir) != fs::absolute(next.data_dir)) return "storage.data_dir differs";
   if (now.partitions != next.partitions) return "partitions differ (the bus keys would move)";
+  // Nothing else takes effect without a restart: a reshape that changed it
+  // would say "applied" for what was not.
+  const std::string restart = " differs (only the instance list changes while running; restart for the rest)";
+  if (!(now.bus == next.bus)) return "bus" + restart;
+  if (now.sync_writes != next.sync_writes) return "storage.sync" + restart;
+  if (!(now.clients == next.clients)) return "clients" + restart;
+  if (now.role_settings != next.role_settings) return "a role's settings section" + restart;
+  if (!(now.security == next.security)) return "security" + restart;
+  if (now.sms != next.sms) return "sms" + restart;
+  if (now.push != next.push) return "push" + restart;
   std::map<std::string, const InstanceConfig*> before, after;
   for (const auto& ic : now.instances) before[ic.Name()] = &ic;
   for (const auto& ic : next.instances) after[ic.Name()] = &ic;
@@ -80,6 +91,22 @@ Status PostReshape(const LiveConfig& next) {
   return WriteAtomically(PostedFile(next), text);
 }
 
+Status CheckPostedReshape(const LiveConfig& cfg) {
+  const std::string text = ReadAll(PostedFile(cfg));
+  if (text.empty()) return Status::Ok();
+  LiveConfig posted;
+  try {
+    posted = ParseConfig(text, PostedFile(cfg).string());
+  } catch (const ConfigError&) {
+    return Status::Ok();  // refused when it was posted
+  }
+  if (posted.instances == cfg.instances || !ReshapeRefusal(cfg, posted).empty()) return Status::Ok();
+  return Status::Invalid(cfg.file + ": its instance list differs from the one `msgbed reshape` gave this deployment (" +
+                         PostedFile(cfg).string() +
+                         "): start with that list, or post this config with `msgbed reshape` while the deployment "
+                         "runs (boxes would be looked for on the wrong instances)");
+}
+
 std::vector<std::string> ReshapeAcks(const LiveConfig& cfg) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -91,8 +118,9 @@ std::vector<std::string> ReshapeAcks(const LiveConfig& cfg) {
 }
 
 ReshapeBoard::ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
-                           std::function<void(const LiveConfig&)> apply)
+                           std::function<Status(const LiveConfig&)> apply)
     : io_(io), current_(cfg), name_(std::move(name)), apply_(std::move(apply)), timer_(io) {
+  std::replace(name_.begin(), name_.end(), '/', '-');  // a file name
   // What was posted before this process started is in its config already
   // (or was refused then): only a later post is news.
   seen_ = ReadAll(PostedFile(cfg));
@@ -122,7 +150,10 @@ void ReshapeBoard::Check() {
     return Ack("refused: " + why);
   }
   current_.instances = next.instances;
-  apply_(current_);
+  if (Status s = apply_(current_); !s.ok()) {
+    spdlog::error("reshape failed: {}", s.message());
+    return Ack("failed: " + s.message());
+  }
   spdlog::info("reshape applied: {} instances", current_.instances.size());
   Ack("applied");
 }

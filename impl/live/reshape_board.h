@@ -30,7 +30,11 @@ namespace msgbed::live {
 std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next);
 
 // Posts next's text (read from next.file) for the deployment's processes.
+// REQUIRES: next.data_dir exists (a deployment ran there).
 Status PostReshape(const LiveConfig& next);
+// A process must not start with an instance list other than the one last
+// posted, when that one was a valid reshape of it: Invalid, naming both.
+Status CheckPostedReshape(const LiveConfig& cfg);
 // What the processes said about the posted text so far: one line each,
 // "<pid>-<selection>: applied" or "...: refused: why".
 std::vector<std::string> ReshapeAcks(const LiveConfig& cfg);
@@ -38,10 +42,11 @@ std::vector<std::string> ReshapeAcks(const LiveConfig& cfg);
 class ReshapeBoard {
  public:
   // apply runs on the io thread with each new config whose reshape from
-  // the one before is allowed; a refused one is logged and acknowledged as such.
-  // name: what the process serves, for its acknowledgements.
+  // the one before is allowed; a refused one is logged and acknowledged as
+  // such, and so is one apply fails. name: what the process serves, for
+  // its acknowledgements.
   ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
-               std::function<void(const LiveConfig&)> apply);
+               std::function<Status(const LiveConfig&)> apply);
   // Looks at the file now and then every kPoll.
   void Watch();
   static constexpr auto kPoll = std::chrono::milliseconds(200);
@@ -53,7 +58,7 @@ class ReshapeBoard {
   boost::asio::io_context& io_;
   LiveConfig current_;
   std::string name_;
-  std::function<void(const LiveConfig&)> apply_;
+  std::function<Status(const LiveConfig&)> apply_;
   boost::asio::steady_timer timer_;
   std::string seen_;  // the text last acted on
 };

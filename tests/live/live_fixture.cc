@@ -92,13 +92,18 @@ SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
 
 SplitDeployment::~SplitDeployment() {
   // Services first, the bus last, as in production.
-  for (const char* s : {"gateway", "messages", "sync", "auth", "bus"}) Stop(s);
+  std::vector<std::string> services;
+  for (const auto& [selector, running] : procs_) {
+    if (selector != "bus") services.push_back(selector);
+  }
+  for (const std::string& s : services) Stop(s);
+  Stop("bus");
 }
 
-void SplitDeployment::Start(const std::string& selector) {
+void SplitDeployment::Start(const std::string& selector, const live::LiveConfig* with) {
   Running& r = procs_[selector];
   ASSERT_FALSE(r.process) << selector << " is already running";
-  const Status s = live::Process::Start(config_, selector, &r.process);
+  const Status s = live::Process::Start(with ? *with : config_, selector, &r.process);
   ASSERT_TRUE(s.ok()) << selector << ": " << s.message();
   r.thread = std::thread([p = r.process.get()] { p->Run(); });
 }

@@ -77,8 +77,9 @@ class SplitDeployment {
   // The provisioned session of (user, device).
   const api::Authorization& Session(uint64_t user, uint64_t device) const { return sessions_.at({user, device}); }
 
-  // selector: "bus", "gateway", "messages", "sync" or "auth".
-  void Start(const std::string& selector);
+  // selector: "bus", "gateway", "messages", "sync" or "auth" (or any
+  // LiveConfig::Select selector), with the deployment's config or `with`.
+  void Start(const std::string& selector, const live::LiveConfig* with = nullptr);
   void Stop(const std::string& selector);
   void StartAll();
   live::Process& process(const std::string& selector) { return *procs_.at(selector).process; }

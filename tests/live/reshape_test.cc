@@ -51,11 +51,12 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   const auto port = FreePorts(1)[0];
   const live::LiveConfig grown =
       WriteConfig(deploy_.yaml() + "  messages/1: {rpc: 127.0.0.1:" + std::to_string(port) + "}\n");
+  deploy_.Start("messages/1", &grown);  // its own process, as docs/deploy.md says
   ASSERT_TRUE(live::PostReshape(grown).ok());
-  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 4; })) << "gateway, messages, sync, auth";
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 5; })) << "gateway, messages, messages/1, sync, auth";
   for (const std::string& ack : live::ReshapeAcks(grown)) EXPECT_NE(ack.find("applied"), std::string::npos) << ack;
   const rpc::Address added = MakeAddress(role::kMessages, 1);
-  ASSERT_TRUE(Run([&] { return deploy_.process("messages").StatsOf(added).Get("messages.handoff_keys_in") > 0; }));
+  ASSERT_TRUE(Run([&] { return deploy_.process("messages/1").StatsOf(added).Get("messages.handoff_keys_in") > 0; }));
 
   ASSERT_TRUE(Round()) << "after the reshape";
   ASSERT_TRUE(Round()) << "and again";
@@ -71,7 +72,15 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   }
   const Metrics old_owner = deploy_.process("messages").StatsOf(MakeAddress(role::kMessages, 0));
   EXPECT_EQ(old_owner.Get("messages.handoff_keys_out"),
-            deploy_.process("messages").StatsOf(added).Get("messages.handoff_keys_in"));
+            deploy_.process("messages/1").StatsOf(added).Get("messages.handoff_keys_in"));
+
+  // Found by a hostile tester: a process restarted with the config from
+  // before the reshape served, and the moved users' requests went nowhere.
+  std::unique_ptr<live::Process> stale;
+  const Status s = live::Process::Start(deploy_.config(), "auth", &stale);
+  EXPECT_TRUE(s.IsInvalid()) << s.message();
+  EXPECT_NE(s.message().find("differs from the one `msgbed reshape` gave this deployment"), std::string::npos)
+      << s.message();
 }
 
 TEST_F(LiveReshape, AChangeBeyondMessagesInstancesIsRefusedByEveryProcess) {
@@ -84,6 +93,17 @@ TEST_F(LiveReshape, AChangeBeyondMessagesInstancesIsRefusedByEveryProcess) {
     EXPECT_NE(ack.find("refused: sync/1 is new (only messages instances may join"), std::string::npos) << ack;
   }
   EXPECT_EQ(live::ReshapeRefusal(deploy_.config(), deploy_.config()), "");
+  // Found by a hostile tester: other changes were "applied", and none took effect.
+  auto changed = [&](const std::string& from, const std::string& to) {
+    std::string yaml = deploy_.yaml();
+    const size_t at = yaml.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return live::ReshapeRefusal(deploy_.config(), live::ParseConfig(yaml.replace(at, from.size(), to), "x.yaml"));
+  };
+  EXPECT_NE(changed("sync: false", "sync: true").find("storage.sync differs"), std::string::npos);
+  EXPECT_NE(changed("mock_brokers: 1", "mock_brokers: 3").find("bus differs"), std::string::npos);
+  EXPECT_NE(changed("instances:", "gateway: {request_timeout: 1s}\ninstances:").find("settings section differs"),
+            std::string::npos);
 }
 
 }  // namespace
