@@ -43,7 +43,14 @@ int Reshape(const std::string& config_path) {
     std::cout << line;
     refused |= line.find(": applied") == std::string::npos;
   }
-  return refused ? 1 : 0;
+  if (refused) return 1;
+  // An instance nobody runs would hold the boxes it now owns for good.
+  const auto unserved = live::UnservedInstances(next, acks);
+  for (const std::string& name : unserved) {
+    std::cerr << "msgbed reshape: " << name << " is run by no process that answered: its users wait until it is; "
+              << "start it (`msgbed serve " << config_path << " --role " << name << "`)\n";
+  }
+  return unserved.empty() ? 0 : 1;
 }
 
 }  // namespace msgbed::cli

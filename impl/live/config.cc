@@ -68,12 +68,23 @@ void CheckDense(const YamlReader& r, const YAML::Node& at, const LiveConfig& cfg
     }
   }
   // Two instances cannot listen on one address (port 0: any free port).
-  std::map<std::string, std::string> taken;
+  // A wildcard address takes the port on every interface, and localhost
+  // is 127.0.0.1.
+  auto host_of = [](const std::string& h) { return h == "localhost" ? std::string("127.0.0.1") : h; };
+  auto wildcard = [](const std::string& h) { return h == "0.0.0.0" || h == "::" || h == "[::]" || h.empty(); };
+  std::vector<std::pair<const Endpoint*, std::string>> taken;  // (endpoint, instance)
   for (const auto& i : cfg.instances) {
     for (const Endpoint* ep : {&i.rpc, &i.client}) {
       if (ep->port == 0) continue;
-      auto [it, fresh] = taken.emplace(ep->ToString(), i.Name());
-      if (!fresh) r.Fail(at, "instances", i.Name() + " and " + it->second + " both listen on " + ep->ToString());
+      for (const auto& [other, name] : taken) {
+        const bool same_host = host_of(other->host) == host_of(ep->host) || wildcard(other->host) || wildcard(ep->host);
+        if (other->port == ep->port && same_host) {
+          r.Fail(at, "instances",
+                 i.Name() + " (" + ep->ToString() + ") and " + name + " (" + other->ToString() +
+                     ") listen on one address");
+        }
+      }
+      taken.emplace_back(ep, i.Name());
     }
   }
 }

@@ -250,11 +250,11 @@ Process::~Process() {
 }
 
 Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::unique_ptr<Process>* out) {
-  if (Status s = CheckPostedReshape(cfg); !s.ok()) return s;
   auto impl = std::make_unique<Impl>();
   impl->config = cfg;
   const bool bus_only = selector == "bus";
   const auto selected = bus_only ? std::vector<InstanceConfig>{} : cfg.Select(selector);
+  if (Status s = CheckPostedReshape(cfg, selected); !s.ok()) return s;
   if (!bus_only && selected.empty()) return Status::Invalid("no instance matches '" + selector + "' in " + cfg.file);
   const bool everything = selected.size() == cfg.instances.size();
   impl->everything = everything;
@@ -294,8 +294,16 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   impl->faults->Watch();
   if (!bus_only) {
     Impl* i = impl.get();
-    impl->reshapes = std::make_unique<ReshapeBoard>(impl->io, cfg, selector.empty() ? "all" : selector,
-                                                    [i](const LiveConfig& next) { return i->ApplyReshape(next); });
+    impl->reshapes = std::make_unique<ReshapeBoard>(
+        impl->io, cfg, selector.empty() ? "all" : selector,
+        [i](const LiveConfig& next) { return i->ApplyReshape(next); },
+        [i] {
+          std::string names;
+          for (const auto& inst : i->instances) {
+            names += (names.empty() ? "" : " ") + inst->config.Name();
+          }
+          return names;
+        });
     impl->reshapes->Watch();
   }
   out->reset(new Process(std::move(impl)));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "config/yaml_reader.h"
@@ -19,6 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path PostedFile(const LiveConfig& cfg) { return fs::path(cfg.data_dir) / "reshape.yaml"; }
+// The last list a process applied (a refused post leaves it as it was).
+fs::path AppliedFile(const LiveConfig& cfg) { return fs::path(cfg.data_dir) / "reshape.applied.yaml"; }
 fs::path AckDir(const LiveConfig& cfg) { return fs::path(cfg.data_dir) / "reshape.acks"; }
 
 std::string ReadAll(const fs::path& file) {
@@ -91,19 +94,51 @@ Status PostReshape(const LiveConfig& next) {
   return WriteAtomically(PostedFile(next), text);
 }
 
-Status CheckPostedReshape(const LiveConfig& cfg) {
-  const std::string text = ReadAll(PostedFile(cfg));
-  if (text.empty()) return Status::Ok();
-  LiveConfig posted;
-  try {
-    posted = ParseConfig(text, PostedFile(cfg).string());
-  } catch (const ConfigError&) {
-    return Status::Ok();  // refused when it was posted
+std::vector<std::string> UnservedInstances(const LiveConfig& cfg, const std::vector<std::string>& acks) {
+  std::set<std::string> served;
+  for (const std::string& ack : acks) {
+    const size_t at = ack.find("; serves ");
+    if (at == std::string::npos) continue;
+    std::istringstream names(ack.substr(at + 9));
+    for (std::string name; names >> name;) served.insert(name);
   }
-  if (posted.instances == cfg.instances || !ReshapeRefusal(cfg, posted).empty()) return Status::Ok();
+  std::vector<std::string> out;
+  for (const auto& ic : cfg.instances) {
+    if (!served.contains(ic.Name())) out.push_back(ic.Name());
+  }
+  return out;
+}
+
+Status CheckPostedReshape(const LiveConfig& cfg, const std::vector<InstanceConfig>& serving) {
+  const std::string text = ReadAll(AppliedFile(cfg));
+  // One process serving everything has nobody to disagree with.
+  if (text.empty() || serving.size() == cfg.instances.size()) return Status::Ok();
+  LiveConfig applied;
+  try {
+    applied = ParseConfig(text, AppliedFile(cfg).string());
+  } catch (const ConfigError&) {
+    return Status::Ok();
+  }
+  auto has = [](const std::vector<InstanceConfig>& list, const InstanceConfig& ic) {
+    return std::find(list.begin(), list.end(), ic) != list.end();
+  };
+  const auto why = [&]() -> std::string {
+    for (const auto& ic : applied.instances) {
+      if (!has(cfg.instances, ic)) return ic.Name() + " is missing or has other addresses";
+    }
+    // More instances than the deployment has: only the process of a
+    // joining instance, started before `msgbed reshape` posts the list.
+    const bool joining =
+        std::all_of(serving.begin(), serving.end(), [&](auto& ic) { return !has(applied.instances, ic); });
+    for (const auto& ic : cfg.instances) {
+      if (!has(applied.instances, ic) && !joining) return ic.Name() + " is not in it yet";
+    }
+    return "";
+  }();
+  if (why.empty()) return Status::Ok();
   return Status::Invalid(cfg.file + ": its instance list differs from the one `msgbed reshape` gave this deployment (" +
-                         PostedFile(cfg).string() +
-                         "): start with that list, or post this config with `msgbed reshape` while the deployment "
+                         AppliedFile(cfg).string() + "): " + why +
+                         ". Start with that list, or post this config with `msgbed reshape` while the deployment "
                          "runs (boxes would be looked for on the wrong instances)");
 }
 
@@ -118,8 +153,8 @@ std::vector<std::string> ReshapeAcks(const LiveConfig& cfg) {
 }
 
 ReshapeBoard::ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
-                           std::function<Status(const LiveConfig&)> apply)
-    : io_(io), current_(cfg), name_(std::move(name)), apply_(std::move(apply)), timer_(io) {
+                           std::function<Status(const LiveConfig&)> apply, std::function<std::string()> serves)
+    : io_(io), current_(cfg), name_(std::move(name)), apply_(std::move(apply)), serves_(std::move(serves)), timer_(io) {
   std::replace(name_.begin(), name_.end(), '/', '-');  // a file name
   // What was posted before this process started is in its config already
   // (or was refused then): only a later post is news.
@@ -155,7 +190,8 @@ void ReshapeBoard::Check() {
     return Ack("failed: " + s.message());
   }
   spdlog::info("reshape applied: {} instances", current_.instances.size());
-  Ack("applied");
+  if (Status s = WriteAtomically(AppliedFile(current_), text); !s.ok()) spdlog::error("{}", s.message());
+  Ack("applied; serves " + serves_());
 }
 
 void ReshapeBoard::Ack(const std::string& what) {

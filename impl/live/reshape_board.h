@@ -32,12 +32,16 @@ std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next);
 // Posts next's text (read from next.file) for the deployment's processes.
 // REQUIRES: next.data_dir exists (a deployment ran there).
 Status PostReshape(const LiveConfig& next);
-// A process must not start with an instance list other than the one last
-// posted, when that one was a valid reshape of it: Invalid, naming both.
-Status CheckPostedReshape(const LiveConfig& cfg);
+// A process must not start without every instance of the list a reshape
+// last applied, nor with more, unless it serves only instances new to that
+// list (a joining instance, started before the list is posted): Invalid,
+// naming both.
+Status CheckPostedReshape(const LiveConfig& cfg, const std::vector<InstanceConfig>& serving);
 // What the processes said about the posted text so far: one line each,
 // "<pid>-<selection>: applied" or "...: refused: why".
 std::vector<std::string> ReshapeAcks(const LiveConfig& cfg);
+// Instances of cfg that no acknowledgement in acks says it serves.
+std::vector<std::string> UnservedInstances(const LiveConfig& cfg, const std::vector<std::string>& acks);
 
 class ReshapeBoard {
  public:
@@ -45,8 +49,10 @@ class ReshapeBoard {
   // the one before is allowed; a refused one is logged and acknowledged as
   // such, and so is one apply fails. name: what the process serves, for
   // its acknowledgements.
+  // serves: the instances the process runs, as "role/index ...", for its
+  // acknowledgement ("applied; serves messages/0 messages/1").
   ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
-               std::function<Status(const LiveConfig&)> apply);
+               std::function<Status(const LiveConfig&)> apply, std::function<std::string()> serves);
   // Looks at the file now and then every kPoll.
   void Watch();
   static constexpr auto kPoll = std::chrono::milliseconds(200);
@@ -59,6 +65,7 @@ class ReshapeBoard {
   LiveConfig current_;
   std::string name_;
   std::function<Status(const LiveConfig&)> apply_;
+  std::function<std::string()> serves_;
   boost::asio::steady_timer timer_;
   std::string seen_;  // the text last acted on
 };

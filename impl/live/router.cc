@@ -39,7 +39,8 @@ Router::Router(asio::io_context& io, const LiveConfig& config, std::string secre
 }
 
 void Router::AddRemote(const rpc::Address& addr, const Endpoint& rpc) {
-  if (ordered_.contains(addr)) return;
+  // An instance removed and added again may listen elsewhere: the next
+  // connect goes there.
   ordered_[addr].endpoint = rpc;
   bulk_[addr].endpoint = rpc;
   bulk_[addr].bulk = true;

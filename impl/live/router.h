@@ -57,7 +57,8 @@ class Router {
   ~Router();
 
   void AddLocal(const rpc::Address& addr, InstanceHost* host);
-  // An instance that joined the deployment (a reshape): where to reach it.
+  // An instance that joined the deployment (a reshape): where to reach it
+  // from the next connect on.
   void AddRemote(const rpc::Address& addr, const Endpoint& rpc);
   // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);

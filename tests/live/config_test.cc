@@ -119,7 +119,8 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("gateway/1:", "gateway/2:", "gateway/1 is missing: gateway indexes must be 0..1");
   // Found by a hostile tester: two instances on one address were accepted.
   ExpectError("sync/0: {rpc: 10.0.0.3:7520}", "sync/0: {rpc: 10.0.0.3:7510}",
-              "sync/0 and messages/0 both listen on 10.0.0.3:7510");
+              "sync/0 (10.0.0.3:7510) and messages/0 (10.0.0.3:7510) listen on one address");
+  ExpectError("sync/0: {rpc: 10.0.0.3:7520}", "sync/0: {rpc: 0.0.0.0:7510}", "listen on one address");
   ExpectError("  sync/0: {rpc: 10.0.0.3:7520}\n", "", "no sync instance");
   ExpectError("messages/0: {rpc", "mesages/0: {rpc", "key 'instances.mesages/0'");
   ExpectError("messages/0: {rpc: 10.0.0.3:7510}", "messages/0: {rpc: 10.0.0.3:7510, client: 1.2.3.4:5}",

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "live/live_fixture.h"
 #include "live/reshape_board.h"
 #include "messages/placement.h"
+#include "support/expect_input_error.h"
 
 namespace msgbed::testing {
 namespace {
@@ -55,6 +57,7 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   ASSERT_TRUE(live::PostReshape(grown).ok());
   ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 5; })) << "gateway, messages, messages/1, sync, auth";
   for (const std::string& ack : live::ReshapeAcks(grown)) EXPECT_NE(ack.find("applied"), std::string::npos) << ack;
+  EXPECT_EQ(live::UnservedInstances(grown, live::ReshapeAcks(grown)), std::vector<std::string>{});
   const rpc::Address added = MakeAddress(role::kMessages, 1);
   ASSERT_TRUE(Run([&] { return deploy_.process("messages/1").StatsOf(added).Get("messages.handoff_keys_in") > 0; }));
 
@@ -74,8 +77,26 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   EXPECT_EQ(old_owner.Get("messages.handoff_keys_out"),
             deploy_.process("messages/1").StatsOf(added).Get("messages.handoff_keys_in"));
 
-  // Found by a hostile tester: a process restarted with the config from
-  // before the reshape served, and the moved users' requests went nowhere.
+  // Found by hostile testers: the process of a second joining instance
+  // was refused as if its config were stale...
+  const auto port2 = FreePorts(1)[0];
+  std::string yaml2;
+  {
+    std::ifstream in(deploy_.dir() / "grown.yaml");
+    yaml2.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const live::LiveConfig grown2 = WriteConfig(yaml2 + "  messages/2: {rpc: 127.0.0.1:" + std::to_string(port2) + "}\n");
+  std::unique_ptr<live::Process> joining;
+  const Status j = live::Process::Start(grown2, "messages/2", &joining);
+  EXPECT_TRUE(j.ok()) << j.message();
+  joining.reset();
+  EXPECT_EQ(live::UnservedInstances(grown2, live::ReshapeAcks(grown)), std::vector<std::string>{"messages/2"});
+  // ... and a refused post (another change) lifted the guard below.
+  const live::LiveConfig refused = WriteConfig(testing::Replaced(yaml2, "sync: false", "sync: true"));
+  ASSERT_TRUE(live::PostReshape(refused).ok());
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(refused).size() == 5; }));
+  // A process restarted with the config from before the reshape served,
+  // and the moved users' requests went nowhere.
   std::unique_ptr<live::Process> stale;
   const Status s = live::Process::Start(deploy_.config(), "auth", &stale);
   EXPECT_TRUE(s.IsInvalid()) << s.message();
