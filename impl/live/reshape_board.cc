@@ -184,13 +184,18 @@ void ReshapeBoard::Check() {
     spdlog::error("reshape refused: {}", why);
     return Ack("refused: " + why);
   }
+  // A process whose list this already is (a joining instance's) changes
+  // nothing, and does not vouch for the list: the others record it.
+  const bool changes = !(next.instances == current_.instances);
   current_.instances = next.instances;
   if (Status s = apply_(current_); !s.ok()) {
     spdlog::error("reshape failed: {}", s.message());
     return Ack("failed: " + s.message());
   }
   spdlog::info("reshape applied: {} instances", current_.instances.size());
-  if (Status s = WriteAtomically(AppliedFile(current_), text); !s.ok()) spdlog::error("{}", s.message());
+  if (Status s = changes ? WriteAtomically(AppliedFile(current_), text) : Status::Ok(); !s.ok()) {
+    spdlog::error("{}", s.message());
+  }
   Ack("applied; serves " + serves_());
 }
 

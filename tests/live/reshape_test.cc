@@ -18,6 +18,11 @@ namespace {
 
 constexpr uint64_t kUsers = 8;
 
+std::string ReadText(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 struct LiveReshape : Split {
   std::map<uint64_t, Seen> seen;
   std::map<uint64_t, std::unique_ptr<live::DeviceConnection>> conn;
@@ -36,8 +41,8 @@ struct LiveReshape : Split {
     });
   }
 
-  live::LiveConfig WriteConfig(const std::string& yaml) {
-    const auto file = deploy_.dir() / "grown.yaml";
+  live::LiveConfig WriteConfig(const std::string& yaml, const std::string& name = "grown.yaml") {
+    const auto file = deploy_.dir() / name;
     std::ofstream(file) << yaml;
     return live::LoadConfig(file.string());
   }
@@ -80,21 +85,22 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   // Found by hostile testers: the process of a second joining instance
   // was refused as if its config were stale...
   const auto port2 = FreePorts(1)[0];
-  std::string yaml2;
-  {
-    std::ifstream in(deploy_.dir() / "grown.yaml");
-    yaml2.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const live::LiveConfig grown2 = WriteConfig(yaml2 + "  messages/2: {rpc: 127.0.0.1:" + std::to_string(port2) + "}\n");
-  std::unique_ptr<live::Process> joining;
-  const Status j = live::Process::Start(grown2, "messages/2", &joining);
-  EXPECT_TRUE(j.ok()) << j.message();
-  joining.reset();
+  const live::LiveConfig grown2 = WriteConfig(
+      ReadText(deploy_.dir() / "grown.yaml") + "  messages/2: {rpc: 127.0.0.1:" + std::to_string(port2) + "}\n",
+      "grown2.yaml");
   EXPECT_EQ(live::UnservedInstances(grown2, live::ReshapeAcks(grown)), std::vector<std::string>{"messages/2"});
-  // ... and a refused post (another change) lifted the guard below.
-  const live::LiveConfig refused = WriteConfig(testing::Replaced(yaml2, "sync: false", "sync: true"));
+  // ... a refused post (another change) lifted the guard below, and one
+  // the joining process accepted (its own config) rewrote the applied list.
+  const auto applied = deploy_.dir() / "reshape.applied.yaml";
+  const std::string applied_before = ReadText(applied);
+  EXPECT_FALSE(applied_before.empty());
+  const live::LiveConfig refused = WriteConfig(
+      testing::Replaced(ReadText(deploy_.dir() / "grown2.yaml"), "sync: false", "sync: true"), "refused.yaml");
+  deploy_.Start("messages/2", &refused);  // as step 2 says
   ASSERT_TRUE(live::PostReshape(refused).ok());
-  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(refused).size() == 5; }));
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(refused).size() == 6; }));
+  EXPECT_EQ(ReadText(applied), applied_before) << "a refused list became the applied one";
+  deploy_.Stop("messages/2");
   // A process restarted with the config from before the reshape served,
   // and the moved users' requests went nowhere.
   std::unique_ptr<live::Process> stale;
