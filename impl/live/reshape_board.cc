@@ -154,7 +154,7 @@ std::vector<std::string> ReshapeAcks(const LiveConfig& cfg) {
 
 ReshapeBoard::ReshapeBoard(boost::asio::io_context& io, const LiveConfig& cfg, std::string name,
                            std::function<Status(const LiveConfig&)> apply, std::function<std::string()> serves)
-    : io_(io), current_(cfg), name_(std::move(name)), apply_(std::move(apply)), serves_(std::move(serves)), timer_(io) {
+    : current_(cfg), name_(std::move(name)), apply_(std::move(apply)), serves_(std::move(serves)), timer_(io) {
   std::replace(name_.begin(), name_.end(), '/', '-');  // a file name
   // What was posted before this process started is in its config already
   // (or was refused then): only a later post is news.

@@ -61,7 +61,6 @@ class ReshapeBoard {
   void Check();
   void Ack(const std::string& what);
 
-  boost::asio::io_context& io_;
   LiveConfig current_;
   std::string name_;
   std::function<Status(const LiveConfig&)> apply_;

@@ -80,8 +80,6 @@ class BoxHandoff {
   }
   // Some box may be on its way here.
   bool waiting() const { return !waiting_for_.empty(); }
-  // Nothing held and nothing left to send.
-  bool done() const { return waiting_for_.empty() && sent_all_; }
 
   // The core's store: writes to ids owned elsewhere are refused.
   KvStore& store() { return guarded_; }

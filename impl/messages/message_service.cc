@@ -36,21 +36,19 @@ MessageService::MessageService(Env* env, ClusterShape shape)
   // so are those of boxes that moved here.
   env_->StartTimer(0, [this] {
     handoff_.Begin();
-    handoff_.WhenReady([this] {
-      ResumeOutboxes();
-      ResumeFanOuts();
-    });
+    handoff_.WhenReady([this] { ResumeAll(); });
   });
+}
+
+void MessageService::ResumeAll() {
+  ResumeOutboxes();
+  ResumeFanOuts();
 }
 
 void MessageService::OnReshape(const ClusterShape& now) {
   handoff_.Reshape(now);
   std::erase_if(channel_members_, [&](const auto& entry) { return !handoff_.Owns(entry.first); });
-  if (!handoff_.waiting()) return;
-  handoff_.WhenReady([this] {
-    ResumeOutboxes();
-    ResumeFanOuts();
-  });
+  if (handoff_.waiting()) handoff_.WhenReady([this] { ResumeAll(); });
 }
 
 namespace {

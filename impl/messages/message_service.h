@@ -161,6 +161,8 @@ class MessageService final : public Service {
   // --- The outbox (outbox.cc)
   using OutboxKey = std::pair<uint64_t, uint64_t>;  // (user, peer box)
   void ResumeOutboxes();
+  // Outboxes and channel fan-outs left unfinished (a crash, or boxes that moved here).
+  void ResumeAll();
   // reply_to gets the send's result once its outbox entry seq is applied.
   void WaitForOp(const OutboxKey& key, uint64_t seq, uint64_t random_id, const ReplyTo& reply_to);
   void Pump(const OutboxKey& key);
