@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
+#include <utility>
 
 #include "messages/box_store.h"
 #include "messages/placement.h"
@@ -74,15 +76,18 @@ void CheckDuplicates(const std::vector<BoxEntry>& entries, InvariantReport& r) {
   }
 }
 
-// Each chat in each box: in the other side's box too, and what one side
+// Private chats (groups are checked by CheckGroups), each in each box: in the other side's box too, and what one side
 // sent in the same order in both boxes. (Messages crossing each other may
 // sit in either order: each box shows its owner's message first, as
 // Telegram does.)
-void CheckChats(const std::vector<BoxEntry>& entries, const Present& present, InvariantReport& r) {
+void CheckChats(const std::vector<BoxEntry>& entries, const GroupMembers& groups, const Present& present,
+                InvariantReport& r) {
   // Entries by (owner, other), box order kept within a chat.
   std::vector<const BoxEntry*> chats;
   chats.reserve(entries.size());
-  for (const BoxEntry& e : entries) chats.push_back(&e);
+  for (const BoxEntry& e : entries) {
+    if (!groups.contains(e.other)) chats.push_back(&e);
+  }
   auto by_chat = [](const BoxEntry* a, const BoxEntry* b) {
     return std::tie(a->owner, a->other) < std::tie(b->owner, b->other);
   };
@@ -116,18 +121,103 @@ void CheckChats(const std::vector<BoxEntry>& entries, const Present& present, In
   }
 }
 
+using Message = std::pair<uint64_t, uint64_t>;  // (sender, random_id)
+using Rows = std::vector<const BoxEntry*>::const_iterator;
+
+// One group's member boxes (rows by member, box order kept): each sender's
+// messages held by every member in one order in all of them. Different
+// senders' messages may interleave differently: each member's box takes
+// each sender's in turn.
+void CheckGroupOrder(Rows begin, Rows end, const std::vector<Message>& everywhere, InvariantReport& r) {
+  std::vector<Message> first, seq;
+  for (Rows box = begin, next; box != end; box = next) {
+    next = std::find_if(box, end, [&](const BoxEntry* e) { return e->owner != (*box)->owner; });
+    seq.clear();
+    for (Rows it = box; it != next; ++it) {
+      const Message m{(*it)->from, (*it)->random_id};
+      if (std::binary_search(everywhere.begin(), everywhere.end(), m)) seq.push_back(m);
+    }
+    std::stable_sort(seq.begin(), seq.end(), [](const Message& a, const Message& b) { return a.first < b.first; });
+    if (box == begin) first = seq;
+    const auto differs = std::mismatch(first.begin(), first.end(), seq.begin(), seq.end()).first;
+    if (differs == first.end()) continue;
+    ++r.chat_order_differs;
+    return Note(r, "user " + std::to_string(differs->first) + "'s messages to group " + std::to_string((*box)->other) +
+                       " are in another order in user " + std::to_string((*box)->owner) + "'s box");
+  }
+}
+
+// Each basic group's messages: in every member's box, each sender's in one
+// order. Returns the (group, sender, random_id) every member holds, sorted.
+std::vector<Triple> CheckGroups(const std::vector<BoxEntry>& entries, const GroupMembers& groups, InvariantReport& r) {
+  std::vector<const BoxEntry*> rows;  // by (group, member), box order kept
+  for (const BoxEntry& e : entries) {
+    if (groups.contains(e.other)) rows.push_back(&e);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const BoxEntry* a, const BoxEntry* b) {
+    return std::tie(a->other, a->owner) < std::tie(b->other, b->owner);
+  });
+  std::vector<Triple> complete, held;  // held: (sender, random_id, member) of one group
+  std::vector<Message> everywhere;
+  for (Rows begin = rows.begin(), end; begin != rows.end(); begin = end) {
+    const uint64_t group = (*begin)->other;
+    end = std::find_if(begin, rows.cend(), [&](const BoxEntry* e) { return e->other != group; });
+    const size_t members = groups.at(group).size();
+    held.clear();
+    for (Rows it = begin; it != end; ++it) held.push_back({(*it)->from, (*it)->random_id, (*it)->owner});
+    std::sort(held.begin(), held.end());
+    held.erase(std::unique(held.begin(), held.end()), held.end());
+    everywhere.clear();
+    for (size_t i = 0, j; i < held.size(); i = j) {
+      for (j = i; j < held.size() && held[j][0] == held[i][0] && held[j][1] == held[i][1];) ++j;
+      if (j - i == members) {
+        everywhere.emplace_back(held[i][0], held[i][1]);
+        complete.push_back({group, held[i][0], held[i][1]});
+        continue;
+      }
+      ++r.one_sided;
+      if (r.settled)
+        Note(r, Describe(held[i][0], held[i][1]) + " is in " + std::to_string(j - i) + " of group " +
+                    std::to_string(group) + "'s " + std::to_string(members) + " members' boxes");
+    }
+    CheckGroupOrder(begin, end, everywhere, r);
+  }
+  return complete;
+}
+
 }  // namespace
 
-void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked, InvariantReport* r) {
+void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked,
+                const GroupMembers& groups, InvariantReport* r) {
   CheckDuplicates(entries, *r);
   const Present present(entries);
+  const std::vector<Triple> in_groups = CheckGroups(entries, groups, *r);
   for (const AckedMessage& m : acked) {
-    if (present.Has(m.from, m.from, m.random_id) && present.Has(m.peer, m.from, m.random_id)) continue;
+    if (groups.contains(m.peer)) {
+      if (std::binary_search(in_groups.begin(), in_groups.end(), Triple{m.peer, m.from, m.random_id})) continue;
+    } else if (present.Has(m.from, m.from, m.random_id) && present.Has(m.peer, m.from, m.random_id)) {
+      continue;
+    }
     ++r->acked_lost;
     if (r->settled) Note(*r, Describe(m.from, m.random_id) + " was acknowledged but is missing from a box");
   }
-  CheckChats(entries, present, *r);
+  CheckChats(entries, groups, present, *r);
 }
+
+namespace {
+
+// workload.groups as provisioned: group k holds users k*members+1 on.
+GroupMembers GroupsOf(const World& w) {
+  GroupMembers groups;
+  const GroupLoad& g = w.scenario.workload.groups;
+  for (size_t k = 0; k < w.groups.size(); ++k) {
+    std::vector<uint64_t>& members = groups[w.groups[k]];
+    for (uint64_t u = 0; u < g.members; ++u) members.push_back(g.FirstMember(k) + u);
+  }
+  return groups;
+}
+
+}  // namespace
 
 InvariantReport CheckInvariants(const World& w, bool settled) {
   InvariantReport r;
@@ -137,9 +227,10 @@ InvariantReport CheckInvariants(const World& w, bool settled) {
   std::vector<BoxEntry> entries;
   for (uint64_t u = 1; u <= w.scenario.workload.users; ++u) {
     for (const api::Update& update : ReadBox(w, u)) {
-      if (update.kind() != api::Update::NEW_MESSAGE || update.message().chat_id() != 0) continue;
+      if (update.kind() != api::Update::NEW_MESSAGE || update.message().action() != api::ACTION_NONE) continue;
       const api::Message& m = update.message();
-      entries.push_back({u, m.from_user() == u ? m.peer_user() : m.from_user(), m.from_user(), m.random_id()});
+      const uint64_t other = m.chat_id() != 0 ? m.chat_id() : m.from_user() == u ? m.peer_user() : m.from_user();
+      entries.push_back({u, other, m.from_user(), m.random_id()});
     }
   }
   std::vector<AckedMessage> acked;
@@ -148,7 +239,7 @@ InvariantReport CheckInvariants(const World& w, bool settled) {
     const auto [from, peer] = w.recorder.ChatOf(random_id);
     acked.push_back({from, peer, random_id});
   }
-  CheckBoxes(entries, acked, &r);
+  CheckBoxes(entries, acked, GroupsOf(w), &r);
   for (const Population* pop : w.populations) {
     for (const auto& d : pop->devices()) {
       if (d->away) continue;  // offline between sessions: catches up when back

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,21 +36,26 @@ struct InvariantReport {
 };
 
 // One message in a box: who sent it, its random_id, and the chat's other
-// side (for the box owner).
+// side for the box owner (a user, or a basic group's id).
 struct BoxEntry {
   uint64_t owner, other, from, random_id;
 };
-// A message the sender's device saw acknowledged.
+// A message the sender's device saw acknowledged; peer is a user or a group.
 struct AckedMessage {
   uint64_t from, peer, random_id;
 };
+// The run's basic groups: id -> members, ascending.
+using GroupMembers = std::map<uint64_t, std::vector<uint64_t>>;
 
 // The box invariants (duplicated, acked_lost, one_sided,
 // chat_order_differs) over every box's entries, given by owner and then in
 // box (pts) order; adds to *r (and its examples, if r->settled for what
-// may still be on its way). Sorted flat arrays, not a set per box: a
-// million-user run holds millions of entries.
-void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked, InvariantReport* r);
+// may still be on its way). A group message belongs in every member's box,
+// and each sender's group messages in one order in all of them. Sorted
+// flat arrays, not a set per box: a million-user run holds millions of
+// entries.
+void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMessage>& acked,
+                const GroupMembers& groups, InvariantReport* r);
 
 // Reads every box of the run. REQUIRES: the run has ended.
 InvariantReport CheckInvariants(const World& w, bool settled);

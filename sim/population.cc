@@ -114,10 +114,11 @@ void Population::Wake(SimDevice& dev) {
   Connect(dev);
 }
 
-void Population::Act(size_t index, Recorder::Action action) {
+void Population::Act(size_t index, Recorder::Action action, uint64_t forward_to, uint64_t random_id) {
   SimDevice& dev = *devices_[index];
   world_->recorder.ActionOffered(action);
   api::ClientFrame frame;
+  const bool to_group = world_->IsGroup(dev.last_chat);
   if (action == Recorder::Action::kEdit && dev.last_sent_id != 0) {
     frame.mutable_edit_message()->set_id(dev.last_sent_id);
     std::string text = std::to_string(++dev.edits);  // a new text each time
@@ -126,12 +127,19 @@ void Population::Act(size_t index, Recorder::Action action) {
   } else if (action == Recorder::Action::kDelete && dev.last_sent_id != 0) {
     frame.mutable_delete_messages()->add_ids(std::exchange(dev.last_sent_id, 0));
     frame.mutable_delete_messages()->set_revoke(true);
-  } else if (action == Recorder::Action::kRead && dev.last_from != 0) {
-    frame.mutable_read_history()->set_peer_user(dev.last_from);
+  } else if (action == Recorder::Action::kRead && dev.last_chat != 0) {
+    api::ReadHistory* read = frame.mutable_read_history();
+    to_group ? read->set_chat_id(dev.last_chat) : read->set_peer_user(dev.last_chat);
+  } else if (action == Recorder::Action::kForward && dev.last_received != 0) {
+    api::ForwardMessage* forward = frame.mutable_forward_message();
+    forward->set_id(dev.last_received);
+    world_->IsGroup(forward_to) ? forward->set_chat_id(forward_to) : forward->set_peer_user(forward_to);
+    forward->set_random_id(random_id);
   }
   if (frame.body_case() == api::ClientFrame::BODY_NOT_SET || dev.away || dev.core.state() != Device::State::kReady) {
     return world_->recorder.ActionSkipped(action);
   }
+  if (frame.has_forward_message()) world_->recorder.Forwarded(random_id, world_->Now(), dev.user, forward_to);
   dev.actions[dev.core.Request(std::move(frame))] = action;
 }
 
@@ -212,7 +220,10 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
   world_->recorder.Sent(random_id, world_->Now(), from.user, peer);
-  auto send = [&] { from.core.SendText(peer, std::string(world_->scenario.workload.text_bytes, 'x'), random_id); };
+  auto send = [&] {
+    std::string text(world_->scenario.workload.text_bytes, 'x');
+    world_->IsGroup(peer) ? from.core.SendToChat(peer, text, random_id) : from.core.SendText(peer, text, random_id);
+  };
   WithTracing(world_->PickForTrace(from.user, from.core.device(), peer), send);
 }
 
@@ -222,7 +233,8 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
   // deliveries are checked against what each box holds.
   if (m.channel_id() != 0) return world_->recorder.ChannelDelivered(m.random_id(), world_->Now(), dev.connected_at);
   ++dev.delivered;
-  if (m.chat_id() == 0) dev.last_from = m.from_user();
+  dev.last_chat = m.chat_id() != 0 ? m.chat_id() : m.from_user();
+  dev.last_received = m.id();
   world_->recorder.Shown(d.user(), m.random_id(), d.pts() <= dev.shown_pts);
   dev.shown_pts = d.pts();
   world_->recorder.Delivered(m.random_id(), world_->Now(), dev.connected_at, dev.VisibleAt(world_->Now()));
@@ -233,6 +245,11 @@ void Population::OnSent(Device& d, const api::SentMessage& s) {
   ++Of(d).sends_accepted;
   Of(d).last_sent_id = s.message_id();
   world_->recorder.Acked(s.random_id(), world_->Now());
+}
+
+void Population::OnForwardStored(Device& d, const api::Message& m) {
+  ++Of(d).sends_accepted;  // its own copy: not delivered to it
+  world_->recorder.ForwardStored(m.random_id());
 }
 
 void Population::OnBoxUpdate(Device& d, const api::Update& u) {
@@ -292,7 +309,8 @@ void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
   SimDevice& dev = Of(d);
   if (dev.register_push && f.request_id() == dev.push_request && f.has_done()) dev.register_push = false;
   if (auto it = dev.actions.find(f.request_id()); f.request_id() != 0 && it != dev.actions.end()) {
-    world_->recorder.ActionAnswered(it->second, f.has_done());
+    // A forward is answered as a send is.
+    world_->recorder.ActionAnswered(it->second, f.has_done() || f.has_sent_message());
     dev.actions.erase(it);
   }
 }

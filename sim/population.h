@@ -54,9 +54,10 @@ class Population final : public Node, public Device::Observer {
   void Offer(size_t index, uint64_t peer, uint64_t random_id);
 
   // workload.actions: device `index`, if up to date, edits or deletes (for
-  // everyone) its last message, or marks the private chat it last
-  // received a message in read.
-  void Act(size_t index, Recorder::Action action);
+  // everyone) its last message, marks the chat it last received a message
+  // in read, or forwards that message to `forward_to` (a user or a basic
+  // group) as random_id.
+  void Act(size_t index, Recorder::Action action, uint64_t forward_to, uint64_t random_id);
 
   // workload.channels: device `index` posts to channel now, if it is up to
   // date; returns whether it did.
@@ -80,6 +81,7 @@ class Population final : public Node, public Device::Observer {
   void OnSignedIn(Device& d) override;
   void OnDelivered(Device& d, const api::Message& m) override;
   void OnSent(Device& d, const api::SentMessage& s) override;
+  void OnForwardStored(Device& d, const api::Message& m) override;
   void OnBoxUpdate(Device& d, const api::Update& u) override;
   void OnSynced(Device& d) override;
   void OnError(Device& d, const api::Error& e) override;
@@ -126,8 +128,9 @@ class Population final : public Node, public Device::Observer {
     uint64_t push_request = 0;                        // ... by this request, not yet answered
     std::vector<std::pair<uint64_t, uint64_t>> held;  // (peer, random_id) offered before it was ready
     uint64_t sends_accepted = 0;
-    uint64_t last_sent_id = 0;  // its last message acknowledged, not deleted since (0: none)
-    uint64_t last_from = 0;     // who sent the last private message it was delivered
+    uint64_t last_sent_id = 0;   // its last message acknowledged, not deleted since (0: none)
+    uint64_t last_chat = 0;      // the chat of the last message it was delivered: sender or basic group
+    uint64_t last_received = 0;  // ... that message's id in its box
     uint32_t edits = 0;
     std::unordered_map<uint64_t, Recorder::Action> actions;  // by request id, awaiting their answer
     uint64_t delivered = 0;                                  // updates of its box it was told, but its own sends

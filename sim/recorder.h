@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +30,9 @@ class Recorder {
   // cover the whole run.
   explicit Recorder(double warmup = 0) : warmup_(warmup) {}
 
+  // Whether user is a member of basic group chat (workload.groups); unset: no groups.
+  std::function<bool(uint64_t user, uint64_t chat)> in_group;
+
   void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
     series.Sent(now);
     sent_at_[random_id] = now;
@@ -50,9 +54,18 @@ class Recorder {
   // any it had reached.
   void Shown(uint64_t device_user, uint64_t random_id, bool pts_went_back) {
     const auto [from, peer] = ChatOf(random_id);
-    if (device_user != from && device_user != peer) ++foreign_;
+    if (device_user != from && device_user != peer && !(in_group && in_group(device_user, peer))) ++foreign_;
     if (pts_went_back) ++out_of_order_;
   }
+  // A forward (workload.actions) from_user sent to peer as random_id: a
+  // message of that chat, measured where it is delivered; stored: the
+  // server answered it (its copies are then checked like acknowledged
+  // messages'). Not counted as sent or acknowledged.
+  void Forwarded(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
+    sent_at_[random_id] = now;
+    chat_of_[random_id] = {from_user, peer};
+  }
+  void ForwardStored(uint64_t random_id) { acked_ids_.push_back(random_id); }
   // A delivery to a device that was connected when the message was sent
   // counts for latency; one that reached it through catch-up does not.
   // visible_at: when the device's UI shows it (its next render tick).
@@ -110,10 +123,12 @@ class Recorder {
   void WakeEnded(WakeEnd how) { ++(how == WakeEnd::kUserReturned ? wakes_returned_ : wakes_dropped_); }
   // An arrival found no online device to send it (every pick was away).
   void NobodyOnline() { ++nobody_online_; }
-  // workload.actions: an edit, deletion or read mark was asked of a device;
-  // it had nothing to act on or was not up to date (skipped), or it sent
-  // the request, which was answered done or with an error.
-  enum class Action { kEdit, kDelete, kRead };
+  // An offered message goes to a basic group (workload.groups).
+  void OfferedToGroup() { ++offered_to_groups_; }
+  // workload.actions: an edit, deletion, read mark or forward was asked of
+  // a device; it had nothing to act on or was not up to date (skipped), or
+  // it sent the request, which was answered done or with an error.
+  enum class Action { kEdit, kDelete, kRead, kForward };
   struct ActionCounts {
     uint64_t offered = 0, skipped = 0, done = 0, failed = 0;
   };
@@ -219,6 +234,7 @@ class Recorder {
   uint64_t wakes_returned() const { return wakes_returned_; }
   uint64_t wakes_dropped() const { return wakes_dropped_; }
   uint64_t nobody_online() const { return nobody_online_; }
+  uint64_t offered_to_groups() const { return offered_to_groups_; }
   uint64_t delivered_online() const { return delivered_online_; }
   uint64_t sign_ins_started() const { return sign_ins_started_; }
   uint64_t code_requests() const { return code_requests_; }
@@ -261,8 +277,9 @@ class Recorder {
   std::vector<uint64_t> acked_ids_;
   std::vector<uint64_t> offered_by_class_;
   uint64_t foreign_ = 0, out_of_order_ = 0;
-  std::array<ActionCounts, 3> actions_{};
+  std::array<ActionCounts, 4> actions_{};
   uint64_t sent_ = 0, acked_ = 0, errors_ = 0, caught_up_ = 0, held_ = 0, offered_ = 0, given_up_ = 0, reconnects_ = 0;
+  uint64_t offered_to_groups_ = 0;
   uint64_t sessions_ended_ = 0, nobody_online_ = 0, pushes_woke_ = 0, pushes_ignored_ = 0;
   uint64_t wakes_returned_ = 0, wakes_dropped_ = 0;
   std::vector<double> woke_synced_;

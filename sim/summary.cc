@@ -294,7 +294,8 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"rate", rate},
           {"diurnal", diurnal},
           {"sessions", sessions},
-          {"channels", channels}};
+          {"channels", channels},
+          {"groups", {{"count", wl.groups.count}, {"members", wl.groups.members}, {"share", wl.groups.share}}}};
 }
 
 // The providers of a channel, as the run used them.
@@ -411,7 +412,7 @@ ordered_json ActionsJson(const Recorder& r) {
   ordered_json out = ordered_json::object();
   for (auto [name, action] :
        {std::pair{"edits", Recorder::Action::kEdit}, std::pair{"deletes", Recorder::Action::kDelete},
-        std::pair{"reads", Recorder::Action::kRead}}) {
+        std::pair{"reads", Recorder::Action::kRead}, std::pair{"forwards", Recorder::Action::kForward}}) {
     const Recorder::ActionCounts& c = r.actions(action);
     out[name] = {{"offered", c.offered},
                  {"skipped", c.skipped},
@@ -493,6 +494,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
         {"offered_digest", Hex(r.offered_digest())},
         {"offered_by_class", OfferedByClass(sc, r)},
         {"nobody_online", r.nobody_online()},
+        {"to_groups", r.offered_to_groups()},
         {"sent", r.sent()},
         {"acked", r.acked()},
         {"errors", r.errors()},
@@ -538,7 +540,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     for (const ScaleStep& s : sc.scale) out["scenario"]["scale"].push_back(ScaleJson(s));
     out["reshape"] = ReshapeJson(w);
   }
-  if (sc.workload.edit_share + sc.workload.delete_share + sc.workload.read_share > 0) {
+  if (sc.workload.ActionShares() > 0) {
     out["actions"] = ActionsJson(w.recorder);
   }
   return out;

@@ -61,11 +61,11 @@ void Workload::ScheduleNext(double after) {
 
 std::optional<Recorder::Action> Workload::PickAction() {
   const WorkloadSpec& wl = world_->scenario.workload;
-  if (wl.edit_share + wl.delete_share + wl.read_share <= 0) return std::nullopt;  // draws nothing
+  if (wl.ActionShares() <= 0) return std::nullopt;  // draws nothing
   double u = rng_.Uniform();
   for (auto [share, action] :
        {std::pair{wl.edit_share, Recorder::Action::kEdit}, std::pair{wl.delete_share, Recorder::Action::kDelete},
-        std::pair{wl.read_share, Recorder::Action::kRead}}) {
+        std::pair{wl.read_share, Recorder::Action::kRead}, std::pair{wl.forward_share, Recorder::Action::kForward}}) {
     if (u < share) return action;
     u -= share;
   }
@@ -84,6 +84,17 @@ const Workload::DeviceRef* Workload::PickSender(uint64_t connected) {
   return nullptr;
 }
 
+uint64_t Workload::PickPeer(uint64_t sender) {
+  uint64_t peer = 1 + rng_.Below(world_->scenario.workload.users - 1);
+  if (peer >= sender) ++peer;  // any user but the sender
+  // A member writes to its group instead (drawn only when there are groups).
+  if (const GroupLoad& g = world_->scenario.workload.groups; g.count > 0) {
+    const int64_t k = g.GroupOf(sender);
+    if (rng_.Uniform() < g.share && k >= 0) peer = world_->groups[k];
+  }
+  return peer;
+}
+
 void Workload::Arrive() {
   const double now = world_->Now();
   const auto connected = std::upper_bound(by_connect_.begin(), by_connect_.end(), now,
@@ -92,15 +103,17 @@ void Workload::Arrive() {
   const DeviceRef* picked = connected > 0 ? PickSender(static_cast<uint64_t>(connected)) : nullptr;
   if (connected > 0 && picked == nullptr) world_->recorder.NobodyOnline();
   const std::optional<Recorder::Action> action = picked != nullptr ? PickAction() : std::nullopt;
-  if (action) {
-    picked->population->Act(picked->index, *action);
+  if (action == Recorder::Action::kForward) {
+    const uint64_t to = PickPeer(picked->population->devices()[picked->index]->user);
+    picked->population->Act(picked->index, *action, to, rng_.Next() | 1);
+  } else if (action) {
+    picked->population->Act(picked->index, *action, 0, 0);
   } else if (picked != nullptr) {
     const DeviceRef& from = *picked;
-    const uint64_t users = world_->scenario.workload.users;
     const Population::SimDevice& device = *from.population->devices()[from.index];
     const uint64_t sender = device.user;
-    uint64_t peer = 1 + rng_.Below(users - 1);
-    if (peer >= sender) ++peer;                  // any user but the sender
+    const uint64_t peer = PickPeer(sender);
+    if (world_->IsGroup(peer)) world_->recorder.OfferedToGroup();
     const uint64_t random_id = rng_.Next() | 1;  // never 0
     world_->recorder.Offered(now, sender, device.first_device, peer, random_id);
     if (!world_->scenario.workload.classes.empty()) world_->recorder.OfferedByClass(world_->users.ClassOf(sender));

@@ -48,6 +48,8 @@ class Workload {
   const DeviceRef* PickSender(uint64_t connected);
   // workload.actions: what an arrival is instead of a new message, if anything.
   std::optional<Recorder::Action> PickAction();
+  // Whom sender writes to: any other user, or (workload.groups) its group.
+  uint64_t PickPeer(uint64_t sender);
 
   World* world_;
   Rng rng_;

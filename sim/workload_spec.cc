@@ -186,16 +186,39 @@ void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   }
 }
 
-// actions: {edits: 0.05, deletes: 0.01, reads: 0.3}: shares of the arrivals.
+// groups: {count: 10, members: 20, share: 0.3}.
+void ReadGroups(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string p = "workload.groups";
+  r.OnlyKeys(n, p, {"count", "members", "share"});
+  GroupLoad& g = spec->groups;
+  r.Required(n, p, "count", "how many basic groups");
+  r.Required(n, p, "members", "users per group (group k: users k*members+1 on)");
+  r.Required(n, p, "share", "the share of a member's messages that go to its group");
+  r.Count(n, p, "count", &g.count);
+  r.Count(n, p, "members", &g.members);
+  r.Number(n, p, "share", &g.share, 0, 1);
+  if (g.members < 2 || g.members > kMaxGroupMembers)
+    r.Fail(n["members"], p + ".members", "from 2 to 200 (Telegram's limit)");
+  if (g.count > spec->users / g.members) {
+    r.Fail(
+        n["count"], p + ".count",
+        "at most workload.users / members (" + std::to_string(spec->users / g.members) + "): a user is in one group");
+  }
+}
+
+// actions: {edits: 0.05, deletes: 0.01, reads: 0.3, forwards: 0.02}: shares
+// of the arrivals.
 void ReadActions(const Reader& r, const YAML::Node& a, WorkloadSpec* spec) {
   if (!a.IsDefined()) return;
   const std::string p = "workload.actions";
-  r.OnlyKeys(a, p, {"edits", "deletes", "reads"});
+  r.OnlyKeys(a, p, {"edits", "deletes", "reads", "forwards"});
   r.Number(a, p, "edits", &spec->edit_share, 0, 1);
   r.Number(a, p, "deletes", &spec->delete_share, 0, 1);
   r.Number(a, p, "reads", &spec->read_share, 0, 1);
-  if (spec->edit_share + spec->delete_share + spec->read_share > 1)
-    r.Fail(a, p, "edits, deletes and reads are shares of the arrivals: together at most 1");
+  r.Number(a, p, "forwards", &spec->forward_share, 0, 1);
+  if (spec->ActionShares() > 1)
+    r.Fail(a, p, "edits, deletes, reads and forwards are shares of the arrivals: together at most 1");
 }
 
 }  // namespace
@@ -203,10 +226,10 @@ void ReadActions(const Reader& r, const YAML::Node& a, WorkloadSpec* spec) {
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   if (!w.IsDefined()) return;
   const std::string p = "workload";
-  r.OnlyKeys(
-      w, p,
-      {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp", "ack_delay",
-       "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels", "actions"});
+  r.OnlyKeys(w, p,
+             {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
+              "ack_delay", "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels",
+              "groups", "actions"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -230,6 +253,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadSignIns(r, w["sign_ins"], spec);
   if (spec->users < 2) r.Fail(w["users"], "workload.users", "need at least 2 users to chat");
   ReadChannels(r, w["channels"], spec);
+  ReadGroups(r, w["groups"], spec);
   ReadActions(r, w["actions"], spec);
 }
 

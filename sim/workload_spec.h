@@ -38,6 +38,21 @@ struct ChannelLoad {
   bool broadcast = true;
 };
 
+// `groups:`: `count` basic groups of `members` users each (group k holds
+// users k*members+1 to (k+1)*members), written full before the run. A
+// message whose sender is in a group goes to it with probability `share`.
+struct GroupLoad {
+  uint64_t count = 0;
+  uint64_t members = 0;
+  double share = 0;
+  uint64_t FirstMember(uint64_t k) const { return k * members + 1; }
+  // The group (from 0) user is in, or -1.
+  int64_t GroupOf(uint64_t user) const {
+    const uint64_t k = members == 0 ? count : (user - 1) / members;
+    return k < count ? static_cast<int64_t>(k) : -1;
+  }
+};
+
 struct WorkloadSpec {
   uint64_t users = 1000;
   uint32_t devices_per_user = 2;                            // when device_weights is empty
@@ -59,10 +74,13 @@ struct WorkloadSpec {
   double sign_ins_per_hour = 0;    // devices whose session ended and that sign in again by SMS code
   double password_share = 0;       // users with a cloud password: their sign-ins check it too
   std::vector<ChannelLoad> channels;
+  GroupLoad groups;
   // Shares of the arrivals that, instead of a new message, are an edit or
-  // a deletion (for everyone) of the sender's last message, or a read mark
-  // of the private chat it last received a message in (`actions:`).
-  double edit_share = 0, delete_share = 0, read_share = 0;
+  // a deletion (for everyone) of the sender's last message, a read mark of
+  // the chat (private or group) it last received a message in, or a forward
+  // of that message to a peer drawn as a new message's (`actions:`).
+  double edit_share = 0, delete_share = 0, read_share = 0, forward_share = 0;
+  double ActionShares() const { return edit_share + delete_share + read_share + forward_share; }
 
   // The factor on messages_per_second at simulated time t.
   double RateFactor(double t) const;

@@ -105,6 +105,14 @@ class World {
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index
   std::vector<uint64_t> channels;        // workload.channels' ids, in order
+  std::vector<uint64_t> groups;          // workload.groups' ids, in order
+  // Whether a message's peer (Recorder, Population) is a basic group: user
+  // ids are 1..users, a group's id is far above.
+  bool IsGroup(uint64_t peer) const { return peer > scenario.workload.users; }
+  bool InGroup(uint64_t user, uint64_t chat) const {
+    const int64_t k = scenario.workload.groups.GroupOf(user);
+    return k >= 0 && groups[k] == chat;
+  }
   KafkaModel* kafka = nullptr;
   std::unique_ptr<OutboundModel> sms, push;
   // The channel's model (kSmsChannel, kPushChannel); nullptr for another.

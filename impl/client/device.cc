@@ -157,7 +157,10 @@ void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uin
 
 uint64_t Device::Request(api::ClientFrame frame) {
   // A forward is this device's own message: its copy is not OnDelivered.
-  if (frame.has_forward_message()) own_in_flight_.insert(frame.forward_message().random_id());
+  if (frame.has_forward_message()) {
+    own_in_flight_.insert(frame.forward_message().random_id());
+    forwards_.insert(frame.forward_message().random_id());
+  }
   return Send(std::move(frame));
 }
 
@@ -318,6 +321,8 @@ void Device::Deliver(const api::Update& update) {
     sent.set_date_us(m.date_us());
     sent.set_channel_id(update.channel_box());
     observer_->OnSent(*this, sent);
+  } else if (forwards_.erase(m.random_id()) > 0) {
+    observer_->OnForwardStored(*this, m);
   }
 }
 

@@ -98,6 +98,9 @@ class Device {
     // An edit, a deletion or a read mark, applied in pts order.
     virtual void OnBoxUpdate(Device&, const api::Update&) {}
     virtual void OnSent(Device&, const api::SentMessage&) {}
+    // A forward this device asked for (Request) is in its box: told once,
+    // by the answer or, if that was lost, by a later sync.
+    virtual void OnForwardStored(Device&, const api::Message&) {}
     // A SendText was refused or failed (then OnError follows for it too).
     virtual void OnSendFailed(Device&, uint64_t /*random_id*/, const api::Error&) {}
     // A getDifference round finished: the device is up to date as of the server's read.
@@ -257,6 +260,7 @@ class Device {
   uint64_t retries_ = 0;
   uint64_t quiet_resyncs_ = 0;
   uint64_t updates_since_check_ = 0;
+  std::set<uint64_t> forwards_;  // of those, forwards (Request): OnForwardStored, not OnSent
   uint64_t next_send_seq_ = 0;
   std::vector<api::Update> buffer_;            // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view

@@ -10,6 +10,14 @@
 
 namespace msgbed {
 
+// A basic group's owner keeps its record:
+//   'g' chat -> storage.ChatRecord
+inline std::string ChatRecordKey(uint64_t chat) {
+  std::string k(1, 'g');
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(chat >> (8 * i)));
+  return k;
+}
+
 inline std::string ChannelRecordKey(uint64_t channel) {
   std::string k(1, 'K');
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(channel >> (8 * i)));

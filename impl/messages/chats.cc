@@ -5,18 +5,13 @@
 #include <memory>
 
 #include "core/utf8.h"
+#include "messages/channel_keys.h"
 #include "messages/message_service.h"
 #include "messages/placement.h"
 
 namespace msgbed {
 
 namespace {
-
-std::string ChatRecordKey(uint64_t chat) {
-  std::string k(1, 'g');
-  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>(chat >> (8 * i)));
-  return k;
-}
 
 bool IsMember(const storage::ChatRecord& r, uint64_t user) {
   return std::binary_search(r.members().begin(), r.members().end(), user);

@@ -24,4 +24,11 @@ Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& stor
   return Status::Ok();
 }
 
+Status ProvisionGroup(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+                      const storage::ChatRecord& record) {
+  WriteBatch batch;
+  batch.Put(ChatRecordKey(record.id()), record.SerializeAsString());
+  return store_of(ChatOwner(shape, record.id())).Write(batch);
+}
+
 }  // namespace msgbed

@@ -20,4 +20,10 @@ namespace msgbed {
 Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
                         storage::ChannelRecord record, const std::vector<uint64_t>& members);
 
+// A basic group's record (id, title, creator, members ascending) into its
+// owner's store, as creating it with those members would have left it
+// (without the creation's service messages).
+Status ProvisionGroup(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+                      const storage::ChatRecord& record);
+
 }  // namespace msgbed

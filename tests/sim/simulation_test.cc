@@ -141,6 +141,30 @@ TEST(Simulation, EditsDeletionsAndReadMarksUnderChurnReachEveryDeviceOnce) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// workload.groups under churn with edits, deletions, reads and forwards:
+// messages to basic groups reach every member's devices once, in pts
+// order, and only theirs (foreign_deliveries), as private ones do; each is
+// in every member's box (invariants).
+TEST(Simulation, GroupMessagesAndForwardsUnderChurnReachEveryMemberDeviceOnce) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 20s");
+  text = testing::Replaced(text, "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  quiet_resync: 300ms\n  sessions: {online: 2s, offline: 1s}\n"
+                           "  groups: {count: 6, members: 20, share: 0.5}\n"
+                           "  actions: {edits: 0.1, deletes: 0.05, reads: 0.2, forwards: 0.1}\n");
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "groups.yaml"), "groups"));
+  EXPECT_GT(s["messages"]["to_groups"].get<uint64_t>(), 100u);
+  EXPECT_GT(s["actions"]["forwards"]["done"].get<uint64_t>(), 10u);
+  EXPECT_EQ(s["actions"]["forwards"]["failed"], 0);
+  EXPECT_EQ(s["actions"]["reads"]["failed"], 0);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_EQ(s["invariants"]["foreign_deliveries"], 0);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"].get<uint64_t>() + s["at_end"]["devices_away"].get<uint64_t>(),
+            s["devices"]["total"].get<uint64_t>());
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>());
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Found by a hostile tester: with no message measured (a warm-up as long
 // as the load), latencies read 0 and every objective was "met".
 TEST(Simulation, NoSamplesMeetNoObjective) {

@@ -85,9 +85,17 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
   ExpectError(base + "  channels: [{posts_per_minute: 1}]\n", "key 'workload.channels[0].members'");
   ExpectError(base + "  channels: [{members: 10, posts: 1}]\n", "workload.channels[0]");
   ExpectError(base + "  channels: []\n", "key 'workload.channels'");
-  ExpectError(base + "  actions: {edits: 0.6, reads: 0.5}\n", "key 'workload.actions': edits, deletes and reads");
+  ExpectError(base + "  actions: {edits: 0.6, reads: 0.5}\n",
+              "key 'workload.actions': edits, deletes, reads and forwards");
+  ExpectError(base + "  groups: {count: 2, members: 201, share: 0.5}\n",
+              "key 'workload.groups.members': from 2 to 200");
+  ExpectError(base + "  groups: {count: 9, members: 20, share: 0.5}\n", "key 'workload.groups.count': at most");
+  ExpectError(base + "  groups: {count: 2, members: 20}\n", "key 'workload.groups.share': missing");
+  ExpectError(base + "  groups: {count: 2, members: 20, share: 1.5}\n", "key 'workload.groups.share'");
   ExpectError(base + "  actions: {edits: -0.1}\n", "key 'workload.actions.edits'");
-  ExpectError(base + "  actions: {forwards: 0.1}\n", "workload.actions");
+  ExpectError(base + "  actions: {forwards: 1.1}\n", "key 'workload.actions.forwards'");
+  ExpectError(base + "  actions: {reads: 0.5, forwards: 0.6}\n", "reads and forwards are shares");
+  ExpectError(base + "  actions: {replies: 0.1}\n", "workload.actions");
 }
 
 // Found by a hostile tester: a spike in the rate curve escaped the memory

@@ -13,6 +13,8 @@ struct Recorder : Device::Link, Device::Observer {
   std::vector<uint64_t> sent;       // random ids acknowledged
   void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override { failed.push_back(random_id); }
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s.random_id()); }
+  std::vector<uint64_t> forwarded;  // random ids of forwards seen stored
+  void OnForwardStored(Device&, const api::Message& m) override { forwarded.push_back(m.random_id()); }
   void SendFrame(const api::ClientFrame& f) override { out.push_back(f); }
   void After(Micros delay, std::function<void()> fn) override { timers.emplace_back(delay, std::move(fn)); }
   // Runs the timers set so far (not those they set).
@@ -233,6 +235,38 @@ TEST_F(ReadyDevice, AnOwnMessageInTheBoxSettlesItsPendingSend) {
   r.FireTimers();
   EXPECT_EQ(CountSends(r, 71), 1u) << "not sent again";
   EXPECT_EQ(r.delivered, (std::vector<uint64_t>{12}));
+}
+
+// A forward is a Request, not a send: its copy in the box is reported as
+// stored once, whether the answer or a sync shows it first, and is never
+// delivered back; a send's copy is not taken for a forward.
+TEST_F(ReadyDevice, AForwardsCopyInTheBoxIsReportedStoredOnceByAnswerOrSync) {
+  api::ClientFrame forward;
+  forward.mutable_forward_message()->set_id(5);
+  forward.mutable_forward_message()->set_peer_user(2);
+  forward.mutable_forward_message()->set_random_id(81);
+  d.Request(forward);
+  d.Disconnected();  // the answer is lost with the connection
+  d.Connected();
+  api::ServerFrame signed_in;
+  signed_in.mutable_signed_in()->set_user_id(1);
+  d.OnFrame(signed_in);
+  api::ServerFrame diff = Difference({}, 1);
+  *diff.mutable_difference()->add_updates() = OwnUpdate(1, 81).update();
+  d.OnFrame(diff);
+  EXPECT_EQ(r.forwarded, (std::vector<uint64_t>{81}));
+  d.SendText(2, "x", 82);
+  api::ServerFrame sent;
+  sent.set_request_id(r.out.back().request_id());
+  sent.mutable_sent_message()->set_random_id(82);
+  sent.mutable_sent_message()->set_message_id(2);
+  sent.mutable_sent_message()->set_pts(2);
+  sent.mutable_sent_message()->set_pts_count(1);
+  d.OnFrame(sent);
+  d.OnFrame(Update(2, 82, 1));  // the send's copy pushed as well
+  EXPECT_EQ(r.forwarded, (std::vector<uint64_t>{81}));
+  EXPECT_EQ(r.sent, (std::vector<uint64_t>{82}));
+  EXPECT_TRUE(r.delivered.empty());
 }
 
 TEST_F(ReadyDevice, FloodWaitIsRetriedAfterTheTimeTheServerAsked) {
