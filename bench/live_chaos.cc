@@ -24,7 +24,9 @@
 #include <set>
 
 #include "live/device_connection.h"
+#include "live/free_ports.h"
 #include "live/provision.h"
+#include "role_processes.h"
 
 namespace msgbed::live {
 namespace {
@@ -46,54 +48,9 @@ struct Options {
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Free loopback ports, chosen by the kernel.
-std::vector<uint16_t> FreePorts(asio::io_context& io, size_t n) {
-  std::vector<tcp::acceptor> held;
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < n; ++i) {
-    held.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    ports.push_back(held.back().local_endpoint().port());
-  }
-  return ports;
-}
-
-// The role processes: started, killed with SIGKILL, started again.
-class Deployment {
- public:
-  Deployment(const Options& o, fs::path dir) : o_(o), dir_(std::move(dir)) {}
-  ~Deployment() {
-    for (const char* role : {"gateway", "messages", "sync", "auth", "bus"}) Stop(role, SIGTERM);
-  }
-  void Start(const std::string& role) {
-    const std::string log = (dir_ / (role + ".log")).string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      const std::string config = (dir_ / "deploy.yaml").string();
-      ::execl(o_.msgbed.c_str(), "msgbed", "serve", config.c_str(), "--role", role.c_str(), nullptr);
-      ::_exit(127);
-    }
-    pids_[role] = pid;
-  }
-  void Stop(const std::string& role, int sig) {
-    auto it = pids_.find(role);
-    if (it == pids_.end()) return;
-    ::kill(it->second, sig);
-    ::waitpid(it->second, nullptr, 0);
-    pids_.erase(it);
-  }
-
- private:
-  const Options& o_;
-  const fs::path dir_;
-  std::map<std::string, pid_t> pids_;
-};
-
 class Chaos final : public Device::Observer {
  public:
-  Chaos(const Options& o, uint16_t port, Deployment* deploy, std::map<SessionKey, api::Authorization> sessions)
+  Chaos(const Options& o, uint16_t port, RoleProcesses* deploy, std::map<SessionKey, api::Authorization> sessions)
       : o_(o), port_(port), sessions_(std::move(sessions)), deploy_(deploy) {}
 
   int Run() {
@@ -226,7 +183,7 @@ class Chaos final : public Device::Observer {
   const Options& o_;
   const uint16_t port_;
   const std::map<SessionKey, api::Authorization> sessions_;
-  Deployment* deploy_;
+  RoleProcesses* deploy_;
   asio::io_context io_;
   asio::steady_timer tick_{io_};
   std::map<std::pair<uint64_t, uint64_t>, std::unique_ptr<DeviceConnection>> conns_;
@@ -273,8 +230,7 @@ int main(int argc, char** argv) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("msgbed-live-chaos-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  asio::io_context io;
-  const auto p = FreePorts(io, 5);
+  const auto p = FreePorts(5);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   std::ofstream(dir / "deploy.yaml") << "partitions: 8\nbus: {mode: mock, mock_brokers: 1}\nstorage: {data_dir: "
                                      << (dir / "data").string() << ", sync: false}\ninstances:\n"
@@ -294,15 +250,8 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   int rc = 1;
   {
-    Deployment deploy(o, dir);
-    deploy.Start("bus");
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir / "data" / "bus.bootstrap"); ++i) {
-      ::usleep(50'000);  // the bus writes its address before the others may start
-    }
-    if (!std::filesystem::exists(dir / "data" / "bus.bootstrap")) {
-      std::cerr << "live_chaos: the bus did not start (" << o.msgbed << " serve --role bus; see " << (dir / "bus.log")
-                << ")\n";
-    } else {
+    RoleProcesses deploy(o.msgbed, dir / "deploy.yaml", dir);
+    if (deploy.StartBus(dir / "data" / "bus.bootstrap")) {
       for (const char* role : {"messages", "sync", "auth", "gateway"}) deploy.Start(role);
       rc = Chaos(o, p[0], &deploy, std::move(sessions)).Run();
     }

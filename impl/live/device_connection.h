@@ -24,8 +24,8 @@ class DeviceConnection final : public Device::Link {
 
   // session: kept from an earlier sign-in, or empty (sign in with a code).
   DeviceConnection(asio::io_context& io, api::Authorization session, Device::Observer* observer,
-                   std::chrono::milliseconds ping_interval = kDefaultPingInterval)
-      : io_(io), device_(std::move(session), this, observer), ping_interval_(ping_interval), ping_timer_(io) {}
+                   DeviceRetryPolicy retry = {}, std::chrono::milliseconds ping_interval = kDefaultPingInterval)
+      : io_(io), device_(std::move(session), this, observer, retry), ping_interval_(ping_interval), ping_timer_(io) {}
   ~DeviceConnection() override;
 
   // Connects, then resumes the device's session and catches up (without

@@ -17,6 +17,7 @@
 
 #include "live/config.h"
 #include "live/device_connection.h"
+#include "live/free_ports.h"
 #include "live/process.h"
 #include "live/provision.h"
 
@@ -51,8 +52,7 @@ inline bool RunUntil(live::asio::io_context& io, const std::function<bool()>& pr
   return true;
 }
 
-// n loopback ports that were free a moment ago.
-std::vector<uint16_t> FreePorts(size_t n);
+using live::FreePorts;
 
 // A fresh directory under the system's temporary directory, removed by the destructor.
 class TempDir {
