@@ -123,7 +123,8 @@ class Worker final : public Device::Observer {
     while (conns_.size() < sessions_.size() && conns_.size() - synced_.size() < kConnectWave) {
       const size_t i = conns_.size();
       conns_.push_back(std::make_unique<DeviceConnection>(io_, sessions_[i], this, retry_));
-      conns_.back()->Connect("127.0.0.1", ports_[i % ports_.size()],
+      // By user, not by index here: every worker spreads over every gateway.
+      conns_.back()->Connect("127.0.0.1", ports_[(sessions_[i].user_id() - 1) % ports_.size()],
                              [](const std::string& why) { Fail("device disconnected: " + why); });
     }
   }

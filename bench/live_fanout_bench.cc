@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <chrono>
 #include <deque>
@@ -72,6 +74,10 @@ class FanoutBench final : public Device::Observer {
   }
 
   int Run() {
+    // Ctrl-C or a kill ends the wait under way; the destructors then stop every process.
+    stop_signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (!ec) Failed("stopped by signal " + std::to_string(sig));
+    });
     const uint64_t gateways = (o_.members + o_.per_gateway - 1) / o_.per_gateway;
     if (!Deploy(gateways)) return 1;
     // The creator first: once it is signed in and synced, every role is up.
@@ -181,6 +187,7 @@ class FanoutBench final : public Device::Observer {
     if (::pipe2(to, O_CLOEXEC) != 0 || ::pipe2(from, O_CLOEXEC) != 0) throw std::runtime_error("cannot make pipes");
     const pid_t pid = ::fork();
     if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::dup2(to[0], STDIN_FILENO);
       ::dup2(from[1], STDOUT_FILENO);
       for (int fd : {to[0], to[1], from[0], from[1]}) ::close(fd);
@@ -280,6 +287,7 @@ class FanoutBench final : public Device::Observer {
   const Options& o_;
   const fs::path dir_;
   asio::io_context io_;
+  asio::signal_set stop_signals_{io_, SIGINT, SIGTERM};
   std::vector<uint16_t> ports_;  // after Deploy: the gateways' client ports
   std::map<SessionKey, api::Authorization> sessions_;
   std::unique_ptr<RoleProcesses> roles_;
@@ -350,5 +358,6 @@ int main(int argc, char** argv) {
     std::cerr << "live_fanout_bench: " << e.what() << "\n";
   }
   if (rc == 0 && !o.keep) fs::remove_all(dir);
+  if (rc == 0 && o.keep) std::cerr << "kept " << dir << "\n";
   return rc;
 }

@@ -46,10 +46,12 @@ std::vector<std::string> BusyHosts(const Scenario& sc, bool brokers) {
   return {hosts.begin(), hosts.end()};
 }
 
+// Instances there from the start: one that joins later (scale:) cannot
+// fail before it joins, and a fault may fall at any time.
 std::vector<std::string> Instances(const Scenario& sc) {
   std::vector<std::string> out;
   for (const auto& [role, names] : sc.services) {
-    for (size_t i = 0; i < names.size(); ++i) out.push_back(role + "/" + std::to_string(i));
+    for (size_t i = 0; i < sc.StartCount(role); ++i) out.push_back(role + "/" + std::to_string(i));
   }
   return out;
 }
@@ -82,7 +84,7 @@ void Describe(const Scenario& sc, const std::string& kind, Rng& rng, YAML::Node&
     if (kind == "disk-slow") e["slow"] = std::to_string(std::llround(10 + 990 * rng.Uniform()));
     *what = instance + " disk " + (kind == "disk-full" ? "full" : "slow x" + e["slow"].as<std::string>());
   } else {  // a role, or broker: one instance crashes and restarts
-    const size_t count = kind == "broker" ? sc.kafka.brokers.size() : sc.Count(kind);
+    const size_t count = kind == "broker" ? sc.kafka.brokers.size() : sc.StartCount(kind);
     const std::string instance = kind + "/" + std::to_string(rng.Below(count));
     e["crash"] = instance;
     *what = instance + " down";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "auth/provision.h"
 #include "core/cluster.h"
@@ -288,6 +289,7 @@ void Population::OnSynced(Device& d) {
 void Population::OnError(Device& d, const api::Error& e) {
   SimDevice& dev = Of(d);
   if (dev.signing_in_since >= 0 && d.state() == Device::State::kSignedOut) return SignInFailed(dev, e);
+  if (std::exchange(dev.action_failed, false)) return;  // in summary "actions", not a message's error
   world_->recorder.Error();
 }
 
@@ -311,6 +313,7 @@ void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
   if (auto it = dev.actions.find(f.request_id()); f.request_id() != 0 && it != dev.actions.end()) {
     // A forward is answered as a send is.
     world_->recorder.ActionAnswered(it->second, f.has_done() || f.has_sent_message());
+    dev.action_failed = f.has_error();  // counted here: OnError, which follows, skips it
     dev.actions.erase(it);
   }
 }

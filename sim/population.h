@@ -133,6 +133,7 @@ class Population final : public Node, public Device::Observer {
     uint64_t last_received = 0;  // ... that message's id in its box
     uint32_t edits = 0;
     std::unordered_map<uint64_t, Recorder::Action> actions;  // by request id, awaiting their answer
+    bool action_failed = false;                              // the frame being handled is an action's error
     uint64_t delivered = 0;                                  // updates of its box it was told, but its own sends
     uint64_t shown_pts = 0;                                  // pts when it last showed a message
     double signing_in_since = -1;                            // a phone sign-in under way since then; -1: none

@@ -166,6 +166,15 @@ for run in small-messages-2 small-link-2; do
   cmp "$tmp/camp/small-campaign/$run/summary.json" "$tmp/replay/$run/summary.json" ||
     fail "campaign run $run does not replay to the same bytes"
 done
+# Found by a hostile tester: a campaign over a scenario that adds an
+# instance (scale:) drew faults on it before it joined and stopped with a
+# bad-input error on its own run file. Faults go to instances there from the start.
+{ cat "$src/tests/sim/small.yaml"; printf 'scale: [{at: 3900ms, add: messages, on: gw-1}]\n'; } > "$tmp/grow.yaml"
+"$msgbed" campaign "$tmp/grow.yaml" --seeds 3 --kinds messages disk-full --out "$tmp/camp" > "$tmp/camp.out" 2>&1 ||
+  fail "campaign with scale: $(cat "$tmp/camp.out")"
+grep -q "6 runs, 0 broken" "$tmp/camp.out" || fail "campaign with scale: output: $(cat "$tmp/camp.out")"
+! grep -q "messages/3" "$tmp/camp.out" || fail "campaign faulted the joiner: $(cat "$tmp/camp.out")"
+
 set +e
 "$msgbed" campaign "$src/tests/sim/small.yaml" --kinds bus --out "$tmp/camp" 2> "$tmp/err"; rc=$?
 set -e
