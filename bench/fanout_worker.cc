@@ -45,6 +45,16 @@ std::vector<api::Authorization> ReadSessions(const std::string& path) {
   return sessions;
 }
 
+bool WriteLine(int fd, const std::string& line) {
+  const std::string out = line + "\n";
+  for (size_t done = 0; done < out.size();) {
+    const ssize_t n = ::write(fd, out.data() + done, out.size() - done);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 namespace {
 
 // Devices connecting or signing in at once: the gateways' accept queues
@@ -59,12 +69,7 @@ uint64_t NowNs() {
 }
 
 void Say(const std::string& line) {
-  const std::string out = line + "\n";
-  for (size_t done = 0; done < out.size();) {
-    const ssize_t n = ::write(STDOUT_FILENO, out.data() + done, out.size() - done);
-    if (n <= 0) std::exit(1);  // the bench is gone
-    done += static_cast<size_t>(n);
-  }
+  if (!WriteLine(STDOUT_FILENO, line)) std::exit(1);  // the bench is gone
 }
 
 [[noreturn]] void Fail(const std::string& what) {

@@ -26,6 +26,9 @@ namespace msgbed::live {
 void WriteSessions(const std::string& path, const std::vector<api::Authorization>& sessions);
 std::vector<api::Authorization> ReadSessions(const std::string& path);
 
+// Writes line and a newline to fd, all of it; false if the reader is gone.
+bool WriteLine(int fd, const std::string& line);
+
 // Runs the worker until stdin closes; returns the process's exit status.
 // quiet_resync: the devices' (DeviceRetryPolicy).
 int RunFanoutWorker(const std::string& sessions_file, const std::vector<uint16_t>& gateway_ports, Micros quiet_resync);

@@ -84,10 +84,10 @@ class FanoutBench final : public Device::Observer {
     creator_ = std::make_unique<DeviceConnection>(io_, sessions_.at({1, 1}), this);
     creator_->Connect("127.0.0.1", ports_[0], [this](const std::string& why) { Failed("creator: " + why); });
     if (!Until([&] { return creator_synced_; }, "the creator synced")) return 1;
-    const auto start = started_ = Clock::now();
+    started_ = Clock::now();
     StartWorkers();
     if (!Until([&] { return synced_ == worker_files_.size(); }, "devices synced")) return 1;
-    const double connect_s = Seconds(start);
+    const double connect_s = Seconds(started_);
     api::ClientFrame create;
     create.mutable_create_channel()->set_title("news");
     create.mutable_create_channel()->set_broadcast(true);
@@ -181,7 +181,6 @@ class FanoutBench final : public Device::Observer {
   }
 
   void Spawn(const std::string& sessions_file) {
-    const std::string& ports = gateway_ports_;
     int to[2], from[2];
     // Close-on-exec: a later worker must not hold an earlier one's stdin open.
     if (::pipe2(to, O_CLOEXEC) != 0 || ::pipe2(from, O_CLOEXEC) != 0) throw std::runtime_error("cannot make pipes");
@@ -192,8 +191,8 @@ class FanoutBench final : public Device::Observer {
       ::dup2(from[1], STDOUT_FILENO);
       for (int fd : {to[0], to[1], from[0], from[1]}) ::close(fd);
       const std::string quiet = std::to_string(o_.quiet_resync_s);
-      ::execl("/proc/self/exe", "live_fanout_bench", "--worker", sessions_file.c_str(), "--gateways", ports.c_str(),
-              "--quiet-resync", quiet.c_str(), nullptr);
+      ::execl("/proc/self/exe", "live_fanout_bench", "--worker", sessions_file.c_str(), "--gateways",
+              gateway_ports_.c_str(), "--quiet-resync", quiet.c_str(), nullptr);
       ::_exit(127);
     }
     ::close(to[0]);
@@ -235,8 +234,7 @@ class FanoutBench final : public Device::Observer {
   }
 
   void Tell(WorkerProcess& w, const std::string& line) {
-    const std::string out = line + "\n";
-    if (::write(w.to, out.data(), out.size()) != static_cast<ssize_t>(out.size())) Failed("a worker is gone");
+    if (!WriteLine(w.to, line)) Failed("a worker is gone");
   }
 
   bool Post(uint64_t post) {

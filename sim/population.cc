@@ -119,7 +119,6 @@ void Population::Act(size_t index, Recorder::Action action, uint64_t forward_to,
   SimDevice& dev = *devices_[index];
   world_->recorder.ActionOffered(action);
   api::ClientFrame frame;
-  const bool to_group = world_->IsGroup(dev.last_chat);
   if (action == Recorder::Action::kEdit && dev.last_sent_id != 0) {
     frame.mutable_edit_message()->set_id(dev.last_sent_id);
     std::string text = std::to_string(++dev.edits);  // a new text each time
@@ -130,7 +129,7 @@ void Population::Act(size_t index, Recorder::Action action, uint64_t forward_to,
     frame.mutable_delete_messages()->set_revoke(true);
   } else if (action == Recorder::Action::kRead && dev.last_chat != 0) {
     api::ReadHistory* read = frame.mutable_read_history();
-    to_group ? read->set_chat_id(dev.last_chat) : read->set_peer_user(dev.last_chat);
+    world_->IsGroup(dev.last_chat) ? read->set_chat_id(dev.last_chat) : read->set_peer_user(dev.last_chat);
   } else if (action == Recorder::Action::kForward && dev.last_received != 0) {
     api::ForwardMessage* forward = frame.mutable_forward_message();
     forward->set_id(dev.last_received);

@@ -260,10 +260,10 @@ class Device {
   uint64_t retries_ = 0;
   uint64_t quiet_resyncs_ = 0;
   uint64_t updates_since_check_ = 0;
-  std::set<uint64_t> forwards_;  // of those, forwards (Request): OnForwardStored, not OnSent
   uint64_t next_send_seq_ = 0;
   std::vector<api::Update> buffer_;            // while not kReady
   std::set<uint64_t> own_in_flight_;           // random_ids this device sent, not yet in its box view
+  std::set<uint64_t> forwards_;                // of those, forwards (Request): OnForwardStored, not OnSent
   std::map<uint64_t, uint64_t> sends_;         // request id -> random_id, until answered
   std::map<uint64_t, Outgoing> outbox_;        // random_id -> send, until answered or given up
   std::map<uint64_t, ChannelState> channels_;  // the channels the box says the user is in
