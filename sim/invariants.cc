@@ -206,13 +206,12 @@ void CheckBoxes(const std::vector<BoxEntry>& entries, const std::vector<AckedMes
 
 namespace {
 
-// workload.groups as provisioned: group k holds users k*members+1 on.
+// workload.groups as provisioned (World::group_layout).
 GroupMembers GroupsOf(const World& w) {
   GroupMembers groups;
-  const GroupLoad& g = w.scenario.workload.groups;
   for (size_t k = 0; k < w.groups.size(); ++k) {
     std::vector<uint64_t>& members = groups[w.groups[k]];
-    for (uint64_t u = 0; u < g.members; ++u) members.push_back(g.FirstMember(k) + u);
+    for (uint64_t u = 0; u < w.group_layout.Size(k); ++u) members.push_back(w.group_layout.FirstMember(k) + u);
   }
   return groups;
 }

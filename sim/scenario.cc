@@ -9,6 +9,7 @@
 #include "config/units.h"
 #include "deployment_diagram.h"
 #include "fault_reader.h"
+#include "group_layout.h"
 #include "scale_reader.h"
 
 namespace msgbed::sim {
@@ -344,6 +345,12 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
     ReadLink(r, root["clients"]["link"], "clients.link", &sc.client_link);
   }
   ReadWorkload(r, root["workload"], &sc.workload);
+  if (const uint64_t needed = GroupLayout(sc.workload.groups, sc.seed).users(); needed > sc.workload.users) {
+    r.Fail(root["workload"]["groups"]["count"], "workload.groups.count",
+           "the groups drawn (seed " + std::to_string(sc.seed) + ") take " + std::to_string(needed) +
+               " users and workload.users is " + std::to_string(sc.workload.users) +
+               " (a user is in one group): fewer groups, smaller sizes, or more users");
+  }
   for (const auto& kv : root) {  // the key's line: a block map's own mark is its first entry
     if (kv.first.as<std::string>() == "workload" && kv.first.Mark().line >= 0)
       sc.workload_line = kv.first.Mark().line + 1;

@@ -150,18 +150,19 @@ void ProvisionChannels(const Scenario& sc, World& w) {
   }
 }
 
-// workload.groups: group k (users k*members+1 on, the first its creator)
-// written full before the run.
+// workload.groups: each group (a block of users, the first its creator,
+// sim/group_layout.h) written full before the run.
 void ProvisionGroups(const Scenario& sc, World& w) {
   auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
-  const GroupLoad& g = sc.workload.groups;
-  for (uint64_t k = 0; k < g.count; ++k) {
+  w.group_layout = GroupLayout(sc.workload.groups, sc.seed);
+  const GroupLayout& g = w.group_layout;
+  for (uint64_t k = 0; k < g.count(); ++k) {
     storage::ChatRecord record;
     record.set_creator(g.FirstMember(k));
     record.set_random_id(k + 1);
     record.set_id(NewGroupId(record.creator(), record.random_id(), 0));
     record.set_title("group " + std::to_string(k));
-    for (uint64_t u = 0; u < g.members; ++u) record.add_members(record.creator() + u);
+    for (uint64_t u = 0; u < g.Size(k); ++u) record.add_members(record.creator() + u);
     if (Status s = ProvisionGroup(store_of, w.shape, record); !s.ok()) {
       throw ScenarioError("cannot provision workload.groups: " + s.message());
     }

@@ -260,6 +260,13 @@ ordered_json ChannelsJson(const World& w) {
 
 // The workload as understood: what the scenario left out reads as its
 // default (null: not used).
+ordered_json GroupsJson(const GroupLoad& g) {
+  const ordered_json members =
+      g.sizes.max == 0 ? ordered_json(g.members)
+                       : ordered_json{{"min", g.sizes.min}, {"max", g.sizes.max}, {"alpha", Round6(g.sizes.alpha)}};
+  return {{"count", g.count}, {"members", members}, {"share", g.share}};
+}
+
 ordered_json WorkloadJson(const WorkloadSpec& wl) {
   ordered_json devices = wl.devices_per_user;
   if (!wl.device_weights.empty()) {
@@ -295,7 +302,7 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
           {"diurnal", diurnal},
           {"sessions", sessions},
           {"channels", channels},
-          {"groups", {{"count", wl.groups.count}, {"members", wl.groups.members}, {"share", wl.groups.share}}}};
+          {"groups", GroupsJson(wl.groups)}};
 }
 
 // The providers of a channel, as the run used them.

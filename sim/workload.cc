@@ -89,7 +89,7 @@ uint64_t Workload::PickPeer(uint64_t sender) {
   if (peer >= sender) ++peer;  // any user but the sender
   // A member writes to its group instead (drawn only when there are groups).
   if (const GroupLoad& g = world_->scenario.workload.groups; g.count > 0) {
-    const int64_t k = g.GroupOf(sender);
+    const int64_t k = world_->group_layout.GroupOf(sender);
     if (rng_.Uniform() < g.share && k >= 0) peer = world_->groups[k];
   }
   return peer;

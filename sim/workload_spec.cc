@@ -186,24 +186,44 @@ void ReadChannels(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   }
 }
 
-// groups: {count: 10, members: 20, share: 0.3}.
+// members: {min: 3, max: 200, alpha: 2}, a power law of group sizes.
+void ReadGroupSizes(const Reader& r, const YAML::Node& n, GroupSizeLaw* law) {
+  const std::string p = "workload.groups.members";
+  r.OnlyKeys(n, p, {"min", "max", "alpha"});
+  r.Required(n, p, "min", "the smallest group");
+  r.Required(n, p, "max", "the largest group");
+  r.Required(n, p, "alpha", "the power law's exponent: P(size n) ~ n^-alpha");
+  r.Count(n, p, "min", &law->min);
+  r.Count(n, p, "max", &law->max);
+  r.Number(n, p, "alpha", &law->alpha, 0, 10);
+  if (law->min < 2 || law->max > kMaxGroupMembers || law->min > law->max) {
+    r.Fail(n, p, "min <= max, both from 2 to 200 (Telegram's limit)");
+  }
+}
+
+// groups: {count: 10, members: 20, share: 0.3}; members may be a law.
 void ReadGroups(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   if (!n.IsDefined()) return;
   const std::string p = "workload.groups";
   r.OnlyKeys(n, p, {"count", "members", "share"});
   GroupLoad& g = spec->groups;
   r.Required(n, p, "count", "how many basic groups");
-  r.Required(n, p, "members", "users per group (group k: users k*members+1 on)");
+  r.Required(n, p, "members", "users per group, or sizes drawn from {min, max, alpha}");
   r.Required(n, p, "share", "the share of a member's messages that go to its group");
   r.Count(n, p, "count", &g.count);
-  r.Count(n, p, "members", &g.members);
   r.Number(n, p, "share", &g.share, 0, 1);
-  if (g.members < 2 || g.members > kMaxGroupMembers)
-    r.Fail(n["members"], p + ".members", "from 2 to 200 (Telegram's limit)");
-  if (g.count > spec->users / g.members) {
-    r.Fail(
-        n["count"], p + ".count",
-        "at most workload.users / members (" + std::to_string(spec->users / g.members) + "): a user is in one group");
+  if (n["members"].IsMap()) {
+    ReadGroupSizes(r, n["members"], &g.sizes);
+  } else {
+    r.Count(n, p, "members", &g.members);
+    if (g.members < 2 || g.members > kMaxGroupMembers)
+      r.Fail(n["members"], p + ".members", "from 2 to 200 (Telegram's limit)");
+  }
+  // Drawn sizes are checked against the users when drawn (GroupLayout).
+  const uint64_t least = g.sizes.max != 0 ? g.sizes.min : g.members;
+  if (g.count > spec->users / least) {
+    r.Fail(n["count"], p + ".count",
+           "at most workload.users / members (" + std::to_string(spec->users / least) + "): a user is in one group");
   }
 }
 

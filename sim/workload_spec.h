@@ -41,16 +41,17 @@ struct ChannelLoad {
 // `groups:`: `count` basic groups of `members` users each (group k holds
 // users k*members+1 to (k+1)*members), written full before the run. A
 // message whose sender is in a group goes to it with probability `share`.
+// A truncated power law of group sizes: P(n) ~ n^-alpha for min <= n <= max.
+struct GroupSizeLaw {
+  uint64_t min = 0, max = 0;  // max 0: not a law
+  double alpha = 0;
+};
+
 struct GroupLoad {
   uint64_t count = 0;
-  uint64_t members = 0;
+  uint64_t members = 0;  // every group's size, unless sizes is a law
+  GroupSizeLaw sizes;    // or each group's size drawn from it (sim/group_layout.h)
   double share = 0;
-  uint64_t FirstMember(uint64_t k) const { return k * members + 1; }
-  // The group (from 0) user is in, or -1.
-  int64_t GroupOf(uint64_t user) const {
-    const uint64_t k = members == 0 ? count : (user - 1) / members;
-    return k < count ? static_cast<int64_t>(k) : -1;
-  }
 };
 
 struct WorkloadSpec {

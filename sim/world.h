@@ -13,6 +13,7 @@
 #include "core/cluster.h"
 #include "core/rng.h"
 #include "faults.h"
+#include "group_layout.h"
 #include "network.h"
 #include "outbound_model.h"
 #include "recorder.h"
@@ -106,11 +107,12 @@ class World {
   std::vector<Population*> populations;  // index = gateway index
   std::vector<uint64_t> channels;        // workload.channels' ids, in order
   std::vector<uint64_t> groups;          // workload.groups' ids, in order
+  GroupLayout group_layout;              // ... and their members
   // Whether a message's peer (Recorder, Population) is a basic group: user
   // ids are 1..users, a group's id is far above.
   bool IsGroup(uint64_t peer) const { return peer > scenario.workload.users; }
   bool InGroup(uint64_t user, uint64_t chat) const {
-    const int64_t k = scenario.workload.groups.GroupOf(user);
+    const int64_t k = group_layout.GroupOf(user);
     return k >= 0 && groups[k] == chat;
   }
   KafkaModel* kafka = nullptr;

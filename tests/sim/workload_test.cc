@@ -91,6 +91,19 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
               "key 'workload.groups.members': from 2 to 200");
   ExpectError(base + "  groups: {count: 9, members: 20, share: 0.5}\n", "key 'workload.groups.count': at most");
   ExpectError(base + "  groups: {count: 2, members: 20}\n", "key 'workload.groups.share': missing");
+  ExpectError(base + "  groups: {count: 2, members: {min: 3, max: 201, alpha: 2}, share: 0.5}\n",
+              "key 'workload.groups.members': min <= max, both from 2 to 200");
+  ExpectError(base + "  groups: {count: 2, members: {min: 30, max: 20, alpha: 2}, share: 0.5}\n",
+              "key 'workload.groups.members': min <= max");
+  ExpectError(base + "  groups: {count: 2, members: {min: 3, max: 20}, share: 0.5}\n",
+              "key 'workload.groups.members.alpha': missing");
+  ExpectError(base + "  groups: {count: 2, members: {min: 3, max: 20, alpha: 2, mean: 4}, share: 0.5}\n",
+              "workload.groups.members");
+  ExpectError(base + "  groups: {count: 60, members: {min: 3, max: 20, alpha: 2}, share: 0.5}\n",
+              "key 'workload.groups.count': at most");
+  // Drawn sizes that take more users than there are: told when read, with the seed.
+  ExpectError(base + "  groups: {count: 10, members: {min: 2, max: 200, alpha: 0.1}, share: 0.5}\n",
+              "key 'workload.groups.count': the groups drawn (seed");
   ExpectError(base + "  groups: {count: 2, members: 20, share: 1.5}\n", "key 'workload.groups.share'");
   ExpectError(base + "  actions: {edits: -0.1}\n", "key 'workload.actions.edits'");
   ExpectError(base + "  actions: {forwards: 1.1}\n", "key 'workload.actions.forwards'");
