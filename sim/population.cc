@@ -202,7 +202,7 @@ void Population::OnSignedIn(Device& d) {
   SimDevice& dev = Of(d);
   dev.reconnects = 0;
   if (dev.signing_in_since < 0) return;
-  world_->recorder.SignedIn(world_->Now() - dev.signing_in_since);
+  world_->recorder.SignedIn(world_->Now() - dev.signing_in_since, std::exchange(dev.added, false));
   dev.signing_in_since = -1;
   world_->signing_in.erase(dev.user);
   awaiting_code_.erase(ProvisionedPhone(d.user()));
@@ -319,12 +319,25 @@ void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
 
 void Population::OnSignInNeeded(Device& d) {
   SimDevice& dev = Of(d);
-  if (dev.signing_in_since < 0) {  // its session was revoked
+  if (dev.signing_in_since < 0) {  // a device just added, or its session was revoked
+    // The code goes to the user's one phone: one of its devices at a time.
+    if (!world_->signing_in.insert(dev.user).second) return WaitForPhone(dev);
     dev.signing_in_since = world_->Now();
-    world_->signing_in.insert(dev.user);
-    world_->recorder.SignInStarted();
+    world_->recorder.SignInStarted(dev.added);
   }
   AskCode(dev, std::max(0.0, dev.next_code_at - world_->Now()));
+}
+
+// Another device of the user is signing in: this one tries again in 5 s,
+// pinging meanwhile so that the gateway's sign-in timeout keeps its
+// connection (a closed one tries again when it reconnects).
+void Population::WaitForPhone(SimDevice& dev) {
+  const ConnId conn = dev.conn;
+  Post(world_->Now() + 5, 0, [this, &dev, conn] {
+    if (dev.conn != conn || dev.core.state() != Device::State::kSignedOut) return;
+    dev.core.Ping();
+    OnSignInNeeded(dev.core);
+  });
 }
 
 void Population::AskCode(SimDevice& dev, double after) {

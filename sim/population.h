@@ -95,6 +95,7 @@ class Population final : public Node, public Device::Observer {
         : pop(p),
           user(session.user_id()),
           first_device(session.device_id()),
+          added(session.credential().empty()),
           base_conn(conn),
           conn(conn),
           connect_at(connect_at),
@@ -114,6 +115,7 @@ class Population final : public Node, public Device::Observer {
     Population* pop;
     uint64_t user;          // for good: a new session keeps the user
     uint64_t first_device;  // the session it started with (a sign-in gives it a new id)
+    bool added;             // the user added it during the run, and it has not signed in yet
     ConnId base_conn;       // of the first connection
     ConnId conn;            // of the current (or last) connection
     double connect_at;
@@ -163,6 +165,7 @@ class Population final : public Node, public Device::Observer {
   void Hangup(SimDevice& dev);
   // Asks a code for dev's phone now, or (retry) after a growing delay.
   void AskCode(SimDevice& dev, double after = 0);
+  void WaitForPhone(SimDevice& dev);
   // Pings every 10 s on conn while dev waits signed out there.
   void KeepAlive(SimDevice& dev, ConnId conn);
   // A sign-in step failed with e: retried as a real app would.

@@ -143,11 +143,18 @@ class Recorder {
   // phone, asked for a code (first time or again), was asked its password,
   // met an error, or finished after `seconds`. Sign-in errors are not
   // counted in errors().
-  void SignInStarted() { ++sign_ins_started_; }
+  // new_device: the first sign-in of a device the user added.
+  void SignInStarted(bool new_device = false) {
+    ++sign_ins_started_;
+    new_devices_started_ += new_device;
+  }
   void CodeRequested() { ++code_requests_; }
   void PasswordAsked() { ++passwords_asked_; }
   void SignInFailure(int code) { ++sign_in_failures_[code]; }
-  void SignedIn(double seconds) { sign_in_.push_back(seconds); }
+  void SignedIn(double seconds, bool new_device = false) {
+    sign_in_.push_back(seconds);
+    new_devices_signed_in_ += new_device;
+  }
 
   // workload.channels: channel k's creator posted random_id at `now`, when
   // `online` other member devices were connected; a post is complete once
@@ -237,6 +244,8 @@ class Recorder {
   uint64_t offered_to_groups() const { return offered_to_groups_; }
   uint64_t delivered_online() const { return delivered_online_; }
   uint64_t sign_ins_started() const { return sign_ins_started_; }
+  uint64_t new_devices_started() const { return new_devices_started_; }
+  uint64_t new_devices_signed_in() const { return new_devices_signed_in_; }
   uint64_t code_requests() const { return code_requests_; }
   uint64_t passwords_asked() const { return passwords_asked_; }
   const std::map<int, uint64_t>& sign_in_failures() const { return sign_in_failures_; }
@@ -284,6 +293,7 @@ class Recorder {
   uint64_t wakes_returned_ = 0, wakes_dropped_ = 0;
   std::vector<double> woke_synced_;
   uint64_t sign_ins_started_ = 0, code_requests_ = 0, passwords_asked_ = 0;
+  uint64_t new_devices_started_ = 0, new_devices_signed_in_ = 0;
   std::map<int, uint64_t> sign_in_failures_;  // by api::ErrorCode
   std::vector<double> sign_in_;
   uint64_t digest_ = 1469598103934665603ull;

@@ -110,19 +110,38 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
 
 // Who the users are: each user's device count and class, drawn from the
 // "users" stream (nothing is drawn for what the scenario fixes).
+// workload.sign_ins.new_devices_per_hour: a Poisson stream over the run
+// of (time, user) for devices users add, in time order.
+std::vector<std::pair<double, uint64_t>> DrawNewDevices(const Scenario& sc) {
+  std::vector<std::pair<double, uint64_t>> added;
+  const double rate = sc.workload.new_devices_per_hour / 3600;
+  if (rate <= 0) return added;
+  Rng draw(DeriveSeed(sc.seed, "new_devices"));
+  for (double t = draw.Exponential(rate); t < sc.duration; t += draw.Exponential(rate))
+    added.emplace_back(t, 1 + draw.Below(sc.workload.users));
+  return added;
+}
+
 UserTable DrawUsers(const Scenario& sc) {
   const WorkloadSpec& wl = sc.workload;
   Rng draw(DeriveSeed(sc.seed, "users"));
   std::vector<double> device_weights, class_shares;
   for (const auto& [n, weight] : wl.device_weights) device_weights.push_back(weight);
   for (const UserClass& c : wl.classes) class_shares.push_back(c.share);
+  std::vector<std::vector<double>> added(wl.users + 1);  // by user: when each added device joins
+  for (const auto& [t, user] : DrawNewDevices(sc)) added[user].push_back(t);
   UserTable users;
   users.first_device.reserve(wl.users + 1);
   uint64_t devices = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
     users.first_device.push_back(devices);
-    devices += device_weights.empty() ? wl.devices_per_user : wl.device_weights[draw.Pick(device_weights)].first;
+    const uint64_t own =
+        device_weights.empty() ? wl.devices_per_user : wl.device_weights[draw.Pick(device_weights)].first;
+    devices += own + added[user].size();
     if (!class_shares.empty()) users.class_of.push_back(static_cast<uint8_t>(draw.Pick(class_shares)));
+    if (wl.new_devices_per_hour <= 0) continue;
+    users.joins_at.insert(users.joins_at.end(), own, -1);
+    users.joins_at.insert(users.joins_at.end(), added[user].begin(), added[user].end());
   }
   users.first_device.push_back(devices);
   return users;
@@ -170,6 +189,14 @@ void ProvisionGroups(const Scenario& sc, World& w) {
   }
 }
 
+// A device with no session yet: its first connection signs in by phone.
+api::Authorization NewDevice(uint64_t user, uint64_t device) {
+  api::Authorization session;
+  session.set_user_id(user);
+  session.set_device_id(device);
+  return session;
+}
+
 void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
   w.users = DrawUsers(sc);
@@ -196,6 +223,11 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   for (uint64_t user = 1; user <= wl.users; ++user) {
     const bool has_password = wl.password_share > 0 && passwords.Uniform() < wl.password_share;
     for (uint64_t dev = 1; dev <= w.users.DevicesOf(user); ++dev, ++i) {
+      Population& pop = *d.populations[i % w.shape.Count(role::kGateway)];
+      if (const double joins = w.users.JoinsAt(i); joins >= 0) {  // added during the run: signs in then
+        pop.AddDevice(NewDevice(user, dev), i, joins);
+        continue;
+      }
       const bool online = placement.Uniform() < wl.online_share;
       // Late devices join somewhere in the loaded period and must catch up.
       const double at = online ? placement.Uniform() * wl.connect_ramp
@@ -209,7 +241,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
       const std::string password = has_password ? "pw-" + std::to_string(user) : "";
       api::Authorization session =
           ProvisionSession(store_of, w.shape, user, dev, secret, kSimulatedEpoch, &status, password, PushToken(i));
-      d.populations[i % w.shape.Count(role::kGateway)]->AddDevice(std::move(session), i, at);
+      pop.AddDevice(std::move(session), i, at);
     }
   }
   ProvisionChannels(sc, w);
@@ -402,7 +434,7 @@ double EstimateMemoryBytes(const Scenario& sc) {
   // on top.
   constexpr double kBase = 80e6, kPerDevice = 2.5e3, kPerMessage = 1.5e3;
   const WorkloadSpec& w = sc.workload;
-  const double devices = static_cast<double>(w.users) * w.MeanDevices();
+  const double devices = w.Devices(sc.duration);
   // At the rate curve's peak throughout: a bound, not a forecast.
   // A channel post costs a delivery record per member device (8 bytes
   // kept, ~100 in flight) and its copy in the channel's box; members cost
@@ -424,7 +456,7 @@ void CheckMemory(const Scenario& sc, double available) {
   std::snprintf(text, sizeof text,
                 ": key 'workload': this run needs an estimated %.1f GB of memory (%.3g devices, %.3g messages); "
                 "this machine has %.1f GB",
-                need / 1e9, static_cast<double>(sc.workload.users) * sc.workload.MeanDevices(),
+                need / 1e9, sc.workload.Devices(sc.duration),
                 sc.workload.messages_per_second * sc.workload.MaxRateFactor() * sc.duration, available / 1e9);
   const std::string at = sc.workload_line > 0 ? ":" + std::to_string(sc.workload_line) : "";
   throw ScenarioError(sc.file + at + text);

@@ -174,8 +174,9 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-// workload.sign_ins: how many devices signed in again, how long it took
-// (from losing the session to being signed in; unfinished ones rank above),
+// workload.sign_ins: how many devices signed in (again, or the first time
+// for devices users added), how long it took (from losing the session or
+// joining to being signed in; unfinished ones rank above),
 // what failed on the way, and what the SMS providers did.
 ordered_json SignInsJson(const World& w) {
   const Recorder& r = w.recorder;
@@ -189,6 +190,7 @@ ordered_json SignInsJson(const World& w) {
           {"success_rate", r.sign_ins_started() ? Round6(double(done) / double(r.sign_ins_started())) : 1.0},
           {"codes_requested", r.code_requests()},
           {"passwords_asked", r.passwords_asked()},
+          {"new_devices", {{"joined", r.new_devices_started()}, {"signed_in", r.new_devices_signed_in()}}},
           {"failures", failures},
           {"sms",
            {{"accepted", w.sms->accepted},
@@ -537,7 +539,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
       {"instances", InstanceCounters(w)},
       {"faults_applied", FaultCountsJson(w.faults.counts())},
       {"invariants", InvariantsJson(inv)}};
-  if (sc.workload.sign_ins_per_hour > 0) out["sign_ins"] = SignInsJson(w);
+  if (sc.workload.sign_ins_per_hour > 0 || sc.workload.new_devices_per_hour > 0) out["sign_ins"] = SignInsJson(w);
   if (sc.workload.session_online > 0 || CounterSum(w, "auth.pushes") > 0) {
     out["push"] = PushJson(w);
   }

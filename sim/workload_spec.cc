@@ -151,13 +151,18 @@ void ReadSessions(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   at_least_100ms("offline", spec->session_offline);
 }
 
-// `sign_ins: {per_hour: 3600, with_password: 0.2}`.
+// `sign_ins: {per_hour: 3600, new_devices_per_hour: 600, with_password: 0.2}`.
 void ReadSignIns(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   if (!n.IsDefined()) return;
   const std::string path = "workload.sign_ins";
-  r.OnlyKeys(n, path, {"per_hour", "with_password"});
-  r.Required(n, path, "per_hour", "devices that sign in again by SMS code per simulated hour");
+  r.OnlyKeys(n, path, {"per_hour", "new_devices_per_hour", "with_password"});
+  if (!n.IsMap() || (!n["per_hour"].IsDefined() && !n["new_devices_per_hour"].IsDefined())) {
+    r.Fail(n, path,
+           "give per_hour (devices that sign in again by SMS code per simulated hour), new_devices_per_hour (users "
+           "adding a device), or both");
+  }
   r.Number(n, path, "per_hour", &spec->sign_ins_per_hour, 0, 1e8);
+  r.Number(n, path, "new_devices_per_hour", &spec->new_devices_per_hour, 0, 1e8);
   r.Number(n, path, "with_password", &spec->password_share, 0, 1);
 }
 

@@ -61,19 +61,20 @@ struct WorkloadSpec {
   double online_share = 0.9;         // devices online from the start; the rest join during the run
   double messages_per_second = 200;  // the base offered load, all users together
   uint32_t text_bytes = 100;
-  double connect_ramp = 1.0;       // seconds over which the initially online devices connect
-  double ack_delay = 1.0;          // devices acknowledge updates at most this often (0: every frame)
-  double quiet_resync = 30;        // a device that heard nothing this long asks getDifference (0: never)
-  double ui_tick = 1.0 / 60;       // devices render what they were delivered at their next tick (0: at once)
-  std::vector<UserClass> classes;  // empty: every user alike
-  std::vector<RatePoint> rate;     // by time; empty: a factor of 1
-  double diurnal_period = 0;       // 0: no diurnal cycle
-  double diurnal_low = 1;          // the factor at the trough (1 at the peak)
-  double diurnal_peak = 0;         // the time of the peak, within the period
-  double session_online = 0;       // mean of a device's sessions (exponential); 0: it stays online
-  double session_offline = 0;      // mean of its gaps between sessions
-  double sign_ins_per_hour = 0;    // devices whose session ended and that sign in again by SMS code
-  double password_share = 0;       // users with a cloud password: their sign-ins check it too
+  double connect_ramp = 1.0;        // seconds over which the initially online devices connect
+  double ack_delay = 1.0;           // devices acknowledge updates at most this often (0: every frame)
+  double quiet_resync = 30;         // a device that heard nothing this long asks getDifference (0: never)
+  double ui_tick = 1.0 / 60;        // devices render what they were delivered at their next tick (0: at once)
+  std::vector<UserClass> classes;   // empty: every user alike
+  std::vector<RatePoint> rate;      // by time; empty: a factor of 1
+  double diurnal_period = 0;        // 0: no diurnal cycle
+  double diurnal_low = 1;           // the factor at the trough (1 at the peak)
+  double diurnal_peak = 0;          // the time of the peak, within the period
+  double session_online = 0;        // mean of a device's sessions (exponential); 0: it stays online
+  double session_offline = 0;       // mean of its gaps between sessions
+  double sign_ins_per_hour = 0;     // devices whose session ended and that sign in again by SMS code
+  double new_devices_per_hour = 0;  // users who add a device, which signs in by SMS code and syncs
+  double password_share = 0;        // users with a cloud password: their sign-ins check it too
   std::vector<ChannelLoad> channels;
   GroupLoad groups;
   // Shares of the arrivals that, instead of a new message, are an edit or
@@ -89,6 +90,10 @@ struct WorkloadSpec {
   double MaxRateFactor() const;
   // The mean number of devices of a user.
   double MeanDevices() const;
+  // Devices expected in a run this long: the users' and those added.
+  double Devices(double duration) const {
+    return static_cast<double>(users) * MeanDevices() + new_devices_per_hour * duration / 3600;
+  }
   // Whether every user sends alike (no classes, one device count): then
   // choosing a sender needs no weighting.
   bool Uniform() const { return classes.size() <= 1 && device_weights.size() <= 1; }

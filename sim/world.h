@@ -43,11 +43,16 @@ TopologyGraph WithClientPopulations(const Scenario& sc);
 struct UserTable {
   std::vector<uint64_t> first_device;  // users + 1 entries
   std::vector<uint8_t> class_of;
+  // By device: when a device added during the run (workload.sign_ins'
+  // new_devices_per_hour) joins, -1 for one the user had from the start;
+  // empty when no device is added. A user's added devices come last.
+  std::vector<double> joins_at;
 
   uint64_t devices() const { return first_device.empty() ? 0 : first_device.back(); }
   uint64_t DeviceIndex(uint64_t user, uint64_t device) const { return first_device[user - 1] + device - 1; }
   uint64_t DevicesOf(uint64_t user) const { return first_device[user] - first_device[user - 1]; }
   uint32_t ClassOf(uint64_t user) const { return class_of.empty() ? 0 : class_of[user - 1]; }
+  double JoinsAt(uint64_t index) const { return joins_at.empty() ? -1 : joins_at[index]; }
 };
 
 // Which message a run traces: the nth sent (from 1), or, with `where`, the

@@ -165,6 +165,26 @@ TEST(Simulation, GroupMessagesAndForwardsUnderChurnReachEveryMemberDeviceOnce) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// workload.sign_ins.new_devices_per_hour: users add devices during the
+// run; each signs in by SMS code (and password, for users with one), then
+// catches up on its user's box like any device that joins late.
+TEST(Simulation, DevicesAddedDuringTheRunSignInAndCatchUp) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 30s");
+  text = testing::Replaced(text, "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  sign_ins: {new_devices_per_hour: 36000, with_password: 0.3}\n");
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "new-devices.yaml"), "new-devices"));
+  const uint64_t joined = s["sign_ins"]["new_devices"]["joined"].get<uint64_t>();
+  EXPECT_GT(joined, 20u);  // 40 expected in 4 s
+  EXPECT_EQ(s["sign_ins"]["new_devices"]["signed_in"], joined);
+  EXPECT_EQ(s["sign_ins"]["started"], joined);  // no re-logins asked for
+  EXPECT_GT(s["sign_ins"]["passwords_asked"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["devices"]["total"].get<uint64_t>(), 450 + joined);
+  EXPECT_EQ(s["devices"]["in_sync_with_box"], s["devices"]["total"]);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>());
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 // Found by a hostile tester: forwards of messages deleted meanwhile fail
 // (MESSAGE_ID_INVALID) and were also counted as message errors.
 TEST(Simulation, FailedActionsAreNotMessageErrors) {

@@ -106,6 +106,8 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
               "key 'workload.groups.count': the groups drawn (seed");
   ExpectError(base + "  groups: {count: 2, members: 20, share: 1.5}\n", "key 'workload.groups.share'");
   ExpectError(base + "  actions: {edits: -0.1}\n", "key 'workload.actions.edits'");
+  ExpectError(base + "  sign_ins: {with_password: 0.5}\n", "key 'workload.sign_ins': give per_hour");
+  ExpectError(base + "  sign_ins: {new_devices_per_hour: -1}\n", "key 'workload.sign_ins.new_devices_per_hour'");
   ExpectError(base + "  actions: {forwards: 1.1}\n", "key 'workload.actions.forwards'");
   ExpectError(base + "  actions: {reads: 0.5, forwards: 0.6}\n", "reads and forwards are shares");
   ExpectError(base + "  actions: {replies: 0.1}\n", "workload.actions");
