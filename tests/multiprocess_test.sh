@@ -47,6 +47,7 @@ partitions: 4
 bus: {mode: mock, mock_brokers: 1}
 storage: {data_dir: $tmp/data, sync: false}
 sms: [{log: {file: $tmp/sms.log}}]
+email: [{log: {file: $tmp/email.log}}]
 instances:
   gateway/0: {client: 127.0.0.1:$p1, rpc: 127.0.0.1:$p2}
   messages/0: {rpc: 127.0.0.1:$p3}
@@ -132,7 +133,7 @@ await "grep -q 'session 1 (this one): terminal' $tmp/carol.log"
 # Two-step verification: Carol sets a password; her second device needs the
 # code and then the password; she then terminates that session from the
 # first, which disconnects it; the refused session file is removed.
-echo "/password - hunter2" >&5
+echo "/password - hunter2 carol@example.org" >&5
 await "grep -q '\* done' $tmp/carol.log"
 mkfifo "$tmp/carol2.in"
 "$msgbed" client --connect 127.0.0.1:$p1 --phone "+44 7700 900123" --session "$tmp/carol-laptop.session" \
@@ -151,6 +152,25 @@ echo "/terminate 2" >&5
 await "grep -q 'SESSION_REVOKED' $tmp/laptop.log"
 await "grep -q 'no longer works; removed it' $tmp/laptop.log"
 [ ! -e "$tmp/carol-laptop.session" ] || fail "the refused session file was kept"
+echo "/quit" >&6
+exec 6>&-
+# The password forgotten: a third device has a code sent to the recovery
+# email (the log provider's file), which removes the password and signs in.
+mkfifo "$tmp/carol3.in"
+"$msgbed" client --connect 127.0.0.1:$p1 --phone "+44 7700 900123" --session "$tmp/carol-tablet.session" \
+  < "$tmp/carol3.in" > "$tmp/tablet.log" 2>&1 &
+pids+=($!)
+exec 6> "$tmp/carol3.in"
+await "grep -q 'type it' $tmp/tablet.log"
+code=$(grep -o '+447700900123 msgbed code: [0-9]*' "$tmp/sms.log" | tail -1 | grep -o '[0-9]*$')
+echo "$code" >&6
+await "grep -q 'cloud password' $tmp/tablet.log"
+echo "/recover" >&6
+await "grep -q 'a code was sent to c\*\*\*@e\*\*\*.org' $tmp/tablet.log"
+code=$(grep -o 'carol@example.org msgbed password recovery code: [0-9]*' "$tmp/email.log" | tail -1 | grep -o '[0-9]*$')
+[ ${#code} = 6 ] || fail "no 6-digit recovery code in the email log: $(cat "$tmp/email.log" 2>&1)"
+echo "$code" >&6
+await "grep -q 'up to date' $tmp/tablet.log"
 echo "/quit" >&6
 exec 6>&-
 echo "/quit" >&5

@@ -33,7 +33,9 @@ RoleSpec AuthRole() {
                  {auth::GetPassword::descriptor(), 10e-6},
                  {auth::UpdatePassword::descriptor(), kPasswordHashSeconds},
                  {auth::RegisterDevice::descriptor(), 20e-6},
-                 {auth::Notify::descriptor(), 20e-6}};
+                 {auth::Notify::descriptor(), 20e-6},
+                 {auth::RequestRecovery::descriptor(), 30e-6},
+                 {auth::RecoverPassword::descriptor(), 30e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.settings = {
       {"code_ttl", K::kDuration, double(d.code_ttl) / kSecond, "a code works this long"},
@@ -49,7 +51,10 @@ RoleSpec AuthRole() {
       {"password_memory", K::kBytes, double(d.password_cost.memory), "Argon2id memory of a password hash"},
       {"sms_attempts", K::kCount, double(d.sms.attempts_per_provider), "tries per SMS provider before the next one"},
       {"sms_backoff", K::kDuration, double(d.sms.first_backoff) / kSecond,
-       "wait before trying a provider again (doubles)"},
+       "wait before trying a provider again (doubles); both also apply to email"},
+      {"recovery_ttl", K::kDuration, double(d.recovery_ttl) / kSecond,
+       "an emailed password recovery code works this long"},
+      {"recovery_attempts", K::kCount, double(d.recovery_attempts), "wrong tries before a recovery code is void"},
       {"send_code_wait", K::kDuration, double(d.send_code_wait) / kSecond,
        "SendCode is answered by then even if the SMS providers are still trying (keep it under "
        "gateway.request_timeout)"}};
@@ -72,6 +77,9 @@ RoleSpec AuthRole() {
     limits.password_cost = {static_cast<uint64_t>(get("password_ops")), static_cast<uint64_t>(get("password_memory"))};
     limits.sms.attempts_per_provider = static_cast<uint32_t>(get("sms_attempts"));
     limits.sms.first_backoff = Seconds(get("sms_backoff"));
+    limits.email = limits.sms;
+    limits.recovery_ttl = Seconds(get("recovery_ttl"));
+    limits.recovery_attempts = static_cast<uint32_t>(get("recovery_attempts"));
     limits.send_code_wait = Seconds(get("send_code_wait"));
     return std::make_unique<AuthService>(env, shape, limits);
   };

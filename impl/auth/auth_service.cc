@@ -2,6 +2,7 @@
 // sign-in and sign-up, flood control). The user side is in user_side.cc.
 #include "auth/auth_service.h"
 
+#include "auth/code.h"
 #include "auth/credential.h"
 #include "auth/phone.h"
 #include "auth/placement.h"
@@ -26,17 +27,6 @@ std::string Hex(const std::string& bytes) {
 }
 
 uint64_t Uint64Of(const std::string& bytes) { return FromBigEndian(bytes.data()); }
-
-// A uniform 5-digit code: 32 secret bits, rejecting the top partial range.
-std::string NewCode(Env& env) {
-  constexpr uint64_t kSpace = 100000, kLimit = (uint64_t{1} << 32) / kSpace * kSpace;
-  for (;;) {
-    const uint64_t r = Uint64Of(env.SecretBytes(8)) >> 32;
-    if (r >= kLimit) continue;
-    std::string code = std::to_string(r % kSpace);
-    return std::string(kCodeDigits - code.size(), '0') + code;
-  }
-}
 
 // New accounts get ids of 33 to 52 bits: never a small number (which
 // provisioned worlds use, impl/auth/provision.h), and exact in a double.
@@ -69,6 +59,8 @@ void AuthService::Register(Handlers& handlers) {
   handlers.On(this, &AuthService::HandleSignIn);
   handlers.On(this, &AuthService::HandleOpenSession);
   handlers.On(this, &AuthService::HandleCheckPassword);
+  handlers.On(this, &AuthService::HandleRequestRecovery);
+  handlers.On(this, &AuthService::HandleRecoverPassword);
   handlers.On(this, &AuthService::HandleResume);
   handlers.On(this, &AuthService::HandleGetAuthorizations);
   handlers.On(this, &AuthService::HandleResetAuthorization);
@@ -137,7 +129,7 @@ void AuthService::HandleSendCode(const Incoming& in, const auth::SendCode& req) 
   rec.clear_code();
   rec.clear_code_hash();
   if (!flooded) {
-    rec.set_code(NewCode(*env_));
+    rec.set_code(NewCode(*env_, kCodeDigits));
     rec.set_code_hash(Hex(env_->SecretBytes(8)));
     rec.set_code_expires_us(now + limits_.code_ttl);
     rec.set_attempts_left(limits_.code_attempts);
@@ -152,30 +144,32 @@ void AuthService::HandleSendCode(const Incoming& in, const auth::SendCode& req) 
   SendSms(to, phone, rec.code(), rec.code_hash());
 }
 
-// Answers SentCode once a provider accepted the SMS, or once send_code_wait
-// has passed with the providers still trying (the code may yet arrive, and
-// the client needs its hash before the caller's deadline);
-// SEND_CODE_UNAVAILABLE only when every provider failed before that.
 void AuthService::SendSms(const ReplyTo& to, const std::string& phone, const std::string& code,
                           const std::string& hash) {
+  api::ServerFrame sent;
+  sent.mutable_sent_code()->set_phone_code_hash(hash);
+  sent.mutable_sent_code()->set_length(kCodeDigits);
+  sent.mutable_sent_code()->set_timeout_s(static_cast<uint32_t>(limits_.code_ttl / kSecond));
+  SendCodeBy(to, kSmsChannel, {phone, "msgbed code: " + code + ". Never give it to anyone."}, limits_.sms,
+             std::move(sent), api::SEND_CODE_UNAVAILABLE);
+}
+
+// Answers `sent` once a provider accepted the message, or once
+// send_code_wait has passed with the providers still trying (the code may
+// yet arrive, and the client needs the answer before the caller's
+// deadline); `unavailable` only when every provider failed before that.
+void AuthService::SendCodeBy(const ReplyTo& to, const std::string& channel, OutboundMessage message,
+                             const DeliveryPolicy& policy, api::ServerFrame sent, api::ErrorCode unavailable) {
   auto answered = std::make_shared<bool>(false);
-  auto answer = [this, to, hash, answered](const Status& status) {
-    if (*answered) return;
-    *answered = true;
-    if (!status.ok()) {
-      env_->Stats().Add("auth.sms_undelivered");
-      return AnswerError(to, api::SEND_CODE_UNAVAILABLE, "no SMS provider could send the code; ask again later");
-    }
-    api::ServerFrame frame;
-    frame.mutable_sent_code()->set_phone_code_hash(hash);
-    frame.mutable_sent_code()->set_length(kCodeDigits);
-    frame.mutable_sent_code()->set_timeout_s(static_cast<uint32_t>(limits_.code_ttl / kSecond));
-    AnswerClient(*env_, to, std::move(frame));
+  auto answer = [this, to, channel, sent = std::move(sent), unavailable, answered](const Status& status) {
+    if (std::exchange(*answered, true)) return;
+    if (status.ok()) return AnswerClient(*env_, to, sent);
+    env_->Stats().Add("auth." + channel + "_undelivered");
+    AnswerError(to, unavailable, "no " + channel + " provider could send the code; ask again later");
   };
   env_->StartTimer(limits_.send_code_wait, [answer] { answer(Status::Ok()); });
-  OutboundMessage sms{phone, "msgbed code: " + code + ". Never give it to anyone."};
-  Deliver(*env_, kSmsChannel, std::move(sms), limits_.sms, [this, answer](const Status& status, size_t) {
-    if (!status.ok()) env_->Stats().Add("auth.sms_failed");
+  Deliver(*env_, channel, std::move(message), policy, [this, channel, answer](const Status& status, size_t) {
+    if (!status.ok()) env_->Stats().Add("auth." + channel + "_failed");
     answer(status);
   });
 }

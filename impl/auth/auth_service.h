@@ -1,12 +1,14 @@
 // AuthService: phone sign-in with one-time SMS codes, accounts, per-device
 // sessions and two-step verification (docs/auth.md). Modelled on
-// Telegram's auth.sendCode / signIn / signUp / checkPassword and
+// Telegram's auth.sendCode / signIn / signUp / checkPassword /
+// requestPasswordRecovery / recoverPassword and
 // account.getAuthorizations / resetAuthorization / getPassword /
 // updatePasswordSettings.
 //
 // Each instance plays two parts (impl/auth/placement.h):
 //   for the phone numbers it owns:  SendCode, SignIn (and sign-up)
 //   for the users it owns:          OpenSession, CheckPassword, Resume,
+//                                   RequestRecovery, RecoverPassword,
 //                                   GetAuthorizations, ResetAuthorization,
 //                                   GetPassword, UpdatePassword,
 //                                   RegisterDevice, Notify (push)
@@ -49,6 +51,10 @@ struct AuthLimits {
   PasswordCost password_cost;
   DeliveryPolicy sms;
   DeliveryPolicy push;
+  DeliveryPolicy email;
+  Micros recovery_ttl = 600 * kSecond;    // an emailed recovery code holds this long
+  Micros recovery_resend = 60 * kSecond;  // ... and is not sent again sooner
+  uint32_t recovery_attempts = 3;         // wrong tries before it is void
   // SendCode is answered by then at the latest, the SMS still on its way:
   // well inside the gateway's request timeout (10 s by default).
   Micros send_code_wait = 5 * kSecond;
@@ -71,6 +77,8 @@ class AuthService final : public Service {
   void SignInDone(const ReplyTo& to, const std::string& phone, const std::string& hash, uint64_t user,
                   const CallResult& result);
   void SendSms(const ReplyTo& to, const std::string& phone, const std::string& code, const std::string& hash);
+  void SendCodeBy(const ReplyTo& to, const std::string& channel, OutboundMessage message, const DeliveryPolicy& policy,
+                  api::ServerFrame sent, api::ErrorCode unavailable);
   // Blocked: answers FLOOD_WAIT and returns true.
   bool SourceBlocked(const ReplyTo& to, const std::string& source);
 
@@ -83,6 +91,14 @@ class AuthService final : public Service {
   void HandleGetPassword(const Incoming& in, const auth::GetPassword& req);
   void HandleUpdatePassword(const Incoming& in, const auth::UpdatePassword& req);
 
+  // Password recovery by email (recovery.cc).
+  void HandleRequestRecovery(const Incoming& in, const auth::RequestRecovery& req);
+  void HandleRecoverPassword(const Incoming& in, const auth::RecoverPassword& req);
+  // The sign-in's password ticket, if it is pending; answers
+  // PASSWORD_HASH_INVALID and returns nullptr otherwise.
+  struct Ticket;
+  Ticket* PendingTicket(const ReplyTo& to, uint64_t user, const std::string& ticket);
+
   // Push notifications (push.cc).
   void HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req);
   void HandleNotify(const Incoming& in, const auth::Notify& req);
@@ -92,6 +108,11 @@ class AuthService final : public Service {
   // Checks password against account's, counting failures; answers an error
   // and returns false when it does not pass.
   bool PasswordPasses(const ReplyTo& to, uint64_t user, auth::UserRecord& account, const std::string& password);
+  // Wrong passwords and recovery codes, counted together: too many in a
+  // row block both for a doubling while. Blocked: answers FLOOD_WAIT and
+  // returns true.
+  bool GuessesBlocked(const ReplyTo& to, const auth::UserRecord& account);
+  void CountWrongGuess(auth::UserRecord& account);
   void Revoke(uint64_t user, uint64_t device, auth::SessionRecord& session, WriteBatch& batch);
 
   // Store access: false (and the client answered INTERNAL) on a store error.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/auth_service.h"
+#include "auth/code.h"
 #include "auth/credential.h"
 #include "core/client_reply.h"
 #include "proto/gateway.pb.h"
@@ -75,43 +76,55 @@ void AuthService::OpenNewSession(const ReplyTo& to, uint64_t user, auth::UserRec
   AnswerClient(*env_, to, std::move(frame));
 }
 
+bool AuthService::GuessesBlocked(const ReplyTo& to, const auth::UserRecord& account) {
+  const Micros now = env_->Date(), until = account.password_blocked_until_us();
+  if (until <= now) return false;
+  AnswerError(to, api::FLOOD_WAIT, "too many wrong passwords or recovery codes",
+              static_cast<uint32_t>((until - now + kSecond - 1) / kSecond));
+  return true;
+}
+
+void AuthService::CountWrongGuess(auth::UserRecord& account) {
+  account.set_password_failures(account.password_failures() + 1);
+  if (account.password_failures() < limits_.password_attempts) return;
+  const uint32_t shift = std::min<uint32_t>(account.password_failures() - limits_.password_attempts, 20);
+  account.set_password_blocked_until_us(env_->Date() +
+                                        std::min(limits_.phone.max_wait, limits_.phone.first_wait << shift));
+}
+
 bool AuthService::PasswordPasses(const ReplyTo& to, uint64_t user, auth::UserRecord& account,
                                  const std::string& password) {
-  const Micros now = env_->Date();
-  if (account.password_blocked_until_us() > now) {
-    const auto wait = static_cast<uint32_t>((account.password_blocked_until_us() - now + kSecond - 1) / kSecond);
-    AnswerError(to, api::FLOOD_WAIT, "too many wrong passwords", wait);
-    return false;
-  }
+  if (GuessesBlocked(to, account)) return false;
   env_->Stats().Add("auth.password_checks");
   if (CheckPassword(password, account.password())) {
     account.set_password_failures(0);
     return true;
   }
-  account.set_password_failures(account.password_failures() + 1);
-  if (account.password_failures() >= limits_.password_attempts) {
-    const uint32_t shift = std::min<uint32_t>(account.password_failures() - limits_.password_attempts, 20);
-    account.set_password_blocked_until_us(now + std::min(limits_.phone.max_wait, limits_.phone.first_wait << shift));
-  }
+  CountWrongGuess(account);
   WriteBatch batch;
   batch.Put(UserKey(user), account.SerializeAsString());
   if (Commit(to, batch)) AnswerError(to, api::PASSWORD_HASH_INVALID, "wrong password");
   return false;
 }
 
+AuthService::Ticket* AuthService::PendingTicket(const ReplyTo& to, uint64_t user, const std::string& ticket) {
+  auto it = tickets_.find({user, ticket});
+  if (it != tickets_.end() && it->second.expires > env_->Date()) return &it->second;
+  AnswerError(to, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in again");
+  return nullptr;
+}
+
 void AuthService::HandleCheckPassword(const Incoming& in, const auth::CheckPassword& req) {
   const ReplyTo& to = in.reply_to;
-  auto it = tickets_.find({req.user(), req.ticket()});
-  if (it == tickets_.end() || it->second.expires <= env_->Date()) {
-    return AnswerError(to, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in again");
-  }
+  const Ticket* ticket = PendingTicket(to, req.user(), req.ticket());
+  if (!ticket) return;
   auth::UserRecord account;
   bool found = false;
   if (!LoadUser(to, req.user(), &account, &found)) return;
   if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
   if (account.has_password() && !PasswordPasses(to, req.user(), account, req.password())) return;
-  const api::ClientInfo client = it->second.client;
-  tickets_.erase(it);
+  const api::ClientInfo client = ticket->client;
+  tickets_.erase({req.user(), req.ticket()});
   OpenNewSession(to, req.user(), account, client, req.source());
 }
 
@@ -239,6 +252,9 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
     return AnswerError(to, api::PASSWORD_INVALID,
                        "passwords are at most 256 bytes, hints 128 and emails 256; a hint is not the password");
   }
+  if (!change.email().empty() && (change.new_password().empty() || !ValidEmail(change.email()))) {
+    return AnswerError(to, api::EMAIL_INVALID, "a recovery email is name@domain.tld, and goes with a new password");
+  }
   auth::UserRecord account;
   bool found = false;
   if (!LoadUser(to, user, &account, &found)) return;
@@ -250,6 +266,7 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
   account.clear_password();
   account.clear_hint();
   account.clear_email();
+  account.clear_recovery_code();
   if (!change.new_password().empty()) {
     if (!HashPassword(change.new_password(), env_->SecretBytes(16), limits_.password_cost,
                       account.mutable_password())) {

@@ -110,6 +110,18 @@ void Device::SubmitPassword(const std::string& password) {
   Send(std::move(frame));
 }
 
+void Device::RequestPasswordRecovery() {
+  api::ClientFrame frame;
+  frame.mutable_request_password_recovery();
+  Send(std::move(frame));
+}
+
+void Device::SubmitRecoveryCode(const std::string& code) {
+  api::ClientFrame frame;
+  frame.mutable_recover_password()->set_code(code);
+  Send(std::move(frame));
+}
+
 void Device::OnAuthorization(const api::Authorization& session) {
   session_ = session;
   pending_.reset();

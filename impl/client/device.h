@@ -135,6 +135,11 @@ class Device {
   void SignUp(const std::string& first_name, const std::string& last_name);
   // After SESSION_PASSWORD_NEEDED.
   void SubmitPassword(const std::string& password);
+  // ... or, the password forgotten: a code to the recovery email
+  // (answered with PasswordRecovery), then that code, which removes the
+  // password and signs in.
+  void RequestPasswordRecovery();
+  void SubmitRecoveryCode(const std::string& code);
   // The transport is gone. Keeps pts and the sends not yet answered;
   // buffered updates are dropped (getDifference after the next Connected()
   // returns them again).

@@ -1,6 +1,6 @@
 // Outbound: messages to people and their devices, through providers outside
-// the system: SMS gateways (sign-in codes) and push services (notifications
-// to devices that are not connected). A runtime configures, per channel,
+// the system: SMS gateways (sign-in codes), push services (notifications
+// to devices that are not connected) and email (password recovery codes). A runtime configures, per channel,
 // an ordered list of providers (live: deploy config, impl/live/outbound.h;
 // simulated: a delivery model per provider, sim/outbound_model.h). A core
 // makes one attempt at a time through one provider and decides about
@@ -18,10 +18,11 @@ namespace msgbed {
 
 inline constexpr const char* kSmsChannel = "sms";
 inline constexpr const char* kPushChannel = "push";
+inline constexpr const char* kEmailChannel = "email";
 
 struct OutboundMessage {
   // The address on the channel: a phone number's digits for sms, a
-  // device token for push.
+  // device token for push, an address for email.
   std::string to;
   std::string text;
 };

@@ -258,6 +258,24 @@ void GatewayService::SignInTraffic(ConnId conn, Session& s, const api::ClientFra
       req->set_source(source);
       return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req), Step::kSignIn);
     }
+    case api::ClientFrame::kRequestPasswordRecovery: {
+      if (s.ticket.empty())
+        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
+      auto req = NewBody<auth::RequestRecovery>();
+      req->set_user(s.ticket_user);
+      req->set_ticket(s.ticket);
+      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req));
+    }
+    case api::ClientFrame::kRecoverPassword: {
+      if (s.ticket.empty())
+        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
+      auto req = NewBody<auth::RecoverPassword>();
+      req->set_user(s.ticket_user);
+      req->set_ticket(s.ticket);
+      req->set_code(frame.recover_password().code());
+      req->set_source(source);
+      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req), Step::kSignIn);
+    }
     case api::ClientFrame::kResumeSession: {
       const auto credential = Credential::Decode(frame.resume_session().credential());
       if (!credential) return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "not a credential");
@@ -363,7 +381,9 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
     case api::ClientFrame::kSendCode:
     case api::ClientFrame::kSignIn:
     case api::ClientFrame::kSignUp:
-    case api::ClientFrame::kCheckPassword: return Reject(conn, id, api::ALREADY_SIGNED_IN, "already signed in");
+    case api::ClientFrame::kCheckPassword:
+    case api::ClientFrame::kRequestPasswordRecovery:
+    case api::ClientFrame::kRecoverPassword: return Reject(conn, id, api::ALREADY_SIGNED_IN, "already signed in");
     default: return Reject(conn, id, api::BAD_REQUEST, "unknown request");
   }
 }

@@ -114,7 +114,7 @@ class GatewayService final : public Service {
   // What a forwarded request's answer means to the connection.
   enum class Step : uint8_t {
     kRequest,  // the answer goes to the client as it is
-    kSignIn,   // SignIn, SignUp, CheckPassword: PasswordNeeded keeps a ticket
+    kSignIn,   // SignIn, SignUp, CheckPassword, RecoverPassword: PasswordNeeded keeps a ticket
     kResume,   // auth.Resume: Resumed goes on to sync
     kOnline,   // sync.DeviceOnline: SignedIn completes the sign-in
   };

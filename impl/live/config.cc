@@ -172,7 +172,7 @@ std::vector<InstanceConfig> LiveConfig::Select(const std::string& selector) cons
 namespace {
 
 // `<channel>: [{log: {file: F}}, {http: {url: U, timeout: 2s}}]`, in
-// failover order; channel is sms or push.
+// failover order; channel is sms, push or email.
 void ReadProviders(const YamlReader& r, const YAML::Node& n, const std::string& channel,
                    std::vector<ProviderConfig>* out) {
   if (!n.IsDefined()) return;
@@ -209,7 +209,8 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
   const YAML::Node root = r.Load(text);
   LiveConfig cfg;
   cfg.file = file;
-  std::set<std::string> keys = {"partitions", "bus", "storage", "clients", "security", "sms", "push", "instances"};
+  std::set<std::string> keys = {"partitions", "bus",  "storage", "clients",  "security",
+                                "sms",        "push", "email",   "instances"};
   keys.merge(RoleSettingSections(roles));
   r.OnlyKeys(root, "", keys);
   r.Count(root, "", "partitions", &cfg.partitions);
@@ -218,6 +219,7 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
   ReadRoleSettings(r, root, roles, &cfg.role_settings);
   ReadProviders(r, root[kSmsChannel], kSmsChannel, &cfg.sms);
   ReadProviders(r, root[kPushChannel], kPushChannel, &cfg.push);
+  ReadProviders(r, root[kEmailChannel], kEmailChannel, &cfg.email);
   if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
     r.OnlyKeys(sec, "security", {"secret_file"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
@@ -245,7 +247,7 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
 }  // namespace
 
 std::vector<ProviderConfig> LiveConfig::ProvidersOrDefault(const std::string& channel) const {
-  const std::vector<ProviderConfig>& configured = channel == kSmsChannel ? sms : push;
+  const std::vector<ProviderConfig>& configured = channel == kSmsChannel ? sms : channel == kPushChannel ? push : email;
   if (!configured.empty()) return configured;
   ProviderConfig log;
   log.file = (std::filesystem::path(data_dir) / (channel + ".log")).string();

@@ -77,16 +77,16 @@ struct LiveConfig {
   ClientTransportConfig clients;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;
-  // SMS and push providers, each in failover order (`sms:`, `push:`);
-  // empty: one log provider writing to <data_dir>/<channel>.log
-  // (ProvidersOrDefault).
-  std::vector<ProviderConfig> sms, push;
+  // SMS, push and email providers, each in failover order (`sms:`,
+  // `push:`, `email:`); empty: one log provider writing to
+  // <data_dir>/<channel>.log (ProvidersOrDefault).
+  std::vector<ProviderConfig> sms, push, email;
   std::vector<InstanceConfig> instances;
 
   // The secret file this deployment uses.
   std::string SecretFile() const;
 
-  // channel: kSmsChannel or kPushChannel.
+  // channel: kSmsChannel, kPushChannel or kEmailChannel.
   std::vector<ProviderConfig> ProvidersOrDefault(const std::string& channel) const;
   ClusterShape Shape() const;
   // Instances whose Name() is `selector`, or of role `selector`; all if empty.

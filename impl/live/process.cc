@@ -142,7 +142,8 @@ struct Process::Impl {
     if (!outbound) {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},
-                                           {kPushChannel, cfg.ProvidersOrDefault(kPushChannel)}});
+                                           {kPushChannel, cfg.ProvidersOrDefault(kPushChannel)},
+                                           {kEmailChannel, cfg.ProvidersOrDefault(kEmailChannel)}});
     }
     if (role.name == role::kAuth) {
       if (Status s = outbound->Check(); !s.ok()) return s;

@@ -64,6 +64,7 @@ std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next) {
   if (!(now.security == next.security)) return "security" + restart;
   if (now.sms != next.sms) return "sms" + restart;
   if (now.push != next.push) return "push" + restart;
+  if (now.email != next.email) return "email" + restart;
   std::map<std::string, const InstanceConfig*> before, after;
   for (const auto& ic : now.instances) before[ic.Name()] = &ic;
   for (const auto& ic : next.instances) after[ic.Name()] = &ic;

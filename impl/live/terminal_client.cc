@@ -123,7 +123,13 @@ class Terminal final : public Device::Observer {
     if (d.state() == Device::State::kSignInFailed) std::cout << "* signing in again shortly\n";
     switch (e.code()) {
       case api::PHONE_NUMBER_UNOCCUPIED: return Ask(Awaiting::kName, "a new number: type your name");
-      case api::SESSION_PASSWORD_NEEDED: return Ask(Awaiting::kPassword, "type the account's cloud password");
+      case api::SESSION_PASSWORD_NEEDED: return Ask(Awaiting::kPassword, kPasswordPrompt);
+      case api::CODE_INVALID: return Ask(Awaiting::kRecoveryCode, "type the emailed code again");
+      case api::PASSWORD_RECOVERY_NA:
+      case api::PASSWORD_RECOVERY_EXPIRED:
+      case api::EMAIL_UNAVAILABLE:
+        if (d.state() == Device::State::kSignedOut) return Ask(Awaiting::kPassword, kPasswordPrompt);
+        return;
       case api::PHONE_CODE_INVALID: return Ask(Awaiting::kCode, "type the code again");
       case api::FIRSTNAME_INVALID: return Ask(Awaiting::kName, "type your name again (1 to 64 characters)");
       case api::FLOOD_WAIT:
@@ -141,6 +147,8 @@ class Terminal final : public Device::Observer {
       default: return;
     }
   }
+  static constexpr const char* kPasswordPrompt =
+      "type the account's cloud password (or /recover: a code to its recovery email)";
   void OnCodeSent(Device&, const api::SentCode& sent) override {
     Ask(Awaiting::kCode,
         "a code was sent by SMS to " + who_.phone + " (valid " + std::to_string(sent.timeout_s()) + " s): type it");
@@ -176,6 +184,10 @@ class Terminal final : public Device::Observer {
       std::cout << "* forwarded: id " << f.sent_message().message_id() << "\n";
     } else if (f.has_typing()) {
       std::cout << "* user " << f.typing().from_user() << " is typing\n";
+    } else if (f.has_password_recovery()) {
+      Ask(Awaiting::kRecoveryCode, "a code was sent to " + f.password_recovery().email_pattern() + " (valid " +
+                                       std::to_string(f.password_recovery().timeout_s()) +
+                                       " s): type it to remove the cloud password and sign in");
     }
   }
   void OnSignInNeeded(Device&) override {
@@ -190,7 +202,7 @@ class Terminal final : public Device::Observer {
   }
 
  private:
-  enum class Awaiting { kNone, kCode, kName, kPassword };
+  enum class Awaiting { kNone, kCode, kName, kPassword, kRecoveryCode };
 
   void Connect() {
     conn_.Connect(host_, port_, [this](const std::string& why) { OnConnectionLost(why); });
@@ -240,6 +252,10 @@ class Terminal final : public Device::Observer {
       d.SubmitCode(code, info);
     } else if (what == Awaiting::kName) {
       d.SignUp(line, "");
+    } else if (what == Awaiting::kRecoveryCode) {
+      d.SubmitRecoveryCode(line);
+    } else if (line == "/recover") {
+      d.RequestPasswordRecovery();
     } else {
       d.SubmitPassword(line);
     }
@@ -315,12 +331,13 @@ class Terminal final : public Device::Observer {
     if (line[0] == '/' && AccountCommand(line)) return true;
     auto chat = ParseChatLine(line);
     if (!chat) {
-      std::cout << "* usage: @<user> <text>, #<group> <text>, !<channel> <text>   (ids 1.." << kMaxUserId
-                << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|->, "
-                << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
-                << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
-                << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
-                << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /quit\n";
+      std::cout
+          << "* usage: @<user> <text>, #<group> <text>, !<channel> <text>   (ids 1.." << kMaxUserId
+          << ", then a space)   or   /sessions, /terminate <device>, /password <current|-> <new|-> [recovery email], "
+          << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
+          << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
+          << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
+          << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
       std::cout << "* too many lines waiting; this one is dropped\n";
@@ -548,9 +565,11 @@ std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line) {
     f.mutable_reset_authorization()->set_device_id(std::stoull(words[1]));
   } else if (words.size() <= 2 && words[0] == "/push") {
     f.mutable_register_device()->set_token(words.size() == 2 ? words[1] : "");  // none: unregister
-  } else if (words.size() == 3 && words[0] == "/password") {
+  } else if ((words.size() == 3 || (words.size() == 4 && words[3].find('@') != std::string::npos)) &&
+             words[0] == "/password") {  // a fourth word is a recovery email, not more of a password
     f.mutable_update_password()->set_current(words[1] == "-" ? "" : words[1]);
     f.mutable_update_password()->set_new_password(words[2] == "-" ? "" : words[2]);
+    if (words.size() == 4) f.mutable_update_password()->set_email(words[3]);
   } else if (!ParseChatCommand(words, line, &f)) {
     return std::nullopt;
   }

@@ -30,6 +30,11 @@ TEST(LiveConfig, OutboundProvidersAreLogByDefaultOrAnOrderedList) {
   ASSERT_EQ(plain.ProvidersOrDefault(kSmsChannel).size(), 1u);
   EXPECT_EQ(plain.ProvidersOrDefault(kSmsChannel)[0].file, "/tmp/x/sms.log");
   EXPECT_EQ(plain.ProvidersOrDefault(kPushChannel)[0].file, "/tmp/x/push.log");
+  EXPECT_EQ(plain.ProvidersOrDefault(kEmailChannel)[0].file, "/tmp/x/email.log");
+  const LiveConfig mail =
+      ParseConfig(std::string(kGood) + "email: [{http: {url: 'http://mail.example/send'}}]\n", "d.yaml");
+  ASSERT_EQ(mail.ProvidersOrDefault(kEmailChannel).size(), 1u);
+  EXPECT_EQ(mail.email[0].host, "mail.example");
   const LiveConfig c = ParseConfig(std::string(kGood) +
                                        "sms:\n  - http: {url: 'http://sms.example:8080/send?k=1', timeout: 500ms}\n"
                                        "  - log: {file: /var/log/sms.log}\n",
@@ -54,7 +59,8 @@ TEST(LiveConfig, OutboundProvidersAreLogByDefaultOrAnOrderedList) {
            {"sms: [{log: {file: a}, http: {url: 'http://x/'}}]\n", "key 'sms[0]': one provider"},
            {"push: []\n", "key 'push': a list of providers"},
            {"push: [{http: {url: 'ftp://x/'}}]\n", "key 'push[0].http.url': expected http://"},
-           {"push: [{apns: {}}]\n", "key 'push[0].apns': unknown key"}}) {
+           {"push: [{apns: {}}]\n", "key 'push[0].apns': unknown key"},
+           {"email: [{smtp: {}}]\n", "key 'email[0].smtp': unknown key"}}) {
     try {
       ParseConfig(std::string(kGood) + bad, "d.yaml");
       ADD_FAILURE() << "accepted " << bad;

@@ -91,6 +91,9 @@ TEST(AccountCommand, ExactlyOneCommandOrNothing) {
   EXPECT_EQ(p->update_password().current(), "");
   EXPECT_EQ(p->update_password().new_password(), "hunter2");
   EXPECT_EQ(ParseAccountCommand("/password hunter2 -")->update_password().new_password(), "");
+  auto e = ParseAccountCommand("/password - hunter2 ann@example.org");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->update_password().email(), "ann@example.org");
   // Found by a hostile tester: "0x2" ended every other session, and the
   // words after a password's first were dropped silently.
   for (const char* bad : {"/terminate 0x2", "/terminate 3x", "/terminate 2 3", "/terminate", "/terminate -1",

@@ -62,12 +62,12 @@ void TestProviders::Deliver(std::string_view, size_t index, const OutboundMessag
                             [accepted, done] { done(accepted ? Status::Ok() : Status::IoError("provider down")); });
 }
 
-std::string TestProviders::LastCode(const std::string& digits) const {
+std::string TestProviders::LastCode(const std::string& to) const {
   for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
-    if (it->message.to != digits) continue;
+    if (it->message.to != to) continue;
     const std::string& text = it->message.text;
     const size_t at = text.find_first_of("0123456789");
-    return at == std::string::npos ? "" : text.substr(at, 5);
+    return at == std::string::npos ? "" : text.substr(at, text.find_first_not_of("0123456789", at) - at);
   }
   return "";
 }

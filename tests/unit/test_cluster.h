@@ -68,7 +68,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   std::string group_;  // the consumer group it joined, "" if none
 };
 
-// The cluster's providers of one channel (SMS, push), shared by its auth
+// The cluster's providers of one channel (SMS, push, email), shared by its auth
 // instances: each accepts a message (recording it) while up, and refuses it
 // while down; the answer comes as a timer due at once.
 class TestProviders final : public OutboundPort {
@@ -76,9 +76,9 @@ class TestProviders final : public OutboundPort {
   TestProviders(TestCluster* cluster, std::string_view channel) : cluster_(cluster), channel_(channel) {}
   size_t Providers(std::string_view channel) const override { return channel == channel_ ? up.size() : 0; }
   void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override;
-  // The 5-digit code in the last message a provider accepted for phone
-  // (digits), "" if none.
-  std::string LastCode(const std::string& digits) const;
+  // The code (the first run of digits) in the last message a provider
+  // accepted for `to` (a phone's digits, an email address), "" if none.
+  std::string LastCode(const std::string& to) const;
 
   std::vector<bool> up{true};  // one per provider, in failover order
   bool silent = false;         // providers never answer (an attempt hangs)
@@ -97,17 +97,20 @@ class TestProviders final : public OutboundPort {
 // The port the cluster's instances see: each channel to its providers.
 class TestOutbound final : public OutboundPort {
  public:
-  TestOutbound(TestProviders* sms, TestProviders* push) : sms_(sms), push_(push) {}
+  TestOutbound(TestProviders* sms, TestProviders* push, TestProviders* email) : channels_{sms, push, email} {}
   size_t Providers(std::string_view channel) const override {
-    return sms_->Providers(channel) + push_->Providers(channel);
+    size_t n = 0;
+    for (const TestProviders* c : channels_) n += c->Providers(channel);
+    return n;
   }
   void Deliver(std::string_view channel, size_t index, const OutboundMessage& message, Done done) override {
-    (channel == kSmsChannel ? sms_ : push_)->Deliver(channel, index, message, std::move(done));
+    for (TestProviders* c : channels_) {
+      if (c->Providers(channel) > 0) return c->Deliver(channel, index, message, std::move(done));
+    }
   }
 
  private:
-  TestProviders* sms_;
-  TestProviders* push_;
+  TestProviders* channels_[3];
 };
 
 // A device attached to a gateway of the cluster, recording what it saw.
@@ -197,7 +200,8 @@ class TestCluster {
   size_t bus_records() const;
   TestProviders sms{this, kSmsChannel};
   TestProviders push{this, kPushChannel};
-  TestOutbound outbound{&sms, &push};
+  TestProviders email{this, kEmailChannel};
+  TestOutbound outbound{&sms, &push, &email};
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
