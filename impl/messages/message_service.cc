@@ -159,18 +159,25 @@ void MessageService::Submit(Draft draft, const ReplyTo& reply_to) {
   Status s;
   if (auto record = boxes_.FindSend(m.from_user(), m.random_id(), &s)) return Resume(reply_to, draft, *record);
   if (!s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());
-  InChat(m.from_user(), ChatKey::Of(m), reply_to, [this, draft, reply_to](const storage::ChatRecord* group) {
+  const ChatKey chat = ChatKey::Of(m);
+  if (!chat.group()) return StoreAndAnswer(draft, nullptr, reply_to);
+  const uint64_t from = m.from_user();  // before draft moves into the callback
+  InChat(from, chat, reply_to, [this, draft = std::move(draft), reply_to](const storage::ChatRecord* group) {
     // While the group's owner answered, a retry may have stored it.
     Status s;
     if (auto record = boxes_.FindSend(draft.message.from_user(), draft.message.random_id(), &s)) {
       return Resume(reply_to, draft, *record);
     }
-    storage::SendRecord record;
-    if (const Refusal r = Store(draft, group, &record); !r.ok()) return AnswerRefusal(reply_to, r);
-    if (record.peer_done()) return AnswerSent(record, reply_to);
-    WaitForOp({draft.message.from_user(), draft.message.peer_user()}, record.op_seq(), record.result().random_id(),
-              reply_to);
+    StoreAndAnswer(draft, group, reply_to);
   });
+}
+
+void MessageService::StoreAndAnswer(const Draft& draft, const storage::ChatRecord* group, const ReplyTo& reply_to) {
+  storage::SendRecord record;
+  if (const Refusal r = Store(draft, group, &record); !r.ok()) return AnswerRefusal(reply_to, r);
+  if (record.peer_done()) return AnswerSent(record, reply_to);
+  WaitForOp({draft.message.from_user(), draft.message.peer_user()}, record.op_seq(), record.result().random_id(),
+            reply_to);
 }
 
 MessageService::Refusal MessageService::Store(const Draft& draft, const storage::ChatRecord* group,

@@ -153,6 +153,8 @@ class MessageService final : public Service {
   // Puts draft into its sender's box and queues its copies (group: the
   // record the group's owner gave; nullptr for a private chat).
   Refusal Store(const Draft& draft, const storage::ChatRecord* group, storage::SendRecord* record);
+  // Store, then the answer (now, or once the peer's box has it).
+  void StoreAndAnswer(const Draft& draft, const storage::ChatRecord* group, const ReplyTo& reply_to);
   void Resume(const ReplyTo& reply_to, const Draft& draft, const storage::SendRecord& record);
   void AnswerSent(const storage::SendRecord& record, const ReplyTo& reply_to);
   // SentMessage for record's send once its peer's box has it (now, or when the outbox gets there).
