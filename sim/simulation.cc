@@ -532,19 +532,7 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   }
   out << "\n";
   // A connection cap is a capacity limit that is not CPU: say so.
-  uint64_t refused = 0;
-  for (const auto& [addr, counters] : s["instances"].items()) refused += counters.value("gateway.refused_over_cap", 0);
-  if (refused > 0) {
-    out << "  WARNING    gateways refused " << refused
-        << " connections over their cap (raise gateway.max_connections if that is not the point)\n";
-  }
-  const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
-  const double duration = s["scenario"]["duration_s"].get<double>();
-  if (ramp > duration) {
-    out << "  WARNING    connect_ramp " << ramp << " s is longer than duration " << duration
-        << " s: devices connecting after it are offered no messages, and those due after the drain never "
-           "connect\n";
-  }
+  for (const auto& warning : s["warnings"]) out << "  WARNING    " << warning.get<std::string>() << "\n";
   const auto& inv = s["invariants"];
   out << "  invariants " << (inv["ok"].get<bool>() ? "hold" : "BROKEN") << "\n";
   for (const auto& e : inv["examples"]) out << "    " << e.get<std::string>() << "\n";

@@ -269,6 +269,29 @@ ordered_json GroupsJson(const GroupLoad& g) {
   return {{"count", g.count}, {"members", members}, {"share", g.share}};
 }
 
+// What a reader of the results should know before trusting them, from the
+// summary itself (also printed with it).
+ordered_json Warnings(const ordered_json& s) {
+  ordered_json out = ordered_json::array();
+  uint64_t refused = 0;
+  for (const auto& [addr, counters] : s["instances"].items()) refused += counters.value("gateway.refused_over_cap", 0);
+  if (refused > 0) {
+    out.push_back("gateways refused " + std::to_string(refused) +
+                  " connections over their cap (raise gateway.max_connections if that is not the point)");
+  }
+  const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
+  const double duration = s["scenario"]["duration_s"].get<double>();
+  if (ramp > duration) {
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "connect_ramp %g s is longer than duration %g s: devices connecting after it are offered no "
+                  "messages, and those due after the drain never connect",
+                  ramp, duration);
+    out.push_back(text);
+  }
+  return out;
+}
+
 ordered_json WorkloadJson(const WorkloadSpec& wl) {
   ordered_json devices = wl.devices_per_user;
   if (!wl.device_weights.empty()) {
@@ -552,6 +575,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   if (sc.workload.ActionShares() > 0) {
     out["actions"] = ActionsJson(w.recorder);
   }
+  out["warnings"] = Warnings(out);
   return out;
 }
 

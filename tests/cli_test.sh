@@ -73,6 +73,8 @@ set +e
 "$msgbed" run "$tmp/ramp.yaml" --out "$tmp/ramp" > "$tmp/out" 2>&1
 set -e
 grep -q "WARNING    connect_ramp 60 s is longer than duration" "$tmp/out" || fail "ramp warning: $(cat "$tmp/out")"
+python3 -c 'import json, sys; w = json.load(open(sys.argv[1]))["warnings"]; assert any("connect_ramp 60 s" in x for x in w), w' \
+  "$(ls -d "$tmp"/ramp/*/)summary.json" || fail "no ramp warning in summary.json"
 
 # A copy of a scenario that kept its name must not overwrite the original's
 # results (found by the simulator issue): exit 2, naming both.
