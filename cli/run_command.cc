@@ -41,7 +41,7 @@ int Run(const RunOptions& opts) {
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
   const bool fits = GuardInput("run", opts.out_dir, [&] {
-    sim::CheckMemory(sc, sim::PhysicalMemoryBytes());
+    sim::CheckMemory(sc, sim::UsableMemoryBytes());
     sim::ClaimResultDir(sc, opts.out_dir);
   });
   if (!fits) return 2;

@@ -167,7 +167,7 @@ std::vector<CampaignRun> RunCampaign(const CampaignSpec& spec,
                                      const std::function<void(const CampaignRun&)>& progress) {
   const Scenario base =
       ParseScenario(spec.base_yaml, spec.base_path.empty() ? "<embedded quickstart>" : spec.base_path);
-  CheckMemory(base, PhysicalMemoryBytes());
+  CheckMemory(base, UsableMemoryBytes());
   std::vector<std::string> kinds;
   for (const auto& kind : spec.kinds) {
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);

@@ -29,8 +29,8 @@ class GroupLayout {
   std::vector<uint64_t> first_;  // count + 1 entries: the last is one past the last member
 };
 
-// A size from the truncated power law P(n) ~ n^-alpha, min <= n <= max,
-// for a uniform u in [0, 1).
+// A size from the truncated power law for a uniform u in [0, 1): the
+// continuous density ~ x^-alpha on [min, max + 1), rounded down.
 uint64_t PowerLawSize(const GroupSizeLaw& law, double u);
 
 }  // namespace msgbed::sim

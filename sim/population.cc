@@ -70,6 +70,9 @@ void Population::Leave(SimDevice& dev, ConnId conn) {
   // A connection the gateway closed has been replaced; the new one has a
   // session of its own.
   if (dev.conn != conn || dev.connected_at < 0) return;
+  // Nobody puts the phone away in the middle of signing in (and a device
+  // away would keep the user's phone from its other devices meanwhile).
+  if (dev.signing_in_since >= 0) return ScheduleLeave(dev, conn);
   Hangup(dev);
   dev.away = true;
   world_->recorder.SessionEnded();
@@ -204,7 +207,7 @@ void Population::OnSignedIn(Device& d) {
   if (dev.signing_in_since < 0) return;
   world_->recorder.SignedIn(world_->Now() - dev.signing_in_since, std::exchange(dev.added, false));
   dev.signing_in_since = -1;
-  world_->signing_in.erase(dev.user);
+  if (std::exchange(dev.holds_phone, false)) world_->signing_in.erase(dev.user);
   awaiting_code_.erase(ProvisionedPhone(d.user()));
 }
 
@@ -296,6 +299,7 @@ void Population::Relogin(size_t index) {
   SimDevice& dev = *devices_[index];
   if (dev.away || dev.signing_in_since >= 0 || dev.core.state() != Device::State::kReady) return;
   if (!world_->signing_in.insert(dev.user).second) return;  // another device of the user is
+  dev.holds_phone = true;
   Hangup(dev);
   dev.core.ForgetSession();
   dev.signing_in_since = world_->Now();
@@ -320,11 +324,12 @@ void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
 void Population::OnSignInNeeded(Device& d) {
   SimDevice& dev = Of(d);
   if (dev.signing_in_since < 0) {  // a device just added, or its session was revoked
-    // The code goes to the user's one phone: one of its devices at a time.
-    if (!world_->signing_in.insert(dev.user).second) return WaitForPhone(dev);
     dev.signing_in_since = world_->Now();
     world_->recorder.SignInStarted(dev.added);
   }
+  // The code goes to the user's one phone: one of its devices at a time.
+  if (!dev.holds_phone && !world_->signing_in.insert(dev.user).second) return WaitForPhone(dev);
+  dev.holds_phone = true;
   AskCode(dev, std::max(0.0, dev.next_code_at - world_->Now()));
 }
 

@@ -139,6 +139,7 @@ class Population final : public Node, public Device::Observer {
     uint64_t delivered = 0;                                  // updates of its box it was told, but its own sends
     uint64_t shown_pts = 0;                                  // pts when it last showed a message
     double signing_in_since = -1;                            // a phone sign-in under way since then; -1: none
+    bool holds_phone = false;                                // its sign-in has the user's phone (World::signing_in)
     uint32_t code_tries = 0;                                 // codes asked for in this sign-in
     double next_code_at = 0;                                 // not before (a FLOOD_WAIT, or the retry delay)
     double code_asked_at = 0;                                // the last code request

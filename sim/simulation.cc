@@ -1,5 +1,6 @@
 #include "simulation.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -455,15 +456,18 @@ void CheckMemory(const Scenario& sc, double available) {
   char text[200];
   std::snprintf(text, sizeof text,
                 ": key 'workload': this run needs an estimated %.1f GB of memory (%.3g devices, %.3g messages); "
-                "this machine has %.1f GB",
+                "this machine (or ulimit -v) allows %.1f GB",
                 need / 1e9, sc.workload.Devices(sc.duration),
                 sc.workload.messages_per_second * sc.workload.MaxRateFactor() * sc.duration, available / 1e9);
   const std::string at = sc.workload_line > 0 ? ":" + std::to_string(sc.workload_line) : "";
   throw ScenarioError(sc.file + at + text);
 }
 
-double PhysicalMemoryBytes() {
-  return static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+double UsableMemoryBytes() {
+  const double physical = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return physical;
+  return std::min(physical, static_cast<double>(limit.rlim_cur));
 }
 
 void ClaimResultDir(const Scenario& sc, const std::string& out_dir) {

@@ -35,8 +35,9 @@ double EstimateMemoryBytes(const Scenario& sc);
 // bytes: a run that cannot fit is refused up front, not killed by the
 // allocator minutes in.
 void CheckMemory(const Scenario& sc, double available);
-// This machine's physical memory in bytes.
-double PhysicalMemoryBytes();
+// This machine's physical memory in bytes, or the process's address-space
+// limit (ulimit -v) if that is lower.
+double UsableMemoryBytes();
 
 // Makes <out_dir>/<name>/ this scenario file's result directory, marked
 // with the file's path (.source). Throws ScenarioError if it holds another

@@ -39,6 +39,7 @@ struct AtEnd {
   uint64_t work = 0;                  // messages in flight or queued for a worker, anywhere
   uint64_t sends_unanswered = 0;      // by devices: in flight or waiting to be sent again
   uint64_t devices_not_ready = 0;     // not signed in and synced (and not away)
+  uint64_t signing_in = 0;            // of those, with a phone sign-in under way
   uint64_t catch_ups_unfinished = 0;  // of those, catching up after joining late or coming back (measured)
   uint64_t devices_away = 0;          // offline between sessions: behind by design
   uint64_t sends_of_away = 0;         // unanswered sends of devices away: sent again when they are back
@@ -61,6 +62,7 @@ AtEnd StateAtEnd(const World& w, const std::vector<const Node*>& nodes) {
       e.devices_away += d->away ? 1 : 0;
       const bool not_ready = !d->away && d->core.state() != Device::State::kReady;
       e.devices_not_ready += not_ready;
+      e.signing_in += !d->away && d->signing_in_since >= 0;
       // A device not catching up is only resyncing in the background.
       const double connected = d->connected_at >= 0 ? d->connected_at : d->connect_at;
       e.catch_ups_unfinished += not_ready && d->CatchingUp(ramp) && connected >= w.scenario.warmup;
@@ -501,7 +503,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   InvariantReport inv = CheckInvariants(w, /*settled=*/true);
   // What devices away at the end owe or are owed waits for them by design.
   const bool complete = c.missing == 0 && c.held_unsent == c.held_by_away && c.in_sync + e.devices_away == c.devices &&
-                        e.sends_unanswered == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
+                        e.sends_unanswered == 0 && e.signing_in == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
   e.settled = complete || e.work + e.sends_unanswered + e.devices_not_ready == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be
@@ -519,6 +521,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
         {"work_in_flight", e.work},
         {"sends_unanswered", e.sends_unanswered},
         {"devices_not_ready", e.devices_not_ready},
+        {"devices_signing_in", e.signing_in},
         {"devices_away", e.devices_away},
         {"sends_of_devices_away", e.sends_of_away}}},
       {"messages",

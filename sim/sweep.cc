@@ -124,7 +124,7 @@ Sweep ExpandSweep(const SweepSpec& spec) {
   for (SweepPoint& p : points) {
     try {
       p.scenario = ParseScenario(p.yaml, p.name + ".yaml");
-      CheckMemory(p.scenario, PhysicalMemoryBytes() / std::max(spec.jobs, 1));
+      CheckMemory(p.scenario, UsableMemoryBytes() / std::max(spec.jobs, 1));
     } catch (const ScenarioError& e) {
       throw ScenarioError(file + ": sweep point " + p.name + " (" + Describe(p) + "): " + e.what());
     }

@@ -228,7 +228,9 @@ void ReadGroups(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   const uint64_t least = g.sizes.max != 0 ? g.sizes.min : g.members;
   if (g.count > spec->users / least) {
     r.Fail(n["count"], p + ".count",
-           "at most workload.users / members (" + std::to_string(spec->users / least) + "): a user is in one group");
+           std::to_string(g.count) + " groups of " + (g.sizes.max != 0 ? "at least " : "") + std::to_string(least) +
+               " take " + std::to_string(g.count * least) + " users and workload.users is " +
+               std::to_string(spec->users) + " (a user is in one group)");
   }
 }
 

@@ -41,7 +41,7 @@ struct ChannelLoad {
 // `groups:`: `count` basic groups of `members` users each (group k holds
 // users k*members+1 to (k+1)*members), written full before the run. A
 // message whose sender is in a group goes to it with probability `share`.
-// A truncated power law of group sizes: P(n) ~ n^-alpha for min <= n <= max.
+// A truncated power law of group sizes, min to max (sim/group_layout.h).
 struct GroupSizeLaw {
   uint64_t min = 0, max = 0;  // max 0: not a law
   double alpha = 0;

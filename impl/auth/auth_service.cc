@@ -159,7 +159,8 @@ void AuthService::SendSms(const ReplyTo& to, const std::string& phone, const std
 // yet arrive, and the client needs the answer before the caller's
 // deadline); `unavailable` only when every provider failed before that.
 void AuthService::SendCodeBy(const ReplyTo& to, const std::string& channel, OutboundMessage message,
-                             const DeliveryPolicy& policy, api::ServerFrame sent, api::ErrorCode unavailable) {
+                             const DeliveryPolicy& policy, api::ServerFrame sent, api::ErrorCode unavailable,
+                             std::function<void()> undelivered) {
   auto answered = std::make_shared<bool>(false);
   auto answer = [this, to, channel, sent = std::move(sent), unavailable, answered](const Status& status) {
     if (std::exchange(*answered, true)) return;
@@ -168,10 +169,14 @@ void AuthService::SendCodeBy(const ReplyTo& to, const std::string& channel, Outb
     AnswerError(to, unavailable, "no " + channel + " provider could send the code; ask again later");
   };
   env_->StartTimer(limits_.send_code_wait, [answer] { answer(Status::Ok()); });
-  Deliver(*env_, channel, std::move(message), policy, [this, channel, answer](const Status& status, size_t) {
-    if (!status.ok()) env_->Stats().Add("auth." + channel + "_failed");
-    answer(status);
-  });
+  Deliver(*env_, channel, std::move(message), policy,
+          [this, channel, answer, undelivered = std::move(undelivered)](const Status& status, size_t) {
+            if (!status.ok()) {
+              env_->Stats().Add("auth." + channel + "_failed");
+              if (undelivered) undelivered();
+            }
+            answer(status);
+          });
 }
 
 void AuthService::HandleSignIn(const Incoming& in, const auth::SignIn& req) {

@@ -77,8 +77,9 @@ class AuthService final : public Service {
   void SignInDone(const ReplyTo& to, const std::string& phone, const std::string& hash, uint64_t user,
                   const CallResult& result);
   void SendSms(const ReplyTo& to, const std::string& phone, const std::string& code, const std::string& hash);
+  // undelivered (if any) runs when every provider failed.
   void SendCodeBy(const ReplyTo& to, const std::string& channel, OutboundMessage message, const DeliveryPolicy& policy,
-                  api::ServerFrame sent, api::ErrorCode unavailable);
+                  api::ServerFrame sent, api::ErrorCode unavailable, std::function<void()> undelivered = nullptr);
   // Blocked: answers FLOOD_WAIT and returns true.
   bool SourceBlocked(const ReplyTo& to, const std::string& source);
 
@@ -94,6 +95,7 @@ class AuthService final : public Service {
   // Password recovery by email (recovery.cc).
   void HandleRequestRecovery(const Incoming& in, const auth::RequestRecovery& req);
   void HandleRecoverPassword(const Incoming& in, const auth::RecoverPassword& req);
+  void VoidRecoveryCode(uint64_t user, const std::string& code);
   // The sign-in's password ticket, if it is pending; answers
   // PASSWORD_HASH_INVALID and returns nullptr otherwise.
   struct Ticket;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/credential.h"
+#include "core/utf8.h"
 
 namespace msgbed {
 
@@ -25,17 +26,29 @@ bool SameCode(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+namespace {
+
+// The first character of s (all its UTF-8 bytes).
+std::string FirstChar(const std::string& s) {
+  size_t n = s.empty() ? 0 : 1;
+  while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+  return s.substr(0, n);
+}
+
+}  // namespace
+
 std::string EmailPattern(const std::string& email) {
   const size_t at = email.find('@');
   if (at == std::string::npos || at == 0) return "***";
   const std::string domain = email.substr(at + 1);
   const size_t dot = domain.rfind('.');
   const std::string tld = dot == std::string::npos ? "" : domain.substr(dot);
-  return email.substr(0, 1) + "***@" + domain.substr(0, 1) + "***" + tld;
+  return FirstChar(email) + "***@" + FirstChar(domain) + "***" + tld;
 }
 
 bool ValidEmail(const std::string& email) {
-  if (email.size() > 256) return false;
+  size_t chars = 0;
+  if (email.size() > 256 || !ValidUtf8(email, &chars)) return false;
   const size_t at = email.find('@');
   if (at == 0 || at == std::string::npos || email.find('@', at + 1) != std::string::npos) return false;
   const size_t dot = email.rfind('.');

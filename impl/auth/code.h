@@ -19,8 +19,8 @@ bool SameCode(const std::string& a, const std::string& b);
 // An email address partly hidden, as Telegram shows it: "a***@e***.com".
 std::string EmailPattern(const std::string& email);
 
-// A plausible email address: one '@' with something on either side, a dot
-// in the domain, no spaces or control characters, at most 256 bytes.
+// A plausible email address: UTF-8, one '@' with something on either side,
+// a dot in the domain, no spaces or control characters, at most 256 bytes.
 bool ValidEmail(const std::string& email);
 
 }  // namespace msgbed

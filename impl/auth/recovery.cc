@@ -26,8 +26,10 @@ void AuthService::HandleRequestRecovery(const Incoming& in, const auth::RequestR
   if (account.email().empty()) return AnswerError(to, api::PASSWORD_RECOVERY_NA, "the account has no recovery email");
   if (GuessesBlocked(to, account)) return;
   const Micros now = env_->Date();
+  // One code at a time: another only once it is void, has expired, or was
+  // sent a minute ago.
   const Micros resend_at = account.recovery_expires_us() - limits_.recovery_ttl + limits_.recovery_resend;
-  if (!account.recovery_code().empty() && resend_at > now) {
+  if (!account.recovery_code().empty() && account.recovery_expires_us() > now && resend_at > now) {
     return AnswerError(to, api::FLOOD_WAIT, "a recovery code was sent just now",
                        static_cast<uint32_t>((resend_at - now + kSecond - 1) / kSecond));
   }
@@ -45,7 +47,21 @@ void AuthService::HandleRequestRecovery(const Incoming& in, const auth::RequestR
   sent.mutable_password_recovery()->set_timeout_s(static_cast<uint32_t>(limits_.recovery_ttl / kSecond));
   OutboundMessage email{account.email(), "msgbed password recovery code: " + code +
                                              ". It removes your cloud password; never give it to anyone."};
-  SendCodeBy(to, kEmailChannel, std::move(email), limits_.email, std::move(sent), api::EMAIL_UNAVAILABLE);
+  SendCodeBy(to, kEmailChannel, std::move(email), limits_.email, std::move(sent), api::EMAIL_UNAVAILABLE,
+             [this, user = req.user(), code] { VoidRecoveryCode(user, code); });
+}
+
+// No provider took the email: its code is void, so that asking again is
+// not refused as too soon.
+void AuthService::VoidRecoveryCode(uint64_t user, const std::string& code) {
+  Status s;
+  auth::UserRecord account;
+  const auto bytes = env_->Kv().Get(UserKey(user), &s);
+  if (!bytes || !account.ParseFromString(*bytes) || account.recovery_code() != code) return;
+  account.clear_recovery_code();
+  WriteBatch batch;
+  batch.Put(UserKey(user), account.SerializeAsString());
+  env_->Kv().Write(batch);  // best effort: a failure leaves the code until it expires
 }
 
 void AuthService::HandleRecoverPassword(const Incoming& in, const auth::RecoverPassword& req) {
@@ -61,13 +77,16 @@ void AuthService::HandleRecoverPassword(const Incoming& in, const auth::RecoverP
     return AnswerError(to, api::PASSWORD_RECOVERY_EXPIRED, "no recovery code is waiting; ask for one");
   }
   if (!SameCode(req.code(), account.recovery_code())) {
-    if (account.recovery_attempts_left() <= 1) account.clear_recovery_code();
-    account.set_recovery_attempts_left(account.recovery_attempts_left() - (account.recovery_attempts_left() > 0));
+    const bool last = account.recovery_attempts_left() <= 1;
+    if (last) account.clear_recovery_code();
+    account.set_recovery_attempts_left(last ? 0 : account.recovery_attempts_left() - 1);
     CountWrongGuess(account);
     WriteBatch batch;
     batch.Put(UserKey(req.user()), account.SerializeAsString());
-    if (Commit(to, batch)) AnswerError(to, api::CODE_INVALID, "wrong recovery code");
-    return;
+    if (!Commit(to, batch)) return;
+    if (last)
+      return AnswerError(to, api::PASSWORD_RECOVERY_EXPIRED, "wrong recovery code, and it is void now: ask again");
+    return AnswerError(to, api::CODE_INVALID, "wrong recovery code");
   }
   env_->Stats().Add("auth.passwords_recovered");
   account.clear_password();

@@ -247,13 +247,14 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
   const ReplyTo& to = in.reply_to;
   const uint64_t user = req.client().user();
   const api::UpdatePassword& change = req.request();
-  if (change.new_password().size() > kMaxPasswordBytes || change.hint().size() > 128 || change.email().size() > 256 ||
+  if (change.new_password().size() > kMaxPasswordBytes || change.hint().size() > 128 ||
       (!change.new_password().empty() && change.hint() == change.new_password())) {
     return AnswerError(to, api::PASSWORD_INVALID,
-                       "passwords are at most 256 bytes, hints 128 and emails 256; a hint is not the password");
+                       "passwords are at most 256 bytes, hints 128; a hint is not the password");
   }
   if (!change.email().empty() && (change.new_password().empty() || !ValidEmail(change.email()))) {
-    return AnswerError(to, api::EMAIL_INVALID, "a recovery email is name@domain.tld, and goes with a new password");
+    return AnswerError(to, api::EMAIL_INVALID,
+                       "a recovery email is name@domain.tld (at most 256 bytes), and goes with a new password");
   }
   auth::UserRecord account;
   bool found = false;
@@ -263,6 +264,9 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
     if (!account.has_password()) AnswerError(to, api::PASSWORD_HASH_INVALID, "the account has no password yet");
     return;
   }
+  // A new password keeps the recovery email unless it names another;
+  // removing the password removes the email too.
+  const std::string email = change.email().empty() ? account.email() : change.email();
   account.clear_password();
   account.clear_hint();
   account.clear_email();
@@ -273,7 +277,7 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
       return AnswerError(to, api::INTERNAL, "the password could not be hashed");
     }
     account.set_hint(change.hint());
-    account.set_email(change.email());
+    account.set_email(email);
   }
   WriteBatch batch;
   batch.Put(UserKey(user), account.SerializeAsString());

@@ -1,5 +1,7 @@
 #include "live/device_connection.h"
 
+#include <algorithm>
+
 namespace msgbed::live {
 
 DeviceConnection::~DeviceConnection() {
@@ -56,7 +58,11 @@ void DeviceConnection::Attach(tcp::socket socket) {
 }
 
 void DeviceConnection::SchedulePing(uint64_t gen) {
-  ping_timer_.expires_after(ping_interval_);
+  // Not signed in (a person typing a code or a password), the gateway's
+  // sign-in timeout (30 s by default) is what a ping must beat.
+  const bool signing_in = device_.state() != Device::State::kReady;
+  ping_timer_.expires_after(signing_in ? std::min<std::chrono::milliseconds>(ping_interval_, kSignInPingInterval)
+                                       : ping_interval_);
   ping_timer_.async_wait([this, gen](boost::system::error_code ec) {
     if (ec || gen != generation_ || !connected()) return;
     device_.Ping();

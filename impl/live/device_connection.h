@@ -4,7 +4,9 @@
 //
 // Callbacks (the Device's observer, on_closed) run on the io_context thread.
 // While connected it pings every ping_interval, well inside a gateway's
-// idle timeout (300 s by default), so an idle device keeps its connection.
+// idle timeout (300 s by default), so an idle device keeps its connection;
+// while not signed in, every kSignInPingInterval, inside the gateway's
+// sign-in timeout (30 s), so a person reading an SMS or an email keeps it.
 #pragma once
 
 #include <functional>
@@ -21,6 +23,7 @@ class DeviceConnection final : public Device::Link {
   using ClosedHandler = std::function<void(const std::string& reason)>;
 
   static constexpr auto kDefaultPingInterval = std::chrono::seconds(60);
+  static constexpr auto kSignInPingInterval = std::chrono::seconds(10);
 
   // session: kept from an earlier sign-in, or empty (sign in with a code).
   DeviceConnection(asio::io_context& io, api::Authorization session, Device::Observer* observer,

@@ -123,7 +123,7 @@ class Terminal final : public Device::Observer {
     if (d.state() == Device::State::kSignInFailed) std::cout << "* signing in again shortly\n";
     switch (e.code()) {
       case api::PHONE_NUMBER_UNOCCUPIED: return Ask(Awaiting::kName, "a new number: type your name");
-      case api::SESSION_PASSWORD_NEEDED: return Ask(Awaiting::kPassword, kPasswordPrompt);
+      case api::SESSION_PASSWORD_NEEDED: password_step_ = true; return Ask(Awaiting::kPassword, kPasswordPrompt);
       case api::CODE_INVALID: return Ask(Awaiting::kRecoveryCode, "type the emailed code again");
       case api::PASSWORD_RECOVERY_NA:
       case api::PASSWORD_RECOVERY_EXPIRED:
@@ -133,6 +133,11 @@ class Terminal final : public Device::Observer {
       case api::PHONE_CODE_INVALID: return Ask(Awaiting::kCode, "type the code again");
       case api::FIRSTNAME_INVALID: return Ask(Awaiting::kName, "type your name again (1 to 64 characters)");
       case api::FLOOD_WAIT:
+        if (password_step_ && d.state() == Device::State::kSignedOut) {  // stay: the step still holds
+          return Ask(Awaiting::kPassword, "wait " + std::to_string(e.retry_after_s()) +
+                                              " s for another try or recovery code; meanwhile " + kPasswordPrompt);
+        }
+        [[fallthrough]];
       case api::SEND_CODE_UNAVAILABLE:
         if (d.state() != Device::State::kSignedOut) return;
         return AskAgainIn(std::max<uint32_t>(e.retry_after_s(), e.code() == api::FLOOD_WAIT ? 1 : 30));
@@ -148,12 +153,13 @@ class Terminal final : public Device::Observer {
     }
   }
   static constexpr const char* kPasswordPrompt =
-      "type the account's cloud password (or /recover: a code to its recovery email)";
+      "type the account's cloud password (or /recover: a code to its recovery email; /recover <code>: one that came)";
   void OnCodeSent(Device&, const api::SentCode& sent) override {
     Ask(Awaiting::kCode,
         "a code was sent by SMS to " + who_.phone + " (valid " + std::to_string(sent.timeout_s()) + " s): type it");
   }
   void OnAuthorized(Device&, const api::Authorization& session) override {
+    password_step_ = false;
     const bool kept = SaveSession(who_.session_file, session);
     std::cout << "* new session: user " << session.user_id() << " device " << session.device_id()
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
@@ -187,7 +193,7 @@ class Terminal final : public Device::Observer {
     } else if (f.has_password_recovery()) {
       Ask(Awaiting::kRecoveryCode, "a code was sent to " + f.password_recovery().email_pattern() + " (valid " +
                                        std::to_string(f.password_recovery().timeout_s()) +
-                                       " s): type it to remove the cloud password and sign in");
+                                       " s): type it to remove the cloud password and sign in (/back: the password)");
     }
   }
   void OnSignInNeeded(Device&) override {
@@ -203,6 +209,7 @@ class Terminal final : public Device::Observer {
 
  private:
   enum class Awaiting { kNone, kCode, kName, kPassword, kRecoveryCode };
+  bool password_step_ = false;  // the sign-in is at its cloud password (until signed in or a new code)
 
   void Connect() {
     conn_.Connect(host_, port_, [this](const std::string& why) { OnConnectionLost(why); });
@@ -227,6 +234,7 @@ class Terminal final : public Device::Observer {
       return Quit();
     }
     ever_connected_ = true;
+    password_step_ = false;
     conn_.device().RequestCode(who_.phone);
   }
 
@@ -235,27 +243,46 @@ class Terminal final : public Device::Observer {
     std::cout << "* " << prompt << "\n";
   }
 
-  // A line typed while the sign-in waits for it.
+  // The digits of a code as typed ("123 45", "123-45"); "" if it has
+  // anything else.
+  static std::string CodeOf(const std::string& line) {
+    std::string code;
+    for (char c : line) {
+      if (c >= '0' && c <= '9')
+        code.push_back(c);
+      else if (c != ' ' && c != '-')
+        return "";
+    }
+    return code;
+  }
+
+  // A line typed while the sign-in waits for it. What cannot be an answer
+  // (a code that is not digits, a command) is not sent: it would use up a try.
   void Answer(const std::string& line) {
     const Awaiting what = awaiting_;
     awaiting_ = Awaiting::kNone;
     Device& d = conn_.device();
+    const std::string code = CodeOf(line);
     if (what == Awaiting::kCode) {
-      std::string code;
-      for (char c : line) {
-        if (c != ' ' && c != '-') code.push_back(c);
-      }
+      if (code.empty()) return Ask(what, "a code is digits: type the code from the SMS");
       api::ClientInfo info;
       info.set_device_model("terminal");
       info.set_platform("msgbed client");
       info.set_app_version("1.0");
       d.SubmitCode(code, info);
     } else if (what == Awaiting::kName) {
+      if (line[0] == '/') return Ask(what, "a name, not a command: type your name");
       d.SignUp(line, "");
     } else if (what == Awaiting::kRecoveryCode) {
-      d.SubmitRecoveryCode(line);
+      if (line[0] == '/') return Ask(Awaiting::kPassword, kPasswordPrompt);
+      if (code.empty()) return Ask(what, "a recovery code is digits: type it (or /back for the password prompt)");
+      d.SubmitRecoveryCode(code);
     } else if (line == "/recover") {
       d.RequestPasswordRecovery();
+    } else if (line.rfind("/recover ", 0) == 0) {
+      const std::string typed = CodeOf(line.substr(9));
+      if (typed.empty()) return Ask(what, "/recover <code>: the code is digits");
+      d.SubmitRecoveryCode(typed);
     } else {
       d.SubmitPassword(line);
     }

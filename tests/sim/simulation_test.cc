@@ -185,6 +185,29 @@ TEST(Simulation, DevicesAddedDuringTheRunSignInAndCatchUp) {
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// Found by a hostile tester: with session churn, a device that went away
+// mid sign-in kept its user's phone, and the user's other new devices
+// waited for it to the end: the run never settled. And a run whose devices
+// were all still signing in called itself settled.
+TEST(Simulation, NewDevicesUnderSessionChurnAllSignInAndUnfinishedOnesUnsettleTheRun) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "drain: 3s", "drain: 30s");
+  text = testing::Replaced(text, "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  sessions: {online: 2s, offline: 1s}\n"
+                           "  sign_ins: {new_devices_per_hour: 72000}\n");
+  auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "churn.yaml"), "churn"));
+  EXPECT_GT(s["sign_ins"]["new_devices"]["joined"].get<uint64_t>(), 40u);
+  EXPECT_EQ(s["sign_ins"]["new_devices"]["signed_in"], s["sign_ins"]["new_devices"]["joined"]);
+  EXPECT_TRUE(s["at_end"]["settled"].get<bool>()) << s["at_end"].dump();
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+
+  text = testing::Replaced(ReadFile(kSmall), "  connect_ramp: 500ms\n",
+                           "  connect_ramp: 500ms\n  sign_ins: {new_devices_per_hour: 36000}\n");
+  text = testing::Replaced(text, "drain: 3s", "drain: 1s");  // shorter than an SMS takes
+  s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "short.yaml"), "short"));
+  EXPECT_GT(s["at_end"]["devices_signing_in"].get<uint64_t>(), 0u);
+  EXPECT_FALSE(s["at_end"]["settled"].get<bool>());
+}
+
 // Found by a hostile tester: forwards of messages deleted meanwhile fail
 // (MESSAGE_ID_INVALID) and were also counted as message errors.
 TEST(Simulation, FailedActionsAreNotMessageErrors) {

@@ -89,7 +89,8 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
               "key 'workload.actions': edits, deletes, reads and forwards");
   ExpectError(base + "  groups: {count: 2, members: 201, share: 0.5}\n",
               "key 'workload.groups.members': from 2 to 200");
-  ExpectError(base + "  groups: {count: 9, members: 20, share: 0.5}\n", "key 'workload.groups.count': at most");
+  ExpectError(base + "  groups: {count: 9, members: 20, share: 0.5}\n",
+              "key 'workload.groups.count': 9 groups of 20 take 180 users and workload.users is 150");
   ExpectError(base + "  groups: {count: 2, members: 20}\n", "key 'workload.groups.share': missing");
   ExpectError(base + "  groups: {count: 2, members: {min: 3, max: 201, alpha: 2}, share: 0.5}\n",
               "key 'workload.groups.members': min <= max, both from 2 to 200");
@@ -100,7 +101,7 @@ TEST(WorkloadSpec, BadModelsNameTheirKey) {
   ExpectError(base + "  groups: {count: 2, members: {min: 3, max: 20, alpha: 2, mean: 4}, share: 0.5}\n",
               "workload.groups.members");
   ExpectError(base + "  groups: {count: 60, members: {min: 3, max: 20, alpha: 2}, share: 0.5}\n",
-              "key 'workload.groups.count': at most");
+              "key 'workload.groups.count': 60 groups of at least 3 take 180 users");
   // Drawn sizes that take more users than there are: told when read, with the seed.
   ExpectError(base + "  groups: {count: 10, members: {min: 2, max: 200, alpha: 0.1}, share: 0.5}\n",
               "key 'workload.groups.count': the groups drawn (seed");
@@ -256,7 +257,11 @@ TEST(Workload, ADeviceThatSignedInAgainIsPushedOnceThroughItsNewSession) {
     registered += counters.value("auth.push_registered", 0);
   }
   EXPECT_GT(opened, 50);
-  EXPECT_EQ(registered, opened) << "every new session registers its token";
+  // Every new session registers its token; one whose answer was lost with
+  // its connection (the device left just after signing in) registers again
+  // on its next one, idempotently.
+  EXPECT_GE(registered, opened) << "every new session registers its token";
+  EXPECT_LE(registered, opened + opened / 10);
   EXPECT_GT(notified, 100);
   EXPECT_LE(pushes, notified) << "one device per user: at most one push per notice";
   EXPECT_EQ(s["push"]["wake_to_synced_ms"].value("unfinished", 0), 0);

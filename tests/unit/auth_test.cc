@@ -461,10 +461,12 @@ TEST_F(AuthTest, RecoveryCodesExpireWearOutAndCountAsWrongPasswords) {
   EXPECT_EQ(c.email.sent.size(), 1u);
   const std::string code = c.email.LastCode("ann@example.org");
   const std::string wrong = code == "000000" ? "000001" : "000000";
-  for (uint32_t i = 0; i < AuthLimits().recovery_attempts; ++i) {
+  for (uint32_t i = 1; i <= AuthLimits().recovery_attempts; ++i) {
     laptop.core.SubmitRecoveryCode(wrong);
     c.Run();
-    EXPECT_EQ(LastCode(laptop), api::CODE_INVALID);
+    // The last wrong try voids the code, and says so (found by a hostile tester).
+    EXPECT_EQ(LastCode(laptop),
+              i < AuthLimits().recovery_attempts ? api::CODE_INVALID : api::PASSWORD_RECOVERY_EXPIRED);
   }
   laptop.core.SubmitRecoveryCode(code);  // right, but worn out
   c.Run();
@@ -541,6 +543,37 @@ TEST_F(AuthTest, ARecoveryCodeNoProviderCouldSendIsReported) {
   c.Advance(kSecond);  // the retry, 200 ms on
   c.Run();
   EXPECT_EQ(LastCode(laptop), api::EMAIL_UNAVAILABLE);
+  // Nothing went out, so asking again is not "too soon" (found by a hostile tester).
+  c.email.up = {true};
+  laptop.core.RequestPasswordRecovery();
+  c.Run();
+  EXPECT_NE(Last(laptop, api::ServerFrame::kPasswordRecovery), nullptr);
+  EXPECT_EQ(c.email.LastCode("ann@example.org").size(), 6u);
+}
+
+// Found by a hostile tester: changing the password dropped the recovery
+// email; a non-ASCII first letter broke the partly hidden address.
+TEST_F(AuthTest, AChangedPasswordKeepsTheRecoveryEmailShownAsValidUtf8) {
+  TestDevice* phone = nullptr;
+  TestDevice& laptop = PasswordStep(*this, "\xc3\xbc@\xc3\xa9xample.org", &phone);
+  api::ClientFrame change;
+  change.mutable_update_password()->set_current("forgotten");
+  change.mutable_update_password()->set_new_password("remembered");
+  Send(*phone, change);
+  laptop.core.RequestPasswordRecovery();
+  c.Run();
+  const api::ServerFrame* recovery = Last(laptop, api::ServerFrame::kPasswordRecovery);
+  ASSERT_NE(recovery, nullptr) << "the email went with the old password";
+  EXPECT_EQ(recovery->password_recovery().email_pattern(), "\xc3\xbc***@\xc3\xa9***.org");
+  api::ClientFrame too_long;
+  too_long.mutable_update_password()->set_current("remembered");
+  too_long.mutable_update_password()->set_new_password("remembered");
+  too_long.mutable_update_password()->set_email(std::string(300, 'x') + "@e.org");
+  Send(*phone, too_long);
+  EXPECT_EQ(LastCode(*phone), api::EMAIL_INVALID);
+  too_long.mutable_update_password()->set_email("\xff@e.org");
+  Send(*phone, too_long);
+  EXPECT_EQ(LastCode(*phone), api::EMAIL_INVALID);
 }
 
 TEST_F(AuthTest, TheCodeGoesThroughTheNextProviderWhenTheFirstFails) {
