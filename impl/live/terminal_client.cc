@@ -134,8 +134,7 @@ class Terminal final : public Device::Observer {
       case api::FIRSTNAME_INVALID: return Ask(Awaiting::kName, "type your name again (1 to 64 characters)");
       case api::FLOOD_WAIT:
         if (password_step_ && d.state() == Device::State::kSignedOut) {  // stay: the step still holds
-          return Ask(Awaiting::kPassword, "wait " + std::to_string(e.retry_after_s()) +
-                                              " s for another try or recovery code; meanwhile " + kPasswordPrompt);
+          return Ask(Awaiting::kPassword, "wait " + std::to_string(e.retry_after_s()) + " s, then " + kPasswordPrompt);
         }
         [[fallthrough]];
       case api::SEND_CODE_UNAVAILABLE:
@@ -274,7 +273,8 @@ class Terminal final : public Device::Observer {
       if (line[0] == '/') return Ask(what, "a name, not a command: type your name");
       d.SignUp(line, "");
     } else if (what == Awaiting::kRecoveryCode) {
-      if (line[0] == '/') return Ask(Awaiting::kPassword, kPasswordPrompt);
+      if (line == "/recover") return d.RequestPasswordRecovery();  // another code
+      if (line[0] == '/') return Ask(Awaiting::kPassword, std::string("back at the password: ") + kPasswordPrompt);
       if (code.empty()) return Ask(what, "a recovery code is digits: type it (or /back for the password prompt)");
       d.SubmitRecoveryCode(code);
     } else if (line == "/recover") {
