@@ -18,33 +18,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "proto/client_api.pb.h"
 
 namespace msgbed::live {
-
-// A parsed `@<user> <text>` (private), `#<group> <text>` or `!<channel>
-// <text>` line.
-struct ChatLine {
-  enum Kind { kUser, kGroup, kChannel };
-  uint64_t peer;
-  std::string text;
-  Kind kind = kUser;
-};
-// nullopt unless line is `@`, `#` or `!`, an id (1 to 2^63-1, digits
-// only), one or more spaces, and non-empty text.
-std::optional<ChatLine> ParseChatLine(const std::string& line);
-
-// The frame of a command, or nullopt if line is not exactly one. Account:
-// /sessions, /terminate <device>, /password <current|-> <new|->.
-// Chats: /group <title> <user>..., /add <group> <user>, /remove <group>
-// <user>, /channel <title> [supergroup], /join <channel>, /leave
-// <channel>, /edit <id> <text...>, /delete <id> (for everyone), /read
-// @<user>|#<group>. Ids are digits only; passwords and titles single words
-// ("-" for no password). Creates come with random_id 0: the caller picks one.
-std::optional<api::ClientFrame> ParseAccountCommand(const std::string& line);
 
 // Returns the process exit code: 0 after /quit, or at the end of input once
 // every line was sent; 1 when the connection cannot be made or is lost for

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "live/terminal_commands.h"
+
 namespace msgbed::live {
 namespace {
 
