@@ -27,7 +27,7 @@ GroupLayout::GroupLayout(const GroupLoad& load, uint64_t seed) {
   uint64_t next = 1;
   for (uint64_t k = 0; k < load.count; ++k) {
     first_.push_back(next);
-    next += load.sizes.max == 0 ? load.members : PowerLawSize(load.sizes, draw.Uniform());
+    next += load.drawn() ? PowerLawSize(load.sizes, draw.Uniform()) : load.members;
   }
   first_.push_back(next);
 }

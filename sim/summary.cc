@@ -266,8 +266,8 @@ ordered_json ChannelsJson(const World& w) {
 // default (null: not used).
 ordered_json GroupsJson(const GroupLoad& g) {
   const ordered_json members =
-      g.sizes.max == 0 ? ordered_json(g.members)
-                       : ordered_json{{"min", g.sizes.min}, {"max", g.sizes.max}, {"alpha", Round6(g.sizes.alpha)}};
+      !g.drawn() ? ordered_json(g.members)
+                 : ordered_json{{"min", g.sizes.min}, {"max", g.sizes.max}, {"alpha", Round6(g.sizes.alpha)}};
   return {{"count", g.count}, {"members", members}, {"share", g.share}};
 }
 

@@ -225,12 +225,12 @@ void ReadGroups(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
       r.Fail(n["members"], p + ".members", "from 2 to 200 (Telegram's limit)");
   }
   // Drawn sizes are checked against the users when drawn (GroupLayout).
-  const uint64_t least = g.sizes.max != 0 ? g.sizes.min : g.members;
+  const uint64_t least = g.drawn() ? g.sizes.min : g.members;
   if (g.count > spec->users / least) {
     r.Fail(n["count"], p + ".count",
-           std::to_string(g.count) + " groups of " + (g.sizes.max != 0 ? "at least " : "") + std::to_string(least) +
-               " take " + std::to_string(g.count * least) + " users and workload.users is " +
-               std::to_string(spec->users) + " (a user is in one group)");
+           std::to_string(g.count) + " groups of " + (g.drawn() ? "at least " : "") + std::to_string(least) + " take " +
+               std::to_string(g.count * least) + " users and workload.users is " + std::to_string(spec->users) +
+               " (a user is in one group)");
   }
 }
 

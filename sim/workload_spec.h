@@ -51,6 +51,7 @@ struct GroupLoad {
   uint64_t count = 0;
   uint64_t members = 0;  // every group's size, unless sizes is a law
   GroupSizeLaw sizes;    // or each group's size drawn from it (sim/group_layout.h)
+  bool drawn() const { return sizes.max != 0; }
   double share = 0;
 };
 

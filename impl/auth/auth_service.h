@@ -100,6 +100,10 @@ class AuthService final : public Service {
   // PASSWORD_HASH_INVALID and returns nullptr otherwise.
   struct Ticket;
   Ticket* PendingTicket(const ReplyTo& to, uint64_t user, const std::string& ticket);
+  // The pending ticket's step passed (password or recovery code): its
+  // session opens. REQUIRES: PendingTicket found it in this handler.
+  void PasswordStepPassed(const ReplyTo& to, uint64_t user, const std::string& ticket, auth::UserRecord& account,
+                          const std::string& source);
 
   // Push notifications (push.cc).
   void HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req);
@@ -120,6 +124,9 @@ class AuthService final : public Service {
   // Store access: false (and the client answered INTERNAL) on a store error.
   bool LoadPhone(const ReplyTo& to, const std::string& phone, auth::PhoneRecord* out);
   bool LoadUser(const ReplyTo& to, uint64_t user, auth::UserRecord* out, bool* found);
+  // ... one that must exist (INTERNAL if it does not), and writing one back.
+  bool LoadAccount(const ReplyTo& to, uint64_t user, auth::UserRecord* out);
+  bool SaveAccount(const ReplyTo& to, uint64_t user, const auth::UserRecord& account);
   bool Commit(const ReplyTo& to, const WriteBatch& batch);
   // The user's sessions (at most 1000, for listing), by device id.
   bool ScanSessions(const ReplyTo& to, uint64_t user, KvStore::Entries* out);

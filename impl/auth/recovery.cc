@@ -20,9 +20,7 @@ void AuthService::HandleRequestRecovery(const Incoming& in, const auth::RequestR
   Ticket* ticket = PendingTicket(to, req.user(), req.ticket());
   if (!ticket) return;
   auth::UserRecord account;
-  bool found = false;
-  if (!LoadUser(to, req.user(), &account, &found)) return;
-  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (!LoadAccount(to, req.user(), &account)) return;
   if (account.email().empty()) return AnswerError(to, api::PASSWORD_RECOVERY_NA, "the account has no recovery email");
   if (GuessesBlocked(to, account)) return;
   const Micros now = env_->Date();
@@ -37,9 +35,7 @@ void AuthService::HandleRequestRecovery(const Incoming& in, const auth::RequestR
   account.set_recovery_code(code);
   account.set_recovery_expires_us(now + limits_.recovery_ttl);
   account.set_recovery_attempts_left(limits_.recovery_attempts);
-  WriteBatch batch;
-  batch.Put(UserKey(req.user()), account.SerializeAsString());
-  if (!Commit(to, batch)) return;
+  if (!SaveAccount(to, req.user(), account)) return;
   env_->Stats().Add("auth.recovery_codes");
   ticket->expires = std::max(ticket->expires, now + limits_.recovery_ttl);  // time to read the email
   api::ServerFrame sent;
@@ -66,12 +62,9 @@ void AuthService::VoidRecoveryCode(uint64_t user, const std::string& code) {
 
 void AuthService::HandleRecoverPassword(const Incoming& in, const auth::RecoverPassword& req) {
   const ReplyTo& to = in.reply_to;
-  const Ticket* ticket = PendingTicket(to, req.user(), req.ticket());
-  if (!ticket) return;
+  if (!PendingTicket(to, req.user(), req.ticket())) return;
   auth::UserRecord account;
-  bool found = false;
-  if (!LoadUser(to, req.user(), &account, &found)) return;
-  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (!LoadAccount(to, req.user(), &account)) return;
   if (GuessesBlocked(to, account)) return;
   if (account.recovery_code().empty() || account.recovery_expires_us() <= env_->Date()) {
     return AnswerError(to, api::PASSWORD_RECOVERY_EXPIRED, "no recovery code is waiting; ask for one");
@@ -81,9 +74,7 @@ void AuthService::HandleRecoverPassword(const Incoming& in, const auth::RecoverP
     if (last) account.clear_recovery_code();
     account.set_recovery_attempts_left(last ? 0 : account.recovery_attempts_left() - 1);
     CountWrongGuess(account);
-    WriteBatch batch;
-    batch.Put(UserKey(req.user()), account.SerializeAsString());
-    if (!Commit(to, batch)) return;
+    if (!SaveAccount(to, req.user(), account)) return;
     if (last)
       return AnswerError(to, api::PASSWORD_RECOVERY_EXPIRED, "wrong recovery code, and it is void now: ask again");
     return AnswerError(to, api::CODE_INVALID, "wrong recovery code");
@@ -96,9 +87,7 @@ void AuthService::HandleRecoverPassword(const Incoming& in, const auth::RecoverP
   account.clear_recovery_expires_us();
   account.clear_recovery_attempts_left();
   account.set_password_failures(0);
-  const api::ClientInfo client = ticket->client;
-  tickets_.erase({req.user(), req.ticket()});
-  OpenNewSession(to, req.user(), account, client, req.source());
+  PasswordStepPassed(to, req.user(), req.ticket(), account, req.source());
 }
 
 }  // namespace msgbed

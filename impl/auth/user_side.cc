@@ -101,9 +101,7 @@ bool AuthService::PasswordPasses(const ReplyTo& to, uint64_t user, auth::UserRec
     return true;
   }
   CountWrongGuess(account);
-  WriteBatch batch;
-  batch.Put(UserKey(user), account.SerializeAsString());
-  if (Commit(to, batch)) AnswerError(to, api::PASSWORD_HASH_INVALID, "wrong password");
+  if (SaveAccount(to, user, account)) AnswerError(to, api::PASSWORD_HASH_INVALID, "wrong password");
   return false;
 }
 
@@ -116,16 +114,32 @@ AuthService::Ticket* AuthService::PendingTicket(const ReplyTo& to, uint64_t user
 
 void AuthService::HandleCheckPassword(const Incoming& in, const auth::CheckPassword& req) {
   const ReplyTo& to = in.reply_to;
-  const Ticket* ticket = PendingTicket(to, req.user(), req.ticket());
-  if (!ticket) return;
+  if (!PendingTicket(to, req.user(), req.ticket())) return;
   auth::UserRecord account;
-  bool found = false;
-  if (!LoadUser(to, req.user(), &account, &found)) return;
-  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (!LoadAccount(to, req.user(), &account)) return;
   if (account.has_password() && !PasswordPasses(to, req.user(), account, req.password())) return;
-  const api::ClientInfo client = ticket->client;
-  tickets_.erase({req.user(), req.ticket()});
-  OpenNewSession(to, req.user(), account, client, req.source());
+  PasswordStepPassed(to, req.user(), req.ticket(), account, req.source());
+}
+
+void AuthService::PasswordStepPassed(const ReplyTo& to, uint64_t user, const std::string& ticket,
+                                     auth::UserRecord& account, const std::string& source) {
+  auto it = tickets_.find({user, ticket});
+  const api::ClientInfo client = it->second.client;
+  tickets_.erase(it);
+  OpenNewSession(to, user, account, client, source);
+}
+
+bool AuthService::LoadAccount(const ReplyTo& to, uint64_t user, auth::UserRecord* out) {
+  bool found = false;
+  if (!LoadUser(to, user, out, &found)) return false;
+  if (!found) AnswerError(to, api::INTERNAL, "the account is missing");
+  return found;
+}
+
+bool AuthService::SaveAccount(const ReplyTo& to, uint64_t user, const auth::UserRecord& account) {
+  WriteBatch batch;
+  batch.Put(UserKey(user), account.SerializeAsString());
+  return Commit(to, batch);
 }
 
 void AuthService::HandleResume(const Incoming& in, const auth::Resume& req) {
@@ -257,9 +271,7 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
                        "a recovery email is name@domain.tld (at most 256 bytes), and goes with a new password");
   }
   auth::UserRecord account;
-  bool found = false;
-  if (!LoadUser(to, user, &account, &found)) return;
-  if (!found) return AnswerError(to, api::INTERNAL, "the account is missing");
+  if (!LoadAccount(to, user, &account)) return;
   if (account.has_password() ? !PasswordPasses(to, user, account, change.current()) : !change.current().empty()) {
     if (!account.has_password()) AnswerError(to, api::PASSWORD_HASH_INVALID, "the account has no password yet");
     return;
@@ -279,9 +291,7 @@ void AuthService::HandleUpdatePassword(const Incoming& in, const auth::UpdatePas
     account.set_hint(change.hint());
     account.set_email(email);
   }
-  WriteBatch batch;
-  batch.Put(UserKey(user), account.SerializeAsString());
-  if (!Commit(to, batch)) return;
+  if (!SaveAccount(to, user, account)) return;
   env_->Stats().Add(change.new_password().empty() ? "auth.passwords_removed" : "auth.passwords_set");
   api::ServerFrame frame;
   frame.mutable_done();

@@ -248,34 +248,9 @@ void GatewayService::SignInTraffic(ConnId conn, Session& s, const api::ClientFra
       req->set_source(source);
       return Forward(conn, s, id, AuthOfPhone(shape_, phone), std::move(req), Step::kSignIn);
     }
-    case api::ClientFrame::kCheckPassword: {
-      if (s.ticket.empty())
-        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
-      auto req = NewBody<auth::CheckPassword>();
-      req->set_user(s.ticket_user);
-      req->set_ticket(s.ticket);
-      req->set_password(frame.check_password().password());
-      req->set_source(source);
-      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req), Step::kSignIn);
-    }
-    case api::ClientFrame::kRequestPasswordRecovery: {
-      if (s.ticket.empty())
-        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
-      auto req = NewBody<auth::RequestRecovery>();
-      req->set_user(s.ticket_user);
-      req->set_ticket(s.ticket);
-      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req));
-    }
-    case api::ClientFrame::kRecoverPassword: {
-      if (s.ticket.empty())
-        return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
-      auto req = NewBody<auth::RecoverPassword>();
-      req->set_user(s.ticket_user);
-      req->set_ticket(s.ticket);
-      req->set_code(frame.recover_password().code());
-      req->set_source(source);
-      return Forward(conn, s, id, AuthOfUser(shape_, s.ticket_user), std::move(req), Step::kSignIn);
-    }
+    case api::ClientFrame::kCheckPassword:
+    case api::ClientFrame::kRequestPasswordRecovery:
+    case api::ClientFrame::kRecoverPassword: return PasswordStepTraffic(conn, s, frame);
     case api::ClientFrame::kResumeSession: {
       const auto credential = Credential::Decode(frame.resume_session().credential());
       if (!credential) return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "not a credential");
@@ -287,6 +262,32 @@ void GatewayService::SignInTraffic(ConnId conn, Session& s, const api::ClientFra
     }
     default: return Reject(conn, id, api::AUTH_KEY_UNREGISTERED, "sign in first");
   }
+}
+
+// The password step of a sign-in (after PasswordNeeded): each request goes
+// to the user's auth instance with the step's ticket.
+void GatewayService::PasswordStepTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
+  const uint64_t id = frame.request_id();
+  if (s.ticket.empty()) return Reject(conn, id, api::PASSWORD_HASH_INVALID, "no password check is pending; sign in");
+  auto with_ticket = [&s](auto req) {
+    req->set_user(s.ticket_user);
+    req->set_ticket(s.ticket);
+    return req;
+  };
+  const rpc::Address owner = AuthOfUser(shape_, s.ticket_user);
+  if (frame.has_request_password_recovery()) {
+    return Forward(conn, s, id, owner, with_ticket(NewBody<auth::RequestRecovery>()));
+  }
+  if (frame.has_recover_password()) {
+    auto req = with_ticket(NewBody<auth::RecoverPassword>());
+    req->set_code(frame.recover_password().code());
+    req->set_source(s.source->first);
+    return Forward(conn, s, id, owner, std::move(req), Step::kSignIn);
+  }
+  auto req = with_ticket(NewBody<auth::CheckPassword>());
+  req->set_password(frame.check_password().password());
+  req->set_source(s.source->first);
+  Forward(conn, s, id, owner, std::move(req), Step::kSignIn);
 }
 
 // Wraps the client's request in the service's message, with the

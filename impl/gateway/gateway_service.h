@@ -127,6 +127,7 @@ class GatewayService final : public Service {
   // Seconds a new message in frame must wait for the bus (0: none).
   uint32_t BusWait(const Session& s, const api::ClientFrame& frame) const;
   void SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
+  void PasswordStepTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
   void ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::Address& to, const Api& request,
