@@ -129,7 +129,9 @@ UserTable DrawUsers(const Scenario& sc) {
   std::vector<double> device_weights, class_shares;
   for (const auto& [n, weight] : wl.device_weights) device_weights.push_back(weight);
   for (const UserClass& c : wl.classes) class_shares.push_back(c.share);
-  std::vector<std::vector<double>> added(wl.users + 1);  // by user: when each added device joins
+  // By user: when each added device joins (none and not allocated without them).
+  const bool adding = wl.new_devices_per_hour > 0;
+  std::vector<std::vector<double>> added(adding ? wl.users + 1 : 0);
   for (const auto& [t, user] : DrawNewDevices(sc)) added[user].push_back(t);
   UserTable users;
   users.first_device.reserve(wl.users + 1);
@@ -138,9 +140,9 @@ UserTable DrawUsers(const Scenario& sc) {
     users.first_device.push_back(devices);
     const uint64_t own =
         device_weights.empty() ? wl.devices_per_user : wl.device_weights[draw.Pick(device_weights)].first;
-    devices += own + added[user].size();
+    devices += own + (adding ? added[user].size() : 0);
     if (!class_shares.empty()) users.class_of.push_back(static_cast<uint8_t>(draw.Pick(class_shares)));
-    if (wl.new_devices_per_hour <= 0) continue;
+    if (!adding) continue;
     users.joins_at.insert(users.joins_at.end(), own, -1);
     users.joins_at.insert(users.joins_at.end(), added[user].begin(), added[user].end());
   }
