@@ -142,7 +142,8 @@ void Population::Act(size_t index, Recorder::Action action, uint64_t forward_to,
   if (frame.body_case() == api::ClientFrame::BODY_NOT_SET || dev.away || dev.core.state() != Device::State::kReady) {
     return world_->recorder.ActionSkipped(action);
   }
-  if (frame.has_forward_message()) world_->recorder.Forwarded(random_id, world_->Now(), dev.user, forward_to);
+  if (frame.has_forward_message())
+    world_->recorder.Forwarded(random_id, world_->Now(), dev.user, forward_to, dev.base_conn);
   dev.actions[dev.core.Request(std::move(frame))] = action;
 }
 
@@ -222,7 +223,7 @@ void Population::Offer(size_t index, uint64_t peer, uint64_t random_id) {
 }
 
 void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
-  world_->recorder.Sent(random_id, world_->Now(), from.user, peer);
+  world_->recorder.Sent(random_id, world_->Now(), from.user, peer, from.base_conn);
   auto send = [&] {
     std::string text(world_->scenario.workload.text_bytes, 'x');
     world_->IsGroup(peer) ? from.core.SendToChat(peer, text, random_id) : from.core.SendText(peer, text, random_id);

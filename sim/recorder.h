@@ -33,9 +33,10 @@ class Recorder {
   // Whether user is a member of basic group chat (workload.groups); unset: no groups.
   std::function<bool(uint64_t user, uint64_t chat)> in_group;
 
-  void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
+  // device: the sending device (any id unique among the run's devices).
+  void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer, uint64_t device) {
     series.Sent(now);
-    sent_at_[random_id] = now;
+    sent_messages_[random_id] = {now, device};
     chat_of_[random_id] = {from_user, peer};
     ++sent_;
     measured_sent_ += now >= warmup_;
@@ -61,8 +62,8 @@ class Recorder {
   // message of that chat, measured where it is delivered; stored: the
   // server answered it (its copies are then checked like acknowledged
   // messages'). Not counted as sent or acknowledged.
-  void Forwarded(uint64_t random_id, double now, uint64_t from_user, uint64_t peer) {
-    sent_at_[random_id] = now;
+  void Forwarded(uint64_t random_id, double now, uint64_t from_user, uint64_t peer, uint64_t device) {
+    sent_messages_[random_id] = {now, device};
     chat_of_[random_id] = {from_user, peer};
   }
   void ForwardStored(uint64_t random_id) { acked_ids_.push_back(random_id); }
@@ -71,7 +72,7 @@ class Recorder {
   // visible_at: when the device's UI shows it (its next render tick).
   void Delivered(uint64_t random_id, double now, double device_connected_at, double visible_at) {
     const double sent = SentAt(random_id);
-    if (device_connected_at >= 0 && device_connected_at <= sent) {
+    if (Online(sent, device_connected_at)) {
       ++delivered_online_;
       series.Delivered(now, now - sent);
       if (sent < warmup_) return;
@@ -82,6 +83,15 @@ class Recorder {
       ++caught_up_;
       series.Delivered(now, -1);  // a catch-up: counted, no latency
     }
+  }
+  // Whether random_id, in the box of `device` (connected since
+  // device_connected_at, -1: not connected) but not delivered to it by the
+  // end, is an unfinished send_to_delivered sample: sent by another device
+  // while this one was online, from the warm-up on.
+  bool OwedSample(uint64_t random_id, uint64_t device, double device_connected_at) const {
+    auto it = sent_messages_.find(random_id);
+    if (it == sent_messages_.end() || it->second.device == device) return false;
+    return it->second.at >= warmup_ && Online(it->second.at, device_connected_at);
   }
   // A late device caught up `seconds` after it connected at `connected`.
   void Synced(double connected, double seconds) {
@@ -277,11 +287,18 @@ class Recorder {
   }
   std::map<uint64_t, Post> posts_;  // by random_id; ordered: summaries must not depend on hashing
   std::vector<ChannelStats> channels_;
-  double SentAt(uint64_t random_id) const {
-    auto it = sent_at_.find(random_id);
-    return it == sent_at_.end() ? 0 : it->second;
+  struct SentMessage {
+    double at;
+    uint64_t device;
+  };
+  static bool Online(double sent, double device_connected_at) {
+    return device_connected_at >= 0 && device_connected_at <= sent;
   }
-  std::unordered_map<uint64_t, double> sent_at_;
+  double SentAt(uint64_t random_id) const {
+    auto it = sent_messages_.find(random_id);
+    return it == sent_messages_.end() ? 0 : it->second.at;
+  }
+  std::unordered_map<uint64_t, SentMessage> sent_messages_;
   std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> chat_of_;
   std::vector<uint64_t> acked_ids_;
   std::vector<uint64_t> offered_by_class_;

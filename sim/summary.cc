@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 #include "fault_reader.h"
@@ -80,7 +81,21 @@ struct Consistency {
   uint64_t held_unsent = 0;         // typed on a device that never became ready to send it
   uint64_t held_by_away = 0;        // of those, on devices away at the end: sent when they are back
   uint64_t owed_to_away = 0;        // updates devices away at the end get when they come back
+  uint64_t owed_samples = 0;        // of missing, deliveries that are unfinished latency samples
 };
+
+// Of the updates in user's box past the device's pts, the deliveries that
+// would have been send_to_delivered samples (Recorder::OwedSample).
+uint64_t OwedSamples(const World& w, BoxStore& boxes, const Population::SimDevice& d) {
+  std::vector<api::Update> owed;
+  if (!boxes.ReadAfter(d.user, d.core.pts(), std::numeric_limits<uint32_t>::max(), &owed).ok()) return 0;
+  uint64_t n = 0;
+  for (const api::Update& u : owed) {
+    n += u.kind() == api::Update::NEW_MESSAGE &&
+         w.recorder.OwedSample(u.message().random_id(), d.base_conn, d.connected_at);
+  }
+  return n;
+}
 
 Consistency CheckDevices(const World& w) {
   Consistency c;
@@ -99,6 +114,7 @@ Consistency CheckDevices(const World& w) {
       // A device away between sessions gets what it is short of when back.
       (d->away ? c.owed_to_away : c.missing) += short_by;
       if (d->away) continue;
+      if (short_by > 0) c.owed_samples += OwedSamples(w, boxes, *d);
       c.extra += d->delivered > expected ? d->delivered - expected : 0;
       c.in_sync += d->core.pts() == box_pts ? 1 : 0;
       c.duplicates_ignored += d->core.duplicates_ignored();
@@ -510,8 +526,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   // on their way: "not_yet_delivered", not "missing".
   const uint64_t missing = e.settled ? c.missing : 0;
   const ordered_json latency = {{"send_to_ack", PercentilesJson(r.send_to_ack(), r.measured_unacked())},
-                                {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.missing)},
-                                {"send_to_visible", PercentilesJson(r.send_to_visible(), c.missing)},
+                                {"send_to_delivered", PercentilesJson(r.send_to_delivered(), c.owed_samples)},
+                                {"send_to_visible", PercentilesJson(r.send_to_visible(), c.owed_samples)},
                                 {"offline_catch_up", PercentilesJson(r.offline_sync(), e.catch_ups_unfinished)}};
   ordered_json out = {
       {"scenario", EchoScenario(sc)},
