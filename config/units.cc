@@ -29,7 +29,11 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
   if (suffix.empty()) return suffix_required && v != 0 ? std::nullopt : std::optional<double>(v);
   auto it = table.find(suffix);
   if (it == table.end()) return std::nullopt;
-  const double scaled = v * it->second;
+  // A unit below one (ms, us) divides by its whole reciprocal: 50 / 1e6
+  // is the double nearest 50e-6, where 50 * 1e-6 is one off and would
+  // print back as 50.000000000000007us.
+  const double whole = std::round(1 / it->second);
+  const double scaled = it->second < 1 && whole * it->second == 1 ? v / whole : v * it->second;
   return std::isfinite(scaled) && (scaled != 0) == (v != 0) ? std::optional<double>(scaled) : std::nullopt;
 }
 

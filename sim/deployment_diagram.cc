@@ -111,13 +111,14 @@ class Parser {
   void Line(int line, const std::string& s) {
     static const std::regex ignore(R"(^$|^'.*|^@startuml\b.*|^@enduml$|^title\b.*|^skinparam\b.*)");
     static const std::regex element(R"re(^(node|cloud)\s+"([^"]+)"\s+as\s+(\w+)(?:\s*<<(.*)>>)?\s*(\{)?$)re");
-    static const std::regex service(R"re(^(component|queue|database)\s+"([^"]+)"\s+as\s+(\w+)$)re");
+    static const std::regex service(
+        R"re(^(component|queue|database)\s+"([^"]+)"\s+as\s+(\w+)(?:\s*<<\s*instance\s+(\d{1,6})\s*>>)?$)re");
     static const std::regex link(R"(^(\w+)\s+--\s+(\w+)\s*:\s*(.+)$)");
     std::smatch m;
     if (std::regex_match(s, ignore)) return;
     if (s == "}") return Close(line);
     if (std::regex_match(s, m, element)) return Element(line, m);
-    if (std::regex_match(s, m, service)) return Service(line, m[1], m[2], m[3]);
+    if (std::regex_match(s, m, service)) return Service(line, m);
     if (std::regex_match(s, m, link)) return Link(line, m[1], m[2], m[3]);
     Fail(file_, line, "unsupported construct '" + s + "' (docs/diagrams.md lists what a deployment diagram may hold)");
   }
@@ -148,7 +149,8 @@ class Parser {
     }
   }
 
-  void Service(int line, const std::string& shape, const std::string& role, const std::string& alias) {
+  void Service(int line, const std::smatch& m) {
+    const std::string shape = m[1], role = m[2], alias = m[3];
     if (open_.empty() || open_.back().type != DiagramNode::Type::kServer) {
       Fail(file_, line, "service '" + role + "' must be inside a server node");
     }
@@ -158,7 +160,9 @@ class Parser {
     const std::string want = role == "kafka" ? "queue" : role == "storage" ? "database" : "component";
     if (shape != want) Fail(file_, line, "service '" + role + "' is drawn as a " + want);
     if (!aliases_.insert(alias).second) Fail(file_, line, "duplicate alias '" + alias + "'");
-    open_.back().roles.push_back(role);
+    DiagramService service{role, std::nullopt, line};
+    if (m[4].matched) service.instance = std::stoi(m[4]);
+    open_.back().services.push_back(std::move(service));
   }
 
   void Close(int line) {
@@ -196,6 +200,7 @@ class Builder {
   TopologyGraph Run() {
     for (const DiagramNode& n : d_.nodes) Top(n);
     for (const DiagramLink& l : d_.links) Link(l);
+    NumberInstances();
     CheckRoles();
     CheckReachable();
     return std::move(g_);
@@ -241,7 +246,17 @@ class Builder {
       v.name = s.count ? s.label + "-" + std::to_string(i) : s.label;
       v.cores = s.cores.value_or(4);
       v.speed = s.speed.value_or(2e9);
-      v.roles = s.roles;
+      for (const DiagramService& service : s.services) {
+        v.roles.push_back(service.role);
+        if (!service.instance) continue;
+        if (s.count) Fail(d_.file, service.line, "an instance number needs a server without count");
+        auto& slot = numbered_[service.role][*service.instance];
+        if (!slot.host.empty()) {
+          Fail(d_.file, service.line,
+               "instance " + std::to_string(*service.instance) + " of '" + service.role + "' is numbered twice");
+        }
+        slot = {v.name, service.line};
+      }
       v.line = s.line;
       Name(v.name, s.line);
       const auto id = g_.AddVertex(v);
@@ -272,6 +287,24 @@ class Builder {
     g_.AddEdge(a, b, TopoEdge{l.link, l.line});
   }
 
+  // Roles whose components carry <<instance N>> take that order: every
+  // one of them numbered, 0 to n-1.
+  void NumberInstances() {
+    for (auto& [role, by_number] : numbered_) {
+      const size_t n = g_.HostsWith(role).size();
+      std::vector<std::string> hosts;
+      for (auto& [number, placed] : by_number) {
+        if (static_cast<size_t>(number) != hosts.size() || by_number.size() != n) {
+          Fail(d_.file, placed.line,
+               "the " + std::to_string(n) + " '" + role + "' components must be numbered 0 to " +
+                   std::to_string(n - 1) + " (<<instance N>>), each once, or none of them");
+        }
+        hosts.push_back(std::move(placed.host));
+      }
+      g_.SetInstanceOrder(role, std::move(hosts));
+    }
+  }
+
   void CheckRoles() const {
     for (const auto& role : RequiredServices()) {
       if (g_.HostsWith(role).empty()) Fail(d_.file, 0, "no server runs '" + role + "'");
@@ -296,6 +329,11 @@ class Builder {
   std::map<std::string, TopologyGraph::VertexId> vertex_of_;
   std::map<std::string, int> counted_;
   std::set<std::string> names_;
+  struct Placed {
+    std::string host;
+    int line = 0;
+  };
+  std::map<std::string, std::map<int, Placed>> numbered_;  // role -> instance number -> where
 };
 
 // PlantUML aliases for a written diagram: identifiers made from names,
@@ -322,6 +360,15 @@ class Aliases {
   std::map<TopologyGraph::VertexId, std::string> vertex_;
 };
 
+// The number of the k-th instance of role on host (from 0, by HostsWith).
+size_t InstanceNumber(const TopologyGraph& g, const std::string& role, const std::string& host, size_t k) {
+  const auto hosts = g.HostsWith(role);
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (hosts[i] == host && k-- == 0) return i;
+  }
+  return hosts.size();  // not reached: every role entry of a host is an instance
+}
+
 std::string LinkText(const LinkSpec& l) { return FormatBandwidth(l.bandwidth) + " " + FormatDuration(l.latency); }
 
 void WriteHost(const TopologyGraph& g, TopologyGraph::VertexId h, const LinkSpec& link, Aliases& aliases,
@@ -330,9 +377,12 @@ void WriteHost(const TopologyGraph& g, TopologyGraph::VertexId h, const LinkSpec
   const std::string alias = aliases.Of(g, h);
   out << "  node \"" << v.name << "\" as " << alias << " <<cores " << v.cores << ", speed " << FormatSpeed(v.speed)
       << ", link " << LinkText(link) << ">> {\n";
+  std::map<std::string, size_t> seen;  // role -> its components written on this host so far
   for (const auto& role : v.roles) {
     const char* shape = role == "kafka" ? "queue" : role == "storage" ? "database" : "component";
-    out << "    " << shape << " \"" << role << "\" as " << aliases.Make(alias + "_" + role) << "\n";
+    out << "    " << shape << " \"" << role << "\" as " << aliases.Make(alias + "_" + role);
+    if (!g.InVertexOrder(role)) out << " <<instance " << InstanceNumber(g, role, v.name, seen[role]++) << ">>";
+    out << "\n";
   }
   out << "  }\n";
 }

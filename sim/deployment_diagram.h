@@ -4,7 +4,7 @@
 //
 //   node "dc-ams" as ams <<datacenter, link 10Gbps 50us>> {     a fabric
 //     node "gw" as gw <<count 2, cores 4, speed 2Gf>> {          servers
-//       component "gateway" as gw_gateway                       services:
+//       component "gateway" as gw_gateway [<<instance N>>]      services:
 //     }                                                          gateway,
 //   }                                                            messages,
 //   cloud "clients" as clients <<clients>>                       sync,
@@ -22,6 +22,14 @@
 
 namespace msgbed::sim {
 
+// A service component on a server; `instance` numbers it among its
+// role's instances (<<instance N>>, from 0), where the writer had to.
+struct DiagramService {
+  std::string role;
+  std::optional<int> instance;
+  int line = 0;
+};
+
 // A diagram as written, before counts are expanded.
 struct DiagramNode {
   enum class Type { kDatacenter, kServer, kClients };
@@ -30,9 +38,9 @@ struct DiagramNode {
   int line = 0;
   std::optional<int> count, cores;
   std::optional<double> speed;
-  std::optional<LinkSpec> link;      // datacenter: default for its servers
-  std::vector<std::string> roles;    // servers
-  std::vector<DiagramNode> servers;  // datacenters
+  std::optional<LinkSpec> link;          // datacenter: default for its servers
+  std::vector<DiagramService> services;  // servers
+  std::vector<DiagramNode> servers;      // datacenters
 };
 
 struct DiagramLink {

@@ -235,6 +235,8 @@ TopologyGraph InlineGraph(const Scenario& sc) {
     }
     g.AddEdge(g.AddVertex(v), f, TopoEdge{h.link});
   }
+  for (const auto& [role, names] : sc.services) g.SetInstanceOrder(role, names);
+  g.SetInstanceOrder("kafka", sc.kafka.brokers);
   return g;
 }
 

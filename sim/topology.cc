@@ -33,6 +33,21 @@ std::optional<TopologyGraph::VertexId> TopologyGraph::Find(const std::string& na
 }
 
 std::vector<std::string> TopologyGraph::HostsWith(const std::string& role) const {
+  auto it = instance_order_.find(role);
+  return it != instance_order_.end() ? it->second : HostsInVertexOrder(role);
+}
+
+void TopologyGraph::SetInstanceOrder(const std::string& role, std::vector<std::string> hosts) {
+  if (hosts == HostsInVertexOrder(role)) {
+    instance_order_.erase(role);
+  } else {
+    instance_order_[role] = std::move(hosts);
+  }
+}
+
+bool TopologyGraph::InVertexOrder(const std::string& role) const { return !instance_order_.contains(role); }
+
+std::vector<std::string> TopologyGraph::HostsInVertexOrder(const std::string& role) const {
   std::vector<std::string> out;
   for (VertexId v = 0; v < vertex_count(); ++v) {
     for (const std::string& r : g_[v].roles) {
@@ -102,6 +117,11 @@ std::string TopologyGraph::Canonical() const {
       for (const auto& r : roles) os << " " << r;
     }
     lines.push_back(os.str());
+  }
+  for (const auto& [role, hosts] : instance_order_) {
+    std::string line = "instances " + role;
+    for (const auto& h : hosts) line += " " + h;
+    lines.push_back(line);
   }
   for (size_t e = 0; e < edges_.size(); ++e) {
     auto [a, b] = ends(e);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/graph/adjacency_list.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,8 +72,15 @@ class TopologyGraph {
   const TopoEdge& edge(size_t e) const { return edges_[e].props; }
   std::pair<VertexId, VertexId> ends(size_t e) const { return {edges_[e].a, edges_[e].b}; }
   std::optional<VertexId> Find(const std::string& name) const;
-  // Hosts running role, in vertex order.
+  // The hosts of role's instances in instance order (instance i runs on
+  // the i-th): as SetInstanceOrder gave them, else in vertex order.
   std::vector<std::string> HostsWith(const std::string& role) const;
+  // Numbers role's instances by `hosts` rather than by vertex order (an
+  // inline scenario lists them so). REQUIRES: hosts is a reordering of
+  // HostsWith(role).
+  void SetInstanceOrder(const std::string& role, std::vector<std::string> hosts);
+  // Whether role's instances are numbered in vertex order.
+  bool InVertexOrder(const std::string& role) const;
   // Lowest-latency path from a to b (empty when a == b or unreachable).
   // Client clouds carry traffic only to and from device populations.
   std::vector<Hop> Route(VertexId a, VertexId b) const;
@@ -91,8 +99,11 @@ class TopologyGraph {
     VertexId a, b;
     TopoEdge props;
   };
+  std::vector<std::string> HostsInVertexOrder(const std::string& role) const;
+
   Graph g_;
   std::vector<EdgeRecord> edges_;
+  std::map<std::string, std::vector<std::string>> instance_order_;  // by role, where set
 };
 
 const char* KindName(TopoVertex::Kind k);

@@ -84,6 +84,52 @@ TEST(DeploymentDiagram, InstancesOnOneHostAndLookAlikeNamesRoundTrip) {
   EXPECT_EQ(again.HostsWith("kafka"), (std::vector<std::string>{"k", "k"})) << "two brokers on one host";
 }
 
+// Found by the simulator issue: instances whose hosts interleave
+// (messages on app-1, app-2, app-1) read back in host order, so
+// messages/1 moved to app-1 and the same scenario placed its boxes
+// differently once written as a diagram.
+TEST(DeploymentDiagram, InstanceNumbersSurviveInterleavedHosts) {
+  const Scenario sc = ParseScenario(
+      "name: interleaved\ntopology:\n  hosts: [{name: app-1}, {name: app-2}, {name: k}]\n"
+      "  services: {gateway: [app-2, app-1], messages: [app-1, app-2, app-1], sync: [app-1], auth: [app-2]}\n"
+      "  kafka: {brokers: [k]}\n",
+      "interleaved.yaml");
+  const std::string written = WriteDeploymentDiagram(sc.graph, "interleaved", "interleaved");
+  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  EXPECT_EQ(again.HostsWith("messages"), (std::vector<std::string>{"app-1", "app-2", "app-1"}));
+  EXPECT_EQ(again.HostsWith("gateway"), (std::vector<std::string>{"app-2", "app-1"}));
+  EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
+  EXPECT_EQ(WriteDeploymentDiagram(again, "interleaved", "interleaved"), written);
+}
+
+TEST(DeploymentDiagram, InstanceNumbersAreAllOrNoneAndEachOnce) {
+  const auto build = [](const std::string& t) { BuildTopology(ParseDeploymentDiagram(t, "n.puml"), {}); };
+  const auto diagram = [](const std::string& a, const std::string& b, const std::string& app_attrs = "") {
+    return "node \"dc\" as dc <<datacenter, link 10Gbps 50us>> {\n"
+           "  node \"app\" as app <<cores 4" +
+           app_attrs +
+           ">> {\n"
+           "    component \"gateway\" as g\n    component \"sync\" as s\n    component \"auth\" as au\n"
+           "    queue \"kafka\" as k\n"
+           "    component \"messages\" as m1" +
+           a +
+           "\n  }\n"
+           "  node \"app-2\" as app2 <<cores 4>> {\n    component \"messages\" as m2" +
+           b + "\n  }\n}\n";
+  };
+  const TopologyGraph swapped =
+      BuildTopology(ParseDeploymentDiagram(diagram(" <<instance 1>>", " <<instance 0>>"), "n.puml"), {});
+  EXPECT_EQ(swapped.HostsWith("messages"), (std::vector<std::string>{"app-2", "app"}));
+  testing::ExpectInputError(build, diagram(" <<instance 1>>", ""),
+                            "n.puml:7: the 2 'messages' components must be numbered 0 to 1");
+  testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 0>>"),
+                            "n.puml:10: instance 0 of 'messages' is numbered twice");
+  testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 2>>"), "numbered 0 to 1");
+  testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 1>>", ", count 2"),
+                            "n.puml:7: an instance number needs a server without count");
+  testing::ExpectInputError(build, diagram(" <<instance one>>", ""), "n.puml:7: unsupported construct");
+}
+
 // Replaces `from` in the shipped diagram and expects the error to contain `expected`.
 void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
   testing::ExpectInputError([](const std::string& t) { BuildTopology(ParseDeploymentDiagram(t, "d.puml"), {}); },
