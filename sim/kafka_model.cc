@@ -10,9 +10,7 @@ namespace msgbed::sim {
 // amortised, key/value lengths, offsets): about this many bytes per record.
 constexpr size_t kRecordOverheadBytes = 70;
 
-size_t RecordBytes(const std::string& key, const std::string& payload) {
-  return key.size() + payload.size() + kRecordOverheadBytes;
-}
+size_t RecordBytes(const std::string& key, size_t wire_bytes) { return key.size() + wire_bytes + kRecordOverheadBytes; }
 
 KafkaModel::KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, const KafkaSpec& spec)
     : world_(world),
@@ -161,7 +159,7 @@ void KafkaModel::ProduceBatch(Node& producer, size_t broker, std::vector<Record>
   size_t bytes = 0;
   double cpu = world_->DrawCost("broker.append");
   for (const Record& r : records) {
-    bytes += RecordBytes(r.key, r.payload);
+    bytes += RecordBytes(r.key, r.wire_bytes);
     cpu += world_->DrawCost("broker.record");
   }
   ++requests_;
@@ -193,9 +191,10 @@ void KafkaModel::Append(Record r) {
   const uint32_t p = r.partition;
   const std::pair<std::string, uint32_t> key{r.topic, p};
   Partition& part = log_[key];
-  const BusRecord& record = part.log.Append(std::move(r.topic), p, std::move(r.key), std::move(r.payload));
+  BusRecord appended{std::move(r.topic), p, 0, std::move(r.key), "", std::move(r.envelope), r.wire_bytes};
+  const BusRecord& record = part.log.Append(std::move(appended));
   if (r.traced) traced_.emplace(key.first, p, record.offset);
-  const size_t bytes = RecordBytes(record.key, record.payload);
+  const size_t bytes = RecordBytes(record.key, record.wire_bytes);
   ++records_;
   bytes_ += bytes;
   Node& leader = *brokers_[leader_[p]];
@@ -246,7 +245,7 @@ void KafkaModel::Push(Partition& part, uint32_t p, const BusRecord& r) {
   Node& leader = *brokers_[leader_[p]];
   leader.WithTracing(traced_.contains({r.topic, p, r.offset}), [&] {
     leader.Transmit(
-        *consumer, "record", RecordBytes(r.key, r.payload), consumer->RecordCost(r),
+        *consumer, "record", RecordBytes(r.key, r.wire_bytes), consumer->RecordCost(r),
         [&part, consumer, generation = part.generation, r] {
           if (part.generation != generation || !consumer->host().running()) return;
           // Committed once handled: at once, or when a held partition is released.

@@ -62,15 +62,17 @@ class ServiceNode;
 
 // Wire and log bytes of a record: key, value and Kafka's per-record
 // overhead (batch header amortised, lengths, offsets).
-size_t RecordBytes(const std::string& key, const std::string& payload);
+size_t RecordBytes(const std::string& key, size_t wire_bytes);
 
 class KafkaModel {
  public:
   struct Record {
     std::string topic;
     uint32_t partition;
-    std::string key, payload;
-    bool traced = false;  // of the traced message
+    std::string key;
+    std::shared_ptr<const Envelope> envelope;  // carried decoded (BusRecord::decoded)
+    size_t wire_bytes = 0;                     // its size as an rpc.Wire
+    bool traced = false;                       // of the traced message
   };
 
   KafkaModel(World* world, std::vector<std::unique_ptr<Node>> brokers, const KafkaSpec& spec);

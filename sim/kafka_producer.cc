@@ -3,17 +3,19 @@
 #include <algorithm>
 
 #include "core/cluster.h"
+#include "host/wire.h"
 #include "world.h"
 
 namespace msgbed::sim {
 
-void KafkaProducer::Publish(const std::string& topic, const std::string& key, std::string payload) {
+void KafkaProducer::Publish(const std::string& topic, const std::string& key, std::shared_ptr<const Envelope> e) {
   KafkaModel& kafka = *world_->kafka;
   const uint32_t p = PartitionOfKey(key, kafka.partitions());
   const size_t broker = kafka.LeaderOf(p);
   Batch& batch = open_[broker];
-  batch.bytes += RecordBytes(key, payload);
-  batch.records.push_back({topic, p, key, std::move(payload), self_->tracing()});
+  const size_t wire_bytes = WireSize(*e);
+  batch.bytes += RecordBytes(key, wire_bytes);
+  batch.records.push_back({topic, p, key, std::move(e), wire_bytes, self_->tracing()});
   if (batch.records.size() == 1) {
     batch.id = next_id_++;
     self_->Defer(world_->Now() + world_->scenario.kafka.linger, [this, broker, id = batch.id] {

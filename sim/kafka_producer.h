@@ -23,7 +23,7 @@ class KafkaProducer {
   // `self` is the producing instance's node (it sends the requests).
   KafkaProducer(World* world, Node* self) : world_(world), self_(self) {}
 
-  void Publish(const std::string& topic, const std::string& key, std::string payload);
+  void Publish(const std::string& topic, const std::string& key, std::shared_ptr<const Envelope> e);
   // The instance crashed: open batches are lost.
   void Crash();
 

@@ -96,14 +96,10 @@ double ServiceNode::CostOf(const Envelope& e) {
 }
 
 double ServiceNode::RecordCost(const BusRecord& r) {
-  auto [it, fresh] = record_costs_.try_emplace(WireType(r.payload), nullptr);
-  if (fresh) {
-    const auto* type = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(it->first);
-    auto cost = type ? request_costs_.find(type) : request_costs_.end();
-    it->second = cost == request_costs_.end() ? nullptr : cost->second;
-  }
+  const Body& body = r.decoded->body;
+  auto cost = body ? request_costs_.find(body->GetDescriptor()) : request_costs_.end();
   // fetching and decoding it, then its handler (none: dropped unhandled)
-  return world_->DrawCost(role_.name + ".record") + (it->second ? world_->Draw(*it->second) : 0);
+  return world_->DrawCost(role_.name + ".record") + (cost != request_costs_.end() ? world_->Draw(*cost->second) : 0);
 }
 
 void ServiceNode::Transmit(Envelope e) {
@@ -170,8 +166,8 @@ void ServiceNode::CloseClient(ConnId conn, std::string_view /*reason*/) {
   Post(world_->Now(), 0, [this, conn] { host_.ClientClosed(conn); });
 }
 
-void ServiceNode::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  producer_.Publish(topic, key, std::move(payload));
+void ServiceNode::Publish(const std::string& topic, const std::string& key, Envelope e) {
+  producer_.Publish(topic, key, std::make_shared<const Envelope>(std::move(e)));
 }
 
 void ServiceNode::JoinGroup(const std::string& group, const std::vector<std::string>& topics) {

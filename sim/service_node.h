@@ -51,7 +51,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   Micros Date() const override;
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override;
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Publish(const std::string& topic, const std::string& key, Envelope e) override;
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
@@ -105,7 +105,6 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, const ServiceTime*> request_costs_;
   const ServiceTime* reply_cost_ = nullptr;
-  std::unordered_map<std::string, const ServiceTime*> record_costs_;  // by carried type name
   // Sends e to dst, held back `delay` first (a link fault).
   void Carry(ServiceNode& dst, Envelope e, double delay);
   // From inside the running item: whether it may have a worker; if not,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -127,7 +128,12 @@ struct BusRecord {
   uint32_t partition = 0;
   int64_t offset = 0;
   std::string key;
-  std::string payload;
+  std::string payload;  // an rpc.Wire (host/wire.h)
+  // An in-process bus (the simulator's) may carry the record as it was
+  // published instead: then payload is empty, this is what it decodes to,
+  // and wire_bytes is the size payload would have.
+  std::shared_ptr<const Envelope> decoded = nullptr;
+  size_t wire_bytes = 0;
 };
 
 }  // namespace msgbed

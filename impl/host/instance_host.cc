@@ -80,18 +80,16 @@ void InstanceHost::StartCall(const rpc::Address& to, Body body, Micros deadline,
 }
 
 void InstanceHost::Publish(const std::string& topic, const std::string& key, Body body) {
-  substrate_->Publish(
-      topic, key,
-      EncodeWire(Envelope{self_, rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)}));
+  substrate_->Publish(topic, key,
+                      Envelope{self_, rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
 }
 
 void InstanceHost::CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline,
                              CallDone done) {
   // Whoever consumes the partition answers: the call names no callee.
   const uint64_t id = Expect(rpc::Address(), deadline, std::move(done));
-  substrate_->Publish(
-      topic, key,
-      EncodeWire(Envelope{self_, rpc::Address(), Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)}));
+  substrate_->Publish(topic, key,
+                      Envelope{self_, rpc::Address(), Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)});
 }
 
 void InstanceHost::Reply(const ReplyTo& to, Body body) {
@@ -189,10 +187,12 @@ void InstanceHost::DeliverRecord(const BusRecord& record, std::function<void()> 
 }
 
 void InstanceHost::Handle(const BusRecord& record, const std::function<void()>& handled) {
-  Envelope e;
+  Envelope decoded;
   std::string error;
-  if (DecodeWire(record.payload, &e, &error) && e.kind != Envelope::Kind::kReply) {
-    Dispatch(e, record.partition);
+  const Envelope* e = record.decoded.get();
+  if (e == nullptr && DecodeWire(record.payload, &decoded, &error)) e = &decoded;
+  if (e != nullptr && e->kind != Envelope::Kind::kReply) {
+    Dispatch(*e, record.partition);
   } else {
     metrics_.Add("host.bad_records");  // handled all the same: reading it again would not help
   }

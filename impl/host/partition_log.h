@@ -15,9 +15,10 @@ namespace msgbed {
 
 class PartitionLog {
  public:
-  // Appends a record with the partition's next offset; returns it.
-  const BusRecord& Append(std::string topic, uint32_t partition, std::string key, std::string payload) {
-    records_.push_back(BusRecord{std::move(topic), partition, next_++, std::move(key), std::move(payload)});
+  // Appends r as the partition's next offset; returns it.
+  const BusRecord& Append(BusRecord r) {
+    r.offset = next_++;
+    records_.push_back(std::move(r));
     return records_.back();
   }
   // The consumer handled every record up to `offset`: they are let go.

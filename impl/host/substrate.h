@@ -36,9 +36,10 @@ class Substrate {
   // instance, the link to it failed), it calls InstanceHost::Undeliverable(e) on the sender's host, at once or later.
   virtual void Transmit(Envelope e) = 0;
 
-  // Appends payload (an rpc.Wire, host/wire.h) to the topic's partition
-  // PartitionOfKey(key, partitions).
-  virtual void Publish(const std::string& topic, const std::string& key, std::string payload) = 0;
+  // Appends e (one-way, or a call whoever consumes it answers) to the
+  // topic's partition PartitionOfKey(key, partitions). A bus between
+  // processes carries it as an rpc.Wire (host/wire.h).
+  virtual void Publish(const std::string& topic, const std::string& key, Envelope e) = 0;
   // Joins consumer group `group` over topics. The runtime shares the
   // topics' partitions among the group's members (range assignment by
   // member address), tells the host what it gains and loses

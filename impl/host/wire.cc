@@ -45,6 +45,22 @@ std::string EncodeWire(const Envelope& e) {
   return w.SerializeAsString();
 }
 
+size_t WireSize(const Envelope& e) {
+  using google::protobuf::internal::WireFormatLite;
+  // Every field of rpc.Wire has a one-byte tag; from and to are always
+  // written (mutable_from), the scalars and body only when not zero/empty.
+  auto delimited = [](size_t n) { return 1 + WireFormatLite::LengthDelimitedSize(n); };
+  size_t n = delimited(e.from.ByteSizeLong()) + delimited(e.to.ByteSizeLong());
+  if (const int kind = WireKind(e.kind); kind != 0) n += 1 + WireFormatLite::EnumSize(kind);
+  if (e.call_id != 0) n += 1 + WireFormatLite::UInt64Size(e.call_id);
+  if (e.error != 0) n += 1 + WireFormatLite::EnumSize(e.error);
+  if (e.body) {
+    n += delimited(e.body->GetDescriptor()->full_name().size());
+    if (const size_t body = e.body->ByteSizeLong(); body > 0) n += delimited(body);
+  }
+  return n;
+}
+
 bool DecodeWire(std::string_view bytes, Envelope* e, std::string* error) {
   rpc::Wire w;
   if (!w.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Fail(error, "not a Wire");

@@ -11,6 +11,8 @@
 namespace msgbed {
 
 std::string EncodeWire(const Envelope& e);
+// EncodeWire(e).size(), without encoding.
+size_t WireSize(const Envelope& e);
 // False (with *error set) for bytes that are not a Wire, or a body of a
 // type this process does not know or that does not parse.
 bool DecodeWire(std::string_view bytes, Envelope* e, std::string* error);

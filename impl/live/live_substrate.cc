@@ -7,6 +7,7 @@
 
 #include "core/address.h"
 #include "host/instance_host.h"
+#include "host/wire.h"
 
 namespace msgbed::live {
 
@@ -38,9 +39,9 @@ void LiveSubstrate::At(Micros at, std::function<void()> fn) {
   });
 }
 
-void LiveSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
+void LiveSubstrate::Publish(const std::string& topic, const std::string& key, Envelope e) {
   if (bus_ == nullptr) return host_->Stats().Add("bus.no_bus");  // its role declared no use of the bus
-  bus_->Publish(topic, key, payload);
+  bus_->Publish(topic, key, EncodeWire(e));
 }
 
 void LiveSubstrate::JoinGroup(const std::string& group, const std::vector<std::string>& topics) {

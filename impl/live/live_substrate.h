@@ -34,7 +34,7 @@ class LiveSubstrate final : public Substrate {
   Micros Date() const override;
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override { router_->Send(std::move(e)); }
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Publish(const std::string& topic, const std::string& key, Envelope e) override;
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return *store_; }

@@ -17,8 +17,8 @@ struct RecordingSubstrate final : Substrate {
   Micros Date() const override { return 0; }
   void At(Micros, std::function<void()>) override {}
   void Transmit(Envelope e) override { sent.push_back(std::move(e)); }
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override {
-    published.push_back({topic, 0, 0, key, std::move(payload)});
+  void Publish(const std::string& topic, const std::string& key, Envelope e) override {
+    published.push_back({topic, 0, 0, key, EncodeWire(e)});
   }
   void JoinGroup(const std::string& g, const std::vector<std::string>&) override {
     group = g;
@@ -123,6 +123,37 @@ TEST(InstanceHost, ACallOnTheBusTakesItsAnswerFromWhicheverInstanceConsumedIt) {
   EXPECT_EQ(consumer.substrate.sent[0].kind, Envelope::Kind::kReply);
   caller.host.Deliver(consumer.substrate.sent[0]);
   EXPECT_TRUE(answered);
+}
+
+// The simulator's bus carries records decoded, sized by WireSize: a host
+// handles them as it handles their bytes, and the sizes are exact.
+TEST(InstanceHost, ADecodedRecordIsHandledAsItsBytesAndSizedExactly) {
+  Hosted h;
+  h.host.Start();
+  h.host.PartitionsAssigned({{"t", 2}});
+  BusRecord record = TypingRecord(2);
+  Envelope decoded;
+  std::string error;
+  ASSERT_TRUE(DecodeWire(record.payload, &decoded, &error)) << error;
+  EXPECT_EQ(WireSize(decoded), record.payload.size());
+  record.wire_bytes = record.payload.size();
+  record.payload.clear();
+  record.decoded = std::make_shared<const Envelope>(decoded);
+  h.host.DeliverRecord(record);
+  EXPECT_EQ(h.host.Stats().Get("consumed"), 1);
+  EXPECT_EQ(h.host.Stats().Get("last_partition"), 2);
+
+  auto presence = NewBody<sync::PresenceSnapshot>();
+  presence->add_clients()->mutable_gateway()->set_role("gateway");
+  for (const Envelope& e :
+       {Envelope{MakeAddress("sync", 300), MakeAddress("gateway", 7), Envelope::Kind::kCall, 1ull << 40, rpc::CALL_OK,
+                 presence},
+        Envelope{MakeAddress("sync", 0), rpc::Address(), Envelope::Kind::kReply, 3, rpc::DEADLINE_EXCEEDED, nullptr},
+        Envelope{rpc::Address(), rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, NewBody<sync::Typing>()},
+        Envelope{MakeAddress("a", 1), MakeAddress("b", 2), Envelope::Kind::kCall, 9, rpc::CALL_OK,
+                 NewBody<sync::PresenceSnapshot>()}}) {
+    EXPECT_EQ(WireSize(e), EncodeWire(e).size());
+  }
 }
 
 }  // namespace

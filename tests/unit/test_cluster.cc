@@ -4,6 +4,7 @@
 
 #include "auth/credential.h"
 #include "auth/provision.h"
+#include "host/wire.h"
 
 namespace msgbed::testing {
 
@@ -38,8 +39,8 @@ void TestSubstrate::LeaveGroup(bool orderly) {
   });
 }
 
-void TestSubstrate::Publish(const std::string& topic, const std::string& key, std::string payload) {
-  cluster_->queue_.push_back(TestCluster::ToBus{topic, key, std::move(payload)});
+void TestSubstrate::Publish(const std::string& topic, const std::string& key, Envelope e) {
+  cluster_->queue_.push_back(TestCluster::ToBus{topic, key, EncodeWire(e)});  // as bytes, as a real bus
 }
 
 void TestSubstrate::SendToClient(ConnId conn, const api::ServerFrame& frame) {
@@ -210,7 +211,7 @@ void TestCluster::Deliver(Work& w) {
     DeliverEnvelope(*e);
   } else if (auto* b = std::get_if<ToBus>(&w)) {
     const PartitionKey key{b->topic, PartitionOfKey(b->key, shape_.partitions)};
-    bus_[key].Append(b->topic, key.second, b->key, b->payload);
+    bus_[key].Append(BusRecord{b->topic, key.second, 0, b->key, b->payload});
     DeliverRecords(key);
   } else if (auto* rebalance = std::get_if<Rebalance>(&w)) {
     RebalanceGroup(rebalance->group);

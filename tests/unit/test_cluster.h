@@ -46,7 +46,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   Micros Date() const override;
   void At(Micros at, std::function<void()> fn) override;
   void Transmit(Envelope e) override;
-  void Publish(const std::string& topic, const std::string& key, std::string payload) override;
+  void Publish(const std::string& topic, const std::string& key, Envelope e) override;
   // The group rebalances next (a Rebalance item); after a crash, only once
   // TestCluster::kSessionTimeout has passed.
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
