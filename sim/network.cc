@@ -7,39 +7,40 @@
 namespace msgbed::sim {
 
 std::pair<double, double> LinkSchedule::Pass(double start, size_t bytes, double end_at_least, double now) {
-  while (!busy_.empty() && busy_.begin()->second <= now) busy_.erase(busy_.begin());
+  while (!busy_.empty() && busy_.front().second <= now) busy_.pop_front();
   const double length = static_cast<double>(bytes) / spec_.bandwidth;
   busy_seconds_ += length;
   // Most messages find the link free from `start` on: book at the end, in
   // place when touching the last interval.
-  if (busy_.empty() || busy_.rbegin()->second <= start) {
+  if (busy_.empty() || busy_.back().second <= start) {
     const double finish = start + length;
-    if (!busy_.empty() && busy_.rbegin()->second == start) {
-      busy_.rbegin()->second = finish;
+    if (!busy_.empty() && busy_.back().second == start) {
+      busy_.back().second = finish;
     } else {
-      busy_.emplace_hint(busy_.end(), start, finish);
+      busy_.emplace_back(start, finish);
     }
     return {start, std::max(finish, end_at_least)};
   }
-  // The first gap of `length` at or after start.
-  auto next = busy_.upper_bound(start);
-  if (next != busy_.begin()) start = std::max(start, std::prev(next)->second);
-  while (next != busy_.end() && next->first < start + length) start = std::max(start, (next++)->second);
+  // The first gap of `length` at or after start: past the interval that
+  // began last at or before start, and any that begin within the gap.
+  size_t next = std::upper_bound(busy_.begin(), busy_.end(), start,
+                                 [](double t, const std::pair<double, double>& b) { return t < b.first; }) -
+                busy_.begin();
+  if (next > 0) start = std::max(start, busy_[next - 1].second);
+  while (next < busy_.size() && busy_[next].first < start + length) start = std::max(start, busy_[next++].second);
   const double finish = start + length;
-  // Book [start, finish), merged with the intervals it touches.
+  // Book [start, finish), merged with the intervals it touches: those in
+  // [lo, hi) become one.
+  size_t lo = next, hi = next;
   double from = start, to = finish;
-  if (next != busy_.begin()) {
-    auto prev = std::prev(next);
-    if (prev->second >= start) {
-      from = prev->first;
-      busy_.erase(prev);
-    }
+  if (next > 0 && busy_[next - 1].second >= start) from = busy_[lo = next - 1].first;
+  if (next < busy_.size() && busy_[next].first <= finish) to = busy_[hi++].second;
+  if (lo == hi) {
+    busy_.insert(busy_.begin() + static_cast<ptrdiff_t>(lo), {from, to});
+  } else {
+    busy_[lo] = {from, to};
+    busy_.erase(busy_.begin() + static_cast<ptrdiff_t>(lo) + 1, busy_.begin() + static_cast<ptrdiff_t>(hi));
   }
-  if (next != busy_.end() && next->first <= finish) {
-    to = next->second;
-    busy_.erase(next);
-  }
-  busy_.emplace(from, to);
   return {start, std::max(finish, end_at_least)};
 }
 

@@ -19,8 +19,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -54,7 +54,9 @@ class LinkSchedule {
  private:
   LinkSpec spec_;
   double busy_seconds_ = 0;
-  std::map<double, double> busy_;  // disjoint busy intervals, begin -> end
+  // Disjoint busy intervals (begin, end), ascending: nearly all bookings
+  // append at the back and expire at the front.
+  std::deque<std::pair<double, double>> busy_;
 };
 
 class Network {
