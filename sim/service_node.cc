@@ -128,10 +128,11 @@ void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
   Node::Transmit(dst, label, bytes, cpu, std::move(arrive), delay);
 }
 
-void ServiceNode::SendToClient(ConnId conn, const api::ServerFrame& frame) {
+void ServiceNode::SendToClient(ConnId conn, api::ServerFrame frame) {
   Population& pop = *world_->populations.at(host_.Self().index());
-  Node::Transmit(pop, tracing() ? BodyName(frame) : "", frame.ByteSizeLong(), 0,
-                 [&pop, conn, frame] { pop.OnGatewayFrame(conn, frame); });
+  const std::string_view label = tracing() ? BodyName(frame) : "";
+  const size_t bytes = frame.ByteSizeLong();
+  Node::Transmit(pop, label, bytes, 0, [&pop, conn, frame = std::move(frame)] { pop.OnGatewayFrame(conn, frame); });
 }
 
 void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {
@@ -149,7 +150,7 @@ void ServiceNode::ClientFrame(ConnId conn, const api::ClientFrame& frame) {
   if (frame.request_id() == 0 || Admit()) return host_.ClientFrame(conn, frame);
   api::ServerFrame refusal = ErrorFrame(api::UNAVAILABLE, "the gateway is overloaded; retry later");
   refusal.set_request_id(frame.request_id());
-  SendToClient(conn, refusal);
+  SendToClient(conn, std::move(refusal));
 }
 
 bool ServiceNode::Admit() {

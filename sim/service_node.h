@@ -60,7 +60,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   OutboundPort* Outbound() override { return &outbound_; }
 
   // ClientPort (gateways): frames go to the population of this gateway.
-  void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
+  void SendToClient(ConnId conn, api::ServerFrame frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
   // From the population: a device connects, or sends a frame. A frame for
   // a connection this side closed is dropped, as a closed socket would.

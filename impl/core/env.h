@@ -43,7 +43,9 @@ inline constexpr size_t kMaxTransferBytes = (64u << 20) - 1024;
 class ClientPort {
  public:
   virtual ~ClientPort() = default;
-  virtual void SendToClient(ConnId conn, const api::ServerFrame& frame) = 0;
+  // frame by value: a runtime that keeps it (the simulator's, until it
+  // arrives) takes it without a copy.
+  virtual void SendToClient(ConnId conn, api::ServerFrame frame) = 0;
   // Sends what is queued for conn, then closes it; the core then gets
   // Service::OnClientClosed(conn), as for any close.
   virtual void CloseClient(ConnId conn, std::string_view reason) = 0;

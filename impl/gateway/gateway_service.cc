@@ -104,7 +104,7 @@ void GatewayService::Reject(ConnId conn, uint64_t request_id, api::ErrorCode cod
   api::ServerFrame frame = ErrorFrame(code, why);
   frame.set_request_id(request_id);
   frame.mutable_error()->set_retry_after_s(retry_after_s);
-  clients_->SendToClient(conn, frame);
+  clients_->SendToClient(conn, std::move(frame));
   env_->Stats().Add("gateway.rejected");
 }
 
@@ -190,7 +190,7 @@ void GatewayService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
       api::ServerFrame pong;
       pong.set_request_id(frame.request_id());
       pong.mutable_pong()->set_ping_id(frame.ping().ping_id());
-      return clients_->SendToClient(conn, pong);
+      return clients_->SendToClient(conn, std::move(pong));
     }
     default: break;
   }
@@ -474,7 +474,7 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, 
   }
   api::ServerFrame frame = answer->frame();
   frame.set_request_id(client_request_id);
-  clients_->SendToClient(conn, frame);
+  clients_->SendToClient(conn, std::move(frame));
 }
 
 void GatewayService::ResetSignIn(ConnId conn, Session& s) {

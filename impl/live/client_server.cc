@@ -57,7 +57,7 @@ void ClientServer::Refuse(ConnId id, const std::string& why, api::ErrorCode code
   CloseClient(id, why);
 }
 
-void ClientServer::SendToClient(ConnId conn, const api::ServerFrame& frame) {
+void ClientServer::SendToClient(ConnId conn, api::ServerFrame frame) {
   auto it = conns_.find(conn);
   if (it != conns_.end()) it->second->Write(frame.SerializeAsString());
 }

@@ -31,7 +31,7 @@ class ClientServer final : public ClientPort {
 
   // Binds ep and starts accepting; *port is the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
-  void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
+  void SendToClient(ConnId conn, api::ServerFrame frame) override;
   // Sends what is queued for conn, then closes it.
   void CloseClient(ConnId conn, std::string_view reason) override;
 

@@ -16,19 +16,25 @@ uint64_t GetBE(std::string_view s) {
   return v;
 }
 
-// Built in a buffer and copied once: a key is made for every storage
-// operation of every message. space: 0, or the prefix of a key space.
-std::string Key(char space, char tag, std::initializer_list<uint64_t> parts) {
-  char buf[2 + 8 * 4];
-  assert(parts.size() <= 4);
-  size_t n = 0;
-  if (space != 0) buf[n++] = space;
-  buf[n++] = tag;
-  for (uint64_t p : parts) {
-    for (int i = 7; i >= 0; --i) buf[n++] = static_cast<char>((p >> (8 * i)) & 0xff);
+// A key, built on the stack: lookups use it as it is, writes copy it into
+// their batch. space: 0, or the prefix of a key space.
+class Key {
+ public:
+  Key(char space, char tag, std::initializer_list<uint64_t> parts) {
+    assert(parts.size() <= 4);
+    if (space != 0) buf_[n_++] = space;
+    buf_[n_++] = tag;
+    for (uint64_t p : parts) {
+      for (int i = 7; i >= 0; --i) buf_[n_++] = static_cast<char>((p >> (8 * i)) & 0xff);
+    }
   }
-  return std::string(buf, n);
-}
+  operator std::string_view() const { return {buf_, n_}; }
+  operator std::string() const { return {buf_, n_}; }
+
+ private:
+  char buf_[2 + 8 * 4];
+  size_t n_ = 0;
+};
 
 std::string BE(uint64_t v) {
   std::string s;
@@ -43,7 +49,7 @@ Status Parse(const std::string& bytes, Proto* out, const char* what) {
 }
 
 template <typename Proto>
-std::optional<Proto> GetProto(KvStore* kv, const std::string& key, Status* status, const char* what) {
+std::optional<Proto> GetProto(KvStore* kv, std::string_view key, Status* status, const char* what) {
   auto v = kv->Get(key, status);
   if (!status->ok() || !v) return std::nullopt;
   Proto p;

@@ -43,8 +43,8 @@ void TestSubstrate::Publish(const std::string& topic, const std::string& key, En
   cluster_->queue_.push_back(TestCluster::ToBus{topic, key, EncodeWire(e)});  // as bytes, as a real bus
 }
 
-void TestSubstrate::SendToClient(ConnId conn, const api::ServerFrame& frame) {
-  cluster_->queue_.push_back(TestCluster::ClientOut{self_.index(), conn, frame});
+void TestSubstrate::SendToClient(ConnId conn, api::ServerFrame frame) {
+  cluster_->queue_.push_back(TestCluster::ClientOut{self_.index(), conn, std::move(frame)});
 }
 
 void TestSubstrate::CloseClient(ConnId conn, std::string_view reason) {

@@ -55,7 +55,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }
   OutboundPort* Outbound() override;
-  void SendToClient(ConnId conn, const api::ServerFrame& frame) override;
+  void SendToClient(ConnId conn, api::ServerFrame frame) override;
   void CloseClient(ConnId conn, std::string_view reason) override;
 
   MemKvStore kv_;
