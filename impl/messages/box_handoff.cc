@@ -277,11 +277,15 @@ std::optional<std::string> BoxHandoff::Guarded::Get(std::string_view key, Status
 }
 
 Status BoxHandoff::Guarded::Write(const WriteBatch& batch) {
+  std::optional<uint64_t> owned;  // a batch's keys are nearly all of one box
   for (const auto& op : batch.ops()) {
-    if (const auto id = PlacementIdOfKey(op.key); id && !h_->Owns(*id)) {
+    const auto id = PlacementIdOfKey(op.key);
+    if (!id || id == owned) continue;
+    if (!h_->Owns(*id)) {
       h_->env_->Stats().Add("messages.moved_writes_refused");
       return Status::IoError("this box moved to another instance");
     }
+    owned = id;
   }
   return h_->env_->Kv().Write(batch);
 }
