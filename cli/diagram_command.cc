@@ -6,11 +6,26 @@
 #include "scenario_arg.h"
 
 namespace msgbed::cli {
+namespace {
+
+// The grammar has no disks: say so rather than drop them silently.
+void NoteDisks(const sim::Scenario& sc) {
+  for (const sim::HostSpec& h : sc.hosts) {
+    if (!h.disk.modelled()) continue;
+    std::cerr << "msgbed diagram: note: host '" << h.name
+              << "' has a disk model, which a deployment diagram cannot hold; a scenario using this diagram "
+                 "gives disks with topology.disk (the same for every host)\n";
+    return;
+  }
+}
+
+}  // namespace
 
 int Diagram(const DiagramOptions& opts) {
   const std::optional<sim::Scenario> loaded = LoadScenarioArg(opts.scenario, "diagram");
   if (!loaded) return 2;
   const sim::Scenario& sc = *loaded;
+  NoteDisks(sc);
   const std::string text =
       sim::WriteDeploymentDiagram(sc.graph, sc.name + "-deployment", "Deployment of scenario " + sc.name);
   if (opts.output.empty() || opts.output == "-") {

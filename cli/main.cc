@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   diagram_cmd->add_option("scenario", diagram.scenario, "Scenario YAML (default: the embedded quickstart)")
       ->check(CLI::ExistingFile);
   diagram_cmd->add_option("-o,--output", diagram.output, "Output .puml file (default: stdout)");
+  diagram_cmd->footer(
+      "Exit status: 0 written; 1 the output file could not be written; 2 bad input. Disks are not part of a "
+      "deployment diagram: a scenario that uses the diagram gives them with topology.disk (a note says so).");
 
   msgbed::cli::CampaignOptions campaign;
   auto* campaign_cmd = app.add_subcommand(

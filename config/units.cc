@@ -39,21 +39,28 @@ std::optional<double> WithSuffix(const std::string& text, const std::map<std::st
 
 using Parser = std::optional<double> (*)(const std::string&);
 
-// units: suffix and its value in base units, largest first.
+// units: suffix and its value in base units, largest first. Of the texts
+// that parse back to exactly v, the shortest; on a tie, one whose number
+// is at least 1, then the larger unit.
 std::string Format(double v, const std::vector<std::pair<const char*, double>>& units, Parser parse) {
   if (v == 0) return std::string("0") + units.back().first;
-  std::string fallback;
+  std::string best;
+  bool best_whole = false;
   for (const auto& [suffix, scale] : units) {
     for (int digits : {6, 9, 12, 17}) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.*g%s", digits, v / scale, suffix);
       if (parse(buf) != v) continue;
-      if (std::abs(v / scale) >= 1) return buf;
-      if (fallback.empty()) fallback = buf;
+      const std::string text = buf;
+      const bool whole = std::abs(v / scale) >= 1;
+      if (best.empty() || text.size() < best.size() || (text.size() == best.size() && whole && !best_whole)) {
+        best = text;
+        best_whole = whole;
+      }
       break;
     }
   }
-  return fallback;
+  return best;
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ std::optional<double> ParseBytes(const std::string& text);
 // A plain number, accepting "1e5" and "100000".
 std::optional<double> ParseNumber(const std::string& text);
 
-// The inverse of the parsers: the shortest text (in the largest unit whose
-// value is at least 1) that parses back to exactly v.
+// The inverse of the parsers: the shortest text that parses back to
+// exactly v ("50us", "0.07ms", "10Gbps"); on a tie, a number of at least 1.
 std::string FormatDuration(double seconds);
 std::string FormatBandwidth(double bytes_per_second);
 std::string FormatSpeed(double flops);

@@ -112,7 +112,7 @@ class Parser {
     static const std::regex ignore(R"(^$|^'.*|^@startuml\b.*|^@enduml$|^title\b.*|^skinparam\b.*)");
     static const std::regex element(R"re(^(node|cloud)\s+"([^"]+)"\s+as\s+(\w+)(?:\s*<<(.*)>>)?\s*(\{)?$)re");
     static const std::regex service(
-        R"re(^(component|queue|database)\s+"([^"]+)"\s+as\s+(\w+)(?:\s*<<\s*instance\s+(\d{1,6})\s*>>)?$)re");
+        R"re(^(component|queue|database)\s+"([^"]+)"\s+as\s+(\w+)(?:\s*<<\s*instance\b\s*([^>]*?)\s*>>)?$)re");
     static const std::regex link(R"(^(\w+)\s+--\s+(\w+)\s*:\s*(.+)$)");
     std::smatch m;
     if (std::regex_match(s, ignore)) return;
@@ -161,8 +161,16 @@ class Parser {
     if (shape != want) Fail(file_, line, "service '" + role + "' is drawn as a " + want);
     if (!aliases_.insert(alias).second) Fail(file_, line, "duplicate alias '" + alias + "'");
     DiagramService service{role, std::nullopt, line};
-    if (m[4].matched) service.instance = std::stoi(m[4]);
+    if (m[4].matched) service.instance = InstanceNumber(line, m[4]);
     open_.back().services.push_back(std::move(service));
+  }
+
+  int InstanceNumber(int line, const std::string& text) const {
+    static const std::regex number(R"(\d{1,6})");
+    if (!std::regex_match(text, number)) {
+      Fail(file_, line, "instance number '" + text + "': expected a whole number from 0 to 999999");
+    }
+    return std::stoi(text);
   }
 
   void Close(int line) {
@@ -248,7 +256,10 @@ class Builder {
       v.speed = s.speed.value_or(2e9);
       for (const DiagramService& service : s.services) {
         v.roles.push_back(service.role);
-        if (!service.instance) continue;
+        if (!service.instance) {
+          unnumbered_line_.try_emplace(service.role, service.line);
+          continue;
+        }
         if (s.count) Fail(d_.file, service.line, "an instance number needs a server without count");
         auto& slot = numbered_[service.role][*service.instance];
         if (!slot.host.empty()) {
@@ -295,7 +306,8 @@ class Builder {
       std::vector<std::string> hosts;
       for (auto& [number, placed] : by_number) {
         if (static_cast<size_t>(number) != hosts.size() || by_number.size() != n) {
-          Fail(d_.file, placed.line,
+          auto unnumbered = unnumbered_line_.find(role);
+          Fail(d_.file, unnumbered != unnumbered_line_.end() ? unnumbered->second : placed.line,
                "the " + std::to_string(n) + " '" + role + "' components must be numbered 0 to " +
                    std::to_string(n - 1) + " (<<instance N>>), each once, or none of them");
         }
@@ -334,6 +346,7 @@ class Builder {
     int line = 0;
   };
   std::map<std::string, std::map<int, Placed>> numbered_;  // role -> instance number -> where
+  std::map<std::string, int> unnumbered_line_;             // role -> its first component without a number
 };
 
 // PlantUML aliases for a written diagram: identifiers made from names,

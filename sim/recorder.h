@@ -5,8 +5,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "histogram.h"
@@ -28,7 +30,10 @@ class Recorder {
  public:
   // Latencies are measured for messages sent from `warmup` on; counts
   // cover the whole run.
-  explicit Recorder(double warmup = 0) : warmup_(warmup) {}
+  // end: when the run stops (duration + drain); what a device would show
+  // only later was not shown in the run.
+  explicit Recorder(double warmup = 0, double end = std::numeric_limits<double>::infinity())
+      : warmup_(warmup), end_(end) {}
 
   // Whether user is a member of basic group chat (workload.groups); unset: no groups.
   std::function<bool(uint64_t user, uint64_t chat)> in_group;
@@ -77,7 +82,11 @@ class Recorder {
       series.Delivered(now, now - sent);
       if (sent < warmup_) return;
       send_to_delivered_.push_back(now - sent);
-      send_to_visible_.push_back(visible_at - sent);
+      if (visible_at <= end_) {
+        send_to_visible_.push_back(visible_at - sent);
+      } else {
+        ++shown_after_end_;
+      }
       delivered_histogram_.Add(now - sent);
     } else {
       ++caught_up_;
@@ -92,6 +101,18 @@ class Recorder {
     auto it = sent_messages_.find(random_id);
     if (it == sent_messages_.end() || it->second.device == device) return false;
     return it->second.at >= warmup_ && Online(it->second.at, device_connected_at);
+  }
+  // Each message sent from the warm-up on that the server never answered:
+  // f(random_id, sent_at, sending_device), in no particular order.
+  template <typename F>
+  void ForEachUnansweredMeasured(F&& f) const {
+    const std::unordered_set<uint64_t> answered(acked_ids_.begin(), acked_ids_.end());
+    for (const auto& [id, m] : sent_messages_) {
+      if (m.at >= warmup_ && !answered.contains(id)) f(id, m.at, m.device);
+    }
+  }
+  static bool Online(double sent, double device_connected_at) {
+    return device_connected_at >= 0 && device_connected_at <= sent;
   }
   // A late device caught up `seconds` after it connected at `connected`.
   void Synced(double connected, double seconds) {
@@ -266,6 +287,8 @@ class Recorder {
   const std::vector<double>& send_to_ack() const { return send_to_ack_; }
   const std::vector<double>& send_to_delivered() const { return send_to_delivered_; }
   const std::vector<double>& send_to_visible() const { return send_to_visible_; }
+  // Measured deliveries whose UI tick would have come after the run's end.
+  uint64_t shown_after_end() const { return shown_after_end_; }
   const std::vector<double>& offline_sync() const { return offline_sync_; }
   // The measured latencies (from the warm-up's end on), mergeable.
   const Histogram& ack_histogram() const { return ack_histogram_; }
@@ -291,9 +314,6 @@ class Recorder {
     double at;
     uint64_t device;
   };
-  static bool Online(double sent, double device_connected_at) {
-    return device_connected_at >= 0 && device_connected_at <= sent;
-  }
   double SentAt(uint64_t random_id) const {
     auto it = sent_messages_.find(random_id);
     return it == sent_messages_.end() ? 0 : it->second.at;
@@ -314,7 +334,8 @@ class Recorder {
   std::map<int, uint64_t> sign_in_failures_;  // by api::ErrorCode
   std::vector<double> sign_in_;
   uint64_t digest_ = 1469598103934665603ull;
-  double warmup_;
+  double warmup_, end_;
+  uint64_t shown_after_end_ = 0;
   uint64_t measured_sent_ = 0, delivered_online_ = 0;
   std::vector<double> send_to_ack_, send_to_delivered_, send_to_visible_, offline_sync_;
   Histogram ack_histogram_, delivered_histogram_;

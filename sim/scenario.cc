@@ -220,7 +220,13 @@ void ReadInstances(const Reader& r, const YAML::Node& n, Scenario* sc) {
 // Inline topologies are one datacenter fabric with every host linked to it.
 TopologyGraph InlineGraph(const Scenario& sc) {
   TopologyGraph g;
-  const auto f = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kFabric, "datacenter"));
+  // Named apart from every host, so that a diagram of it reads back.
+  std::string fabric = "datacenter";
+  for (int k = 2; std::any_of(sc.hosts.begin(), sc.hosts.end(), [&](const HostSpec& h) { return h.name == fabric; });
+       ++k) {
+    fabric = "datacenter-" + std::to_string(k);
+  }
+  const auto f = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kFabric, fabric));
   for (const HostSpec& h : sc.hosts) {
     TopoVertex v = TopoVertex::Of(TopoVertex::Kind::kHost, h.name);
     v.cores = h.cores;

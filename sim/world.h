@@ -73,7 +73,7 @@ class World {
         graph(WithClientPopulations(sc)),
         net(&graph),
         faults(sc, DeriveSeed(sc.seed, "faults")),
-        recorder(sc.warmup) {}
+        recorder(sc.warmup, sc.duration + sc.drain) {}
 
   uint64_t NextSeq() { return seq_++; }
   // The simulated time now.

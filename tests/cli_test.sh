@@ -189,4 +189,12 @@ set -e
 [ "$rc" = 2 ] || fail "--trace past the last message: exit code $rc"
 grep -q "the run sent only" "$tmp/err" || fail "--trace past the last message: $(cat "$tmp/err")"
 [ ! -e "$tmp/trace/small/trace-message-99999999.puml" ] || fail "an empty trace was written"
+# Found by a hostile tester: msgbed diagram dropped a host's disk without
+# a word, and the diagram's scenario ran a different deployment.
+{ cat "$src/tests/sim/small.yaml"; } | sed 's/    - {name: app-1, cores: 4, speed: 1Gf}/    - {name: app-1, cores: 4, speed: 1Gf, disk: {read: 100MBps, write: 10MBps}}/' > "$tmp/disk.yaml"
+grep -q "disk: {read" "$tmp/disk.yaml" || fail "disk.yaml not made"
+"$msgbed" diagram "$tmp/disk.yaml" -o "$tmp/disk.puml" 2> "$tmp/err" || fail "diagram with a disk: $(cat "$tmp/err")"
+grep -q "host 'app-1' has a disk model, which a deployment diagram cannot hold" "$tmp/err" || fail "no disk note: $(cat "$tmp/err")"
+"$msgbed" diagram "$src/tests/sim/small.yaml" -o "$tmp/plain.puml" 2> "$tmp/err"
+[ ! -s "$tmp/err" ] || fail "a note without disks: $(cat "$tmp/err")"
 echo "cli ok"

@@ -102,6 +102,19 @@ TEST(DeploymentDiagram, InstanceNumbersSurviveInterleavedHosts) {
   EXPECT_EQ(WriteDeploymentDiagram(again, "interleaved", "interleaved"), written);
 }
 
+// Found by a hostile tester: an inline host named like the inline fabric
+// ("datacenter") wrote a diagram that did not read back.
+TEST(DeploymentDiagram, AHostNamedDatacenterRoundTrips) {
+  const Scenario sc = ParseScenario(
+      "name: dc\ntopology:\n  hosts: [{name: datacenter}, {name: datacenter-1}, {name: k}]\n"
+      "  services: {gateway: [datacenter], messages: [datacenter-1], sync: [datacenter], auth: [datacenter]}\n"
+      "  kafka: {brokers: [k]}\n",
+      "dc.yaml");
+  const std::string written = WriteDeploymentDiagram(sc.graph, "dc", "dc");
+  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
+}
+
 TEST(DeploymentDiagram, InstanceNumbersAreAllOrNoneAndEachOnce) {
   const auto build = [](const std::string& t) { BuildTopology(ParseDeploymentDiagram(t, "n.puml"), {}); };
   const auto diagram = [](const std::string& a, const std::string& b, const std::string& app_attrs = "") {
@@ -121,13 +134,16 @@ TEST(DeploymentDiagram, InstanceNumbersAreAllOrNoneAndEachOnce) {
       BuildTopology(ParseDeploymentDiagram(diagram(" <<instance 1>>", " <<instance 0>>"), "n.puml"), {});
   EXPECT_EQ(swapped.HostsWith("messages"), (std::vector<std::string>{"app-2", "app"}));
   testing::ExpectInputError(build, diagram(" <<instance 1>>", ""),
-                            "n.puml:7: the 2 'messages' components must be numbered 0 to 1");
+                            "n.puml:10: the 2 'messages' components must be numbered 0 to 1");
   testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 0>>"),
                             "n.puml:10: instance 0 of 'messages' is numbered twice");
   testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 2>>"), "numbered 0 to 1");
   testing::ExpectInputError(build, diagram(" <<instance 0>>", " <<instance 1>>", ", count 2"),
                             "n.puml:7: an instance number needs a server without count");
-  testing::ExpectInputError(build, diagram(" <<instance one>>", ""), "n.puml:7: unsupported construct");
+  for (const std::string_view bad : {"one", "-1", "2.0", "", "1234567"}) {
+    testing::ExpectInputError(build, diagram(" <<instance " + std::string(bad) + ">>", ""),
+                              "n.puml:7: instance number '" + std::string(bad) + "': expected a whole number");
+  }
 }
 
 // Replaces `from` in the shipped diagram and expects the error to contain `expected`.

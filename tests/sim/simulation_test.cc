@@ -309,6 +309,36 @@ TEST(Simulation, UnfinishedDeliveriesAreWindowedByTheWarmUp) {
   EXPECT_EQ(warm["latency_ms"]["send_to_visible"].value("unfinished", uint64_t{0}), unfinished_warm);
 }
 
+// Found by a hostile tester: a message whose peer's box is on a crashed
+// instance never reaches that box, so no box showed its deliveries as
+// owed, and send_to_delivered (p99 83 ms) hid them.
+TEST(Simulation, DeliveriesOfMessagesThatNeverReachedABoxAreUnfinished) {
+  const Scenario sc =
+      ParseScenario(ReadFile(kSmall) + "warmup: 2s\nfaults:\n  - {at: 1s, crash: messages/1}\n", "stranded-box.yaml");
+  const auto s = SummaryOf(sc, "stranded-box");
+  ASSERT_FALSE(s.is_null());
+  ASSERT_GT(s["latency_ms"]["send_to_ack"]["unfinished"].get<uint64_t>(), 0u);
+  const auto& delivered = s["latency_ms"]["send_to_delivered"];
+  EXPECT_GT(delivered.value("unfinished", uint64_t{0}), delivered["count"].get<uint64_t>() / 100)
+      << "a third of the boxes are unreachable from 1 s on";
+  EXPECT_TRUE(delivered["max"].is_null());
+}
+
+// Found by a hostile tester: a delivery whose UI tick came after the run
+// ended counted as shown (p50 701 ms in a window of 100 ms).
+TEST(Simulation, MessagesShownOnlyAfterTheRunAreUnfinished) {
+  std::string text = testing::Replaced(ReadFile(kSmall), "connect_ramp: 500ms", "connect_ramp: 500ms\n  ui_tick: 1s");
+  text = testing::Replaced(text, "drain: 3s", "drain: 0s\nwarmup: 3.9s");
+  const auto s = SummaryOf(ParseScenario(text, "late-tick.yaml"), "late-tick");
+  ASSERT_FALSE(s.is_null());
+  const auto& visible = s["latency_ms"]["send_to_visible"];
+  const uint64_t delivered = s["latency_ms"]["send_to_delivered"]["count"].get<uint64_t>();
+  ASSERT_GT(delivered, 0u);
+  EXPECT_GT(visible.value("unfinished", uint64_t{0}), 0u);
+  EXPECT_LT(visible["count"].get<uint64_t>(), delivered);
+  if (!visible["p50"].is_null()) EXPECT_LE(visible["p50"].get<double>(), 100.0) << "shown within the window";
+}
+
 // A device shows what it was delivered at its next UI tick: send->visible
 // is send->delivered plus up to one tick; with no tick they are the same.
 TEST(Simulation, MessagesBecomeVisibleAtTheNextUiTickAfterDelivery) {
