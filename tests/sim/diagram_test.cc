@@ -67,17 +67,32 @@ TEST(DeploymentDiagram, InlineScenarioTopologyRoundTrips) {
   EXPECT_EQ(written.rfind("@startuml quickstart-deployment\n", 0), 0u) << "named, so rendered images differ";
 }
 
+// An inline scenario's topology (hosts, services, brokers as YAML flow
+// text), and what its written diagram reads back as.
+struct RoundTrip {
+  Scenario scenario;
+  std::string written;
+  TopologyGraph again;
+};
+RoundTrip WriteAndRead(const std::string& name, const std::string& hosts, const std::string& services,
+                       const std::string& brokers) {
+  RoundTrip t{ParseScenario("name: " + name + "\ntopology:\n  hosts: " + hosts + "\n  services: " + services +
+                                "\n  kafka: {brokers: " + brokers + "}\n",
+                            name + ".yaml"),
+              "",
+              {}};
+  t.written = WriteDeploymentDiagram(t.scenario.graph, name, name);
+  t.again = BuildTopology(ParseDeploymentDiagram(t.written, "written.puml"), {});
+  return t;
+}
+
 // Found by the simulator issue: four gateway instances on one host read
 // back as one (p99 5,427 ms instead of 66.5 ms), and two hosts whose names
 // differ only in punctuation were written with one alias.
 TEST(DeploymentDiagram, InstancesOnOneHostAndLookAlikeNamesRoundTrip) {
-  const Scenario sc = ParseScenario(
-      "name: crowded\ntopology:\n  hosts: [{name: gw-1}, {name: gw_1}, {name: app}, {name: k}]\n"
-      "  services: {gateway: [gw-1, gw-1, gw-1, gw-1], messages: [app, app], sync: [gw_1], auth: [gw_1]}\n"
-      "  kafka: {brokers: [k, k]}\n",
-      "crowded.yaml");
-  const std::string written = WriteDeploymentDiagram(sc.graph, "crowded", "crowded");
-  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  const auto [sc, written, again] =
+      WriteAndRead("crowded", "[{name: gw-1}, {name: gw_1}, {name: app}, {name: k}]",
+                   "{gateway: [gw-1, gw-1, gw-1, gw-1], messages: [app, app], sync: [gw_1], auth: [gw_1]}", "[k, k]");
   EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
   EXPECT_EQ(again.HostsWith("gateway"), (std::vector<std::string>{"gw-1", "gw-1", "gw-1", "gw-1"}));
   EXPECT_EQ(again.HostsWith("messages"), (std::vector<std::string>{"app", "app"}));
@@ -89,13 +104,9 @@ TEST(DeploymentDiagram, InstancesOnOneHostAndLookAlikeNamesRoundTrip) {
 // messages/1 moved to app-1 and the same scenario placed its boxes
 // differently once written as a diagram.
 TEST(DeploymentDiagram, InstanceNumbersSurviveInterleavedHosts) {
-  const Scenario sc = ParseScenario(
-      "name: interleaved\ntopology:\n  hosts: [{name: app-1}, {name: app-2}, {name: k}]\n"
-      "  services: {gateway: [app-2, app-1], messages: [app-1, app-2, app-1], sync: [app-1], auth: [app-2]}\n"
-      "  kafka: {brokers: [k]}\n",
-      "interleaved.yaml");
-  const std::string written = WriteDeploymentDiagram(sc.graph, "interleaved", "interleaved");
-  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  const auto [sc, written, again] =
+      WriteAndRead("interleaved", "[{name: app-1}, {name: app-2}, {name: k}]",
+                   "{gateway: [app-2, app-1], messages: [app-1, app-2, app-1], sync: [app-1], auth: [app-2]}", "[k]");
   EXPECT_EQ(again.HostsWith("messages"), (std::vector<std::string>{"app-1", "app-2", "app-1"}));
   EXPECT_EQ(again.HostsWith("gateway"), (std::vector<std::string>{"app-2", "app-1"}));
   EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
@@ -105,13 +116,9 @@ TEST(DeploymentDiagram, InstanceNumbersSurviveInterleavedHosts) {
 // Found by a hostile tester: an inline host named like the inline fabric
 // ("datacenter") wrote a diagram that did not read back.
 TEST(DeploymentDiagram, AHostNamedDatacenterRoundTrips) {
-  const Scenario sc = ParseScenario(
-      "name: dc\ntopology:\n  hosts: [{name: datacenter}, {name: datacenter-1}, {name: k}]\n"
-      "  services: {gateway: [datacenter], messages: [datacenter-1], sync: [datacenter], auth: [datacenter]}\n"
-      "  kafka: {brokers: [k]}\n",
-      "dc.yaml");
-  const std::string written = WriteDeploymentDiagram(sc.graph, "dc", "dc");
-  const TopologyGraph again = BuildTopology(ParseDeploymentDiagram(written, "written.puml"), {});
+  const auto [sc, written, again] =
+      WriteAndRead("dc", "[{name: datacenter}, {name: datacenter-1}, {name: k}]",
+                   "{gateway: [datacenter], messages: [datacenter-1], sync: [datacenter], auth: [datacenter]}", "[k]");
   EXPECT_EQ(again.Canonical(), sc.graph.Canonical());
 }
 
