@@ -336,7 +336,9 @@ TEST(Simulation, MessagesShownOnlyAfterTheRunAreUnfinished) {
   ASSERT_GT(delivered, 0u);
   EXPECT_GT(visible.value("unfinished", uint64_t{0}), 0u);
   EXPECT_LT(visible["count"].get<uint64_t>(), delivered);
-  if (!visible["p50"].is_null()) EXPECT_LE(visible["p50"].get<double>(), 100.0) << "shown within the window";
+  if (!visible["p50"].is_null()) {
+    EXPECT_LE(visible["p50"].get<double>(), 100.0) << "shown within the window";
+  }
 }
 
 // A device shows what it was delivered at its next UI tick: send->visible
