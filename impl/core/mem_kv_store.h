@@ -1,11 +1,13 @@
-// MemKvStore: KvStore in memory, a B-tree. Used by tests and the
-// simulator, which charges the I/O time itself. A simulated run holds every
-// message of every box here, so lookups and bytes per entry count: keys up
-// to MemKey::kInline bytes (all the cores write) sit inside the tree's
-// nodes, and a comparison touches no other memory.
+// MemKvStore: KvStore in memory. Used by tests and the simulator, which
+// charges the I/O time itself. A simulated run holds every message of
+// every box here, so lookups and bytes per entry count: keys up to
+// MemKey::kInline bytes (all the cores write) sit inside the tree's nodes,
+// and a comparison touches no other memory.
 #pragma once
 
 #include <absl/container/btree_map.h>
+#include <absl/container/btree_set.h>
+#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <bit>
@@ -82,23 +84,60 @@ struct MemKeyLess {
   }
 };
 
+// The store is split by key prefix: the first kPrefix bytes (a tag and a
+// big-endian user or box id in every core's layout) pick a partition in a
+// hash table, and each partition is a small B-tree of the rest of the
+// key. A point read or write then touches a hash slot and one box's few
+// nodes instead of descending a tree of every box's entries, a cache miss
+// a level. Keys compare as (prefix, rest), which is the bytewise order of
+// the whole key, so scans may cross partitions; an ordered index of the
+// prefixes serves those.
 class MemKvStore final : public KvStore {
  public:
+  static constexpr size_t kPrefix = 9;
+
   std::optional<std::string> Get(std::string_view key, Status* status) override;
   Status Write(const WriteBatch& batch) override;
   Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
-  size_t size() const { return map_.size(); }
+  size_t size() const { return size_; }
 
  private:
-  // absl::btree_map with nodes of 2 KiB instead of 256 bytes: an entry is
-  // 64 bytes, so a 256-byte node holds four and a store of 300,000 entries
-  // is eleven levels deep, a cache miss each; with 32 per node it is four.
-  using Map = absl::container_internal::btree_map_container<
+  // A key's first min(size, kPrefix) bytes.
+  struct Prefix {
+    char bytes[kPrefix];
+    uint8_t size;
+
+    static Prefix Of(std::string_view key);
+    std::string_view view() const { return {bytes, size}; }
+    friend bool operator==(const Prefix& a, const Prefix& b) { return a.view() == b.view(); }
+    template <typename H>
+    friend H AbslHashValue(H h, const Prefix& p) {
+      return H::combine(std::move(h), p.view());
+    }
+  };
+  struct PrefixLess {
+    bool operator()(const Prefix& a, const Prefix& b) const { return BytesLess(a.view(), b.view()); }
+  };
+  // One prefix's entries, keyed by the rest of the key. Nodes of 1 KiB:
+  // an entry (inline key and value) is 64 bytes; a small partition's root
+  // grows from one slot, so a box with few entries stays small.
+  using Partition = absl::container_internal::btree_map_container<
       absl::container_internal::btree<absl::container_internal::map_params<
           MemKey, std::string, MemKeyLess, std::allocator<std::pair<const MemKey, std::string>>,
           /*TargetNodeSize=*/1024, /*IsMulti=*/false>>>;
-  Map map_;
+
+  // Appends partition p's entries with key in [from, to) to out, up to
+  // limit; from_rest is from's part past the prefix when from is in p.
+  // False once a key reaches `to`.
+  bool ScanPartition(const Prefix& p, const Partition& part, std::string_view from_rest, std::string_view to,
+                     size_t limit, Entries* out) const;
+
+  // Partitions are kept when they empty (an outbox empties after every
+  // message), so the index changes only when a prefix is first written.
+  absl::flat_hash_map<Prefix, Partition> parts_;
+  absl::btree_set<Prefix, PrefixLess> order_;
+  size_t size_ = 0;
 };
 
 }  // namespace msgbed

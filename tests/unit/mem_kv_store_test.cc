@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <random>
 
@@ -76,17 +77,11 @@ TEST(MemKvStore, BytesLessIsLexicographicOverUnsignedBytesAtEveryLength) {
   }
 }
 
-// Random puts, deletes and scans agree with std::map<std::string, ...>,
-// over short and long keys, while the tree splits and merges nodes.
-TEST(MemKvStore, AgreesWithAnOrderedMapUnderRandomOperations) {
+// Random puts, deletes and scans agree with std::map<std::string, ...>
+// for keys from `key`.
+void AgreesWithAnOrderedMap(std::mt19937_64& rng, const std::function<std::string()>& key) {
   MemKvStore kv;
   std::map<std::string, std::string> ref;
-  std::mt19937_64 rng(7);
-  auto key = [&] {
-    std::string k(1 + rng() % 40, '\0');
-    for (char& c : k) c = static_cast<char>('a' + rng() % 3);
-    return k;
-  };
   for (int round = 0; round < 20000; ++round) {
     WriteBatch b;
     for (int i = 0; i < 3; ++i) {
@@ -112,6 +107,31 @@ TEST(MemKvStore, AgreesWithAnOrderedMapUnderRandomOperations) {
     ASSERT_EQ(Value(kv, from), ref.count(from) ? ref[from] : "<absent>");
   }
   EXPECT_EQ(kv.size(), ref.size());
+}
+
+// Over short and long keys, while the trees split and merge nodes.
+TEST(MemKvStore, AgreesWithAnOrderedMapUnderRandomOperations) {
+  std::mt19937_64 rng(7);
+  AgreesWithAnOrderedMap(rng, [&] {
+    std::string k(1 + rng() % 40, '\0');
+    for (char& c : k) c = static_cast<char>('a' + rng() % 3);
+    return k;
+  });
+}
+
+// Keys laid out as the cores lay them out, a tag and a big-endian id, then
+// a few more bytes: most keys and scans share a partition's prefix, some
+// are shorter than it, and scans run from one partition into the next.
+TEST(MemKvStore, AgreesWithAnOrderedMapOverKeysSharingPrefixes) {
+  std::mt19937_64 rng(11);
+  AgreesWithAnOrderedMap(rng, [&] {
+    std::string k(1, static_cast<char>('a' + rng() % 2));
+    k.append(7, '\0');
+    k.push_back(static_cast<char>(rng() % 3 == 0 ? 0xff : rng() % 3));
+    k.resize(rng() % 4 == 0 ? rng() % 10 : k.size());  // some end inside the prefix
+    for (size_t extra = rng() % 3; extra > 0; --extra) k.push_back(static_cast<char>(rng() % 2 ? 0x80 : 1));
+    return k;
+  });
 }
 
 }  // namespace
