@@ -159,10 +159,12 @@ Status BoxStore::Begin(uint64_t user, Change* change) {
   return Head(user, &change->head_);
 }
 
-Status BoxStore::Commit(const Change& change) {
-  WriteBatch batch = change.batch_;
-  batch.Put(Key(space_, 'h', {change.user_}), change.head_.SerializeAsString());
-  return kv_->Write(batch);
+Status BoxStore::Commit(Change* change) {
+  WriteBatch& batch = change->batch_;
+  batch.Put(Key(space_, 'h', {change->user_}), change->head_.SerializeAsString());
+  Status s = kv_->Write(batch);
+  batch = WriteBatch();
+  return s;
 }
 
 // --- Reads

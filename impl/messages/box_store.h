@@ -105,7 +105,9 @@ class BoxStore {
 
   // Starts a change of user's box (reads its head).
   Status Begin(uint64_t user, Change* change);
-  Status Commit(const Change& change);
+  // Writes the change in one batch. Its staged writes are spent; its head,
+  // updates and queued_to stay readable.
+  Status Commit(Change* change);
 
   Status Head(uint64_t user, storage::BoxHead* head);
   // Message id of user's box, as it now reads (nullopt if never there).

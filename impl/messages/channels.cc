@@ -431,7 +431,7 @@ Status MessageService::CommitChannel(BoxStore::Change& change, uint64_t origin_u
   // before the producer sent it leaves the mark, and a restart sends it again.
   for (const api::Update& update : change.updates())
     change.PutExtra(ChannelPendingKey(change.user(), update.pts()), "");
-  if (Status s = channel_boxes_.Commit(change); !s.ok()) {
+  if (Status s = channel_boxes_.Commit(&change); !s.ok()) {
     env_->Stats().Add("messages.storage_errors");
     return s;
   }

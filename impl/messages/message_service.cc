@@ -263,8 +263,8 @@ void MessageService::QueueToChat(BoxStore::Change& change, const ChatKey& chat, 
   }
 }
 
-Status MessageService::CommitAndPublish(const BoxStore::Change& change, uint64_t origin_device) {
-  if (Status s = boxes_.Commit(change); !s.ok()) {
+Status MessageService::CommitAndPublish(BoxStore::Change& change, uint64_t origin_device) {
+  if (Status s = boxes_.Commit(&change); !s.ok()) {
     env_->Stats().Add("messages.storage_errors");
     return s;
   }

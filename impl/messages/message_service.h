@@ -250,7 +250,7 @@ class MessageService final : public Service {
 
   // Writes change, publishes its updates (origin_device: the sender, who
   // has the first of them already), and pumps the outboxes it filled.
-  Status CommitAndPublish(const BoxStore::Change& change, uint64_t origin_device = 0);
+  Status CommitAndPublish(BoxStore::Change& change, uint64_t origin_device = 0);
   void Publish(uint64_t user, const api::Update& update, uint64_t origin_device);
   void Answer(const ReplyTo& to, api::ServerFrame frame);
   void AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why);

@@ -19,7 +19,7 @@ Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& stor
     BoxStore::Change change;
     if (Status s = boxes.Begin(user, &change); !s.ok()) return s;
     change.Membership(record.id(), true);
-    if (Status s = boxes.Commit(change); !s.ok()) return s;
+    if (Status s = boxes.Commit(&change); !s.ok()) return s;
   }
   return Status::Ok();
 }

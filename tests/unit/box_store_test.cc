@@ -21,7 +21,7 @@ api::Update Add(BoxStore& boxes, uint64_t user, const api::Message& m) {
   BoxStore::Change c;
   EXPECT_TRUE(boxes.Begin(user, &c).ok());
   api::Update u = c.AddMessage(m);
-  EXPECT_TRUE(boxes.Commit(c).ok());
+  EXPECT_TRUE(boxes.Commit(&c).ok());
   return u;
 }
 
@@ -44,7 +44,7 @@ TEST(BoxStore, UpdatesAreGapFreeAndOnlyMessagesTakeIds) {
   storage::BoxHead head;
   ASSERT_TRUE(boxes.Head(10, &head).ok());
   EXPECT_EQ(head.pts(), 0u) << "nothing is visible before Commit";
-  ASSERT_TRUE(boxes.Commit(c).ok());
+  ASSERT_TRUE(boxes.Commit(&c).ok());
   ASSERT_TRUE(boxes.Head(10, &head).ok());
   EXPECT_EQ(head.pts(), 4u);
   Status s;
@@ -66,7 +66,7 @@ TEST(BoxStore, DeletedMessagesKeepTheirIdButNotTheirText) {
   EXPECT_EQ(d.kind(), api::Update::DELETE_MESSAGES);
   ASSERT_EQ(d.deleted_ids_size(), 1);
   EXPECT_EQ(d.deleted_ids(0), u.message().id());
-  ASSERT_TRUE(boxes.Commit(c).ok());
+  ASSERT_TRUE(boxes.Commit(&c).ok());
   Status s;
   auto m = boxes.FindMessage(20, u.message().id(), &s);
   ASSERT_TRUE(m.has_value());
@@ -87,7 +87,7 @@ TEST(BoxStore, CopiesAreFoundBySenderAndRandomId) {
   r.mutable_result()->set_random_id(7);
   r.mutable_result()->set_message_id(42);
   c.PutSend(r);
-  ASSERT_TRUE(boxes.Commit(c).ok());
+  ASSERT_TRUE(boxes.Commit(&c).ok());
   EXPECT_EQ(boxes.FindCopy(10, 10, 7, &s), 42u) << "the sender's own copy comes from its send record";
 }
 
@@ -124,7 +124,7 @@ TEST(BoxStore, EachOutboxKeepsItsOrderAndSurvivesInTheStore) {
     c.Queue(30, op);
   }
   EXPECT_EQ(c.queued_to(), (std::vector<uint64_t>{20, 30}));
-  ASSERT_TRUE(boxes.Commit(c).ok());
+  ASSERT_TRUE(boxes.Commit(&c).ok());
   std::vector<std::pair<uint64_t, uint64_t>> outboxes;
   ASSERT_TRUE(boxes.OutboxesWithOps(&outboxes).ok());
   EXPECT_EQ(outboxes, (std::vector<std::pair<uint64_t, uint64_t>>{{10, 20}, {10, 30}}));
