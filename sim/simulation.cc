@@ -432,10 +432,10 @@ double EstimateMemoryBytes(const Scenario& sc) {
   // Measured (docs/benchmarks.md): 8,000 msg/s need 162 MB more than
   // 2,000 msg/s over 20 s (1.35 KB a message with its deliveries, boxes and
   // records); a million users x 2 devices with 1.08 million messages peak
-  // at 6.0 GB (2.25 KB a device, its account and session in the auth
-  // stores included; 500,000 users x 2 devices alone: 2.3 GB). About 10 %
-  // on top.
-  constexpr double kBase = 80e6, kPerDevice = 2.5e3, kPerMessage = 1.5e3;
+  // at 6.9 GB (2.7 KB a device, its account and session in the auth
+  // stores and its user's box partitions in the message stores included).
+  // About 10 % on top.
+  constexpr double kBase = 80e6, kPerDevice = 3.0e3, kPerMessage = 1.5e3;
   const WorkloadSpec& w = sc.workload;
   const double devices = w.Devices(sc.duration);
   // At the rate curve's peak throughout: a bound, not a forecast.
