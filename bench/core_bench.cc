@@ -168,7 +168,7 @@ void BM_Resume(benchmark::State& state) {
   std::vector<Body> requests;
   for (uint64_t u = 1; u <= 10000; ++u) {
     Status s;
-    auto session = ProvisionSession([&](const rpc::Address&) -> KvStore& { return a.substrate.Store(); },
+    auto session = ProvisionSession([&](const Address&) -> KvStore& { return a.substrate.Store(); },
                                     ClusterShape::Of(1, 1, 1), u, 1, std::string(32, char(u)), 0, &s);
     auto req = NewBody<auth::Resume>();
     req->set_credential(session.credential());

@@ -36,7 +36,8 @@ struct Input {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const RoleSettings cheap = {{"password_ops", double(MinPasswordOps())}, {"password_memory", double(MinPasswordMemory())}};
+  const RoleSettings cheap = {{"password_ops", double(MinPasswordOps())},
+                              {"password_memory", double(MinPasswordMemory())}};
   testing::TestCluster c(testing::Shape(1, 2, 1, 2), RoleRegistry::Global(), {{role::kAuth, cheap}});
   std::vector<testing::TestDevice*> devices;
   for (uint64_t u = 1; u <= 4; ++u) {
@@ -44,9 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     c.Connect(*devices.back());
   }
   c.Run();
-  const std::vector<rpc::Address> cores = {MakeAddress(role::kGateway, 0), MakeAddress(role::kMessages, 0),
-                                           MakeAddress(role::kMessages, 1), MakeAddress(role::kSync, 0),
-                                           MakeAddress(role::kAuth, 0)};
+  const std::vector<Address> cores = {MakeAddress(role::kGateway, 0), MakeAddress(role::kMessages, 0),
+                                      MakeAddress(role::kMessages, 1), MakeAddress(role::kSync, 0),
+                                      MakeAddress(role::kAuth, 0)};
   Input in{data, size};
   const uint8_t* head;
   while (in.Take(3, &head)) {
@@ -58,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       api::ClientFrame frame;
       if (frame.ParseFromString(bytes)) c.SendRaw(*devices[target % devices.size()], frame);
     } else if (op % 3 == 1) {
-      const rpc::Address& to = cores[(op / 3) % cores.size()];
+      const Address& to = cores[(op / 3) % cores.size()];
       if (!c.host(to).running()) continue;
       const auto types = c.host(to).handlers().types();
       if (types.empty()) continue;
@@ -66,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           google::protobuf::MessageFactory::generated_factory()->GetPrototype(types[target % types.size()]);
       std::shared_ptr<google::protobuf::Message> msg(prototype->New());
       if (!msg->ParseFromString(bytes)) continue;
-      const rpc::Address& from = cores[(op / 7) % cores.size()];
+      const Address& from = cores[(op / 7) % cores.size()];
       const auto kind = (op & 0x80) ? Envelope::Kind::kCall : Envelope::Kind::kOneWay;
       c.Inject(Envelope{from, to, kind, kind == Envelope::Kind::kCall ? 1u + target : 0u, rpc::CALL_OK, msg});
     } else {

@@ -53,7 +53,7 @@ void KafkaModel::JoinGroup(ServiceNode* consumer, const std::string& group, cons
 }
 
 void KafkaModel::LeaveGroup(ServiceNode* consumer, bool orderly) {
-  const rpc::Address self = consumer->host().Self();
+  const Address self = consumer->host().Self();
   for (auto& [name, group] : groups_) {
     if (!group.members.IsMember(self)) continue;
     if (orderly) {

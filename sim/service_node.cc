@@ -25,7 +25,7 @@ const ServiceTime* CostFor(const CostTable& costs, const std::string& key) {
 
 }  // namespace
 
-ServiceNode::ServiceNode(World* world, const RoleSpec& role, rpc::Address self, const Placement& at, uint64_t seed)
+ServiceNode::ServiceNode(World* world, const RoleSpec& role, Address self, const Placement& at, uint64_t seed)
     : Node(world, ToString(self), at),
       role_(role),
       host_(

@@ -25,7 +25,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
  public:
   // Throws ScenarioError when the scenario's cost table lacks a cost for a
   // request the role serves.
-  ServiceNode(World* world, const RoleSpec& role, rpc::Address self, const Placement& at, uint64_t seed);
+  ServiceNode(World* world, const RoleSpec& role, Address self, const Placement& at, uint64_t seed);
 
   InstanceHost& host() { return host_; }
   const InstanceHost& host() const { return host_; }

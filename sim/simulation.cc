@@ -83,7 +83,7 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
   for (const auto& [role, hosts] : sc.services) {
     const RoleSpec& spec = roles.Get(role);
     for (uint32_t i = 0; i < hosts.size(); ++i) {
-      rpc::Address addr = MakeAddress(role, i);
+      Address addr = MakeAddress(role, i);
       const uint64_t seed = DeriveSeed(sc.seed, "instance/" + ToString(addr));
       auto node = std::make_unique<ServiceNode>(&w, spec, addr, d.at.at(hosts[i]), seed);
       node->SetWorkers(sc.instances.at(role).workers);
@@ -102,7 +102,7 @@ void DeployServices(const Scenario& sc, const RoleRegistry& roles, World& w, Dep
   // Instances that join later (scale:) start then; the others' stores are
   // complete for the shape they start with (BoxHandoff need not ask).
   for (auto& node : d.services) {
-    const rpc::Address& a = node->host().Self();
+    const Address& a = node->host().Self();
     if (a.index() >= w.shape.Count(a.role())) continue;
     if (a.role() == role::kMessages) SettleMessagesStore(node->store(), w.shape.Count(a.role()));
     node->StartInstance();
@@ -153,7 +153,7 @@ UserTable DrawUsers(const Scenario& sc) {
 // workload.channels: each written full (users 1..members, user 1 its
 // creator and admin) before the run, as if every member had joined.
 void ProvisionChannels(const Scenario& sc, World& w) {
-  auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
+  auto store_of = [&w](const Address& a) -> KvStore& { return w.FindService(a)->store(); };
   for (size_t k = 0; k < sc.workload.channels.size(); ++k) {
     const ChannelLoad& load = sc.workload.channels[k];
     storage::ChannelRecord record;
@@ -175,7 +175,7 @@ void ProvisionChannels(const Scenario& sc, World& w) {
 // workload.groups: each group (a block of users, the first its creator,
 // sim/group_layout.h) written full before the run.
 void ProvisionGroups(const Scenario& sc, World& w) {
-  auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
+  auto store_of = [&w](const Address& a) -> KvStore& { return w.FindService(a)->store(); };
   w.group_layout = GroupLayout(sc.workload.groups, sc.seed);
   const GroupLayout& g = w.group_layout;
   for (uint64_t k = 0; k < g.count(); ++k) {
@@ -221,7 +221,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   // stores as a finished sign-up would have left it (auth/provision.h).
   Rng secrets(DeriveSeed(sc.seed, "credentials"));
   Rng passwords(DeriveSeed(sc.seed, "passwords"));  // which users have a cloud password
-  auto store_of = [&w](const rpc::Address& a) -> KvStore& { return w.FindService(a)->store(); };
+  auto store_of = [&w](const Address& a) -> KvStore& { return w.FindService(a)->store(); };
   uint64_t i = 0;
   for (uint64_t user = 1; user <= wl.users; ++user) {
     const bool has_password = wl.password_share > 0 && passwords.Uniform() < wl.password_share;

@@ -85,7 +85,7 @@ class World {
   // One draw of the scenario's cost `key`. REQUIRES: the table has it.
   double DrawCost(const std::string& key) { return Draw(scenario.costs.at(key)); }
   // The node serving a, or nullptr.
-  ServiceNode* FindService(const rpc::Address& a) const {
+  ServiceNode* FindService(const Address& a) const {
     auto it = services.find(a);
     return it == services.end() ? nullptr : it->second;
   }
@@ -107,7 +107,7 @@ class World {
   bool PickForTrace(uint64_t sender, uint64_t device, uint64_t peer);
   // The datacenter (fabric) host `host` is in, or the host itself.
   std::string DatacenterOf(const std::string& host) const;
-  std::map<rpc::Address, ServiceNode*, AddressLess> services;
+  std::map<Address, ServiceNode*, AddressLess> services;
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index
   std::vector<uint64_t> channels;        // workload.channels' ids, in order

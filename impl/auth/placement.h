@@ -11,11 +11,11 @@
 
 namespace msgbed {
 
-inline rpc::Address AuthOfPhone(const ClusterShape& shape, const std::string& digits) {
+inline Address AuthOfPhone(const ClusterShape& shape, const std::string& digits) {
   return MakeAddress(role::kAuth, RendezvousOwner(StableHash(digits), shape.Count(role::kAuth)));
 }
 
-inline rpc::Address AuthOfUser(const ClusterShape& shape, uint64_t user) {
+inline Address AuthOfUser(const ClusterShape& shape, uint64_t user) {
   return MakeAddress(role::kAuth, RendezvousOwner(StableHash(user), shape.Count(role::kAuth)));
 }
 

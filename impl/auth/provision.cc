@@ -14,10 +14,9 @@ std::string ProvisionedPhone(uint64_t user) {
   return "999" + std::string(digits.size() < 10 ? 10 - digits.size() : 0, '0') + digits;
 }
 
-api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
-                                    const ClusterShape& shape, uint64_t user, uint64_t device,
-                                    const std::string& secret, Micros date, Status* status, const std::string& password,
-                                    const std::string& push_token) {
+api::Authorization ProvisionSession(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
+                                    uint64_t user, uint64_t device, const std::string& secret, Micros date,
+                                    Status* status, const std::string& password, const std::string& push_token) {
   const std::string phone = ProvisionedPhone(user);
   KvStore& accounts = store_of(AuthOfUser(shape, user));
   auth::UserRecord account;

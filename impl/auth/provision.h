@@ -25,9 +25,9 @@ std::string ProvisionedPhone(uint64_t user);
 // and push device token `push_token` (empty: none),
 // written into the stores of the auth instances that own them (store_of).
 // Returns the Authorization a device keeps, or sets *status.
-api::Authorization ProvisionSession(const std::function<KvStore&(const rpc::Address&)>& store_of,
-                                    const ClusterShape& shape, uint64_t user, uint64_t device,
-                                    const std::string& secret, Micros date, Status* status,
-                                    const std::string& password = "", const std::string& push_token = "");
+api::Authorization ProvisionSession(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
+                                    uint64_t user, uint64_t device, const std::string& secret, Micros date,
+                                    Status* status, const std::string& password = "",
+                                    const std::string& push_token = "");
 
 }  // namespace msgbed

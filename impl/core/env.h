@@ -56,7 +56,7 @@ class Env {
   virtual ~Env() = default;
 
   // This instance's address.
-  virtual const rpc::Address& Self() const = 0;
+  virtual const Address& Self() const = 0;
 
   // Monotonic time since the runtime started: for timers and durations.
   virtual Micros Now() const = 0;
@@ -72,19 +72,19 @@ class Env {
   // One-way message to the instance at `to`. Messages from one instance to
   // another arrive in the order they were sent. Delivery is best effort:
   // an unknown, crashed or unreachable instance loses them.
-  virtual void Send(const rpc::Address& to, Body body) = 0;
+  virtual void Send(const Address& to, Body body) = 0;
   // A call: `done` runs exactly once, on this core's thread, with the
   // reply, or with DEADLINE_EXCEEDED after `deadline`, or UNAVAILABLE as
   // soon as the runtime knows the callee cannot be reached, or UNHANDLED,
   // or TOO_LARGE.
   // Not at all if this instance stops or crashes first.
-  virtual void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) = 0;
+  virtual void Call(const Address& to, Body body, Micros deadline, CallDone done) = 0;
   // A call on the bulk lane, for large bodies (media, replication): the
   // request and its reply each travel as a flow of their own, sharing the
   // network fairly with other transfers instead of queueing ahead of or
   // behind ordinary messages, and in no order with them. Otherwise exactly
   // as Call.
-  virtual void Transfer(const rpc::Address& to, Body body, Micros deadline, CallDone done) = 0;
+  virtual void Transfer(const Address& to, Body body, Micros deadline, CallDone done) = 0;
   // Answers a call received earlier (Incoming::reply_to), on the lane it
   // came on. Replying to a one-way message does nothing.
   virtual void Reply(const ReplyTo& to, Body body) = 0;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/address.h"
 #include "proto/rpc.pb.h"
 
 namespace msgbed {
@@ -28,8 +29,8 @@ std::shared_ptr<M> NewBody(M&& m) {
 
 struct Envelope {
   enum class Kind : uint8_t { kOneWay, kCall, kReply };
-  rpc::Address from;
-  rpc::Address to;
+  Address from;
+  Address to;
   Kind kind = Kind::kOneWay;
   uint64_t call_id = 0;                 // kCall, kReply: pairs them
   rpc::CallError error = rpc::CALL_OK;  // kReply: why there is no body
@@ -45,7 +46,7 @@ struct Envelope {
 
 // Where the answer to a call goes; call_id 0 for a one-way message.
 struct ReplyTo {
-  rpc::Address caller;
+  Address caller;
   uint64_t call_id = 0;
   bool bulk = false;  // the call came as a Transfer: the reply goes back on the bulk lane
   bool expects_reply() const { return call_id != 0; }
@@ -53,7 +54,7 @@ struct ReplyTo {
 
 // What a handler learns besides the body.
 struct Incoming {
-  rpc::Address from;
+  Address from;
   ReplyTo reply_to;
   // The bus partition it was consumed from; kNotFromBus if it came directly.
   static constexpr int64_t kNotFromBus = -1;

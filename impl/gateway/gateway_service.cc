@@ -274,7 +274,7 @@ void GatewayService::PasswordStepTraffic(ConnId conn, Session& s, const api::Cli
     req->set_ticket(s.ticket);
     return req;
   };
-  const rpc::Address owner = AuthOfUser(shape_, s.ticket_user);
+  const Address owner = AuthOfUser(shape_, s.ticket_user);
   if (frame.has_request_password_recovery()) {
     return Forward(conn, s, id, owner, with_ticket(NewBody<auth::RequestRecovery>()));
   }
@@ -293,7 +293,7 @@ void GatewayService::PasswordStepTraffic(ConnId conn, Session& s, const api::Cli
 // Wraps the client's request in the service's message, with the
 // connection's ref, and forwards it to the owner of the signed-in user.
 template <typename Req, typename Api>
-void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::Address& to, const Api& request,
+void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request,
                                Api* (Req::*field)()) {
   auto req = NewBody<Req>();
   *req->mutable_client() = RefOf(conn, s);
@@ -303,7 +303,7 @@ void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::
 
 void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
   const uint64_t id = frame.request_id();
-  const rpc::Address box = BoxOwner(shape_, s.user), account = AuthOfUser(shape_, s.user);
+  const Address box = BoxOwner(shape_, s.user), account = AuthOfUser(shape_, s.user);
   // What names a channel goes to the channel's owner (a forward: its
   // destination's, which fetches the source), everything else to the sender's box.
   auto box_or = [&](uint64_t channel) { return channel ? ChannelOwner(shape_, channel) : box; };
@@ -389,7 +389,7 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
   }
 }
 
-void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                              Step step) {
   if (s.in_flight >= limits_.max_in_flight) {
     env_->Stats().Add("gateway.flood_wait");
@@ -404,7 +404,7 @@ void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id
   Call(conn, s, client_request_id, to, std::move(body), step);
 }
 
-void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                           Step step) {
   ++s.in_flight;
   env_->Call(to, std::move(body), limits_.request_timeout,

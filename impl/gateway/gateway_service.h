@@ -130,14 +130,13 @@ class GatewayService final : public Service {
   void PasswordStepTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
-  void ForwardAs(ConnId conn, Session& s, uint64_t id, const rpc::Address& to, const Api& request,
-                 Api* (Req::*field)());
+  void ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request, Api* (Req::*field)());
   // Calls `to` with body for the client's request, if its rate and
   // in-flight limits allow; answers the client with the reply, or TIMEOUT
   // / UNAVAILABLE.
-  void Forward(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body,
+  void Forward(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                Step step = Step::kRequest);
-  void Call(ConnId conn, Session& s, uint64_t client_request_id, const rpc::Address& to, Body body, Step step);
+  void Call(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body, Step step);
   void GoOnline(ConnId conn, Session& s, uint64_t client_request_id, const auth::Resumed& resumed);
   void Answer(ConnId conn, uint64_t client_request_id, Step step, const CallResult& result);
   void ResetSignIn(ConnId conn, Session& s);

@@ -23,12 +23,12 @@ class ConsumerGroup {
       : topics_(std::move(topics)), partitions_(partitions) {}
 
   // A member joins; joining again (a restart) voids what it had.
-  void Join(const rpc::Address& member);
-  void Leave(const rpc::Address& member);
-  bool IsMember(const rpc::Address& member) const { return members_.contains(member); }
+  void Join(const Address& member);
+  void Leave(const Address& member);
+  bool IsMember(const Address& member) const { return members_.contains(member); }
 
   struct Change {
-    rpc::Address member;
+    Address member;
     std::vector<Service::Partition> partitions;
   };
   struct Moves {
@@ -40,16 +40,16 @@ class ConsumerGroup {
   // it (it is gone), only assigned elsewhere.
   Moves Rebalance();
   // The member consuming (topic, partition) now; nullptr if none.
-  const rpc::Address* Owner(const std::string& topic, uint32_t partition) const;
+  const Address* Owner(const std::string& topic, uint32_t partition) const;
   const std::vector<std::string>& topics() const { return topics_; }
 
  private:
   using Key = std::pair<std::string, uint32_t>;
-  static std::vector<Change> Moved(const std::map<Key, rpc::Address>& from, const std::map<Key, rpc::Address>& to);
+  static std::vector<Change> Moved(const std::map<Key, Address>& from, const std::map<Key, Address>& to);
   std::vector<std::string> topics_;
   uint32_t partitions_;
-  std::set<rpc::Address, AddressLess> members_;
-  std::map<Key, rpc::Address> owner_;
+  std::set<Address, AddressLess> members_;
+  std::map<Key, Address> owner_;
 };
 
 }  // namespace msgbed

@@ -7,7 +7,7 @@
 
 namespace msgbed {
 
-InstanceHost::InstanceHost(rpc::Address self, Factory make, Substrate* substrate, uint64_t seed)
+InstanceHost::InstanceHost(Address self, Factory make, Substrate* substrate, uint64_t seed)
     : self_(std::move(self)),
       make_(std::move(make)),
       substrate_(substrate),
@@ -61,11 +61,11 @@ TimerId InstanceHost::StartTimer(Micros delay, std::function<void()> fn) {
   return id;
 }
 
-void InstanceHost::Send(const rpc::Address& to, Body body) {
+void InstanceHost::Send(const Address& to, Body body) {
   Emit(Envelope{self_, to, Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
 }
 
-uint64_t InstanceHost::Expect(const rpc::Address& to, Micros deadline, CallDone done) {
+uint64_t InstanceHost::Expect(const Address& to, Micros deadline, CallDone done) {
   const uint64_t id = next_call_++;
   const TimerId timer = StartTimer(deadline, [this, id, to] {
     Finish(id, to, CallResult{rpc::DEADLINE_EXCEEDED, nullptr});
@@ -74,22 +74,21 @@ uint64_t InstanceHost::Expect(const rpc::Address& to, Micros deadline, CallDone 
   return id;
 }
 
-void InstanceHost::StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk) {
+void InstanceHost::StartCall(const Address& to, Body body, Micros deadline, CallDone done, bool bulk) {
   const uint64_t id = Expect(to, deadline, std::move(done));
   Emit(Envelope{self_, to, Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body), bulk});
 }
 
 void InstanceHost::Publish(const std::string& topic, const std::string& key, Body body) {
   substrate_->Publish(topic, key,
-                      Envelope{self_, rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
+                      Envelope{self_, Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, std::move(body)});
 }
 
 void InstanceHost::CallOnBus(const std::string& topic, const std::string& key, Body body, Micros deadline,
                              CallDone done) {
   // Whoever consumes the partition answers: the call names no callee.
-  const uint64_t id = Expect(rpc::Address(), deadline, std::move(done));
-  substrate_->Publish(topic, key,
-                      Envelope{self_, rpc::Address(), Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)});
+  const uint64_t id = Expect(Address(), deadline, std::move(done));
+  substrate_->Publish(topic, key, Envelope{self_, Address(), Envelope::Kind::kCall, id, rpc::CALL_OK, std::move(body)});
 }
 
 void InstanceHost::Reply(const ReplyTo& to, Body body) {
@@ -97,7 +96,7 @@ void InstanceHost::Reply(const ReplyTo& to, Body body) {
   Emit(Envelope{self_, to.caller, Envelope::Kind::kReply, to.call_id, rpc::CALL_OK, std::move(body), to.bulk});
 }
 
-bool InstanceHost::Finish(uint64_t id, const rpc::Address& from, CallResult result) {
+bool InstanceHost::Finish(uint64_t id, const Address& from, CallResult result) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return false;
   if (!it->second.to.role().empty() && !SameAddress(it->second.to, from)) return false;

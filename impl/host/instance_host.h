@@ -35,7 +35,7 @@ class InstanceHost final : public Env {
   using Factory = std::function<std::unique_ptr<Service>(Env*)>;
 
   // REQUIRES: substrate outlives the host. seed: this instance's random stream.
-  InstanceHost(rpc::Address self, Factory make, Substrate* substrate, uint64_t seed);
+  InstanceHost(Address self, Factory make, Substrate* substrate, uint64_t seed);
   ~InstanceHost() override;
 
   void Start();  // REQUIRES: !running()
@@ -68,16 +68,16 @@ class InstanceHost final : public Env {
   void Undeliverable(const Envelope& e);
 
   // Env
-  const rpc::Address& Self() const override { return self_; }
+  const Address& Self() const override { return self_; }
   Micros Now() const override { return substrate_->Now(); }
   Micros Date() const override { return substrate_->Date(); }
   TimerId StartTimer(Micros delay, std::function<void()> fn) override;
   void CancelTimer(TimerId id) override { timers_.erase(id); }
-  void Send(const rpc::Address& to, Body body) override;
-  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) override {
+  void Send(const Address& to, Body body) override;
+  void Call(const Address& to, Body body, Micros deadline, CallDone done) override {
     StartCall(to, std::move(body), deadline, std::move(done), false);
   }
-  void Transfer(const rpc::Address& to, Body body, Micros deadline, CallDone done) override {
+  void Transfer(const Address& to, Body body, Micros deadline, CallDone done) override {
     StartCall(to, std::move(body), deadline, std::move(done), true);
   }
   void Reply(const ReplyTo& to, Body body) override;
@@ -94,7 +94,7 @@ class InstanceHost final : public Env {
 
  private:
   struct PendingCall {
-    rpc::Address to;
+    Address to;
     CallDone done;
     TimerId deadline;
   };
@@ -102,8 +102,8 @@ class InstanceHost final : public Env {
   void Halt(const char* counter, bool orderly);
   // Registers a pending call to `to` (any instance if to has no role);
   // returns its id.
-  uint64_t Expect(const rpc::Address& to, Micros deadline, CallDone done);
-  void StartCall(const rpc::Address& to, Body body, Micros deadline, CallDone done, bool bulk);
+  uint64_t Expect(const Address& to, Micros deadline, CallDone done);
+  void StartCall(const Address& to, Body body, Micros deadline, CallDone done, bool bulk);
   void Dispatch(const Envelope& e, int64_t partition);
   // Decodes and dispatches record, then runs handled.
   void Handle(const BusRecord& record, const std::function<void()>& handled);
@@ -113,7 +113,7 @@ class InstanceHost final : public Env {
   // Ends the call e with error, after the current handler returns.
   void FailLater(const Envelope& call, rpc::CallError error);
   // Ends pending call id with result; false if it is not pending.
-  bool Finish(uint64_t id, const rpc::Address& from, CallResult result);
+  bool Finish(uint64_t id, const Address& from, CallResult result);
 
   // The substrate's providers, with the host's guarantee: no callback
   // after the instance stopped or crashed.
@@ -127,7 +127,7 @@ class InstanceHost final : public Env {
     InstanceHost* host_;
   };
 
-  const rpc::Address self_;
+  const Address self_;
   const Factory make_;
   Substrate* const substrate_;
   Rng rng_;

@@ -256,7 +256,7 @@ void FaultBoard::End(const Active& a) {
   actions_.start(ParseAddress(a.spec.instance));
 }
 
-FaultBoard::Effect FaultBoard::OnEnvelope(const rpc::Address& from, const rpc::Address& to) {
+FaultBoard::Effect FaultBoard::OnEnvelope(const Address& from, const Address& to) {
   Effect fx;
   if (active_.empty()) return fx;
   const int64_t now = NowMs();
@@ -276,7 +276,7 @@ FaultBoard::Effect FaultBoard::OnEnvelope(const rpc::Address& from, const rpc::A
   return fx;
 }
 
-bool FaultBoard::DiskWrite(const rpc::Address& instance, double* slowdown, int64_t* slow_until_ms) const {
+bool FaultBoard::DiskWrite(const Address& instance, double* slowdown, int64_t* slow_until_ms) const {
   *slowdown = 1;
   *slow_until_ms = 0;
   if (active_.empty()) return true;

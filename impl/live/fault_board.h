@@ -54,8 +54,8 @@ class FaultBoard {
   };
   // What the process does for crashes (each null if it cannot).
   struct Actions {
-    std::function<bool(const rpc::Address&)> serves;  // the instance is in this process
-    std::function<void(const rpc::Address&)> crash, start;
+    std::function<bool(const Address&)> serves;  // the instance is in this process
+    std::function<void(const Address&)> crash, start;
     std::function<void(uint32_t broker)> broker_down, broker_up;  // hosts the mock bus
   };
 
@@ -63,10 +63,10 @@ class FaultBoard {
   // Looks at the directory now and then every kPoll.
   void Watch();
 
-  Effect OnEnvelope(const rpc::Address& from, const rpc::Address& to);
+  Effect OnEnvelope(const Address& from, const Address& to);
   // A storage write of instance: false if its disk is full; else
   // *slowdown is the factor on its time, until *slow_until_ms (wall clock).
-  bool DiskWrite(const rpc::Address& instance, double* slowdown, int64_t* slow_until_ms) const;
+  bool DiskWrite(const Address& instance, double* slowdown, int64_t* slow_until_ms) const;
   // Faults this process has begun applying (thread-safe).
   uint64_t applied() const { return applied_; }
   // Faults this process has stopped applying, cleared or run out (thread-safe).

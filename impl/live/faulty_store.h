@@ -14,7 +14,7 @@ namespace msgbed::live {
 class FaultyStore final : public KvStore {
  public:
   // REQUIRES: board outlives this store.
-  FaultyStore(std::unique_ptr<KvStore> inner, const FaultBoard* board, rpc::Address self)
+  FaultyStore(std::unique_ptr<KvStore> inner, const FaultBoard* board, Address self)
       : inner_(std::move(inner)), board_(board), self_(std::move(self)) {}
 
   std::optional<std::string> Get(std::string_view key, Status* s) override { return inner_->Get(key, s); }
@@ -26,7 +26,7 @@ class FaultyStore final : public KvStore {
  private:
   std::unique_ptr<KvStore> inner_;
   const FaultBoard* board_;
-  const rpc::Address self_;
+  const Address self_;
 };
 
 }  // namespace msgbed::live

@@ -119,7 +119,7 @@ constexpr std::string_view kWelcomeLabel = "msgbed-link-v2 welcome";
 }  // namespace
 
 rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,
-                         const std::vector<rpc::Address>& instances, const rpc::Address& target, bool bulk) {
+                         const std::vector<Address>& instances, const Address& target, bool bulk) {
   rpc::LinkHello hello;
   hello.set_bulk(bulk);
   for (const auto& a : instances) *hello.add_instances() = a;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/address.h"
 #include "core/status.h"
 #include "proto/rpc.pb.h"
 
@@ -38,7 +39,7 @@ std::string NewNonce();
 
 // The connector's answer to a challenge; bulk for a link of the bulk lane.
 rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,
-                         const std::vector<rpc::Address>& instances, const rpc::Address& target, bool bulk = false);
+                         const std::vector<Address>& instances, const Address& target, bool bulk = false);
 // True when hello's MAC is right for nonce_a (the acceptor's own).
 bool VerifyHello(const std::string& secret, const std::string& nonce_a, const rpc::LinkHello& hello);
 // The acceptor's proof, for a hello it verified.

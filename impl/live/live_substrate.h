@@ -17,7 +17,7 @@ namespace msgbed::live {
 
 class LiveSubstrate final : public Substrate {
  public:
-  LiveSubstrate(asio::io_context& io, rpc::Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store,
+  LiveSubstrate(asio::io_context& io, Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store,
                 OutboundPort* outbound)
       : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)), outbound_(outbound) {}
   ~LiveSubstrate() override { LeaveGroup(true); }
@@ -44,7 +44,7 @@ class LiveSubstrate final : public Substrate {
 
  private:
   asio::io_context& io_;
-  const rpc::Address self_;
+  const Address self_;
   Router* router_;
   KafkaBus* bus_;
   std::unique_ptr<KvStore> store_;

@@ -135,7 +135,7 @@ struct Process::Impl {
     const RoleSpec& role = RoleRegistry::Global().Get(ic.role);
     auto inst = std::make_unique<Instance>();
     inst->config = ic;
-    const rpc::Address addr = MakeAddress(ic.role, ic.index);
+    const Address addr = MakeAddress(ic.role, ic.index);
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
@@ -173,7 +173,7 @@ struct Process::Impl {
     return Status::Ok();
   }
 
-  Instance* Find(const rpc::Address& a) {
+  Instance* Find(const Address& a) {
     for (auto& i : instances) {
       if (SameAddress(i->host->Self(), a)) return i.get();
     }
@@ -182,7 +182,7 @@ struct Process::Impl {
 
   // An injected crash: the core and what it held in memory are lost, the
   // store is kept; a gateway's devices see their connections drop.
-  void CrashInstance(const rpc::Address& a) {
+  void CrashInstance(const Address& a) {
     Instance* i = Find(a);
     if (i == nullptr || !i->host->running()) return;
     i->host->Crash();
@@ -190,7 +190,7 @@ struct Process::Impl {
     i->clients.reset();
   }
 
-  void StartInstance(const rpc::Address& a) {
+  void StartInstance(const Address& a) {
     Instance* i = Find(a);
     if (i == nullptr || i->host->running()) return;
     if (RoleRegistry::Global().Get(i->config.role).has_clients) {
@@ -224,9 +224,9 @@ struct Process::Impl {
 
   void WatchFaults() {
     FaultBoard::Actions act;
-    act.serves = [this](const rpc::Address& a) { return Find(a) != nullptr; };
-    act.crash = [this](const rpc::Address& a) { CrashInstance(a); };
-    act.start = [this](const rpc::Address& a) { StartInstance(a); };
+    act.serves = [this](const Address& a) { return Find(a) != nullptr; };
+    act.crash = [this](const Address& a) { CrashInstance(a); };
+    act.start = [this](const Address& a) { StartInstance(a); };
     if (mock) {
       act.broker_down = [this](uint32_t b) {
         if (Status s = mock->SetBrokerUp(b, false); !s.ok()) spdlog::error("{}", s.message());
@@ -333,7 +333,7 @@ uint16_t Process::client_port(uint32_t index) const {
   return 0;
 }
 
-Metrics Process::StatsOf(const rpc::Address& addr) {
+Metrics Process::StatsOf(const Address& addr) {
   std::promise<Metrics> copy;
   asio::post(impl_->io, [&] {
     for (const auto& i : impl_->instances) {

@@ -39,7 +39,7 @@ class Process {
   uint16_t client_port(uint32_t index) const;
   // A copy of an instance's counters (empty if not served here). Thread-safe.
   // REQUIRES: Run() is running on another thread.
-  Metrics StatsOf(const rpc::Address& addr);
+  Metrics StatsOf(const Address& addr);
   const std::string& bus_bootstrap() const;
   // Times this process moved to a restarted mock bus, and tried but could
   // not (thread-safe).

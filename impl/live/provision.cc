@@ -21,7 +21,7 @@ Status ProvisionSessions(const LiveConfig& config, const std::vector<SessionKey>
     const auto dir = std::filesystem::path(config.data_dir) / ("auth-" + std::to_string(i));
     if (Status s = RocksDbStore::Open(dir.string(), config.sync_writes, &stores[i]); !s.ok()) return s;
   }
-  auto store_of = [&](const rpc::Address& a) -> KvStore& { return *stores.at(a.index()); };
+  auto store_of = [&](const Address& a) -> KvStore& { return *stores.at(a.index()); };
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const Micros date = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
   for (const auto& [user, device] : sessions) {

@@ -38,7 +38,7 @@ Router::Router(asio::io_context& io, const LiveConfig& config, std::string secre
   for (const auto& inst : config.instances) AddRemote(MakeAddress(inst.role, inst.index), inst.rpc);
 }
 
-void Router::AddRemote(const rpc::Address& addr, const Endpoint& rpc) {
+void Router::AddRemote(const Address& addr, const Endpoint& rpc) {
   // An instance removed and added again may listen elsewhere: the next
   // connect goes there.
   ordered_[addr].endpoint = rpc;
@@ -56,7 +56,7 @@ Router::~Router() {
   }
 }
 
-void Router::AddLocal(const rpc::Address& addr, InstanceHost* host) {
+void Router::AddLocal(const Address& addr, InstanceHost* host) {
   self_.push_back(addr);
   local_[addr] = host;
   ordered_.erase(addr);
@@ -127,7 +127,7 @@ void Router::Deliver(const Envelope& e) {
   it->second->Deliver(e);
 }
 
-void Router::Connect(const rpc::Address& to, Remote& r) {
+void Router::Connect(const Address& to, Remote& r) {
   r.connecting = true;
   r.conn.reset();
   auto socket = std::make_shared<tcp::socket>(io_);
@@ -148,7 +148,7 @@ void Router::Connect(const rpc::Address& to, Remote& r) {
 }
 
 // The link is up; it carries envelopes once the handshake is done.
-void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
+void Router::OnLinkUp(const Address& to, Remote& r, tcp::socket socket) {
   r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits(false));  // reads handshake frames only
   r.nonce_a.clear();
   std::weak_ptr<FramedConnection> weak = r.conn;
@@ -170,7 +170,7 @@ void Router::OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket) {
   });
 }
 
-void Router::OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_view body) {
+void Router::OnHandshakeFrame(const Address& to, Remote& r, std::string_view body) {
   if (r.nonce_a.empty()) {
     rpc::LinkChallenge challenge;
     if (!challenge.ParseFromArray(body.data(), static_cast<int>(body.size())) ||

@@ -56,10 +56,10 @@ class Router {
   // Closes every link, so peers see this instance go at once.
   ~Router();
 
-  void AddLocal(const rpc::Address& addr, InstanceHost* host);
+  void AddLocal(const Address& addr, InstanceHost* host);
   // An instance that joined the deployment (a reshape): where to reach it
   // from the next connect on.
-  void AddRemote(const rpc::Address& addr, const Endpoint& rpc);
+  void AddRemote(const Address& addr, const Endpoint& rpc);
   // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(Envelope e);
@@ -83,17 +83,17 @@ class Router {
     size_t queued_bytes = 0;
   };
   // The links of one lane, by target.
-  using Lane = std::map<rpc::Address, Remote, AddressLess>;
+  using Lane = std::map<Address, Remote, AddressLess>;
   Lane& LaneOf(bool bulk) { return bulk ? bulk_ : ordered_; }
   void Deliver(const Envelope& e);
   // Send, past the injected faults.
   void Route(Envelope e);
   // Writes queued envelopes while the link has room.
   void Pump(Remote& r);
-  void Connect(const rpc::Address& to, Remote& r);
-  void OnLinkUp(const rpc::Address& to, Remote& r, tcp::socket socket);
+  void Connect(const Address& to, Remote& r);
+  void OnLinkUp(const Address& to, Remote& r, tcp::socket socket);
   // The connecting side of the handshake: a challenge, then a welcome.
-  void OnHandshakeFrame(const rpc::Address& to, Remote& r, std::string_view body);
+  void OnHandshakeFrame(const Address& to, Remote& r, std::string_view body);
   // The accepting side: a hello; true once the link may carry envelopes.
   bool Admit(Inbound& in, std::string_view body);
   void Refuse(Inbound& in, const std::string& why);
@@ -104,8 +104,8 @@ class Router {
 
   asio::io_context& io_;
   const std::string secret_;
-  std::vector<rpc::Address> self_;  // named in our hellos: every local instance
-  std::map<rpc::Address, InstanceHost*, AddressLess> local_;
+  std::vector<Address> self_;  // named in our hellos: every local instance
+  std::map<Address, InstanceHost*, AddressLess> local_;
   Lane ordered_, bulk_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   // Links accepted from other processes, until they close. Owned here, so

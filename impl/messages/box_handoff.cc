@@ -87,7 +87,7 @@ void BoxHandoff::Reshape(const ClusterShape& now) {
   if (!waiting_for_.empty() && !asking_ && ask_timer_ == 0) AskStatus();
 }
 
-rpc::Address BoxHandoff::OwnerOf(uint64_t id) const { return MakeAddress(role::kMessages, OwnerIndex(id, count())); }
+Address BoxHandoff::OwnerOf(uint64_t id) const { return MakeAddress(role::kMessages, OwnerIndex(id, count())); }
 
 bool BoxHandoff::Owns(uint64_t id) const { return OwnerIndex(id, count()) == self_; }
 

@@ -66,7 +66,7 @@ class BoxHandoff {
 
   const ClusterShape& shape() const { return shape_; }
   uint32_t count() const { return shape_.Count(role::kMessages); }
-  rpc::Address OwnerOf(uint64_t id) const;
+  Address OwnerOf(uint64_t id) const;
   bool Owns(uint64_t id) const;
   // The instance owns id but its data may still be on the way here.
   bool Held(uint64_t id) const;

@@ -96,7 +96,7 @@ void MessageService::ChangeChannelMembership(const ReplyTo& reply_to, uint64_t u
 void MessageService::AskChannelOwner(messages::ChannelRequest request,
                                      std::function<void(const messages::ChannelAnswer&)> done) {
   if (request.channel_id() == 0) return done(RefuseChannel(api::CHANNEL_INVALID, "channel_id is 0"));
-  const rpc::Address owner = ChannelOwner(shape(), request.channel_id());
+  const Address owner = ChannelOwner(shape(), request.channel_id());
   if (SameAddress(owner, env_->Self())) {
     const uint64_t channel = request.channel_id();
     return handoff_.WhenServed(

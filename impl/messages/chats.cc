@@ -108,7 +108,7 @@ messages::ChatAnswer MessageService::DoChatRequest(const messages::ChatRequest& 
 
 void MessageService::AskChatOwner(messages::ChatRequest request,
                                   std::function<void(const messages::ChatAnswer&)> done) {
-  const rpc::Address owner = ChatOwner(shape(), request.chat_id());
+  const Address owner = ChatOwner(shape(), request.chat_id());
   if (SameAddress(owner, env_->Self())) {
     const uint64_t chat = request.chat_id();
     return handoff_.WhenServed(

@@ -79,8 +79,7 @@ bool MessageService::AnsweredAsRepeat(const messages::ForwardMessage& req, const
 
 void MessageService::FetchSource(const messages::GetSourceMessage& ask,
                                  std::function<void(const messages::SourceMessage&)> done) {
-  const rpc::Address owner =
-      ask.channel_id() != 0 ? ChannelOwner(shape(), ask.channel_id()) : BoxOwner(shape(), ask.user());
+  const Address owner = ask.channel_id() != 0 ? ChannelOwner(shape(), ask.channel_id()) : BoxOwner(shape(), ask.user());
   if (SameAddress(owner, env_->Self())) {
     const uint64_t id = ask.channel_id() != 0 ? ask.channel_id() : ask.user();
     return handoff_.WhenServed(id, [this, ask, done = std::move(done)] { done(ReadSource(ask)); });

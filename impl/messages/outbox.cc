@@ -37,7 +37,7 @@ void MessageService::Pump(const OutboxKey& key) {
   }
   const auto& [seq, op] = *entry;
   outbox.in_flight = true;
-  const rpc::Address owner = BoxOwner(shape(), key.second);
+  const Address owner = BoxOwner(shape(), key.second);
   if (SameAddress(owner, env_->Self())) {
     return handoff_.WhenServed(
         key.second, [this, key, seq = seq, op = op] { Applied(key, seq, op, ApplyLocally(key.second, op)); });

@@ -15,14 +15,14 @@ namespace msgbed {
 // Index of the messages instance that owns id among `count`. REQUIRES: count > 0.
 inline uint32_t OwnerIndex(uint64_t id, uint32_t count) { return RendezvousOwner(StableHash(id), count); }
 
-inline rpc::Address BoxOwner(const ClusterShape& shape, uint64_t user) {
+inline Address BoxOwner(const ClusterShape& shape, uint64_t user) {
   return MakeAddress(role::kMessages, OwnerIndex(user, shape.Count(role::kMessages)));
 }
 
-inline rpc::Address ChatOwner(const ClusterShape& shape, uint64_t chat) { return BoxOwner(shape, chat); }
+inline Address ChatOwner(const ClusterShape& shape, uint64_t chat) { return BoxOwner(shape, chat); }
 
 // A channel's (or supergroup's) record, members and box.
-inline rpc::Address ChannelOwner(const ClusterShape& shape, uint64_t channel) { return BoxOwner(shape, channel); }
+inline Address ChannelOwner(const ClusterShape& shape, uint64_t channel) { return BoxOwner(shape, channel); }
 
 // The id (a user's box, a group, a channel) a key of a messages store
 // belongs to, and so where it lives: every key is a one-byte tag, after

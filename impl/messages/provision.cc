@@ -6,7 +6,7 @@
 
 namespace msgbed {
 
-Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+Status ProvisionChannel(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
                         storage::ChannelRecord record, const std::vector<uint64_t>& members) {
   KvStore& owner = store_of(ChannelOwner(shape, record.id()));
   record.set_members_count(members.size());
@@ -24,7 +24,7 @@ Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& stor
   return Status::Ok();
 }
 
-Status ProvisionGroup(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+Status ProvisionGroup(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
                       const storage::ChatRecord& record) {
   WriteBatch batch;
   batch.Put(ChatRecordKey(record.id()), record.SerializeAsString());

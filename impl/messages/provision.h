@@ -17,13 +17,13 @@ namespace msgbed {
 // record (its id, title, creator, admins) with `members` (the creator among
 // them): into the channel owner's store, and an Update CHANNEL into every
 // member's box.
-Status ProvisionChannel(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+Status ProvisionChannel(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
                         storage::ChannelRecord record, const std::vector<uint64_t>& members);
 
 // A basic group's record (id, title, creator, members ascending) into its
 // owner's store, as creating it with those members would have left it
 // (without the creation's service messages).
-Status ProvisionGroup(const std::function<KvStore&(const rpc::Address&)>& store_of, const ClusterShape& shape,
+Status ProvisionGroup(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
                       const storage::ChatRecord& record);
 
 }  // namespace msgbed

@@ -35,7 +35,7 @@ class ProbeService final : public Service {
 
  private:
   uint32_t index() const { return env_->Self().index(); }
-  rpc::Address Peer(uint32_t i) const { return MakeAddress(kRole, i); }
+  Address Peer(uint32_t i) const { return MakeAddress(kRole, i); }
   void Gauge(const std::string& name, int64_t v) { env_->Stats().Set(name, v); }
   int64_t Get(const std::string& name) const { return env_->Stats().Get(name); }
 
@@ -101,7 +101,7 @@ class ProbeService final : public Service {
       check(r);
     };
   }
-  void Call(const rpc::Address& to, Body body, Micros deadline, CallDone done) {
+  void Call(const Address& to, Body body, Micros deadline, CallDone done) {
     in_call_ = true;
     env_->Call(to, std::move(body), deadline, std::move(done));
     in_call_ = false;

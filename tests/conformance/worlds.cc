@@ -21,7 +21,7 @@ namespace msgbed::probe {
 namespace {
 
 constexpr uint32_t kPartitions = 4;
-const rpc::Address kProbe0 = MakeAddress(kRole, 0);
+const Address kProbe0 = MakeAddress(kRole, 0);
 
 class TestWorld final : public ProbeWorld {
  public:
@@ -29,7 +29,7 @@ class TestWorld final : public ProbeWorld {
     ClusterShape shape{{{kRole, plan.instances}}, kPartitions};
     testing::TestCluster c(shape, RoleRegistry::Global(), {{kRole, {{"act", plan.act}}}});
     if (plan.crash >= 0) {
-      const rpc::Address crashed = MakeAddress(kRole, plan.crash);
+      const Address crashed = MakeAddress(kRole, plan.crash);
       c.Advance(100 * kMillisecond);
       c.Crash(crashed);
       c.Advance(50 * kMillisecond);
@@ -163,7 +163,7 @@ class LiveWorld final : public ProbeWorld {
     std::vector<std::unique_ptr<testing::RawClient>> clients;
     for (uint32_t i = 0; i < connections; ++i) clients.push_back(std::make_unique<testing::RawClient>(port));
     for (uint32_t i = 1; i < connections; ++i) clients[i]->ReadUntilClosed();  // refused, then closed
-    const rpc::Address gw = MakeAddress(role::kGateway, 0);
+    const Address gw = MakeAddress(role::kGateway, 0);
     Metrics m;
     Await(
         [&] {

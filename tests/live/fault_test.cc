@@ -149,9 +149,9 @@ TEST(FaultBoard, OverlappingCrashesOfAnInstanceEndWithTheLast) {
   live::asio::io_context io;
   std::vector<std::string> calls;
   live::FaultBoard::Actions act;
-  act.serves = [](const rpc::Address&) { return true; };
-  act.crash = [&](const rpc::Address& a) { calls.push_back("crash " + ToString(a)); };
-  act.start = [&](const rpc::Address& a) { calls.push_back("start " + ToString(a)); };
+  act.serves = [](const Address&) { return true; };
+  act.crash = [&](const Address& a) { calls.push_back("crash " + ToString(a)); };
+  act.start = [&](const Address& a) { calls.push_back("start " + ToString(a)); };
   live::FaultBoard board(io, cfg, act);
   std::string longer, shorter;
   ASSERT_TRUE(live::PostFault(cfg, "{for: 600s, crash: gateway/0}", &longer).ok());

@@ -247,8 +247,8 @@ TEST_F(Loopback, WhenASyncInstanceCrashesTheOtherTakesItsPartitionsAndPushesGoOn
   std::vector<Seen> seen(5);
   std::vector<std::unique_ptr<DeviceConnection>> devices;
   for (uint64_t u = 1; u <= 5; ++u) devices.push_back(Online(u, 1, &seen[u - 1]));
-  const rpc::Address sync0 = MakeAddress(role::kSync, 0), sync1 = MakeAddress(role::kSync, 1);
-  auto partitions = [&](const rpc::Address& a) { return server_->StatsOf(a).Get("sync.partitions"); };
+  const Address sync0 = MakeAddress(role::kSync, 0), sync1 = MakeAddress(role::kSync, 1);
+  auto partitions = [&](const Address& a) { return server_->StatsOf(a).Get("sync.partitions"); };
   ASSERT_TRUE(RunUntil([&] { return partitions(sync0) == 2 && partitions(sync1) == 2; })) << "the group shares them";
 
   std::string id;

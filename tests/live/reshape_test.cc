@@ -63,7 +63,7 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
   ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 5; })) << "gateway, messages, messages/1, sync, auth";
   for (const std::string& ack : live::ReshapeAcks(grown)) EXPECT_NE(ack.find("applied"), std::string::npos) << ack;
   EXPECT_EQ(live::UnservedInstances(grown, live::ReshapeAcks(grown)), std::vector<std::string>{});
-  const rpc::Address added = MakeAddress(role::kMessages, 1);
+  const Address added = MakeAddress(role::kMessages, 1);
   ASSERT_TRUE(Run([&] { return deploy_.process("messages/1").StatsOf(added).Get("messages.handoff_keys_in") > 0; }));
 
   ASSERT_TRUE(Round()) << "after the reshape";

@@ -15,7 +15,7 @@ namespace msgbed::testing::auth_fixture {
 
 inline const char kPhone[] = "+44 7700 900123";
 inline const char kDigits[] = "447700900123";
-inline const rpc::Address kAuth0 = MakeAddress(role::kAuth, 0);
+inline const Address kAuth0 = MakeAddress(role::kAuth, 0);
 
 // Cheap password hashing: the tests check the logic, not Argon2id's cost.
 inline std::map<std::string, RoleSettings> CheapPasswords() {

@@ -344,7 +344,7 @@ TEST_F(Channels, ARestartedOwnerSendsAnUnsettledFanOutAgain) {
   ASSERT_EQ(Join(dev(2), channel), api::ERROR_NONE);
   dev(1).core.SendToChannel(channel, "just before the crash", 1);
   c.Run();
-  const rpc::Address owner = ChannelOwner(c.shape(), channel);
+  const Address owner = ChannelOwner(c.shape(), channel);
   const int64_t records = c.host(owner).Stats().Get("messages.fanout_records");
   c.Restart(owner);
   c.Run();

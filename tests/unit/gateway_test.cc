@@ -14,7 +14,7 @@
 namespace msgbed::testing {
 namespace {
 
-const rpc::Address kGateway0 = MakeAddress(role::kGateway, 0);
+const Address kGateway0 = MakeAddress(role::kGateway, 0);
 
 // True when some frame on d's connection carried any message at all.
 bool SawAMessage(const TestDevice& d) {

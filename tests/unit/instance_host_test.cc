@@ -66,7 +66,7 @@ struct Hosted {
 
 BusRecord TypingRecord(uint32_t partition) {
   return {"t", partition, 0, "k",
-          EncodeWire(Envelope{MakeAddress("other", 0), rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK,
+          EncodeWire(Envelope{MakeAddress("other", 0), Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK,
                               NewBody<sync::Typing>()})};
 }
 
@@ -148,8 +148,8 @@ TEST(InstanceHost, ADecodedRecordIsHandledAsItsBytesAndSizedExactly) {
   for (const Envelope& e :
        {Envelope{MakeAddress("sync", 300), MakeAddress("gateway", 7), Envelope::Kind::kCall, 1ull << 40, rpc::CALL_OK,
                  presence},
-        Envelope{MakeAddress("sync", 0), rpc::Address(), Envelope::Kind::kReply, 3, rpc::DEADLINE_EXCEEDED, nullptr},
-        Envelope{rpc::Address(), rpc::Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, NewBody<sync::Typing>()},
+        Envelope{MakeAddress("sync", 0), Address(), Envelope::Kind::kReply, 3, rpc::DEADLINE_EXCEEDED, nullptr},
+        Envelope{Address(), Address(), Envelope::Kind::kOneWay, 0, rpc::CALL_OK, NewBody<sync::Typing>()},
         Envelope{MakeAddress("a", 1), MakeAddress("b", 2), Envelope::Kind::kCall, 9, rpc::CALL_OK,
                  NewBody<sync::PresenceSnapshot>()}}) {
     EXPECT_EQ(WireSize(e), EncodeWire(e).size());

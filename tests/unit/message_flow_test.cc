@@ -172,7 +172,7 @@ TEST_F(TwoOwners, ASendLeftHalfDoneByACrashIsFinishedAfterTheRestart) {
   c.drop = [](const Envelope& m) { return BodyAs<messages::ApplyToBox>(m) != nullptr; };
   a.core.SendText(ub, "hello", 77);
   c.Run();  // in A's box; the append to B's is lost
-  const rpc::Address owner = BoxOwner(shape, ua);
+  const Address owner = BoxOwner(shape, ua);
   c.Crash(owner);
   c.drop = nullptr;
   c.Start(owner);

@@ -142,10 +142,10 @@ TEST_F(PushTest, ATokenRegisteredAgainMovesFromTheUsersOtherSessions) {
 // Sessions are never deleted (revoked ones stay, ids grow): a user with
 // more than a scan page of them still gets pushes on the newest.
 TEST_F(PushTest, TheNewestOfThousandsOfSessionsGetsItsPush) {
-  const rpc::Address auth = AuthOfUser(c.shape(), 1);
+  const Address auth = AuthOfUser(c.shape(), 1);
   for (uint64_t device = 1; device <= 1500; ++device) {
     Status s;
-    ProvisionSession([&](const rpc::Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
+    ProvisionSession([&](const Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
                      std::string(32, static_cast<char>(device)), 0, &s);
     ASSERT_TRUE(s.ok());
   }
@@ -160,7 +160,7 @@ TEST_F(PushTest, TheNewestOfThousandsOfSessionsGetsItsPush) {
 TEST_F(PushTest, TheNewestOfThousandsOfSessionsCanBeTerminated) {
   for (uint64_t device = 2; device <= 1500; ++device) {
     Status s;
-    ProvisionSession([&](const rpc::Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
+    ProvisionSession([&](const Address& a) -> KvStore& { return c.substrate(a).Store(); }, c.shape(), 1, device,
                      std::string(32, static_cast<char>(device)), 0, &s);
     ASSERT_TRUE(s.ok());
   }

@@ -94,7 +94,7 @@ TestCluster::TestCluster(ClusterShape shape, RoleRegistry& registry, std::map<st
 }
 
 // A (re)started instance is built with the newest shape.
-void TestCluster::AddInstance(const rpc::Address& a) {
+void TestCluster::AddInstance(const Address& a) {
   const RoleSpec& spec = registry_->Get(a.role());
   Instance inst;
   inst.substrate = std::make_unique<TestSubstrate>(this, a, spec.has_clients);
@@ -109,7 +109,7 @@ void TestCluster::Shrink(const std::string& role) {
 }
 
 void TestCluster::Grow(const std::string& role) {
-  const rpc::Address a = MakeAddress(role, shape_.Count(role));
+  const Address a = MakeAddress(role, shape_.Count(role));
   ++shape_.instances[role];
   AddInstance(a);
   host(a).Start();
@@ -124,7 +124,7 @@ TestDevice& TestCluster::AddDevice(uint64_t user, uint64_t device, uint32_t gate
     std::string secret(Credential::kSecretBytes, '\0');
     for (char& c : secret) c = static_cast<char>(secrets_.Next());
     Status status;
-    auto store_of = [this](const rpc::Address& a) -> KvStore& { return substrate(a).kv_; };
+    auto store_of = [this](const Address& a) -> KvStore& { return substrate(a).kv_; };
     session = ProvisionSession(store_of, shape_, user, device, secret, kTestEpochDate, &status);
     if (!status.ok()) throw std::runtime_error("cannot provision a session: " + status.message());
   }
@@ -163,7 +163,7 @@ void TestCluster::SendRaw(TestDevice& d, api::ClientFrame frame) { d.SendFrame(f
 
 void TestCluster::Inject(Envelope e) { queue_.push_back(std::move(e)); }
 
-void TestCluster::Crash(const rpc::Address& a) {
+void TestCluster::Crash(const Address& a) {
   host(a).Crash();
   if (a.role() != role::kGateway) return;
   for (auto it = conns_.begin(); it != conns_.end();) {
@@ -178,10 +178,10 @@ void TestCluster::Crash(const rpc::Address& a) {
   next_conn_[a.index()] = 0;
 }
 
-void TestCluster::Start(const rpc::Address& a) { host(a).Start(); }
-void TestCluster::Stop(const rpc::Address& a) { host(a).Stop(); }
+void TestCluster::Start(const Address& a) { host(a).Start(); }
+void TestCluster::Stop(const Address& a) { host(a).Stop(); }
 
-void TestCluster::Restart(const rpc::Address& a) {
+void TestCluster::Restart(const Address& a) {
   Crash(a);
   Start(a);
 }
@@ -249,7 +249,7 @@ void TestCluster::RebalanceGroup(const std::string& group) {
 
 void TestCluster::DeliverRecords(const PartitionKey& key) {
   for (const auto& [name, group] : groups_) {
-    const rpc::Address* owner = group.Owner(key.first, key.second);
+    const Address* owner = group.Owner(key.first, key.second);
     if (owner == nullptr || !host(*owner).running()) continue;
     PartitionLog& log = bus_[key];
     if (log.unhandled().empty()) continue;

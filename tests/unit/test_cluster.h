@@ -39,7 +39,7 @@ const M* BodyAs(const Envelope& e) {
 
 class TestSubstrate final : public Substrate, public ClientPort {
  public:
-  TestSubstrate(TestCluster* cluster, rpc::Address self, bool has_clients)
+  TestSubstrate(TestCluster* cluster, Address self, bool has_clients)
       : cluster_(cluster), self_(std::move(self)), has_clients_(has_clients) {}
 
   Micros Now() const override;
@@ -63,7 +63,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
 
  private:
   TestCluster* cluster_;
-  rpc::Address self_;
+  Address self_;
   bool has_clients_;
   std::string group_;  // the consumer group it joined, "" if none
 };
@@ -167,11 +167,11 @@ class TestCluster {
   // Lifecycle of an instance: a crash loses what is volatile and keeps the
   // store; a gateway's connections all drop, and it numbers new ones from 1
   // again. Restart is Crash then Start.
-  void Crash(const rpc::Address& a);
-  void Start(const rpc::Address& a);
+  void Crash(const Address& a);
+  void Start(const Address& a);
   // An orderly stop: its bus partitions move at once.
-  void Stop(const rpc::Address& a);
-  void Restart(const rpc::Address& a);
+  void Stop(const Address& a);
+  void Restart(const Address& a);
   // Adds an instance of role to the running cluster: it starts with the
   // new shape, and every other running instance is told it (a reshape).
   void Grow(const std::string& role);
@@ -187,9 +187,9 @@ class TestCluster {
   Micros now() const { return now_; }
   const ClusterShape& shape() const { return shape_; }
 
-  InstanceHost& host(const rpc::Address& a) { return *instances_.at(a).host; }
-  TestSubstrate& substrate(const rpc::Address& a) { return *instances_.at(a).substrate; }
-  Service& service(const rpc::Address& a) { return host(a).core(); }
+  InstanceHost& host(const Address& a) { return *instances_.at(a).host; }
+  TestSubstrate& substrate(const Address& a) { return *instances_.at(a).substrate; }
+  Service& service(const Address& a) { return host(a).core(); }
   template <typename T>
   T& As(const std::string& role, uint32_t index) {
     return dynamic_cast<T&>(service(MakeAddress(role, index)));
@@ -245,13 +245,13 @@ class TestCluster {
   void RebalanceGroup(const std::string& group);
   TestDevice* DeviceAt(uint32_t gateway, ConnId conn) const;
 
-  void AddInstance(const rpc::Address& a);
+  void AddInstance(const Address& a);
 
   ClusterShape shape_;
   RoleRegistry* registry_;
   std::map<std::string, RoleSettings> settings_;
   uint64_t next_seed_ = 7;
-  std::map<rpc::Address, Instance, AddressLess> instances_;
+  std::map<Address, Instance, AddressLess> instances_;
   std::deque<Work> queue_;
   std::map<ConnKey, TestDevice*> conns_;
   std::map<uint32_t, ConnId> next_conn_;  // per gateway
