@@ -1,13 +1,14 @@
 // Recorder: what a simulated run measured, from the devices' side.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -41,8 +42,7 @@ class Recorder {
   // device: the sending device (any id unique among the run's devices).
   void Sent(uint64_t random_id, double now, uint64_t from_user, uint64_t peer, uint64_t device) {
     series.Sent(now);
-    sent_messages_[random_id] = {now, device};
-    chat_of_[random_id] = {from_user, peer};
+    sent_messages_[random_id] = {now, device, from_user, peer};
     ++sent_;
     measured_sent_ += now >= warmup_;
   }
@@ -68,8 +68,7 @@ class Recorder {
   // server answered it (its copies are then checked like acknowledged
   // messages'). Not counted as sent or acknowledged.
   void Forwarded(uint64_t random_id, double now, uint64_t from_user, uint64_t peer, uint64_t device) {
-    sent_messages_[random_id] = {now, device};
-    chat_of_[random_id] = {from_user, peer};
+    sent_messages_[random_id] = {now, device, from_user, peer};
   }
   void ForwardStored(uint64_t random_id) { acked_ids_.push_back(random_id); }
   // A delivery to a device that was connected when the message was sent
@@ -259,8 +258,9 @@ class Recorder {
   uint64_t out_of_order() const { return out_of_order_; }
   // (sender, peer) of a sent random_id.
   std::pair<uint64_t, uint64_t> ChatOf(uint64_t random_id) const {
-    auto it = chat_of_.find(random_id);
-    return it == chat_of_.end() ? std::pair<uint64_t, uint64_t>{0, 0} : it->second;
+    auto it = sent_messages_.find(random_id);
+    return it == sent_messages_.end() ? std::pair<uint64_t, uint64_t>{0, 0}
+                                      : std::pair<uint64_t, uint64_t>{it->second.from, it->second.peer};
   }
   const std::vector<uint64_t>& acked_ids() const { return acked_ids_; }
   uint64_t given_up() const { return given_up_; }
@@ -310,16 +310,19 @@ class Recorder {
   }
   std::map<uint64_t, Post> posts_;  // by random_id; ordered: summaries must not depend on hashing
   std::vector<ChannelStats> channels_;
+  // A message (or forward) as the workload sent it: when, from which
+  // device, and its chat.
   struct SentMessage {
     double at;
     uint64_t device;
+    uint64_t from, peer;
   };
   double SentAt(uint64_t random_id) const {
     auto it = sent_messages_.find(random_id);
     return it == sent_messages_.end() ? 0 : it->second.at;
   }
-  std::unordered_map<uint64_t, SentMessage> sent_messages_;
-  std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> chat_of_;
+  // By random_id. Looked up at every delivery: open addressing, one probe.
+  absl::flat_hash_map<uint64_t, SentMessage> sent_messages_;
   std::vector<uint64_t> acked_ids_;
   std::vector<uint64_t> offered_by_class_;
   uint64_t foreign_ = 0, out_of_order_ = 0;
