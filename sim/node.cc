@@ -28,14 +28,13 @@ void Node::PostItem(double at, double cpu, std::function<void()> fn, bool traced
   const uint32_t slot = free_slots_.back();
   free_slots_.pop_back();
   tasks_[slot] = Task{cpu, std::move(fn), traced, work};
-  inbox_.push_back(Due{at, world_->NextSeq(), slot});
-  std::push_heap(inbox_.begin(), inbox_.end(), Later());
+  inbox_.push(Due{at, world_->NextSeq(), slot});
   if (!running_) Reschedule();
 }
 
 void Node::Reschedule() {
   if (inbox_.empty()) return;
-  const double due = std::max({inbox_.front().at, busy_until_, world_->Now()});
+  const double due = std::max({inbox_.top().at, busy_until_, world_->Now()});
   if (wake_at_ >= 0 && wake_at_ <= due) return;
   wake_at_ = due;
   world_->sched.WakeAt(due, this);
@@ -110,10 +109,8 @@ void Node::RunBatch() {
   Waiting();                          // forgets starts now past, so starts_ holds only the backlog
   std::vector<Item>& batch = batch_;  // reused: no allocation per wake-up
   batch.clear();
-  while (!inbox_.empty() && inbox_.front().at <= now + kTimeEpsilon) {
-    std::pop_heap(inbox_.begin(), inbox_.end(), Later());
-    const Due due = inbox_.back();
-    inbox_.pop_back();
+  while (!inbox_.empty() && inbox_.top().at <= now + kTimeEpsilon) {
+    const Due due = inbox_.pop();
     batch.push_back(Item{due.at, std::move(tasks_[due.slot])});
     tasks_[due.slot].fn = nullptr;
     free_slots_.push_back(due.slot);

@@ -26,6 +26,7 @@
 
 #include "host_cpu.h"
 #include "host_disk.h"
+#include "quad_heap.h"
 
 namespace msgbed::sim {
 
@@ -135,8 +136,8 @@ class Node {
     uint64_t seq;
     uint32_t slot;  // in tasks_
   };
-  struct Later {
-    bool operator()(const Due& a, const Due& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  struct Earlier {
+    bool operator()(const Due& a, const Due& b) const { return a.at != b.at ? a.at < b.at : a.seq < b.seq; }
   };
   struct Task {
     double cpu;
@@ -176,7 +177,7 @@ class Node {
   const size_t endpoint_;
   HostCpu* const cpu_;
   HostDisk* const disk_;
-  std::vector<Due> inbox_;            // a heap ordered by Later
+  QuadHeap<Due, Earlier> inbox_;
   std::vector<Task> tasks_;           // what each inbox entry runs, by slot
   std::vector<uint32_t> free_slots_;  // slots of tasks_ not in use
   std::vector<Item> batch_;           // the due items of the running wake-up
