@@ -39,6 +39,9 @@ ServiceNode::ServiceNode(World* world, const RoleSpec& role, Address self, const
   for (const auto& req : role.serves)
     request_costs_[req.type] = CostFor(world->scenario.costs, role.name + "." + req.type->name());
   reply_cost_ = CostFor(world->scenario.costs, role.name + ".reply");
+  if (auto it = world->scenario.costs.find(role.name + ".record"); it != world->scenario.costs.end()) {
+    record_cost_ = &it->second;
+  }
 }
 
 void ServiceNode::StartInstance() {
@@ -99,7 +102,8 @@ double ServiceNode::RecordCost(const BusRecord& r) {
   const Body& body = r.decoded->body;
   auto cost = body ? request_costs_.find(body->GetDescriptor()) : request_costs_.end();
   // fetching and decoding it, then its handler (none: dropped unhandled)
-  return world_->DrawCost(role_.name + ".record") + (cost != request_costs_.end() ? world_->Draw(*cost->second) : 0);
+  const double fetch = record_cost_ ? world_->Draw(*record_cost_) : world_->DrawCost(role_.name + ".record");
+  return fetch + (cost != request_costs_.end() ? world_->Draw(*cost->second) : 0);
 }
 
 void ServiceNode::Transmit(Envelope e) {

@@ -105,6 +105,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, const ServiceTime*> request_costs_;
   const ServiceTime* reply_cost_ = nullptr;
+  const ServiceTime* record_cost_ = nullptr;  // "<role>.record", if the table has it
   // Sends e to dst, held back `delay` first (a link fault).
   void Carry(ServiceNode& dst, Envelope e, double delay);
   // From inside the running item: whether it may have a worker; if not,

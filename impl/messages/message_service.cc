@@ -199,28 +199,29 @@ MessageService::Refusal MessageService::Store(const Draft& draft, const storage:
     op.set_reply_from(replied->message().from_user());
     op.set_reply_random_id(replied->message().random_id());
   }
-  const api::Update& update = change.AddMessage(message);
+  const api::Update& update = change.AddMessage(std::move(message));
+  const api::Message& stored = update.message();  // message, with its id
   record->Clear();
   api::SentMessage* result = record->mutable_result();
-  result->set_random_id(message.random_id());
-  result->set_message_id(update.message().id());
+  result->set_random_id(stored.random_id());
+  result->set_message_id(stored.id());
   result->set_pts(update.pts());
   result->set_pts_count(update.pts_count());
-  result->set_date_us(message.date_us());
-  *record->mutable_message() = update.message();
+  result->set_date_us(stored.date_us());
+  *record->mutable_message() = stored;
   // The receivers' copy: in a private chat, the chat is with the sender.
   api::Message* copy = op.mutable_message();
-  *copy = update.message();
+  *copy = stored;
   copy->set_id(0);
   copy->set_reply_to_id(0);
-  copy->set_origin_id(update.message().id());
+  copy->set_origin_id(stored.id());
   if (!group) copy->set_peer_user(from);
-  record->set_peer_done(group || message.peer_user() == from);
+  record->set_peer_done(group || stored.peer_user() == from);
   if (!record->peer_done()) {
-    change.Queue(message.peer_user(), op);
+    change.Queue(stored.peer_user(), op);
     record->set_op_seq(change.head().last_op());
   }
-  if (group) QueueToChat(change, ChatKey::Of(message), group, op);
+  if (group) QueueToChat(change, ChatKey::Of(stored), group, op);
   change.PutSend(*record);
   if (Status s = CommitAndPublish(change, draft.origin_device); !s.ok()) return {api::INTERNAL, s.message()};
   env_->Stats().Add("messages.accepted");
