@@ -36,8 +36,6 @@ class Address {
 
   const std::string& role() const { return role_; }
   uint32_t index() const { return index_; }
-  void set_role(std::string role) { role_ = std::move(role); }
-  void set_index(uint32_t index) { index_ = index; }
 
   // The bytes it takes serialized, as rpc.Address's ByteSizeLong.
   size_t ByteSizeLong() const {
