@@ -5,6 +5,7 @@
 #include "auth/auth_service.h"
 #include "auth/provision.h"
 #include "core/frame_codec.h"
+#include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
 #include "host/wire.h"
@@ -28,12 +29,14 @@ class SinkSubstrate final : public Substrate {
   void JoinGroup(const std::string&, const std::vector<std::string>&) override {}
   void LeaveGroup(bool) override {}
   KvStore& Store() override { return kv_; }
+  BlobStore& Blobs() override { return blobs_; }
   ClientPort* Clients() override { return nullptr; }
   bool Entropy(void*, size_t) override { return false; }
   OutboundPort* Outbound() override { return nullptr; }
 
  private:
   MemKvStore kv_;
+  MemBlobStore blobs_;
 };
 
 // A message service instance, both boxes of every pair on it.

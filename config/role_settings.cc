@@ -33,7 +33,11 @@ Range RangeOf(SettingSpec::Kind kind) {
 
 void CheckRange(const YamlReader& r, const YAML::Node& at, const std::string& key, const SettingSpec& s, double v) {
   if (s.kind == SettingSpec::Kind::kDurationOrZero && v == 0) return;
-  const Range range = RangeOf(s.kind);
+  Range range = RangeOf(s.kind);
+  if (s.max > 0) {
+    range.hi = s.max;
+    range.hi_text = s.max_text.c_str();
+  }
   if (!(v >= range.lo)) r.Fail(at, key, std::string("expected at least ") + range.lo_text);  // NaN too
   if (v > range.hi) r.Fail(at, key, std::string("expected at most ") + range.hi_text);
 }

@@ -181,28 +181,32 @@ void ServiceNode::JoinGroup(const std::string& group, const std::vector<std::str
 
 void ServiceNode::LeaveGroup(bool orderly) { world_->kafka->LeaveGroup(this, orderly); }
 
-Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
+Status ServiceNode::ChargeWrite(size_t bytes) {
   double slowdown = 1;
-  if (!node_->world_->faults.DiskWrite(node_->name(), node_->world_->Now(), &slowdown)) {
+  if (!world_->faults.DiskWrite(name(), world_->Now(), &slowdown)) {
     return Status::IoError("no space left on device (a disk fault of the scenario)");
   }
-  const HostDisk* disk = node_->disk();
-  const double seconds =
-      disk ? disk->spec().WriteTime(static_cast<double>(batch.ByteSize())) : node_->world_->DrawCost("storage.write");
-  node_->ChargeIo(seconds * slowdown);
-  return node_->store_.Write(batch);
+  const HostDisk* d = disk();
+  const double seconds = d ? d->spec().WriteTime(static_cast<double>(bytes)) : world_->DrawCost("storage.write");
+  ChargeIo(seconds * slowdown);
+  return Status::Ok();
 }
 
-void ServiceNode::ChargedKv::ChargeRead(size_t bytes) {
-  const HostDisk* disk = node_->disk();
-  if (disk == nullptr || disk->spec().cache_hit >= 1) return;
-  if (disk->spec().cache_hit > 0 && node_->world_->Uniform() < disk->spec().cache_hit) return;
-  node_->ChargeIo(disk->spec().ReadTime(static_cast<double>(bytes)));
+void ServiceNode::ChargeRead(size_t bytes) {
+  const HostDisk* d = disk();
+  if (d == nullptr || d->spec().cache_hit >= 1) return;
+  if (d->spec().cache_hit > 0 && world_->Uniform() < d->spec().cache_hit) return;
+  ChargeIo(d->spec().ReadTime(static_cast<double>(bytes)));
+}
+
+Status ServiceNode::ChargedKv::Write(const WriteBatch& batch) {
+  if (Status s = node_->ChargeWrite(batch.ByteSize()); !s.ok()) return s;
+  return node_->store_.Write(batch);
 }
 
 std::optional<std::string> ServiceNode::ChargedKv::Get(std::string_view key, Status* s) {
   auto value = node_->store_.Get(key, s);
-  ChargeRead(key.size() + (value ? value->size() : 0));
+  node_->ChargeRead(key.size() + (value ? value->size() : 0));
   return value;
 }
 
@@ -210,8 +214,39 @@ Status ServiceNode::ChargedKv::Scan(std::string_view from, std::string_view to, 
   Status s = node_->store_.Scan(from, to, limit, out);
   size_t bytes = 0;
   for (const auto& [k, v] : *out) bytes += k.size() + v.size();
-  ChargeRead(bytes);
+  node_->ChargeRead(bytes);
   return s;
+}
+
+Status ServiceNode::ChargedBlobs::PutPart(std::string_view upload, uint32_t part, std::string_view bytes) {
+  if (Status s = node_->ChargeWrite(bytes.size()); !s.ok()) return s;
+  return node_->blobs_.PutPart(upload, part, bytes);
+}
+
+Status ServiceNode::ChargedBlobs::ReadPart(std::string_view upload, uint32_t part, std::string* out) {
+  Status s = node_->blobs_.ReadPart(upload, part, out);
+  node_->ChargeRead(out->size());
+  return s;
+}
+
+Status ServiceNode::ChargedBlobs::Seal(std::string_view upload, uint32_t parts, std::string_view sha256) {
+  const uint64_t moved = node_->blobs_.UploadBytes(upload);
+  node_->ChargeRead(moved);
+  if (Status s = node_->ChargeWrite(moved); !s.ok()) return s;
+  return node_->blobs_.Seal(upload, parts, sha256);
+}
+
+Status ServiceNode::ChargedBlobs::DropUpload(std::string_view upload) { return node_->blobs_.DropUpload(upload); }
+
+Status ServiceNode::ChargedBlobs::Read(std::string_view sha256, uint64_t offset, uint64_t limit, std::string* out) {
+  Status s = node_->blobs_.Read(sha256, offset, limit, out);
+  if (limit > 0) node_->ChargeRead(out->size());
+  return s;
+}
+
+Status ServiceNode::ChargedBlobs::Delete(std::string_view sha256) {
+  if (Status s = node_->ChargeWrite(0); !s.ok()) return s;
+  return node_->blobs_.Delete(sha256);
 }
 
 }  // namespace msgbed::sim

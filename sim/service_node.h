@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
 #include "kafka_producer.h"
@@ -55,6 +56,7 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
+  BlobStore& Blobs() override { return charged_blobs_; }
   ClientPort* Clients() override { return role_.has_clients ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }  // reproducible: the host's seeded stream
   OutboundPort* Outbound() override { return &outbound_; }
@@ -81,10 +83,29 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
     Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
    private:
-    // A read of `bytes` from the disk, unless the block cache serves it.
-    void ChargeRead(size_t bytes);
     ServiceNode* node_;
   };
+
+  // Charges blob I/O as ChargedKv does, by the bytes moved: a part written,
+  // a seal (its parts read, the blob written), a range read.
+  class ChargedBlobs final : public BlobStore {
+   public:
+    explicit ChargedBlobs(ServiceNode* node) : node_(node) {}
+    Status PutPart(std::string_view upload, uint32_t part, std::string_view bytes) override;
+    Status ReadPart(std::string_view upload, uint32_t part, std::string* out) override;
+    Status Seal(std::string_view upload, uint32_t parts, std::string_view sha256) override;
+    Status DropUpload(std::string_view upload) override;
+    Status Read(std::string_view sha256, uint64_t offset, uint64_t limit, std::string* out) override;
+    Status Delete(std::string_view sha256) override;
+
+   private:
+    ServiceNode* node_;
+  };
+
+  // Storage I/O of this node: a write of `bytes` (an error if a disk fault
+  // of the scenario refuses it), a read unless the block cache serves it.
+  Status ChargeWrite(size_t bytes);
+  void ChargeRead(size_t bytes);
 
   // The run's SMS and push providers (World::sms, World::push), answering
   // on this node.
@@ -102,6 +123,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   RunProviders outbound_{this};
   MemKvStore store_;
   ChargedKv kv_{this};
+  MemBlobStore blobs_;
+  ChargedBlobs charged_blobs_{this};
   // CPU per request type served, and per reply to one of this node's calls.
   std::unordered_map<const google::protobuf::Descriptor*, const ServiceTime*> request_costs_;
   const ServiceTime* reply_cost_ = nullptr;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/blob_store.h"
 #include "core/envelope.h"
 #include "core/kv_store.h"
 #include "core/metrics.h"
@@ -112,6 +113,8 @@ class Env {
   virtual ClientPort* Clients() = 0;
   // Durable: what a core writes here survives its crash and restart.
   virtual KvStore& Kv() = 0;
+  // Durable as Kv: large immutable bytes (media) named by their SHA-256.
+  virtual BlobStore& Blobs() = 0;
   // This instance's random stream, seeded by the runtime: for decisions
   // (jitter, sampling), never for secrets.
   virtual Rng& Random() = 0;

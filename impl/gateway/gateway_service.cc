@@ -9,7 +9,9 @@
 #include "auth/phone.h"
 #include "auth/placement.h"
 #include "core/client_reply.h"
+#include "media/placement.h"
 #include "messages/placement.h"
+#include "proto/media.pb.h"
 #include "proto/messages.pb.h"
 #include "proto/sync.pb.h"
 
@@ -311,6 +313,7 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
     env_->Stats().Add("gateway.shed");
     return Reject(conn, id, api::FLOOD_WAIT, "the server is behind; retry later", wait);
   }
+  if (MediaTraffic(conn, s, frame)) return;
   switch (frame.body_case()) {
     case api::ClientFrame::kSendMessage:
       return ForwardAs(conn, s, id, box_or(frame.send_message().channel_id()), frame.send_message(),
@@ -389,6 +392,49 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
   }
 }
 
+// Media requests go to the media instance owning the file's sha256.
+bool GatewayService::MediaTraffic(ConnId conn, Session& s, const api::ClientFrame& frame) {
+  const uint64_t id = frame.request_id();
+  const std::string* sha256 = nullptr;
+  switch (frame.body_case()) {
+    case api::ClientFrame::kGetDocumentByHash: sha256 = &frame.get_document_by_hash().sha256(); break;
+    case api::ClientFrame::kUploadPart: sha256 = &frame.upload_part().sha256(); break;
+    case api::ClientFrame::kGetUploadState: sha256 = &frame.get_upload_state().sha256(); break;
+    case api::ClientFrame::kFinishUpload: sha256 = &frame.finish_upload().sha256(); break;
+    case api::ClientFrame::kGetDocument: sha256 = &frame.get_document().sha256(); break;
+    case api::ClientFrame::kGetFile: sha256 = &frame.get_file().sha256(); break;
+    case api::ClientFrame::kDeleteDocument: sha256 = &frame.delete_document().sha256(); break;
+    default: return false;
+  }
+  if (shape_.Count(role::kMedia) == 0) {
+    Reject(conn, id, api::UNAVAILABLE, "this deployment has no media service");
+    return true;
+  }
+  const Address to = MediaOwner(shape_, *sha256);
+  switch (frame.body_case()) {
+    case api::ClientFrame::kGetDocumentByHash:
+      ForwardAs(conn, s, id, to, frame.get_document_by_hash(), &media::GetDocumentByHash::mutable_request);
+      break;
+    case api::ClientFrame::kUploadPart:
+      ForwardAs(conn, s, id, to, frame.upload_part(), &media::UploadPart::mutable_request);
+      break;
+    case api::ClientFrame::kGetUploadState:
+      ForwardAs(conn, s, id, to, frame.get_upload_state(), &media::GetUploadState::mutable_request);
+      break;
+    case api::ClientFrame::kFinishUpload:
+      ForwardAs(conn, s, id, to, frame.finish_upload(), &media::FinishUpload::mutable_request);
+      break;
+    case api::ClientFrame::kGetDocument:
+      ForwardAs(conn, s, id, to, frame.get_document(), &media::GetDocument::mutable_request);
+      break;
+    case api::ClientFrame::kGetFile:
+      ForwardAs(conn, s, id, to, frame.get_file(), &media::GetFile::mutable_request);
+      break;
+    default: ForwardAs(conn, s, id, to, frame.delete_document(), &media::DeleteDocument::mutable_request); break;
+  }
+  return true;
+}
+
 void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                              Step step) {
   if (s.in_flight >= limits_.max_in_flight) {
@@ -407,8 +453,13 @@ void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id
 void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                           Step step) {
   ++s.in_flight;
-  env_->Call(to, std::move(body), limits_.request_timeout,
-             [this, conn, client_request_id, step](const CallResult& r) { Answer(conn, client_request_id, step, r); });
+  auto done = [this, conn, client_request_id, step](const CallResult& r) { Answer(conn, client_request_id, step, r); };
+  // A file's bytes (a part up, a range down) take the bulk lane.
+  const auto* type = body->GetDescriptor();
+  if (type == media::UploadPart::descriptor() || type == media::GetFile::descriptor()) {
+    return env_->Transfer(to, std::move(body), limits_.request_timeout, std::move(done));
+  }
+  env_->Call(to, std::move(body), limits_.request_timeout, std::move(done));
 }
 
 // A resumed session's device registers with sync, through the bus (keyed

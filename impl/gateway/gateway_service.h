@@ -129,6 +129,8 @@ class GatewayService final : public Service {
   void SignInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void PasswordStepTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   void SignedInTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
+  // Forwards a media request and returns true; false for any other frame.
+  bool MediaTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
   void ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request, Api* (Req::*field)());
   // Calls `to` with body for the client's request, if its rate and

@@ -87,6 +87,7 @@ class InstanceHost final : public Env {
   void ReleasePartition(const std::string& topic, uint32_t partition) override;
   ClientPort* Clients() override { return substrate_->Clients(); }
   KvStore& Kv() override { return substrate_->Store(); }
+  BlobStore& Blobs() override { return substrate_->Blobs(); }
   Rng& Random() override { return rng_; }
   std::string SecretBytes(size_t n) override;
   OutboundPort& Outbound() override { return outbound_; }

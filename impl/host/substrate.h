@@ -56,6 +56,8 @@ class Substrate {
 
   // The instance's durable store: kept across its crashes and restarts.
   virtual KvStore& Store() = 0;
+  // Its blobs (media), kept as its store is.
+  virtual BlobStore& Blobs() = 0;
   // Its client connections, for roles that have clients; nullptr otherwise.
   virtual ClientPort* Clients() = 0;
 

@@ -52,7 +52,7 @@ struct BusConfig {
 // The live client transport of every role that has clients (`clients:`):
 // what the connections themselves bound, below the role's own limits.
 struct ClientTransportConfig {
-  size_t max_frame_bytes = 64 * 1024;   // largest frame a device may send
+  size_t max_frame_bytes = 640 * 1024;  // largest frame a device may send (a 512 KiB media part fits)
   size_t max_outbound_bytes = 4 << 20;  // unsent bytes per device before it is disconnected
   Micros frame_timeout = 30 * kSecond;  // a started frame must complete within this
   // SO_SNDBUF of device sockets; 0 leaves the kernel's autotuning (up to

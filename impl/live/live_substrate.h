@@ -18,8 +18,14 @@ namespace msgbed::live {
 class LiveSubstrate final : public Substrate {
  public:
   LiveSubstrate(asio::io_context& io, Address self, Router* router, KafkaBus* bus, std::unique_ptr<KvStore> store,
-                OutboundPort* outbound)
-      : io_(io), self_(std::move(self)), router_(router), bus_(bus), store_(std::move(store)), outbound_(outbound) {}
+                std::unique_ptr<BlobStore> blobs, OutboundPort* outbound)
+      : io_(io),
+        self_(std::move(self)),
+        router_(router),
+        bus_(bus),
+        store_(std::move(store)),
+        blobs_(std::move(blobs)),
+        outbound_(outbound) {}
   ~LiveSubstrate() override { LeaveGroup(true); }
 
   // REQUIRES: before the host starts.
@@ -38,6 +44,7 @@ class LiveSubstrate final : public Substrate {
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return *store_; }
+  BlobStore& Blobs() override { return *blobs_; }
   ClientPort* Clients() override { return clients_; }
   bool Entropy(void* out, size_t n) override;  // libsodium's randombytes: the OS CSPRNG
   OutboundPort* Outbound() override { return outbound_; }
@@ -48,6 +55,7 @@ class LiveSubstrate final : public Substrate {
   Router* router_;
   KafkaBus* bus_;
   std::unique_ptr<KvStore> store_;
+  std::unique_ptr<BlobStore> blobs_;
   OutboundPort* outbound_;
   InstanceHost* host_ = nullptr;
   ClientPort* clients_ = nullptr;

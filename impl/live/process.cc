@@ -15,6 +15,7 @@
 #include "live/client_server.h"
 #include "live/fault_board.h"
 #include "live/faulty_store.h"
+#include "live/file_blob_store.h"
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
 #include "live/live_substrate.h"
@@ -139,6 +140,8 @@ struct Process::Impl {
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
+    std::unique_ptr<FileBlobStore> blobs;
+    if (Status s = FileBlobStore::Open(dir + ".blobs", &blobs); !s.ok()) return s;
     if (!outbound) {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},
@@ -150,7 +153,7 @@ struct Process::Impl {
     }
     inst->substrate = std::make_unique<LiveSubstrate>(
         io, addr, router.get(), bus.get(), std::make_unique<FaultyStore>(std::move(store), faults.get(), addr),
-        outbound.get());
+        std::move(blobs), outbound.get());
     auto settings = cfg.role_settings.contains(ic.role) ? cfg.role_settings.at(ic.role) : RoleSettings{};
     // A (re)start builds the core with the shape in effect then.
     auto make = [this, &role, settings](Env* env) { return role.make(env, config.Shape(), settings); };

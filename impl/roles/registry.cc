@@ -5,6 +5,7 @@
 
 #include "auth/auth_role.h"
 #include "gateway/gateway_role.h"
+#include "media/media_role.h"
 #include "messages/messages_role.h"
 #include "sync/sync_role.h"
 
@@ -17,6 +18,7 @@ RoleRegistry& RoleRegistry::Global() {
     r->Add(MessagesRole());
     r->Add(SyncRole());
     r->Add(AuthRole());
+    r->Add(MediaRole());
     return r;
   }();
   return *registry;

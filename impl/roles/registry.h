@@ -33,6 +33,10 @@ struct SettingSpec {
   Kind kind;
   double default_value;
   std::string help;
+  // The largest value accepted, if the kind's own bound (1 day, 10^7,
+  // 1 GiB) does not suit; 0: the kind's.
+  double max = 0;
+  std::string max_text = "";
 };
 
 struct RoleSpec {

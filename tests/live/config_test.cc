@@ -148,6 +148,10 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1", "key 'clients.max_frame_bytes': expected at least 1KiB");
   ExpectError("max_connections: 500", "max_conections: 500", "key 'gateway.max_conections': unknown key");
   ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
+  // A setting with a bound of its own: a file may be 2 GiB, more than the 1 GiB of sizes in general.
+  ExpectError("gateway: {max_connections", "media: {max_file_bytes: 3GiB}\ngateway: {max_connections",
+              "key 'media.max_file_bytes': expected at most 2GiB");
+  EXPECT_NO_THROW(ParseConfig(kGood + "media: {max_file_bytes: 2GiB}\n", "d.yaml"));
 }
 
 }  // namespace

@@ -15,14 +15,15 @@ TempDir::TempDir(const std::string& tag) {
 }
 
 SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
-  const auto p = FreePorts(5);
+  const auto p = FreePorts(6);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   yaml_ = "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " +
           dir_.path().string() + ", sync: false}\n" + extra +
           "\ninstances:\n"
           "  gateway/0: {client: " +
           at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +
-          "  sync/0: {rpc: " + at(p[3]) + "}\n" + "  auth/0: {rpc: " + at(p[4]) + "}\n";
+          "  sync/0: {rpc: " + at(p[3]) + "}\n" + "  auth/0: {rpc: " + at(p[4]) + "}\n" +
+          "  media/0: {rpc: " + at(p[5]) + "}\n";
   config_ = live::ParseConfig(yaml_, "split.yaml");
   std::vector<live::SessionKey> wanted;
   for (uint64_t user = 1; user <= 40; ++user) {
@@ -59,7 +60,7 @@ void SplitDeployment::Stop(const std::string& selector) {
 }
 
 void SplitDeployment::StartAll() {
-  for (const char* s : {"bus", "messages", "sync", "auth", "gateway"}) Start(s);
+  for (const char* s : {"bus", "messages", "sync", "auth", "media", "gateway"}) Start(s);
 }
 
 uint16_t SplitDeployment::rpc_port(const std::string& role) const {

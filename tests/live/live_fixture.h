@@ -65,7 +65,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// gateway/0, messages/0, sync/0 and auth/0, and the mock bus, each in its
+// gateway/0, messages/0, sync/0, auth/0 and media/0, and the mock bus, each in its
 // own Process. `extra` is YAML added to the config (e.g. a gateway:
 // section). Users 1 to 40 have accounts with sessions for devices 1 to 3,
 // provisioned before anything starts (live/provision.h).

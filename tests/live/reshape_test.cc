@@ -60,7 +60,8 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
       WriteConfig(deploy_.yaml() + "  messages/1: {rpc: 127.0.0.1:" + std::to_string(port) + "}\n");
   deploy_.Start("messages/1", &grown);  // its own process, as docs/deploy.md says
   ASSERT_TRUE(live::PostReshape(grown).ok());
-  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 5; })) << "gateway, messages, messages/1, sync, auth";
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(grown).size() == 6; }))
+      << "gateway, messages, messages/1, sync, auth, media";
   for (const std::string& ack : live::ReshapeAcks(grown)) EXPECT_NE(ack.find("applied"), std::string::npos) << ack;
   EXPECT_EQ(live::UnservedInstances(grown, live::ReshapeAcks(grown)), std::vector<std::string>{});
   const Address added = MakeAddress(role::kMessages, 1);
@@ -98,7 +99,7 @@ TEST_F(LiveReshape, AnAddedMessagesInstanceTakesItsBoxesAndNoMessageIsLostOrShow
       testing::Replaced(ReadText(deploy_.dir() / "grown2.yaml"), "sync: false", "sync: true"), "refused.yaml");
   deploy_.Start("messages/2", &refused);  // as step 2 says
   ASSERT_TRUE(live::PostReshape(refused).ok());
-  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(refused).size() == 6; }));
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(refused).size() == 7; }));
   EXPECT_EQ(ReadText(applied), applied_before) << "a refused list became the applied one";
   deploy_.Stop("messages/2");
   // A process restarted with the config from before the reshape served,
@@ -115,7 +116,7 @@ TEST_F(LiveReshape, AChangeBeyondMessagesInstancesIsRefusedByEveryProcess) {
   const live::LiveConfig bad =
       WriteConfig(deploy_.yaml() + "  sync/1: {rpc: 127.0.0.1:" + std::to_string(port) + "}\n");
   ASSERT_TRUE(live::PostReshape(bad).ok());
-  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(bad).size() == 4; }));
+  ASSERT_TRUE(Run([&] { return live::ReshapeAcks(bad).size() == 5; }));
   for (const std::string& ack : live::ReshapeAcks(bad)) {
     EXPECT_NE(ack.find("refused: sync/1 is new (only messages instances may join"), std::string::npos) << ack;
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/address.h"
+#include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
 #include "host/wire.h"
 #include "proto/sync.pb.h"
@@ -26,6 +27,7 @@ struct RecordingSubstrate final : Substrate {
   }
   void LeaveGroup(bool orderly) override { ++(orderly ? orderly_leaves : crash_leaves); }
   KvStore& Store() override { return store; }
+  BlobStore& Blobs() override { return blobs; }
   ClientPort* Clients() override { return nullptr; }
   bool Entropy(void*, size_t) override { return false; }
   OutboundPort* Outbound() override { return nullptr; }
@@ -35,6 +37,7 @@ struct RecordingSubstrate final : Substrate {
   std::vector<BusRecord> published;
   std::vector<Envelope> sent;
   MemKvStore store;
+  MemBlobStore blobs;
 };
 
 // Consumes topic "t" and counts what it is told in its instance's metrics

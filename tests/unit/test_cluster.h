@@ -16,6 +16,7 @@
 
 #include "client/device.h"
 #include "core/cluster.h"
+#include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
 #include "host/consumer_group.h"
 #include "host/instance_host.h"
@@ -52,6 +53,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void JoinGroup(const std::string& group, const std::vector<std::string>& topics) override;
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
+  BlobStore& Blobs() override { return blobs_; }
   ClientPort* Clients() override { return has_clients_ ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }
   OutboundPort* Outbound() override;
@@ -59,6 +61,7 @@ class TestSubstrate final : public Substrate, public ClientPort {
   void CloseClient(ConnId conn, std::string_view reason) override;
 
   MemKvStore kv_;
+  MemBlobStore blobs_;
   std::vector<std::string> closed_reasons_;
 
  private:

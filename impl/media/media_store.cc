@@ -1,0 +1,74 @@
+#include "media/media_store.h"
+
+namespace msgbed {
+namespace {
+
+uint64_t GetBE(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+template <typename Proto>
+std::optional<Proto> Load(KvStore* kv, const std::string& key, Status* status, const char* what) {
+  auto bytes = kv->Get(key, status);
+  if (!status->ok() || !bytes) return std::nullopt;
+  Proto p;
+  if (!p.ParseFromString(*bytes)) {
+    *status = Status::Corruption(std::string("unparsable ") + what);
+    return std::nullopt;
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string MediaStore::BE(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xff);
+  return s;
+}
+
+std::string MediaStore::BlobKey(std::string_view sha256) { return "b" + std::string(sha256); }
+
+std::string MediaStore::DocumentKey(std::string_view sha256, uint64_t id) { return "d" + std::string(sha256) + BE(id); }
+
+std::string MediaStore::UploadKey(uint64_t user, uint64_t file_id, std::string_view sha256) {
+  return "u" + BE(user) + BE(file_id) + std::string(sha256);
+}
+
+std::string MediaStore::ExpiryKey(int64_t date, uint64_t user, uint64_t file_id, std::string_view sha256) {
+  return "e" + BE(static_cast<uint64_t>(date)) + BE(user) + BE(file_id) + std::string(sha256);
+}
+
+std::string MediaStore::GraceKey(int64_t date, std::string_view sha256) {
+  return "g" + BE(static_cast<uint64_t>(date)) + std::string(sha256);
+}
+
+std::optional<media::BlobRecord> MediaStore::Blob(std::string_view sha256, Status* status) {
+  return Load<media::BlobRecord>(kv_, BlobKey(sha256), status, "blob record");
+}
+
+std::optional<media::DocumentRecord> MediaStore::Document(std::string_view sha256, uint64_t id, Status* status) {
+  return Load<media::DocumentRecord>(kv_, DocumentKey(sha256, id), status, "document record");
+}
+
+std::optional<media::UploadRecord> MediaStore::Upload(uint64_t user, uint64_t file_id, std::string_view sha256,
+                                                      Status* status) {
+  return Load<media::UploadRecord>(kv_, UploadKey(user, file_id, sha256), status, "upload record");
+}
+
+Status MediaStore::DueEntries(char tag, int64_t upto, size_t limit, std::vector<Due>* out) {
+  out->clear();
+  if (upto < 0) return Status::Ok();
+  KvStore::Entries entries;
+  const std::string from(1, tag), to = std::string(1, tag) + BE(static_cast<uint64_t>(upto) + 1);
+  if (Status s = kv_->Scan(from, to, limit, &entries); !s.ok()) return s;
+  for (auto& [key, value] : entries) {
+    if (key.size() < 9) return Status::Corruption("short queue key");
+    out->push_back({key, static_cast<int64_t>(GetBE(std::string_view(key).substr(1, 8))), key.substr(9)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace msgbed

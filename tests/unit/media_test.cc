@@ -1,0 +1,307 @@
+// The media service through a gateway: uploads in parts, deduplication by
+// content hash, downloads by range, file references, reference counts and
+// the grace period, and every bad input's error.
+#include <gtest/gtest.h>
+
+#include "core/sha256.h"
+#include "media/media_service.h"
+#include "media/placement.h"
+#include "unit/test_cluster.h"
+
+namespace msgbed::testing {
+namespace {
+
+ClusterShape WithMedia(uint32_t media) {
+  ClusterShape shape = Shape(1, 1, 1, 2);
+  shape.instances[role::kMedia] = media;
+  return shape;
+}
+
+// n pseudo-random bytes from seed.
+std::string FileBytes(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng.Next() & 0xff);
+  return out;
+}
+
+std::string Part(const std::string& file, uint32_t i) { return file.substr(i * kFilePartBytes, kFilePartBytes); }
+
+struct Media : ::testing::Test {
+  TestCluster c{WithMedia(2)};
+  TestDevice& a = c.AddDevice(1, 1);
+  TestDevice& b = c.AddDevice(2, 1);
+  const std::string file = FileBytes(2 * kFilePartBytes + 1000, 5);  // three parts
+  const std::string sha = Sha256::Of(file);
+  uint64_t next_request = uint64_t{1} << 40;  // apart from the Device's own request ids
+
+  void SetUp() override {
+    c.Connect(a);
+    c.Connect(b);
+    c.Run();
+  }
+  // Sends frame from d and returns the answer to it.
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) {
+    const uint64_t id = ++next_request;
+    frame.set_request_id(id);
+    c.SendRaw(d, std::move(frame));
+    c.Run();
+    for (const api::ServerFrame& f : d.frames) {
+      if (f.request_id() == id) return f;
+    }
+    ADD_FAILURE() << "no answer to request " << id;
+    return {};
+  }
+  api::ServerFrame SendPart(TestDevice& d, uint64_t file_id, const std::string& bytes, uint32_t i,
+                            const std::string& part, const std::string* hash = nullptr) {
+    api::ClientFrame f;
+    auto* p = f.mutable_upload_part();
+    p->set_file_id(file_id);
+    p->set_sha256(hash ? *hash : Sha256::Of(bytes));
+    p->set_size(bytes.size());
+    p->set_part(i);
+    p->set_bytes(part);
+    return Ask(d, f);
+  }
+  api::ServerFrame Finish(TestDevice& d, uint64_t file_id, const std::string& hash) {
+    api::ClientFrame f;
+    f.mutable_finish_upload()->set_file_id(file_id);
+    f.mutable_finish_upload()->set_sha256(hash);
+    f.mutable_finish_upload()->set_name("clip.mp4");
+    f.mutable_finish_upload()->set_mime_type("video/mp4");
+    return Ask(d, f);
+  }
+  // Uploads bytes whole, parts in the order given (default: ascending).
+  api::ServerFrame Upload(TestDevice& d, uint64_t file_id, const std::string& bytes, std::vector<uint32_t> order = {}) {
+    if (order.empty()) {
+      for (uint32_t i = 0; i < PartsOf(bytes.size()); ++i) order.push_back(i);
+    }
+    for (uint32_t i : order) EXPECT_TRUE(SendPart(d, file_id, bytes, i, Part(bytes, i)).has_upload_state());
+    return Finish(d, file_id, Sha256::Of(bytes));
+  }
+  api::ServerFrame ByHash(TestDevice& d, const std::string& hash, uint64_t size) {
+    api::ClientFrame f;
+    f.mutable_get_document_by_hash()->set_sha256(hash);
+    f.mutable_get_document_by_hash()->set_size(size);
+    return Ask(d, f);
+  }
+  api::ServerFrame GetFile(TestDevice& d, const api::Document& doc, uint64_t offset, uint32_t limit) {
+    api::ClientFrame f;
+    f.mutable_get_file()->set_sha256(doc.sha256());
+    f.mutable_get_file()->set_document_id(doc.id());
+    f.mutable_get_file()->set_file_reference(doc.file_reference());
+    f.mutable_get_file()->set_offset(offset);
+    f.mutable_get_file()->set_limit(limit);
+    return Ask(d, f);
+  }
+  api::ServerFrame GetDocument(TestDevice& d, const api::Document& doc, uint64_t access_hash) {
+    api::ClientFrame f;
+    f.mutable_get_document()->set_sha256(doc.sha256());
+    f.mutable_get_document()->set_id(doc.id());
+    f.mutable_get_document()->set_access_hash(access_hash);
+    return Ask(d, f);
+  }
+  api::ServerFrame Delete(TestDevice& d, const api::Document& doc) {
+    api::ClientFrame f;
+    f.mutable_delete_document()->set_sha256(doc.sha256());
+    f.mutable_delete_document()->set_id(doc.id());
+    f.mutable_delete_document()->set_access_hash(doc.access_hash());
+    return Ask(d, f);
+  }
+  std::string Download(TestDevice& d, const api::Document& doc, uint32_t limit) {
+    std::string out;
+    for (;;) {
+      const api::ServerFrame f = GetFile(d, doc, out.size(), limit);
+      EXPECT_TRUE(f.has_file_part()) << f.ShortDebugString().substr(0, 200);
+      if (!f.has_file_part() || f.file_part().bytes().empty()) return out;
+      out += f.file_part().bytes();
+    }
+  }
+  MemBlobStore& BlobsOf(const std::string& hash) { return c.substrate(MediaOwner(c.shape(), hash)).blobs_; }
+  Metrics& StatsOf(const std::string& hash) { return c.host(MediaOwner(c.shape(), hash)).Stats(); }
+};
+
+api::ErrorCode CodeOf(const api::ServerFrame& f) { return f.has_error() ? f.error().code() : api::ERROR_NONE; }
+
+TEST_F(Media, PartsInAnyOrderMakeTheFileWhichDownloadsByRanges) {
+  const api::ServerFrame done = Upload(a, 7, file, {2, 0, 1});
+  ASSERT_TRUE(done.has_document()) << done.ShortDebugString();
+  const api::Document& doc = done.document();
+  EXPECT_EQ(doc.sha256(), sha);
+  EXPECT_EQ(doc.size(), file.size());
+  EXPECT_EQ(doc.name(), "clip.mp4");
+  EXPECT_TRUE(Download(a, doc, 100000) == file);
+  const api::ServerFrame middle = GetFile(a, doc, 600000, 5000);
+  ASSERT_TRUE(middle.has_file_part());
+  EXPECT_EQ(middle.file_part().bytes(), file.substr(600000, 5000));
+  EXPECT_EQ(GetFile(a, doc, file.size() - 10, 4096).file_part().bytes(), file.substr(file.size() - 10));
+  EXPECT_EQ(BlobsOf(sha).blob_bytes(), file.size());
+  EXPECT_EQ(BlobsOf(sha).bytes(), file.size()) << "staged parts are gone";
+}
+
+TEST_F(Media, TheSameBytesUploadedTwiceAreStoredOnce) {
+  const api::ServerFrame first = Upload(a, 7, file), second = Upload(b, 9, file);
+  ASSERT_TRUE(first.has_document() && second.has_document());
+  EXPECT_NE(first.document().id(), second.document().id());
+  EXPECT_EQ(BlobsOf(sha).blobs(), 1u);
+  EXPECT_EQ(BlobsOf(sha).bytes(), file.size());
+  EXPECT_EQ(StatsOf(sha).Get("media.dedup_hits"), 1);
+  EXPECT_TRUE(Download(b, second.document(), kMaxFilePartLimit) == file);
+}
+
+TEST_F(Media, ConcurrentIdenticalUploadsStoreOneBlob) {
+  for (uint32_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(SendPart(a, 7, file, i, Part(file, i)).has_upload_state());
+    ASSERT_TRUE(SendPart(b, 7, file, 2 - i, Part(file, 2 - i)).has_upload_state());
+  }
+  ASSERT_TRUE(Finish(b, 7, sha).has_document());
+  ASSERT_TRUE(Finish(a, 7, sha).has_document());
+  EXPECT_EQ(BlobsOf(sha).blobs(), 1u);
+  EXPECT_EQ(BlobsOf(sha).bytes(), file.size());
+}
+
+TEST_F(Media, AskingByHashFirstSkipsTheUpload) {
+  EXPECT_EQ(CodeOf(ByHash(b, sha, file.size())), api::MEDIA_NOT_FOUND);
+  ASSERT_TRUE(Upload(a, 7, file).has_document());
+  EXPECT_EQ(CodeOf(ByHash(b, sha, file.size() + 1)), api::MEDIA_NOT_FOUND) << "the size must match too";
+  const api::ServerFrame hit = ByHash(b, sha, file.size());
+  ASSERT_TRUE(hit.has_document());
+  EXPECT_EQ(StatsOf(sha).Get("media.bytes_not_uploaded"), static_cast<int64_t>(file.size()));
+  EXPECT_TRUE(Download(b, hit.document(), kMaxFilePartLimit) == file);
+}
+
+TEST_F(Media, AnUploadResumesAfterADroppedConnection) {
+  ASSERT_TRUE(SendPart(a, 7, file, 0, Part(file, 0)).has_upload_state());
+  ASSERT_TRUE(SendPart(a, 7, file, 2, Part(file, 2)).has_upload_state());
+  c.Disconnect(a);
+  c.Connect(a);
+  c.Run();
+  api::ClientFrame f;
+  f.mutable_get_upload_state()->set_file_id(7);
+  f.mutable_get_upload_state()->set_sha256(sha);
+  const api::ServerFrame state = Ask(a, f);
+  ASSERT_TRUE(state.has_upload_state());
+  EXPECT_EQ(state.upload_state().parts_received(), 2u);
+  EXPECT_EQ(std::vector<uint32_t>(state.upload_state().missing().begin(), state.upload_state().missing().end()),
+            std::vector<uint32_t>{1});
+  EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_PART_MISSING);
+  ASSERT_TRUE(SendPart(a, 7, file, 1, Part(file, 1)).has_upload_state());
+  EXPECT_TRUE(Finish(a, 7, sha).has_document());
+}
+
+TEST_F(Media, AnUploadSurvivesARestartOfItsMediaInstance) {
+  ASSERT_TRUE(SendPart(a, 7, file, 0, Part(file, 0)).has_upload_state());
+  ASSERT_TRUE(SendPart(a, 7, file, 1, Part(file, 1)).has_upload_state());
+  c.Restart(MediaOwner(c.shape(), sha));
+  c.Run();
+  ASSERT_TRUE(SendPart(a, 7, file, 2, Part(file, 2)).has_upload_state());
+  const api::ServerFrame done = Finish(a, 7, sha);
+  ASSERT_TRUE(done.has_document());
+  c.Restart(MediaOwner(c.shape(), sha));
+  c.Run();
+  EXPECT_TRUE(Download(a, done.document(), kMaxFilePartLimit) == file) << "the file reference outlives a restart";
+}
+
+TEST_F(Media, BytesThatDoNotMatchTheHashAreRefusedAndNothingIsStored) {
+  const std::string other = FileBytes(file.size(), 6);
+  for (uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(SendPart(a, 7, file, i, Part(other, i), &sha).has_upload_state());
+  EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_HASH_MISMATCH);
+  EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_ID_INVALID) << "the upload is spent";
+  EXPECT_EQ(BlobsOf(sha).bytes(), 0u);
+  EXPECT_EQ(CodeOf(ByHash(b, sha, file.size())), api::MEDIA_NOT_FOUND);
+}
+
+TEST_F(Media, BadPartsAndFilesGetTheirErrors) {
+  EXPECT_EQ(CodeOf(SendPart(a, 7, file, 0, Part(file, 0).substr(1))), api::FILE_PART_INVALID) << "short part";
+  EXPECT_EQ(CodeOf(SendPart(a, 7, file, 2, Part(file, 2) + "x")), api::FILE_PART_INVALID) << "long last part";
+  EXPECT_EQ(CodeOf(SendPart(a, 7, file, 3, "x")), api::FILE_PART_INVALID) << "past the last part";
+  const std::string short_hash = sha.substr(1);
+  EXPECT_EQ(CodeOf(SendPart(a, 7, file, 0, Part(file, 0), &short_hash)), api::FILE_SIZE_INVALID);
+  EXPECT_EQ(CodeOf(SendPart(a, 7, "", 0, "")), api::FILE_SIZE_INVALID) << "empty file";
+  api::ClientFrame huge;
+  huge.mutable_upload_part()->set_sha256(sha);
+  huge.mutable_upload_part()->set_size((2ull << 30) + 1);
+  huge.mutable_upload_part()->set_bytes(Part(file, 0));
+  EXPECT_EQ(CodeOf(Ask(a, huge)), api::FILE_SIZE_INVALID) << "over 2 GiB";
+  ASSERT_TRUE(SendPart(a, 7, file, 0, Part(file, 0)).has_upload_state());
+  EXPECT_TRUE(SendPart(a, 7, file, 0, Part(file, 0)).has_upload_state()) << "the same part again is fine";
+  std::string changed = Part(file, 0);
+  changed[5] ^= 1;
+  EXPECT_EQ(CodeOf(SendPart(a, 7, file, 0, changed, &sha)), api::FILE_PART_INVALID) << "the same part, other bytes";
+  const std::string longer = file + "x";
+  EXPECT_EQ(CodeOf(SendPart(a, 7, longer, 0, Part(longer, 0), &sha)), api::FILE_ID_CONFLICT) << "same hash, other size";
+  EXPECT_EQ(CodeOf(Finish(a, 8, sha)), api::FILE_ID_INVALID) << "no such upload";
+  const std::string other = FileBytes(100, 1);
+  EXPECT_TRUE(SendPart(a, 7, other, 0, other).has_upload_state()) << "the same file_id may upload another file";
+  EXPECT_TRUE(Finish(a, 7, Sha256::Of(other)).has_document());
+  EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_PART_MISSING) << "the first upload is still under way";
+}
+
+TEST_F(Media, FileReferencesExpireAndGetDocumentRefreshesThem) {
+  const api::Document doc = Upload(a, 7, file).document();
+  api::Document forged = doc;
+  forged.mutable_file_reference()->back() ^= 1;
+  EXPECT_EQ(CodeOf(GetFile(a, forged, 0, 100)), api::FILE_REFERENCE_EXPIRED);
+  EXPECT_EQ(CodeOf(GetFile(a, doc, 0, 0)), api::LIMIT_INVALID);
+  EXPECT_EQ(CodeOf(GetFile(a, doc, 0, kMaxFilePartLimit + 1)), api::LIMIT_INVALID);
+  EXPECT_EQ(CodeOf(GetFile(a, doc, file.size() + 1, 100)), api::LIMIT_INVALID);
+  c.Advance(MediaLimits().file_reference_ttl + kSecond);
+  EXPECT_EQ(CodeOf(GetFile(a, doc, 0, 100)), api::FILE_REFERENCE_EXPIRED);
+  EXPECT_EQ(CodeOf(GetDocument(b, doc, doc.access_hash() + 1)), api::FILE_ID_INVALID);
+  const api::ServerFrame fresh = GetDocument(b, doc, doc.access_hash());
+  ASSERT_TRUE(fresh.has_document());
+  EXPECT_EQ(GetFile(b, fresh.document(), 0, 100).file_part().bytes(), file.substr(0, 100));
+}
+
+TEST_F(Media, TheLastDeletedReferenceFreesTheBytesAfterTheGracePeriod) {
+  const api::Document mine = Upload(a, 7, file).document(), theirs = Upload(b, 9, file).document();
+  EXPECT_EQ(CodeOf(Delete(b, mine)), api::FILE_ID_INVALID) << "only its holder deletes a document";
+  ASSERT_TRUE(Delete(a, mine).has_done());
+  EXPECT_EQ(CodeOf(Delete(a, mine)), api::FILE_ID_INVALID) << "gone";
+  c.Advance(MediaLimits().grace_period * 2);
+  EXPECT_TRUE(Download(b, GetDocument(b, theirs, theirs.access_hash()).document(), kMaxFilePartLimit) == file);
+  ASSERT_TRUE(Delete(b, theirs).has_done());
+  c.Advance(MediaLimits().grace_period / 2);
+  EXPECT_EQ(BlobsOf(sha).blobs(), 1u) << "kept through the grace period";
+  c.Advance(MediaLimits().grace_period / 2 + MediaLimits().sweep_interval * 2);
+  EXPECT_EQ(BlobsOf(sha).blobs(), 0u);
+  EXPECT_EQ(StatsOf(sha).Get("media.bytes_freed"), static_cast<int64_t>(file.size()));
+  EXPECT_EQ(CodeOf(ByHash(a, sha, file.size())), api::MEDIA_NOT_FOUND);
+}
+
+TEST_F(Media, AReferenceTakenDuringTheGracePeriodKeepsTheBytes) {
+  const api::Document doc = Upload(a, 7, file).document();
+  ASSERT_TRUE(Delete(a, doc).has_done());
+  c.Advance(MediaLimits().grace_period / 2);
+  const api::ServerFrame hit = ByHash(b, sha, file.size());
+  ASSERT_TRUE(hit.has_document());
+  c.Advance(MediaLimits().grace_period * 2);
+  EXPECT_EQ(Download(b, GetDocument(b, hit.document(), hit.document().access_hash()).document(), kMaxFilePartLimit),
+            file);
+}
+
+TEST_F(Media, AnUploadThatStopsIsDroppedWithItsParts) {
+  ASSERT_TRUE(SendPart(a, 7, file, 0, Part(file, 0)).has_upload_state());
+  EXPECT_EQ(BlobsOf(sha).bytes(), kFilePartBytes);
+  c.Advance(MediaLimits().upload_expiry + MediaLimits().sweep_interval * 2);
+  EXPECT_EQ(BlobsOf(sha).bytes(), 0u);
+  EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_ID_INVALID);
+}
+
+TEST(MediaAbsent, ADeploymentWithoutMediaSaysSo) {
+  TestCluster c{Shape(1, 1, 1, 2)};
+  TestDevice& a = c.AddDevice(1, 1);
+  c.Connect(a);
+  c.Run();
+  api::ClientFrame f;
+  f.set_request_id(5);
+  f.mutable_get_document_by_hash()->set_sha256(std::string(32, 'x'));
+  f.mutable_get_document_by_hash()->set_size(1);
+  c.SendRaw(a, f);
+  c.Run();
+  ASSERT_EQ(a.errors.size(), 1u);
+  EXPECT_EQ(a.errors[0].code(), api::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace msgbed::testing
