@@ -18,7 +18,8 @@ std::unique_ptr<LiveDeployment> LiveDeployment::Start(uint64_t users, uint64_t d
       ", sync: " + (sync_writes ? "true" : "false") +
       "}\ngateway: {source_request_rate: 10000000, source_request_burst: 10000000, "
       "max_connections_per_source: 1000000}\ninstances:\n  gateway/0: {client: 127.0.0.1:0, rpc: 127.0.0.1:0}\n"
-      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n";
+      "  messages/0: {rpc: 127.0.0.1:0}\n  sync/0: {rpc: 127.0.0.1:0}\n  auth/0: {rpc: 127.0.0.1:0}\n"
+      "  media/0: {rpc: 127.0.0.1:0}\n";
   const LiveConfig config = ParseConfig(yaml, "bench");
   std::vector<SessionKey> wanted;
   for (uint64_t u = 1; u <= users; ++u) {

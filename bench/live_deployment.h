@@ -1,5 +1,5 @@
 // LiveDeployment: what the live benches run against: one process serving
-// gateway, messages, sync and auth on one thread, with librdkafka's mock
+// gateway, messages, sync, auth and media on one thread, with librdkafka's mock
 // cluster and RocksDB in a temporary directory, users 1..users with
 // sessions for devices 1..devices provisioned before it starts. Its
 // devices all connect from 127.0.0.1, so the gateway's per-address limits

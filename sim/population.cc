@@ -6,6 +6,7 @@
 
 #include "auth/provision.h"
 #include "core/cluster.h"
+#include "media_shares.h"
 #include "message_names.h"
 #include "service_node.h"
 #include "world.h"
@@ -152,6 +153,22 @@ bool Population::PostToChannel(size_t index, uint64_t channel, uint64_t random_i
   if (dev.away || dev.core.state() != Device::State::kReady) return false;  // awake in the background only
   dev.core.SendToChannel(channel, std::string(world_->scenario.workload.text_bytes, 'x'), random_id);
   return true;
+}
+
+bool Population::Ready(size_t index) const {
+  const SimDevice& dev = *devices_[index];
+  return !dev.away && dev.core.state() == Device::State::kReady;
+}
+
+uint64_t Population::Request(size_t index, api::ClientFrame frame) {
+  return devices_[index]->core.Request(std::move(frame));
+}
+
+void Population::SendDocument(size_t index, uint64_t peer, const api::Document& document, uint64_t random_id) {
+  SimDevice& from = *devices_[index];
+  world_->recorder.Sent(random_id, world_->Now(), from.user, peer, from.base_conn);
+  WithTracing(world_->PickForTrace(from.user, from.core.device(), peer),
+              [&] { from.core.SendDocument(peer, document, "", random_id); });
 }
 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
@@ -314,6 +331,11 @@ void Population::OnAuthorized(Device& d, const api::Authorization&) { Of(d).regi
 void Population::OnServerFrame(Device& d, const api::ServerFrame& f) {
   SimDevice& dev = Of(d);
   if (dev.register_push && f.request_id() == dev.push_request && f.has_done()) dev.register_push = false;
+  // A media request's answer (workload.media); its error is counted there.
+  if (world_->media && f.request_id() != 0 && world_->media->OnFrame(dev.base_conn - 1, f)) {
+    dev.action_failed = f.has_error();
+    return;
+  }
   if (auto it = dev.actions.find(f.request_id()); f.request_id() != 0 && it != dev.actions.end()) {
     // A forward is answered as a send is.
     world_->recorder.ActionAnswered(it->second, f.has_done() || f.has_sent_message());

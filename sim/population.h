@@ -63,6 +63,13 @@ class Population final : public Node, public Device::Observer {
   // date; returns whether it did.
   bool PostToChannel(size_t index, uint64_t channel, uint64_t random_id);
 
+  // workload.media: whether device `index` is connected and up to date; a
+  // request from it (Device::Request, its id returned); a document it sends
+  // to user peer, recorded as a message.
+  bool Ready(size_t index) const;
+  uint64_t Request(size_t index, api::ClientFrame frame);
+  void SendDocument(size_t index, uint64_t peer, const api::Document& document, uint64_t random_id);
+
   // workload.sign_ins: device `index`, if online and up to date, loses its
   // session and signs in again by phone (a code by SMS, its password if
   // its user has one).

@@ -363,6 +363,15 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
     if (kv.first.as<std::string>() == "workload" && kv.first.Mark().line >= 0)
       sc.workload_line = kv.first.Mark().line + 1;
   }
+  if (sc.workload.media.file_bytes > 0) {
+    const YAML::Node media = root["workload"]["media"];
+    if (!sc.services.contains(role::kMedia)) {
+      r.Fail(media, "workload.media", "needs a media service (topology.services: {media: [hosts]})");
+    }
+    if (sc.workload.media.start >= sc.duration) {
+      r.Fail(media["start"], "workload.media.start", "must be before the end of the loaded period (duration)");
+    }
+  }
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);

@@ -57,6 +57,8 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   void LeaveGroup(bool orderly) override;
   KvStore& Store() override { return kv_; }
   BlobStore& Blobs() override { return charged_blobs_; }
+  // The bytes the instance's media holds, uncharged (for the summary).
+  const MemBlobStore& blob_store() const { return blobs_; }
   ClientPort* Clients() override { return role_.has_clients ? this : nullptr; }
   bool Entropy(void*, size_t) override { return false; }  // reproducible: the host's seeded stream
   OutboundPort* Outbound() override { return &outbound_; }

@@ -14,6 +14,7 @@
 #include "auth/provision.h"
 #include "channel_posts.h"
 #include "kafka_model.h"
+#include "media_shares.h"
 #include "messages/message_service.h"
 #include "messages/provision.h"
 #include "population.h"
@@ -38,6 +39,7 @@ struct Deployment {
   std::vector<std::unique_ptr<Population>> populations;
   std::unique_ptr<Workload> workload;
   std::unique_ptr<ChannelPosts> channel_posts;
+  std::unique_ptr<MediaShares> media;
 };
 
 // The SimGrid links bulk flows take (Node::TransmitBulk): one per direction
@@ -371,6 +373,11 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
   d.workload->Begin(d.populations.front().get());
   d.channel_posts = std::make_unique<ChannelPosts>(&w);
   d.channel_posts->Begin(d.populations.front().get());
+  if (sc.workload.media.file_bytes > 0) {
+    d.media = std::make_unique<MediaShares>(&w);
+    w.media = d.media.get();
+    d.media->Begin(d.populations.front().get());
+  }
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
   s4u::Actor::create("scheduler", d.at.begin()->second.host, [&w, end] { w.sched.Run(end); });
@@ -537,6 +544,7 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
     out << " (" << e["devices_away"] << " away between sessions, owed " << d["owed_to_devices_away"] << " updates)";
   }
   out << "\n";
+  if (s.contains("media")) PrintMedia(s["media"], out);
   // A connection cap is a capacity limit that is not CPU: say so.
   for (const auto& warning : s["warnings"]) out << "  WARNING    " << warning.get<std::string>() << "\n";
   const auto& inv = s["invariants"];

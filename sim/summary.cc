@@ -9,6 +9,7 @@
 #include "fault_reader.h"
 #include "invariants.h"
 #include "kafka_model.h"
+#include "media_shares.h"
 #include "messages/box_store.h"
 #include "messages/placement.h"
 #include "population.h"
@@ -535,6 +536,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
+  if (w.media) out["media"] = MediaJson(w);
   if (!sc.scale.empty()) {
     out["scenario"]["scale"] = ordered_json::array();
     for (const ScaleStep& s : sc.scale) out["scenario"]["scale"].push_back(ScaleJson(s));

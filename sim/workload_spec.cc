@@ -248,6 +248,20 @@ void ReadActions(const Reader& r, const YAML::Node& a, WorkloadSpec* spec) {
     r.Fail(a, p, "edits, deletes, reads and forwards are shares of the arrivals: together at most 1");
 }
 
+// media: {file_bytes: 20MB, shares: 1000000, start: 2s}
+void ReadMedia(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string p = "workload.media";
+  r.OnlyKeys(n, p, {"file_bytes", "shares", "start"});
+  r.Required(n, p, "file_bytes", "the size of the file that goes viral");
+  size_t bytes = 0;
+  r.Bytes(n, p, "file_bytes", &bytes, double(2ull << 30));
+  if (bytes == 0) r.Fail(n["file_bytes"], p + ".file_bytes", "at least 1B");
+  spec->media.file_bytes = bytes;
+  if (n["shares"].IsDefined()) r.Count(n, p, "shares", &spec->media.shares);
+  if (n["start"].IsDefined()) r.DurationOrZero(n, p, "start", &spec->media.start);
+}
+
 }  // namespace
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -256,7 +270,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.OnlyKeys(w, p,
              {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
               "ack_delay", "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels",
-              "groups", "actions"});
+              "groups", "actions", "media"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -282,6 +296,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadChannels(r, w["channels"], spec);
   ReadGroups(r, w["groups"], spec);
   ReadActions(r, w["actions"], spec);
+  ReadMedia(r, w["media"], spec);
 }
 
 }  // namespace msgbed::sim

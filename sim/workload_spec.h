@@ -38,6 +38,18 @@ struct ChannelLoad {
   bool broadcast = true;
 };
 
+// `media:`: the viral-forwarding workload (docs/media.md). One file of
+// `file_bytes` that user 1's first device uploads at `start` (the client's
+// FileUpload: by hash first, then parts) and sends to a random user; then,
+// at random times over the rest of the loaded period, `shares` times a random
+// connected device sends it on to a random user: it asks by hash, finds
+// it stored, uploads nothing and sends the document.
+struct MediaLoad {
+  uint64_t file_bytes = 0;  // 0: no media workload
+  uint64_t shares = 0;
+  double start = -1;  // -1: at connect_ramp
+};
+
 // `groups:`: `count` basic groups of `members` users each (group k holds
 // users k*members+1 to (k+1)*members), written full before the run. A
 // message whose sender is in a group goes to it with probability `share`.
@@ -78,6 +90,7 @@ struct WorkloadSpec {
   double password_share = 0;        // users with a cloud password: their sign-ins check it too
   std::vector<ChannelLoad> channels;
   GroupLoad groups;
+  MediaLoad media;
   // Shares of the arrivals that, instead of a new message, are an edit or
   // a deletion (for everyone) of the sender's last message, a read mark of
   // the chat (private or group) it last received a message in, or a forward

@@ -30,6 +30,7 @@ inline constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
 class ServiceNode;
 class Population;
 class KafkaModel;
+class MediaShares;
 
 // The scenario's topology plus one vertex per gateway for its client
 // population, attached by the scenario's client link to the client cloud
@@ -121,6 +122,7 @@ class World {
     return k >= 0 && groups[k] == chat;
   }
   KafkaModel* kafka = nullptr;
+  MediaShares* media = nullptr;  // workload.media, if any
   std::unique_ptr<OutboundModel> sms, push;
   // The channel's model (kSmsChannel, kPushChannel); nullptr for another.
   OutboundModel* Outbound(std::string_view channel) const {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# A deployment of five processes on loopback: `msgbed serve --role bus`
-# (the mock Kafka cluster), then gateway, messages, sync and auth each in
+# A deployment of six processes on loopback: `msgbed serve --role bus`
+# (the mock Kafka cluster), then gateway, messages, sync, auth and media each in
 # their own process, talking over TCP; sync reaches the brokers in kafka
 # mode by their bootstrap list. Users 1-3 are provisioned (`msgbed
 # provision`); a new user signs up by phone with the code the log SMS
 # provider wrote. Two terminal clients chat through it; the bus is
 # killed (-9) and restarted at new addresses, and the chat goes on; so is
-# the gateway, and the clients connect again by themselves.
+# the gateway, and the clients connect again by themselves. A file goes
+# from one client to the other through a media process.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
@@ -36,10 +37,10 @@ await() {
   fail "timed out waiting for: $1"
 }
 
-# Six free loopback ports, chosen by the kernel (the fifth stays unused).
-read -r p1 p2 p3 p4 p5 p6 < <(python3 -c '
+# Seven free loopback ports, chosen by the kernel (the fifth stays unused).
+read -r p1 p2 p3 p4 p5 p6 p7 < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 cat > "$tmp/deploy.yaml" << EOC
@@ -53,6 +54,7 @@ instances:
   messages/0: {rpc: 127.0.0.1:$p3}
   sync/0: {rpc: 127.0.0.1:$p4}
   auth/0: {rpc: 127.0.0.1:$p6}
+  media/0: {rpc: 127.0.0.1:$p7}
 EOC
 "$msgbed" provision "$tmp/deploy.yaml" --users 3 --out "$tmp/sessions" > "$tmp/provision.log" 2>&1 ||
   fail "provision: $(cat "$tmp/provision.log")"
@@ -78,7 +80,9 @@ done
 pids+=($!)
 "$msgbed" serve "$tmp/deploy.yaml" --role auth > "$tmp/auth.log" 2>&1 &
 pids+=($!)
-for role in gateway messages sync auth; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
+"$msgbed" serve "$tmp/deploy.yaml" --role media > "$tmp/media.log" 2>&1 &
+pids+=($!)
+for role in gateway messages sync auth media; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
 
 mkfifo "$tmp/bob.in" "$tmp/alice.in"
 "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 2)" < "$tmp/bob.in" > "$tmp/bob.log" 2>&1 &
@@ -216,6 +220,24 @@ rc=$?
 set -e
 [ "$rc" = 1 ] || fail "piped client with a bad line exited $rc"
 grep -q "1 line(s) not sent" "$tmp/pipe2.log" || fail "no count of lines not sent: $(cat "$tmp/pipe2.log")"
+
+# A file from one terminal client to another, through the media process:
+# uploaded in parts, saved by the receiver byte for byte; the same file
+# sent again by another user is found by its hash and not uploaded.
+head -c 1300000 /dev/urandom > "$tmp/photo.bin"
+echo "/file @2 $tmp/photo.bin" >&4
+await "grep -q 'photo.bin stored (3 parts uploaded); sending it' $tmp/alice.log"
+await "grep -q \"file 'photo.bin', 1300000 bytes: /save\" $tmp/bob.log"
+id=$(grep -o "1300000 bytes: /save [0-9]*" "$tmp/bob.log" | head -1 | awk '{print $4}')
+echo "/save $id $tmp/got.bin" >&3
+await "grep -q 'saved $tmp/got.bin (1300000 bytes)' $tmp/bob.log"
+cmp -s "$tmp/photo.bin" "$tmp/got.bin" || fail "the saved file differs from the sent one"
+printf '/file @2 %s\n' "$tmp/photo.bin" | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" \
+  > "$tmp/again.log" 2>&1 || fail "second sender exited $?: $(cat "$tmp/again.log")"
+grep -q "photo.bin stored already (nothing uploaded)" "$tmp/again.log" || fail "not found by hash: $(cat "$tmp/again.log")"
+printf '/file @2 %s\n' "$tmp/missing.bin" | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" \
+  > "$tmp/missing.log" 2>&1 && fail "a missing file was reported sent"
+grep -q "cannot read $tmp/missing.bin" "$tmp/missing.log" || fail "no reason for a missing file: $(cat "$tmp/missing.log")"
 
 # The gateway dies (-9) and comes back: both terminal clients connect
 # again by themselves, sign in, catch up, and the chat goes on.

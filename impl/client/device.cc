@@ -167,6 +167,13 @@ void Device::Queue(uint64_t peer, uint64_t chat_id, const std::string& text, uin
   Transmit(random_id);
 }
 
+void Device::SendDocument(uint64_t peer, const api::Document& document, const std::string& caption,
+                          uint64_t random_id) {
+  own_in_flight_.insert(random_id);
+  outbox_[random_id] = Outgoing{peer, 0, 0, caption, next_send_seq_++, std::make_shared<const api::Document>(document)};
+  Transmit(random_id);
+}
+
 uint64_t Device::Request(api::ClientFrame frame) {
   // A forward is this device's own message: its copy is not OnDelivered.
   if (frame.has_forward_message()) {
@@ -185,6 +192,7 @@ void Device::Transmit(uint64_t random_id) {
   frame.mutable_send_message()->set_channel_id(send.channel_id);
   frame.mutable_send_message()->set_random_id(random_id);
   frame.mutable_send_message()->set_text(send.text);
+  if (send.document) *frame.mutable_send_message()->mutable_document() = *send.document;
   send.request_id = next_request_id_;
   sends_[send.request_id] = random_id;
   Send(std::move(frame));

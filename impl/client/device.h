@@ -150,6 +150,8 @@ class Device {
   void SendText(uint64_t peer, const std::string& text, uint64_t random_id);
   void SendToChat(uint64_t chat_id, const std::string& text, uint64_t random_id);
   void SendToChannel(uint64_t channel_id, const std::string& text, uint64_t random_id);
+  // Sends a stored file (docs/media.md) to user peer, with a caption (may be empty).
+  void SendDocument(uint64_t peer, const api::Document& document, const std::string& caption, uint64_t random_id);
   // Any other request (edit, delete, read, groups): sent as it is, with the
   // next request id, which it returns. The answer reaches the observer
   // (OnServerFrame, and OnError for an error); no retry. A forward's copy
@@ -230,6 +232,7 @@ class Device {
     uint64_t channel_id;
     std::string text;
     uint64_t seq;  // order of the first SendText
+    std::shared_ptr<const api::Document> document = nullptr;
     uint32_t attempts = 0;
     bool backing_off = false;  // waiting out the delay before the next attempt
     uint64_t request_id = 0;   // of the attempt in flight; 0 when none is

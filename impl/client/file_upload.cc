@@ -10,13 +10,18 @@ constexpr uint64_t kPartBytes = 512 * 1024;
 }  // namespace
 
 FileUpload::FileUpload(uint64_t file_id, std::string bytes, std::string name, std::string mime, Send send)
+    : FileUpload(file_id, std::make_shared<const std::string>(std::move(bytes)), "", std::move(name), std::move(mime),
+                 std::move(send)) {}
+
+FileUpload::FileUpload(uint64_t file_id, std::shared_ptr<const std::string> bytes, std::string sha256, std::string name,
+                       std::string mime, Send send)
     : file_id_(file_id),
       bytes_(std::move(bytes)),
+      sha256_(sha256.empty() ? Sha256::Of(*bytes_) : std::move(sha256)),
       name_(std::move(name)),
       mime_(std::move(mime)),
-      sha256_(Sha256::Of(bytes_)),
-      parts_(static_cast<uint32_t>((bytes_.size() + kPartBytes - 1) / kPartBytes)),
-      window_(bytes_.size() > kParallelAbove ? kParallelParts : 1),
+      parts_(static_cast<uint32_t>((bytes_->size() + kPartBytes - 1) / kPartBytes)),
+      window_(bytes_->size() > kParallelAbove ? kParallelParts : 1),
       send_(std::move(send)) {}
 
 void FileUpload::Fail(const api::Error& e) {
@@ -31,7 +36,7 @@ void FileUpload::Start() {
   api::ClientFrame f;
   auto* ask = f.mutable_get_document_by_hash();
   ask->set_sha256(sha256_);
-  ask->set_size(bytes_.size());
+  ask->set_size(bytes_->size());
   ask->set_name(name_);
   ask->set_mime_type(mime_);
   pending_[send_(std::move(f))] = {Asked::kByHash, 0};
@@ -57,9 +62,9 @@ void FileUpload::SendParts() {
     auto* p = f.mutable_upload_part();
     p->set_file_id(file_id_);
     p->set_sha256(sha256_);
-    p->set_size(bytes_.size());
+    p->set_size(bytes_->size());
     p->set_part(part);
-    p->set_bytes(bytes_.substr(part * kPartBytes, kPartBytes));
+    p->set_bytes(bytes_->substr(part * kPartBytes, kPartBytes));
     pending_[send_(std::move(f))] = {Asked::kPart, part};
     ++in_flight_;
     ++parts_sent_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +27,9 @@ class FileUpload {
   static constexpr uint32_t kParallelParts = 4;
 
   FileUpload(uint64_t file_id, std::string bytes, std::string name, std::string mime, Send send);
+  // The same file for many uploads: its bytes shared, its SHA-256 known.
+  FileUpload(uint64_t file_id, std::shared_ptr<const std::string> bytes, std::string sha256, std::string name,
+             std::string mime, Send send);
 
   // Asks by hash; uploads if it must.
   void Start();
@@ -54,7 +58,8 @@ class FileUpload {
   void Fail(const api::Error& e);
 
   const uint64_t file_id_;
-  const std::string bytes_, name_, mime_, sha256_;
+  const std::shared_ptr<const std::string> bytes_;
+  const std::string sha256_, name_, mime_;
   const uint32_t parts_, window_;
   Send send_;
   std::map<uint64_t, std::pair<Asked, uint32_t>> pending_;  // request id -> what (and which part)

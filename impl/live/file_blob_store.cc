@@ -51,15 +51,6 @@ Status SyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-// Renames a written, fsynced tmp file into place, durably.
-Status Publish(const fs::path& tmp, const fs::path& to) {
-  std::error_code ec;
-  fs::create_directories(to.parent_path(), ec);
-  if (ec) return Status::IoError("mkdir " + to.parent_path().string() + ": " + ec.message());
-  if (::rename(tmp.c_str(), to.c_str()) != 0) return Errno("rename to", to);
-  return SyncDir(to.parent_path());
-}
-
 // Reads [offset, offset + limit) of path, fewer at its end.
 Status ReadRange(const fs::path& path, uint64_t offset, uint64_t limit, std::string* out) {
   out->clear();
@@ -95,12 +86,24 @@ std::string Hex(std::string_view bytes) {
 
 }  // namespace
 
-Status FileBlobStore::Open(const fs::path& dir, std::unique_ptr<FileBlobStore>* out) {
+Status FileBlobStore::Fsync(int fd, const fs::path& path) const {
+  return !sync_ || ::fsync(fd) == 0 ? Status::Ok() : Errno("fsync", path);
+}
+
+Status FileBlobStore::Publish(const fs::path& tmp, const fs::path& to) const {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  if (ec) return Status::IoError("mkdir " + to.parent_path().string() + ": " + ec.message());
+  if (::rename(tmp.c_str(), to.c_str()) != 0) return Errno("rename to", to);
+  return sync_ ? SyncDir(to.parent_path()) : Status::Ok();
+}
+
+Status FileBlobStore::Open(const fs::path& dir, bool sync, std::unique_ptr<FileBlobStore>* out) {
   // Directories are made when first written to: most roles store no blobs.
   std::error_code ec;
   fs::remove_all(dir / "tmp", ec);  // half-written files of a crashed run
   if (ec) return Status::IoError("remove " + (dir / "tmp").string() + ": " + ec.message());
-  out->reset(new FileBlobStore(dir));
+  out->reset(new FileBlobStore(dir, sync));
   return Status::Ok();
 }
 
@@ -128,7 +131,7 @@ Status FileBlobStore::PutPart(std::string_view upload, uint32_t part, std::strin
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd.ok()) return Errno("create", tmp);
     if (Status s = WriteAll(fd.get(), bytes, tmp); !s.ok()) return s;
-    if (::fsync(fd.get()) != 0) return Errno("fsync", tmp);
+    if (Status s = Fsync(fd.get(), tmp); !s.ok()) return s;
   }
   return Publish(tmp, PartPath(upload, part));
 }
@@ -156,7 +159,7 @@ Status FileBlobStore::Seal(std::string_view upload, uint32_t parts, std::string_
       }
       hash.Update(bytes);
     }
-    if (::fsync(fd.get()) != 0) return Errno("fsync", tmp);
+    if (Status s = Fsync(fd.get(), tmp); !s.ok()) return s;
   }
   const bool matches = hash.Finish() == sha256;
   const fs::path to = BlobPath(sha256);
@@ -189,7 +192,7 @@ Status FileBlobStore::Read(std::string_view sha256, uint64_t offset, uint64_t li
 Status FileBlobStore::Delete(std::string_view sha256) {
   const fs::path path = BlobPath(sha256);
   if (::unlink(path.c_str()) != 0) return errno == ENOENT ? Status::Ok() : Errno("unlink", path);
-  return SyncDir(path.parent_path());
+  return sync_ ? SyncDir(path.parent_path()) : Status::Ok();
 }
 
 }  // namespace msgbed::live

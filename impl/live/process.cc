@@ -141,7 +141,7 @@ struct Process::Impl {
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
     std::unique_ptr<FileBlobStore> blobs;
-    if (Status s = FileBlobStore::Open(dir + ".blobs", &blobs); !s.ok()) return s;
+    if (Status s = FileBlobStore::Open(dir + ".blobs", cfg.sync_writes, &blobs); !s.ok()) return s;
     if (!outbound) {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},

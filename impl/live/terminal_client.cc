@@ -15,6 +15,7 @@
 
 #include "live/device_connection.h"
 #include "live/terminal_commands.h"
+#include "live/terminal_files.h"
 
 namespace msgbed::live {
 
@@ -63,16 +64,18 @@ class Terminal final : public Device::Observer {
   void OnSynced(Device& d) override {
     std::cout << "* up to date (pts " << d.pts() << ")\n";
     SendQueued();
+    files_.OnSynced();
   }
   void OnDelivered(Device& d, const api::Message& m) override {
     if (m.channel_id() != 0 || m.chat_id() != 0) {
       std::cout << "[" << (m.channel_id() ? "!" + std::to_string(m.channel_id()) : "#" + std::to_string(m.chat_id()))
-                << " from " << m.from_user() << "] " << Shown(m) << "   (id " << m.id() << ")\n";
+                << " from " << m.from_user() << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ")\n";
       return;
     }
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
-    std::cout << "[" << dir << " " << who << "] " << Shown(m) << "   (id " << m.id() << ", pts " << d.pts() << ")\n";
+    std::cout << "[" << dir << " " << who << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ", pts "
+              << d.pts() << ")\n";
   }
   void OnBoxUpdate(Device&, const api::Update& u) override {
     const std::string where = u.channel_box() ? " in !" + std::to_string(u.channel_box()) : "";
@@ -163,6 +166,7 @@ class Terminal final : public Device::Observer {
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
   }
   void OnServerFrame(Device&, const api::ServerFrame& f) override {
+    if (files_.OnFrame(f)) return;
     // A command is not retried (only messages are): one refused is not
     // carried out, and counts as a line not sent.
     if (f.request_id() != 0 && commands_.erase(f.request_id()) > 0 && f.has_error()) {
@@ -310,6 +314,7 @@ class Terminal final : public Device::Observer {
   // Before any connection succeeded, the address is probably wrong: leave.
   // After, the server is restarting or the network dropped: come back.
   void OnConnectionLost(const std::string& why) {
+    files_.OnDisconnected();
     if (!commands_.empty()) {
       std::cout << "* " << commands_.size() << " command(s) unanswered when the connection dropped; "
                 << "type them again if you still want them\n";
@@ -354,7 +359,7 @@ class Terminal final : public Device::Observer {
       Answer(line);
       return true;
     }
-    if (line[0] == '/' && AccountCommand(line)) return true;
+    if (line[0] == '/' && (files_.Command(line) || AccountCommand(line))) return true;
     auto chat = ParseChatLine(line);
     if (!chat) {
       std::cout
@@ -363,7 +368,8 @@ class Terminal final : public Device::Observer {
           << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
           << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
           << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
-          << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /quit\n";
+          << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /file @<user> <path>, /save <id> <path>, "
+          << "/quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
       std::cout << "* too many lines waiting; this one is dropped\n";
@@ -419,7 +425,7 @@ class Terminal final : public Device::Observer {
   }
 
   void LeaveWhenDone() {
-    if (!ever_connected_ || !queued_.empty() || !in_flight_.empty()) return;
+    if (!ever_connected_ || !queued_.empty() || !in_flight_.empty() || files_.busy()) return;
     if (failed_ > 0) {
       std::cout << "* " << failed_ << " line(s) not sent\n";
       exit_code_ = 1;
@@ -447,6 +453,11 @@ class Terminal final : public Device::Observer {
   asio::streambuf line_buf_;
   const ClientIdentity who_;
   DeviceConnection conn_;
+  TerminalFiles files_{&conn_.device(), [this](bool ok, uint64_t random_id) {
+                         if (!ok) ++failed_;
+                         if (random_id != 0) in_flight_.insert(random_id);
+                         if (input_closed_) LeaveWhenDone();
+                       }};
   Awaiting awaiting_ = Awaiting::kNone;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer end_timer_;

@@ -140,12 +140,19 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
     return AnswerError(in.reply_to, code, "name one of peer_user, chat_id and channel_id");
   }
   if (send.random_id() == 0) return AnswerError(in.reply_to, api::RANDOM_ID_EMPTY, "random_id is 0");
-  if (auto code = CheckMessageText(send.text()); code != api::ERROR_NONE) {
+  const api::Document& doc = send.document();
+  if (send.has_document() && (doc.id() == 0 || doc.sha256().size() != 32 || doc.size() == 0)) {
+    return AnswerError(in.reply_to, api::MEDIA_INVALID, "a document needs its id, a 32-byte sha256 and its size");
+  }
+  // A document's caption may be empty.
+  if (auto code = CheckMessageText(send.text());
+      code != api::ERROR_NONE && !(code == api::MESSAGE_EMPTY && send.has_document())) {
     return AnswerError(in.reply_to, code, "text must be 1 to 4096 characters of UTF-8");
   }
   Draft draft =
       Draft::Of(req.client(), {send.peer_user(), send.chat_id(), send.channel_id()}, send.random_id(), send.text());
   draft.message.set_reply_to_id(send.reply_to_id());
+  if (send.has_document()) *draft.message.mutable_document() = doc;
   SendDraft(std::move(draft), in.reply_to);
 }
 
@@ -233,7 +240,8 @@ MessageService::Refusal MessageService::Store(const Draft& draft, const storage:
 void MessageService::Resume(const ReplyTo& reply_to, const Draft& draft, const storage::SendRecord& record) {
   const api::Message& first = record.message();
   const api::Message& again = draft.message;
-  if (ChatKey::Of(first) != ChatKey::Of(again) || first.text() != again.text() || first.action() != again.action()) {
+  if (ChatKey::Of(first) != ChatKey::Of(again) || first.text() != again.text() || first.action() != again.action() ||
+      first.document().id() != again.document().id()) {
     env_->Stats().Add("messages.random_id_duplicate");
     return AnswerError(reply_to, api::RANDOM_ID_DUPLICATE, "random_id already used for another message");
   }

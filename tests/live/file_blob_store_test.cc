@@ -17,14 +17,21 @@ struct FileBlobs : ::testing::Test {
                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
   void SetUp() override { fs::remove_all(dir); }
   void TearDown() override { fs::remove_all(dir); }
+  bool sync = true;
   std::unique_ptr<FileBlobStore> Open() {
     std::unique_ptr<FileBlobStore> store;
-    EXPECT_TRUE(FileBlobStore::Open(dir, &store).ok());
+    EXPECT_TRUE(FileBlobStore::Open(dir, sync, &store).ok());
     return store;
   }
 };
 
 TEST_F(FileBlobs, KeepsTheBlobStoreContract) {
+  auto store = Open();
+  testing::ExpectBlobStoreContract(*store);
+}
+
+TEST_F(FileBlobs, KeepsTheContractWithoutFsync) {
+  sync = false;
   auto store = Open();
   testing::ExpectBlobStoreContract(*store);
 }

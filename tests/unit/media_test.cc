@@ -288,6 +288,40 @@ TEST_F(Media, AnUploadThatStopsIsDroppedWithItsParts) {
   EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_ID_INVALID);
 }
 
+TEST_F(Media, ADocumentSentInAMessageReachesThePeerWhoFetchesIt) {
+  const api::Document doc = Upload(a, 7, file).document();
+  a.core.SendDocument(2, doc, "", 77);
+  c.Run();
+  ASSERT_EQ(b.delivered.size(), 1u);
+  const api::Message& m = b.delivered[0];
+  EXPECT_EQ(m.text(), "") << "a document's caption may be empty";
+  EXPECT_EQ(m.document().id(), doc.id());
+  EXPECT_EQ(m.document().sha256(), sha);
+  const api::ServerFrame theirs = GetDocument(b, m.document(), m.document().access_hash());
+  ASSERT_TRUE(theirs.has_document());
+  EXPECT_TRUE(Download(b, theirs.document(), kMaxFilePartLimit) == file);
+}
+
+TEST_F(Media, AMessageWithABrokenDocumentOrNoTextIsRefused) {
+  auto send = [&](uint64_t random_id, const std::string& text, const api::Document* doc) {
+    api::ClientFrame f;
+    f.mutable_send_message()->set_peer_user(2);
+    f.mutable_send_message()->set_random_id(random_id);
+    f.mutable_send_message()->set_text(text);
+    if (doc) *f.mutable_send_message()->mutable_document() = *doc;
+    return CodeOf(Ask(a, f));
+  };
+  api::Document broken;
+  broken.set_id(5);
+  broken.set_size(10);
+  EXPECT_EQ(send(1, "", &broken), api::MEDIA_INVALID) << "no sha256";
+  EXPECT_EQ(send(2, "", nullptr), api::MESSAGE_EMPTY);
+  broken.set_sha256(sha);
+  EXPECT_EQ(send(3, "look", &broken), api::ERROR_NONE);
+  broken.set_id(6);
+  EXPECT_EQ(send(3, "look", &broken), api::RANDOM_ID_DUPLICATE) << "the same random_id for another document";
+}
+
 TEST(MediaAbsent, ADeploymentWithoutMediaSaysSo) {
   TestCluster c{Shape(1, 1, 1, 2)};
   TestDevice& a = c.AddDevice(1, 1);

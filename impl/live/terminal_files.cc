@@ -1,0 +1,185 @@
+#include "live/terminal_files.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace msgbed::live {
+namespace {
+
+constexpr uint32_t kRange = 512 * 1024;
+constexpr size_t kFilesKept = 1000;
+constexpr uint64_t kMaxFileBytes = 2ull << 30;
+constexpr size_t kMaxWaiting = 16;
+
+std::vector<std::string> Words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  for (std::string s; in >> s;) w.push_back(s);
+  return w;
+}
+
+std::optional<uint64_t> Number(const std::string& s) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const uint64_t v = std::stoull(s);
+  return v == 0 ? std::nullopt : std::optional<uint64_t>(v);
+}
+
+}  // namespace
+
+void TerminalFiles::Refuse(const std::string& why) {
+  std::cout << "* " << why << "\n";
+  done_(false, 0);
+}
+
+bool TerminalFiles::Command(const std::string& line) {
+  const std::vector<std::string> w = Words(line);
+  if (w.empty() || (w[0] != "/file" && w[0] != "/save")) return false;
+  const bool file = w[0] == "/file";
+  std::optional<uint64_t> id;
+  if (w.size() == 3 && (!file || (w[1].size() > 1 && w[1][0] == '@'))) id = Number(file ? w[1].substr(1) : w[1]);
+  if (!id.has_value()) {
+    Refuse(file ? "/file @<user> <path>: sends a file" : "/save <message id> <path>: writes the file of a message");
+  } else if (device_->state() != Device::State::kReady && waiting_.size() >= kMaxWaiting) {
+    Refuse("not signed in yet, and too many file commands wait");
+  } else if (device_->state() != Device::State::kReady) {
+    waiting_.push_back(line);  // carried out once signed in and up to date
+  } else if (file) {
+    SendFile(id.value(), w[2]);
+  } else {
+    Save(id.value(), w[2]);
+  }
+  return true;
+}
+
+void TerminalFiles::SendFile(uint64_t peer, const std::string& path) {
+  if (upload_) return Refuse("still sending " + upload_->path);
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Refuse("cannot read " + path + ": " + ec.message());
+  if (size == 0 || size > kMaxFileBytes) return Refuse(path + ": a file is 1 byte to 2 GiB");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return Refuse("cannot read " + path);
+  const std::string name = std::filesystem::path(path).filename().string();
+  upload_ = std::make_unique<Upload>(Upload{peer, path, nullptr});
+  upload_->upload = std::make_unique<FileUpload>(device_->user() << 20 ^ std::hash<std::string>{}(path),
+                                                 std::move(bytes), name, "application/octet-stream",
+                                                 [this](api::ClientFrame f) { return device_->Request(std::move(f)); });
+  std::cout << "* sending " << name << " (" << size << " bytes)\n";
+  upload_->upload->Start();
+}
+
+void TerminalFiles::Save(uint64_t id, const std::string& path) {
+  auto it = files_.find(id);
+  if (it == files_.end()) return Refuse("no file in a message " + std::to_string(id) + " this session saw");
+  if (download_) return Refuse("still saving " + download_->path);
+  download_ = std::make_unique<Download>();
+  download_->document = it->second;
+  download_->path = path;
+  download_->tmp = path + ".part";
+  download_->out.open(download_->tmp, std::ios::binary | std::ios::trunc);
+  if (!download_->out) {
+    download_.reset();
+    return Refuse("cannot write " + path + ".part");
+  }
+  AskDocument();
+}
+
+// A message's reference is the sender's: ask for one of our own.
+void TerminalFiles::AskDocument() {
+  api::ClientFrame f;
+  f.mutable_get_document()->set_sha256(download_->document.sha256());
+  f.mutable_get_document()->set_id(download_->document.id());
+  f.mutable_get_document()->set_access_hash(download_->document.access_hash());
+  download_->request = device_->Request(std::move(f));
+}
+
+void TerminalFiles::AskRange() {
+  api::ClientFrame f;
+  auto* g = f.mutable_get_file();
+  g->set_sha256(download_->document.sha256());
+  g->set_document_id(download_->document.id());
+  g->set_file_reference(download_->document.file_reference());
+  g->set_offset(download_->written);
+  g->set_limit(kRange);
+  download_->request = device_->Request(std::move(f));
+}
+
+void TerminalFiles::EndDownload(const std::string& outcome) {
+  download_->out.close();
+  std::error_code ec;
+  if (outcome.empty()) {
+    std::filesystem::rename(download_->tmp, download_->path, ec);
+    std::cout << "* saved " << download_->path << " (" << download_->written << " bytes)"
+              << (ec ? ": cannot rename " + download_->tmp + ": " + ec.message() : "") << "\n";
+  } else {
+    std::filesystem::remove(download_->tmp, ec);
+    std::cout << "* " << download_->path << " not saved: " << outcome << "\n";
+  }
+  download_.reset();
+  done_(outcome.empty() && !ec, 0);
+}
+
+bool TerminalFiles::OnFrame(const api::ServerFrame& f) {
+  if (upload_ && upload_->upload->OnAnswer(f.request_id(), f)) {
+    FileUpload& up = *upload_->upload;
+    if (up.document()) {
+      const uint64_t random_id = ((device_->user() << 32) ^ up.document()->id()) | 1;
+      device_->SendDocument(upload_->peer, *up.document(), "", random_id);
+      std::cout << "* " << upload_->path << " stored"
+                << (up.skipped_by_hash() ? " already (nothing uploaded)"
+                                         : " (" + std::to_string(up.parts_sent()) + " parts uploaded)")
+                << "; sending it\n";
+      upload_.reset();
+      done_(true, random_id);
+    } else if (up.error()) {
+      std::cout << "* " << upload_->path << " not sent: " << up.error()->message() << "\n";
+      upload_.reset();
+      done_(false, 0);
+    } else if (up.stalled()) {
+      std::cout << "* sending " << upload_->path << " stalled (" << f.error().message() << "); resuming\n";
+      up.Resume();
+    }
+    return true;
+  }
+  if (!download_ || f.request_id() != download_->request) return false;
+  if (f.has_error()) {
+    EndDownload(f.error().message());
+  } else if (f.has_document()) {
+    download_->document = f.document();
+    download_->fresh = true;
+    AskRange();
+  } else if (f.has_file_part()) {
+    const std::string& bytes = f.file_part().bytes();
+    download_->out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    download_->written += bytes.size();
+    if (!download_->out) return EndDownload("cannot write " + download_->tmp), true;
+    if (download_->written >= download_->document.size() || bytes.empty()) return EndDownload(""), true;
+    AskRange();
+  }
+  return true;
+}
+
+std::string TerminalFiles::Noted(const api::Message& m) {
+  if (!m.has_document()) return "";
+  files_[m.id()] = m.document();
+  if (files_.size() > kFilesKept) files_.erase(files_.begin());
+  return " [file '" + m.document().name() + "', " + std::to_string(m.document().size()) + " bytes: /save " +
+         std::to_string(m.id()) + " <path>]";
+}
+
+void TerminalFiles::OnSynced() {
+  std::deque<std::string> waiting;
+  waiting.swap(waiting_);
+  for (const std::string& line : waiting) Command(line);
+  if (!std::exchange(cut_, false)) return;
+  if (upload_) upload_->upload->Resume();
+  if (download_ && download_->fresh) AskRange();
+  if (download_ && !download_->fresh) AskDocument();
+}
+
+}  // namespace msgbed::live

@@ -1,0 +1,68 @@
+// workload.media in the simulator: one file uploaded once by the client's
+// FileUpload through a gateway to the real media service, then shared
+// many times by hash; every share is a message checked like any other.
+#include <gtest/gtest.h>
+
+#include "scenario.h"
+#include "support/expect_input_error.h"
+#include "support/simulate_in_child.h"
+
+namespace msgbed::sim {
+namespace {
+
+const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
+
+// The small deployment with two media instances and a 3 MB file shared
+// 500 times.
+std::string Viral(const std::string& media = "{file_bytes: 3MB, shares: 500, start: 1s}") {
+  std::string text =
+      testing::Replaced(ReadFile(kSmall), "    auth: [app-1]\n", "    auth: [app-1]\n    media: [app-2, app-3]\n");
+  return testing::Replaced(text, "  connect_ramp: 500ms\n", "  connect_ramp: 500ms\n  media: " + media + "\n");
+}
+
+TEST(SimulatedMedia, AFileUploadedOnceIsSharedByHashAndStoredOnce) {
+  const auto s = SummaryOf(ParseScenario(Viral(), "viral.yaml"), "viral");
+  const auto& m = s["media"];
+  EXPECT_EQ(m["uploads"], 1);
+  EXPECT_EQ(m["parts_sent"], 6) << "3 MB in 512 KiB parts";
+  EXPECT_EQ(m["bytes_uploaded"], 3000000);
+  EXPECT_EQ(m["bytes_stored"], 3000000);
+  EXPECT_EQ(m["failed"], 0);
+  EXPECT_EQ(m["unfinished_at_end"], 0);
+  EXPECT_GT(m["seed_uploaded_at_s"].get<double>(), 1.0);
+  // Every share (and the seed) asked by hash and sent the document.
+  EXPECT_EQ(m["shares_asked"].get<uint64_t>() + m["shares_skipped"].get<uint64_t>(), 500u + 1);
+  EXPECT_GT(m["shares_asked"].get<uint64_t>(), 490u) << "a connected device is found for almost every share";
+  EXPECT_EQ(m["by_hash_hits"].get<uint64_t>(), m["shares_asked"].get<uint64_t>() - 1) << "all but the seed's own";
+  EXPECT_EQ(m["documents_sent"], m["shares_asked"]);
+  const uint64_t documents = m["documents_sent"].get<uint64_t>();
+  EXPECT_EQ(m["bytes_stored_without_dedup"].get<uint64_t>(), documents * 3000000);
+  EXPECT_EQ(m["upload_bytes_saved"].get<uint64_t>(), (documents - 1) * 3000000);
+  // The documents went out as messages, each delivered and in the boxes.
+  EXPECT_EQ(s["messages"]["errors"], 0);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_EQ(s["deliveries"]["extra"], 0);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+  EXPECT_GT(s["messages"]["sent"].get<uint64_t>(), documents) << "the chat traffic and the shares";
+}
+
+TEST(SimulatedMedia, SameScenarioAndSeedGiveTheSameBytes) {
+  const Scenario sc = ParseScenario(Viral("{file_bytes: 1MB, shares: 200}"), "viral.yaml");
+  const std::string first = SimulateInChild(sc, "viral-det1");
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first, SimulateInChild(sc, "viral-det2"));
+}
+
+TEST(SimulatedMedia, BadMediaWorkloadsAreRefused) {
+  ExpectError(testing::Replaced(Viral(), "    media: [app-2, app-3]\n", ""),
+              "key 'workload.media': needs a media service");
+  ExpectError(Viral("{file_bytes: 3MB, shares: 5, start: 4s}"),
+              "key 'workload.media.start': must be before the end of the loaded period");
+  ExpectError(Viral("{file_bytes: 3GiB}"), "key 'workload.media.file_bytes'");
+  ExpectError(Viral("{file_bytes: 0B}"), "key 'workload.media.file_bytes'");
+  ExpectError(Viral("{shares: 5}"), "key 'workload.media.file_bytes'");
+  ExpectError(Viral("{file_bytes: 1MB, sharez: 5}"), "key 'workload.media.sharez': unknown key");
+}
+
+}  // namespace
+}  // namespace msgbed::sim
