@@ -46,6 +46,25 @@ TEST(SimulatedMedia, AFileUploadedOnceIsSharedByHashAndStoredOnce) {
   EXPECT_GT(s["messages"]["sent"].get<uint64_t>(), documents) << "the chat traffic and the shares";
 }
 
+// The media instance crashes in the middle of the upload (issue 11: a
+// storage node lost mid-run). The client's upload stalls, resumes once the
+// instance is back, and the file is stored once, whole; the shares go on.
+TEST(SimulatedMedia, AnUploadCutByACrashOfItsStorageNodeResumesAndNothingIsLost) {
+  std::string text = Viral("{file_bytes: 3MB, shares: 200, start: 1s}");
+  text = testing::Replaced(text, "    media: [app-2, app-3]\n", "    media: [app-2]\n");
+  text += "gateway: {request_timeout: 300ms}\nfaults:\n  - {at: 1100ms, for: 400ms, crash: media/0}\n";
+  const auto s = SummaryOf(ParseScenario(text, "viral-crash.yaml"), "viral-crash");
+  const auto& m = s["media"];
+  EXPECT_EQ(m["uploads"], 1);
+  EXPECT_GT(m["failed"].get<uint64_t>(), 0u) << "the crash cut the upload";
+  EXPECT_GT(m["parts_sent"].get<uint64_t>(), 6u) << "parts lost in the crash were sent again";
+  EXPECT_EQ(m["bytes_stored"], 3000000) << "one whole copy, nothing half written";
+  EXPECT_GT(m["seed_uploaded_at_s"].get<double>(), 1.5) << "after the instance came back";
+  EXPECT_GT(m["by_hash_hits"].get<uint64_t>(), 150u);
+  EXPECT_EQ(s["deliveries"]["missing"], 0);
+  EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
+}
+
 TEST(SimulatedMedia, SameScenarioAndSeedGiveTheSameBytes) {
   const Scenario sc = ParseScenario(Viral("{file_bytes: 1MB, shares: 200}"), "viral.yaml");
   const std::string first = SimulateInChild(sc, "viral-det1");
