@@ -455,8 +455,14 @@ double EstimateMemoryBytes(const Scenario& sc) {
     const double member_devices = static_cast<double>(c.members) * w.MeanDevices();
     channels += c.members * kPerMember + c.posts_per_minute / 60 * sc.duration * member_devices * kPerPostDelivery;
   }
+  // workload.media: each share is a message with its deliveries and a
+  // document (2.5 KB: bench/viral-million.yaml peaks at 3.2 GB with a
+  // million shares); the file is held by the workload, staged and stored.
+  constexpr double kPerShare = 2.5e3;
+  const double media =
+      w.media.file_bytes > 0 ? static_cast<double>(w.media.shares) * kPerShare + 3.0 * w.media.file_bytes : 0;
   return kBase + devices * kPerDevice + w.messages_per_second * w.MaxRateFactor() * sc.duration * kPerMessage +
-         channels;
+         channels + media;
 }
 
 void CheckMemory(const Scenario& sc, double available) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "scenario.h"
+#include "simulation.h"
 #include "support/expect_input_error.h"
 #include "support/simulate_in_child.h"
 
@@ -70,6 +71,15 @@ TEST(SimulatedMedia, SameScenarioAndSeedGiveTheSameBytes) {
   const std::string first = SimulateInChild(sc, "viral-det1");
   ASSERT_FALSE(first.empty());
   EXPECT_EQ(first, SimulateInChild(sc, "viral-det2"));
+}
+
+TEST(SimulatedMedia, ShareCountsWeighInTheMemoryEstimate) {
+  Scenario sc = ParseScenario(Viral("{file_bytes: 3MB, shares: 500}"), "viral.yaml");
+  EXPECT_NO_THROW(CheckMemory(sc, 8e9));
+  const double few = EstimateMemoryBytes(sc);
+  sc.workload.media.shares = 1'000'000'000;
+  EXPECT_GT(EstimateMemoryBytes(sc), few + 1e12);
+  EXPECT_THROW(CheckMemory(sc, 8e9), ScenarioError);
 }
 
 TEST(SimulatedMedia, BadMediaWorkloadsAreRefused) {
