@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   msgbed::live::Options o;
   CLI::App app{"Upload and download MB/s of the live media service on loopback"};
   app.add_option("--mib", o.mib, "File size in MiB")->capture_default_str()->check(CLI::Range(1, 2047));
-  app.add_option("--window", o.window, "Download ranges in flight")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--window", o.window, "Download ranges in flight (the gateway allows 4 per connection)")->capture_default_str()->check(CLI::Range(1, 4));
   app.add_flag("--sync", o.sync, "fsync every storage write");
   CLI11_PARSE(app, argc, argv);
   auto deployment = msgbed::live::LiveDeployment::Start(2, 1, o.sync);

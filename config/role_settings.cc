@@ -57,7 +57,7 @@ void ReadSetting(const YamlReader& r, const YAML::Node& section, const std::stri
       v = static_cast<double>(count);
       break;
     case SettingSpec::Kind::kBytes:
-      r.Bytes(section, path, s.key, &bytes, 1e12);
+      r.Bytes(section, path, s.key, &bytes, s.max > 0 ? s.max : 1e12);
       v = static_cast<double>(bytes);
       break;
   }

@@ -23,12 +23,16 @@ PACKAGES=(
   python3 python3-matplotlib
   plantuml graphviz
   clang libclang-rt-14-dev
+  nodejs
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm (for the tests' S3 server): Debian's package, unless a nodejs that
+# bundles its own npm is installed.
+command -v npm > /dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

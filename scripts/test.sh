@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 jobs=${JOBS:-$(nproc)}
 
 bash scripts/install-deps.sh
+# The S3-compatible server the S3 blob store is tested against (npm's s3rver).
+bash scripts/install-s3rver.sh build
+bash scripts/install-s3rver.sh build-asan
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMSGBED_WERROR=ON
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure

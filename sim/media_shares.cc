@@ -133,6 +133,16 @@ void MediaShares::Finished(uint64_t device, const FileUpload& up) {
   }
 }
 
+uint64_t MediaShares::parts_in_flight() const {
+  uint64_t n = 0;
+  for (const auto& [device, up] : active_) n += up->parts_sent();
+  return n;
+}
+
+uint64_t MediaShares::shares_not_made() const {
+  return counts_.uploaded_at < 0 ? world_->scenario.workload.media.shares : to_share_;
+}
+
 nlohmann::ordered_json MediaJson(const World& w) {
   const MediaShares::Counts& c = w.media->counts();
   uint64_t stored = 0;
@@ -149,12 +159,13 @@ nlohmann::ordered_json MediaJson(const World& w) {
   return {{"file_bytes", size},
           {"shares_asked", c.asked},
           {"shares_skipped", c.skipped},
+          {"shares_not_made", w.media->shares_not_made()},
           {"documents_sent", c.sent},
           {"failed", c.failed},
           {"unfinished_at_end", w.media->in_flight()},
           {"seed_uploaded_at_s", c.uploaded_at < 0 ? -1.0 : std::round(c.uploaded_at * 1e6) / 1e6},
           {"uploads", c.uploads_done},
-          {"parts_sent", c.parts_sent},
+          {"parts_sent", c.parts_sent + w.media->parts_in_flight()},
           {"by_hash_hits", hits},
           {"bytes_uploaded", uploaded},
           {"bytes_stored", stored},

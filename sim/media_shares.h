@@ -41,8 +41,11 @@ class MediaShares {
   };
   const Counts& counts() const { return counts_; }
   uint64_t file_bytes() const { return file_->size(); }
-  // Uploads not finished at the end of the run.
+  // Uploads not finished at the end of the run, and the parts they sent.
   size_t in_flight() const { return active_.size(); }
+  uint64_t parts_in_flight() const;
+  // Shares the run did not get to: all of them if the file never got there.
+  uint64_t shares_not_made() const;
 
  private:
   void Upload(uint64_t device);

@@ -246,6 +246,12 @@ ordered_json Warnings(const ordered_json& s) {
     out.push_back("gateways refused " + std::to_string(refused) +
                   " connections over their cap (raise gateway.max_connections if that is not the point)");
   }
+  if (s.contains("media") && s["media"]["seed_uploaded_at_s"].get<double>() < 0) {
+    out.push_back("workload.media: the file's upload did not finish within the run (" +
+                  std::to_string(s["media"]["bytes_uploaded"].get<int64_t>()) + " of " +
+                  std::to_string(s["media"]["file_bytes"].get<uint64_t>()) +
+                  " bytes arrived), so no shares were made: start it earlier, lengthen duration or widen clients.link");
+  }
   const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
   const double duration = s["scenario"]["duration_s"].get<double>();
   if (ramp > duration) {
@@ -469,7 +475,9 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   // What devices away at the end owe or are owed waits for them by design.
   const bool complete = c.missing == 0 && c.held_unsent == c.held_by_away && c.in_sync + e.devices_away == c.devices &&
                         e.sends_unanswered == 0 && e.signing_in == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
-  e.settled = complete || e.work + e.sends_unanswered + e.devices_not_ready == 0;
+  // An upload of workload.media still under way is work under way too.
+  const size_t media_unfinished = w.media ? w.media->in_flight() : 0;
+  e.settled = (complete || e.work + e.sends_unanswered + e.devices_not_ready == 0) && media_unfinished == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be
   // on their way: "not_yet_delivered", not "missing".
@@ -489,7 +497,8 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
         {"devices_not_ready", e.devices_not_ready},
         {"devices_signing_in", e.signing_in},
         {"devices_away", e.devices_away},
-        {"sends_of_devices_away", e.sends_of_away}}},
+        {"sends_of_devices_away", e.sends_of_away},
+        {"media_uploads_unfinished", media_unfinished}}},
       {"messages",
        {{"offered", r.offered()},
         {"offered_digest", Hex(r.offered_digest())},

@@ -258,7 +258,11 @@ void ReadMedia(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   r.Bytes(n, p, "file_bytes", &bytes, double(2ull << 30));
   if (bytes == 0) r.Fail(n["file_bytes"], p + ".file_bytes", "at least 1B");
   spec->media.file_bytes = bytes;
-  if (n["shares"].IsDefined()) r.Count(n, p, "shares", &spec->media.shares);
+  // 0 (the default) to 100 million: more would run for days.
+  double shares = 0;
+  r.Number(n, p, "shares", &shares, 0, 1e8);
+  if (shares != std::floor(shares)) r.Fail(n["shares"], p + ".shares", "a whole number, 0 to 100000000");
+  spec->media.shares = static_cast<uint64_t>(shares);
   if (n["start"].IsDefined()) r.DurationOrZero(n, p, "start", &spec->media.start);
 }
 

@@ -229,9 +229,9 @@ echo "/file @2 $tmp/photo.bin" >&4
 await "grep -q 'photo.bin stored (3 parts uploaded); sending it' $tmp/alice.log"
 await "grep -q \"file 'photo.bin', 1300000 bytes: /save\" $tmp/bob.log"
 id=$(grep -o "1300000 bytes: /save [0-9]*" "$tmp/bob.log" | head -1 | awk '{print $4}')
-echo "/save $id $tmp/got.bin" >&3
-await "grep -q 'saved $tmp/got.bin (1300000 bytes)' $tmp/bob.log"
-cmp -s "$tmp/photo.bin" "$tmp/got.bin" || fail "the saved file differs from the sent one"
+echo "/save $id $tmp/got it.bin" >&3
+await "grep -q 'saved $tmp/got it.bin (1300000 bytes)' $tmp/bob.log"
+cmp -s "$tmp/photo.bin" "$tmp/got it.bin" || fail "the saved file differs from the sent one"
 printf '/file @2 %s\n' "$tmp/photo.bin" | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" \
   > "$tmp/again.log" 2>&1 || fail "second sender exited $?: $(cat "$tmp/again.log")"
 grep -q "photo.bin stored already (nothing uploaded)" "$tmp/again.log" || fail "not found by hash: $(cat "$tmp/again.log")"

@@ -8,6 +8,18 @@
 
 namespace msgbed {
 
+// Lowercase hex of bytes: how a SHA-256 is written in names.
+inline std::string Hex(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
 class Sha256 {
  public:
   Sha256() { crypto_hash_sha256_init(&state_); }

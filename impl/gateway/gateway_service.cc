@@ -427,9 +427,20 @@ bool GatewayService::MediaTraffic(ConnId conn, Session& s, const api::ClientFram
     case api::ClientFrame::kGetDocument:
       ForwardAs(conn, s, id, to, frame.get_document(), &media::GetDocument::mutable_request);
       break;
-    case api::ClientFrame::kGetFile:
-      ForwardAs(conn, s, id, to, frame.get_file(), &media::GetFile::mutable_request);
+    case api::ClientFrame::kGetFile: {
+      // Ranges of up to 512 KiB: more at once than this would fill the
+      // connection's outbound buffer (clients.max_outbound_bytes) and get
+      // the client dropped as a slow reader.
+      if (s.file_ranges >= kMaxFileRanges) {
+        Reject(conn, id, api::FLOOD_WAIT, "at most 4 file ranges in flight on a connection", 1);
+        break;
+      }
+      auto req = NewBody<media::GetFile>();
+      *req->mutable_client() = RefOf(conn, s);
+      *req->mutable_request() = frame.get_file();
+      Forward(conn, s, id, to, std::move(req), Step::kFileRange);
       break;
+    }
     default: ForwardAs(conn, s, id, to, frame.delete_document(), &media::DeleteDocument::mutable_request); break;
   }
   return true;
@@ -453,6 +464,7 @@ void GatewayService::Forward(ConnId conn, Session& s, uint64_t client_request_id
 void GatewayService::Call(ConnId conn, Session& s, uint64_t client_request_id, const Address& to, Body body,
                           Step step) {
   ++s.in_flight;
+  if (step == Step::kFileRange) ++s.file_ranges;
   auto done = [this, conn, client_request_id, step](const CallResult& r) { Answer(conn, client_request_id, step, r); };
   // A file's bytes (a part up, a range down) take the bulk lane.
   const auto* type = body->GetDescriptor();
@@ -485,6 +497,7 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, 
   if (it == sessions_.end() || it->second.closing) return;
   Session& s = it->second;
   --s.in_flight;
+  if (step == Step::kFileRange) --s.file_ranges;
   const rpc::ClientAnswer* answer = result.As<rpc::ClientAnswer>();
   switch (step) {
     case Step::kResume:
@@ -508,7 +521,8 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, 
         ResetSignIn(conn, s);
       }
       break;
-    case Step::kRequest: break;
+    case Step::kRequest:
+    case Step::kFileRange: break;
   }
   if (!answer) {
     env_->Stats().Add("gateway.request_failures");

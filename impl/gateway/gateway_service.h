@@ -103,6 +103,7 @@ class GatewayService final : public Service {
     Micros last_active = 0;
     TimerId sign_in_timer = 0;  // 0: none running
     uint32_t in_flight = 0;
+    uint32_t file_ranges = 0;                                // GetFile calls in flight (kMaxFileRanges)
     bool closing = false;                                    // CloseClient called; frames are ignored
     TokenBucket budget;                                      // request_rate, request_burst
     std::pair<const std::string, Source>* source = nullptr;  // in sources_
@@ -112,11 +113,15 @@ class GatewayService final : public Service {
   bool TakeToken(Session& s, uint32_t* wait_s);
 
   // What a forwarded request's answer means to the connection.
+  // GetFile calls one connection may have in flight: 4 x 512 KiB stays
+  // well inside clients.max_outbound_bytes (4 MiB).
+  static constexpr uint32_t kMaxFileRanges = 4;
   enum class Step : uint8_t {
-    kRequest,  // the answer goes to the client as it is
-    kSignIn,   // SignIn, SignUp, CheckPassword, RecoverPassword: PasswordNeeded keeps a ticket
-    kResume,   // auth.Resume: Resumed goes on to sync
-    kOnline,   // sync.DeviceOnline: SignedIn completes the sign-in
+    kRequest,    // the answer goes to the client as it is
+    kSignIn,     // SignIn, SignUp, CheckPassword, RecoverPassword: PasswordNeeded keeps a ticket
+    kResume,     // auth.Resume: Resumed goes on to sync
+    kOnline,     // sync.DeviceOnline: SignedIn completes the sign-in
+    kFileRange,  // media.GetFile: one of the connection's ranges in flight
   };
 
   void OnPush(const Incoming& in, const gateway::Push& push);

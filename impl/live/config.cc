@@ -136,6 +136,34 @@ void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig
   }
 }
 
+// storage.s3: {endpoint: http://host:port, bucket, access_key, secret_key_file, region, prefix}
+S3Config ReadS3(const YamlReader& r, const YAML::Node& n) {
+  const std::string p = "storage.s3";
+  r.OnlyKeys(n, p, {"endpoint", "bucket", "region", "access_key", "secret_key_file", "prefix"});
+  S3Config c;
+  const YAML::Node endpoint = r.Required(n, p, "endpoint", "the store's address, like http://127.0.0.1:4568");
+  ProviderConfig url;
+  const std::string text = r.Scalar(endpoint, p + ".endpoint");
+  if (!ParseHttpUrl(text, &url) || url.target != "/") {
+    r.Fail(endpoint, p + ".endpoint", "expected http://host[:port] (plain HTTP; put a TLS relay in front for https)");
+  }
+  c.host = url.host;
+  c.port = url.port;
+  r.Required(n, p, "bucket", "the bucket to keep blobs in (created if missing)");
+  r.Required(n, p, "access_key", "the access key id");
+  r.Required(n, p, "secret_key_file", "a file holding the secret key");
+  r.String(n, p, "bucket", &c.bucket);
+  r.String(n, p, "region", &c.region);
+  r.String(n, p, "access_key", &c.access_key);
+  r.String(n, p, "secret_key_file", &c.secret_key_file);
+  r.String(n, p, "prefix", &c.prefix);
+  if (c.bucket.size() < 3 || c.bucket.size() > 63 ||
+      c.bucket.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos) {
+    r.Fail(n["bucket"], p + ".bucket", "3 to 63 of a-z, 0-9, '.' and '-' (S3's rule)");
+  }
+  return c;
+}
+
 }  // namespace
 
 std::string LiveConfig::SecretFile() const {
@@ -225,9 +253,10 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
   }
   if (const YAML::Node s = root["storage"]; s.IsDefined()) {
-    r.OnlyKeys(s, "storage", {"data_dir", "sync"});
+    r.OnlyKeys(s, "storage", {"data_dir", "sync", "s3"});
     r.String(s, "storage", "data_dir", &cfg.data_dir);
     r.Bool(s, "storage", "sync", &cfg.sync_writes);
+    if (s["s3"].IsDefined()) cfg.s3 = ReadS3(r, s["s3"]);
   }
   const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");
   if (!inst.IsMap()) r.Fail(inst, "instances", "expected a mapping of role/index to addresses");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,12 +69,25 @@ struct SecurityConfig {
   friend bool operator==(const SecurityConfig&, const SecurityConfig&) = default;
 };
 
+// `storage.s3`: media blobs in an S3-compatible store instead of files
+// under data_dir (s3_blob_store.h).
+struct S3Config {
+  std::string host, port;  // from endpoint: http://host[:port]
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string access_key;
+  std::string secret_key_file;  // the secret key, alone in the file
+  std::string prefix = "msgbed/";
+  friend bool operator==(const S3Config&, const S3Config&) = default;
+};
+
 struct LiveConfig {
   std::string file;
   uint32_t partitions = 8;
   BusConfig bus;
   std::string data_dir = "data/local";
-  bool sync_writes = true;  // storage.sync: fsync each write batch
+  bool sync_writes = true;     // storage.sync: fsync each write batch
+  std::optional<S3Config> s3;  // storage.s3: blobs of roles that keep them
   ClientTransportConfig clients;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;

@@ -74,16 +74,6 @@ Status ReadRange(const fs::path& path, uint64_t offset, uint64_t limit, std::str
   return Status::Ok();
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
 }  // namespace
 
 Status FileBlobStore::Fsync(int fd, const fs::path& path) const {

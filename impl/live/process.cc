@@ -22,6 +22,7 @@
 #include "live/reshape_board.h"
 #include "live/rocksdb_store.h"
 #include "live/router.h"
+#include "live/s3_blob_store.h"
 #include "roles/registry.h"
 
 namespace msgbed::live {
@@ -132,6 +133,34 @@ struct Process::Impl {
                           static_cast<int>(cfg.bus.session_timeout / 1000));
   }
 
+  // An instance's blobs: in storage.s3 for roles that keep blobs, if
+  // configured; else files beside its database (made on first write).
+  static Status OpenBlobs(const LiveConfig& cfg, const InstanceConfig& ic, const RoleSpec& role, const std::string& dir,
+                          std::unique_ptr<BlobStore>* out) {
+    if (!cfg.s3 || !role.uses_blobs) {
+      std::unique_ptr<FileBlobStore> files;
+      Status s = FileBlobStore::Open(dir + ".blobs", cfg.sync_writes, &files);
+      *out = std::move(files);
+      return s;
+    }
+    S3Options o;
+    o.host = cfg.s3->host;
+    o.port = cfg.s3->port;
+    o.bucket = cfg.s3->bucket;
+    o.prefix = cfg.s3->prefix;
+    o.instance = ic.role + "-" + std::to_string(ic.index);
+    o.credentials = {cfg.s3->access_key, "", cfg.s3->region};
+    std::ifstream in(cfg.s3->secret_key_file);
+    if (!std::getline(in, o.credentials.secret_key) || o.credentials.secret_key.empty()) {
+      return Status::Invalid("storage.s3.secret_key_file: cannot read a key from " + cfg.s3->secret_key_file);
+    }
+    std::unique_ptr<S3BlobStore> s3;
+    Status s = S3BlobStore::Open(o, &s3);
+    if (!s.ok()) s = Status::IoError("storage.s3: " + s.message());
+    *out = std::move(s3);
+    return s;
+  }
+
   Status AddInstance(const LiveConfig& cfg, const InstanceConfig& ic, bool listen_rpc) {
     const RoleSpec& role = RoleRegistry::Global().Get(ic.role);
     auto inst = std::make_unique<Instance>();
@@ -140,8 +169,8 @@ struct Process::Impl {
     std::unique_ptr<RocksDbStore> store;
     const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
     if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
-    std::unique_ptr<FileBlobStore> blobs;
-    if (Status s = FileBlobStore::Open(dir + ".blobs", cfg.sync_writes, &blobs); !s.ok()) return s;
+    std::unique_ptr<BlobStore> blobs;
+    if (Status s = OpenBlobs(cfg, ic, role, dir, &blobs); !s.ok()) return s;
     if (!outbound) {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},

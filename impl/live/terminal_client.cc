@@ -12,6 +12,7 @@
 #include <iostream>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "live/device_connection.h"
 #include "live/terminal_commands.h"
@@ -113,6 +114,7 @@ class Terminal final : public Device::Observer {
   }
   void OnSent(Device&, const api::SentMessage& s) override {
     std::cout << "* sent: id " << s.message_id() << ", pts " << s.pts() << "\n";
+    files_.Sent(s.random_id(), s.message_id());
     Answered(s.random_id());
   }
   void OnSendFailed(Device&, uint64_t random_id, const api::Error&) override {
@@ -121,6 +123,7 @@ class Terminal final : public Device::Observer {
   }
   void OnError(Device& d, const api::Error& e) override {
     ever_connected_ = true;
+    if (std::exchange(file_frame_, false)) return;  // a file command's answer: it said what it means
     std::cout << "* error " << api::ErrorCode_Name(e.code()) << ": " << e.message() << "\n";
     if (d.state() == Device::State::kSignInFailed) std::cout << "* signing in again shortly\n";
     switch (e.code()) {
@@ -166,7 +169,10 @@ class Terminal final : public Device::Observer {
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
   }
   void OnServerFrame(Device&, const api::ServerFrame& f) override {
-    if (files_.OnFrame(f)) return;
+    if (files_.OnFrame(f)) {
+      file_frame_ = f.has_error();  // that error comes to OnError next
+      return;
+    }
     // A command is not retried (only messages are): one refused is not
     // carried out, and counts as a line not sent.
     if (f.request_id() != 0 && commands_.erase(f.request_id()) > 0 && f.has_error()) {
@@ -458,6 +464,7 @@ class Terminal final : public Device::Observer {
                          if (random_id != 0) in_flight_.insert(random_id);
                          if (input_closed_) LeaveWhenDone();
                        }};
+  bool file_frame_ = false;  // the frame being handled answered a file command
   Awaiting awaiting_ = Awaiting::kNone;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer end_timer_;

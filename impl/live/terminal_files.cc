@@ -1,6 +1,9 @@
 #include "live/terminal_files.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -14,13 +17,6 @@ constexpr uint32_t kRange = 512 * 1024;
 constexpr size_t kFilesKept = 1000;
 constexpr uint64_t kMaxFileBytes = 2ull << 30;
 constexpr size_t kMaxWaiting = 16;
-
-std::vector<std::string> Words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> w;
-  for (std::string s; in >> s;) w.push_back(s);
-  return w;
-}
 
 std::optional<uint64_t> Number(const std::string& s) {
   if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -36,11 +32,20 @@ void TerminalFiles::Refuse(const std::string& why) {
 }
 
 bool TerminalFiles::Command(const std::string& line) {
-  const std::vector<std::string> w = Words(line);
-  if (w.empty() || (w[0] != "/file" && w[0] != "/save")) return false;
-  const bool file = w[0] == "/file";
+  // "/file @<user> <path>" or "/save <id> <path>": the path is the rest of
+  // the line, spaces and all.
+  std::istringstream in(line);
+  std::string verb, target, path;
+  in >> verb;
+  if (verb != "/file" && verb != "/save") return false;
+  in >> target;
+  std::getline(in >> std::ws, path);
+  while (!path.empty() && std::isspace(static_cast<unsigned char>(path.back()))) path.pop_back();
+  const bool file = verb == "/file";
   std::optional<uint64_t> id;
-  if (w.size() == 3 && (!file || (w[1].size() > 1 && w[1][0] == '@'))) id = Number(file ? w[1].substr(1) : w[1]);
+  if (!path.empty() && (!file || (target.size() > 1 && target[0] == '@'))) {
+    id = Number(file ? target.substr(1) : target);
+  }
   if (!id.has_value()) {
     Refuse(file ? "/file @<user> <path>: sends a file" : "/save <message id> <path>: writes the file of a message");
   } else if (device_->state() != Device::State::kReady && waiting_.size() >= kMaxWaiting) {
@@ -48,9 +53,9 @@ bool TerminalFiles::Command(const std::string& line) {
   } else if (device_->state() != Device::State::kReady) {
     waiting_.push_back(line);  // carried out once signed in and up to date
   } else if (file) {
-    SendFile(id.value(), w[2]);
+    SendFile(id.value(), path);
   } else {
-    Save(id.value(), w[2]);
+    Save(id.value(), path);
   }
   return true;
 }
@@ -77,6 +82,8 @@ void TerminalFiles::Save(uint64_t id, const std::string& path) {
   auto it = files_.find(id);
   if (it == files_.end()) return Refuse("no file in a message " + std::to_string(id) + " this session saw");
   if (download_) return Refuse("still saving " + download_->path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Refuse(path + " is a directory: give the file's name too");
   download_ = std::make_unique<Download>();
   download_->document = it->second;
   download_->path = path;
@@ -84,7 +91,7 @@ void TerminalFiles::Save(uint64_t id, const std::string& path) {
   download_->out.open(download_->tmp, std::ios::binary | std::ios::trunc);
   if (!download_->out) {
     download_.reset();
-    return Refuse("cannot write " + path + ".part");
+    return Refuse("cannot write " + path + ": " + std::strerror(errno));
   }
   AskDocument();
 }
@@ -112,16 +119,17 @@ void TerminalFiles::AskRange() {
 void TerminalFiles::EndDownload(const std::string& outcome) {
   download_->out.close();
   std::error_code ec;
-  if (outcome.empty()) {
-    std::filesystem::rename(download_->tmp, download_->path, ec);
-    std::cout << "* saved " << download_->path << " (" << download_->written << " bytes)"
-              << (ec ? ": cannot rename " + download_->tmp + ": " + ec.message() : "") << "\n";
+  std::string why = outcome;
+  if (why.empty()) std::filesystem::rename(download_->tmp, download_->path, ec);
+  if (ec) why = ec.message();
+  if (why.empty()) {
+    std::cout << "* saved " << download_->path << " (" << download_->written << " bytes)\n";
   } else {
     std::filesystem::remove(download_->tmp, ec);
-    std::cout << "* " << download_->path << " not saved: " << outcome << "\n";
+    std::cout << "* " << download_->path << " not saved: " << why << "\n";
   }
   download_.reset();
-  done_(outcome.empty() && !ec, 0);
+  done_(why.empty(), 0);
 }
 
 bool TerminalFiles::OnFrame(const api::ServerFrame& f) {
@@ -130,6 +138,7 @@ bool TerminalFiles::OnFrame(const api::ServerFrame& f) {
     if (up.document()) {
       const uint64_t random_id = ((device_->user() << 32) ^ up.document()->id()) | 1;
       device_->SendDocument(upload_->peer, *up.document(), "", random_id);
+      sending_[random_id] = *up.document();
       std::cout << "* " << upload_->path << " stored"
                 << (up.skipped_by_hash() ? " already (nothing uploaded)"
                                          : " (" + std::to_string(up.parts_sent()) + " parts uploaded)")
@@ -147,7 +156,12 @@ bool TerminalFiles::OnFrame(const api::ServerFrame& f) {
     return true;
   }
   if (!download_ || f.request_id() != download_->request) return false;
-  if (f.has_error()) {
+  // A reference lasts media.file_reference_ttl: a long download asks for
+  // a fresh one (a few times at most, then it gives up).
+  if (f.has_error() && f.error().code() == api::FILE_REFERENCE_EXPIRED && download_->refreshes++ < 3) {
+    download_->fresh = false;
+    AskDocument();
+  } else if (f.has_error()) {
     EndDownload(f.error().message());
   } else if (f.has_document()) {
     download_->document = f.document();
@@ -170,6 +184,13 @@ std::string TerminalFiles::Noted(const api::Message& m) {
   if (files_.size() > kFilesKept) files_.erase(files_.begin());
   return " [file '" + m.document().name() + "', " + std::to_string(m.document().size()) + " bytes: /save " +
          std::to_string(m.id()) + " <path>]";
+}
+
+void TerminalFiles::Sent(uint64_t random_id, uint64_t message_id) {
+  auto node = sending_.extract(random_id);
+  if (node.empty()) return;
+  files_[message_id] = node.mapped();
+  if (files_.size() > kFilesKept) files_.erase(files_.begin());
 }
 
 void TerminalFiles::OnSynced() {

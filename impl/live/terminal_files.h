@@ -36,6 +36,9 @@ class TerminalFiles {
   // A message arrived: remembered if it holds a file. Its line's suffix
   // ("" without a file).
   std::string Noted(const api::Message& m);
+  // A message this device sent was stored as message_id: if it carried a
+  // file, that file can be saved from it too.
+  void Sent(uint64_t random_id, uint64_t message_id);
   // The connection dropped: what was in flight is lost. Once the device is
   // up to date again, the upload and the download go on where they were.
   void OnDisconnected() { cut_ = true; }
@@ -52,7 +55,8 @@ class TerminalFiles {
 
   Device* device_;
   Done done_;
-  std::map<uint64_t, api::Document> files_;  // message id -> its document (the newest 1,000)
+  std::map<uint64_t, api::Document> files_;    // message id -> its document (the newest 1,000)
+  std::map<uint64_t, api::Document> sending_;  // random_id -> the document a message of ours carries
   struct Upload {
     uint64_t peer;
     std::string path;
@@ -66,6 +70,7 @@ class TerminalFiles {
     uint64_t written = 0;
     uint64_t request = 0;  // GetDocument's, then each GetFile's
     bool fresh = false;    // the document's reference came from GetDocument
+    int refreshes = 0;     // fresh references asked for after one expired
   };
   std::unique_ptr<Download> download_;
   bool cut_ = false;

@@ -21,6 +21,7 @@ RoleSpec MediaRole() {
                  {media::GetDocument::descriptor(), 20e-6},       {media::GetFile::descriptor(), 100e-6},
                  {media::DeleteDocument::descriptor(), 30e-6}};
   spec.other_costs = {{"reply", 10e-6}};
+  spec.uses_blobs = true;
   spec.settings = {
       {"max_file_bytes", K::kBytes, double(d.max_file_bytes), "the largest file accepted", double(2ull << 30), "2GiB"},
       {"file_reference_ttl", K::kDuration, double(d.file_reference_ttl) / kSecond,

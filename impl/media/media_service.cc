@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/client_reply.h"
+#include "core/sha256.h"
 #include "media/file_reference.h"
 
 namespace msgbed {
@@ -17,13 +18,7 @@ uint64_t FromBE(std::string_view s) {
 }  // namespace
 
 std::string UploadName(uint64_t user, uint64_t file_id, std::string_view sha256) {
-  static const char* digits = "0123456789abcdef";
-  std::string name = std::to_string(user) + "-" + std::to_string(file_id) + "-";
-  for (size_t i = 0; i < 8 && i < sha256.size(); ++i) {
-    name.push_back(digits[static_cast<unsigned char>(sha256[i]) >> 4]);
-    name.push_back(digits[sha256[i] & 15]);
-  }
-  return name;
+  return std::to_string(user) + "-" + std::to_string(file_id) + "-" + Hex(sha256.substr(0, 8));
 }
 
 MediaService::MediaService(Env* env, MediaLimits limits) : env_(env), limits_(limits), store_(&env->Kv()) {

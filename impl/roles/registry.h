@@ -61,7 +61,8 @@ struct RoleSpec {
   // cost table charges as CPU, which the run need not really do.
   std::map<std::string, double> simulated_defaults;
   bool has_clients = false;
-  bool uses_bus = false;  // publishes or subscribes: its processes need the bus
+  bool uses_bus = false;    // publishes or subscribes: its processes need the bus
+  bool uses_blobs = false;  // keeps blobs (Env::Blobs): live, in storage.s3 when configured
   // Instances may be added or removed while running: its cores move their
   // data when told the new shape (Service::OnReshape).
   bool reshapable = false;

@@ -150,8 +150,24 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
   ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
   // A setting with a bound of its own: a file may be 2 GiB, more than the 1 GiB of sizes in general.
   ExpectError("gateway: {max_connections", "media: {max_file_bytes: 3GiB}\ngateway: {max_connections",
-              "key 'media.max_file_bytes': expected at most 2GiB");
+              "key 'media.max_file_bytes': expected a size like 64KiB or 4MiB, at most 2147483648 bytes");
   EXPECT_NO_THROW(ParseConfig(kGood + "media: {max_file_bytes: 2GiB}\n", "d.yaml"));
+  // storage.s3: media blobs in an S3-compatible store.
+  const std::string s3 =
+      "sync: false, s3: {endpoint: 'http://127.0.0.1:4568', bucket: media, access_key: K, "
+      "secret_key_file: /etc/msgbed/s3.key}}";
+  const LiveConfig with_s3 = ParseConfig(testing::Replaced(kGood, "sync: false}", s3), "d.yaml");
+  ASSERT_TRUE(with_s3.s3.has_value());
+  EXPECT_EQ(with_s3.s3->host, "127.0.0.1");
+  EXPECT_EQ(with_s3.s3->port, "4568");
+  EXPECT_EQ(with_s3.s3->prefix, "msgbed/");
+  ExpectError("sync: false}", testing::Replaced(s3, "http://127.0.0.1:4568", "https://s3.example"),
+              "key 'storage.s3.endpoint': expected http://host[:port]");
+  ExpectError("sync: false}", testing::Replaced(s3, "bucket: media", "bucket: Media_Files"),
+              "key 'storage.s3.bucket': 3 to 63");
+  ExpectError("sync: false}", testing::Replaced(s3, ", access_key: K", ""), "key 'storage.s3.access_key': missing");
+  ExpectError("sync: false}", testing::Replaced(s3, "bucket: media", "bucket: media, acl: public"),
+              "key 'storage.s3.acl': unknown key");
 }
 
 }  // namespace

@@ -66,6 +66,21 @@ TEST(SimulatedMedia, AnUploadCutByACrashOfItsStorageNodeResumesAndNothingIsLost)
   EXPECT_TRUE(s["invariants"]["ok"].get<bool>()) << s["invariants"].dump();
 }
 
+// Found by a hostile tester: a file too big to arrive in the run left the
+// run "settled", exit 0, with every figure at 0 and no warning.
+TEST(SimulatedMedia, AnUploadStillUnderWayAtTheEndUnsettlesTheRunAndSaysSo) {
+  const auto s = SummaryOf(ParseScenario(Viral("{file_bytes: 200MB, shares: 50, start: 1s}"), "late.yaml"), "late");
+  const auto& m = s["media"];
+  EXPECT_EQ(m["uploads"], 0);
+  EXPECT_EQ(m["unfinished_at_end"], 1);
+  EXPECT_GT(m["parts_sent"].get<uint64_t>(), 0u) << "the parts it did send";
+  EXPECT_EQ(m["shares_not_made"], 50);
+  EXPECT_FALSE(s["at_end"]["settled"].get<bool>());
+  EXPECT_EQ(s["at_end"]["media_uploads_unfinished"], 1);
+  ASSERT_FALSE(s["warnings"].empty());
+  EXPECT_NE(s["warnings"][0].get<std::string>().find("upload did not finish"), std::string::npos) << s["warnings"];
+}
+
 TEST(SimulatedMedia, SameScenarioAndSeedGiveTheSameBytes) {
   const Scenario sc = ParseScenario(Viral("{file_bytes: 1MB, shares: 200}"), "viral.yaml");
   const std::string first = SimulateInChild(sc, "viral-det1");
@@ -91,6 +106,9 @@ TEST(SimulatedMedia, BadMediaWorkloadsAreRefused) {
   ExpectError(Viral("{file_bytes: 0B}"), "key 'workload.media.file_bytes'");
   ExpectError(Viral("{shares: 5}"), "key 'workload.media.file_bytes'");
   ExpectError(Viral("{file_bytes: 1MB, sharez: 5}"), "key 'workload.media.sharez': unknown key");
+  ExpectError(Viral("{file_bytes: 1MB, shares: 1000000000}"), "key 'workload.media.shares'");
+  ExpectError(Viral("{file_bytes: 1MB, shares: 2.5}"), "key 'workload.media.shares': a whole number");
+  EXPECT_EQ(ParseScenario(Viral("{file_bytes: 1MB, shares: 0}"), "zero.yaml").workload.media.shares, 0u);
 }
 
 }  // namespace

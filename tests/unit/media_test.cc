@@ -288,6 +288,34 @@ TEST_F(Media, AnUploadThatStopsIsDroppedWithItsParts) {
   EXPECT_EQ(CodeOf(Finish(a, 7, sha)), api::FILE_ID_INVALID);
 }
 
+// Found by a hostile tester: eight ranges of 512 KiB in flight filled the
+// device's outbound buffer and the gateway dropped it as a slow reader.
+TEST_F(Media, AConnectionMayHaveFourFileRangesInFlight) {
+  const api::Document doc = Upload(a, 7, file).document();
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    api::ClientFrame f;
+    f.set_request_id(++next_request);
+    *f.mutable_get_file() = api::GetFile();
+    f.mutable_get_file()->set_sha256(doc.sha256());
+    f.mutable_get_file()->set_document_id(doc.id());
+    f.mutable_get_file()->set_file_reference(doc.file_reference());
+    f.mutable_get_file()->set_limit(kMaxFilePartLimit);
+    ids.push_back(f.request_id());
+    c.SendRaw(a, f);
+  }
+  c.Run();
+  int parts = 0, waits = 0;
+  for (const api::ServerFrame& f : a.frames) {
+    if (std::find(ids.begin(), ids.end(), f.request_id()) == ids.end()) continue;
+    parts += f.has_file_part();
+    waits += CodeOf(f) == api::FLOOD_WAIT;
+  }
+  EXPECT_EQ(parts, 4);
+  EXPECT_EQ(waits, 1);
+  EXPECT_TRUE(GetFile(a, doc, 0, 10).has_file_part()) << "and more once they are answered";
+}
+
 TEST_F(Media, ADocumentSentInAMessageReachesThePeerWhoFetchesIt) {
   const api::Document doc = Upload(a, 7, file).document();
   a.core.SendDocument(2, doc, "", 77);
