@@ -226,7 +226,7 @@ grep -q "1 line(s) not sent" "$tmp/pipe2.log" || fail "no count of lines not sen
 # sent again by another user is found by its hash and not uploaded.
 head -c 1300000 /dev/urandom > "$tmp/photo.bin"
 echo "/file @2 $tmp/photo.bin" >&4
-await "grep -q 'photo.bin stored (3 parts uploaded); sending it' $tmp/alice.log"
+await "grep -q 'photo.bin stored (3 parts sent, resends included); sending it' $tmp/alice.log"
 await "grep -q \"file 'photo.bin', 1300000 bytes: /save\" $tmp/bob.log"
 id=$(grep -o "1300000 bytes: /save [0-9]*" "$tmp/bob.log" | head -1 | awk '{print $4}')
 echo "/save $id $tmp/got it.bin" >&3

@@ -141,7 +141,7 @@ bool TerminalFiles::OnFrame(const api::ServerFrame& f) {
       sending_[random_id] = *up.document();
       std::cout << "* " << upload_->path << " stored"
                 << (up.skipped_by_hash() ? " already (nothing uploaded)"
-                                         : " (" + std::to_string(up.parts_sent()) + " parts uploaded)")
+                                         : " (" + std::to_string(up.parts_sent()) + " parts sent, resends included)")
                 << "; sending it\n";
       upload_.reset();
       done_(true, random_id);
