@@ -172,4 +172,15 @@ class GatewayService final : public Service {
   bool sweeping_ = false;
 };
 
+// Wraps the client's request in the service's message, with the
+// connection's ref, and forwards it to the owner of the signed-in user.
+template <typename Req, typename Api>
+void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request,
+                               Api* (Req::*field)()) {
+  auto req = NewBody<Req>();
+  *req->mutable_client() = RefOf(conn, s);
+  if (field) *((*req).*field)() = request;
+  Forward(conn, s, id, to, std::move(req));
+}
+
 }  // namespace msgbed
