@@ -497,8 +497,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
         {"devices_not_ready", e.devices_not_ready},
         {"devices_signing_in", e.signing_in},
         {"devices_away", e.devices_away},
-        {"sends_of_devices_away", e.sends_of_away},
-        {"media_uploads_unfinished", media_unfinished}}},
+        {"sends_of_devices_away", e.sends_of_away}}},
       {"messages",
        {{"offered", r.offered()},
         {"offered_digest", Hex(r.offered_digest())},
@@ -545,7 +544,10 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
-  if (w.media) out["media"] = MediaJson(w);
+  if (w.media) {
+    out["media"] = MediaJson(w);
+    out["at_end"]["media_uploads_unfinished"] = media_unfinished;
+  }
   if (!sc.scale.empty()) {
     out["scenario"]["scale"] = ordered_json::array();
     for (const ScaleStep& s : sc.scale) out["scenario"]["scale"].push_back(ScaleJson(s));
