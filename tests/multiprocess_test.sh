@@ -232,6 +232,14 @@ id=$(grep -o "1300000 bytes: /save [0-9]*" "$tmp/bob.log" | head -1 | awk '{prin
 echo "/save $id $tmp/got it.bin" >&3
 await "grep -q 'saved $tmp/got it.bin (1300000 bytes)' $tmp/bob.log"
 cmp -s "$tmp/photo.bin" "$tmp/got it.bin" || fail "the saved file differs from the sent one"
+# Found by a hostile tester: /save into a directory said "saved" and left a
+# .part file; the sender could not save its own file.
+echo "/save $id $tmp" >&3
+await "grep -q 'is a directory: give the file' $tmp/bob.log"
+[ ! -e "$tmp.part" ] || fail "a .part file was left beside the directory"
+mine=$(grep -A1 "photo.bin stored" "$tmp/alice.log" | grep -o "sent: id [0-9]*" | awk '{print $3}')
+echo "/save $mine $tmp/mine.bin" >&4
+await "grep -q 'saved $tmp/mine.bin (1300000 bytes)' $tmp/alice.log"
 printf '/file @2 %s\n' "$tmp/photo.bin" | "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 3)" \
   > "$tmp/again.log" 2>&1 || fail "second sender exited $?: $(cat "$tmp/again.log")"
 grep -q "photo.bin stored already (nothing uploaded)" "$tmp/again.log" || fail "not found by hash: $(cat "$tmp/again.log")"
