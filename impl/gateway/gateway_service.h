@@ -137,7 +137,8 @@ class GatewayService final : public Service {
   // Forwards a media request and returns true; false for any other frame.
   bool MediaTraffic(ConnId conn, Session& s, const api::ClientFrame& frame);
   template <typename Req, typename Api>
-  void ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request, Api* (Req::*field)());
+  void ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request, Api* (Req::*field)(),
+                 Step step = Step::kRequest);
   // Calls `to` with body for the client's request, if its rate and
   // in-flight limits allow; answers the client with the reply, or TIMEOUT
   // / UNAVAILABLE.
@@ -176,11 +177,11 @@ class GatewayService final : public Service {
 // connection's ref, and forwards it to the owner of the signed-in user.
 template <typename Req, typename Api>
 void GatewayService::ForwardAs(ConnId conn, Session& s, uint64_t id, const Address& to, const Api& request,
-                               Api* (Req::*field)()) {
+                               Api* (Req::*field)(), Step step) {
   auto req = NewBody<Req>();
   *req->mutable_client() = RefOf(conn, s);
   if (field) *((*req).*field)() = request;
-  Forward(conn, s, id, to, std::move(req));
+  Forward(conn, s, id, to, std::move(req), step);
 }
 
 }  // namespace msgbed

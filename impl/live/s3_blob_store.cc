@@ -71,9 +71,7 @@ Status S3BlobStore::Open(S3Options options, std::unique_ptr<S3BlobStore>* out) {
   return Status::Ok();
 }
 
-std::string S3BlobStore::BlobKey(std::string_view sha256) const {
-  return o_.prefix + "blobs/" + HexOf(std::string(sha256));
-}
+std::string S3BlobStore::BlobKey(std::string_view sha256) const { return o_.prefix + "blobs/" + Hex(sha256); }
 
 std::string S3BlobStore::PartKey(std::string_view upload, uint32_t part) const {
   char name[16];
@@ -166,7 +164,8 @@ Status S3BlobStore::ReadPart(std::string_view upload, uint32_t part, std::string
   return Status::Ok();
 }
 
-Status S3BlobStore::CopyParts(std::string_view upload, uint32_t parts, const std::string& key, std::string* sha256) {
+Status S3BlobStore::CopyParts(std::string_view upload, uint32_t parts, const std::string& key, std::string* sha256,
+                              Multipart* open) {
   Response r;
   const bool copy = !key.empty();
   std::string upload_id;
@@ -204,9 +203,7 @@ Status S3BlobStore::CopyParts(std::string_view upload, uint32_t parts, const std
   if (!copy) return s;
   if (s.ok()) {
     complete += "</CompleteMultipartUpload>";
-    // The caller completes only if the hash matches: stash the request.
-    upload_id_ = upload_id;
-    complete_ = complete;
+    *open = {upload_id, complete};  // the caller completes it only if the hash matches
     return s;
   }
   (void)Call("DELETE", key, id_query, "", {}, &r);  // abort: nothing becomes visible
@@ -220,11 +217,12 @@ Status S3BlobStore::Seal(std::string_view upload, uint32_t parts, std::string_vi
   if (Status s = Call("HEAD", key, "", "", {}, &r); !s.ok()) return s;
   const bool exists = r.status == 200;
   std::string got;
-  if (Status s = CopyParts(upload, parts, exists ? "" : key, &got); !s.ok()) return s;
+  Multipart open;
+  if (Status s = CopyParts(upload, parts, exists ? "" : key, &got, &open); !s.ok()) return s;
   const bool matches = got == sha256;
   if (!exists) {
-    const std::string q = "uploadId=" + QueryEncode(upload_id_);
-    if (Status s = Call(matches ? "POST" : "DELETE", key, q, matches ? complete_ : "", {}, &r); !s.ok()) return s;
+    const std::string q = "uploadId=" + QueryEncode(open.upload_id);
+    if (Status s = Call(matches ? "POST" : "DELETE", key, q, matches ? open.complete : "", {}, &r); !s.ok()) return s;
     // A completion can fail inside a 200: its body says so.
     if (matches && (r.status != 200 || !XmlValue(r.body, "Code").empty())) {
       return Http("complete multipart upload", r.status, r.body);

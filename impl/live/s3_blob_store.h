@@ -57,15 +57,19 @@ class S3BlobStore final : public BlobStore {
   Status Exchange(const std::string& method, const std::string& key, const std::string& query, const std::string& body,
                   const std::map<std::string, std::string>& extra_headers, Response* out);
   Status Connect();
+  // A multipart upload left open: its id, and the request that completes it.
+  struct Multipart {
+    std::string upload_id, complete;
+  };
   // Hashes the upload's parts into *sha256 and, unless key is empty,
-  // streams them into a multipart upload of object key, left for Seal to
-  // complete (upload_id_, complete_) or abort.
-  Status CopyParts(std::string_view upload, uint32_t parts, const std::string& key, std::string* sha256);
+  // streams them into a multipart upload of object key, left open in
+  // *open for Seal to complete or abort.
+  Status CopyParts(std::string_view upload, uint32_t parts, const std::string& key, std::string* sha256,
+                   Multipart* open);
 
   S3Options o_;
   boost::asio::io_context io_;
   std::optional<boost::asio::ip::tcp::socket> socket_;
-  std::string upload_id_, complete_;  // the multipart upload CopyParts left open
 };
 
 }  // namespace msgbed::live

@@ -20,9 +20,7 @@ std::string Hmac(const std::string& key, const std::string& data) {
 
 }  // namespace
 
-std::string HexOf(const std::string& bytes) { return Hex(bytes); }
-
-std::string Sha256Hex(const std::string& bytes) { return HexOf(Sha256::Of(bytes)); }
+std::string Sha256Hex(const std::string& bytes) { return Hex(Sha256::Of(bytes)); }
 
 std::string UriEncodePath(const std::string& path) {
   static const char* digits = "0123456789ABCDEF";
@@ -50,7 +48,7 @@ std::string SigV4Authorization(const SignedRequest& r, const S3Credentials& c) {
   const std::string to_sign = "AWS4-HMAC-SHA256\n" + r.amz_date + "\n" + scope + "\n" + Sha256Hex(canonical);
   const std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + c.secret_key, date), c.region), "s3"), "aws4_request");
   return "AWS4-HMAC-SHA256 Credential=" + c.access_key + "/" + scope + ",SignedHeaders=" + signed_headers +
-         ",Signature=" + HexOf(Hmac(key, to_sign));
+         ",Signature=" + Hex(Hmac(key, to_sign));
 }
 
 }  // namespace msgbed::live

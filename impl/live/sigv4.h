@@ -27,7 +27,6 @@ struct SignedRequest {
 // The Authorization header's value.
 std::string SigV4Authorization(const SignedRequest& r, const S3Credentials& c);
 
-std::string HexOf(const std::string& bytes);
 std::string Sha256Hex(const std::string& bytes);
 // S3's URI encoding of a key's path segments ('/' kept).
 std::string UriEncodePath(const std::string& path);

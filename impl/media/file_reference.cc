@@ -27,8 +27,7 @@ std::string MakeFileReference(std::string_view key, uint64_t id, uint64_t access
 std::optional<int64_t> FileReferenceExpiry(std::string_view key, std::string_view ref, uint64_t id,
                                            uint64_t access_hash) {
   if (ref.size() != 8 + kMacBytes) return std::nullopt;
-  int64_t expires = 0;
-  for (size_t i = 0; i < 8; ++i) expires = (expires << 8) | static_cast<unsigned char>(ref[i]);
+  const auto expires = static_cast<int64_t>(MediaStore::FromBE(ref));
   const std::string want = Mac(key, id, access_hash, expires);
   if (sodium_memcmp(want.data(), ref.data() + 8, kMacBytes) != 0) return std::nullopt;
   return expires;

@@ -7,15 +7,6 @@
 #include "media/file_reference.h"
 
 namespace msgbed {
-namespace {
-
-uint64_t FromBE(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
-  return v;
-}
-
-}  // namespace
 
 std::string UploadName(uint64_t user, uint64_t file_id, std::string_view sha256) {
   return std::to_string(user) + "-" + std::to_string(file_id) + "-" + Hex(sha256.substr(0, 8));
@@ -31,7 +22,7 @@ MediaService::MediaService(Env* env, MediaLimits limits) : env_(env), limits_(li
     s = store_.Write(batch);
   }
   if (std::optional<std::string> next; s.ok() && (next = store_.Raw(MediaStore::CounterKey(), &s))) {
-    next_document_ = FromBE(*next);
+    next_document_ = MediaStore::FromBE(*next);
   }
   healthy_ = s.ok() && key && key->size() == kFileReferenceKeyBytes;
   if (healthy_) reference_key_ = *key;
@@ -55,15 +46,6 @@ void MediaService::Fail(const ReplyTo& to, api::ErrorCode code, const std::strin
   Answer(to, ErrorFrame(code, why));
 }
 
-namespace {
-
-// Why (sha256, size) cannot name a file, or ERROR_NONE.
-api::ErrorCode CheckFile(const std::string& sha256, uint64_t size, uint64_t max) {
-  return sha256.size() != kSha256Bytes || size == 0 || size > max ? api::FILE_SIZE_INVALID : api::ERROR_NONE;
-}
-
-}  // namespace
-
 // --- Documents
 
 api::Document MediaService::Present(const media::DocumentRecord& doc) {
@@ -84,7 +66,7 @@ api::Document MediaService::NewDocument(uint64_t user, const std::string& sha256
                                         const std::string& mime, const std::string& name, WriteBatch* batch) {
   media::DocumentRecord doc;
   doc.set_id(next_document_++ << 10 | (env_->Self().index() & 1023));
-  doc.set_access_hash(FromBE(env_->SecretBytes(8)));
+  doc.set_access_hash(MediaStore::FromBE(env_->SecretBytes(8)));
   doc.set_sha256(sha256);
   doc.set_size(blob.size());
   doc.set_owner(user);
@@ -109,8 +91,8 @@ bool MediaService::BlobStored(const std::string& sha256) {
 void MediaService::HandleByHash(const Incoming& in, const media::GetDocumentByHash& req) {
   const api::GetDocumentByHash& r = req.request();
   if (!healthy_) return Fail(in.reply_to, api::INTERNAL, "the media store failed to open");
-  if (auto code = CheckFile(r.sha256(), r.size(), limits_.max_file_bytes); code != api::ERROR_NONE) {
-    return Fail(in.reply_to, code, "sha256 must be 32 bytes and size 1 byte to 2 GiB");
+  if (!NamesAFile(r.sha256(), r.size())) {
+    return Fail(in.reply_to, api::FILE_SIZE_INVALID, "sha256 must be 32 bytes and size 1 byte to 2 GiB");
   }
   Status s;
   const auto blob = store_.Blob(r.sha256(), &s);

@@ -63,6 +63,10 @@ class MediaService final : public Service {
   api::Document Present(const media::DocumentRecord& doc);
   bool BlobStored(const std::string& sha256);
   api::UploadState StateOf(uint64_t file_id, const media::UploadRecord& up) const;
+  // Whether (sha256, size) can name a file: 32 bytes, 1 byte to max_file_bytes.
+  bool NamesAFile(const std::string& sha256, uint64_t size) const {
+    return sha256.size() == kSha256Bytes && size > 0 && size <= limits_.max_file_bytes;
+  }
   // The document named by (sha256, id, access_hash), or nullopt with *error set.
   std::optional<media::DocumentRecord> Named(const std::string& sha256, uint64_t id, uint64_t access_hash,
                                              api::ServerFrame* error);

@@ -3,12 +3,6 @@
 namespace msgbed {
 namespace {
 
-uint64_t GetBE(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
-  return v;
-}
-
 template <typename Proto>
 std::optional<Proto> Load(KvStore* kv, const std::string& key, Status* status, const char* what) {
   auto bytes = kv->Get(key, status);
@@ -27,6 +21,12 @@ std::string MediaStore::BE(uint64_t v) {
   std::string s(8, '\0');
   for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xff);
   return s;
+}
+
+uint64_t MediaStore::FromBE(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
 }
 
 std::string MediaStore::BlobKey(std::string_view sha256) { return "b" + std::string(sha256); }
@@ -66,7 +66,7 @@ Status MediaStore::DueEntries(char tag, int64_t upto, size_t limit, std::vector<
   if (Status s = kv_->Scan(from, to, limit, &entries); !s.ok()) return s;
   for (auto& [key, value] : entries) {
     if (key.size() < 9) return Status::Corruption("short queue key");
-    out->push_back({key, static_cast<int64_t>(GetBE(std::string_view(key).substr(1, 8))), key.substr(9)});
+    out->push_back({key, static_cast<int64_t>(FromBE(std::string_view(key).substr(1, 8))), key.substr(9)});
   }
   return Status::Ok();
 }

@@ -32,6 +32,8 @@ class MediaStore {
   static std::string SecretKey() { return "k"; }
   static std::string CounterKey() { return "n"; }
   static std::string BE(uint64_t v);
+  // The big-endian integer in s's first 8 bytes (fewer: as many as there are).
+  static uint64_t FromBE(std::string_view s);
 
   // Each nullopt if absent (or on failure: *status says).
   std::optional<media::BlobRecord> Blob(std::string_view sha256, Status* status);

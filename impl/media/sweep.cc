@@ -7,12 +7,6 @@ namespace {
 
 constexpr size_t kSweepBatch = 1000;
 
-uint64_t FromBE(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
-  return v;
-}
-
 }  // namespace
 
 void MediaService::Sweep() {
@@ -58,7 +52,7 @@ bool MediaService::SweepUploads() {
   }
   for (const MediaStore::Due& entry : due) {
     const std::string_view rest = entry.rest;
-    const uint64_t user = FromBE(rest), file_id = FromBE(rest.substr(8));
+    const uint64_t user = MediaStore::FromBE(rest), file_id = MediaStore::FromBE(rest.substr(8));
     const std::string_view sha256 = rest.substr(std::min<size_t>(16, rest.size()));
     if (!env_->Blobs().DropUpload(UploadName(user, file_id, sha256)).ok()) break;
     WriteBatch batch;

@@ -39,7 +39,7 @@ void MediaService::HandlePart(const Incoming& in, const media::UploadPart& req) 
   const api::UploadPart& r = req.request();
   const uint64_t user = req.client().user();
   if (!healthy_) return Fail(in.reply_to, api::INTERNAL, "the media store failed to open");
-  if (r.sha256().size() != kSha256Bytes || r.size() == 0 || r.size() > limits_.max_file_bytes) {
+  if (!NamesAFile(r.sha256(), r.size())) {
     return Fail(in.reply_to, api::FILE_SIZE_INVALID, "sha256 must be 32 bytes and size 1 byte to 2 GiB");
   }
   if (r.part() >= PartsOf(r.size()) || r.bytes().size() != PartBytes(r.size(), r.part())) {
