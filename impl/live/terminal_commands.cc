@@ -5,9 +5,6 @@
 
 namespace msgbed::live {
 
-namespace {
-
-// An id: digits only, 1 to kMaxTypedId.
 std::optional<uint64_t> ParseId(const std::string& word) {
   if (word.empty() || word.size() > 19 || word.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
@@ -16,6 +13,8 @@ std::optional<uint64_t> ParseId(const std::string& word) {
   if (id == 0 || id > kMaxTypedId) return std::nullopt;
   return id;
 }
+
+namespace {
 
 // "@5", "#5" or "!5": a user, a group or a channel, and its id.
 struct Peer {

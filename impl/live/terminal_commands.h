@@ -27,6 +27,9 @@ struct ChatLine {
 // only), one or more spaces, and non-empty text.
 std::optional<ChatLine> ParseChatLine(const std::string& line);
 
+// An id as typed: digits only, 1 to kMaxTypedId.
+std::optional<uint64_t> ParseId(const std::string& word);
+
 // The frame of a command, or nullopt if line is not exactly one. Account:
 // /sessions, /terminate <device>, /password <current|-> <new|-> [email].
 // Chats: /group <title> <user>..., /add <group> <user>, /remove <group>

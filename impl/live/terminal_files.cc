@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "live/terminal_commands.h"
+
 namespace msgbed::live {
 namespace {
 
@@ -17,12 +19,6 @@ constexpr uint32_t kRange = 512 * 1024;
 constexpr size_t kFilesKept = 1000;
 constexpr uint64_t kMaxFileBytes = 2ull << 30;
 constexpr size_t kMaxWaiting = 16;
-
-std::optional<uint64_t> Number(const std::string& s) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  const uint64_t v = std::stoull(s);
-  return v == 0 ? std::nullopt : std::optional<uint64_t>(v);
-}
 
 }  // namespace
 
@@ -44,7 +40,7 @@ bool TerminalFiles::Command(const std::string& line) {
   const bool file = verb == "/file";
   std::optional<uint64_t> id;
   if (!path.empty() && (!file || (target.size() > 1 && target[0] == '@'))) {
-    id = Number(file ? target.substr(1) : target);
+    id = ParseId(file ? target.substr(1) : target);
   }
   if (!id.has_value()) {
     Refuse(file ? "/file @<user> <path>: sends a file" : "/save <message id> <path>: writes the file of a message");

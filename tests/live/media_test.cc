@@ -8,18 +8,12 @@
 #include "core/sha256.h"
 #include "live/file_blob_store.h"
 #include "live_fixture.h"
+#include "support/file_bytes.h"
 
 namespace msgbed::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string FileBytes(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng.Next() & 0xff);
-  return out;
-}
 
 // A device's observer that hands answers to an upload, if one is set.
 struct Uploader final : Device::Observer {

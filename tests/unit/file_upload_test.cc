@@ -6,17 +6,11 @@
 #include <gtest/gtest.h>
 
 #include "media/media_service.h"
+#include "support/file_bytes.h"
 #include "unit/test_cluster.h"
 
 namespace msgbed::testing {
 namespace {
-
-std::string FileBytes(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng.Next() & 0xff);
-  return out;
-}
 
 struct Uploads : ::testing::Test {
   TestCluster c{[] {

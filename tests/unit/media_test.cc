@@ -6,6 +6,7 @@
 #include "core/sha256.h"
 #include "media/media_service.h"
 #include "media/placement.h"
+#include "support/file_bytes.h"
 #include "unit/test_cluster.h"
 
 namespace msgbed::testing {
@@ -15,14 +16,6 @@ ClusterShape WithMedia(uint32_t media) {
   ClusterShape shape = Shape(1, 1, 1, 2);
   shape.instances[role::kMedia] = media;
   return shape;
-}
-
-// n pseudo-random bytes from seed.
-std::string FileBytes(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng.Next() & 0xff);
-  return out;
 }
 
 std::string Part(const std::string& file, uint32_t i) { return file.substr(i * kFilePartBytes, kFilePartBytes); }
