@@ -211,9 +211,16 @@ std::optional<std::string> ServiceNode::ChargedKv::Get(std::string_view key, Sta
 }
 
 Status ServiceNode::ChargedKv::Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) {
-  Status s = node_->store_.Scan(from, to, limit, out);
+  return Charged(node_->store_.Scan(from, to, limit, out), *out);
+}
+
+Status ServiceNode::ChargedKv::ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) {
+  return Charged(node_->store_.ScanBack(from, to, limit, out), *out);
+}
+
+Status ServiceNode::ChargedKv::Charged(Status s, const Entries& out) {
   size_t bytes = 0;
-  for (const auto& [k, v] : *out) bytes += k.size() + v.size();
+  for (const auto& [k, v] : out) bytes += k.size() + v.size();
   node_->ChargeRead(bytes);
   return s;
 }

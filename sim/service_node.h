@@ -83,8 +83,11 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
     std::optional<std::string> Get(std::string_view key, Status* s) override;
     Status Write(const WriteBatch& batch) override;
     Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
+    Status ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
    private:
+    // A scan's status, after charging the bytes it read.
+    Status Charged(Status s, const Entries& out);
     ServiceNode* node_;
   };
 

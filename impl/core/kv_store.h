@@ -45,6 +45,10 @@ class KvStore {
 
   // Entries with from <= key < to, ascending, at most limit of them.
   virtual Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) = 0;
+
+  // Entries with from <= key < to, descending (the greatest first), at most
+  // limit of them: a page read backwards, as history is.
+  virtual Status ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) = 0;
 };
 
 }  // namespace msgbed

@@ -78,4 +78,26 @@ Status MemKvStore::Scan(std::string_view from, std::string_view to, size_t limit
   return Status::Ok();
 }
 
+Status MemKvStore::ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) {
+  out->clear();
+  // A partition whose prefix sorts after to's holds only keys past `to`;
+  // one that shares it, keys on both sides.
+  const Prefix last = Prefix::Of(to);
+  std::string key;
+  for (auto p = order_.upper_bound(last); p != order_.begin() && out->size() < limit;) {
+    --p;
+    const Partition& part = parts_.find(*p)->second;
+    auto it = *p == last ? part.lower_bound(to.substr(last.size)) : part.end();
+    while (it != part.begin() && out->size() < limit) {
+      --it;
+      key.assign(p->view());
+      key.append(it->first.view());
+      if (!BytesLess(key, to)) continue;
+      if (BytesLess(key, from)) return Status::Ok();
+      out->emplace_back(key, it->second);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace msgbed

@@ -21,6 +21,9 @@ class FaultyStore final : public KvStore {
   Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override {
     return inner_->Scan(from, to, limit, out);
   }
+  Status ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) override {
+    return inner_->ScanBack(from, to, limit, out);
+  }
   Status Write(const WriteBatch& batch) override;
 
  private:

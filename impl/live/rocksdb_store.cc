@@ -63,4 +63,18 @@ Status RocksDbStore::Scan(std::string_view from, std::string_view to, size_t lim
   return FromRocks(it->status());
 }
 
+Status RocksDbStore::ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) {
+  out->clear();
+  // Both bounds, for the same reason as Scan's upper one.
+  const rocksdb::Slice lower = Sl(from), upper = Sl(to);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  for (it->SeekToLast(); it->Valid() && out->size() < limit; it->Prev()) {
+    out->emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  return FromRocks(it->status());
+}
+
 }  // namespace msgbed::live

@@ -21,6 +21,7 @@ class RocksDbStore final : public KvStore {
   std::optional<std::string> Get(std::string_view key, Status* status) override;
   Status Write(const WriteBatch& batch) override;
   Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
+  Status ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
  private:
   RocksDbStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {}

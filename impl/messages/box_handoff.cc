@@ -294,4 +294,8 @@ Status BoxHandoff::Guarded::Scan(std::string_view from, std::string_view to, siz
   return h_->env_->Kv().Scan(from, to, limit, out);
 }
 
+Status BoxHandoff::Guarded::ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) {
+  return h_->env_->Kv().ScanBack(from, to, limit, out);
+}
+
 }  // namespace msgbed

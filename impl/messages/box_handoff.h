@@ -91,6 +91,7 @@ class BoxHandoff {
     std::optional<std::string> Get(std::string_view key, Status* status) override;
     Status Write(const WriteBatch& batch) override;
     Status Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
+    Status ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) override;
 
    private:
     BoxHandoff* h_;

@@ -11,6 +11,7 @@
 #include <rocksdb/perf_level.h>
 
 #include "live/live_fixture.h"
+#include "support/kv_store_contract.h"
 
 namespace msgbed::testing {
 namespace {
@@ -44,6 +45,39 @@ TEST(RocksDbStore, AScanNeverWalksTheTombstonesPastItsRange) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].first, "b");
   EXPECT_EQ(all[1].first, "z");
+}
+
+TEST(RocksDbStore, KeepsTheKvStoreContract) {
+  TempDir dir("rocksdb-contract");
+  std::unique_ptr<live::RocksDbStore> store;
+  ASSERT_TRUE(live::RocksDbStore::Open(dir.path().string(), false, &store).ok());
+  ExpectKvStoreContract(*store);
+}
+
+// As Scan, backwards: a page of history read newest first never walks the
+// deleted keys before its range.
+TEST(RocksDbStore, AScanBackNeverWalksTheTombstonesBeforeItsRange) {
+  TempDir dir("rocksdb-scan-back");
+  std::unique_ptr<live::RocksDbStore> store;
+  ASSERT_TRUE(live::RocksDbStore::Open(dir.path().string(), false, &store).ok());
+  WriteBatch put, del;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string key = "d" + std::to_string(100000 + i);
+    put.Put(key, "v");
+    del.Delete(key);
+  }
+  put.Put("b", "1");
+  ASSERT_TRUE(store->Write(put).ok());
+  ASSERT_TRUE(store->Write(del).ok());
+
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  KvStore::Entries empty;
+  ASSERT_TRUE(store->ScanBack("e", "f", 1, &empty).ok());
+  const uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(skipped, 0u) << "deleted keys before the range were walked";
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <map>
 #include <random>
 
+#include "support/kv_store_contract.h"
+
 namespace msgbed {
 namespace {
 
@@ -14,6 +16,11 @@ std::string Value(MemKvStore& kv, std::string_view key) {
   auto v = kv.Get(key, &s);
   EXPECT_TRUE(s.ok());
   return v ? *v : "<absent>";
+}
+
+TEST(MemKvStore, KeepsTheKvStoreContract) {
+  MemKvStore kv;
+  testing::ExpectKvStoreContract(kv);
 }
 
 TEST(MemKvStore, PutsOverwritesAndDeletesApplyInBatchOrder) {
@@ -104,6 +111,13 @@ void AgreesWithAnOrderedMap(std::mt19937_64& rng, const std::function<std::strin
     for (auto it = ref.lower_bound(from); it != ref.end() && it->first < to && want.size() < limit; ++it)
       want.emplace_back(*it);
     ASSERT_EQ(got, want) << "round " << round;
+    ASSERT_TRUE(kv.ScanBack(from, to, limit, &got).ok());
+    want.clear();
+    for (auto it = ref.lower_bound(to); it != ref.begin() && want.size() < limit;) {
+      if ((--it)->first < from) break;
+      want.emplace_back(*it);
+    }
+    ASSERT_EQ(got, want) << "round " << round << " backwards";
     ASSERT_EQ(Value(kv, from), ref.count(from) ? ref[from] : "<absent>");
   }
   EXPECT_EQ(kv.size(), ref.size());
