@@ -314,6 +314,19 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
 
 namespace {
 
+// The end-of-run checks look for every acknowledged message in its boxes,
+// so a message the retention removed would count as lost.
+void CheckRetention(const YamlReader& r, const YAML::Node& root, const Scenario& sc) {
+  auto messages = sc.role_settings.find(role::kMessages);
+  if (messages == sc.role_settings.end() || !messages->second.contains("retention")) return;
+  const double retention = messages->second.at("retention");
+  if (retention > 0 && retention <= sc.duration + sc.drain) {
+    r.Fail(root[role::kMessages]["retention"], "messages.retention",
+           "must be 0 or longer than the run (duration + drain, " + FormatDuration(sc.duration + sc.drain) +
+               "): the end-of-run checks would count expired messages as lost");
+  }
+}
+
 Scenario ParseScenarioText(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   Reader r(file);
   const YAML::Node root = r.Load(text);
@@ -378,6 +391,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadProviders(r, root[kSmsChannel], kSmsChannel, &sc.sms);
   ReadProviders(r, root[kPushChannel], kPushChannel, &sc.push);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
+  CheckRetention(r, root, sc);
   ReadScale(r, root["scale"], roles, &sc);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its

@@ -356,6 +356,10 @@ void Device::RequestDifference() {
 void Device::OnDifference(const api::Difference& diff) {
   difference_failures_ = 0;
   difference_request_id_ = 0;
+  if (diff.too_long()) {
+    pts_ = diff.state_pts();
+    ++too_long_resets_;
+  }
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();
   state_ = State::kReady;

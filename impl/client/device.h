@@ -168,6 +168,9 @@ class Device {
   const api::Authorization& session() const { return session_; }
   Link* link() const { return link_; }
   uint64_t pts() const { return pts_; }
+  // Times the server's retention had expired updates this device had not
+  // seen, so it started again at the box's pts (Difference.too_long).
+  uint64_t too_long_resets() const { return too_long_resets_; }
   // A channel's pts on this device; 0 if it is not in the channel.
   uint64_t channel_pts(uint64_t channel) const {
     auto it = channels_.find(channel);
@@ -257,6 +260,7 @@ class Device {
   State state_ = State::kOffline;
   uint64_t pts_ = 0;
   uint64_t acked_pts_ = 0;
+  uint64_t too_long_resets_ = 0;
   bool ack_due_ = false;  // an ack is scheduled on this connection
   uint64_t next_request_id_ = 1;
   uint64_t sign_in_request_id_ = 0;     // of the sign-in awaiting an answer

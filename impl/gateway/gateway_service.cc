@@ -329,6 +329,9 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
     case api::ClientFrame::kGetChannel:
       return ForwardAs(conn, s, id, ChannelOwner(shape_, frame.get_channel().channel_id()), frame.get_channel(),
                        &messages::GetChannel::mutable_request);
+    case api::ClientFrame::kGetHistory:
+      return ForwardAs(conn, s, id, box_or(frame.get_history().channel_id()), frame.get_history(),
+                       &messages::GetHistory::mutable_request);
     case api::ClientFrame::kGetChannelDifference:
       return ForwardAs(conn, s, id, ChannelOwner(shape_, frame.get_channel_difference().channel_id()),
                        frame.get_channel_difference(), &messages::GetChannelDifference::mutable_request);

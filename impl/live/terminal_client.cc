@@ -67,7 +67,9 @@ class Terminal final : public Device::Observer {
     SendQueued();
     files_.OnSynced();
   }
-  void OnDelivered(Device& d, const api::Message& m) override {
+  void OnDelivered(Device& d, const api::Message& m) override { Print(d, m, true); }
+  // One message as a line; with_pts: as the box's latest.
+  void Print(Device& d, const api::Message& m, bool with_pts) {
     if (m.channel_id() != 0 || m.chat_id() != 0) {
       std::cout << "[" << (m.channel_id() ? "!" + std::to_string(m.channel_id()) : "#" + std::to_string(m.chat_id()))
                 << " from " << m.from_user() << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ")\n";
@@ -75,8 +77,17 @@ class Terminal final : public Device::Observer {
     }
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
-    std::cout << "[" << dir << " " << who << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ", pts "
-              << d.pts() << ")\n";
+    std::cout << "[" << dir << " " << who << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id()
+              << (with_pts ? ", pts " + std::to_string(d.pts()) : std::string()) << ")\n";
+  }
+  // A page of /history, oldest first, and how to read further back.
+  void PrintHistory(Device& d, const api::History& page) {
+    std::cout << "* history: " << page.messages_size() << " message(s)"
+              << (page.messages_size() == 0 ? ", nothing (further) back" : "") << "\n";
+    for (auto m = page.messages().rbegin(); m != page.messages().rend(); ++m) Print(d, *m, false);
+    if (page.messages_size() > 0) {
+      std::cout << "* older: /history <chat> " << page.messages(page.messages_size() - 1).id() << "\n";
+    }
   }
   void OnBoxUpdate(Device&, const api::Update& u) override {
     const std::string where = u.channel_box() ? " in !" + std::to_string(u.channel_box()) : "";
@@ -168,7 +179,7 @@ class Terminal final : public Device::Observer {
     std::cout << "* new session: user " << session.user_id() << " device " << session.device_id()
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
   }
-  void OnServerFrame(Device&, const api::ServerFrame& f) override {
+  void OnServerFrame(Device& d, const api::ServerFrame& f) override {
     if (files_.OnFrame(f)) {
       file_frame_ = f.has_error();  // that error comes to OnError next
       return;
@@ -187,6 +198,8 @@ class Terminal final : public Device::Observer {
       }
     } else if (f.has_done()) {
       std::cout << "* done\n";
+    } else if (f.has_history()) {
+      PrintHistory(d, f.history());
     } else if (f.has_chat()) {
       std::cout << "* group #" << f.chat().id() << " '" << f.chat().title() << "', members";
       for (uint64_t m : f.chat().members()) std::cout << " " << m;
@@ -374,7 +387,8 @@ class Terminal final : public Device::Observer {
           << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
           << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
           << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
-          << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /file @<user> <path>, /save <id> <path>, "
+          << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /history @<user>|#<group>|!<channel> "
+          << "[before id], /file @<user> <path>, /save <id> <path>, "
           << "/quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {

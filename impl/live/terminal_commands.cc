@@ -57,6 +57,18 @@ bool ParseRead(const std::vector<std::string>& w, api::ReadHistory* read) {
   return max_id.has_value();
 }
 
+// /history @<user> | #<group> | !<channel> [before id]: false if malformed.
+bool ParseHistory(const std::vector<std::string>& w, api::GetHistory* history) {
+  const auto peer = w.size() == 2 || w.size() == 3 ? ParsePeer(w[1]) : std::nullopt;
+  const auto before = w.size() == 3 ? ParseId(w[2]) : std::optional<uint64_t>(0);
+  if (!peer || !before) return false;
+  if (peer->kind == '@') history->set_peer_user(peer->id);
+  if (peer->kind == '#') history->set_chat_id(peer->id);
+  if (peer->kind == '!') history->set_channel_id(peer->id);
+  history->set_offset_id(*before);
+  return true;
+}
+
 // The chat commands of ParseAccountCommand; false if words are not one.
 bool ParseChatCommand(const std::vector<std::string>& w, const std::string& line, api::ClientFrame* f) {
   const size_t n = w.size();
@@ -93,6 +105,8 @@ bool ParseChatCommand(const std::vector<std::string>& w, const std::string& line
     return ParseRead(w, f->mutable_read_history());
   } else if (w[0] == "/forward") {
     return ParseForward(w, f->mutable_forward_message());
+  } else if (w[0] == "/history") {
+    return ParseHistory(w, f->mutable_get_history());
   } else {
     return false;
   }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "messages/placement.h"
+#include "messages/store_format.h"
 
 namespace msgbed {
 
@@ -36,6 +37,7 @@ Status SettleMessagesStore(KvStore& store, uint32_t count) {
   WriteBatch batch;
   batch.Put(kCountKey, Be32(count));
   batch.Delete(kSinceKey);
+  MarkMessagesStoreFormat(batch);
   return store.Write(batch);
 }
 

@@ -88,11 +88,9 @@ const api::Update& BoxStore::Change::AddMessage(api::Message message) {
   if (message.from_user() != user_) {
     batch_.Put(Key(space_, 'i', {user_, message.from_user(), message.random_id()}), BE(message.id()));
   }
-  if (message.from_user() != user_ && space_ == 0) {
-    const ChatKey chat = ChatKey::Of(message);
-    batch_.Put(Key(space_, 'c', {user_, chat.kind(), chat.peer(), message.id()}),
-               BE(message.from_user()) + BE(message.origin_id()));
-  }
+  const ChatKey chat = ChatKey::Of(message);
+  batch_.Put(Key(space_, 'c', {user_, chat.kind(), chat.peer(), message.id()}),
+             BE(message.from_user()) + BE(message.origin_id()));
   api::Update update;
   *update.mutable_message() = std::move(message);
   return Push(std::move(update));
@@ -113,6 +111,8 @@ const api::Update& BoxStore::Change::Delete(const std::vector<storage::StoredMes
     api::Message tombstone = m.message();
     tombstone.clear_text();
     PutMessage(tombstone, true, m.pts());
+    const ChatKey chat = ChatKey::Of(m.message());
+    batch_.Delete(Key(space_, 'c', {user_, chat.kind(), chat.peer(), m.message().id()}));
     update.add_deleted_ids(m.message().id());
   }
   return Push(std::move(update));
@@ -215,9 +215,88 @@ Status BoxStore::IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t af
       !s.ok())
     return s;
   for (const auto& [k, v] : entries) {
-    out->push_back({GetBE(std::string_view(k).substr(Skip() + 25, 8)), GetBE(v), GetBE(std::string_view(v).substr(8))});
+    const uint64_t from = GetBE(v);
+    if (from != user)
+      out->push_back({GetBE(std::string_view(k).substr(Skip() + 25, 8)), from, GetBE(std::string_view(v).substr(8))});
   }
   return Status::Ok();
+}
+
+Status BoxStore::ChatIds(uint64_t user, const ChatKey& chat, uint64_t from_id, uint64_t to_id, size_t limit,
+                         bool newest_first, std::vector<uint64_t>* ids) {
+  ids->clear();
+  if (to_id <= from_id || limit == 0) return Status::Ok();
+  const std::string from = Key(space_, 'c', {user, chat.kind(), chat.peer(), from_id});
+  const std::string to = to_id == UINT64_MAX ? Key(space_, 'c', {user, chat.kind(), chat.peer() + 1})
+                                             : Key(space_, 'c', {user, chat.kind(), chat.peer(), to_id});
+  KvStore::Entries entries;
+  Status s = newest_first ? kv_->ScanBack(from, to, limit, &entries) : kv_->Scan(from, to, limit, &entries);
+  for (const auto& [k, v] : entries) ids->push_back(GetBE(std::string_view(k).substr(Skip() + 25, 8)));
+  return s;
+}
+
+Status BoxStore::Expire(uint64_t user, int64_t before_us, size_t max, size_t* expired) {
+  *expired = 0;
+  storage::BoxHead head;
+  if (Status s = Head(user, &head); !s.ok()) return s;
+  KvStore::Entries entries;
+  if (Status s = kv_->Scan(Key(space_, 'm', {user, head.expired_id() + 1}), Key(space_, 'm', {user, UINT64_MAX}), max,
+                           &entries);
+      !s.ok())
+    return s;
+  WriteBatch batch;
+  uint64_t last_pts = head.expired_pts();
+  for (const auto& [k, v] : entries) {
+    storage::StoredMessage stored;
+    if (Status s = Parse(v, &stored, "message"); !s.ok()) return s;
+    const api::Message& m = stored.message();
+    if (m.date_us() >= before_us) break;
+    const ChatKey chat = ChatKey::Of(m);
+    batch.Delete(k);
+    batch.Delete(Key(space_, 'c', {user, chat.kind(), chat.peer(), m.id()}));
+    batch.Delete(m.from_user() == user ? SendKey(user, m.random_id())
+                                       : std::string(Key(space_, 'i', {user, m.from_user(), m.random_id()})));
+    head.set_expired_id(m.id());
+    last_pts = std::max(last_pts, stored.pts());
+    ++*expired;
+  }
+  if (*expired == 0) return Status::Ok();
+  // Every update before the last expired message's is older than it.
+  for (uint64_t pts = head.expired_pts() + 1; pts <= last_pts; ++pts) batch.Delete(Key(space_, 'u', {user, pts}));
+  head.set_expired_pts(last_pts);
+  batch.Put(Key(space_, 'h', {user}), head.SerializeAsString());
+  return kv_->Write(batch);
+}
+
+Status BoxStore::IndexChats() {
+  constexpr size_t kIndexPage = 1024;
+  std::string from = Key(space_, 'm', {});
+  const std::string end = Key(space_, static_cast<char>('m' + 1), {});
+  for (;;) {
+    KvStore::Entries entries;
+    if (Status s = kv_->Scan(from, end, kIndexPage, &entries); !s.ok() || entries.empty()) return s;
+    WriteBatch batch;
+    for (const auto& [k, v] : entries) {
+      storage::StoredMessage stored;
+      if (Status s = Parse(v, &stored, "message"); !s.ok()) return s;
+      const api::Message& m = stored.message();
+      const ChatKey chat = ChatKey::Of(m);
+      const uint64_t user = GetBE(std::string_view(k).substr(Skip() + 1, 8));
+      const std::string key = Key(space_, 'c', {user, chat.kind(), chat.peer(), m.id()});
+      stored.deleted() ? batch.Delete(key) : batch.Put(key, BE(m.from_user()) + BE(m.origin_id()));
+    }
+    if (Status s = kv_->Write(batch); !s.ok()) return s;
+    from = entries.back().first + '\0';
+  }
+}
+
+Status BoxStore::Boxes(uint64_t after, size_t limit, std::vector<uint64_t>* users) {
+  users->clear();
+  KvStore::Entries entries;
+  if (after == UINT64_MAX) return Status::Ok();
+  Status s = kv_->Scan(Key(space_, 'h', {after + 1}), Key(space_, static_cast<char>('h' + 1), {}), limit, &entries);
+  for (const auto& [k, v] : entries) users->push_back(GetBE(std::string_view(k).substr(Skip() + 1, 8)));
+  return s;
 }
 
 std::optional<std::pair<uint64_t, storage::BoxOp>> BoxStore::OldestOp(uint64_t user, uint64_t peer_box,

@@ -14,7 +14,8 @@
 //   'm' user id                   -> storage.StoredMessage (as it now reads)
 //   's' user random_id            -> storage.SendRecord   (sender's dedup)
 //   'i' user from random_id       -> 8-byte id            (receiver's dedup; finds a copy)
-//   'c' user kind peer id         -> 16 bytes: from, origin_id (messages others sent, by chat)
+//   'c' user kind peer id         -> 16 bytes: from, origin_id (the box's messages by chat,
+//                                                               deleted ones left out)
 //   'r' user kind peer            -> storage.ReadState
 //   'j' user channel              -> ""                   (the user is in the channel)
 //   'o' user peer_box seq         -> storage.BoxOp        (the outbox: what peer_box's box
@@ -122,6 +123,21 @@ class BoxStore {
   // Messages others sent in chat with after < id <= upto, ascending.
   Status IncomingBetween(uint64_t user, const ChatKey& chat, uint64_t after, uint64_t upto,
                          std::vector<IncomingMessage>* out);
+  // Ids of chat's messages in user's box (deleted and expired ones left
+  // out) with from_id <= id < to_id, at most limit, ascending or newest first.
+  Status ChatIds(uint64_t user, const ChatKey& chat, uint64_t from_id, uint64_t to_id, size_t limit, bool newest_first,
+                 std::vector<uint64_t>* ids);
+
+  // Retention: removes user's oldest messages, in id order, while they are
+  // dated before before_us, at most max of them, with their index and
+  // dedup entries and every update up to the last one's; the head records
+  // how far (expired_id, expired_pts). *expired: how many went.
+  Status Expire(uint64_t user, int64_t before_us, size_t max, size_t* expired);
+  // Writes the chat index ('c') of every message of every box from the
+  // messages themselves (store_format.h), a page of kIndexPage at a time.
+  Status IndexChats();
+  // The boxes of this store with user > after, ascending, at most limit.
+  Status Boxes(uint64_t after, size_t limit, std::vector<uint64_t>* users);
 
   // The outbox of user toward peer_box: its oldest entry (seq and op).
   std::optional<std::pair<uint64_t, storage::BoxOp>> OldestOp(uint64_t user, uint64_t peer_box, Status* status);

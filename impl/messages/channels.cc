@@ -391,7 +391,8 @@ void MessageService::HandleGetChannelDifference(const Incoming& in, const messag
   storage::BoxHead head;
   Status s = channel_boxes_.Head(channel, &head);
   diff->set_pts(head.pts());
-  if (s.ok() && ask.pts() < head.pts() && head.pts() - ask.pts() > kChannelTooLong) {
+  if (s.ok() && ask.pts() < head.pts() &&
+      (head.pts() - ask.pts() > kChannelTooLong || ask.pts() < head.expired_pts())) {
     diff->set_too_long(true);
     // The latest messages, newest first until kTooLongMessages, or the
     // answer's byte bound (4,096 characters can be 16 KiB), or a bounded

@@ -205,10 +205,12 @@ Status MessageService::ReadDifference(uint64_t user, uint64_t pts, uint32_t limi
   storage::BoxHead head;
   std::vector<api::Update> updates;
   Status s = boxes_.Head(user, &head);
-  // A pts at or past the head (even 2^64-1) has nothing after it.
-  if (s.ok() && pts < head.pts()) s = boxes_.ReadAfter(user, pts, limit, &updates);
-  if (!s.ok()) return s;
   diff->set_state_pts(head.pts());
+  // Retention removed updates the device has not seen: it starts again.
+  diff->set_too_long(s.ok() && pts < head.expired_pts());
+  // A pts at or past the head (even 2^64-1) has nothing after it.
+  if (s.ok() && pts < head.pts() && !diff->too_long()) s = boxes_.ReadAfter(user, pts, limit, &updates);
+  if (!s.ok()) return s;
   size_t bytes = 0;
   for (auto& u : updates) {
     bytes += u.ByteSizeLong();

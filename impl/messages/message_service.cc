@@ -3,6 +3,7 @@
 #include "core/client_reply.h"
 #include "core/utf8.h"
 #include "messages/placement.h"
+#include "messages/store_format.h"
 #include "proto/events.pb.h"
 
 namespace msgbed {
@@ -29,12 +30,19 @@ api::ErrorCode CheckMessageText(const std::string& text) {
   return api::ERROR_NONE;
 }
 
-MessageService::MessageService(Env* env, ClusterShape shape)
-    : env_(env), handoff_(env, std::move(shape)), boxes_(&handoff_.store()), channel_boxes_(&handoff_.store(), 'C') {
+MessageService::MessageService(Env* env, ClusterShape shape, MessageOptions options)
+    : env_(env),
+      options_(options),
+      store_status_(MigrateMessagesStore(env->Kv())),
+      handoff_(env, std::move(shape)),
+      boxes_(&handoff_.store()),
+      channel_boxes_(&handoff_.store(), 'C') {
+  if (options_.retention > 0) StartSweep();
   // Outboxes a crash left unapplied are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered), and
   // so are those of boxes that moved here.
   env_->StartTimer(0, [this] {
+    if (!store_status_.ok()) return env_->Stats().Add("messages.store_unusable");
     handoff_.Begin();
     handoff_.WhenReady([this] { ResumeAll(); });
   });
@@ -81,6 +89,7 @@ void MessageService::Serve(Handlers& handlers, void (MessageService::*fn)(const 
                            uint64_t (*id_of)(const M&)) {
   handlers.On<M>([this, fn, id_of](const Incoming& in, const M& m) {
     const uint64_t id = id_of(m);
+    if (!store_status_.ok()) return env_->Stats().Add("messages.store_unusable");
     if (!handoff_.Owns(id)) return PassOn(in, NewBody<M>(M(m)), id);
     if (!handoff_.Held(id)) return (this->*fn)(in, m);
     handoff_.WhenReady([this, fn, in, body = std::make_shared<const M>(m)] { (this->*fn)(in, *body); });
@@ -120,6 +129,7 @@ void MessageService::Register(Handlers& handlers) {
   Serve(handlers, &MessageService::HandleApply, &BoxApplied);
   Serve(handlers, &MessageService::HandleGetSourceMessage, &SourceOwner);
   Serve(handlers, &MessageService::HandleGetDifference, &AskerBox<messages::GetDifference>);
+  Serve(handlers, &MessageService::HandleGetHistory, &ChannelOrBox<messages::GetHistory>);
 }
 
 void MessageService::Answer(const ReplyTo& to, api::ServerFrame frame) { AnswerClient(*env_, to, std::move(frame)); }

@@ -75,6 +75,23 @@ inline constexpr int kTooLongMessages = 100;
 // A channel update's fan-out is published again after a restart unless
 // this long has passed since it was first (the producer has sent it by then).
 inline constexpr Micros kFanoutSettle = 5 * kSecond;
+// GetHistory: a page's default and largest number of messages (Telegram's
+// messages.getHistory), and how far add_offset may reach.
+inline constexpr uint32_t kDefaultHistoryLimit = 20;
+inline constexpr uint32_t kMaxHistoryLimit = 100;
+inline constexpr int32_t kMaxHistoryOffset = 10'000;
+// A retention sweep expires at most this many messages of a box, in a turn
+// of at most kSweepBoxes boxes, before it lets other work run.
+inline constexpr size_t kSweepMessages = 1000;
+inline constexpr size_t kSweepBoxes = 64;
+
+// The messages role's settings (messages_role.cc).
+struct MessageOptions {
+  // Messages older than this leave every box, with their updates; 0: kept forever.
+  Micros retention = 0;
+  // How often each instance looks for expired messages (with retention set).
+  Micros sweep_interval = 60 * kSecond;
+};
 
 // Why a chat reference (exactly one of user, group, channel) is unusable;
 // ERROR_NONE if it is not.
@@ -89,7 +106,7 @@ uint64_t NewGroupId(uint64_t creator, uint64_t random_id, uint64_t kind);
 
 class MessageService final : public Service {
  public:
-  MessageService(Env* env, ClusterShape shape);
+  MessageService(Env* env, ClusterShape shape, MessageOptions options = {});
 
   void Register(Handlers& handlers) override;
   void OnReshape(const ClusterShape& now) override;
@@ -233,6 +250,17 @@ class MessageService final : public Service {
   // The channel's members, by bus partition (loaded once, then kept).
   const std::vector<std::vector<uint64_t>>* MembersByPartition(uint64_t channel);
 
+  // --- History pages (history_page.cc)
+  void HandleGetHistory(const Incoming& in, const messages::GetHistory& req);
+  // The page ask names of chat in box's store (a user's box, or a channel's).
+  Status ReadHistoryPage(BoxStore& store, uint64_t box, const ChatKey& chat, const api::GetHistory& ask,
+                         api::History* page);
+
+  // --- Retention (retention.cc): a sweep over this instance's boxes, then
+  // its channels' boxes, every sweep_interval.
+  void StartSweep();
+  void SweepTurn(bool channels, uint64_t after);
+
   // --- History (history.cc)
   void HandleEdit(const Incoming& in, const messages::EditMessage& req);
   void HandleDelete(const Incoming& in, const messages::DeleteMessages& req);
@@ -258,6 +286,10 @@ class MessageService final : public Service {
   void AnswerRefusal(const ReplyTo& to, const Refusal& r) { AnswerError(to, r.code, r.why); }
 
   Env* env_;
+  MessageOptions options_;
+  // Not ok: the store could not be brought to the current format
+  // (store_format.h); nothing is served.
+  Status store_status_;
   BoxHandoff handoff_;  // the shape, and the store the core writes through
   BoxStore boxes_;
   BoxStore channel_boxes_;

@@ -1,5 +1,7 @@
 #include "messages/messages_role.h"
 
+#include <cmath>
+
 #include "messages/message_service.h"
 
 namespace msgbed {
@@ -23,13 +25,27 @@ RoleSpec MessagesRole() {
       {messages::ChannelRequest::descriptor(), 30e-6},   {messages::EditChannelAdmin::descriptor(), 30e-6},
       {messages::GetChannel::descriptor(), 20e-6},       {messages::GetChannelDifference::descriptor(), 50e-6},
       {messages::GetSourceMessage::descriptor(), 20e-6}, {messages::HandoffData::descriptor(), 2e-3},
-      {messages::HandoffStatus::descriptor(), 5e-6}};
+      {messages::HandoffStatus::descriptor(), 5e-6},     {messages::GetHistory::descriptor(), 50e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.uses_bus = true;
   spec.reshapable = true;
   spec.topics = {kUpdatesTopic};
-  spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings&) {
-    return std::make_unique<MessageService>(env, shape);
+  using K = SettingSpec::Kind;
+  const MessageOptions d;
+  spec.settings = {
+      {"retention", K::kDurationOrZero, double(d.retention) / kSecond,
+       "messages older than this leave every box, with their updates (0: kept forever)", 3650 * 86400.0, "3650d"},
+      {"retention_sweep", K::kDuration, double(d.sweep_interval) / kSecond,
+       "how often each instance looks for expired messages, when retention is set"}};
+  spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
+    const RoleSpec& self = RoleRegistry::Global().Get(role::kMessages);
+    auto micros = [&](const char* key) {
+      return static_cast<Micros>(std::llround(SettingOr(self, settings, key) * kSecond));
+    };
+    MessageOptions options;
+    options.retention = micros("retention");
+    options.sweep_interval = micros("retention_sweep");
+    return std::make_unique<MessageService>(env, shape, options);
   };
   return spec;
 }

@@ -69,14 +69,27 @@ TEST(ChatCommand, EachParsesToItsRequestOrNothing) {
   EXPECT_EQ(ParseAccountCommand("/forward 7 !5")->forward_message().channel_id(), 5u);
   EXPECT_EQ(ParseAccountCommand("/forward 7 #6")->forward_message().chat_id(), 6u);
   EXPECT_EQ(ParseAccountCommand("/forward 7 #6")->forward_message().from_channel_id(), 0u);
+  EXPECT_EQ(ParseAccountCommand("/history @2")->get_history().peer_user(), 2u);
+  EXPECT_EQ(ParseAccountCommand("/history @2")->get_history().offset_id(), 0u) << "from the newest";
+  EXPECT_EQ(ParseAccountCommand("/history #6 30")->get_history().chat_id(), 6u);
+  EXPECT_EQ(ParseAccountCommand("/history !5 30")->get_history().offset_id(), 30u);
   EXPECT_EQ(ParseAccountCommand("/push fcm:abc")->register_device().token(), "fcm:abc");
   ASSERT_TRUE(ParseAccountCommand("/push"));
   EXPECT_TRUE(ParseAccountCommand("/push")->has_register_device()) << "no token: unregister";
-  for (const char* bad : {"/push a b",        "/group friends",    "/group t 2 x", "/add 9",       "/add 0 4",
-                          "/channel",         "/channel a b",      "/join",        "/join x",      "/edit 3",
-                          "/edit x y",        "/delete",           "/read 2",      "/read @",      "/read !3",
-                          "/read @2 4",       "/read !3 x",        "/forward 7",   "/forward 7 6", "/forward @3 7 #6",
-                          "/forward !3 x @2", "/forward !3 7 @2 x"}) {
+  for (const char* bad : {"/push a b",        "/group friends",
+                          "/group t 2 x",     "/add 9",
+                          "/add 0 4",         "/channel",
+                          "/channel a b",     "/join",
+                          "/join x",          "/edit 3",
+                          "/edit x y",        "/delete",
+                          "/read 2",          "/read @",
+                          "/read !3",         "/read @2 4",
+                          "/read !3 x",       "/forward 7",
+                          "/forward 7 6",     "/forward @3 7 #6",
+                          "/forward !3 x @2", "/forward !3 7 @2 x",
+                          "/history",         "/history 2",
+                          "/history @2 x",    "/history @2 0",
+                          "/history @2 3 4"}) {
     EXPECT_FALSE(ParseAccountCommand(bad)) << bad;
   }
 }

@@ -420,6 +420,9 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError(with("cores: 2, speed: 1Gf}\n    - {name: gw-2", "cores: two, speed: 1Gf}\n    - {name: gw-2"),
               "bad.yaml:9: key 'topology.hosts[0].cores': expected a positive integer");
   ExpectError(with("duration: 4s", "duration: soon"), "bad.yaml:5: key 'duration'");
+  ExpectError(base + "messages: {retention: 7s}\n",
+              "key 'messages.retention': must be 0 or longer than the run (duration + drain, 7s)");
+  EXPECT_NO_THROW(ParseScenario(base + "messages: {retention: 8s}\n", "long.yaml"));
   ExpectError(with("gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-9]"),
               "key 'topology.services.gateway': unknown host 'gw-9'");
   ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");

@@ -18,7 +18,10 @@ namespace msgbed::testing {
 
 // Users 1..4 whose boxes spread over three message instances.
 struct Groups : ::testing::Test {
-  TestCluster c{Shape(2, 3, 2, 4)};
+  explicit Groups(std::map<std::string, RoleSettings> settings = {})
+      : c(Shape(2, 3, 2, 4), RoleRegistry::Global(), std::move(settings)) {}
+
+  TestCluster c;
   std::map<uint64_t, std::vector<TestDevice*>> devices;  // user -> its devices
 
   void SetUp() override {
