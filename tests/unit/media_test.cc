@@ -3,8 +3,12 @@
 // the grace period, and every bad input's error.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "core/rng.h"
 #include "core/sha256.h"
 #include "media/media_service.h"
+#include "media/media_store.h"
 #include "media/placement.h"
 #include "support/file_bytes.h"
 #include "unit/test_cluster.h"
@@ -151,6 +155,87 @@ TEST_F(Media, ConcurrentIdenticalUploadsStoreOneBlob) {
   ASSERT_TRUE(Finish(a, 7, sha).has_document());
   EXPECT_EQ(BlobsOf(sha).blobs(), 1u);
   EXPECT_EQ(BlobsOf(sha).bytes(), file.size());
+}
+
+// Eight users take and drop references to one file at once: whole uploads,
+// hits by hash and deletions arrive interleaved, in rounds, and the blob's
+// reference count is exactly the documents alive after every round; the
+// last deletion frees the bytes once the grace period has passed.
+TEST_F(Media, ReferenceCountsStayExactUnderConcurrentUploadsHitsAndDeletes) {
+  std::vector<TestDevice*> users;
+  for (uint64_t u = 11; u <= 18; ++u) {
+    users.push_back(&c.AddDevice(u, 1));
+    c.Connect(*users.back());
+  }
+  c.Run();
+  std::map<TestDevice*, std::vector<api::Document>> held;
+  std::map<uint64_t, std::pair<TestDevice*, bool>> asked;  // request id -> (device, a delete)
+  Rng rng(42);
+  auto send = [&](TestDevice& d, api::ClientFrame f, bool del) {
+    f.set_request_id(++next_request);
+    asked[next_request] = {&d, del};
+    c.SendRaw(d, std::move(f));
+  };
+  auto refs = [&] {
+    Status s;
+    auto blob = MediaStore(&c.substrate(MediaOwner(c.shape(), sha)).Store()).Blob(sha, &s);
+    return blob ? blob->refs() : 0;
+  };
+  uint64_t file_id = 100;
+  for (int round = 0; round < 12; ++round) {
+    for (TestDevice* d : users) {
+      api::ClientFrame f;
+      if (!held[d].empty() && rng.Uniform() < 0.4) {  // drop one
+        const api::Document doc = held[d].back();
+        held[d].pop_back();
+        f.mutable_delete_document()->set_sha256(doc.sha256());
+        f.mutable_delete_document()->set_id(doc.id());
+        f.mutable_delete_document()->set_access_hash(doc.access_hash());
+        send(*d, std::move(f), true);
+      } else if (rng.Uniform() < 0.5) {  // a hit by hash
+        f.mutable_get_document_by_hash()->set_sha256(sha);
+        f.mutable_get_document_by_hash()->set_size(file.size());
+        send(*d, std::move(f), false);
+      } else {  // a whole upload, its parts and its finish queued at once
+        ++file_id;
+        for (uint32_t i = 0; i < PartsOf(file.size()); ++i) {
+          auto* p = f.mutable_upload_part();
+          p->set_file_id(file_id);
+          p->set_sha256(sha);
+          p->set_size(file.size());
+          p->set_part(i);
+          p->set_bytes(Part(file, i));
+          send(*d, f, false);
+        }
+        f.Clear();
+        f.mutable_finish_upload()->set_file_id(file_id);
+        f.mutable_finish_upload()->set_sha256(sha);
+        send(*d, std::move(f), false);
+      }
+    }
+    c.Run();
+    for (TestDevice* d : users) {
+      for (const api::ServerFrame& frame : d->frames) {
+        auto it = asked.find(frame.request_id());
+        if (it == asked.end()) continue;
+        EXPECT_TRUE(!it->second.second || frame.has_done()) << "a delete: " << frame.ShortDebugString();
+        if (frame.has_document()) held[d].push_back(frame.document());
+        asked.erase(it);
+      }
+      d->frames.clear();
+    }
+    size_t alive = 0;
+    for (const auto& [d, docs] : held) alive += docs.size();
+    ASSERT_EQ(refs(), alive) << "round " << round;
+  }
+  EXPECT_TRUE(asked.empty()) << asked.size() << " requests got no answer";
+  EXPECT_EQ(BlobsOf(sha).blobs(), 1u);
+  for (auto& [d, docs] : held) {
+    for (const api::Document& doc : docs) ASSERT_TRUE(Delete(*d, doc).has_done());
+  }
+  EXPECT_EQ(refs(), 0u);
+  c.Advance(MediaLimits().grace_period + MediaLimits().sweep_interval * 2);
+  EXPECT_EQ(BlobsOf(sha).blobs(), 0u) << "the last reference gone, the bytes go";
 }
 
 TEST_F(Media, AskingByHashFirstSkipsTheUpload) {
