@@ -29,17 +29,22 @@ inline uint64_t StableHash(uint64_t v) {
 // instances moves only the keys the new instance now wins, about
 // 1/(n + 1) of them, and never between two old instances; dropping the
 // last instance moves only its keys. REQUIRES: n > 0.
-inline uint32_t RendezvousOwner(uint64_t key_hash, uint32_t n) {
+// Instance i's rendezvous score for a key.
+inline uint64_t RendezvousScore(uint64_t key_hash, uint32_t i) {
   auto mix = [](uint64_t x) {  // splitmix64's finalizer
     x += 0x9e3779b97f4a7c15ull;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
   };
+  return mix(key_hash ^ mix(i + 1));
+}
+
+inline uint32_t RendezvousOwner(uint64_t key_hash, uint32_t n) {
   uint32_t best = 0;
   uint64_t best_score = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    const uint64_t score = mix(key_hash ^ mix(i + 1));
+    const uint64_t score = RendezvousScore(key_hash, i);
     if (i == 0 || score > best_score) {
       best = i;
       best_score = score;

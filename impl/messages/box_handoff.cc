@@ -41,9 +41,11 @@ Status SettleMessagesStore(KvStore& store, uint32_t count) {
   return store.Write(batch);
 }
 
-BoxHandoff::BoxHandoff(Env* env, ClusterShape shape) : env_(env), shape_(std::move(shape)), self_(env->Self().index()) {
+BoxHandoff::BoxHandoff(Env* env, ClusterShape shape, KvStore* core_kv)
+    : env_(env), core_kv_(core_kv ? core_kv : &env->Kv()), shape_(std::move(shape)), self_(env->Self().index()) {
   Status s;
   if (auto v = env_->Kv().Get(kCountKey, &s)) settled_ = FromBe32(*v);
+  new_store_ = settled_ == 0;
   if (auto v = env_->Kv().Get(kSinceKey, &s)) {
     for (size_t i = 0; i + 4 <= v->size(); i += 4) since_.push_back(FromBe32(v->substr(i, 4)));
   }
@@ -275,7 +277,7 @@ void BoxHandoff::Release() {
 // --- The guarded store
 
 std::optional<std::string> BoxHandoff::Guarded::Get(std::string_view key, Status* status) {
-  return h_->env_->Kv().Get(key, status);
+  return h_->core_kv_->Get(key, status);
 }
 
 Status BoxHandoff::Guarded::Write(const WriteBatch& batch) {
@@ -289,15 +291,15 @@ Status BoxHandoff::Guarded::Write(const WriteBatch& batch) {
     }
     owned = id;
   }
-  return h_->env_->Kv().Write(batch);
+  return h_->core_kv_->Write(batch);
 }
 
 Status BoxHandoff::Guarded::Scan(std::string_view from, std::string_view to, size_t limit, Entries* out) {
-  return h_->env_->Kv().Scan(from, to, limit, out);
+  return h_->core_kv_->Scan(from, to, limit, out);
 }
 
 Status BoxHandoff::Guarded::ScanBack(std::string_view from, std::string_view to, size_t limit, Entries* out) {
-  return h_->env_->Kv().ScanBack(from, to, limit, out);
+  return h_->core_kv_->ScanBack(from, to, limit, out);
 }
 
 }  // namespace msgbed

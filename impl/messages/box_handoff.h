@@ -57,7 +57,8 @@ Status SettleMessagesStore(KvStore& store, uint32_t count);
 
 class BoxHandoff {
  public:
-  BoxHandoff(Env* env, ClusterShape shape);
+  // core_kv: what the core's writes go through (store()); the host's Kv if null.
+  BoxHandoff(Env* env, ClusterShape shape, KvStore* core_kv = nullptr);
 
   void Register(Handlers& handlers);
   // Starts the first pass and the status questions (after Register).
@@ -80,6 +81,8 @@ class BoxHandoff {
   }
   // Some box may be on its way here.
   bool waiting() const { return !waiting_for_.empty(); }
+  // The store was new when this instance started (no count recorded).
+  bool new_store() const { return new_store_; }
 
   // The core's store: writes to ids owned elsewhere are refused.
   KvStore& store() { return guarded_; }
@@ -111,11 +114,13 @@ class BoxHandoff {
   void Release();
 
   Env* env_;
+  KvStore* core_kv_;
   ClusterShape shape_;
   uint32_t self_ = 0;
   Guarded guarded_{this};
   // The count this store was complete for (0: unknown, a new store).
   uint32_t settled_ = 0;
+  bool new_store_ = false;
   std::vector<uint32_t> since_;     // counts passed through since (persisted, '~since')
   std::set<uint32_t> waiting_for_;  // instances not yet done
   std::deque<std::function<void()>> held_;

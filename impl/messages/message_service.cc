@@ -31,10 +31,11 @@ api::ErrorCode CheckMessageText(const std::string& text) {
 }
 
 MessageService::MessageService(Env* env, ClusterShape shape, MessageOptions options)
-    : env_(env),
+    : env_(&replicator_),
       options_(options),
       store_status_(MigrateMessagesStore(env->Kv())),
-      handoff_(env, std::move(shape)),
+      replicator_(env, shape, options.replication),
+      handoff_(env, std::move(shape), &replicator_.Kv()),
       boxes_(&handoff_.store()),
       channel_boxes_(&handoff_.store(), 'C') {
   if (options_.retention > 0) StartSweep();
@@ -44,7 +45,11 @@ MessageService::MessageService(Env* env, ClusterShape shape, MessageOptions opti
   env_->StartTimer(0, [this] {
     if (!store_status_.ok()) return env_->Stats().Add("messages.store_unusable");
     handoff_.Begin();
-    handoff_.WhenReady([this] { ResumeAll(); });
+    replicator_.Begin();
+    // A new store may have lost its boxes: the tier has them (replicator.h).
+    handoff_.WhenReady([this] {
+      replicator_.Recover(handoff_.new_store(), handoff_.count(), env_->Self().index(), [this] { ResumeAll(); });
+    });
   });
 }
 
@@ -90,6 +95,9 @@ void MessageService::Serve(Handlers& handlers, void (MessageService::*fn)(const 
   handlers.On<M>([this, fn, id_of](const Incoming& in, const M& m) {
     const uint64_t id = id_of(m);
     if (!store_status_.ok()) return env_->Stats().Add("messages.store_unusable");
+    if (!replicator_.ready()) {
+      return replicator_.WhenReady([this, fn, in, body = std::make_shared<const M>(m)] { (this->*fn)(in, *body); });
+    }
     if (!handoff_.Owns(id)) return PassOn(in, NewBody<M>(M(m)), id);
     if (!handoff_.Held(id)) return (this->*fn)(in, m);
     handoff_.WhenReady([this, fn, in, body = std::make_shared<const M>(m)] { (this->*fn)(in, *body); });

@@ -36,6 +36,7 @@
 #include "core/service.h"
 #include "messages/box_handoff.h"
 #include "messages/box_store.h"
+#include "messages/replicator.h"
 #include "proto/messages.pb.h"
 
 namespace msgbed {
@@ -91,6 +92,8 @@ struct MessageOptions {
   Micros retention = 0;
   // How often each instance looks for expired messages (with retention set).
   Micros sweep_interval = 60 * kSecond;
+  // The message store's tier, when store nodes are deployed (replicator.h).
+  ReplicationOptions replication;
 };
 
 // Why a chat reference (exactly one of user, group, channel) is unusable;
@@ -285,11 +288,14 @@ class MessageService final : public Service {
   void AnswerDone(const ReplyTo& to);
   void AnswerRefusal(const ReplyTo& to, const Refusal& r) { AnswerError(to, r.code, r.why); }
 
+  // The core's Env: the host's, through the replicator (a pass-through
+  // without store nodes).
   Env* env_;
   MessageOptions options_;
   // Not ok: the store could not be brought to the current format
   // (store_format.h); nothing is served.
   Status store_status_;
+  Replicator replicator_;
   BoxHandoff handoff_;  // the shape, and the store the core writes through
   BoxStore boxes_;
   BoxStore channel_boxes_;

@@ -36,7 +36,13 @@ RoleSpec MessagesRole() {
       {"retention", K::kDurationOrZero, double(d.retention) / kSecond,
        "messages older than this leave every box, with their updates (0: kept forever)", 3650 * 86400.0, "3650d"},
       {"retention_sweep", K::kDuration, double(d.sweep_interval) / kSecond,
-       "how often each instance looks for expired messages, when retention is set"}};
+       "how often each instance looks for expired messages, when retention is set"},
+      {"store_replicas", K::kCount, double(d.replication.replicas),
+       "store nodes that keep each box, when the store role is deployed (at most the nodes there are)"},
+      {"store_quorum", K::kCount, double(d.replication.quorum),
+       "of them, on how many a write must be before anything that follows it leaves the instance"},
+      {"store_scrub", K::kDuration, double(d.replication.scrub_interval) / kSecond,
+       "how often each instance compares its boxes with their replicas and rebuilds those behind"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kMessages);
     auto micros = [&](const char* key) {
@@ -45,6 +51,9 @@ RoleSpec MessagesRole() {
     MessageOptions options;
     options.retention = micros("retention");
     options.sweep_interval = micros("retention_sweep");
+    options.replication.replicas = static_cast<uint32_t>(SettingOr(self, settings, "store_replicas"));
+    options.replication.quorum = static_cast<uint32_t>(SettingOr(self, settings, "store_quorum"));
+    options.replication.scrub_interval = micros("store_scrub");
     return std::make_unique<MessageService>(env, shape, options);
   };
   return spec;

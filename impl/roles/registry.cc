@@ -7,6 +7,7 @@
 #include "gateway/gateway_role.h"
 #include "media/media_role.h"
 #include "messages/messages_role.h"
+#include "store/store_role.h"
 #include "sync/sync_role.h"
 
 namespace msgbed {
@@ -19,6 +20,7 @@ RoleRegistry& RoleRegistry::Global() {
     r->Add(SyncRole());
     r->Add(AuthRole());
     r->Add(MediaRole());
+    r->Add(StoreRole());
     return r;
   }();
   return *registry;

@@ -14,8 +14,9 @@ TempDir::TempDir(const std::string& tag) {
   std::filesystem::create_directories(path_);
 }
 
-SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
-  const auto p = FreePorts(6);
+SplitDeployment::SplitDeployment(const std::string& extra, uint32_t store_nodes)
+    : dir_("split"), store_nodes_(store_nodes) {
+  const auto p = FreePorts(6 + store_nodes);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   yaml_ = "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " +
           dir_.path().string() + ", sync: false}\n" + extra +
@@ -24,6 +25,8 @@ SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
           at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +
           "  sync/0: {rpc: " + at(p[3]) + "}\n" + "  auth/0: {rpc: " + at(p[4]) + "}\n" +
           "  media/0: {rpc: " + at(p[5]) + "}\n";
+  for (uint32_t i = 0; i < store_nodes; ++i)
+    yaml_ += "  store/" + std::to_string(i) + ": {rpc: " + at(p[6 + i]) + "}\n";
   config_ = live::ParseConfig(yaml_, "split.yaml");
   std::vector<live::SessionKey> wanted;
   for (uint64_t user = 1; user <= 40; ++user) {
@@ -60,7 +63,9 @@ void SplitDeployment::Stop(const std::string& selector) {
 }
 
 void SplitDeployment::StartAll() {
-  for (const char* s : {"bus", "messages", "sync", "auth", "media", "gateway"}) Start(s);
+  Start("bus");
+  for (uint32_t i = 0; i < store_nodes_; ++i) Start("store/" + std::to_string(i));
+  for (const char* s : {"messages", "sync", "auth", "media", "gateway"}) Start(s);
 }
 
 uint16_t SplitDeployment::rpc_port(const std::string& role) const {

@@ -66,12 +66,12 @@ class TempDir {
 };
 
 // gateway/0, messages/0, sync/0, auth/0 and media/0, and the mock bus, each in its
-// own Process. `extra` is YAML added to the config (e.g. a gateway:
-// section). Users 1 to 40 have accounts with sessions for devices 1 to 3,
-// provisioned before anything starts (live/provision.h).
+// own Process, and store_nodes storage nodes store/<i> (docs/storage.md).
+// `extra` is YAML added to the config (e.g. a gateway: section). Users 1 to 40 have accounts with sessions for devices
+// 1 to 3, provisioned before anything starts (live/provision.h).
 class SplitDeployment {
  public:
-  explicit SplitDeployment(const std::string& extra = "");
+  explicit SplitDeployment(const std::string& extra = "", uint32_t store_nodes = 0);
   ~SplitDeployment();
 
   // The provisioned session of (user, device).
@@ -97,6 +97,7 @@ class SplitDeployment {
     std::thread thread;
   };
   TempDir dir_;
+  uint32_t store_nodes_;
   std::string yaml_;
   live::LiveConfig config_;
   std::map<live::SessionKey, api::Authorization> sessions_;
@@ -107,7 +108,7 @@ class SplitDeployment {
 // this test's own io_context.
 class Split : public ::testing::Test {
  protected:
-  explicit Split(const std::string& extra = "") : deploy_(extra) {}
+  explicit Split(const std::string& extra = "", uint32_t store_nodes = 0) : deploy_(extra, store_nodes) {}
   void SetUp() override { deploy_.StartAll(); }
 
   // A device of user u that has signed in and synced.

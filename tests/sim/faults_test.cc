@@ -44,6 +44,35 @@ TEST(Simulation, EveryRoleCrashingMidRunLosesNothingOnceDevicesHaveRetried) {
   EXPECT_EQ(s["instances"]["sync/0"]["host.crashes"], 1);
 }
 
+// The message store's tier (docs/storage.md): three storage nodes, two
+// replicas a box. One is lost for a second mid-run; every acknowledged
+// message is still in its boxes, and the node catches up when back.
+TEST(Simulation, AStorageNodeLostMidRunLosesNothingAndCatchesUp) {
+  std::string text =
+      testing::Replaced(ReadFile(kSmall), "    - {name: kafka-1, cores: 2, speed: 1Gf}\n",
+                        "    - {name: kafka-1, cores: 2, speed: 1Gf}\n"
+                        "    - {name: db-1, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
+                        "    - {name: db-2, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
+                        "    - {name: db-3, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n");
+  text = testing::Replaced(text, "    auth: [app-1]\n", "    auth: [app-1]\n    store: [db-1, db-2, db-3]\n");
+  text = testing::Replaced(text, "drain: 3s", "drain: 20s") +
+         "messages: {store_replicas: 2, store_quorum: 1, store_scrub: 2s}\n"
+         "faults:\n  - {at: 1.5s, crash: store/1}\n  - {at: 2.5s, start: store/1}\n";
+  const auto s = nlohmann::json::parse(SimulateInChild(ParseScenario(text, "tier.yaml"), "tier"));
+  const auto& m = s["messages"];
+  EXPECT_EQ(m["acked"], m["sent"]);
+  ExpectEveryDeviceAtItsBoxsHead(s);
+  EXPECT_EQ(s["instances"]["store/1"]["host.crashes"], 1);
+  int64_t applied = 0, resyncs = 0;
+  for (const char* node : {"store/0", "store/1", "store/2"}) applied += s["instances"][node].value("store.applied", 0);
+  for (const char* inst : {"messages/0", "messages/1", "messages/2"}) {
+    resyncs += s["instances"][inst].value("messages.replica_resyncs", 0) +
+               s["instances"][inst].value("messages.replicas_rebuilt", 0);
+  }
+  EXPECT_GT(applied, 0) << "writes reached the nodes";
+  EXPECT_GT(resyncs, 0) << "store/1 came back behind and was sent its boxes";
+}
+
 // Pushes are best effort: a lossy link between a gateway and a sync near
 // the end of the load loses some devices' last update, which no later
 // update would reveal. The devices' quiet-period resync finds them.

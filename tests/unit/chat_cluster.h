@@ -18,8 +18,8 @@ namespace msgbed::testing {
 
 // Users 1..4 whose boxes spread over three message instances.
 struct Groups : ::testing::Test {
-  explicit Groups(std::map<std::string, RoleSettings> settings = {})
-      : c(Shape(2, 3, 2, 4), RoleRegistry::Global(), std::move(settings)) {}
+  explicit Groups(std::map<std::string, RoleSettings> settings = {}, ClusterShape shape = Shape(2, 3, 2, 4))
+      : c(std::move(shape), RoleRegistry::Global(), std::move(settings)) {}
 
   TestCluster c;
   std::map<uint64_t, std::vector<TestDevice*>> devices;  // user -> its devices
