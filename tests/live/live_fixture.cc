@@ -14,11 +14,11 @@ TempDir::TempDir(const std::string& tag) {
   std::filesystem::create_directories(path_);
 }
 
-SplitDeployment::SplitDeployment(const std::string& extra) : dir_("split") {
+SplitDeployment::SplitDeployment(const std::string& extra, const std::string& storage) : dir_("split") {
   const auto p = FreePorts(6);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   yaml_ = "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " +
-          dir_.path().string() + ", sync: false}\n" + extra +
+          dir_.path().string() + ", sync: false" + storage + "}\n" + extra +
           "\ninstances:\n"
           "  gateway/0: {client: " +
           at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +

@@ -67,11 +67,11 @@ class TempDir {
 
 // gateway/0, messages/0, sync/0, auth/0 and media/0, and the mock bus, each in its
 // own Process. `extra` is YAML added to the config (e.g. a gateway:
-// section). Users 1 to 40 have accounts with sessions for devices 1 to 3,
-// provisioned before anything starts (live/provision.h).
+// section); `storage`, keys added to its storage: mapping (", backend: ..."). Users 1 to 40 have accounts with sessions
+// for devices 1 to 3, provisioned before anything starts (live/provision.h).
 class SplitDeployment {
  public:
-  explicit SplitDeployment(const std::string& extra = "");
+  explicit SplitDeployment(const std::string& extra = "", const std::string& storage = "");
   ~SplitDeployment();
 
   // The provisioned session of (user, device).
@@ -107,7 +107,7 @@ class SplitDeployment {
 // this test's own io_context.
 class Split : public ::testing::Test {
  protected:
-  explicit Split(const std::string& extra = "") : deploy_(extra) {}
+  explicit Split(const std::string& extra = "", const std::string& storage = "") : deploy_(extra, storage) {}
   void SetUp() override { deploy_.StartAll(); }
 
   // A device of user u that has signed in and synced.
