@@ -8,6 +8,8 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -191,6 +193,67 @@ TEST_F(Postgres, AWriteDuringAnOutageFailsWithTheReasonAndLeavesNothing) {
   const Status scan = store->Scan("k", "l", 1000, &all);
   ASSERT_TRUE(scan.ok()) << scan.message();
   EXPECT_TRUE(all.empty()) << all.size() << " keys of a failed write";
+}
+
+// The store's connection is ended by the server while its statement waits
+// on a lock another connection holds on the table (as a crash of its
+// backend would end it): what that statement does on the next try.
+class PostgresBrokenMidway : public Postgres {
+ protected:
+  void SetUp() override {
+    store_ = MustOpen("kv_midway_0");
+    ASSERT_TRUE(store_);
+    WriteBatch b;
+    b.Put("k", "v");
+    ASSERT_TRUE(store_->Write(b).ok());
+    locker_ = PQconnectdb(server_.conninfo().c_str());
+    ASSERT_EQ(QueryOn("BEGIN; LOCK TABLE kv_midway_0 IN ACCESS EXCLUSIVE MODE"), "");
+  }
+  void TearDown() override { PQfinish(locker_); }
+  std::string QueryOn(const std::string& sql) {
+    PGresult* r = PQexec(locker_, sql.c_str());
+    const std::string out = PQresultStatus(r) == PGRES_COMMAND_OK ? "" : PQerrorMessage(locker_);
+    PQclear(r);
+    return out;
+  }
+  // Ends the backend that waits for the lock, once it waits; then lets go of the lock.
+  void EndTheWaiterAndUnlock() {
+    const auto end = std::chrono::steady_clock::now() + kDeadline;
+    while (Query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                 "AND query LIKE '%kv_midway_0%'") != "1") {
+      ASSERT_LT(std::chrono::steady_clock::now(), end) << "the store's statement never waited on the lock";
+    }
+    EXPECT_EQ(QueryOn("COMMIT"), "");
+  }
+
+  std::unique_ptr<PostgresStore> store_;
+  PGconn* locker_ = nullptr;
+};
+
+TEST_F(PostgresBrokenMidway, AReadIsTriedAgainOnAFreshConnection) {
+  Status s;
+  std::optional<std::string> value;
+  std::thread reader([&] { value = store_->Get("k", &s); });
+  EndTheWaiterAndUnlock();
+  reader.join();
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(value.value_or("<absent>"), "v");
+}
+
+TEST_F(PostgresBrokenMidway, AWriteIsNotTriedAgainAndFailsWithTheReason) {
+  Status s;
+  std::thread writer([&] {
+    WriteBatch b;
+    b.Put("k2", "v2");
+    s = store_->Write(b);
+  });
+  EndTheWaiterAndUnlock();
+  writer.join();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("closed the connection"), std::string::npos) << s.message();
+  Status read;
+  EXPECT_FALSE(store_->Get("k2", &read).has_value()) << "written after all";
+  EXPECT_TRUE(read.ok()) << read.message();
 }
 
 TEST(PostgresShards, ARolesInstancesSpreadOverTheServers) {
