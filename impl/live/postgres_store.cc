@@ -119,38 +119,52 @@ bool LooksAlive(PGconn* c) {
   return ::poll(&p, 1, 0) == 0;
 }
 
-// One transaction under the migration lock: reads table's version, refuses
-// one newer than this binary knows, applies the next migration if any.
-// *done: the table is up to date.
-Status MigrateStep(PGconn* c, const std::string& table, bool* done) {
-  Params lock, name, bump;
+// Starts a migration transaction, durable even when the store's writes are
+// not (a lost migration would leave an open store without its table), under
+// the migration lock; *version: table's (0: none yet).
+Status BeginMigration(PGconn* c, const std::string& table, int* version) {
+  Params lock, name;
   lock.Int8(static_cast<uint64_t>(kMigrationLock));
   name.Text(table);
   Result r(nullptr, &PQclear);
   Status s = Exec(c, "BEGIN", {});
-  // Durable even when the store's writes are not: a lost migration would leave an open store without its table.
   if (s.ok()) s = Exec(c, "SET LOCAL synchronous_commit = on", {});
   if (s.ok()) s = Exec(c, "SELECT pg_advisory_xact_lock($1)", lock);
   if (s.ok()) {
     s = Exec(c, "CREATE TABLE IF NOT EXISTS msgbed_schema (table_name text PRIMARY KEY, version int NOT NULL)", {});
   }
   if (s.ok()) s = Exec(c, "SELECT version FROM msgbed_schema WHERE table_name = $1", name, &r);
+  *version = s.ok() && PQntuples(r.get()) == 1 ? Int4Cell(r, 0, 0) : 0;
+  return s;
+}
+
+// Migration `version` (to version + 1) of table, and its version bump.
+Status ApplyMigration(PGconn* c, const std::string& table, int version) {
+  Params bump;
+  bump.Text(table);
+  bump.Int8(static_cast<uint64_t>(version + 1));
+  Status s = Exec(c, WithTable(Migrations()[version], table), {});
+  if (s.ok()) {
+    s = Exec(c,
+             "INSERT INTO msgbed_schema VALUES ($1, $2::int) ON CONFLICT (table_name) DO UPDATE SET version = "
+             "EXCLUDED.version",
+             bump);
+  }
+  return s;
+}
+
+// One transaction: refuses a table newer than this binary knows, else
+// applies its next migration if any. *done: the table is up to date.
+Status MigrateStep(PGconn* c, const std::string& table, bool* done) {
+  int version = 0;
+  Status s = BeginMigration(c, table, &version);
   const int known = static_cast<int>(Migrations().size());
-  const int version = s.ok() && PQntuples(r.get()) == 1 ? Int4Cell(r, 0, 0) : 0;
   if (s.ok() && version > known) {
     s = Status::Invalid("postgres: table " + table + " is at schema version " + std::to_string(version) +
                         ", newer than this msgbed knows (" + std::to_string(known) + "): run a newer msgbed");
   }
   *done = version >= known;
-  if (s.ok() && !*done) {
-    s = Exec(c, WithTable(Migrations()[version], table), {});
-    bump.Text(table);
-    bump.Int8(static_cast<uint64_t>(version + 1));
-    const char* upsert =
-        "INSERT INTO msgbed_schema VALUES ($1, $2::int) ON CONFLICT (table_name) DO UPDATE SET version = "
-        "EXCLUDED.version";
-    if (s.ok()) s = Exec(c, upsert, bump);
-  }
+  if (s.ok() && !*done) s = ApplyMigration(c, table, version);
   const Status end = Exec(c, s.ok() ? "COMMIT" : "ROLLBACK", {});
   return s.ok() ? end : s;
 }

@@ -3,7 +3,8 @@
 // bytea compares as unsigned bytes, as KvStore's keys do. Every Write is one
 // statement, so one transaction and one round trip whatever the batch's size;
 // it is durable on Ok unless sync is off (synchronous_commit = off: a server
-// crash may lose the last commits, never half of one).
+// crash may lose the last commits, never half of one). Unlike other stores,
+// keys longer than about 2,700 bytes are refused (a btree entry's limit).
 //
 // Connections come from a PostgresPool, one per process and server, shared by
 // every store on that server. A connection found broken (the server

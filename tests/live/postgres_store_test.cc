@@ -274,6 +274,18 @@ TEST(PostgresShards, ARolesInstancesSpreadOverTheServers) {
   EXPECT_EQ(on(b, "kv_messages_1"), "t");
 }
 
+TEST(PostgresConfig, AnUnreadablePasswordFileIsNamed) {
+  live::LiveConfig cfg;
+  cfg.backend = live::StorageBackend::kPostgres;
+  cfg.postgres.servers = {"host=127.0.0.1 dbname=msgbed"};
+  cfg.postgres.password_file = "/nonexistent/pg.pass";
+  std::unique_ptr<KvStore> store;
+  const Status s = live::OpenInstanceStore(cfg, "auth", 0, &store);
+  EXPECT_NE(s.message().find("storage.postgres.password_file: cannot read a password from /nonexistent/pg.pass"),
+            std::string::npos)
+      << s.message();
+}
+
 // A deployment whose instances all keep their stores on one server.
 struct WithServer {
   PostgresServer server;
