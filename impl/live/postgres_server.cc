@@ -38,6 +38,17 @@ PostgresServer::PostgresServer() {
   std::string templ = (std::filesystem::temp_directory_path() / "msgbed-pg-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + templ);
   dir_ = templ;
+  try {
+    Create();
+  } catch (const std::exception&) {
+    Remove();
+    throw;
+  }
+}
+
+PostgresServer::~PostgresServer() { Remove(); }
+
+void PostgresServer::Create() {
   if (::geteuid() == 0) {
     const passwd* pw = ::getpwnam("postgres");
     if (pw == nullptr) throw std::runtime_error("running as root, and there is no postgres user to run the server");
@@ -58,10 +69,10 @@ PostgresServer::PostgresServer() {
   if (!created) throw std::runtime_error("CREATE DATABASE msgbed: " + why);
 }
 
-PostgresServer::~PostgresServer() {
+void PostgresServer::Remove() {
   try {
     Stop();
-  } catch (const std::exception&) {  // already stopped
+  } catch (const std::exception&) {  // not running
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -34,6 +34,10 @@ class PostgresServer {
   void Restart();
 
  private:
+  // Owns dir_, runs initdb, starts the server, creates the database.
+  void Create();
+  // Stops the server if it runs; removes dir_.
+  void Remove();
   // Runs a server program (as `postgres` when root) to its end; throws with
   // its output unless it exits 0.
   void Run(const std::vector<std::string>& argv) const;
