@@ -24,6 +24,7 @@ PACKAGES=(
   plantuml graphviz
   clang libclang-rt-14-dev
   nodejs
+  postgresql libpq-dev
 )
 
 missing=()

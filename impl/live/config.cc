@@ -164,6 +164,42 @@ S3Config ReadS3(const YamlReader& r, const YAML::Node& n) {
   return c;
 }
 
+// storage.postgres: {servers: [conninfo, ...], pool, password_file}
+PostgresConfig ReadPostgres(const YamlReader& r, const YAML::Node& n) {
+  const std::string p = "storage.postgres";
+  PostgresConfig c;
+  if (!n.IsDefined()) return c;
+  r.OnlyKeys(n, p, {"servers", "pool", "password_file"});
+  const YAML::Node servers = r.Required(n, p, "servers", "a list of libpq conninfo strings, one per server");
+  if (!servers.IsSequence() || servers.size() == 0) {
+    r.Fail(servers, p + ".servers", "expected a non-empty list of libpq conninfo strings");
+  }
+  for (size_t i = 0; i < servers.size(); ++i) {
+    c.servers.push_back(r.Scalar(servers[i], p + ".servers[" + std::to_string(i) + "]"));
+  }
+  r.Count(n, p, "pool", &c.pool);
+  r.String(n, p, "password_file", &c.password_file);
+  return c;
+}
+
+void ReadStorage(const YamlReader& r, const YAML::Node& s, LiveConfig* cfg) {
+  if (!s.IsDefined()) return;
+  r.OnlyKeys(s, "storage", {"data_dir", "sync", "s3", "backend", "postgres"});
+  r.String(s, "storage", "data_dir", &cfg->data_dir);
+  r.Bool(s, "storage", "sync", &cfg->sync_writes);
+  if (s["s3"].IsDefined()) cfg->s3 = ReadS3(r, s["s3"]);
+  std::string backend = "rocksdb";
+  r.String(s, "storage", "backend", &backend);
+  if (backend != "rocksdb" && backend != "postgres") {
+    r.Fail(s["backend"], "storage.backend", "expected rocksdb or postgres, got '" + backend + "'");
+  }
+  cfg->postgres = ReadPostgres(r, s["postgres"]);
+  if (backend == "postgres" && cfg->postgres.servers.empty()) {
+    r.Fail(s, "storage.postgres.servers", "the postgres backend needs at least one server");
+  }
+  cfg->backend = backend == "postgres" ? StorageBackend::kPostgres : StorageBackend::kRocksDb;
+}
+
 }  // namespace
 
 std::string LiveConfig::SecretFile() const {
@@ -252,12 +288,7 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
     r.OnlyKeys(sec, "security", {"secret_file"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
   }
-  if (const YAML::Node s = root["storage"]; s.IsDefined()) {
-    r.OnlyKeys(s, "storage", {"data_dir", "sync", "s3"});
-    r.String(s, "storage", "data_dir", &cfg.data_dir);
-    r.Bool(s, "storage", "sync", &cfg.sync_writes);
-    if (s["s3"].IsDefined()) cfg.s3 = ReadS3(r, s["s3"]);
-  }
+  ReadStorage(r, root["storage"], &cfg);
   const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");
   if (!inst.IsMap()) r.Fail(inst, "instances", "expected a mapping of role/index to addresses");
   for (const auto& kv : inst) {

@@ -81,6 +81,18 @@ struct S3Config {
   friend bool operator==(const S3Config&, const S3Config&) = default;
 };
 
+// Where instances keep their KvStore (`storage.backend`).
+enum class StorageBackend { kRocksDb, kPostgres };
+
+// `storage.postgres`: the servers a postgres backend's tables live on
+// (instance_store.h places them).
+struct PostgresConfig {
+  std::vector<std::string> servers;  // libpq conninfo strings
+  size_t pool = 4;                   // connections per process and server
+  std::string password_file;         // optional: the password, first line
+  friend bool operator==(const PostgresConfig&, const PostgresConfig&) = default;
+};
+
 struct LiveConfig {
   std::string file;
   uint32_t partitions = 8;
@@ -88,6 +100,8 @@ struct LiveConfig {
   std::string data_dir = "data/local";
   bool sync_writes = true;     // storage.sync: fsync each write batch
   std::optional<S3Config> s3;  // storage.s3: blobs of roles that keep them
+  StorageBackend backend = StorageBackend::kRocksDb;
+  PostgresConfig postgres;  // backend kPostgres: at least one server
   ClientTransportConfig clients;
   std::map<std::string, RoleSettings> role_settings;  // sections named after roles
   SecurityConfig security;

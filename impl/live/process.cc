@@ -16,11 +16,11 @@
 #include "live/fault_board.h"
 #include "live/faulty_store.h"
 #include "live/file_blob_store.h"
+#include "live/instance_store.h"
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
 #include "live/live_substrate.h"
 #include "live/reshape_board.h"
-#include "live/rocksdb_store.h"
 #include "live/router.h"
 #include "live/s3_blob_store.h"
 #include "roles/registry.h"
@@ -134,7 +134,7 @@ struct Process::Impl {
   }
 
   // An instance's blobs: in storage.s3 for roles that keep blobs, if
-  // configured; else files beside its database (made on first write).
+  // configured; else files in <dir>.blobs (made on first write).
   static Status OpenBlobs(const LiveConfig& cfg, const InstanceConfig& ic, const RoleSpec& role, const std::string& dir,
                           std::unique_ptr<BlobStore>* out) {
     if (!cfg.s3 || !role.uses_blobs) {
@@ -166,11 +166,10 @@ struct Process::Impl {
     auto inst = std::make_unique<Instance>();
     inst->config = ic;
     const Address addr = MakeAddress(ic.role, ic.index);
-    std::unique_ptr<RocksDbStore> store;
-    const std::string dir = (std::filesystem::path(cfg.data_dir) / (ic.role + "-" + std::to_string(ic.index))).string();
-    if (Status s = RocksDbStore::Open(dir, cfg.sync_writes, &store); !s.ok()) return s;
+    std::unique_ptr<KvStore> store;
+    if (Status s = OpenInstanceStore(cfg, ic.role, ic.index, &store); !s.ok()) return s;
     std::unique_ptr<BlobStore> blobs;
-    if (Status s = OpenBlobs(cfg, ic, role, dir, &blobs); !s.ok()) return s;
+    if (Status s = OpenBlobs(cfg, ic, role, InstanceDir(cfg, ic.role, ic.index), &blobs); !s.ok()) return s;
     if (!outbound) {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},

@@ -3,12 +3,11 @@
 #include <sodium.h>
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 
 #include "auth/credential.h"
 #include "auth/provision.h"
-#include "live/rocksdb_store.h"
+#include "live/instance_store.h"
 
 namespace msgbed::live {
 
@@ -16,10 +15,9 @@ Status ProvisionSessions(const LiveConfig& config, const std::vector<SessionKey>
                          std::map<SessionKey, api::Authorization>* out) {
   if (sodium_init() < 0) return Status::IoError("libsodium failed to start");
   const ClusterShape shape = config.Shape();
-  std::vector<std::unique_ptr<RocksDbStore>> stores(shape.Count(role::kAuth));
+  std::vector<std::unique_ptr<KvStore>> stores(shape.Count(role::kAuth));
   for (uint32_t i = 0; i < stores.size(); ++i) {
-    const auto dir = std::filesystem::path(config.data_dir) / ("auth-" + std::to_string(i));
-    if (Status s = RocksDbStore::Open(dir.string(), config.sync_writes, &stores[i]); !s.ok()) return s;
+    if (Status s = OpenInstanceStore(config, role::kAuth, i, &stores[i]); !s.ok()) return s;
   }
   auto store_of = [&](const Address& a) -> KvStore& { return *stores.at(a.index()); };
   const auto now = std::chrono::system_clock::now().time_since_epoch();

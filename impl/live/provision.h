@@ -1,8 +1,9 @@
 // Provisioning a stopped live deployment: accounts and sessions written
-// straight into its auth instances' RocksDB stores, as finished sign-ups
-// would have left them (auth/provision.h). For load tests and integration
-// tests that need many known users without an SMS round each; a running
-// deployment holds its stores' locks, so this refuses to touch it.
+// straight into its auth instances' stores, as finished sign-ups would have
+// left them (auth/provision.h). For load tests and integration tests that
+// need many known users without an SMS round each. A running deployment
+// holds its RocksDB stores' locks, so this refuses to touch it; PostgreSQL
+// tables have no such lock: stop the deployment first.
 #pragma once
 
 #include <map>

@@ -59,6 +59,9 @@ std::string ReshapeRefusal(const LiveConfig& now, const LiveConfig& next) {
   const std::string restart = " differs (only the instance list changes while running; restart for the rest)";
   if (!(now.bus == next.bus)) return "bus" + restart;
   if (now.sync_writes != next.sync_writes) return "storage.sync" + restart;
+  // A table's server follows from the list: another list loses the tables.
+  if (now.backend != next.backend || !(now.postgres == next.postgres))
+    return "storage.backend or storage.postgres differs";
   if (!(now.clients == next.clients)) return "clients" + restart;
   if (now.role_settings != next.role_settings) return "a role's settings section" + restart;
   if (!(now.security == next.security)) return "security" + restart;

@@ -170,6 +170,30 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
               "key 'storage.s3.acl': unknown key");
 }
 
+TEST(LiveConfig, StorageBackendIsRocksDbOrPostgresWithItsServers) {
+  EXPECT_EQ(ParseConfig(kGood, "d.yaml").backend, StorageBackend::kRocksDb);
+  const std::string pg =
+      "sync: false, backend: postgres, postgres: {servers: ['host=db1 dbname=msgbed', 'host=db2 dbname=msgbed'], "
+      "pool: 8, password_file: /etc/msgbed/pg.pass}}";
+  const LiveConfig c = ParseConfig(testing::Replaced(kGood, "sync: false}", pg), "d.yaml");
+  EXPECT_EQ(c.backend, StorageBackend::kPostgres);
+  EXPECT_EQ(c.postgres.servers, (std::vector<std::string>{"host=db1 dbname=msgbed", "host=db2 dbname=msgbed"}));
+  EXPECT_EQ(c.postgres.pool, 8u);
+  EXPECT_EQ(c.postgres.password_file, "/etc/msgbed/pg.pass");
+  EXPECT_EQ(ParseConfig(testing::Replaced(kGood, "sync: false}", testing::Replaced(pg, ", pool: 8", "")), "d.yaml")
+                .postgres.pool,
+            4u);
+  ExpectError("sync: false}", "backend: cassandra}", "d.yaml:3: key 'storage.backend': expected rocksdb or postgres");
+  ExpectError("sync: false}", "backend: postgres}",
+              "d.yaml:3: key 'storage.postgres.servers': the postgres backend needs at least one server");
+  ExpectError("sync: false}", testing::Replaced(pg, "['host=db1 dbname=msgbed', 'host=db2 dbname=msgbed']", "[]"),
+              "key 'storage.postgres.servers': expected a non-empty list");
+  ExpectError("sync: false}", testing::Replaced(pg, "pool: 8", "pool: 0"), "key 'storage.postgres.pool'");
+  ExpectError("sync: false}", testing::Replaced(pg, "pool: 8", "pol: 8"), "key 'storage.postgres.pol': unknown key");
+  ExpectError("sync: false}", testing::Replaced(pg, "servers: [", "servers: [[a], "),
+              "key 'storage.postgres.servers[0]': expected a single value");
+}
+
 }  // namespace
 }  // namespace msgbed::live
 

@@ -14,12 +14,12 @@ TempDir::TempDir(const std::string& tag) {
   std::filesystem::create_directories(path_);
 }
 
-SplitDeployment::SplitDeployment(const std::string& extra, uint32_t store_nodes)
+SplitDeployment::SplitDeployment(const std::string& extra, const std::string& storage, uint32_t store_nodes)
     : dir_("split"), store_nodes_(store_nodes) {
   const auto p = FreePorts(6 + store_nodes);
   const auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
   yaml_ = "partitions: 4\nbus: {mode: mock, mock_brokers: 1, session_timeout: 3s}\nstorage: {data_dir: " +
-          dir_.path().string() + ", sync: false}\n" + extra +
+          dir_.path().string() + ", sync: false" + storage + "}\n" + extra +
           "\ninstances:\n"
           "  gateway/0: {client: " +
           at(p[0]) + ", rpc: " + at(p[1]) + "}\n" + "  messages/0: {rpc: " + at(p[2]) + "}\n" +

@@ -67,11 +67,13 @@ class TempDir {
 
 // gateway/0, messages/0, sync/0, auth/0 and media/0, and the mock bus, each in its
 // own Process, and store_nodes storage nodes store/<i> (docs/storage.md).
-// `extra` is YAML added to the config (e.g. a gateway: section). Users 1 to 40 have accounts with sessions for devices
-// 1 to 3, provisioned before anything starts (live/provision.h).
+// `extra` is YAML added to the config (e.g. a gateway: section); `storage`,
+// keys added to its storage: mapping (", backend: ..."). Users 1 to 40 have
+// accounts with sessions for devices 1 to 3, provisioned before anything
+// starts (live/provision.h).
 class SplitDeployment {
  public:
-  explicit SplitDeployment(const std::string& extra = "", uint32_t store_nodes = 0);
+  explicit SplitDeployment(const std::string& extra = "", const std::string& storage = "", uint32_t store_nodes = 0);
   ~SplitDeployment();
 
   // The provisioned session of (user, device).
@@ -108,7 +110,8 @@ class SplitDeployment {
 // this test's own io_context.
 class Split : public ::testing::Test {
  protected:
-  explicit Split(const std::string& extra = "", uint32_t store_nodes = 0) : deploy_(extra, store_nodes) {}
+  explicit Split(const std::string& extra = "", const std::string& storage = "", uint32_t store_nodes = 0)
+      : deploy_(extra, storage, store_nodes) {}
   void SetUp() override { deploy_.StartAll(); }
 
   // A device of user u that has signed in and synced.

@@ -129,6 +129,9 @@ TEST_F(LiveReshape, AChangeBeyondMessagesInstancesIsRefusedByEveryProcess) {
     return live::ReshapeRefusal(deploy_.config(), live::ParseConfig(yaml.replace(at, from.size(), to), "x.yaml"));
   };
   EXPECT_NE(changed("sync: false", "sync: true").find("storage.sync differs"), std::string::npos);
+  EXPECT_NE(changed("sync: false", "sync: false, backend: postgres, postgres: {servers: ['host=db1']}")
+                .find("storage.backend or storage.postgres differs"),
+            std::string::npos);
   EXPECT_NE(changed("mock_brokers: 1", "mock_brokers: 3").find("bus differs"), std::string::npos);
   EXPECT_NE(changed("instances:", "gateway: {request_timeout: 1s}\ninstances:").find("settings section differs"),
             std::string::npos);

@@ -12,7 +12,7 @@ namespace msgbed::testing {
 namespace {
 
 struct LiveStoreTier : Split {
-  LiveStoreTier() : Split("messages: {store_replicas: 2, store_quorum: 1, store_scrub: 1s}\n", 3) {}
+  LiveStoreTier() : Split("messages: {store_replicas: 2, store_quorum: 1, store_scrub: 1s}\n", "", 3) {}
 };
 
 TEST_F(LiveStoreTier, NoAcknowledgedMessageIsLostToAStorageNodeOrAWipedMessagesStore) {
