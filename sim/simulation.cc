@@ -19,6 +19,7 @@
 #include "messages/provision.h"
 #include "population.h"
 #include "service_node.h"
+#include "store/placement.h"
 #include "summary.h"
 #include "workload.h"
 #include "world.h"
@@ -461,8 +462,20 @@ double EstimateMemoryBytes(const Scenario& sc) {
   constexpr double kPerShare = 2.5e3;
   const double media =
       w.media.file_bytes > 0 ? static_cast<double>(w.media.shares) * kPerShare + 3.0 * w.media.file_bytes : 0;
-  return kBase + devices * kPerDevice + w.messages_per_second * w.MaxRateFactor() * sc.duration * kPerMessage +
-         channels + media;
+  // The message store's tier keeps every box write again on each replica
+  // (scenarios/storage-tier.yaml, two replicas: 55 MB more for 12,000
+  // messages, 2.3 KB a message a replica).
+  constexpr double kPerMessageReplica = 2.3e3;
+  double replicas = 0;
+  if (auto store = sc.services.find(kStoreRole); store != sc.services.end()) {
+    auto settings = sc.role_settings.find(role::kMessages);
+    const double wanted = settings != sc.role_settings.end() && settings->second.contains("store_replicas")
+                              ? settings->second.at("store_replicas")
+                              : 2;
+    replicas = std::min(wanted, static_cast<double>(store->second.size()));
+  }
+  const double messages = w.messages_per_second * w.MaxRateFactor() * sc.duration;
+  return kBase + devices * kPerDevice + messages * (kPerMessage + replicas * kPerMessageReplica) + channels + media;
 }
 
 void CheckMemory(const Scenario& sc, double available) {

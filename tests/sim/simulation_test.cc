@@ -527,6 +527,20 @@ TEST(ScenarioErrors, AWorkloadThatCannotFitInMemoryIsRefusedWithAnEstimate) {
   EXPECT_THROW(CheckMemory(sc, 8e9), ScenarioError) << "messages count too";
 }
 
+// Each replica of the message store's tier holds every box write again.
+TEST(ScenarioErrors, TheMemoryEstimateCountsTheStoreTiersReplicas) {
+  Scenario sc = LoadScenario(kSmall);
+  const double alone = EstimateMemoryBytes(sc);
+  sc.services["store"] = {"app-1", "app-2", "app-3"};
+  const double two = EstimateMemoryBytes(sc);
+  sc.role_settings["messages"]["store_replicas"] = 3;
+  const double three = EstimateMemoryBytes(sc);
+  EXPECT_GT(two, alone);
+  EXPECT_NEAR(three - two, (two - alone) / 2, 1) << "one replica's worth each (two by default)";
+  sc.role_settings["messages"]["store_replicas"] = 9;
+  EXPECT_EQ(EstimateMemoryBytes(sc), three) << "at most the nodes there are";
+}
+
 TEST(ScenarioErrors, ATopologyWithoutHostsIsAnErrorNotAnAbort) {
   ExpectError("name: x\ntopology:\n  link: {bandwidth: 10Gbps, latency: 50us}\n", "key 'topology.hosts'");
 }
