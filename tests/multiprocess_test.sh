@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# A deployment of six processes on loopback: `msgbed serve --role bus`
-# (the mock Kafka cluster), then gateway, messages, sync, auth and media each in
-# their own process, talking over TCP; sync reaches the brokers in kafka
+# A deployment of eight processes on loopback: `msgbed serve --role bus`
+# (the mock Kafka cluster), then gateway, messages, sync, auth, media and
+# two storage nodes of the message store each in their own process,
+# talking over TCP; sync reaches the brokers in kafka
 # mode by their bootstrap list. Users 1-3 are provisioned (`msgbed
 # provision`); a new user signs up by phone with the code the log SMS
 # provider wrote. Two terminal clients chat through it; the bus is
 # killed (-9) and restarted at new addresses, and the chat goes on; so is
 # the gateway, and the clients connect again by themselves. A file goes
-# from one client to the other through a media process.
+# from one client to the other through a media process. A storage node is
+# killed (-9) and the chat goes on; a client pages back through its history.
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
@@ -37,10 +39,10 @@ await() {
   fail "timed out waiting for: $1"
 }
 
-# Seven free loopback ports, chosen by the kernel (the fifth stays unused).
-read -r p1 p2 p3 p4 p5 p6 p7 < <(python3 -c '
+# Nine free loopback ports, chosen by the kernel (the fifth stays unused).
+read -r p1 p2 p3 p4 p5 p6 p7 p8 p9 < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(7)]
+socks = [socket.socket() for _ in range(9)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 cat > "$tmp/deploy.yaml" << EOC
@@ -49,12 +51,15 @@ bus: {mode: mock, mock_brokers: 1}
 storage: {data_dir: $tmp/data, sync: false}
 sms: [{log: {file: $tmp/sms.log}}]
 email: [{log: {file: $tmp/email.log}}]
+messages: {store_replicas: 2, store_quorum: 1, store_scrub: 1s}
 instances:
   gateway/0: {client: 127.0.0.1:$p1, rpc: 127.0.0.1:$p2}
   messages/0: {rpc: 127.0.0.1:$p3}
   sync/0: {rpc: 127.0.0.1:$p4}
   auth/0: {rpc: 127.0.0.1:$p6}
   media/0: {rpc: 127.0.0.1:$p7}
+  store/0: {rpc: 127.0.0.1:$p8}
+  store/1: {rpc: 127.0.0.1:$p9}
 EOC
 "$msgbed" provision "$tmp/deploy.yaml" --users 3 --out "$tmp/sessions" > "$tmp/provision.log" 2>&1 ||
   fail "provision: $(cat "$tmp/provision.log")"
@@ -82,7 +87,12 @@ pids+=($!)
 pids+=($!)
 "$msgbed" serve "$tmp/deploy.yaml" --role media > "$tmp/media.log" 2>&1 &
 pids+=($!)
+for node in 0 1; do # pids[6] and pids[7]
+  "$msgbed" serve "$tmp/deploy.yaml" --role store/$node > "$tmp/store$node.log" 2>&1 &
+  pids+=($!)
+done
 for role in gateway messages sync auth media; do await "grep -q 'serving $role/0' $tmp/$role.log"; done
+for node in 0 1; do await "grep -q 'serving store/$node' $tmp/store$node.log"; done
 
 mkfifo "$tmp/bob.in" "$tmp/alice.in"
 "$msgbed" client --connect 127.0.0.1:$p1 --session "$(session 2)" < "$tmp/bob.in" > "$tmp/bob.log" 2>&1 &
@@ -259,6 +269,22 @@ await "[ \$(grep -c 'up to date' $tmp/alice.log) -ge 2 ]"
 await "[ \$(grep -c 'up to date' $tmp/bob.log) -ge 2 ]"
 echo "@2 after the gateway came back" >&4
 await "grep -q 'from 1\] after the gateway came back' $tmp/bob.log"
+
+# A storage node dies (-9): the other holds every box (two replicas, a
+# quorum of one), so the chat goes on; back, it catches up.
+kill -9 "${pids[7]}"
+wait "${pids[7]}" 2> /dev/null || true
+echo "@2 while a storage node is down" >&4
+await "grep -q 'from 1\] while a storage node is down' $tmp/bob.log"
+"$msgbed" serve "$tmp/deploy.yaml" --role store/1 > "$tmp/store1b.log" 2>&1 &
+pids[7]=$!
+await "grep -q 'serving store/1' $tmp/store1b.log"
+
+# Bob pages back through his chat with Alice: the newest 20, oldest first.
+echo "/history @1" >&3
+await "grep -q '^\* older: /history <chat> ' $tmp/bob.log"
+sed -n '/^\* history: /,$p' "$tmp/bob.log" | grep -q 'from 1\] while a storage node is down' ||
+  fail "history: $(sed -n '/^\* history: /,$p' "$tmp/bob.log")"
 
 echo "/quit" >&3
 echo "/quit" >&4
