@@ -10,7 +10,9 @@
 #include "deployment_diagram.h"
 #include "fault_reader.h"
 #include "group_layout.h"
+#include "messages/replicator.h"
 #include "scale_reader.h"
+#include "store/placement.h"
 
 namespace msgbed::sim {
 namespace {
@@ -314,10 +316,17 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
 
 namespace {
 
-// The end-of-run checks look for every acknowledged message in its boxes,
-// so a message the retention removed would count as lost.
-void CheckRetention(const YamlReader& r, const YAML::Node& root, const Scenario& sc) {
+// The messages role's settings against the deployment: the store tier's
+// against the store nodes (docs/storage.md); the retention against the
+// run, since the end-of-run checks look for every acknowledged message in
+// its boxes and a message the retention removed would count as lost.
+void CheckMessagesSettings(const YamlReader& r, const YAML::Node& root, const Scenario& sc) {
   auto messages = sc.role_settings.find(role::kMessages);
+  const auto store = sc.services.find(kStoreRole);
+  const uint32_t nodes = store == sc.services.end() ? 0 : static_cast<uint32_t>(store->second.size());
+  if (auto bad = CheckReplication(messages == sc.role_settings.end() ? RoleSettings{} : messages->second, nodes)) {
+    r.Fail(root[role::kMessages][bad->first], std::string(role::kMessages) + "." + bad->first, bad->second);
+  }
   if (messages == sc.role_settings.end() || !messages->second.contains("retention")) return;
   const double retention = messages->second.at("retention");
   if (retention > 0 && retention <= sc.duration + sc.drain) {
@@ -391,7 +400,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
   ReadProviders(r, root[kSmsChannel], kSmsChannel, &sc.sms);
   ReadProviders(r, root[kPushChannel], kPushChannel, &sc.push);
   ReadRoleSettings(r, root, roles, &sc.role_settings);
-  CheckRetention(r, root, sc);
+  CheckMessagesSettings(r, root, sc);
   ReadScale(r, root["scale"], roles, &sc);
   ReadFaults(r, root["faults"], &sc);
   // Simulated devices do not ping (a population would spend most of its

@@ -6,6 +6,8 @@
 
 #include "config/role_settings.h"
 #include "core/frame_codec.h"
+#include "messages/replicator.h"
+#include "store/placement.h"
 
 namespace msgbed::live {
 namespace {
@@ -268,6 +270,15 @@ void ReadProviders(const YamlReader& r, const YAML::Node& n, const std::string& 
   }
 }
 
+// The messages role's replication settings against the store nodes
+// deployed (docs/storage.md).
+void CheckStoreTier(const YamlReader& r, const YAML::Node& root, const std::map<std::string, RoleSettings>& settings,
+                    uint32_t store_nodes) {
+  const auto messages = settings.find(role::kMessages);
+  const auto bad = CheckReplication(messages == settings.end() ? RoleSettings{} : messages->second, store_nodes);
+  if (bad) r.Fail(root[role::kMessages][bad->first], std::string(role::kMessages) + "." + bad->first, bad->second);
+}
+
 LiveConfig ParseConfigText(const std::string& text, const std::string& file, const RoleRegistry& roles) {
   const YamlReader r(file);
   const YAML::Node root = r.Load(text);
@@ -301,6 +312,7 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
     cfg.instances.push_back(std::move(ic));
   }
   CheckDense(r, inst, cfg, roles);
+  CheckStoreTier(r, root, cfg.role_settings, cfg.Shape().Count(kStoreRole));
   return cfg;
 }
 

@@ -85,8 +85,15 @@ class Terminal final : public Device::Observer {
     std::cout << "* history: " << page.messages_size() << " message(s)"
               << (page.messages_size() == 0 ? ", nothing (further) back" : "") << "\n";
     for (auto m = page.messages().rbegin(); m != page.messages().rend(); ++m) Print(d, *m, false);
-    if (page.messages_size() > 0) {
-      std::cout << "* older: /history <chat> " << page.messages(page.messages_size() - 1).id() << "\n";
+    // A full page (the server's default of 20) may have more before it.
+    if (page.messages_size() >= 20) {
+      const api::Message& oldest = page.messages(page.messages_size() - 1);
+      const std::string chat =
+          oldest.channel_id() ? "!" + std::to_string(oldest.channel_id())
+          : oldest.chat_id()
+              ? "#" + std::to_string(oldest.chat_id())
+              : "@" + std::to_string(oldest.from_user() == d.user() ? oldest.peer_user() : oldest.from_user());
+      std::cout << "* older: /history " << chat << " " << oldest.id() << "\n";
     }
   }
   void OnBoxUpdate(Device&, const api::Update& u) override {

@@ -15,7 +15,34 @@ std::string DirtyKey(uint64_t id) {
   return k;
 }
 
+// '~tiered' -> "<nodes>/<replicas>": every box is on its replicas for this
+// many store nodes and replicas.
+const char kTieredKey[] = "~tiered";
+
 }  // namespace
+
+std::optional<std::pair<std::string, std::string>> CheckReplication(const std::map<std::string, double>& given,
+                                                                    uint32_t store_nodes) {
+  const auto at = [&](const char* key) { return given.contains(key) ? given.at(key) : 0.0; };
+  if (store_nodes == 0) {
+    for (const char* key : {"store_replicas", "store_quorum", "store_scrub"}) {
+      if (given.contains(key)) {
+        return std::make_pair(key,
+                              "no store nodes are deployed: add store/<i> instances (docs/storage.md) or remove it");
+      }
+    }
+    return std::nullopt;
+  }
+  const double replicas = given.contains("store_replicas") ? at("store_replicas") : ReplicationOptions().replicas;
+  if (given.contains("store_replicas") && replicas > store_nodes) {
+    return std::make_pair("store_replicas", "at most the store nodes deployed (" + std::to_string(store_nodes) + ")");
+  }
+  if (given.contains("store_quorum") && at("store_quorum") > replicas) {
+    return std::make_pair("store_quorum",
+                          "at most store_replicas (" + std::to_string(static_cast<int>(replicas)) + ")");
+  }
+  return std::nullopt;
+}
 
 Replicator::Replicator(Env* host, const ClusterShape& shape, ReplicationOptions options)
     : host_(host), nodes_(shape.Count(kStoreRole)), options_(options) {
@@ -64,7 +91,11 @@ void Replicator::Replicate(uint64_t seq, uint64_t id, uint32_t node) {
   if (w == writes_.end()) return;  // on a quorum already: a scrub or the next write catches this node up
   auto retry = [this, seq, id, node](bool ok) {
     if (ok) return OnReplicated(seq, id, node);
-    host_->StartTimer(kStoreRetry, [this, seq, id, node] { Replicate(seq, id, node); });
+    auto w = writes_.find(seq);
+    if (w == writes_.end()) return;
+    const uint32_t failures = std::min(w->second.parts.at(id).failures[node]++, 5u);
+    host_->StartTimer(std::min(kStoreRetry << failures, kMaxStoreRetry),
+                      [this, seq, id, node] { Replicate(seq, id, node); });
   };
   const store::Apply& apply = w->second.parts.at(id).apply;
   if (apply.ops_size() == 0) return PushBox(id, node, retry);  // a resync
@@ -102,7 +133,7 @@ void Replicator::PushBox(uint64_t id, uint32_t node, std::function<void(bool)> d
   if (box->ByteSizeLong() < kMaxMessageBytes / 2) {
     return host_->Call(StoreNode(node), std::move(box), kStoreCallTimeout, std::move(answered));
   }
-  host_->Transfer(StoreNode(node), std::move(box), 5 * kStoreCallTimeout, std::move(answered));
+  host_->Transfer(StoreNode(node), std::move(box), 2 * kStoreCallTimeout, std::move(answered));
 }
 
 void Replicator::OnReplicated(uint64_t seq, uint64_t id, uint32_t node) {
@@ -118,6 +149,12 @@ void Replicator::OnReplicated(uint64_t seq, uint64_t id, uint32_t node) {
   }
   if (--w->second.waiting > 0) return;
   writes_.erase(w);
+  if (seq == tiering_seq_) {
+    tiering_seq_ = 0;
+    WriteBatch done;
+    done.Put(kTieredKey, std::to_string(nodes_) + "/" + std::to_string(options_.replicas));
+    if (!host_->Kv().Write(done).ok()) host_->Stats().Add("messages.storage_errors");
+  }
   ReleaseHeld();
 }
 
@@ -127,15 +164,52 @@ void Replicator::Begin() {
   host_->StartTimer(options_.scrub_interval, [this] { Scrub(0); });
 }
 
+// The boxes to send whole at start: those marked, or every box when the
+// store is not complete for these nodes and replicas.
+std::set<uint64_t> Replicator::BoxesToResend(bool* all) {
+  std::set<uint64_t> ids;
+  Status s;
+  const auto tiered = host_->Kv().Get(kTieredKey, &s);
+  *all = s.ok() && tiered != std::to_string(nodes_) + "/" + std::to_string(options_.replicas);
+  KvStore::Entries page;
+  for (std::string from = *all ? "" : "~d", to = *all ? "~" : "~e";;) {
+    if (s = host_->Kv().Scan(from, to, 4096, &page); !s.ok() || page.empty()) break;
+    for (const auto& [key, value] : page) {
+      if (!*all) {
+        uint64_t id = 0;
+        for (size_t i = 2; i < key.size(); ++i) id = id << 8 | static_cast<unsigned char>(key[i]);
+        ids.insert(id);
+      } else if (const auto id = PlacementIdOfKey(key)) {
+        ids.insert(*id);
+      }
+    }
+    from = page.back().first + '\0';
+  }
+  if (!s.ok()) host_->Stats().Add("messages.storage_errors");
+  return ids;
+}
+
 void Replicator::ResendDirty() {
-  KvStore::Entries dirty;
-  if (!host_->Kv().Scan("~d", "~e", SIZE_MAX, &dirty).ok()) return host_->Stats().Add("messages.storage_errors");
-  if (dirty.empty()) return;
+  bool all = false;
+  const std::set<uint64_t> ids = BoxesToResend(&all);
+  if (ids.empty() && all) {  // nothing to send: complete as it is
+    WriteBatch done;
+    done.Put(kTieredKey, std::to_string(nodes_) + "/" + std::to_string(options_.replicas));
+    if (!host_->Kv().Write(done).ok()) host_->Stats().Add("messages.storage_errors");
+  }
+  if (ids.empty()) return;
+  // A box never written through the tier has no version: it gets its
+  // first, so that the nodes take it.
+  WriteBatch first;
+  for (uint64_t id : ids) {
+    Status s;
+    if (BoxVersion(host_->Kv(), id, &s) == 0 && s.ok()) PutBoxVersion(first, id, 1);
+  }
+  if (!host_->Kv().Write(first).ok()) return host_->Stats().Add("messages.storage_errors");
   const uint64_t seq = ++write_seq_;
+  if (all) tiering_seq_ = seq;
   PendingWrite& w = writes_[seq];
-  for (const auto& [key, value] : dirty) {
-    uint64_t id = 0;
-    for (size_t i = 2; i < key.size(); ++i) id = id << 8 | static_cast<unsigned char>(key[i]);
+  for (uint64_t id : ids) {
     w.parts[id].apply.set_id(id);  // no ops: the whole box
     latest_write_[id] = seq;
   }
@@ -282,7 +356,7 @@ void Replicator::FetchNext() {
     ++fetching_;
     auto ask = NewBody<store::GetBox>();
     ask->set_id(id);
-    host_->Transfer(StoreNode(from.second), std::move(ask), 5 * kStoreCallTimeout,
+    host_->Transfer(StoreNode(from.second), std::move(ask), 2 * kStoreCallTimeout,
                     [this, id, from](const CallResult& r) {
                       --fetching_;
                       const store::PutBox* box = r.As<store::PutBox>();

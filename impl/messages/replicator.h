@@ -15,7 +15,10 @@
 //             instance's own store: losing any one of them loses none of it.
 //   Restart.  Boxes written but not yet on a quorum are marked ('~d' id,
 //             in the write's batch); a restart sends them whole before
-//             anything else leaves.
+//             anything else leaves. So does the first start with the tier,
+//             or with another number of store nodes or replicas ('~tiered'
+//             records what the store was last complete for): every box is
+//             sent whole to its replicas before anything leaves.
 //   Scrub.    Every scrub_interval the instance compares its boxes'
 //             versions with their replicas' and sends the whole box to a
 //             replica behind: a store node that lost its disk is rebuilt.
@@ -31,7 +34,9 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "core/cluster.h"
@@ -40,15 +45,24 @@
 
 namespace msgbed {
 
+// Why these messages settings cannot work with store_nodes storage nodes
+// deployed: the key at fault and the reason; nullopt if they can. given:
+// the settings a config or scenario names itself.
+std::optional<std::pair<std::string, std::string>> CheckReplication(const std::map<std::string, double>& given,
+                                                                    uint32_t store_nodes);
+
 struct ReplicationOptions {
   uint32_t replicas = 2;  // store nodes per box (at most the nodes there are)
   uint32_t quorum = 1;    // of them, on which a write must be before its outputs leave
   Micros scrub_interval = 30 * kSecond;
 };
 
-// A store node that has not answered by then is asked again.
-inline constexpr Micros kStoreCallTimeout = 2 * kSecond;
+// A store node that has not answered by then is asked again, after
+// kStoreRetry doubling with each failure up to kMaxStoreRetry (an
+// overloaded node must not get more work for being slow).
+inline constexpr Micros kStoreCallTimeout = 10 * kSecond;
 inline constexpr Micros kStoreRetry = 500 * kMillisecond;
+inline constexpr Micros kMaxStoreRetry = 4 * kSecond;
 // Outputs held at most; more are dropped and counted (their callers retry).
 inline constexpr size_t kMaxHeldOutputs = 200'000;
 // Boxes fetched at once while recovering; boxes compared per scrub question.
@@ -117,6 +131,7 @@ class Replicator final : public Env {
     uint64_t version = 0;
     store::Apply apply;  // empty ops: send the whole box (a resync)
     std::set<uint32_t> on;
+    std::map<uint32_t, uint32_t> failures;  // by node
   };
   struct PendingWrite {
     std::map<uint64_t, Part> parts;  // by box id
@@ -129,6 +144,7 @@ class Replicator final : public Env {
   void PushBox(uint64_t id, uint32_t node, std::function<void(bool)> done);
   void OnReplicated(uint64_t seq, uint64_t id, uint32_t node);
   void ResendDirty();
+  std::set<uint64_t> BoxesToResend(bool* all);
   // Outputs: run now, or held behind the writes before them.
   void Output(std::function<void()> fn);
   void ReleaseHeld();
@@ -144,8 +160,9 @@ class Replicator final : public Env {
   ReplicationOptions options_;
   ReplicatingStore store_{this};
   uint64_t write_seq_ = 0;
-  std::map<uint64_t, PendingWrite> writes_;                      // not yet on a quorum, by seq
-  std::map<uint64_t, uint64_t> latest_write_;                    // box id -> its latest write's seq
+  uint64_t tiering_seq_ = 0;                   // the write sending every box whole, if one is under way
+  std::map<uint64_t, PendingWrite> writes_;    // not yet on a quorum, by seq
+  std::map<uint64_t, uint64_t> latest_write_;  // box id -> its latest write's seq
   std::deque<std::pair<uint64_t, std::function<void()>>> held_;  // (write seq before it, output)
 
   // Recovery.

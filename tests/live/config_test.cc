@@ -105,9 +105,11 @@ TEST(LiveConfig, ReadsGatewayLimitsAndTheSecretFile) {
   EXPECT_EQ(d.SecretFile(), "/tmp/x/cluster.secret");
 }
 
-void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
-  testing::ExpectInputError([](const std::string& t) { ParseConfig(t, "d.yaml"); }, testing::Replaced(kGood, from, to),
-                            expected);
+// kGood with from replaced by to (and more instances), refused with expected.
+void ExpectError(const std::string& from, const std::string& to, const std::string& expected,
+                 const std::string& more_instances = "") {
+  testing::ExpectInputError([](const std::string& t) { ParseConfig(t, "d.yaml"); },
+                            testing::Replaced(kGood, from, to) + more_instances, expected);
 }
 
 TEST(LiveConfig, ErrorsNameFileLineAndKey) {
@@ -121,6 +123,15 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
                 "d.yaml:2: key 'bus.session_timeout': expected 2s to 300s");
   }
   ExpectError("sync: false", "sync: maybe", "d.yaml:3: key 'storage.sync': expected true or false");
+  // The store tier's settings against its nodes (found by a hostile tester:
+  // each was accepted, and did something else than it said).
+  ExpectError("security:", "messages: {store_replicas: 2}\nsecurity:",
+              "key 'messages.store_replicas': no store nodes are deployed");
+  const std::string two_nodes = "  store/0: {rpc: 10.0.0.4:7600}\n  store/1: {rpc: 10.0.0.5:7600}\n";
+  ExpectError("security:", "messages: {store_replicas: 3}\nsecurity:",
+              "key 'messages.store_replicas': at most the store nodes deployed (2)", two_nodes);
+  ExpectError("security:", "messages: {store_replicas: 2, store_quorum: 3}\nsecurity:",
+              "key 'messages.store_quorum': at most store_replicas (2)", two_nodes);
   ExpectError("rpc: 10.0.0.3:7510", "rpc: 10.0.0.3", "d.yaml:10: key 'instances.messages/0.rpc': expected host:port");
   ExpectError("gateway/1:", "gateway/2:", "gateway/1 is missing: gateway indexes must be 0..1");
   // Found by a hostile tester: two instances on one address were accepted.

@@ -423,6 +423,14 @@ TEST(ScenarioErrors, NameFileLineAndKey) {
   ExpectError(base + "messages: {retention: 7s}\n",
               "key 'messages.retention': must be 0 or longer than the run (duration + drain, 7s)");
   EXPECT_NO_THROW(ParseScenario(base + "messages: {retention: 8s}\n", "long.yaml"));
+  // The store tier's settings against its nodes (found by a hostile tester).
+  ExpectError(base + "messages: {store_quorum: 1}\n", "key 'messages.store_quorum': no store nodes are deployed");
+  const std::string tier = with("    auth: [app-1]\n", "    auth: [app-1]\n    store: [app-2, app-3]\n");
+  ExpectError(tier + "messages: {store_replicas: 3}\n",
+              "key 'messages.store_replicas': at most the store nodes deployed (2)");
+  ExpectError(tier + "messages: {store_replicas: 2, store_quorum: 3}\n",
+              "key 'messages.store_quorum': at most store_replicas (2)");
+  EXPECT_NO_THROW(ParseScenario(tier + "messages: {store_quorum: 2}\n", "tier.yaml"));
   ExpectError(with("gateway: [gw-1, gw-2]", "gateway: [gw-1, gw-9]"),
               "key 'topology.services.gateway': unknown host 'gw-9'");
   ExpectError(with("users: 150", "userz: 150"), "key 'workload.userz': unknown key");
