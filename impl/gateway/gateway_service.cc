@@ -476,6 +476,13 @@ void GatewayService::Answer(ConnId conn, uint64_t client_request_id, Step step, 
   }
   api::ServerFrame frame = answer->frame();
   frame.set_request_id(client_request_id);
+  // Why a service failed inside (a store's error names its server) is
+  // not for the client: it learns only that it may retry (found by a
+  // hostile tester: PostgreSQL's host and port reached clients).
+  if (frame.has_error() && frame.error().code() == api::INTERNAL) {
+    env_->Stats().Add("gateway.internal_errors");
+    frame.mutable_error()->set_message("the service failed; retry");
+  }
   clients_->SendToClient(conn, std::move(frame));
 }
 

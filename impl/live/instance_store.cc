@@ -36,7 +36,14 @@ std::string InstanceDir(const LiveConfig& cfg, const std::string& role, uint32_t
 
 Status OpenInstanceStore(const LiveConfig& cfg, const std::string& role, uint32_t index,
                          std::unique_ptr<KvStore>* out) {
-  if (cfg.backend == StorageBackend::kPostgres) return OpenPostgres(cfg, role, index, out);
+  if (cfg.backend == StorageBackend::kPostgres) {
+    // data_dir still holds what is not in the tables (logs of the log
+    // providers, blobs, the bus's bootstrap file), as RocksDB's makes it.
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.data_dir, ec);
+    if (ec) return Status::IoError("storage.data_dir: cannot create " + cfg.data_dir + ": " + ec.message());
+    return OpenPostgres(cfg, role, index, out);
+  }
   std::unique_ptr<RocksDbStore> store;
   Status s = RocksDbStore::Open(InstanceDir(cfg, role, index), cfg.sync_writes, &store);
   *out = std::move(store);

@@ -227,6 +227,22 @@ TEST(LiveProcess, PortZeroIsRefusedWhenProcessesMustFindEachOther) {
       << s.message();
 }
 
+// Found by a hostile tester: with PostgreSQL nothing made data_dir, and the
+// start failed on the email log's file instead of saying anything useful.
+TEST(LiveProcess, WithPostgresTheDataDirIsMadeAsWithRocksDb) {
+  const std::string top = ::testing::TempDir() + "/msgbed-pg-datadir", dir = top + "/not/yet";
+  std::filesystem::remove_all(top);
+  const std::string yaml = testing::Replaced(
+      AllOnLoopback(dir, "127.0.0.1:0"), "sync: false}",
+      "sync: false, backend: postgres, postgres: {servers: ['host=127.0.0.1 port=1 dbname=x connect_timeout=2']}}");
+  std::unique_ptr<Process> p;
+  const Status s = Process::Start(ParseConfig(yaml, "p.yaml"), "", &p);
+  ASSERT_FALSE(s.ok()) << "no server listens on port 1";
+  EXPECT_NE(s.message().find("postgres: cannot connect"), std::string::npos) << s.message();
+  EXPECT_TRUE(std::filesystem::is_directory(dir));
+  std::filesystem::remove_all(top);
+}
+
 TEST(LiveProcess, AnSmsLogFileThatCannotBeWrittenStopsTheStart) {
   const std::string dir = ::testing::TempDir() + "/msgbed-smslog";
   std::unique_ptr<Process> p;

@@ -144,6 +144,8 @@ TEST_F(TwoOwners, UnreachablePeerBoxFailsTheSendThenTheServiceFinishesIt) {
   c.Advance(kPeerAppendTimeout);
   ASSERT_EQ(a.errors.size(), 1u);
   EXPECT_EQ(a.errors[0].code(), api::INTERNAL);
+  EXPECT_EQ(a.errors[0].message(), "the service failed; retry") << "what failed inside is not the client's to read";
+  EXPECT_EQ(c.host(MakeAddress(role::kGateway, 0)).Stats().Get("gateway.internal_errors"), 1);
   EXPECT_TRUE(b.delivered.empty());
 
   c.drop = nullptr;
