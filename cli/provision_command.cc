@@ -28,7 +28,11 @@ int Provision(const ProvisionOptions& opts) {
   }
   std::map<live::SessionKey, api::Authorization> sessions;
   if (Status s = live::ProvisionSessions(config, wanted, &sessions); !s.ok()) {
-    std::cerr << "msgbed provision: " << s.message() << " (is the deployment running? stop its auth instances first)\n";
+    // RocksDB refuses a second opener: the deployment is running.
+    const bool locked =
+        config.backend == live::StorageBackend::kRocksDb && s.message().find("lock") != std::string::npos;
+    std::cerr << "msgbed provision: " << s.message()
+              << (locked ? " (is the deployment running? stop its auth instances first)" : "") << "\n";
     return 1;
   }
   for (const auto& [key, session] : sessions) {

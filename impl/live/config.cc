@@ -180,6 +180,8 @@ PostgresConfig ReadPostgres(const YamlReader& r, const YAML::Node& n) {
     c.servers.push_back(r.Scalar(servers[i], p + ".servers[" + std::to_string(i) + "]"));
   }
   r.Count(n, p, "pool", &c.pool);
+  // PostgreSQL's own default allows 100 connections in all.
+  if (c.pool > 64) r.Fail(n["pool"], p + ".pool", "at most 64 connections per process and server");
   r.String(n, p, "password_file", &c.password_file);
   return c;
 }

@@ -200,6 +200,8 @@ TEST(LiveConfig, StorageBackendIsRocksDbOrPostgresWithItsServers) {
   ExpectError("sync: false}", testing::Replaced(pg, "['host=db1 dbname=msgbed', 'host=db2 dbname=msgbed']", "[]"),
               "key 'storage.postgres.servers': expected a non-empty list");
   ExpectError("sync: false}", testing::Replaced(pg, "pool: 8", "pool: 0"), "key 'storage.postgres.pool'");
+  ExpectError("sync: false}", testing::Replaced(pg, "pool: 8", "pool: 100000"),
+              "key 'storage.postgres.pool': at most 64 connections per process and server");
   ExpectError("sync: false}", testing::Replaced(pg, "pool: 8", "pol: 8"), "key 'storage.postgres.pol': unknown key");
   ExpectError("sync: false}", testing::Replaced(pg, "servers: [", "servers: [[a], "),
               "key 'storage.postgres.servers[0]': expected a single value");
