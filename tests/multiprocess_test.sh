@@ -284,6 +284,15 @@ await "grep -q 'serving store/1' $tmp/store1b.log"
 echo "/history @1" >&3
 await "sed -n '/^\\* history: /,\$p' $tmp/bob.log | grep -q 'from 1\\] while a storage node is down'"
 
+# A full disk: the client learns only that the service failed (and its
+# message goes through once the disk is back); the server's log says why.
+"$msgbed" fault "$tmp/deploy.yaml" '{for: 3s, disk: messages/0, full: true}' > "$tmp/fault.log" 2>&1 ||
+  fail "fault: $(cat "$tmp/fault.log")"
+echo "@2 written on a full disk" >&4
+await "grep -q 'messages/0: storage failed: no space left on device' $tmp/messages.log"
+await "grep -q 'the service failed; retry' $tmp/alice.log"
+await "grep -q 'from 1\] written on a full disk' $tmp/bob.log"
+
 echo "/quit" >&3
 echo "/quit" >&4
 

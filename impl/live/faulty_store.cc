@@ -1,5 +1,7 @@
 #include "live/faulty_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -13,7 +15,21 @@ constexpr auto kSlowWriteFloor = std::chrono::microseconds(100);
 // process's thread (its other instances, its fault polling) must go on.
 constexpr auto kMaxSlowWrite = std::chrono::milliseconds(500);
 
-Status FaultyStore::Write(const WriteBatch& batch) {
+Status FaultyStore::Noted(Status s) {
+  if (s.ok()) return s;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_logged_ < std::chrono::seconds(1)) {
+    ++unlogged_;
+    return s;
+  }
+  spdlog::warn("{}: storage failed: {}{}", ToString(self_), s.message(),
+               unlogged_ > 0 ? fmt::format(" ({} more failures since the last line)", unlogged_) : "");
+  last_logged_ = now;
+  unlogged_ = 0;
+  return s;
+}
+
+Status FaultyStore::FaultedWrite(const WriteBatch& batch) {
   using namespace std::chrono;
   double slowdown = 1;
   int64_t until_ms = 0;
