@@ -47,11 +47,20 @@ std::vector<std::string> BusyHosts(const Scenario& sc, bool brokers) {
 }
 
 // Instances there from the start: one that joins later (scale:) cannot
-// fail before it joins, and a fault may fall at any time.
-std::vector<std::string> Instances(const Scenario& sc) {
+// fail before it joins, and a fault may fall at any time. on_disks: only
+// those on hosts with a disk model, when the scenario has any (a disk
+// fault on an instance that keeps nothing there tests nothing: found by a
+// hostile tester on scenarios/storage-tier.yaml).
+std::vector<std::string> Instances(const Scenario& sc, bool on_disks = false) {
+  std::set<std::string> disks;
+  for (const HostSpec& h : sc.hosts) {
+    if (h.disk.modelled()) disks.insert(h.name);
+  }
   std::vector<std::string> out;
   for (const auto& [role, names] : sc.services) {
-    for (size_t i = 0; i < sc.StartCount(role); ++i) out.push_back(role + "/" + std::to_string(i));
+    for (size_t i = 0; i < sc.StartCount(role); ++i) {
+      if (!on_disks || disks.empty() || disks.contains(names[i])) out.push_back(role + "/" + std::to_string(i));
+    }
   }
   return out;
 }
@@ -77,7 +86,7 @@ void Describe(const Scenario& sc, const std::string& kind, Rng& rng, YAML::Node&
     *what += ": drop " + e["drop"].as<std::string>() + " dup " + e["duplicate"].as<std::string>() + " jitter " +
              e["jitter"].as<std::string>();
   } else if (kind == "disk-full" || kind == "disk-slow") {
-    const std::vector<std::string> instances = Instances(sc);
+    const std::vector<std::string> instances = Instances(sc, /*on_disks=*/true);
     const std::string instance = instances[rng.Below(instances.size())];
     e["disk"] = instance;
     if (kind == "disk-full") e["full"] = true;
