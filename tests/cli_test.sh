@@ -176,6 +176,11 @@ done
   fail "campaign with scale: $(cat "$tmp/camp.out")"
 grep -q "6 runs, 0 broken" "$tmp/camp.out" || fail "campaign with scale: output: $(cat "$tmp/camp.out")"
 ! grep -q "messages/3" "$tmp/camp.out" || fail "campaign faulted the joiner: $(cat "$tmp/camp.out")"
+# Found by a hostile tester: disk faults went to instances that keep
+# nothing on disk. With disks modelled, they go to instances on them.
+"$msgbed" campaign "$src/scenarios/storage-tier.yaml" --seeds 2 --kinds disk-full --out "$tmp/camp" > "$tmp/camp.out" 2>&1 ||
+  fail "campaign on the store tier: $(cat "$tmp/camp.out")"
+[ "$(grep -c ': store/[0-9] disk full' "$tmp/camp.out")" = 2 ] || fail "disk faults off the disks: $(cat "$tmp/camp.out")"
 
 set +e
 "$msgbed" campaign "$src/tests/sim/small.yaml" --kinds bus --out "$tmp/camp" 2> "$tmp/err"; rc=$?
