@@ -48,12 +48,12 @@ TEST(Simulation, EveryRoleCrashingMidRunLosesNothingOnceDevicesHaveRetried) {
 // replicas a box. One is lost for a second mid-run; every acknowledged
 // message is still in its boxes, and the node catches up when back.
 TEST(Simulation, AStorageNodeLostMidRunLosesNothingAndCatchesUp) {
-  std::string text =
-      testing::Replaced(ReadFile(kSmall), "    - {name: kafka-1, cores: 2, speed: 1Gf}\n",
-                        "    - {name: kafka-1, cores: 2, speed: 1Gf}\n"
-                        "    - {name: db-1, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
-                        "    - {name: db-2, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
-                        "    - {name: db-3, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n");
+  std::string text = testing::Replaced(
+      ReadFile(kSmall), "    - {name: kafka-1, cores: 2, speed: 1Gf}\n",
+      "    - {name: kafka-1, cores: 2, speed: 1Gf}\n"
+      "    - {name: db-1, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
+      "    - {name: db-2, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n"
+      "    - {name: db-3, cores: 2, speed: 1Gf, disk: {read: 1GBps, write: 500MBps, latency: 200us}}\n");
   text = testing::Replaced(text, "    auth: [app-1]\n", "    auth: [app-1]\n    store: [db-1, db-2, db-3]\n");
   text = testing::Replaced(text, "drain: 3s", "drain: 20s") +
          "messages: {store_replicas: 2, store_quorum: 1, store_scrub: 2s}\n"
