@@ -4,6 +4,7 @@
 #include "core/utf8.h"
 #include "messages/placement.h"
 #include "messages/store_format.h"
+#include "store/placement.h"
 #include "proto/events.pb.h"
 
 namespace msgbed {
@@ -31,7 +32,9 @@ api::ErrorCode CheckMessageText(const std::string& text) {
 }
 
 MessageService::MessageService(Env* env, ClusterShape shape, MessageOptions options)
-    : env_(&replicator_),
+    // Without store nodes the replicator passes everything through: the
+    // core then calls its host directly (a hop less on every call).
+    : env_(shape.Count(kStoreRole) > 0 ? static_cast<Env*>(&replicator_) : env),
       options_(options),
       store_status_(MigrateMessagesStore(env->Kv())),
       replicator_(env, shape, options.replication),

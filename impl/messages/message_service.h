@@ -288,8 +288,7 @@ class MessageService final : public Service {
   void AnswerDone(const ReplyTo& to);
   void AnswerRefusal(const ReplyTo& to, const Refusal& r) { AnswerError(to, r.code, r.why); }
 
-  // The core's Env: the host's, through the replicator (a pass-through
-  // without store nodes).
+  // The core's Env: the replicator with store nodes, the host's without.
   Env* env_;
   MessageOptions options_;
   // Not ok: the store could not be brought to the current format
