@@ -359,6 +359,9 @@ void Device::OnDifference(const api::Difference& diff) {
   if (diff.too_long()) {
     pts_ = diff.state_pts();
     ++too_long_resets_;
+  } else if (diff.state_pts() < pts_) {  // the box went back: updates are buffered while syncing, so never a race
+    pts_ = diff.state_pts();
+    ++rewinds_;
   }
   for (const auto& update : diff.updates()) Apply(update);
   if (diff.is_slice()) return RequestDifference();

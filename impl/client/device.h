@@ -171,6 +171,10 @@ class Device {
   // Times the server's retention had expired updates this device had not
   // seen, so it started again at the box's pts (Difference.too_long).
   uint64_t too_long_resets() const { return too_long_resets_; }
+  // Times the server's box was behind this device (it lost updates the
+  // device has: a store lost without a store tier), so the device started
+  // again at the box's pts rather than take new updates for old ones.
+  uint64_t rewinds() const { return rewinds_; }
   // A channel's pts on this device; 0 if it is not in the channel.
   uint64_t channel_pts(uint64_t channel) const {
     auto it = channels_.find(channel);
@@ -261,6 +265,7 @@ class Device {
   uint64_t pts_ = 0;
   uint64_t acked_pts_ = 0;
   uint64_t too_long_resets_ = 0;
+  uint64_t rewinds_ = 0;
   bool ack_due_ = false;  // an ack is scheduled on this connection
   uint64_t next_request_id_ = 1;
   uint64_t sign_in_request_id_ = 0;     // of the sign-in awaiting an answer

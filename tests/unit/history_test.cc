@@ -232,6 +232,29 @@ TEST_F(Retention, ChannelPostsExpireAndAMemberBehindThemStartsAgain) {
   EXPECT_EQ(answer.channel_difference().messages(0).text(), "new post");
 }
 
+// Found by a hostile tester: a box that went back (its store lost without
+// a store tier) left its devices ahead of it, and they took its next
+// updates for ones they had: nothing new was shown again.
+TEST_F(History, ADeviceAheadOfItsBoxStartsAgainAtTheBoxsPts) {
+  Send(1, 2, "one");
+  Send(1, 2, "two");
+  const uint64_t had = dev(2).core.pts();
+  ASSERT_EQ(had, 2u);
+  const Address owner = BoxOwner(c.shape(), 2);
+  c.Disconnect(dev(2));
+  c.Crash(owner);
+  c.substrate(owner).kv_ = MemKvStore();
+  c.Start(owner);
+  c.Run();
+  c.Connect(dev(2));
+  c.Run();
+  EXPECT_EQ(dev(2).core.pts(), 0u) << "the box's pts";
+  EXPECT_EQ(dev(2).core.rewinds(), 1u);
+  Send(1, 2, "three");
+  ASSERT_FALSE(dev(2).delivered.empty());
+  EXPECT_EQ(dev(2).delivered.back().text(), "three") << "shown, not taken for one it had";
+}
+
 // A store written before the chat index listed a box's own messages (and
 // while it listed deleted ones) is migrated when its instance starts.
 TEST_F(History, AnOlderStoreIsMigratedAtStartAndANewerOneIsNotServed) {
