@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "memory_estimate.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -27,17 +28,6 @@ struct SimulationResult {
 SimulationResult Simulate(const Scenario& scenario, const TraceChoice& trace = {},
                           const RoleRegistry& roles = RoleRegistry::Global(),
                           const std::function<void(double)>& progress = nullptr);
-
-// The memory a run of sc needs, estimated from what runs measured on this
-// code (docs/benchmarks.md): per device, per message offered, plus a base.
-double EstimateMemoryBytes(const Scenario& sc);
-// Throws ScenarioError naming the estimate when it exceeds `available`
-// bytes: a run that cannot fit is refused up front, not killed by the
-// allocator minutes in.
-void CheckMemory(const Scenario& sc, double available);
-// This machine's physical memory in bytes, or the process's address-space
-// limit (ulimit -v) if that is lower.
-double UsableMemoryBytes();
 
 // Makes <out_dir>/<name>/ this scenario file's result directory, marked
 // with the file's path (.source). Throws ScenarioError if it holds another
