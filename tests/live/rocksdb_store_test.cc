@@ -10,14 +10,17 @@
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
 
+#include <functional>
+
 #include "live/live_fixture.h"
 #include "support/kv_store_contract.h"
 
 namespace msgbed::testing {
 namespace {
 
-TEST(RocksDbStore, AScanNeverWalksTheTombstonesPastItsRange) {
-  TempDir dir("rocksdb-scan");
+// A store holding "b", "z" and 10,000 deleted keys "d100000".. between them.
+void WithTombstones(const std::string& tag, const std::function<void(KvStore&)>& check) {
+  TempDir dir(tag);
   std::unique_ptr<live::RocksDbStore> store;
   ASSERT_TRUE(live::RocksDbStore::Open(dir.path().string(), false, &store).ok());
   WriteBatch put, del;
@@ -30,21 +33,42 @@ TEST(RocksDbStore, AScanNeverWalksTheTombstonesPastItsRange) {
   put.Put("z", "2");
   ASSERT_TRUE(store->Write(put).ok());
   ASSERT_TRUE(store->Write(del).ok());
+  check(*store);
+}
 
+// Deleted keys RocksDB walked while scan ran (its perf counters).
+uint64_t TombstonesWalked(const std::function<void()>& scan) {
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
   rocksdb::get_perf_context()->Reset();
-  KvStore::Entries empty;
-  ASSERT_TRUE(store->Scan("c", "d", 1, &empty).ok());
+  scan();
   const uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  EXPECT_TRUE(empty.empty());
-  EXPECT_EQ(skipped, 0u) << "deleted keys after the range were walked";
+  return skipped;
+}
 
-  KvStore::Entries all;
-  ASSERT_TRUE(store->Scan("a", "zz", 10, &all).ok());
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].first, "b");
-  EXPECT_EQ(all[1].first, "z");
+TEST(RocksDbStore, AScanNeverWalksTheTombstonesPastItsRange) {
+  WithTombstones("rocksdb-scan", [](KvStore& store) {
+    KvStore::Entries empty;
+    EXPECT_EQ(TombstonesWalked([&] { ASSERT_TRUE(store.Scan("c", "d", 1, &empty).ok()); }), 0u)
+        << "deleted keys after the range were walked";
+    EXPECT_TRUE(empty.empty());
+    KvStore::Entries all;
+    ASSERT_TRUE(store.Scan("a", "zz", 10, &all).ok());
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].first, "b");
+    EXPECT_EQ(all[1].first, "z");
+  });
+}
+
+// As Scan, backwards: a page of history read newest first never walks the
+// deleted keys before its range.
+TEST(RocksDbStore, AScanBackNeverWalksTheTombstonesBeforeItsRange) {
+  WithTombstones("rocksdb-scan-back", [](KvStore& store) {
+    KvStore::Entries empty;
+    EXPECT_EQ(TombstonesWalked([&] { ASSERT_TRUE(store.ScanBack("e", "f", 1, &empty).ok()); }), 0u)
+        << "deleted keys before the range were walked";
+    EXPECT_TRUE(empty.empty());
+  });
 }
 
 TEST(RocksDbStore, KeepsTheKvStoreContract) {
@@ -52,32 +76,6 @@ TEST(RocksDbStore, KeepsTheKvStoreContract) {
   std::unique_ptr<live::RocksDbStore> store;
   ASSERT_TRUE(live::RocksDbStore::Open(dir.path().string(), false, &store).ok());
   ExpectKvStoreContract(*store);
-}
-
-// As Scan, backwards: a page of history read newest first never walks the
-// deleted keys before its range.
-TEST(RocksDbStore, AScanBackNeverWalksTheTombstonesBeforeItsRange) {
-  TempDir dir("rocksdb-scan-back");
-  std::unique_ptr<live::RocksDbStore> store;
-  ASSERT_TRUE(live::RocksDbStore::Open(dir.path().string(), false, &store).ok());
-  WriteBatch put, del;
-  for (int i = 0; i < 10000; ++i) {
-    const std::string key = "d" + std::to_string(100000 + i);
-    put.Put(key, "v");
-    del.Delete(key);
-  }
-  put.Put("b", "1");
-  ASSERT_TRUE(store->Write(put).ok());
-  ASSERT_TRUE(store->Write(del).ok());
-
-  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
-  rocksdb::get_perf_context()->Reset();
-  KvStore::Entries empty;
-  ASSERT_TRUE(store->ScanBack("e", "f", 1, &empty).ok());
-  const uint64_t skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
-  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  EXPECT_TRUE(empty.empty());
-  EXPECT_EQ(skipped, 0u) << "deleted keys before the range were walked";
 }
 
 }  // namespace

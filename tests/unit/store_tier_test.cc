@@ -37,6 +37,17 @@ struct StoreTier : Groups {
     for (uint32_t node : ReplicasOf(id, kNodes, 2))
       EXPECT_EQ(BoxOf(Node(node), id), local) << "box " << id << " node " << node;
   }
+  // The messages instance owning user's box loses its store and starts
+  // again: the box must come back, byte for byte.
+  void ExpectBoxBackAfterItsStoreIsLost(uint64_t user) {
+    const Address owner = BoxOwner(c.shape(), user);
+    const KvStore::Entries before = BoxOf(Local(user), user);
+    c.Crash(owner);
+    Local(user) = MemKvStore();
+    c.Start(owner);
+    c.Advance(5 * kSecond);
+    EXPECT_EQ(BoxOf(Local(user), user), before) << "box " << user;
+  }
   // The node holding no replica of box id, and one of its replicas.
   uint32_t Replica(uint64_t id, size_t k) { return ReplicasOf(id, kNodes, 2)[k]; }
   void SendRound(const std::string& tag) {
@@ -142,14 +153,8 @@ TEST_F(StoreTier, AStoreNodeThatLostItsDiskIsRebuilt) {
 TEST_F(StoreTier, AMessagesInstanceThatLostItsDiskGetsEveryBoxBackBeforeServing) {
   SendRound("one");
   SendRound("two");
-  const Address owner = BoxOwner(c.shape(), 1);
-  const KvStore::Entries before = BoxOf(Local(1), 1);
-  c.Crash(owner);
-  Local(1) = MemKvStore();
-  c.Start(owner);
-  c.Advance(5 * kSecond);
-  EXPECT_EQ(BoxOf(Local(1), 1), before) << "the box is back, byte for byte";
-  EXPECT_GT(Stat(owner, "messages.boxes_recovered"), 0);
+  ExpectBoxBackAfterItsStoreIsLost(1);
+  EXPECT_GT(Stat(BoxOwner(c.shape(), 1), "messages.boxes_recovered"), 0);
   // And it serves: a device's difference and new messages.
   TestDevice& fresh = c.AddDevice(1, 7);
   c.Connect(fresh);
@@ -186,14 +191,7 @@ TEST_F(StoreTier, BoxesFromBeforeTheTierReachItsNodesAtTheNextStart) {
   for (uint32_t m = 0; m < 3; ++m) c.Start(MakeAddress(role::kMessages, m));
   c.Advance(kSecond);
   for (uint64_t user = 1; user <= 4; ++user) ExpectReplicated(user);
-  // So a messages store lost now loses nothing.
-  const Address owner = BoxOwner(c.shape(), 3);
-  const KvStore::Entries before = BoxOf(Local(3), 3);
-  c.Crash(owner);
-  Local(3) = MemKvStore();
-  c.Start(owner);
-  c.Advance(5 * kSecond);
-  EXPECT_EQ(BoxOf(Local(3), 3), before);
+  ExpectBoxBackAfterItsStoreIsLost(3);  // so a messages store lost now loses nothing
 }
 
 TEST_F(StoreTier, WritesACrashLeftUnreplicatedAreSentBeforeAnythingElse) {
