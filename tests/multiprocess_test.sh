@@ -286,8 +286,9 @@ await "sed -n '/^\\* history: /,\$p' $tmp/bob.log | grep -q 'from 1\\] while a s
 
 # A full disk: the client learns only that the service failed (and its
 # message goes through once the disk is back); the server's log says why.
-"$msgbed" fault "$tmp/deploy.yaml" '{for: 3s, disk: messages/0, full: true}' > "$tmp/fault.log" 2>&1 ||
+"$msgbed" fault "$tmp/deploy.yaml" '{for: 6s, disk: messages/0, full: true}' > "$tmp/fault.log" 2>&1 ||
   fail "fault: $(cat "$tmp/fault.log")"
+await "grep -q 'begins here' $tmp/messages.log" # the process polls the board: the fault is on once it says so
 echo "@2 written on a full disk" >&4
 await "grep -q 'messages/0: storage failed: no space left on device' $tmp/messages.log"
 await "grep -q 'the service failed; retry' $tmp/alice.log"
