@@ -292,11 +292,13 @@ void Replicator::Scrub(uint64_t after) {
   };
   if (by_node.empty()) return next();
   auto left = std::make_shared<size_t>(by_node.size());
-  for (auto& [node, boxes] : by_node) {
+  for (auto& entry : by_node) {
+    const uint32_t node = entry.first;  // not a structured binding: see FetchNext
+    auto& boxes = entry.second;
     auto ask = NewBody<store::GetVersions>();
     for (const auto& [id, version] : boxes) ask->add_ids(id);
     host_->Call(StoreNode(node), std::move(ask), kStoreCallTimeout,
-                [this, node, boxes, left, next](const CallResult& r) {
+                [this, node, boxes = std::move(boxes), left, next](const CallResult& r) {
                   const store::VersionList* got = r.As<store::VersionList>();
                   for (size_t i = 0; got && i < boxes.size() && static_cast<int>(i) < got->versions_size(); ++i) {
                     const auto [id, version] = boxes[i];
@@ -351,7 +353,10 @@ void Replicator::ListFrom(uint32_t node, uint64_t after) {
 
 void Replicator::FetchNext() {
   while (fetching_ < kRecoveryWindow && !best_.empty()) {
-    const auto [id, from] = *best_.begin();
+    // Named copies, not structured bindings: clang before 16 refuses to
+    // capture those in a lambda (CI builds the fuzzers with clang).
+    const uint64_t id = best_.begin()->first;
+    const auto from = best_.begin()->second;
     best_.erase(best_.begin());
     ++fetching_;
     auto ask = NewBody<store::GetBox>();
