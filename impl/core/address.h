@@ -16,6 +16,7 @@ inline constexpr const char* kMessages = "messages";
 inline constexpr const char* kSync = "sync";
 inline constexpr const char* kAuth = "auth";
 inline constexpr const char* kMedia = "media";
+inline constexpr const char* kBotApi = "botapi";
 }  // namespace role
 
 // A service instance's address, a plain value. Envelopes, replies and

@@ -61,6 +61,11 @@ struct RoleSpec {
   // cost table charges as CPU, which the run need not really do.
   std::map<std::string, double> simulated_defaults;
   bool has_clients = false;
+  // How its clients talk, live: length-prefixed api frames over TCP
+  // (ClientServer), or HTTP/1.1 requests arriving as api.BotCall frames and
+  // answered by api.BotAnswer frames (impl/live/http_client_server.h).
+  enum class ClientProtocol { kFrames, kHttp };
+  ClientProtocol client_protocol = ClientProtocol::kFrames;
   bool uses_bus = false;    // publishes or subscribes: its processes need the bus
   bool uses_blobs = false;  // keeps blobs (Env::Blobs): live, in storage.s3 when configured
   // Instances may be added or removed while running: its cores move their
