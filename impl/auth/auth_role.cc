@@ -35,7 +35,13 @@ RoleSpec AuthRole() {
                  {auth::RegisterDevice::descriptor(), 20e-6},
                  {auth::Notify::descriptor(), 20e-6},
                  {auth::RequestRecovery::descriptor(), 30e-6},
-                 {auth::RecoverPassword::descriptor(), 30e-6}};
+                 {auth::RecoverPassword::descriptor(), 30e-6},
+                 {auth::CreateBot::descriptor(), 30e-6},
+                 {auth::OpenBot::descriptor(), 40e-6},
+                 {auth::RevokeBotToken::descriptor(), 30e-6},
+                 {auth::FindBot::descriptor(), 10e-6},
+                 {auth::CheckBotToken::descriptor(), 15e-6},
+                 {auth::GetProfiles::descriptor(), 20e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.settings = {
       {"code_ttl", K::kDuration, double(d.code_ttl) / kSecond, "a code works this long"},

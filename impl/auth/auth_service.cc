@@ -28,12 +28,10 @@ std::string Hex(const std::string& bytes) {
 
 uint64_t Uint64Of(const std::string& bytes) { return FromBigEndian(bytes.data()); }
 
-// New accounts get ids of 33 to 52 bits: never a small number (which
-// provisioned worlds use, impl/auth/provision.h), and exact in a double.
+}  // namespace
+
 uint64_t NewUserId(Env& env) { return (Uint64Of(env.SecretBytes(8)) & ((uint64_t{1} << 52) - 1)) | uint64_t{1} << 32; }
 
-// Well-formed UTF-8 of at most 64 characters, no control characters, and
-// (when required) not blank.
 bool ValidName(const std::string& name, bool required) {
   size_t chars = 0;
   if (!ValidUtf8(name, &chars) || chars > 64) return false;
@@ -44,8 +42,6 @@ bool ValidName(const std::string& name, bool required) {
   }
   return !(required && blank);
 }
-
-}  // namespace
 
 std::string PhoneKey(const std::string& digits) { return "p/" + digits; }
 std::string UserKey(uint64_t user) { return "u/" + BigEndian(user); }
@@ -68,6 +64,12 @@ void AuthService::Register(Handlers& handlers) {
   handlers.On(this, &AuthService::HandleUpdatePassword);
   handlers.On(this, &AuthService::HandleRegisterDevice);
   handlers.On(this, &AuthService::HandleNotify);
+  handlers.On(this, &AuthService::HandleCreateBot);
+  handlers.On(this, &AuthService::HandleOpenBot);
+  handlers.On(this, &AuthService::HandleRevokeBotToken);
+  handlers.On(this, &AuthService::HandleFindBot);
+  handlers.On(this, &AuthService::HandleCheckBotToken);
+  handlers.On(this, &AuthService::HandleGetProfiles);
 }
 
 void AuthService::AnswerError(const ReplyTo& to, api::ErrorCode code, const std::string& why, uint32_t retry_after_s) {

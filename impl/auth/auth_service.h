@@ -105,6 +105,19 @@ class AuthService final : public Service {
   void PasswordStepPassed(const ReplyTo& to, uint64_t user, const std::string& ticket, auth::UserRecord& account,
                           const std::string& source);
 
+  // Bot accounts (bots.cc).
+  void HandleCreateBot(const Incoming& in, const auth::CreateBot& req);
+  void HandleOpenBot(const Incoming& in, const auth::OpenBot& req);
+  void HandleRevokeBotToken(const Incoming& in, const auth::RevokeBotToken& req);
+  void HandleFindBot(const Incoming& in, const auth::FindBot& req);
+  void HandleCheckBotToken(const Incoming& in, const auth::CheckBotToken& req);
+  void HandleGetProfiles(const Incoming& in, const auth::GetProfiles& req);
+  // A fresh token for the bot account: stored hashed, generation bumped.
+  std::string NewBotToken(uint64_t bot, auth::UserRecord& account);
+  // Reserves username for a new id and has that id's owner open the bot
+  // (once more with another id if the first belongs to someone else).
+  void OpenBotFor(const ReplyTo& to, const auth::CreateBot& req, const std::string& name_key, bool retried);
+
   // Push notifications (push.cc).
   void HandleRegisterDevice(const Incoming& in, const auth::RegisterDevice& req);
   void HandleNotify(const Incoming& in, const auth::Notify& req);
@@ -147,9 +160,17 @@ class AuthService final : public Service {
   std::unordered_map<std::string, auth::Flood> sources_;        // by address
 };
 
+// New accounts get ids of 33 to 52 bits: never a small number (which
+// provisioned worlds use, impl/auth/provision.h), and exact in a double.
+uint64_t NewUserId(Env& env);
+// Well-formed UTF-8 of at most 64 characters, no control characters, and
+// (when required) not blank.
+bool ValidName(const std::string& name, bool required);
+
 // Store keys, shared with Provision (impl/auth/provision.h).
 std::string PhoneKey(const std::string& digits);
 std::string UserKey(uint64_t user);
 std::string SessionKey(uint64_t user, uint64_t device);
+std::string UsernameKey(const std::string& username);
 
 }  // namespace msgbed

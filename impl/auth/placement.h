@@ -15,6 +15,11 @@ inline Address AuthOfPhone(const ClusterShape& shape, const std::string& digits)
   return MakeAddress(role::kAuth, RendezvousOwner(StableHash(digits), shape.Count(role::kAuth)));
 }
 
+// A username's record (lowercased: usernames are unique ignoring case).
+inline Address AuthOfUsername(const ClusterShape& shape, const std::string& lowercased) {
+  return MakeAddress(role::kAuth, RendezvousOwner(StableHash("@" + lowercased), shape.Count(role::kAuth)));
+}
+
 inline Address AuthOfUser(const ClusterShape& shape, uint64_t user) {
   return MakeAddress(role::kAuth, RendezvousOwner(StableHash(user), shape.Count(role::kAuth)));
 }

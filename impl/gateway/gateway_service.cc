@@ -8,48 +8,23 @@
 #include "auth/credential.h"
 #include "auth/phone.h"
 #include "auth/placement.h"
+#include "botapi/placement.h"
 #include "core/client_reply.h"
+#include "core/epoch.h"
 #include "messages/placement.h"
+#include "proto/botapi.pb.h"
 #include "proto/media.pb.h"
 #include "proto/messages.pb.h"
 #include "proto/sync.pb.h"
 
 namespace msgbed {
 
-namespace {
-
-constexpr char kEpochKey[] = "gateway/epoch";
-
-// The epoch after the last one this gateway's store remembers. Without a
-// store, a random one: a collision with an earlier epoch is then as
-// unlikely as guessing 63 random bits.
-uint64_t NextEpoch(Env& env) {
-  Status s;
-  const auto stored = env.Kv().Get(kEpochKey, &s);
-  uint64_t epoch = 0;
-  if (s.ok() && stored && stored->size() == sizeof epoch) {
-    for (unsigned char c : *stored) epoch = epoch << 8 | c;
-  }
-  ++epoch;
-  std::string bytes;
-  for (int i = 7; i >= 0; --i) bytes.push_back(static_cast<char>(epoch >> (8 * i)));
-  WriteBatch batch;
-  batch.Put(kEpochKey, bytes);
-  if (!s.ok() || !env.Kv().Write(batch).ok()) {
-    env.Stats().Add("gateway.epoch_not_stored");
-    return env.Random().Next() | 1ull << 63;
-  }
-  return epoch;
-}
-
-}  // namespace
-
 GatewayService::GatewayService(Env* env, ClusterShape shape, GatewayLimits limits)
     : env_(env),
       clients_(env->Clients()),
       shape_(std::move(shape)),
       limits_(limits),
-      epoch_(NextEpoch(*env)),
+      epoch_(NextEpoch(*env, "gateway/epoch", "gateway.epoch_not_stored")),
       backpressure_(limits.shed_behind) {}
 
 void GatewayService::Register(Handlers& handlers) {
@@ -302,7 +277,18 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
     return Reject(conn, id, api::FLOOD_WAIT, "the server is behind; retry later", wait);
   }
   if (MediaTraffic(conn, s, frame)) return;
+  // Keyboards are the Bot API's: only bots attach them (through botapi).
+  if (!frame.send_message().reply_markup().empty() || !frame.edit_message().reply_markup().empty()) {
+    return Reject(conn, id, api::USER_BOT_REQUIRED, "only bots send keyboards");
+  }
   switch (frame.body_case()) {
+    case api::ClientFrame::kGetBotCallbackAnswer: {
+      const api::GetBotCallbackAnswer& press = frame.get_bot_callback_answer();
+      if (press.bot() == 0 || press.data().empty() || press.data().size() > 64 || shape_.Count(role::kBotApi) == 0) {
+        return Reject(conn, id, api::BOT_INVALID, "not a bot's button");
+      }
+      return ForwardAs(conn, s, id, BotApiOf(shape_, press.bot()), press, &botapi::CallbackQuery::mutable_request);
+    }
     case api::ClientFrame::kSendMessage:
       return ForwardAs(conn, s, id, box_or(frame.send_message().channel_id()), frame.send_message(),
                        &messages::SendMessage::mutable_send);

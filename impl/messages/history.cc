@@ -28,16 +28,20 @@ void MessageService::HandleEdit(const Incoming& in, const messages::EditMessage&
   if (stored->message().from_user() != user) {
     return AnswerError(in.reply_to, api::MESSAGE_AUTHOR_REQUIRED, "only its sender edits a message");
   }
-  if (stored->message().text() == text) return AnswerError(in.reply_to, api::MESSAGE_NOT_MODIFIED, "same text");
+  const std::string& markup = req.request().reply_markup();
+  if (stored->message().text() == text && (markup.empty() || markup == stored->message().reply_markup())) {
+    return AnswerError(in.reply_to, api::MESSAGE_NOT_MODIFIED, "same text");
+  }
   const uint64_t id = req.request().id();
   InChat(user, ChatKey::Of(stored->message()), in.reply_to,
-         [this, user, id, text, reply_to = in.reply_to](const storage::ChatRecord* group) {
+         [this, user, id, text, markup, reply_to = in.reply_to](const storage::ChatRecord* group) {
            BoxStore::Change change;
            Status s = boxes_.Begin(user, &change);
            const auto stored = boxes_.FindMessage(user, id, &s);  // again: it may have changed meanwhile
            if (!s.ok() || !stored || stored->deleted()) return AnswerError(reply_to, api::MESSAGE_ID_INVALID, "gone");
            api::Message now = stored->message();
            now.set_text(text);
+           if (!markup.empty()) now.set_reply_markup(markup);
            now.set_edit_date_us(std::max(env_->Date(), now.edit_date_us() + 1));
            change.Edit(*stored, now);
            storage::BoxOp op;
@@ -46,6 +50,7 @@ void MessageService::HandleEdit(const Incoming& in, const messages::EditMessage&
            m->set_from_user(user);
            m->set_random_id(now.random_id());
            m->set_text(text);
+           m->set_reply_markup(now.reply_markup());
            m->set_edit_date_us(now.edit_date_us());
            QueueToChat(change, ChatKey::Of(now), group, op);
            if (s = CommitAndPublish(change); !s.ok()) return AnswerError(reply_to, api::INTERNAL, s.message());

@@ -173,6 +173,7 @@ void MessageService::HandleSend(const Incoming& in, const messages::SendMessage&
   Draft draft =
       Draft::Of(req.client(), {send.peer_user(), send.chat_id(), send.channel_id()}, send.random_id(), send.text());
   draft.message.set_reply_to_id(send.reply_to_id());
+  draft.message.set_reply_markup(send.reply_markup());
   if (send.has_document()) *draft.message.mutable_document() = doc;
   SendDraft(std::move(draft), in.reply_to);
 }

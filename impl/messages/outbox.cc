@@ -157,6 +157,7 @@ Status MessageService::ApplyOp(BoxStore::Change& change, const storage::BoxOp& o
   } else if (stored->message().edit_date_us() < m.edit_date_us()) {
     api::Message now = stored->message();
     now.set_text(m.text());
+    now.set_reply_markup(m.reply_markup());
     now.set_edit_date_us(m.edit_date_us());
     change.Edit(*stored, now);
   }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "auth/auth_role.h"
+#include "botapi/botapi_role.h"
 #include "gateway/gateway_role.h"
 #include "media/media_role.h"
 #include "messages/messages_role.h"
@@ -21,6 +22,7 @@ RoleRegistry& RoleRegistry::Global() {
     r->Add(AuthRole());
     r->Add(MediaRole());
     r->Add(StoreRole());
+    r->Add(BotApiRole());
     return r;
   }();
   return *registry;

@@ -51,14 +51,18 @@ void SyncService::OnPartitionsRevoked(const std::vector<Partition>& revoked) {
 
 void SyncService::Gather(std::vector<uint32_t> partitions) {
   const uint64_t round = next_round_++;
-  const uint32_t gateways = shape_.Count(role::kGateway);
-  rounds_[round] = Round{partitions, gateways};
+  // Every instance that holds clients: gateways, and Bot API servers for bots.
+  std::vector<Address> holders;
+  for (const char* r : {role::kGateway, role::kBotApi}) {
+    for (uint32_t i = 0; i < shape_.Count(r); ++i) holders.push_back(MakeAddress(r, i));
+  }
+  rounds_[round] = Round{partitions, static_cast<uint32_t>(holders.size())};
   env_->Stats().Add("sync.gathers");
-  if (gateways == 0) return Answered(round, nullptr);
-  for (uint32_t g = 0; g < gateways; ++g) {
+  if (holders.empty()) return Answered(round, nullptr);
+  for (const Address& holder : holders) {
     auto query = NewBody<sync::PresenceQuery>();
     for (uint32_t p : partitions) query->add_partitions(p);
-    env_->Call(MakeAddress(role::kGateway, g), std::move(query), kGatherDeadline,
+    env_->Call(holder, std::move(query), kGatherDeadline,
                [this, round](const CallResult& r) { Answered(round, r.As<sync::PresenceSnapshot>()); });
   }
 }

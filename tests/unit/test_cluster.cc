@@ -44,6 +44,9 @@ void TestSubstrate::Publish(const std::string& topic, const std::string& key, En
 }
 
 void TestSubstrate::SendToClient(ConnId conn, api::ServerFrame frame) {
+  if (self_.role() == role::kBotApi) {
+    return cluster_->bot_answers_[{self_.index(), conn}].push_back(frame.bot_answer());
+  }
   cluster_->queue_.push_back(TestCluster::ClientOut{self_.index(), conn, std::move(frame)});
 }
 
@@ -163,6 +166,13 @@ void TestCluster::SendRaw(TestDevice& d, api::ClientFrame frame) { d.SendFrame(f
 
 void TestCluster::Inject(Envelope e) { queue_.push_back(std::move(e)); }
 
+void TestCluster::BotRequest(uint32_t index, ConnId conn, api::BotCall call) {
+  api::ClientFrame frame;
+  frame.set_request_id(++bot_requests_[{index, conn}]);
+  *frame.mutable_bot_call() = std::move(call);
+  queue_.push_back(BotIn{index, conn, std::move(frame)});
+}
+
 void TestCluster::Crash(const Address& a) {
   host(a).Crash();
   if (a.role() != role::kGateway) return;
@@ -213,6 +223,9 @@ void TestCluster::Deliver(Work& w) {
     const PartitionKey key{b->topic, PartitionOfKey(b->key, shape_.partitions)};
     bus_[key].Append(BusRecord{b->topic, key.second, 0, b->key, b->payload});
     DeliverRecords(key);
+  } else if (auto* bot = std::get_if<BotIn>(&w)) {
+    InstanceHost& h = host(MakeAddress(role::kBotApi, bot->index));
+    if (h.running()) h.ClientFrame(bot->conn, bot->frame);
   } else if (auto* rebalance = std::get_if<Rebalance>(&w)) {
     RebalanceGroup(rebalance->group);
   } else if (auto* in = std::get_if<ClientIn>(&w)) {

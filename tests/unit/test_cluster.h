@@ -167,6 +167,12 @@ class TestCluster {
   // Puts e into the queue as if its sender had transmitted it.
   void Inject(Envelope e);
 
+  // Bot API clients: an HTTP request on connection conn of botapi/index, as
+  // its runtime would hand it over (request ids numbered per connection),
+  // and the answers written to that connection so far.
+  void BotRequest(uint32_t index, ConnId conn, api::BotCall call);
+  std::vector<api::BotAnswer>& BotAnswers(uint32_t index, ConnId conn) { return bot_answers_[{index, conn}]; }
+
   // Lifecycle of an instance: a crash loses what is volatile and keeps the
   // store; a gateway's connections all drop, and it numbers new ones from 1
   // again. Restart is Crash then Start.
@@ -236,7 +242,12 @@ class TestCluster {
   struct Rebalance {
     std::string group;
   };
-  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Rebalance>;
+  struct BotIn {
+    uint32_t index;
+    ConnId conn;
+    api::ClientFrame frame;
+  };
+  using Work = std::variant<Envelope, ToBus, ClientIn, ClientOut, ClientClose, Rebalance, BotIn>;
   using PartitionKey = std::pair<std::string, uint32_t>;  // (topic, partition)
   using ConnKey = std::pair<uint32_t, ConnId>;            // (gateway, connection)
   void Deliver(Work& w);
@@ -257,7 +268,9 @@ class TestCluster {
   std::map<Address, Instance, AddressLess> instances_;
   std::deque<Work> queue_;
   std::map<ConnKey, TestDevice*> conns_;
-  std::map<uint32_t, ConnId> next_conn_;  // per gateway
+  std::map<uint32_t, ConnId> next_conn_;                        // per gateway
+  std::map<ConnKey, std::vector<api::BotAnswer>> bot_answers_;  // (botapi index, connection)
+  std::map<ConnKey, uint64_t> bot_requests_;                    // ids given so far
   std::vector<std::unique_ptr<TestDevice>> devices_;
   std::map<PartitionKey, PartitionLog> bus_;
   std::map<std::string, ConsumerGroup> groups_;

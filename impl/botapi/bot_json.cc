@@ -1,0 +1,114 @@
+#include "botapi/bot_json.h"
+
+#include <charconv>
+
+namespace msgbed::botjson {
+
+namespace {
+
+int64_t Seconds(int64_t date_us) { return date_us / 1'000'000; }
+
+}  // namespace
+
+bool ParseInt(const std::string& text, int64_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+int64_t ChatIdOf(const api::Message& m) {
+  if (m.chat_id() != 0) return -static_cast<int64_t>(m.chat_id());
+  return static_cast<int64_t>(m.peer_user());
+}
+
+Json UserJson(uint64_t id, const auth::Profile* profile) {
+  Json u = {{"id", id}, {"is_bot", profile != nullptr && profile->bot()}};
+  // first_name is required by the Bot API: an unknown user still gets one.
+  u["first_name"] = profile && !profile->first_name().empty() ? profile->first_name() : "User " + std::to_string(id);
+  if (profile && !profile->last_name().empty()) u["last_name"] = profile->last_name();
+  if (profile && !profile->username().empty()) u["username"] = profile->username();
+  return u;
+}
+
+Json PrivateChatJson(uint64_t user, const auth::Profile* profile) {
+  Json chat = UserJson(user, profile);
+  chat.erase("is_bot");
+  chat["type"] = "private";
+  return chat;
+}
+
+Json GroupChatJson(uint64_t chat_id, const std::string& title) {
+  Json chat = {{"id", -static_cast<int64_t>(chat_id)}, {"type", "group"}};
+  if (!title.empty()) chat["title"] = title;
+  return chat;
+}
+
+namespace {
+
+void AddServiceFields(const api::Message& m, const Profiles& profiles, Json& out) {
+  switch (m.action()) {
+    case api::ACTION_CHAT_CREATE:
+      out["group_chat_created"] = true;
+      out["chat"]["title"] = m.text();
+      break;
+    case api::ACTION_ADD_USER:
+      out["new_chat_members"] = Json::array({UserJson(m.action_user(), profiles(m.action_user()))});
+      break;
+    case api::ACTION_DELETE_USER: out["left_chat_member"] = UserJson(m.action_user(), profiles(m.action_user())); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+Json MessageJson(const api::Message& m, const Profiles& profiles) {
+  Json out = {{"message_id", m.id()}, {"date", Seconds(m.date_us())}};
+  out["from"] = UserJson(m.from_user(), profiles(m.from_user()));
+  out["chat"] =
+      m.chat_id() != 0 ? GroupChatJson(m.chat_id(), "") : PrivateChatJson(m.peer_user(), profiles(m.peer_user()));
+  if (m.action() != api::ACTION_NONE) {
+    AddServiceFields(m, profiles, out);
+    return out;
+  }
+  if (m.has_document()) {
+    out["document"] = {{"file_id", std::to_string(m.document().id())},
+                       {"file_unique_id", std::to_string(m.document().id())},
+                       {"file_size", m.document().size()}};
+    if (!m.document().name().empty()) out["document"]["file_name"] = m.document().name();
+    if (!m.document().mime_type().empty()) out["document"]["mime_type"] = m.document().mime_type();
+    if (!m.text().empty()) out["caption"] = m.text();
+  } else {
+    out["text"] = m.text();
+  }
+  if (m.edit_date_us() != 0) out["edit_date"] = Seconds(m.edit_date_us());
+  if (m.fwd_from_user() != 0) {
+    out["forward_origin"] = {{"type", "user"},
+                             {"date", Seconds(m.fwd_date_us())},
+                             {"sender_user", UserJson(m.fwd_from_user(), profiles(m.fwd_from_user()))}};
+    out["forward_from"] = out["forward_origin"]["sender_user"];
+    out["forward_date"] = Seconds(m.fwd_date_us());
+  }
+  if (m.reply_to_id() != 0) {
+    // The Bot API gives the whole message replied to; msgbed's box entry
+    // names it only, so the bot gets its id and chat.
+    out["reply_to_message"] = {{"message_id", m.reply_to_id()}, {"chat", out["chat"]}, {"date", 0}};
+  }
+  if (!m.reply_markup().empty()) {
+    Json markup = Json::parse(m.reply_markup(), nullptr, false);
+    if (!markup.is_discarded()) out["reply_markup"] = std::move(markup);
+  }
+  return out;
+}
+
+// Invalid UTF-8 never reaches here (texts and names are checked when
+// stored); should it, it is replaced rather than thrown.
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::string OkBody(const Json& result) { return Dump(Json{{"ok", true}, {"result", result}}); }
+
+std::string ErrorBody(uint32_t code, const std::string& description, uint32_t retry_after_s) {
+  Json body = {{"ok", false}, {"error_code", code}, {"description", description}};
+  if (retry_after_s > 0) body["parameters"] = {{"retry_after", retry_after_s}};
+  return Dump(body);
+}
+
+}  // namespace msgbed::botjson

@@ -1,0 +1,42 @@
+// The Bot API's objects as JSON (https://core.telegram.org/bots/api):
+// what msgbed's messages, users and chats look like to a bot. Field names
+// and types are the Bot API's; what msgbed does not have is left out, as
+// the Bot API leaves out optional fields.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "proto/auth.pb.h"
+#include "proto/client_api.pb.h"
+
+namespace msgbed::botjson {
+
+using Json = nlohmann::json;
+// A user's public profile, or nullptr when it is not known.
+using Profiles = std::function<const auth::Profile*(uint64_t user)>;
+
+// Bot API chat ids: a private chat is the other user's id, a basic group
+// its id negated.
+int64_t ChatIdOf(const api::Message& m);
+
+Json UserJson(uint64_t id, const auth::Profile* profile);
+// m as it stands in `bot`'s box.
+Json MessageJson(const api::Message& m, const Profiles& profiles);
+// A private chat with user, or a basic group.
+Json PrivateChatJson(uint64_t user, const auth::Profile* profile);
+Json GroupChatJson(uint64_t chat_id, const std::string& title);
+
+// A whole decimal integer (a parameter's value).
+bool ParseInt(const std::string& text, int64_t* out);
+// Compact JSON text.
+std::string Dump(const Json& j);
+// {"ok":true,"result":...}
+std::string OkBody(const Json& result);
+// {"ok":false,"error_code":code,"description":...} (with
+// parameters.retry_after for 429).
+std::string ErrorBody(uint32_t code, const std::string& description, uint32_t retry_after_s = 0);
+
+}  // namespace msgbed::botjson
