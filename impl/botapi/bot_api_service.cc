@@ -49,7 +49,9 @@ BotApiService::BotApiService(Env* env, ClusterShape shape, BotApiLimits limits)
       clients_(env->Clients()),
       shape_(std::move(shape)),
       limits_(limits),
-      epoch_(NextEpoch(*env, "botapi/epoch", "botapi.epoch_not_stored")) {}
+      epoch_(NextEpoch(*env, "botapi/epoch", "botapi.epoch_not_stored")) {
+  env_->StartTimer(0, [this] { ResumeWebhooks(); });
+}
 
 void BotApiService::Register(Handlers& handlers) {
   handlers.On(this, &BotApiService::OnRelay);

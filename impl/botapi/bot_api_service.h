@@ -98,7 +98,9 @@ class BotApiService final : public Service {
     botapi::BotState state;
     bool online = false;  // registered with sync
     bool pulling = false, pull_again = false;
-    RequestPtr poll;  // a getUpdates waiting for updates
+    RequestPtr poll;          // a getUpdates waiting for updates
+    bool delivering = false;  // a webhook POST in flight
+    Micros webhook_backoff = 0;
     TimerId poll_timer = 0;
     TokenBucket all;
     std::unordered_map<int64_t, TokenBucket> chats;
@@ -159,6 +161,13 @@ class BotApiService final : public Service {
   void Pull(uint64_t bot_id);
   void Pulled(uint64_t bot_id, const CallResult& r);
   void Queue(uint64_t bot_id, const api::Difference& diff);
+  // Webhooks (bot_webhook.cc): POSTs the oldest queued update, one at a
+  // time and in order; a 2xx confirms it, anything else is retried after
+  // 1 s doubling to 60 s, and shown by getWebhookInfo.
+  void DeliverWebhook(uint64_t bot_id);
+  void WebhookDone(uint64_t bot_id, uint64_t update_id, const Status& status);
+  // At start: bots with a webhook are registered and delivered to again.
+  void ResumeWebhooks();
   // Registers the bot with sync (once per start of this instance).
   void GoOnline(Bot& bot);
   // Answers bot.poll with what is queued, if anything is (or `always`).

@@ -26,6 +26,7 @@ bool BotApiService::QueueOwn(Bot& bot, const std::string& type, const Json& obje
   if (!SaveState(bot, batch)) return false;
   env_->Stats().Add("botapi.updates_queued");
   AnswerPoll(bot, false);
+  DeliverWebhook(bot.account.id());
   return true;
 }
 

@@ -153,6 +153,7 @@ void BotApiService::Queue(uint64_t bot_id, const api::Difference& diff) {
   if (bot.state.box_pts() != before.box_pts() && !SaveState(bot, batch)) return Pull(bot_id);
   if (more || bot.pull_again) Pull(bot_id);
   AnswerPoll(bot, false);
+  DeliverWebhook(bot_id);
 }
 
 // --- getUpdates.
@@ -268,7 +269,10 @@ void BotApiService::SetWebhook(RequestPtr req, Bot& bot, bool set) {
   }
   WriteBatch batch;
   if (!SaveState(bot, batch)) return Fail(*req, 500, "Internal Server Error: retry");
-  if (!url.empty()) GoOnline(bot);
+  if (!url.empty()) {
+    GoOnline(bot);
+    DeliverWebhook(bot.account.id());
+  }
   Ok(*req, true);
 }
 

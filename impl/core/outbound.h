@@ -19,12 +19,17 @@ namespace msgbed {
 inline constexpr const char* kSmsChannel = "sms";
 inline constexpr const char* kPushChannel = "push";
 inline constexpr const char* kEmailChannel = "email";
+// Bot API webhooks: `to` is the bot's URL, `text` the Update's JSON, POSTed
+// as it is (docs/bots.md).
+inline constexpr const char* kWebhookChannel = "webhook";
 
 struct OutboundMessage {
   // The address on the channel: a phone number's digits for sms, a
   // device token for push, an address for email.
   std::string to;
   std::string text;
+  // webhook: sent as X-Telegram-Bot-Api-Secret-Token (empty: no header).
+  std::string secret_token = "";
 };
 
 class OutboundPort {

@@ -17,6 +17,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 std::string ProviderConfig::Describe() const {
+  if (kind == Kind::kWebhook) return "webhook";
   return kind == Kind::kLog ? "log " + file : "http://" + host + ":" + port + target;
 }
 
@@ -97,11 +98,17 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
       : resolver(io), stream(io), channel(channel), provider(p), done(std::move(d)) {}
 
   void Start(const std::string& to, const OutboundMessage& message) {
+    const bool webhook = provider.kind == ProviderConfig::Kind::kWebhook;
+    if (webhook && !ParseHttpUrl(to, &provider)) {
+      return Finish(Status::Invalid("not an http:// URL (https needs a local TLS relay): " + to));
+    }
+    if (webhook) provider.kind = ProviderConfig::Kind::kWebhook;  // ParseHttpUrl said kHttp
     request = {http::verb::post, provider.target, 11};
     request.set(http::field::host, provider.port == "80" ? provider.host : provider.host + ":" + provider.port);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "msgbed");
-    request.body() = nlohmann::json{{"to", to}, {"text", message.text}}.dump();
+    if (!message.secret_token.empty()) request.set("X-Telegram-Bot-Api-Secret-Token", message.secret_token);
+    request.body() = webhook ? message.text : nlohmann::json{{"to", to}, {"text", message.text}}.dump();
     request.prepare_payload();
     stream.expires_after(std::chrono::microseconds(provider.timeout));
     resolver.async_resolve(provider.host, provider.port,
@@ -124,7 +131,9 @@ struct HttpAttempt : std::enable_shared_from_this<HttpAttempt> {
     });
   }
   void Finish(const Status& status) {
-    if (!status.ok()) spdlog::warn("{} provider {}: {}", channel, provider.Describe(), status.message());
+    if (!status.ok() && provider.kind != ProviderConfig::Kind::kWebhook) {
+      spdlog::warn("{} provider {}: {}", channel, provider.Describe(), status.message());
+    }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     done(status);

@@ -13,6 +13,11 @@
 //         `timeout` accepts, anything else (refused connection, timeout,
 //         other status) fails the attempt. Plain HTTP only: reach an https
 //         service through a local TLS relay.
+//   webhook (the Bot API's webhooks, always present): POSTs the message's
+//         text as it is (a JSON Update) to the http:// URL in its `to`,
+//         with X-Telegram-Bot-Api-Secret-Token when the message has one;
+//         2xx within `timeout` accepts. Any host and port the bot names:
+//         restrict the botapi processes' egress where that matters.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,7 +33,7 @@ namespace msgbed::live {
 namespace asio = boost::asio;
 
 struct ProviderConfig {
-  enum class Kind { kLog, kHttp };
+  enum class Kind { kLog, kHttp, kWebhook };
   Kind kind = Kind::kLog;
   std::string file;  // kLog: where codes are appended
   // kHttp: the parts of url = http://host[:port]/target

@@ -29,6 +29,14 @@ namespace msgbed::live {
 
 namespace {
 
+// Bot API webhooks: the URL is each bot's own (OutboundMessage::to).
+ProviderConfig WebhookProvider() {
+  ProviderConfig p;
+  p.kind = ProviderConfig::Kind::kWebhook;
+  p.timeout = 10 * kSecond;
+  return p;
+}
+
 // One instance: its substrate, its host, and its client server if the role
 // has clients. Destroyed in reverse: clients, host, then substrate.
 struct Instance {
@@ -174,7 +182,8 @@ struct Process::Impl {
       outbound = std::make_unique<OutboundProviders>(
           io, OutboundProviders::ByChannel{{kSmsChannel, cfg.ProvidersOrDefault(kSmsChannel)},
                                            {kPushChannel, cfg.ProvidersOrDefault(kPushChannel)},
-                                           {kEmailChannel, cfg.ProvidersOrDefault(kEmailChannel)}});
+                                           {kEmailChannel, cfg.ProvidersOrDefault(kEmailChannel)},
+                                           {kWebhookChannel, {WebhookProvider()}}});
     }
     if (role.name == role::kAuth) {
       if (Status s = outbound->Check(); !s.ok()) return s;

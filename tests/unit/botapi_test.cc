@@ -343,3 +343,59 @@ TEST_F(BotApi, ASyncRestartKeepsPushingToTheBot) {
 
 }  // namespace
 }  // namespace msgbed::testing
+
+namespace msgbed::testing {
+namespace {
+
+struct Webhooks : BotApi {
+  void SetUp() override {
+    BotApi::SetUp();
+    EXPECT_EQ(Ok(Call(Method("setWebhook"), {{"url", kUrl}, {"secret_token", "s3cret"}})), true);
+  }
+  static constexpr const char* kUrl = "http://127.0.0.1:8443/hook";
+  Json Info() { return Ok(Call(Method("getWebhookInfo"))); }
+};
+
+TEST_F(Webhooks, EachUpdateIsPostedWithTheSecretAndConfirmedByA2xx) {
+  ASSERT_TRUE(Ask(*alice, TextTo(bot, "to the hook", 61)).has_sent_message());
+  ASSERT_EQ(c.webhook.sent.size(), 1u);
+  const OutboundMessage& post = c.webhook.sent[0].message;
+  EXPECT_EQ(post.to, kUrl);
+  EXPECT_EQ(post.secret_token, "s3cret");
+  const Json update = Json::parse(post.text);
+  EXPECT_EQ(update["message"]["text"], "to the hook");
+  EXPECT_TRUE(update.contains("update_id"));
+  EXPECT_EQ(Info()["pending_update_count"], 0);
+}
+
+TEST_F(Webhooks, AFailingHookIsRetriedWithBackoffAndReported) {
+  c.webhook.up = {false};
+  ASSERT_TRUE(Ask(*alice, TextTo(bot, "one", 71)).has_sent_message());
+  ASSERT_TRUE(Ask(*alice, TextTo(bot, "two", 72)).has_sent_message());
+  const size_t tried = c.webhook.attempts;
+  EXPECT_GE(tried, 1u);
+  const Json info = Info();
+  EXPECT_EQ(info["pending_update_count"], 2);
+  EXPECT_NE(info["last_error_message"].get<std::string>().find("Wrong response"), std::string::npos);
+  c.Advance(kSecond);
+  EXPECT_GT(c.webhook.attempts, tried) << "retried after a second";
+  c.webhook.up = {true};
+  c.Advance(5 * kSecond);
+  ASSERT_EQ(c.webhook.sent.size(), 2u);
+  EXPECT_EQ(Json::parse(c.webhook.sent[0].message.text)["message"]["text"], "one") << "in order";
+  EXPECT_EQ(Json::parse(c.webhook.sent[1].message.text)["message"]["text"], "two");
+  EXPECT_EQ(Info()["pending_update_count"], 0);
+}
+
+TEST_F(Webhooks, ARestartedServerDeliversWhatCameWhileItWasDown) {
+  c.Crash(MakeAddress(role::kBotApi, 0));
+  ASSERT_TRUE(Ask(*alice, TextTo(bot, "while down", 81)).has_sent_message());
+  EXPECT_TRUE(c.webhook.sent.empty());
+  c.Start(MakeAddress(role::kBotApi, 0));
+  c.Run();
+  ASSERT_EQ(c.webhook.sent.size(), 1u);
+  EXPECT_EQ(Json::parse(c.webhook.sent[0].message.text)["message"]["text"], "while down");
+}
+
+}  // namespace
+}  // namespace msgbed::testing

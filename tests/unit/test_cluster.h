@@ -100,7 +100,8 @@ class TestProviders final : public OutboundPort {
 // The port the cluster's instances see: each channel to its providers.
 class TestOutbound final : public OutboundPort {
  public:
-  TestOutbound(TestProviders* sms, TestProviders* push, TestProviders* email) : channels_{sms, push, email} {}
+  TestOutbound(TestProviders* sms, TestProviders* push, TestProviders* email, TestProviders* webhook)
+      : channels_{sms, push, email, webhook} {}
   size_t Providers(std::string_view channel) const override {
     size_t n = 0;
     for (const TestProviders* c : channels_) n += c->Providers(channel);
@@ -113,7 +114,7 @@ class TestOutbound final : public OutboundPort {
   }
 
  private:
-  TestProviders* channels_[3];
+  TestProviders* channels_[4];
 };
 
 // A device attached to a gateway of the cluster, recording what it saw.
@@ -210,7 +211,8 @@ class TestCluster {
   TestProviders sms{this, kSmsChannel};
   TestProviders push{this, kPushChannel};
   TestProviders email{this, kEmailChannel};
-  TestOutbound outbound{&sms, &push, &email};
+  TestProviders webhook{this, kWebhookChannel};
+  TestOutbound outbound{&sms, &push, &email, &webhook};
   // Envelopes sent to an address no instance has (dropped, as live does).
   size_t undeliverable() const { return undeliverable_; }
 
