@@ -25,6 +25,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   nodejs
   postgresql libpq-dev
+  python3-python-telegram-bot
 )
 
 missing=()
