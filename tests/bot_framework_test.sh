@@ -72,6 +72,10 @@ exec 3> "$tmp/alice.in"
 await "grep -q 'up to date' $tmp/alice.log"
 echo "@$bot /start" >&3
 await "grep -q 'from $bot\] hello, I echo' $tmp/alice.log"
+await "grep -q 'buttons: \[1 Ping\]' $tmp/alice.log"
+id=$(grep -o 'hello, I echo   (id [0-9]*' "$tmp/alice.log" | grep -o '[0-9]*$')
+echo "/press $id 1" >&3
+await "grep -q 'the bot answered: pong to ' $tmp/alice.log"
 echo "@$bot are you there?" >&3
 await "grep -q 'from $bot\] echo: are you there?' $tmp/alice.log"
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "live/device_connection.h"
+#include "live/terminal_buttons.h"
 #include "live/terminal_commands.h"
 #include "live/terminal_files.h"
 
@@ -72,13 +73,14 @@ class Terminal final : public Device::Observer {
   void Print(Device& d, const api::Message& m, bool with_pts) {
     if (m.channel_id() != 0 || m.chat_id() != 0) {
       std::cout << "[" << (m.channel_id() ? "!" + std::to_string(m.channel_id()) : "#" + std::to_string(m.chat_id()))
-                << " from " << m.from_user() << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ")\n";
+                << " from " << m.from_user() << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id() << ")"
+                << buttons_.Noted(m) << "\n";
       return;
     }
     const char* dir = m.from_user() == d.user() ? "you ->" : "from";
     const uint64_t who = m.from_user() == d.user() ? m.peer_user() : m.from_user();
     std::cout << "[" << dir << " " << who << "] " << Shown(m) << files_.Noted(m) << "   (id " << m.id()
-              << (with_pts ? ", pts " + std::to_string(d.pts()) : std::string()) << ")\n";
+              << (with_pts ? ", pts " + std::to_string(d.pts()) : std::string()) << ")" << buttons_.Noted(m) << "\n";
   }
   // A page of /history, oldest first, and how to read further back.
   void PrintHistory(Device& d, const api::History& page) {
@@ -197,6 +199,7 @@ class Terminal final : public Device::Observer {
       std::cout << "* that command was not carried out; type it again if you still want it\n";
       ++failed_;
     }
+    if (TerminalButtons::OnFrame(f)) return;
     if (f.has_authorizations()) {
       for (const api::Session& s : f.authorizations().sessions()) {
         std::cout << "* session " << s.device_id() << (s.current() ? " (this one)" : "") << ": "
@@ -317,9 +320,16 @@ class Terminal final : public Device::Observer {
     }
   }
 
-  // An account command; false if line is not one.
+  // An account command (or a button's press); false if line is not one.
   bool AccountCommand(const std::string& line) {
-    const auto frame = ParseAccountCommand(line);
+    std::string why;
+    auto frame = buttons_.Press(line, &why);
+    if (!why.empty()) {
+      std::cout << "* " << why << "\n";
+      ++failed_;
+      return true;
+    }
+    if (!frame) frame = ParseAccountCommand(line);
     if (!frame) return false;
     if (conn_.device().state() != Device::State::kReady) {
       std::cout << "* not signed in yet: not sent\n";
@@ -395,7 +405,7 @@ class Terminal final : public Device::Observer {
           << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
           << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
           << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /history @<user>|#<group>|!<channel> "
-          << "[before id], /file @<user> <path>, /save <id> <path>, "
+          << "[before id], /file @<user> <path>, /save <id> <path>, /press <id> <button>, "
           << "/quit\n";
       ++failed_;
     } else if (queued_.size() >= kMaxQueuedLines) {
@@ -480,6 +490,7 @@ class Terminal final : public Device::Observer {
   asio::streambuf line_buf_;
   const ClientIdentity who_;
   DeviceConnection conn_;
+  TerminalButtons buttons_;
   TerminalFiles files_{&conn_.device(), [this](bool ok, uint64_t random_id) {
                          if (!ok) ++failed_;
                          if (random_id != 0) in_flight_.insert(random_id);
