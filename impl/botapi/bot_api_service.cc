@@ -15,7 +15,14 @@ namespace msgbed {
 
 namespace {
 
-// Relayed requests may be long polls.
+struct BotApiServiceRequestView {
+  uint64_t* bot;
+  std::string* secret;
+  std::string* method;
+  std::string* file_path;
+};
+
+// Relayed requests may be long polls, and downloads: the bulk lane.
 constexpr Micros kRelayDeadline = 65 * kSecond;
 
 std::string Lowercase(std::string s) {
@@ -23,8 +30,8 @@ std::string Lowercase(std::string s) {
   return s;
 }
 
-// "/bot<id>:<secret>/<method>": false when path is not one.
-bool ParseBotPath(const std::string& path, uint64_t* bot, std::string* secret, std::string* method) {
+// "/bot<id>:<secret>/<rest>": false when path is not one.
+bool ParseBotPath(const std::string& path, uint64_t* bot, std::string* secret, std::string* rest) {
   if (path.rfind("/bot", 0) != 0) return false;
   const size_t colon = path.find(':', 4), slash = path.find('/', 4);
   if (colon == std::string::npos || slash == std::string::npos || colon > slash) return false;
@@ -32,8 +39,18 @@ bool ParseBotPath(const std::string& path, uint64_t* bot, std::string* secret, s
   auto [end, ec] = std::from_chars(first, path.data() + colon, *bot);
   if (ec != std::errc() || end != path.data() + colon || *bot == 0) return false;
   *secret = path.substr(colon + 1, slash - colon - 1);
-  *method = Lowercase(path.substr(slash + 1));
+  *rest = path.substr(slash + 1);
   return !secret->empty();
+}
+
+// A request's bot, and its method or (a download) its file path.
+bool ParseRequestPath(const std::string& path, BotApiServiceRequestView out) {
+  const bool file = path.rfind("/file/bot", 0) == 0;
+  std::string rest;
+  if (!ParseBotPath(file ? path.substr(5) : path, out.bot, out.secret, &rest)) return false;
+  if (file) *out.file_path = rest;
+  if (!file) *out.method = Lowercase(rest);
+  return !file || !rest.empty();
 }
 
 }  // namespace
@@ -78,18 +95,19 @@ void BotApiService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
 void BotApiService::Serve(RequestPtr req) {
   const std::string& path = req->call.path();
   if (path.rfind("/admin/", 0) == 0) return ServeOperator(std::move(req));
-  if (!ParseBotPath(path, &req->bot, &req->secret, &req->method)) return Fail(*req, 404, "Not Found");
+  if (!ParseRequestPath(path, {&req->bot, &req->secret, &req->method, &req->file_path})) {
+    return Fail(*req, 404, "Not Found");
+  }
   const Address owner = BotApiOf(shape_, req->bot);
   if (!req->relayed && !SameAddress(owner, env_->Self())) {
     auto relay = NewBody<botapi::Relay>();
     *relay->mutable_call() = req->call;
     relay->set_bot(req->bot);
     env_->Stats().Add("botapi.relayed");
-    return env_->Call(owner, std::move(relay), kRelayDeadline, [this, req](const CallResult& r) {
+    return env_->Transfer(owner, std::move(relay), kRelayDeadline, [this, req](const CallResult& r) {
       const auto* answer = r.As<rpc::ClientAnswer>();
       if (!answer || !answer->frame().has_bot_answer()) return FailCall(*req, r);
-      const api::BotAnswer& a = answer->frame().bot_answer();
-      Answer(*req, a.status(), a.body(), a.retry_after_s());
+      AnswerFrame(*req, answer->frame());
     });
   }
   Bot& bot = bots_[req->bot];
@@ -122,6 +140,10 @@ void BotApiService::Authenticated(RequestPtr req, Bot& bot) {
 }
 
 void BotApiService::Dispatch(RequestPtr req, Bot& bot) {
+  if (!req->file_path.empty()) {
+    const std::string path = req->file_path;
+    return Download(std::move(req), bot, path);
+  }
   const std::string& m = req->method;
   if (m == "getme") return GetMe(std::move(req), bot);
   if (m == "getupdates") return GetUpdates(std::move(req), bot);
@@ -136,6 +158,9 @@ void BotApiService::Dispatch(RequestPtr req, Bot& bot) {
   if (m == "deletewebhook") return SetWebhook(std::move(req), bot, false);
   if (m == "getwebhookinfo") return GetWebhookInfo(std::move(req), bot);
   if (m == "answercallbackquery") return AnswerCallbackQuery(std::move(req), bot);
+  if (m == "senddocument") return SendFile(std::move(req), bot, "document");
+  if (m == "sendphoto") return SendFile(std::move(req), bot, "photo");
+  if (m == "getfile") return GetFile(std::move(req), bot);
   Fail(*req, 404, "Not Found: method not found");
 }
 
@@ -146,6 +171,10 @@ void BotApiService::Answer(const Request& req, uint32_t status, std::string body
   a->set_content_type("application/json");
   a->set_body(std::move(body));
   a->set_retry_after_s(retry_after_s);
+  AnswerFrame(req, std::move(frame));
+}
+
+void BotApiService::AnswerFrame(const Request& req, api::ServerFrame frame) {
   if (req.relayed) return AnswerClient(*env_, req.relay, std::move(frame));
   frame.set_request_id(req.id);
   clients_->SendToClient(req.conn, std::move(frame));

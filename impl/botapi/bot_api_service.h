@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -84,6 +85,7 @@ class BotApiService final : public Service {
     uint64_t bot = 0;
     std::string secret;
     std::string method;         // lowercased
+    std::string file_path;      // a download: /file/bot<token>/<file_path>
     uint32_t poll_limit = 100;  // getUpdates waiting: its limit
     const std::string& Param(const std::string& key) const;
     bool Has(const std::string& key) const { return call.params().contains(key); }
@@ -112,6 +114,7 @@ class BotApiService final : public Service {
   void Authenticated(RequestPtr req, Bot& bot);
   void Dispatch(RequestPtr req, Bot& bot);
   void Answer(const Request& req, uint32_t status, std::string body, uint32_t retry_after_s = 0);
+  void AnswerFrame(const Request& req, api::ServerFrame frame);
   void Ok(const Request& req, const botjson::Json& result);
   void Fail(const Request& req, uint32_t status, const std::string& description, uint32_t retry_after_s = 0);
   // An api error frame as the Bot API's error.
@@ -145,6 +148,20 @@ class BotApiService final : public Service {
                     const std::string& missing, std::function<void(const api::Message&)> done);
   // Calls the bot's box owner with body for req; done gets the frame.
   void CallBox(RequestPtr req, const Address& to, Body body, std::function<void(const api::ServerFrame&)> done);
+
+  // Files (bot_files.cc). A file_id is the document (without its file
+  // reference) in base64url: any holder may send it again or fetch it.
+  static std::string FileIdOf(const api::Document& d);
+  static std::optional<api::Document> DocumentOf(const std::string& file_id);
+  struct UploadJob;
+  // sendDocument (field "document") and sendPhoto ("photo").
+  void SendFile(RequestPtr req, Bot& bot, const std::string& field);
+  void Upload(RequestPtr req, uint64_t bot, const api::BotFile& file, std::function<void(const api::Document&)> done);
+  void GetFile(RequestPtr req, Bot& bot);
+  // The document again with a fresh file reference (media.GetDocument).
+  void Fresh(RequestPtr req, uint64_t bot, const api::Document& d, std::function<void(const api::Document&)> done);
+  void Download(RequestPtr req, Bot& bot, const std::string& file_path);
+  void FetchRange(RequestPtr req, uint64_t bot, const api::Document& d, std::shared_ptr<std::string> bytes);
 
   // Inline buttons (bot_callbacks.cc).
   void OnCallbackQuery(const Incoming& in, const botapi::CallbackQuery& query);

@@ -16,6 +16,7 @@ using Json = nlohmann::json;
 ClusterShape BotShape(uint32_t botapi = 1) {
   ClusterShape shape = Shape(1, 2, 1, 4);
   shape.instances[role::kBotApi] = botapi;
+  shape.instances[role::kMedia] = 1;
   return shape;
 }
 
@@ -43,8 +44,9 @@ struct BotApi : ::testing::Test {
   // Sends one request on a fresh connection of botapi/index; returns that
   // connection (its answers: c.BotAnswers(index, conn)).
   ConnId Start(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-               uint32_t index = 0) {
+               uint32_t index = 0, std::vector<api::BotFile> files = {}) {
     api::BotCall call;
+    for (auto& f : files) *call.add_files() = std::move(f);
     call.set_http_method("POST");
     call.set_path(path);
     call.set_operator_(op);
@@ -55,8 +57,8 @@ struct BotApi : ::testing::Test {
   }
   // ... and runs the cluster; the one answer.
   api::BotAnswer Call(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-                      uint32_t index = 0) {
-    const ConnId conn = Start(path, std::move(params), op, index);
+                      uint32_t index = 0, std::vector<api::BotFile> files = {}) {
+    const ConnId conn = Start(path, std::move(params), op, index, std::move(files));
     c.Run();
     auto& answers = c.BotAnswers(index, conn);
     EXPECT_EQ(answers.size(), 1u) << path;
@@ -395,6 +397,54 @@ TEST_F(Webhooks, ARestartedServerDeliversWhatCameWhileItWasDown) {
   c.Run();
   ASSERT_EQ(c.webhook.sent.size(), 1u);
   EXPECT_EQ(Json::parse(c.webhook.sent[0].message.text)["message"]["text"], "while down");
+}
+
+}  // namespace
+}  // namespace msgbed::testing
+
+namespace msgbed::testing {
+namespace {
+
+api::BotFile FileField(const std::string& field, const std::string& bytes) {
+  api::BotFile f;
+  f.set_field(field);
+  f.set_filename("report.bin");
+  f.set_content_type("application/pdf");
+  f.set_bytes(bytes);
+  return f;
+}
+
+TEST_F(BotApi, TheBotSendsAFileThatUsersAndItCanFetchAgain) {
+  std::string bytes(1'300'000, '\0');  // three parts of 512 KiB
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 31 % 251);
+  const Json sent = Ok(Call(Method("sendDocument"), {{"chat_id", "1"}, {"caption", "the report"}}, false, 0,
+                            {FileField("document", bytes)}));
+  EXPECT_EQ(sent["caption"], "the report");
+  EXPECT_EQ(sent["document"]["file_size"], bytes.size());
+  EXPECT_EQ(sent["document"]["mime_type"], "application/pdf");
+  const std::string file_id = sent["document"]["file_id"];
+  ASSERT_TRUE(alice->delivered.back().has_document());
+  EXPECT_EQ(alice->delivered.back().document().size(), bytes.size());
+
+  const Json file = Ok(Call(Method("getFile"), {{"file_id", file_id}}));
+  EXPECT_EQ(file["file_size"], bytes.size());
+  const api::BotAnswer download = Call("/file/bot" + token + "/" + file["file_path"].get<std::string>());
+  EXPECT_EQ(download.status(), 200u);
+  EXPECT_EQ(download.content_type(), "application/pdf");
+  EXPECT_TRUE(download.body() == bytes) << "the same bytes back";
+
+  // Again by file_id, to someone else: nothing is uploaded.
+  const Json again = Ok(Call(Method("sendDocument"), {{"chat_id", "2"}, {"document", file_id}}));
+  EXPECT_EQ(again["document"]["file_size"], bytes.size());
+  EXPECT_EQ(bob->delivered.back().document().sha256(), alice->delivered.back().document().sha256());
+}
+
+TEST_F(BotApi, BadFilesAreRefused) {
+  EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}).status(), 400u) << "no document";
+  EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}, {"document", "not-a-file-id"}}).status(), 400u);
+  EXPECT_EQ(Call(Method("getFile"), {{"file_id", "AAAA"}}).status(), 400u);
+  EXPECT_EQ(Call("/file/bot" + token + "/documents/AAAA").status(), 404u);
+  EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}, false, 0, {FileField("document", "")}).status(), 400u);
 }
 
 }  // namespace
