@@ -222,6 +222,21 @@ TEST_F(HttpServer, RequestsOnOneConnectionAreAnsweredInOrderPipelinedOrNot) {
   EXPECT_EQ(log_->Calls(), 4u);
 }
 
+TEST_F(HttpServer, ConnectionCloseIsHonouredAfterTheResponse) {
+  HttpTestClient c(port_);
+  c.SendRequest("GET", "/last", "Connection: close\r\n");
+  const auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers.at("connection"), "close");
+  EXPECT_TRUE(c.WaitClosed());
+  const ConnId conn = Conn(0);
+  EXPECT_TRUE(log_->Wait([&] { return log_->closed == std::vector<ConnId>{conn}; }));
+  HttpTestClient old(port_);
+  old.Send("GET /old HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(Echo(old.Read())["path"], "/old");
+  EXPECT_TRUE(old.WaitClosed()) << "HTTP/1.0 without keep-alive";
+}
+
 TEST_F(HttpServer, ALateAnswerReachesItsOwnConnection) {
   HttpTestClient a(port_);
   a.SendRequest("GET", "/hold");
@@ -303,6 +318,20 @@ TEST_F(HttpServer, AClientThatHangsUpIsReportedClosedEvenWhileItsRequestWaits) {
   EXPECT_NE(second, first) << "ids are not reused";
   EXPECT_TRUE(log_->Wait([&] { return log_->closed.size() == 2 && log_->closed[1] == second; }));
   OnIo([this] { EXPECT_EQ(server_->connections(), 0u); });
+}
+
+TEST_F(HttpServer, DestroyingTheServerDropsItsConnectionsWithoutTellingTheCore) {
+  HttpTestClient c(port_);
+  c.SendRequest("GET", "/hold");
+  ASSERT_TRUE(log_->Wait([&] { return log_->paths.size() == 1; }));
+  OnIo([this] {  // as an injected crash does (process.cc)
+    substrate_.Attach(&host_, nullptr);
+    server_.reset();
+  });
+  EXPECT_TRUE(c.WaitClosed());
+  OnIo([] {});  // what the close posted has run
+  std::lock_guard lock(log_->mu);
+  EXPECT_TRUE(log_->closed.empty()) << "a crashed core hears nothing";
 }
 
 // Short timeouts: each wait below ends by an event (a response, a close);
