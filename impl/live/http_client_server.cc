@@ -79,7 +79,7 @@ void HttpClientServer::OnCall(ConnId id, uint64_t request_id, api::BotCall call,
 void HttpClientServer::SendToClient(ConnId conn, api::ServerFrame frame) {
   auto it = conns_.find(conn);
   if (it == conns_.end() || !frame.has_bot_answer()) return;
-  if (!it->second->Answer(frame.request_id(), frame.bot_answer())) {
+  if (!it->second->Answer(frame.request_id(), std::move(*frame.mutable_bot_answer()))) {
     spdlog::debug("{}: no request {} awaits an answer on connection {}", name_, frame.request_id(), conn);
   }
 }

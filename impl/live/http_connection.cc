@@ -140,9 +140,9 @@ void HttpConnection::OnRequest() {
   on_call_(pending_id_, std::move(call), authorization);  // may answer, or close, before it returns
 }
 
-bool HttpConnection::Answer(uint64_t request_id, const api::BotAnswer& answer) {
+bool HttpConnection::Answer(uint64_t request_id, api::BotAnswer answer) {
   if (phase_ != Phase::kWaiting || request_id != pending_id_) return false;
-  Respond(answer, keep_alive_);
+  Respond(std::move(answer), keep_alive_);
   return true;
 }
 
@@ -151,10 +151,10 @@ void HttpConnection::Refuse(unsigned status, const std::string& description, boo
   answer.set_status(status);
   answer.set_content_type("application/json");
   answer.set_body(BotErrorBody(static_cast<int>(status), description));
-  Respond(answer, keep_alive);
+  Respond(std::move(answer), keep_alive);
 }
 
-void HttpConnection::Respond(const api::BotAnswer& answer, bool keep_alive) {
+void HttpConnection::Respond(api::BotAnswer answer, bool keep_alive) {
   phase_ = Phase::kWriting;
   Arm(limits_.idle_timeout);  // a client that stops reading is as idle as one that stops sending
   const unsigned status = answer.status() >= 100 && answer.status() <= 999 ? answer.status() : 500;
@@ -162,7 +162,7 @@ void HttpConnection::Respond(const api::BotAnswer& answer, bool keep_alive) {
   response_->set(http::field::server, "msgbed");
   if (!answer.content_type().empty()) response_->set(http::field::content_type, answer.content_type());
   if (answer.retry_after_s() > 0) response_->set(http::field::retry_after, std::to_string(answer.retry_after_s()));
-  response_->body() = answer.body();
+  response_->body() = std::move(*answer.mutable_body());  // a file download may be large
   response_->keep_alive(keep_alive);
   response_->prepare_payload();
   http::async_write(socket_, *response_, [self = shared_from_this(), keep_alive](error_code ec, size_t) {

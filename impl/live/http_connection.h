@@ -56,7 +56,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Start(CallHandler on_call, CloseHandler on_close);
   // Writes answer as the response to request_id; false (and nothing
   // written) unless that request is the one awaiting its answer.
-  bool Answer(uint64_t request_id, const api::BotAnswer& answer);
+  bool Answer(uint64_t request_id, api::BotAnswer answer);
   // Closes once the response being written (if any) is out; at once otherwise.
   void CloseAfterResponse(const std::string& reason);
   // Closes now.
@@ -79,7 +79,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void OnRequest();
   // Answers without the core: the Bot API's error body.
   void Refuse(unsigned status, const std::string& description, bool keep_alive);
-  void Respond(const api::BotAnswer& answer, bool keep_alive);
+  void Respond(api::BotAnswer answer, bool keep_alive);
   void OnWritten(const boost::system::error_code& ec, bool keep_alive);
   // After a last response: no more output, and what the client still
   // sends is read and dropped for a moment, so that closing does not reset
