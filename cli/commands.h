@@ -77,4 +77,16 @@ struct ProvisionOptions {
 };
 int Provision(const ProvisionOptions& opts);
 
+// `msgbed bot create|revoke|show`: the Bot API operator's requests to a
+// running deployment's botapi/0 (exit 1 when it refuses or cannot be reached).
+struct BotOptions {
+  std::string action;  // "create", "revoke" or "show"
+  std::string config;
+  std::string username;  // create, show
+  std::string name;      // create: the bot's first name; empty: the username
+  bool reads_all_group_messages = false;
+  uint64_t bot = 0;  // revoke
+};
+int Bot(const BotOptions& opts);
+
 }  // namespace msgbed::cli

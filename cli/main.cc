@@ -138,6 +138,40 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 16));
   provision_cmd->add_option("--out", provision.out, "Directory for the session files")->required();
 
+  msgbed::cli::BotOptions bot;
+  auto* bot_cmd = app.add_subcommand(
+      "bot",
+      "Operate the Bot API server of a running live deployment (botapi/0's client address in the config), with the "
+      "operator's key derived from the deployment secret: create a bot (prints its token), revoke a bot's token "
+      "(prints the new one), show a bot");
+  bot_cmd->require_subcommand(1);
+  auto* bot_create = bot_cmd->add_subcommand("create", "Create a bot; prints its id, username and token");
+  auto* bot_revoke = bot_cmd->add_subcommand("revoke", "Revoke a bot's token; prints the new token");
+  auto* bot_show = bot_cmd->add_subcommand("show", "Show the bot with a username: its id and username");
+  for (auto* sub : {bot_create, bot_revoke, bot_show}) {
+    sub->add_option("--config", bot.config, "Deployment YAML of the running deployment")
+        ->required()
+        ->check(CLI::ExistingFile);
+    sub->footer(
+        "Exit status: 0 done; 1 refused by the server, or the server or the deployment secret not found; 2 "
+        "bad arguments or config");
+  }
+  for (auto* sub : {bot_create, bot_show}) {
+    sub->add_option("--username", bot.username, "The bot's username (ending in 'bot')")->required();
+  }
+  bot_create->add_option("--name", bot.name, "The bot's first name, as users see it (default: the username)");
+  bot_create->add_flag("--reads-all-group-messages", bot.reads_all_group_messages,
+                       "The bot gets every message of its groups, not only commands and replies to it");
+  bot_revoke->add_option("--bot", bot.bot, "The bot's id")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            const bool digits = !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+            return digits && v.find_first_not_of('0') != std::string::npos ? ""
+                                                                           : "expected a bot id (a positive integer)";
+          },
+          "ID"));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,5 +190,9 @@ int main(int argc, char** argv) {
   }
   if (*provision_cmd) return msgbed::cli::Provision(provision);
   if (*reshape_cmd) return msgbed::cli::Reshape(reshape_config);
+  if (*bot_cmd) {
+    bot.action = *bot_create ? "create" : *bot_revoke ? "revoke" : "show";
+    return msgbed::cli::Bot(bot);
+  }
   return msgbed::cli::Client(client);
 }

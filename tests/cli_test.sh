@@ -35,6 +35,27 @@ for role in echo messages/7 ''; do
   [ "$rc" = 2 ] || fail "serve --role '$role' exit code $rc, want 2"
 done
 
+# msgbed bot: argument errors and a config without a botapi instance exit 2
+# before anything is reached.
+expect_bot_error() {  # expected-text, then the arguments
+  local want=$1; shift
+  set +e
+  "$msgbed" bot "$@" > /dev/null 2> "$tmp/err"; rc=$?
+  set -e
+  [ "$rc" = 2 ] || fail "bot $*: exit code $rc, want 2: $(cat "$tmp/err")"
+  grep -q -- "$want" "$tmp/err" || fail "bot $*: $(cat "$tmp/err")"
+}
+expect_bot_error "A subcommand is required"
+expect_bot_error "--config is required" create --username news_bot
+expect_bot_error "--username is required" create --config "$src/deploy/local.yaml"
+expect_bot_error "--username is required" show --config "$src/deploy/local.yaml"
+expect_bot_error "--bot is required" revoke --config "$src/deploy/local.yaml"
+expect_bot_error "expected a bot id" revoke --config "$src/deploy/local.yaml" --bot 0
+expect_bot_error "msgbed bot: no botapi instance in $src/deploy/local.yaml" \
+  create --config "$src/deploy/local.yaml" --username news_bot
+expect_bot_error "bad-deploy.yaml:2: key 'instances.gateway/0.rpc'" show --config "$tmp/bad-deploy.yaml" --username a_bot
+"$msgbed" bot create --help | grep -q -- "--reads-all-group-messages" || fail "bot create --help"
+
 # reshape with no deployment on that data_dir: exit 1, and nothing is
 # written there (found by a hostile tester: exit 0, and a new directory).
 sed "s|data_dir: data/local|data_dir: $tmp/nobody|" "$src/deploy/local.yaml" > "$tmp/nobody.yaml"

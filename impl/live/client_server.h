@@ -14,29 +14,28 @@
 #include <map>
 #include <memory>
 
-#include "core/env.h"
 #include "host/instance_host.h"
+#include "live/client_transport.h"
 #include "live/config.h"
 #include "live/framed_connection.h"
 #include "live/listener.h"
 
 namespace msgbed::live {
 
-class ClientServer final : public ClientPort {
+class ClientServer final : public ClientTransport {
  public:
   // REQUIRES: host outlives the server.
   ClientServer(asio::io_context& io, std::string name, InstanceHost* host, const ClientTransportConfig& config);
   // Closes every connection (devices see the gateway go at once).
   ~ClientServer() override;
 
-  // Binds ep and starts accepting; *port is the bound port.
-  Status Listen(const Endpoint& ep, uint16_t* port);
+  Status Listen(const Endpoint& ep, uint16_t* port) override;
   void SendToClient(ConnId conn, api::ServerFrame frame) override;
   // Sends what is queued for conn, then closes it.
   void CloseClient(ConnId conn, std::string_view reason) override;
 
   size_t connections() const { return conns_.size(); }
-  uint64_t accept_errors() const { return listener_.accept_errors(); }
+  uint64_t accept_errors() const override { return listener_.accept_errors(); }
 
  private:
   void OnSocket(tcp::socket socket);

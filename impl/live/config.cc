@@ -122,8 +122,13 @@ void ReadBus(const YamlReader& r, const YAML::Node& n, BusConfig* bus) {
 
 void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig* c) {
   if (!n.IsDefined()) return;
-  r.OnlyKeys(n, "clients", {"frame_timeout", "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer"});
+  r.OnlyKeys(n, "clients",
+             {"frame_timeout", "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer", "max_http_body",
+              "http_idle_timeout"});
   ReadMicros(r, n, "clients", "frame_timeout", &c->frame_timeout);
+  ReadMicros(r, n, "clients", "http_idle_timeout", &c->http_idle_timeout);
+  // A body is held whole in memory while it is parsed: 1 GiB is far above the Bot API's 50 MiB.
+  r.Bytes(n, "clients", "max_http_body", &c->max_http_body, 1u << 30);
   // Frames carry one request; 16 MiB is far above any, and the 4-byte header's limit is 4 GiB.
   r.Bytes(n, "clients", "max_frame_bytes", &c->max_frame_bytes, 16 << 20);
   r.Bytes(n, "clients", "max_outbound_bytes", &c->max_outbound_bytes, 1u << 30);
@@ -132,6 +137,12 @@ void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig
     r.Fail(n["max_frame_bytes"], "clients.max_frame_bytes", "expected at least 1KiB (a sign-in must fit)");
   }
   if (c->frame_timeout > 3600 * kSecond) r.Fail(n["frame_timeout"], "clients.frame_timeout", "expected at most 1h");
+  if (c->http_idle_timeout > 3600 * kSecond) {
+    r.Fail(n["http_idle_timeout"], "clients.http_idle_timeout", "expected at most 1h");
+  }
+  if (c->max_http_body < 1024) {
+    r.Fail(n["max_http_body"], "clients.max_http_body", "expected at least 1KiB (a form with a few fields must fit)");
+  }
   if (c->max_outbound_bytes < kDefaultMaxFrameBytes) {
     // A getDifference slice can be that large: a lower limit would cut off every device that catches up.
     r.Fail(n["max_outbound_bytes"], "clients.max_outbound_bytes", "must be at least 1MiB (one full frame)");

@@ -59,6 +59,14 @@ struct ClientTransportConfig {
   // SO_SNDBUF of device sockets; 0 leaves the kernel's autotuning (up to
   // net.ipv4.tcp_wmem's maximum, 4 MiB on Debian, per slow reader).
   size_t socket_send_buffer = 0;
+  // HTTP roles (RoleSpec::ClientProtocol::kHttp, HttpClientServer): the
+  // largest request body (the Bot API's upload limit), refused with 413
+  // from its Content-Length before it is read; and how long a kept-alive
+  // connection may wait for its next request (or a client take to read a
+  // response) before it is closed. frame_timeout bounds each request's
+  // arrival, headers and body.
+  size_t max_http_body = 50 << 20;
+  Micros http_idle_timeout = 300 * kSecond;
   friend bool operator==(const ClientTransportConfig&, const ClientTransportConfig&) = default;
 };
 

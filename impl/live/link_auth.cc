@@ -83,6 +83,21 @@ std::string NewNonce() {
   return nonce;
 }
 
+std::string OperatorKey(const std::string& secret) {
+  InitSodium();
+  constexpr std::string_view kLabel = "msgbed bot operator";
+  std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size());
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(mac.data()));
+  return ToHex(mac);
+}
+
+bool SameOperatorKey(std::string_view presented, const std::string& key) {
+  return !key.empty() && presented.size() == key.size() && sodium_memcmp(presented.data(), key.data(), key.size()) == 0;
+}
+
 namespace {
 
 // HMAC-SHA-256 of label and the transcript, each field length-prefixed so

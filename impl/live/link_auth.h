@@ -17,6 +17,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/address.h"
@@ -36,6 +37,15 @@ inline constexpr size_t kNonceBytes = 32;
 Status LoadSecret(const std::string& path, bool create, std::string* secret);
 
 std::string NewNonce();
+
+// The Bot API operator's bearer key (docs/bots.md, "Operating bots"): the
+// lowercase hex HMAC-SHA-256 of "msgbed bot operator" under the deployment
+// secret. The botapi role's HTTP server and `msgbed bot` both derive it
+// here, so whoever holds the secret can operate bots and nobody else can.
+std::string OperatorKey(const std::string& secret);
+// Whether `presented` is `key`, compared in constant time (an empty key
+// matches nothing).
+bool SameOperatorKey(std::string_view presented, const std::string& key);
 
 // The connector's answer to a challenge; bulk for a link of the bulk lane.
 rpc::LinkHello MakeHello(const std::string& secret, const std::string& nonce_a, const std::string& nonce_c,

@@ -16,6 +16,7 @@
 #include "live/fault_board.h"
 #include "live/faulty_store.h"
 #include "live/file_blob_store.h"
+#include "live/http_client_server.h"
 #include "live/instance_store.h"
 #include "live/kafka_bus.h"
 #include "live/link_auth.h"
@@ -37,13 +38,13 @@ ProviderConfig WebhookProvider() {
   return p;
 }
 
-// One instance: its substrate, its host, and its client server if the role
-// has clients. Destroyed in reverse: clients, host, then substrate.
+// One instance: its substrate, its host, and its client transport if the
+// role has clients. Destroyed in reverse: clients, host, then substrate.
 struct Instance {
   InstanceConfig config;
   std::unique_ptr<LiveSubstrate> substrate;
   std::unique_ptr<InstanceHost> host;
-  std::unique_ptr<ClientServer> clients;
+  std::unique_ptr<ClientTransport> clients;
   uint16_t client_port = 0;
 };
 
@@ -97,6 +98,25 @@ struct Process::Impl {
   std::unique_ptr<ReshapeBoard> reshapes;
   std::atomic<uint64_t> reconnects{0};
   std::atomic<uint64_t> reconnect_failures{0};
+  std::string operator_key;  // the Bot API operator's (link_auth.h), once an HTTP role needs it
+
+  // The operator key of the deployment secret, created where LoadSecret
+  // creates it (the default path), so that `msgbed bot` finds the same.
+  Status LoadOperatorKey(const LiveConfig& cfg) {
+    if (!operator_key.empty()) return Status::Ok();
+    std::string secret;
+    if (Status s = LoadSecret(cfg.SecretFile(), cfg.security.secret_file.empty(), &secret); !s.ok()) return s;
+    operator_key = OperatorKey(secret);
+    return Status::Ok();
+  }
+
+  // The transport the role's clients speak (RoleSpec::client_protocol).
+  std::unique_ptr<ClientTransport> MakeClients(const RoleSpec& role, const InstanceConfig& ic, InstanceHost* host) {
+    if (role.client_protocol == RoleSpec::ClientProtocol::kHttp) {
+      return std::make_unique<HttpClientServer>(io, ic.Name(), host, config.clients, operator_key);
+    }
+    return std::make_unique<ClientServer>(io, ic.Name(), host, config.clients);
+  }
 
   void WatchBootstrap(const LiveConfig& cfg) {
     bootstrap_watch = std::make_unique<asio::steady_timer>(io, kBootstrapPoll);
@@ -188,6 +208,10 @@ struct Process::Impl {
     if (role.name == role::kAuth) {
       if (Status s = outbound->Check(); !s.ok()) return s;
     }
+    const bool http = role.has_clients && role.client_protocol == RoleSpec::ClientProtocol::kHttp;
+    if (http) {
+      if (Status s = LoadOperatorKey(cfg); !s.ok()) return s;
+    }
     inst->substrate = std::make_unique<LiveSubstrate>(
         io, addr, router.get(), bus.get(), std::make_unique<FaultyStore>(std::move(store), faults.get(), addr),
         std::move(blobs), outbound.get());
@@ -195,7 +219,7 @@ struct Process::Impl {
     // A (re)start builds the core with the shape in effect then.
     auto make = [this, &role, settings](Env* env) { return role.make(env, config.Shape(), settings); };
     inst->host = std::make_unique<InstanceHost>(addr, make, inst->substrate.get(), std::random_device{}());
-    if (role.has_clients) inst->clients = std::make_unique<ClientServer>(io, ic.Name(), inst->host.get(), cfg.clients);
+    if (role.has_clients) inst->clients = MakeClients(role, ic, inst->host.get());
     inst->substrate->Attach(inst->host.get(), inst->clients.get());
     router->AddLocal(addr, inst->host.get());
     inst->host->Start();
@@ -207,8 +231,9 @@ struct Process::Impl {
       uint16_t port = 0;
       if (Status s = router->Listen(ic.rpc, &port); !s.ok()) return s;
     }
-    spdlog::info("serving {}{}", ic.Name(),
-                 inst->clients ? " (devices on " + ic.client.host + ":" + std::to_string(inst->client_port) + ")" : "");
+    const std::string clients = std::string(http ? " (HTTP on " : " (devices on ") + ic.client.host + ":" +
+                                std::to_string(inst->client_port) + ")";
+    spdlog::info("serving {}{}", ic.Name(), inst->clients ? clients : "");
     instances.push_back(std::move(inst));
     return Status::Ok();
   }
@@ -221,7 +246,7 @@ struct Process::Impl {
   }
 
   // An injected crash: the core and what it held in memory are lost, the
-  // store is kept; a gateway's devices see their connections drop.
+  // store is kept; its clients (devices, HTTP) see their connections drop.
   void CrashInstance(const Address& a) {
     Instance* i = Find(a);
     if (i == nullptr || !i->host->running()) return;
@@ -233,8 +258,8 @@ struct Process::Impl {
   void StartInstance(const Address& a) {
     Instance* i = Find(a);
     if (i == nullptr || i->host->running()) return;
-    if (RoleRegistry::Global().Get(i->config.role).has_clients) {
-      i->clients = std::make_unique<ClientServer>(io, i->config.Name(), i->host.get(), config.clients);
+    if (const RoleSpec& role = RoleRegistry::Global().Get(i->config.role); role.has_clients) {
+      i->clients = MakeClients(role, i->config, i->host.get());
       i->substrate->Attach(i->host.get(), i->clients.get());
       Endpoint ep = i->config.client;
       ep.port = i->client_port;  // where its devices reconnect
@@ -369,6 +394,13 @@ void Process::Stop() { impl_->io.stop(); }
 uint16_t Process::client_port(uint32_t index) const {
   for (const auto& i : impl_->instances) {
     if (i->clients && i->config.index == index) return i->client_port;
+  }
+  return 0;
+}
+
+uint16_t Process::client_port(std::string_view role, uint32_t index) const {
+  for (const auto& i : impl_->instances) {
+    if (i->clients && i->config.role == role && i->config.index == index) return i->client_port;
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/metrics.h"
@@ -35,8 +36,11 @@ class Process {
   // Thread-safe; Run() returns soon after.
   void Stop();
 
-  // The bound client port of gateway `index`, if served here (else 0).
+  // The bound client port of instance `index` of the first role with
+  // clients served here (the gateway's, in a deployment), else 0.
   uint16_t client_port(uint32_t index) const;
+  // ... of role/index, if served here (else 0).
+  uint16_t client_port(std::string_view role, uint32_t index) const;
   // A copy of an instance's counters (empty if not served here). Thread-safe.
   // REQUIRES: Run() is running on another thread.
   Metrics StatsOf(const Address& addr);

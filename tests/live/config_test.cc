@@ -95,6 +95,12 @@ TEST(LiveConfig, ReadsGatewayLimitsAndTheSecretFile) {
   EXPECT_FALSE(gw.contains("sign_in_timeout")) << "unset keys are absent: the role's default applies";
   EXPECT_EQ(c.clients.max_frame_bytes, 32u * 1024);
   EXPECT_EQ(c.clients.max_outbound_bytes, 8u << 20);
+  EXPECT_EQ(c.clients.max_http_body, 50u << 20) << "the Bot API's upload limit";
+  EXPECT_EQ(c.clients.http_idle_timeout, 300 * kSecond);
+  const LiveConfig http = ParseConfig(
+      testing::Replaced(kGood, "max_outbound_bytes: 8MiB}", "max_http_body: 20MiB, http_idle_timeout: 90s}"), "h.yaml");
+  EXPECT_EQ(http.clients.max_http_body, 20u << 20);
+  EXPECT_EQ(http.clients.http_idle_timeout, 90 * kSecond);
   EXPECT_EQ(c.SecretFile(), "/etc/msgbed/secret");
   EXPECT_EQ(c.bus.session_timeout, 10 * kSecond) << "real brokers";
   const LiveConfig mock =
@@ -158,6 +164,13 @@ TEST(LiveConfig, ErrorsNameFileLineAndKey) {
               "key 'gateway.sign_in_timeout': expected at least 1ms");
   ExpectError("max_frame_bytes: 32KiB", "max_frame_bytes: 1", "key 'clients.max_frame_bytes': expected at least 1KiB");
   ExpectError("max_connections: 500", "max_conections: 500", "key 'gateway.max_conections': unknown key");
+  ExpectError("max_frame_bytes: 32KiB", "max_http_body: 100",
+              "d.yaml:5: key 'clients.max_http_body': expected at least 1KiB");
+  ExpectError("max_frame_bytes: 32KiB", "max_http_body: 2GiB", "key 'clients.max_http_body': expected a size");
+  ExpectError("max_frame_bytes: 32KiB", "http_idle_timeout: 2h",
+              "d.yaml:5: key 'clients.http_idle_timeout': expected at most 1h");
+  ExpectError("max_frame_bytes: 32KiB", "http_idle_timeout: never",
+              "key 'clients.http_idle_timeout': expected a positive duration");
   ExpectError("secret_file:", "secret:", "key 'security.secret': unknown key");
   // A setting with a bound of its own: a file may be 2 GiB, more than the 1 GiB of sizes in general.
   ExpectError("gateway: {max_connections", "media: {max_file_bytes: 3GiB}\ngateway: {max_connections",

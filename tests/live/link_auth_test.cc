@@ -49,5 +49,17 @@ TEST_F(Handshake, AWelcomeIsNotAHelloAndAnswersOneHelloOnly) {
   EXPECT_FALSE(VerifyWelcome(kSecret, nonce_a, other, welcome)) << "another connector's nonce";
 }
 
+// The operator's bearer key is HMAC-SHA-256("msgbed bot operator") in
+// lowercase hex (checked against Python's hmac module), so a deployment's
+// tools can derive it without msgbed.
+TEST(OperatorKey, IsTheHexHmacOfItsLabelUnderTheSecret) {
+  const std::string key = OperatorKey(kSecret);
+  EXPECT_EQ(key, "aa4bbecf62b5df40cd213a94457ee65b4791c59fc5bdcecbbfa5031014dfd03c");
+  EXPECT_NE(OperatorKey(std::string(32, 't')), key);
+  EXPECT_TRUE(SameOperatorKey(key, key));
+  EXPECT_FALSE(SameOperatorKey(key.substr(1), key));
+  EXPECT_FALSE(SameOperatorKey("", "")) << "no key: nobody is the operator";
+}
+
 }  // namespace
 }  // namespace msgbed::live
