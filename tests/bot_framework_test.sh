@@ -32,9 +32,9 @@ await() {
   fail "timed out waiting for: $1"
 }
 
-read -r p1 p2 < <("$py" -c '
+read -r p1 p2 p3 p4 p5 p6 p7 < <("$py" -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 cat > "$tmp/deploy.yaml" << EOC
@@ -42,11 +42,11 @@ partitions: 4
 bus: {mode: mock, mock_brokers: 1}
 storage: {data_dir: $tmp/data, sync: false}
 instances:
-  gateway/0: {client: 127.0.0.1:$p1}
-  messages/0: {}
-  sync/0: {}
-  auth/0: {}
-  botapi/0: {client: 127.0.0.1:$p2}
+  gateway/0: {client: 127.0.0.1:$p1, rpc: 127.0.0.1:$p3}
+  messages/0: {rpc: 127.0.0.1:$p4}
+  sync/0: {rpc: 127.0.0.1:$p5}
+  auth/0: {rpc: 127.0.0.1:$p6}
+  botapi/0: {client: 127.0.0.1:$p2, rpc: 127.0.0.1:$p7}
 EOC
 "$msgbed" provision "$tmp/deploy.yaml" --users 1 --out "$tmp/sessions" > "$tmp/provision.log" 2>&1 ||
   fail "provision: $(cat "$tmp/provision.log")"

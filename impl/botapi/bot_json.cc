@@ -1,5 +1,6 @@
 #include "botapi/bot_json.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace msgbed::botjson {
@@ -44,6 +45,41 @@ Json GroupChatJson(uint64_t chat_id, const std::string& title) {
 
 namespace {
 
+bool WordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The entities Telegram's server finds in a text: bot commands
+// ("/start", "/start@some_bot") and mentions ("@name") at the start of a
+// word. Offsets and lengths count UTF-16 code units, as the Bot API's do.
+Json EntitiesOf(const std::string& text) {
+  Json out = Json::array();
+  size_t units = 0;  // UTF-16 units before text[i]
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool word_start = i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1]));
+    if (word_start && (c == '/' || c == '@')) {
+      size_t end = i + 1;
+      while (end < text.size() && WordChar(text[end])) ++end;
+      if (c == '/' && end < text.size() && text[end] == '@') {
+        size_t at = end + 1;
+        while (at < text.size() && WordChar(text[at])) ++at;
+        if (at > end + 1) end = at;
+      }
+      const size_t length = end - i;  // ASCII only: one unit a byte
+      if (length > 1 && (c == '@' ? length >= 5 : length <= 65)) {
+        out.push_back({{"type", c == '/' ? "bot_command" : "mention"}, {"offset", units}, {"length", length}});
+      }
+      units += length;
+      i = end;
+      continue;
+    }
+    // A UTF-8 sequence: 4 bytes are two UTF-16 units, shorter ones one.
+    const size_t bytes = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    units += bytes == 4 ? 2 : 1;
+    i += bytes;
+  }
+  return out;
+}
+
 void AddServiceFields(const api::Message& m, const Profiles& profiles, Json& out) {
   switch (m.action()) {
     case api::ACTION_CHAT_CREATE:
@@ -78,6 +114,7 @@ Json MessageJson(const api::Message& m, const Profiles& profiles) {
     if (!m.text().empty()) out["caption"] = m.text();
   } else {
     out["text"] = m.text();
+    if (Json entities = EntitiesOf(m.text()); !entities.empty()) out["entities"] = std::move(entities);
   }
   if (m.edit_date_us() != 0) out["edit_date"] = Seconds(m.edit_date_us());
   if (m.fwd_from_user() != 0) {

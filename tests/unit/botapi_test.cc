@@ -279,6 +279,16 @@ TEST_F(BotApi, PrivacyModeShowsCommandsAndMentionsInGroups) {
     }
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"joined", "/start now", "hey @Echo_Bot look"}));
+  // Commands and mentions carry their entities, as Telegram's server finds them.
+  for (const Json& u : updates) {
+    if (!u.contains("message") || !u["message"].contains("text")) continue;
+    const Json& m = u["message"];
+    if (m["text"] == "/start now") {
+      EXPECT_EQ(m["entities"], Json::parse(R"([{"type":"bot_command","offset":0,"length":6}])"));
+    } else if (m["text"] == "hey @Echo_Bot look") {
+      EXPECT_EQ(m["entities"], Json::parse(R"([{"type":"mention","offset":4,"length":9}])"));
+    }
+  }
   const Json sent =
       Ok(Call(Method("sendMessage"),
               {{"chat_id", std::to_string(-static_cast<int64_t>(chat.chat().id()))}, {"text", "hi all"}}));
@@ -445,6 +455,20 @@ TEST_F(BotApi, BadFilesAreRefused) {
   EXPECT_EQ(Call(Method("getFile"), {{"file_id", "AAAA"}}).status(), 400u);
   EXPECT_EQ(Call("/file/bot" + token + "/documents/AAAA").status(), 404u);
   EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}, false, 0, {FileField("document", "")}).status(), 400u);
+}
+
+}  // namespace
+}  // namespace msgbed::testing
+
+namespace msgbed::testing {
+namespace {
+
+TEST_F(BotApi, EntityOffsetsCountUtf16Units) {
+  ASSERT_TRUE(Ask(*alice, TextTo(bot, "\xF0\x9F\x98\x80 \xC3\xA9 /help@echo_bot", 91)).has_sent_message());
+  const Json updates = Updates({{"timeout", "1"}});
+  ASSERT_EQ(updates.size(), 1u);
+  // The emoji is two units, the accented letter one.
+  EXPECT_EQ(updates[0]["message"]["entities"], Json::parse(R"([{"type":"bot_command","offset":5,"length":14}])"));
 }
 
 }  // namespace
