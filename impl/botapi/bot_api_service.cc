@@ -115,6 +115,8 @@ void BotApiService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
 
 void BotApiService::Serve(RequestPtr req) {
   const std::string& path = req->call.path();
+  const std::string& verb = req->call.http_method();
+  if (!verb.empty() && verb != "GET" && verb != "POST") return Fail(*req, 405, "Method Not Allowed: use GET or POST");
   if (path.rfind("/admin/", 0) == 0) return ServeOperator(std::move(req));
   if (!ParseRequestPath(path, {&req->bot, &req->secret, &req->method, &req->file_path})) {
     return Fail(*req, 404, "Not Found");

@@ -95,7 +95,10 @@ void BotApiService::GetMe(RequestPtr req, Bot& bot) {
 void BotApiService::SendMessage(RequestPtr req, Bot& bot) {
   uint64_t user = 0, group = 0;
   if (!ChatParam(*req, "chat_id", &user, &group)) return;
-  if (!req->Has("text")) return Fail(*req, 400, "Bad Request: message text is empty");
+  // Telegram trims a text: one of only blanks is empty.
+  if (req->Param("text").find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(*req, 400, "Bad Request: message text is empty");
+  }
   auto send = NewBody<messages::SendMessage>();
   *send->mutable_client() = RefOf(bot.account.id());
   api::SendMessage* s = send->mutable_send();

@@ -115,6 +115,13 @@ TEST_F(BotApi, TheOperatorCreatesABotWhoseTokenWorksAndOnlyIt) {
   EXPECT_EQ(Body(unknown)["error_code"], 404);
   EXPECT_FALSE(Body(unknown)["ok"].get<bool>());
   EXPECT_EQ(Call("/nothing").status(), 404u);
+  api::BotCall brew;
+  brew.set_http_method("BREW");
+  brew.set_path(Method("getMe"));
+  c.BotRequest(0, 77, brew);
+  c.Run();
+  ASSERT_EQ(c.BotAnswers(0, 77).size(), 1u);
+  EXPECT_EQ(c.BotAnswers(0, 77)[0].status(), 405u);
 }
 
 TEST_F(BotApi, OperatorRequestsNeedTheOperatorAndValidNames) {
@@ -222,6 +229,7 @@ TEST_F(BotApi, BadParametersGet400WithADescription) {
   EXPECT_NE(Body(no_chat)["description"].get<std::string>().find("chat_id"), std::string::npos);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "abc"}, {"text", "x"}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", ""}}).status(), 400u);
+  EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", " \n "}}).status(), 400u) << "blanks only";
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", std::string(4097, 'a')}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "x"}, {"reply_markup", "{"}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendChatAction"), {{"chat_id", "1"}, {"action", "dancing"}}).status(), 400u);
