@@ -1,104 +1,12 @@
 // The Bot API server's core on the unit-test cluster: bot accounts, tokens,
 // getUpdates and long polling, sending as the bot, privacy mode, inline
-// buttons, rate limits, restarts and relaying (docs/bots.md).
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
-#include "botapi/bot_api_service.h"
+// buttons, rate limits, restarts, relaying, webhooks and files
+// (docs/bots.md).
 #include "botapi/placement.h"
-#include "unit/test_cluster.h"
+#include "unit/botapi_fixture.h"
 
 namespace msgbed::testing {
 namespace {
-
-using Json = nlohmann::json;
-
-ClusterShape BotShape(uint32_t botapi = 1) {
-  ClusterShape shape = Shape(1, 2, 1, 4);
-  shape.instances[role::kBotApi] = botapi;
-  shape.instances[role::kMedia] = 1;
-  return shape;
-}
-
-struct BotApi : ::testing::Test {
-  explicit BotApi(uint32_t botapi = 1) : c(BotShape(botapi)) {}
-
-  TestCluster c;
-  TestDevice* alice = nullptr;  // user 1
-  TestDevice* bob = nullptr;    // user 2
-  std::string token;
-  uint64_t bot = 0;
-  ConnId next_conn = 1;
-
-  void SetUp() override {
-    alice = &c.AddDevice(1, 1);
-    bob = &c.AddDevice(2, 1);
-    c.Connect(*alice);
-    c.Connect(*bob);
-    c.Run();
-    const Json created = Ok(Call("/admin/createBot", {{"username", "echo_bot"}, {"first_name", "Echo"}}, true));
-    token = created["token"];
-    bot = created["id"];
-  }
-
-  // Sends one request on a fresh connection of botapi/index; returns that
-  // connection (its answers: c.BotAnswers(index, conn)).
-  ConnId Start(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-               uint32_t index = 0, std::vector<api::BotFile> files = {}) {
-    api::BotCall call;
-    for (auto& f : files) *call.add_files() = std::move(f);
-    call.set_http_method("POST");
-    call.set_path(path);
-    call.set_operator_(op);
-    for (auto& [k, v] : params) (*call.mutable_params())[k] = v;
-    const ConnId conn = next_conn++;
-    c.BotRequest(index, conn, std::move(call));
-    return conn;
-  }
-  // ... and runs the cluster; the one answer.
-  api::BotAnswer Call(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-                      uint32_t index = 0, std::vector<api::BotFile> files = {}) {
-    const ConnId conn = Start(path, std::move(params), op, index, std::move(files));
-    c.Run();
-    auto& answers = c.BotAnswers(index, conn);
-    EXPECT_EQ(answers.size(), 1u) << path;
-    return answers.empty() ? api::BotAnswer{} : answers.back();
-  }
-  std::string Method(const std::string& name) const { return "/bot" + token + "/" + name; }
-  // The user writes /start to the bot (a bot may write only to users who
-  // wrote first), and the bot reads and confirms it.
-  void Started(TestDevice& d, uint64_t random_id) {
-    ASSERT_TRUE(Ask(d, TextTo(bot, "/start", random_id)).has_sent_message());
-    const Json got = Updates({{"timeout", "1"}});
-    ASSERT_FALSE(got.empty());
-    Updates({{"offset", std::to_string(got.back()["update_id"].get<uint64_t>() + 1)}});
-  }
-  static api::ClientFrame TextTo(uint64_t peer, const std::string& text, uint64_t random_id) {
-    api::ClientFrame f;
-    f.mutable_send_message()->set_peer_user(peer);
-    f.mutable_send_message()->set_text(text);
-    f.mutable_send_message()->set_random_id(random_id);
-    return f;
-  }
-  static Json Body(const api::BotAnswer& a) { return Json::parse(a.body()); }
-  static Json Ok(const api::BotAnswer& a) {
-    EXPECT_EQ(a.status(), 200u) << a.body();
-    const Json body = Body(a);
-    EXPECT_TRUE(body["ok"].get<bool>());
-    return body["result"];
-  }
-  Json Updates(std::map<std::string, std::string> params = {}) { return Ok(Call(Method("getUpdates"), params)); }
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) {
-    const uint64_t id = d.core.Request(std::move(frame));
-    c.Run();
-    for (const auto& f : d.frames) {
-      if (f.request_id() == id) return f;
-    }
-    ADD_FAILURE() << "no answer";
-    return {};
-  }
-};
 
 TEST_F(BotApi, TheOperatorCreatesABotWhoseTokenWorksAndOnlyIt) {
   EXPECT_EQ(token.rfind(std::to_string(bot) + ":", 0), 0u) << token;
@@ -381,12 +289,6 @@ TEST_F(BotApi, ASyncRestartKeepsPushingToTheBot) {
   ASSERT_EQ(c.BotAnswers(0, poll).size(), 1u) << "sync learnt of the bot from the botapi instance";
 }
 
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
-
 struct Webhooks : BotApi {
   void SetUp() override {
     BotApi::SetUp();
@@ -437,12 +339,6 @@ TEST_F(Webhooks, ARestartedServerDeliversWhatCameWhileItWasDown) {
   EXPECT_EQ(Json::parse(c.webhook.sent[0].message.text)["message"]["text"], "while down");
 }
 
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
-
 api::BotFile FileField(const std::string& field, const std::string& bytes) {
   api::BotFile f;
   f.set_field(field);
@@ -488,191 +384,12 @@ TEST_F(BotApi, BadFilesAreRefused) {
   EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}, false, 0, {FileField("document", "")}).status(), 400u);
 }
 
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
-
 TEST_F(BotApi, EntityOffsetsCountUtf16Units) {
   ASSERT_TRUE(Ask(*alice, TextTo(bot, "\xF0\x9F\x98\x80 \xC3\xA9 /help@echo_bot", 91)).has_sent_message());
   const Json updates = Updates({{"timeout", "1"}});
   ASSERT_EQ(updates.size(), 1u);
   // The emoji is two units, the accented letter one.
   EXPECT_EQ(updates[0]["message"]["entities"], Json::parse(R"([{"type":"bot_command","offset":5,"length":14}])"));
-}
-
-}  // namespace
-}  // namespace msgbed::testing
-
-// Defects a hostile review found (each test failed before its fix).
-namespace msgbed::testing {
-namespace {
-
-TEST_F(BotApi, ABotWritesOnlyToUsersWhoWroteToItFirst) {
-  const api::BotAnswer cold = Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "spam"}});
-  EXPECT_EQ(cold.status(), 403u) << cold.body();
-  EXPECT_TRUE(alice->delivered.empty());
-  EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "999"}, {"text", "x"}}).status(), 400u) << "no such user";
-  EXPECT_EQ(Call(Method("getChat"), {{"chat_id", "2"}}).status(), 400u) << "a stranger's profile stays hidden";
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "/start", 101)).has_sent_message());
-  EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "welcome"}}).status(), 200u);
-  EXPECT_EQ(alice->delivered.back().text(), "welcome");
-  EXPECT_EQ(Call(Method("getChat"), {{"chat_id", "1"}}).status(), 200u);
-}
-
-TEST_F(BotApi, RequestsWithWrongTokensLeaveNothingBehind) {
-  for (uint64_t id = 1000; id < 1100; ++id) {
-    EXPECT_EQ(Call("/bot" + std::to_string(id) + ":nope/getMe").status(), 401u);
-  }
-  EXPECT_EQ(c.As<BotApiService>(role::kBotApi, 0).bots_held(), 0u);
-}
-
-TEST_F(BotApi, OnlyTheBotThatGotAButtonPressAnswersItAndOnlyRealButtonsAreForwarded) {
-  const Json other = Ok(Call("/admin/createBot", {{"username", "other_bot"}}, true));
-  Started(*alice, 111);
-  const std::string keyboard = R"({"inline_keyboard":[[{"text":"Yes","callback_data":"yes"}]]})";
-  Ok(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "Continue?"}, {"reply_markup", keyboard}}));
-  const api::Message shown = alice->delivered.back();
-  auto press = [&](const std::string& data, uint64_t origin) {
-    api::ClientFrame f;
-    f.mutable_get_bot_callback_answer()->set_bot(bot);
-    f.mutable_get_bot_callback_answer()->set_message_id(shown.id());
-    f.mutable_get_bot_callback_answer()->set_origin_id(origin);
-    f.mutable_get_bot_callback_answer()->set_data(data);
-    return Ask(*alice, f);
-  };
-  EXPECT_EQ(press("forged", shown.origin_id()).error().code(), api::BOT_INVALID) << "no such button";
-  EXPECT_EQ(press("yes", shown.origin_id() + 7).error().code(), api::BOT_INVALID) << "no such message";
-  const uint64_t asked = alice->core.Request([&] {
-    api::ClientFrame f;
-    f.mutable_get_bot_callback_answer()->set_bot(bot);
-    f.mutable_get_bot_callback_answer()->set_message_id(shown.id());
-    f.mutable_get_bot_callback_answer()->set_origin_id(shown.origin_id());
-    f.mutable_get_bot_callback_answer()->set_data("yes");
-    return f;
-  }());
-  c.Run();
-  const Json updates = Updates();
-  ASSERT_EQ(updates.size(), 1u);
-  const Json& query = updates[0]["callback_query"];
-  EXPECT_EQ(query["message"]["text"], "Continue?");
-  EXPECT_GT(query["message"]["date"].get<int64_t>(), 0);
-  EXPECT_GE(query["id"].get<std::string>().size(), 16u) << "not guessable";
-  const std::string other_answer = "/bot" + other["token"].get<std::string>() + "/answerCallbackQuery";
-  EXPECT_EQ(Call(other_answer, {{"callback_query_id", query["id"]}, {"text", "spoofed"}}).status(), 400u);
-  EXPECT_EQ(Ok(Call(Method("answerCallbackQuery"), {{"callback_query_id", query["id"]}, {"text", "real"}})), true);
-  const auto answer = std::find_if(alice->frames.begin(), alice->frames.end(),
-                                   [&](const api::ServerFrame& f) { return f.request_id() == asked; });
-  ASSERT_NE(answer, alice->frames.end());
-  EXPECT_EQ(answer->bot_callback_answer().message(), "real");
-}
-
-TEST_F(BotApi, WebhookSettingsAreChecked) {
-  EXPECT_EQ(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:8443/h"}, {"secret_token", "abc\r\nX-Injected: yes"}})
-                .status(),
-            400u);
-  EXPECT_EQ(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:8443/h"}, {"secret_token", std::string(257, 'a')}})
-                .status(),
-            400u);
-  for (const char* url : {"https://127.0.0.1:8443/x", "http://", "http://[::1", "http://127.0.0.1:6379/x"}) {
-    EXPECT_EQ(Call(Method("setWebhook"), {{"url", url}}).status(), 400u) << url;
-  }
-  EXPECT_EQ(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:8443/h"}, {"secret_token", "Ab-_9"}}).status(), 200u);
-}
-
-TEST_F(BotApi, EditingNamesTheChatTheMessageIsIn) {
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "/start", 121)).has_sent_message());
-  const Json sent = Ok(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "mine"}}));
-  const std::string id = std::to_string(sent["message_id"].get<uint64_t>());
-  EXPECT_EQ(Call(Method("editMessageText"), {{"chat_id", "2"}, {"message_id", id}, {"text", "wrong chat"}}).status(),
-            400u);
-  const Json edited = Ok(Call(Method("editMessageText"), {{"chat_id", "1"}, {"message_id", id}, {"text", "right"}}));
-  EXPECT_EQ(edited["date"], sent["date"]) << "the date it was sent";
-}
-
-TEST_F(BotApi, SettingAWebhookEndsAWaitingPoll) {
-  const ConnId poll = Start(Method("getUpdates"), {{"timeout", "30"}});
-  c.Run();
-  Ok(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:8443/h"}}));
-  ASSERT_EQ(c.BotAnswers(0, poll).size(), 1u);
-  EXPECT_EQ(c.BotAnswers(0, poll)[0].status(), 409u);
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "once", 131)).has_sent_message());
-  EXPECT_EQ(c.webhook.sent.size(), 1u) << "delivered once, by the webhook";
-}
-
-TEST_F(BotApi, AllowedUpdatesFilterOnlyWhatComesAfter) {
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "before", 141)).has_sent_message());
-  Updates({{"timeout", "1"}, {"limit", "1"}, {"offset", "-1"}});  // queued, not confirmed
-  EXPECT_EQ(Updates({{"allowed_updates", R"(["callback_query"])"}}).size(), 1u) << "queued before the filter";
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "after", 142)).has_sent_message());
-  const Json all = Updates({{"allowed_updates", "[]"}});
-  ASSERT_EQ(all.size(), 1u) << "the message after the filter was dropped";
-  EXPECT_EQ(all[0]["message"]["text"], "before");
-}
-
-TEST_F(BotApi, AMentionIsAWholeWord) {
-  api::ClientFrame create;
-  create.mutable_create_chat()->set_title("club");
-  create.mutable_create_chat()->set_random_id(151);
-  create.mutable_create_chat()->add_users(bot);
-  const api::ServerFrame chat = Ask(*alice, create);
-  ASSERT_TRUE(chat.has_chat());
-  for (auto [text, id] : {std::pair<const char*, uint64_t>{"hey @ECHO_BOTx no", 152},
-                          {"mail foo@echo_bot no", 153},
-                          {"hi @echo_bot, yes", 154}}) {
-    api::ClientFrame f;
-    f.mutable_send_message()->set_chat_id(chat.chat().id());
-    f.mutable_send_message()->set_text(text);
-    f.mutable_send_message()->set_random_id(id);
-    ASSERT_TRUE(Ask(*alice, f).has_sent_message());
-  }
-  std::vector<std::string> seen;
-  for (const Json& u : Updates({{"timeout", "1"}})) {
-    if (u.contains("message") && u["message"].contains("text")) seen.push_back(u["message"]["text"]);
-  }
-  EXPECT_EQ(seen, std::vector<std::string>{"hi @echo_bot, yes"});
-}
-
-TEST_F(BotApi, AForwardAnswersWithTheForwardedMessage) {
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "/start", 161)).has_sent_message());
-  ASSERT_TRUE(Ask(*bob, TextTo(bot, "/start", 162)).has_sent_message());
-  const Json sent = Ok(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "pass it on"}}));
-  const Json fwd = Ok(Call(
-      Method("forwardMessage"),
-      {{"chat_id", "2"}, {"from_chat_id", "1"}, {"message_id", std::to_string(sent["message_id"].get<uint64_t>())}}));
-  EXPECT_EQ(fwd["text"], "pass it on");
-  EXPECT_EQ(fwd["forward_origin"]["sender_user"]["id"], bot);
-}
-
-TEST_F(BotApi, UrlButtonsNeedAWebOrTelegramLink) {
-  ASSERT_TRUE(Ask(*alice, TextTo(bot, "/start", 171)).has_sent_message());
-  EXPECT_EQ(Call(Method("sendMessage"),
-                 {{"chat_id", "1"},
-                  {"text", "x"},
-                  {"reply_markup", R"j({"inline_keyboard":[[{"text":"b","url":"javascript:alert(1)"}]]})j"}})
-                .status(),
-            400u);
-  EXPECT_EQ(
-      Call(Method("sendMessage"), {{"chat_id", "1"},
-                                   {"text", "x"},
-                                   {"reply_markup", R"({"inline_keyboard":[[{"text":"b","url":"https://e.org"}]]})"}})
-          .status(),
-      200u);
-}
-
-TEST_F(BotApi, RevokingSomethingThatIsNotABotSaysSo) {
-  const api::BotAnswer a = Call("/admin/revokeToken", {{"bot_id", "1"}}, true);
-  EXPECT_EQ(a.status(), 400u);
-  EXPECT_NE(Body(a)["description"].get<std::string>().find("not a bot"), std::string::npos) << a.body();
-  EXPECT_EQ(Ok(Call("/admin/findBot", {{"username", "ECHO_BOT"}}, true))["username"], "echo_bot");
-}
-
-TEST_F(BotApi, OneAddressHoldsAtMostAHundredConnections) {
-  BotApiService& s = c.As<BotApiService>(role::kBotApi, 0);
-  for (ConnId conn = 500; conn < 601; ++conn) c.host(MakeAddress(role::kBotApi, 0)).ClientOpened(conn, "10.0.0.1");
-  EXPECT_EQ(c.substrate(MakeAddress(role::kBotApi, 0)).closed_reasons_.size(), 1u);
-  EXPECT_EQ(s.connections(), 100u);
 }
 
 }  // namespace
