@@ -10,6 +10,7 @@
 #include "botapi/placement.h"
 #include "core/client_reply.h"
 #include "core/epoch.h"
+#include "core/utf8.h"
 
 namespace msgbed {
 
@@ -24,11 +25,6 @@ struct BotApiServiceRequestView {
 
 // Relayed requests may be long polls, and downloads: the bulk lane.
 constexpr Micros kRelayDeadline = 65 * kSecond;
-
-std::string Lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // "/bot<id>:<secret>/<rest>": false when path is not one.
 bool ParseBotPath(const std::string& path, uint64_t* bot, std::string* secret, std::string* rest) {
@@ -49,7 +45,7 @@ bool ParseRequestPath(const std::string& path, BotApiServiceRequestView out) {
   std::string rest;
   if (!ParseBotPath(file ? path.substr(5) : path, out.bot, out.secret, &rest)) return false;
   if (file) *out.file_path = rest;
-  if (!file) *out.method = Lowercase(rest);
+  if (!file) *out.method = AsciiLowercase(rest);
   return !file || !rest.empty();
 }
 
@@ -278,7 +274,7 @@ void BotApiService::ServeOperator(RequestPtr req) {
     create->set_username(req->Param("username"));
     create->set_first_name(req->Has("first_name") ? req->Param("first_name") : req->Param("username"));
     create->set_reads_all_group_messages(botjson::ParseBool(req->Param("reads_all_group_messages")));
-    const Address to = AuthOfUsername(shape_, Lowercase(create->username()));
+    const Address to = AuthOfUsername(shape_, create->username());
     return env_->Call(to, std::move(create), limits_.request_timeout, done);
   }
   if (op == "revokeToken") {
@@ -294,7 +290,7 @@ void BotApiService::ServeOperator(RequestPtr req) {
   if (op == "findBot") {
     auto find = NewBody<auth::FindBot>();
     find->set_username(req->Param("username"));
-    const Address to = AuthOfUsername(shape_, Lowercase(find->username()));
+    const Address to = AuthOfUsername(shape_, find->username());
     // The username as the bot has it, not as asked: from its profile.
     return env_->Call(to, std::move(find), limits_.request_timeout, [this, req, done](const CallResult& r) {
       const auto* found = r.As<auth::BotAccount>();

@@ -18,11 +18,6 @@ bool ParseInt(const std::string& text, int64_t* out) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-int64_t ChatIdOf(const api::Message& m) {
-  if (m.chat_id() != 0) return -static_cast<int64_t>(m.chat_id());
-  return static_cast<int64_t>(m.peer_user());
-}
-
 Json UserJson(uint64_t id, const auth::Profile* profile) {
   Json u = {{"id", id}, {"is_bot", profile != nullptr && profile->bot()}};
   // first_name is required by the Bot API: an unknown user still gets one.

@@ -19,10 +19,6 @@ using Json = nlohmann::json;
 // A user's public profile, or nullptr when it is not known.
 using Profiles = std::function<const auth::Profile*(uint64_t user)>;
 
-// Bot API chat ids: a private chat is the other user's id, a basic group
-// its id negated.
-int64_t ChatIdOf(const api::Message& m);
-
 Json UserJson(uint64_t id, const auth::Profile* profile);
 // m as it stands in `bot`'s box.
 Json MessageJson(const api::Message& m, const Profiles& profiles);

@@ -325,9 +325,9 @@ void BotApiService::GetChat(RequestPtr req, Bot& bot) {
         req, bot, user,
         [this, req, user] {
           WithProfiles({user}, [this, req, user] {
-        const auth::Profile* p = ProfileOf(user);
-        if (p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
-        Ok(*req, botjson::PrivateChatJson(user, p));
+            const auth::Profile* p = ProfileOf(user);
+            if (p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
+            Ok(*req, botjson::PrivateChatJson(user, p));
           });
         },
         true);
