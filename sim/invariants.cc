@@ -224,7 +224,10 @@ InvariantReport CheckInvariants(const World& w, bool settled) {
   r.foreign_deliveries = w.recorder.foreign();
   r.out_of_order = w.recorder.out_of_order();
   std::vector<BoxEntry> entries;
-  for (uint64_t u = 1; u <= w.scenario.workload.users; ++u) {
+  // The bots' boxes too (workload.bots, ids after the users'): each chat
+  // with a bot is checked from both sides like a chat between users.
+  const uint64_t boxes = w.scenario.workload.users + w.scenario.workload.bots.count();
+  for (uint64_t u = 1; u <= boxes; ++u) {
     for (const api::Update& update : ReadBox(w, u)) {
       if (update.kind() != api::Update::NEW_MESSAGE || update.message().action() != api::ACTION_NONE) continue;
       const api::Message& m = update.message();

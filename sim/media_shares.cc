@@ -41,14 +41,9 @@ void MediaShares::Begin(Node* clock) {
   clock_->Post(start, 0, [this] { Upload(world_->users.DeviceIndex(kSeedUser, 1)); });
 }
 
-std::pair<Population*, size_t> MediaShares::Locate(uint64_t device) const {
-  const uint32_t gateways = world_->shape.Count(role::kGateway);
-  return {world_->populations[device % gateways], device / gateways};
-}
-
 // Starts device's upload of the file (by hash first), if it is ready.
 void MediaShares::Upload(uint64_t device) {
-  auto [pop, index] = Locate(device);
+  auto [pop, index] = world_->Locate(device);
   const bool seed = device == world_->users.DeviceIndex(kSeedUser, 1);
   if (!pop->Ready(index) || active_.contains(device)) {
     if (seed) clock_->Post(world_->Now() + kRetryAfter, 0, [this, device] { Upload(device); });
@@ -80,7 +75,7 @@ void MediaShares::Share() {
   constexpr int kDraws = 16;
   for (int i = 0; i < kDraws; ++i) {
     const uint64_t device = rng_.Below(world_->users.devices());
-    auto [pop, index] = Locate(device);
+    auto [pop, index] = world_->Locate(device);
     if (pop->Ready(index) && !active_.contains(device)) {
       Upload(device);
       break;
@@ -119,7 +114,7 @@ void MediaShares::Finished(uint64_t device, const FileUpload& up) {
     ++counts_.uploads_done;
     counts_.parts_sent += up.parts_sent();
   }
-  auto [pop, index] = Locate(device);
+  auto [pop, index] = world_->Locate(device);
   const uint64_t users = world_->scenario.workload.users;
   const uint64_t from = pop->devices()[index]->user;
   uint64_t peer = 1 + rng_.Below(users - 1);

@@ -52,8 +52,6 @@ class MediaShares {
   void ScheduleShare(double after);
   void Share();
   void Finished(uint64_t device, const FileUpload& up);
-  // Population and local index of the run's device.
-  std::pair<Population*, size_t> Locate(uint64_t device) const;
 
   World* world_;
   Node* clock_ = nullptr;

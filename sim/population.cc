@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "auth/provision.h"
+#include "bot_traffic.h"
 #include "core/cluster.h"
 #include "media_shares.h"
 #include "message_names.h"
@@ -16,7 +17,7 @@ namespace msgbed::sim {
 namespace s4u = simgrid::s4u;
 
 Population::Population(World* world, uint32_t gateway, const Placement& at)
-    : Node(world, "clients/" + std::to_string(gateway), at),
+    : ClientSide(world, "clients/" + std::to_string(gateway), at),
       gateway_index_(gateway),
       conn_stride_(world->users.devices()),
       jitter_(DeriveSeed(world->scenario.seed, "population/" + std::to_string(gateway))),
@@ -202,7 +203,7 @@ Population::SimDevice& Population::ByConn(ConnId conn) {
 
 Population::SimDevice& Population::Of(Device& d) { return *static_cast<SimDevice*>(d.link()); }
 
-void Population::OnGatewayFrame(ConnId conn, const api::ServerFrame& frame) {
+void Population::OnServiceFrame(ConnId conn, const api::ServerFrame& frame) {
   SimDevice& d = ByConn(conn);
   if (conn == d.conn) d.core.OnFrame(frame);
 }
@@ -253,8 +254,17 @@ void Population::Send(SimDevice& from, uint64_t peer, uint64_t random_id) {
   WithTracing(world_->PickForTrace(from.user, from.core.device(), peer), send);
 }
 
+void Population::SendToBot(size_t index, uint64_t bot, const std::string& text, uint64_t random_id) {
+  devices_[index]->core.SendText(bot, text, random_id);
+}
+
 void Population::OnDelivered(Device& d, const api::Message& m) {
   SimDevice& dev = Of(d);
+  if (world_->bots != nullptr && (world_->IsBot(m.from_user()) || world_->IsBot(m.peer_user()))) {
+    ++dev.delivered;
+    dev.shown_pts = d.pts();
+    return world_->bots->Delivered(m, dev.user, dev.base_conn - 1);
+  }
   // A channel's posts are counted apart (summary "channels"): the chat
   // deliveries are checked against what each box holds.
   if (m.channel_id() != 0) return world_->recorder.ChannelDelivered(m.random_id(), world_->Now(), dev.connected_at);
@@ -269,6 +279,7 @@ void Population::OnDelivered(Device& d, const api::Message& m) {
 void Population::OnSent(Device& d, const api::SentMessage& s) {
   if (s.channel_id() != 0) return world_->recorder.PostAcked(s.random_id());  // measured where members show it
   ++Of(d).sends_accepted;
+  if (world_->bots != nullptr && world_->bots->Sending(s.random_id())) return world_->bots->Acked(s.random_id());
   Of(d).last_sent_id = s.message_id();
   world_->recorder.Acked(s.random_id(), world_->Now());
 }
@@ -307,6 +318,10 @@ void Population::OnSynced(Device& d) {
   // caught up on what they missed.
   if (dev.CatchingUp(world_->scenario.workload.connect_ramp))
     world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
+  if (!dev.synced_once && world_->bots != nullptr) {
+    world_->bots->FirstSynced(*this, (dev.base_conn - 1) / world_->shape.Count(role::kGateway), dev.user,
+                              dev.base_conn - 1);
+  }
   dev.synced_once = true;
   dev.returning = false;
 }
@@ -434,6 +449,7 @@ void Population::SmsArrived(const OutboundMessage& m, double at) {
 }
 
 void Population::OnSendFailed(Device&, uint64_t random_id, const api::Error&) {
+  if (world_->bots != nullptr && world_->bots->Sending(random_id)) return world_->bots->SendFailed(random_id);
   if (!world_->recorder.PostFailed(random_id)) world_->recorder.GaveUp();
 }
 

@@ -27,7 +27,7 @@
 #include "client/device.h"
 #include "core/env.h"
 #include "core/rng.h"
-#include "node.h"
+#include "client_side.h"
 #include "recorder.h"
 #include "service_time.h"
 
@@ -40,7 +40,7 @@ class ServiceNode;
 std::string PushToken(uint64_t device_index);
 bool ParsePushToken(const std::string& token, uint64_t* device_index);
 
-class Population final : public Node, public Device::Observer {
+class Population final : public ClientSide, public Device::Observer {
  public:
   Population(World* world, uint32_t gateway, const Placement& at);
 
@@ -70,6 +70,10 @@ class Population final : public Node, public Device::Observer {
   uint64_t Request(size_t index, api::ClientFrame frame);
   void SendDocument(size_t index, uint64_t peer, const api::Document& document, uint64_t random_id);
 
+  // workload.bots: device `index` (REQUIRES: ready) writes text to bot as
+  // random_id, not recorded as a chat message (BotTraffic counts it).
+  void SendToBot(size_t index, uint64_t bot, const std::string& text, uint64_t random_id);
+
   // workload.sign_ins: device `index`, if online and up to date, loses its
   // session and signs in again by phone (a code by SMS, its password if
   // its user has one).
@@ -80,9 +84,9 @@ class Population final : public Node, public Device::Observer {
   // A push notification reaches device `index` (of this population) at `at`.
   void PushArrived(size_t index, double at);
 
-  // A frame the gateway sent on connection conn.
-  void OnGatewayFrame(ConnId conn, const api::ServerFrame& frame);
-  void OnClosed(ConnId conn);
+  // ClientSide: the gateway's frames and closes.
+  void OnServiceFrame(ConnId conn, const api::ServerFrame& frame) override;
+  void OnClosed(ConnId conn) override;
 
   // Device::Observer
   void OnSignedIn(Device& d) override;

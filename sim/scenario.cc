@@ -394,6 +394,16 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
       r.Fail(media["start"], "workload.media.start", "must be before the end of the loaded period (duration)");
     }
   }
+  if (sc.workload.bots.count() > 0) {
+    const YAML::Node bots = root["workload"]["bots"];
+    if (!sc.services.contains(role::kBotApi)) {
+      r.Fail(bots, "workload.bots", "needs a Bot API server (topology.services: {botapi: [hosts]})");
+    }
+    if (sc.workload.bots.broadcast_at >= sc.duration) {
+      r.Fail(bots["broadcast"]["at"], "workload.bots.broadcast.at",
+             "must be before the end of the loaded period (duration)");
+    }
+  }
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);

@@ -64,8 +64,13 @@ void ServiceNode::CrashInstance() {
 }
 
 void ServiceNode::ClosedByGateway(ConnId conn) {
-  Population& pop = *world_->populations.at(host_.Self().index());
-  Node::Transmit(pop, "close", 0, 0, [&pop, conn] { pop.OnClosed(conn); });
+  ClientSide& clients = ClientNode();
+  Node::Transmit(clients, "close", 0, 0, [&clients, conn] { clients.OnClosed(conn); });
+}
+
+ClientSide& ServiceNode::ClientNode() {
+  if (clients_ == nullptr) clients_ = world_->clients.at(host_.Self());
+  return *clients_;
 }
 
 Micros ServiceNode::Now() const { return std::llround(world_->Now() * 1e6); }
@@ -133,13 +138,13 @@ void ServiceNode::Carry(ServiceNode& dst, Envelope e, double delay) {
 }
 
 void ServiceNode::SendToClient(ConnId conn, api::ServerFrame frame) {
-  Population& pop = *world_->populations.at(host_.Self().index());
+  ClientSide& clients = ClientNode();
   const std::string_view label = tracing() ? BodyName(frame) : "";
   const size_t bytes = frame.ByteSizeLong();
   const bool bulk = frame.has_file_part();  // as a device's upload parts (Population::SimDevice::SendFrame)
-  auto arrive = [&pop, conn, frame = std::move(frame)] { pop.OnGatewayFrame(conn, frame); };
-  if (bulk) return TransmitBulk(pop, label, bytes, 0, std::move(arrive));
-  Node::Transmit(pop, label, bytes, 0, std::move(arrive));
+  auto arrive = [&clients, conn, frame = std::move(frame)] { clients.OnServiceFrame(conn, frame); };
+  if (bulk) return TransmitBulk(clients, label, bytes, 0, std::move(arrive));
+  Node::Transmit(clients, label, bytes, 0, std::move(arrive));
 }
 
 void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "client_side.h"
 #include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
 #include "host/instance_host.h"
@@ -139,11 +140,14 @@ class ServiceNode final : public Node, public Substrate, public ClientPort {
   // From inside the running item: whether it may have a worker; if not,
   // it is shed and counted.
   bool Admit();
-  // Tells the population conn is closed.
+  // Tells the instance's clients conn is closed.
   void ClosedByGateway(ConnId conn);
+  // The instance's clients (World::clients). REQUIRES: its role has them.
+  ClientSide& ClientNode();
 
   uint32_t queue_limit_ = 0;
   std::unordered_set<ConnId> open_clients_;
+  ClientSide* clients_ = nullptr;  // ClientNode(), once asked
   KafkaProducer producer_{world_, this};
   InstanceHost host_;
 };

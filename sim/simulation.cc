@@ -9,6 +9,9 @@
 
 #include "auth/credential.h"
 #include "auth/provision.h"
+#include "bot_population.h"
+#include "bot_traffic.h"
+#include "botapi/placement.h"
 #include "channel_posts.h"
 #include "kafka_model.h"
 #include "media_shares.h"
@@ -37,6 +40,8 @@ struct Deployment {
   std::unique_ptr<Workload> workload;
   std::unique_ptr<ChannelPosts> channel_posts;
   std::unique_ptr<MediaShares> media;
+  std::vector<std::unique_ptr<BotPopulation>> bot_populations;  // by botapi instance
+  std::unique_ptr<BotTraffic> bots;
 };
 
 // The SimGrid links bulk flows take (Node::TransmitBulk): one per direction
@@ -74,6 +79,9 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
   };
   for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed, h.disk);
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9, {});
+  if (sc.workload.bots.count() > 0) {
+    for (uint32_t b = 0; b < w.shape.Count(role::kBotApi); ++b) place("bots-" + std::to_string(b), 1, 1e9, {});
+  }
   BuildRoutes(w, d, zone);
   zone->seal();
 }
@@ -205,6 +213,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
     d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
     w.populations.push_back(d.populations.back().get());
+    w.clients[MakeAddress(role::kGateway, g)] = d.populations.back().get();
   }
   w.sms_arrived = [&w](const OutboundMessage& m, double at) {
     for (Population* p : w.populations) p->SmsArrived(m, at);
@@ -249,6 +258,32 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   ProvisionChannels(sc, w);
   ProvisionGroups(sc, w);
   if (!w.groups.empty()) w.recorder.in_group = [&w](uint64_t user, uint64_t chat) { return w.InGroup(user, chat); };
+}
+
+// workload.bots: each bot's account written into auth as `msgbed bot
+// create` leaves it, and the bot given to the population of the botapi
+// instance that owns it.
+void DeployBots(const Scenario& sc, World& w, Deployment& d) {
+  if (sc.workload.bots.count() == 0) return;
+  d.bots = std::make_unique<BotTraffic>(&w);
+  w.bots = d.bots.get();
+  for (uint32_t b = 0; b < w.shape.Count(role::kBotApi); ++b) {
+    d.bot_populations.push_back(std::make_unique<BotPopulation>(&w, b, d.at.at("bots-" + std::to_string(b))));
+    w.clients[MakeAddress(role::kBotApi, b)] = d.bot_populations.back().get();
+  }
+  auto store_of = [&w](const Address& a) -> KvStore& { return w.FindService(a)->store(); };
+  const BotLoad& load = sc.workload.bots;
+  for (uint32_t k = 0; k < load.count(); ++k) {
+    const bool broadcast = k == load.echo;
+    const uint64_t id = broadcast ? d.bots->BroadcastBot() : d.bots->EchoBot(k);
+    Status status;
+    const std::string token =
+        ProvisionBot(store_of, w.shape, id, (broadcast ? "news" : "echo") + std::to_string(k) + "_bot",
+                     "secret" + std::to_string(id), kSimulatedEpoch, &status);
+    if (!status.ok()) throw ScenarioError("cannot provision workload.bots: " + status.message());
+    const uint32_t owner = BotApiOf(w.shape, id).index();
+    d.bot_populations[owner]->AddBot(id, token, broadcast);
+  }
 }
 
 // Samples the deployment at the end of every simulated second into the
@@ -375,6 +410,10 @@ void Start(const Scenario& sc, World& w, Deployment& d) {
     w.media = d.media.get();
     d.media->Begin(d.populations.front().get());
   }
+  for (uint32_t b = 0; b < d.bot_populations.size(); ++b) {
+    d.bot_populations[b]->Begin(w.services.at(MakeAddress(role::kBotApi, b)), d.bots.get());
+  }
+  if (d.bots) d.bots->Begin(d.populations.front().get());
   // The only non-daemon actor: the run ends when it does.
   const double end = sc.duration + sc.drain;
   s4u::Actor::create("scheduler", d.at.begin()->second.host, [&w, end] { w.sched.Run(end); });
@@ -407,6 +446,7 @@ SimulationResult Simulate(const Scenario& sc, const TraceChoice& trace, const Ro
   BuildPlatform(sc, w, d);
   DeployServices(sc, roles, w, d);
   DeployClients(sc, w, d);
+  DeployBots(sc, w, d);
   std::vector<const Node*> nodes;
   for (auto& s : d.services) nodes.push_back(s.get());
   for (auto& b : d.kafka->brokers()) nodes.push_back(b.get());
@@ -498,6 +538,7 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   }
   out << "\n";
   if (s.contains("media")) PrintMedia(s["media"], out);
+  if (s.contains("bots")) PrintBots(s["bots"], out);
   // A connection cap is a capacity limit that is not CPU: say so.
   for (const auto& warning : s["warnings"]) out << "  WARNING    " << warning.get<std::string>() << "\n";
   const auto& inv = s["invariants"];

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "bot_traffic.h"
 #include "device_consistency.h"
 #include "fault_reader.h"
 #include "invariants.h"
@@ -20,12 +21,6 @@ namespace msgbed::sim {
 
 using nlohmann::ordered_json;
 
-namespace {
-
-double Round6(double v) { return std::round(v * 1e6) / 1e6; }
-
-ordered_json LinkJson(const LinkSpec& l) { return {{"bandwidth_Bps", l.bandwidth}, {"latency_s", Round6(l.latency)}}; }
-
 // A percentile of NaN (among the unfinished, or no sample at all) is null,
 // never a 0 that would meet any objective.
 ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfinished) {
@@ -36,6 +31,12 @@ ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfini
     out[key] = std::isnan(v) ? ordered_json(nullptr) : ordered_json(v);
   return out;
 }
+
+namespace {
+
+double Round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+ordered_json LinkJson(const LinkSpec& l) { return {{"bandwidth_Bps", l.bandwidth}, {"latency_s", Round6(l.latency)}}; }
 
 // What was still under way when the run stopped.
 struct AtEnd {
@@ -251,6 +252,11 @@ ordered_json Warnings(const ordered_json& s) {
                   std::to_string(s["media"]["bytes_uploaded"].get<int64_t>()) + " of " +
                   std::to_string(s["media"]["file_bytes"].get<uint64_t>()) +
                   " bytes arrived), so no shares were made: start it earlier, lengthen duration or widen clients.link");
+  }
+  if (s["at_end"].value("bot_broadcast_unsent", uint64_t{0}) > 0) {
+    out.push_back("workload.bots.broadcast: " + std::to_string(s["at_end"]["bot_broadcast_unsent"].get<uint64_t>()) +
+                  " recipients were not yet sent to when the run ended (about 30 a second get through the Bot API "
+                  "server's per-bot limit): lengthen duration, or fewer recipients");
   }
   const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
   const double duration = s["scenario"]["duration_s"].get<double>();
@@ -477,7 +483,10 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
                         e.sends_unanswered == 0 && e.signing_in == 0 && inv.acked_lost == 0 && inv.one_sided == 0;
   // An upload of workload.media still under way is work under way too.
   const size_t media_unfinished = w.media ? w.media->in_flight() : 0;
-  e.settled = (complete || e.work + e.sends_unanswered + e.devices_not_ready == 0) && media_unfinished == 0;
+  // So is a broadcast still sending.
+  const uint64_t broadcast_unsent = w.bots ? w.bots->BroadcastUnsent() : 0;
+  e.settled = (complete || e.work + e.sends_unanswered + e.devices_not_ready == 0) && media_unfinished == 0 &&
+              broadcast_unsent == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be
   // on their way: "not_yet_delivered", not "missing".
@@ -544,6 +553,10 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
     out["push"] = PushJson(w);
   }
   if (!sc.workload.channels.empty()) out["channels"] = ChannelsJson(w);
+  if (w.bots) {
+    out["bots"] = w.bots->Json();
+    out["at_end"]["bot_broadcast_unsent"] = broadcast_unsent;
+  }
   if (w.media) {
     out["media"] = MediaJson(w);
     out["at_end"]["media_uploads_unfinished"] = media_unfinished;

@@ -17,6 +17,10 @@ namespace msgbed::sim {
 nlohmann::ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<const Node*>& nodes,
                                     double end);
 
+// Latency samples (seconds) as the summary gives them: count, unfinished,
+// and p50/p90/p99/max in milliseconds (null where among the unfinished).
+nlohmann::ordered_json PercentilesJson(const std::vector<double>& seconds, uint64_t unfinished);
+
 // The scenario as the run understood it (defaults filled in).
 nlohmann::ordered_json EchoScenario(const Scenario& sc);
 

@@ -266,6 +266,35 @@ void ReadMedia(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
   if (n["start"].IsDefined()) r.DurationOrZero(n, p, "start", &spec->media.start);
 }
 
+// bots: {echo: {count: 4, messages_per_second: 50},
+//        broadcast: {recipients: 100000, at: 10s, connections: 8}}
+void ReadBots(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
+  if (!n.IsDefined()) return;
+  const std::string p = "workload.bots";
+  r.OnlyKeys(n, p, {"echo", "broadcast"});
+  BotLoad& b = spec->bots;
+  if (const YAML::Node echo = n["echo"]; echo.IsDefined()) {
+    const std::string e = p + ".echo";
+    r.OnlyKeys(echo, e, {"count", "messages_per_second"});
+    r.Required(echo, e, "count", "how many echo bots");
+    r.Count(echo, e, "count", &b.echo);
+    if (b.echo > 1000) r.Fail(echo["count"], e + ".count", "at most 1000");
+    r.Number(echo, e, "messages_per_second", &b.echo_messages_per_second, 0, 1e6);
+  }
+  if (const YAML::Node cast = n["broadcast"]; cast.IsDefined()) {
+    const std::string c = p + ".broadcast";
+    r.OnlyKeys(cast, c, {"recipients", "at", "connections"});
+    r.Required(cast, c, "recipients", "how many users the broadcast bot writes to (users 1 to recipients)");
+    r.Count(cast, c, "recipients", &b.broadcast_recipients);
+    if (b.broadcast_recipients > spec->users)
+      r.Fail(cast["recipients"], c + ".recipients", "at most workload.users (" + std::to_string(spec->users) + ")");
+    r.DurationOrZero(cast, c, "at", &b.broadcast_at);
+    r.Count(cast, c, "connections", &b.broadcast_connections);
+    if (b.broadcast_connections > 100)
+      r.Fail(cast["connections"], c + ".connections", "at most 100 (the Bot API server's connections per source)");
+  }
+}
+
 }  // namespace
 
 void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
@@ -274,7 +303,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   r.OnlyKeys(w, p,
              {"users", "devices_per_user", "online_share", "messages_per_second", "text_bytes", "connect_ramp",
               "ack_delay", "quiet_resync", "ui_tick", "classes", "rate", "diurnal", "sessions", "sign_ins", "channels",
-              "groups", "actions", "media"});
+              "groups", "actions", "media", "bots"});
   r.Count(w, p, "users", &spec->users);
   ReadDevices(r, w, spec);
   r.Number(w, p, "online_share", &spec->online_share, 0, 1);
@@ -301,6 +330,7 @@ void ReadWorkload(const Reader& r, const YAML::Node& w, WorkloadSpec* spec) {
   ReadGroups(r, w["groups"], spec);
   ReadActions(r, w["actions"], spec);
   ReadMedia(r, w["media"], spec);
+  ReadBots(r, w["bots"], spec);
 }
 
 }  // namespace msgbed::sim

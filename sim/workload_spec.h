@@ -50,6 +50,25 @@ struct MediaLoad {
   double start = -1;  // -1: at connect_ramp
 };
 
+// `bots:` (docs/bots.md, "In the simulator"): third-party bots on the Bot
+// API server, each a program speaking HTTP to the botapi instance that
+// owns it. `echo` request/response bots long-poll getUpdates and answer
+// each message with sendMessage to its sender; random connected devices
+// write to a random one of them, `echo_messages_per_second` in all. The
+// broadcast bot (with `broadcast_recipients` > 0) is started (/start) by
+// users 1 to broadcast_recipients, each from its first device once that
+// device first syncs, and at `broadcast_at` sends one message to each of
+// them over `broadcast_connections` HTTP connections, waiting out each
+// 429's retry_after before sending again.
+struct BotLoad {
+  uint32_t echo = 0;
+  double echo_messages_per_second = 10;
+  uint64_t broadcast_recipients = 0;
+  double broadcast_at = -1;  // -1: at connect_ramp
+  uint32_t broadcast_connections = 8;
+  uint32_t count() const { return echo + (broadcast_recipients > 0 ? 1 : 0); }
+};
+
 // `groups:`: `count` basic groups of `members` users each (group k holds
 // users k*members+1 to (k+1)*members), written full before the run. A
 // message whose sender is in a group goes to it with probability `share`.
@@ -91,6 +110,7 @@ struct WorkloadSpec {
   std::vector<ChannelLoad> channels;
   GroupLoad groups;
   MediaLoad media;
+  BotLoad bots;
   // Shares of the arrivals that, instead of a new message, are an edit or
   // a deletion (for everyone) of the sender's last message, a read mark of
   // the chat (private or group) it last received a message in, or a forward

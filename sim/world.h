@@ -29,13 +29,16 @@ inline constexpr Micros kSimulatedEpoch = 1'767'225'600'000'000;
 
 class ServiceNode;
 class Population;
+class ClientSide;
+class BotTraffic;
 class KafkaModel;
 class MediaShares;
 
 // The scenario's topology plus one vertex per gateway for its client
 // population, attached by the scenario's client link to the client cloud
 // nearest the gateway (or, without clouds, to the gateway's datacenter).
-// Population g is vertex "clients-<g>".
+// Population g is vertex "clients-<g>". With workload.bots, the bots of
+// botapi instance b are vertex "bots-<b>", attached the same way.
 TopologyGraph WithClientPopulations(const Scenario& sc);
 
 // Who the run's users are. User u (from 1) owns devices first_device[u-1]
@@ -111,12 +114,25 @@ class World {
   std::map<Address, ServiceNode*, AddressLess> services;
   UserTable users;
   std::vector<Population*> populations;  // index = gateway index
-  std::vector<uint64_t> channels;        // workload.channels' ids, in order
-  std::vector<uint64_t> groups;          // workload.groups' ids, in order
-  GroupLayout group_layout;              // ... and their members
+  // The population of the run's device `device` and its index there.
+  std::pair<Population*, size_t> Locate(uint64_t device) const {
+    const uint32_t gateways = shape.Count(role::kGateway);
+    return {populations[device % gateways], device / gateways};
+  }
+  // Each instance's clients, by the instance (gateways: their populations,
+  // botapi: its bots).
+  std::map<Address, ClientSide*, AddressLess> clients;
+  std::vector<uint64_t> channels;  // workload.channels' ids, in order
+  std::vector<uint64_t> groups;    // workload.groups' ids, in order
+  GroupLayout group_layout;        // ... and their members
   // Whether a message's peer (Recorder, Population) is a basic group: user
   // ids are 1..users, a group's id is far above.
-  bool IsGroup(uint64_t peer) const { return peer > scenario.workload.users; }
+  bool IsGroup(uint64_t peer) const { return peer > scenario.workload.users && !IsBot(peer); }
+  // workload.bots' bots: ids users+1 to users+bot count (sim/bot_traffic.h).
+  bool IsBot(uint64_t id) const {
+    return id > scenario.workload.users && id <= scenario.workload.users + scenario.workload.bots.count();
+  }
+  BotTraffic* bots = nullptr;  // workload.bots, if any
   bool InGroup(uint64_t user, uint64_t chat) const {
     const int64_t k = group_layout.GroupOf(user);
     return k >= 0 && groups[k] == chat;

@@ -58,4 +58,25 @@ api::Authorization ProvisionSession(const std::function<KvStore&(const Address&)
   return out;
 }
 
+std::string ProvisionBot(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
+                         uint64_t bot, const std::string& username, const std::string& secret, Micros date,
+                         Status* status) {
+  auth::UserRecord account;
+  account.set_bot(true);
+  account.set_username(username);
+  account.set_first_name(username);
+  account.set_created_us(date);
+  account.set_bot_secret_hash(SecretHash(secret));
+  account.set_bot_token_generation(1);
+  auth::UsernameRecord name;
+  name.set_user(bot);
+  WriteBatch names;
+  names.Put(UsernameKey(username), name.SerializeAsString());
+  if (*status = store_of(AuthOfUsername(shape, username)).Write(names); !status->ok()) return "";
+  WriteBatch accounts;
+  accounts.Put(UserKey(bot), account.SerializeAsString());
+  if (*status = store_of(AuthOfUser(shape, bot)).Write(accounts); !status->ok()) return "";
+  return std::to_string(bot) + ":" + secret;
+}
+
 }  // namespace msgbed

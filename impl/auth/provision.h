@@ -30,4 +30,12 @@ api::Authorization ProvisionSession(const std::function<KvStore&(const Address&)
                                     Status* status, const std::string& password = "",
                                     const std::string& push_token = "");
 
+// Creates bot account `bot` (username as msgbed bot create takes it, a
+// token whose secret part is `secret`: [A-Za-z0-9_-]) in the stores of the
+// auth instances that own it and its username, as auth.CreateBot leaves
+// it. Returns the bot's token, "<bot>:<secret>", or sets *status.
+std::string ProvisionBot(const std::function<KvStore&(const Address&)>& store_of, const ClusterShape& shape,
+                         uint64_t bot, const std::string& username, const std::string& secret, Micros date,
+                         Status* status);
+
 }  // namespace msgbed

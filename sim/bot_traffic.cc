@@ -1,0 +1,181 @@
+#include "bot_traffic.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "population.h"
+#include "summary.h"
+#include "world.h"
+
+namespace msgbed::sim {
+
+using nlohmann::ordered_json;
+
+BotTraffic::BotTraffic(World* world) : world_(world), rng_(DeriveSeed(world->scenario.seed, "bots")) {}
+
+uint64_t BotTraffic::EchoBot(uint32_t k) const { return world_->scenario.workload.users + 1 + k; }
+
+uint64_t BotTraffic::BroadcastBot() const {
+  return world_->scenario.workload.users + world_->scenario.workload.bots.echo + 1;
+}
+
+double BotTraffic::BroadcastAt() const {
+  const double at = world_->scenario.workload.bots.broadcast_at;
+  return at >= 0 ? at : world_->scenario.workload.connect_ramp;
+}
+
+uint64_t BotTraffic::BroadcastUnsent() const {
+  const Counts& c = counts_;
+  const uint64_t done = c.broadcast_sent + c.broadcast_forbidden + c.broadcast_failed;
+  return world_->scenario.workload.bots.broadcast_recipients -
+         std::min(done, world_->scenario.workload.bots.broadcast_recipients);
+}
+
+void BotTraffic::Begin(Node* clock) {
+  clock_ = clock;
+  const BotLoad& b = world_->scenario.workload.bots;
+  if (b.echo > 0 && b.echo_messages_per_second > 0) ScheduleEcho(world_->scenario.workload.connect_ramp);
+}
+
+// Poisson arrivals over the loaded period.
+void BotTraffic::ScheduleEcho(double after) {
+  const double at = after + rng_.Exponential(world_->scenario.workload.bots.echo_messages_per_second);
+  if (at >= world_->scenario.duration) return;
+  clock_->Post(at, 0, [this] { Echo(); });
+}
+
+// A random connected, up-to-date device writes to a random echo bot; its
+// random id is in the text, which the bot sends back.
+void BotTraffic::Echo() {
+  constexpr int kDraws = 16;
+  for (int i = 0; i < kDraws; ++i) {
+    const uint64_t device = rng_.Below(world_->users.devices());
+    auto [pop, index] = world_->Locate(device);
+    if (!pop->Ready(index)) {
+      if (i + 1 == kDraws) ++counts_.nobody_ready;
+      continue;
+    }
+    const uint64_t random_id = rng_.Next() | 1;
+    sending_.insert(random_id);
+    const uint64_t bot = EchoBot(static_cast<uint32_t>(rng_.Below(world_->scenario.workload.bots.echo)));
+    waiting_[random_id] = {world_->Now(), device};
+    ++counts_.to_echo_bots;
+    pop->SendToBot(index, bot, "hi " + std::to_string(random_id), random_id);
+    break;
+  }
+  ScheduleEcho(world_->Now());
+}
+
+void BotTraffic::FirstSynced(Population& pop, size_t index, uint64_t user, uint64_t device) {
+  const BotLoad& b = world_->scenario.workload.bots;
+  if (user > b.broadcast_recipients || device != world_->users.DeviceIndex(user, 1)) return;
+  ++counts_.starts;
+  const uint64_t random_id = rng_.Next() | 1;
+  sending_.insert(random_id);
+  pop.SendToBot(index, BroadcastBot(), "/start", random_id);
+}
+
+void BotTraffic::Delivered(const api::Message& m, uint64_t user, uint64_t device) {
+  const double now = world_->Now();
+  if (world_->scenario.workload.bots.broadcast_recipients > 0 && m.from_user() == BroadcastBot()) {
+    if (device == world_->users.DeviceIndex(user, 1)) broadcast_deliveries_.push_back(now - BroadcastAt());
+    return;
+  }
+  if (!world_->IsBot(m.from_user()) || m.text().rfind("hi ", 0) != 0) return;
+  auto it = waiting_.find(std::stoull(m.text().substr(3)));
+  if (it == waiting_.end() || it->second.second != device) return;  // another device of the user
+  round_trips_.push_back(now - it->second.first);
+  waiting_.erase(it);
+}
+
+void BotTraffic::Acked(uint64_t random_id) {
+  sending_.erase(random_id);
+  ++(waiting_.contains(random_id) ? counts_.acked : counts_.starts_acked);
+}
+
+void BotTraffic::SendFailed(uint64_t random_id) {
+  ++counts_.send_failed;
+  sending_.erase(random_id);
+  waiting_.erase(random_id);
+}
+
+void BotTraffic::Answered(const std::string& method, uint32_t status) { ++answers_[method][status]; }
+
+void BotTraffic::Broadcast(uint32_t status) {
+  if (status == 200) {
+    ++counts_.broadcast_sent;
+    if (counts_.broadcast_first < 0) counts_.broadcast_first = world_->Now();
+    counts_.broadcast_last = world_->Now();
+  } else if (status == 429) {
+    ++counts_.broadcast_429;
+  } else if (status == 403) {
+    ++counts_.broadcast_forbidden;
+  } else {
+    ++counts_.broadcast_failed;
+  }
+}
+
+ordered_json BotTraffic::Json() const {
+  const BotLoad& b = world_->scenario.workload.bots;
+  const Counts& c = counts_;
+  ordered_json requests = ordered_json::object();
+  for (const auto& [method, statuses] : answers_) {
+    ordered_json& m = requests[method];
+    for (const auto& [status, n] : statuses) m[std::to_string(status)] = n;
+  }
+  ordered_json out = {{"echo_bots", b.echo}, {"requests", requests}};
+  if (b.echo > 0) {
+    out["echo"] = {{"messages_to_bots", c.to_echo_bots},
+                   {"nobody_ready", c.nobody_ready},
+                   {"stored", c.acked},
+                   {"send_failed", c.send_failed},
+                   {"replies", c.echo_replies},
+                   {"round_trip_ms", PercentilesJson(round_trips_, waiting_.size())}};
+  }
+  if (b.broadcast_recipients > 0) {
+    const double span = c.broadcast_last - c.broadcast_first;
+    // Sent, not yet on the recipient's first device (which may be away).
+    const uint64_t undelivered = c.broadcast_sent - std::min<uint64_t>(c.broadcast_sent, broadcast_deliveries_.size());
+    out["broadcast"] = {{"recipients", b.broadcast_recipients},
+                        {"started_by", c.starts_acked},
+                        {"sent", c.broadcast_sent},
+                        {"refused_429", c.broadcast_429},
+                        {"retry_after_waited_s", std::round(c.retry_after_s * 1e3) / 1e3},
+                        {"forbidden_403", c.broadcast_forbidden},
+                        {"failed", c.broadcast_failed},
+                        {"sending_s", span > 0 ? std::round(span * 1e3) / 1e3 : 0.0},
+                        {"sent_per_s", span > 0 ? std::round(double(c.broadcast_sent - 1) / span * 10) / 10 : 0.0},
+                        {"delivery_ms", PercentilesJson(broadcast_deliveries_, undelivered)}};
+  }
+  return out;
+}
+
+namespace {
+
+std::string Ms(const ordered_json& v) {
+  if (v.is_null()) return ">run";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", v.get<double>());
+  return text;
+}
+
+}  // namespace
+
+void PrintBots(const ordered_json& bots, std::ostream& out) {
+  if (bots.contains("echo")) {
+    const ordered_json& e = bots["echo"];
+    out << "  bots       echo: " << e["messages_to_bots"] << " messages to " << bots["echo_bots"] << " bots, "
+        << e["replies"] << " replies; round trip p50 " << Ms(e["round_trip_ms"]["p50"]) << " ms, p99 "
+        << Ms(e["round_trip_ms"]["p99"]) << " ms\n";
+  }
+  if (bots.contains("broadcast")) {
+    const ordered_json& b = bots["broadcast"];
+    out << "  bots       broadcast: " << b["sent"] << " of " << b["recipients"] << " sent in " << b["sending_s"]
+        << " s (" << b["sent_per_s"] << "/s), " << b["refused_429"] << " refused 429, " << b["forbidden_403"]
+        << " not started (403); delivered p50 " << Ms(b["delivery_ms"]["p50"]) << " ms, p99 "
+        << Ms(b["delivery_ms"]["p99"]) << " ms\n";
+  }
+}
+
+}  // namespace msgbed::sim
