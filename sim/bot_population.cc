@@ -151,6 +151,7 @@ void BotPopulation::OnClosed(ConnId conn) {
   auto it = by_id_.find(conn);
   if (it == by_id_.end()) return;
   Conn& c = *it->second;
+  traffic_->Reconnected();
   Post(world_->Now() + kReconnectAfter, 0, [this, &c, conn] {
     if (c.id != conn) return;
     Open(c);

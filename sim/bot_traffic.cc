@@ -124,7 +124,7 @@ ordered_json BotTraffic::Json() const {
     ordered_json& m = requests[method];
     for (const auto& [status, n] : statuses) m[std::to_string(status)] = n;
   }
-  ordered_json out = {{"echo_bots", b.echo}, {"requests", requests}};
+  ordered_json out = {{"echo_bots", b.echo}, {"requests", requests}, {"reconnects", c.reconnects}};
   if (b.echo > 0) {
     out["echo"] = {{"messages_to_bots", c.to_echo_bots},
                    {"nobody_ready", c.nobody_ready},

@@ -55,6 +55,7 @@ class BotTraffic {
   void Replied() { ++counts_.echo_replies; }
   void Broadcast(uint32_t status);
   void RetryAfter(double seconds) { counts_.retry_after_s += seconds; }
+  void Reconnected() { ++counts_.reconnects; }
 
   struct Counts {
     uint64_t to_echo_bots = 0;  // users' messages to echo bots
@@ -67,6 +68,7 @@ class BotTraffic {
     uint64_t broadcast_sent = 0, broadcast_forbidden = 0, broadcast_failed = 0, broadcast_429 = 0;
     double broadcast_first = -1, broadcast_last = -1;  // first and last 200, simulated s
     double retry_after_s = 0;                          // waited in all because of 429s
+    uint64_t reconnects = 0;                           // connections the server closed, opened again
   };
   const Counts& counts() const { return counts_; }
   // The summary's "bots" section.
