@@ -153,10 +153,11 @@ ordered_json BotTraffic::Json() const {
 
 namespace {
 
-std::string Ms(const ordered_json& v) {
+// A percentile from the summary (milliseconds) in `unit` (1 or 1000).
+std::string Figure(const ordered_json& v, double unit) {
   if (v.is_null()) return ">run";
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f", v.get<double>());
+  std::snprintf(text, sizeof text, "%.1f", v.get<double>() / unit);
   return text;
 }
 
@@ -166,15 +167,15 @@ void PrintBots(const ordered_json& bots, std::ostream& out) {
   if (bots.contains("echo")) {
     const ordered_json& e = bots["echo"];
     out << "  bots       echo: " << e["messages_to_bots"] << " messages to " << bots["echo_bots"] << " bots, "
-        << e["replies"] << " replies; round trip p50 " << Ms(e["round_trip_ms"]["p50"]) << " ms, p99 "
-        << Ms(e["round_trip_ms"]["p99"]) << " ms\n";
+        << e["replies"] << " replies; round trip p50 " << Figure(e["round_trip_ms"]["p50"], 1) << " ms, p99 "
+        << Figure(e["round_trip_ms"]["p99"], 1) << " ms\n";
   }
   if (bots.contains("broadcast")) {
     const ordered_json& b = bots["broadcast"];
     out << "  bots       broadcast: " << b["sent"] << " of " << b["recipients"] << " sent in " << b["sending_s"]
         << " s (" << b["sent_per_s"] << "/s), " << b["refused_429"] << " refused 429, " << b["forbidden_403"]
-        << " not started (403); delivered p50 " << Ms(b["delivery_ms"]["p50"]) << " ms, p99 "
-        << Ms(b["delivery_ms"]["p99"]) << " ms\n";
+        << " not started (403); on the phone after p50 " << Figure(b["delivery_ms"]["p50"], 1000) << " s, p99 "
+        << Figure(b["delivery_ms"]["p99"], 1000) << " s\n";
   }
 }
 
