@@ -48,21 +48,16 @@ void BotTraffic::ScheduleEcho(double after) {
 // A random connected, up-to-date device writes to a random echo bot; its
 // random id is in the text, which the bot sends back.
 void BotTraffic::Echo() {
-  constexpr int kDraws = 16;
-  for (int i = 0; i < kDraws; ++i) {
-    const uint64_t device = rng_.Below(world_->users.devices());
-    auto [pop, index] = world_->Locate(device);
-    if (!pop->Ready(index)) {
-      if (i + 1 == kDraws) ++counts_.nobody_ready;
-      continue;
-    }
+  if (const auto device = world_->PickReadyDevice(rng_)) {
     const uint64_t random_id = rng_.Next() | 1;
     sending_.insert(random_id);
     const uint64_t bot = EchoBot(static_cast<uint32_t>(rng_.Below(world_->scenario.workload.bots.echo)));
-    waiting_[random_id] = {world_->Now(), device};
+    waiting_[random_id] = {world_->Now(), *device};
     ++counts_.to_echo_bots;
+    auto [pop, index] = world_->Locate(*device);
     pop->SendToBot(index, bot, "hi " + std::to_string(random_id), random_id);
-    break;
+  } else {
+    ++counts_.nobody_ready;
   }
   ScheduleEcho(world_->Now());
 }

@@ -69,18 +69,13 @@ void MediaShares::ScheduleShare(double after) {
   clock_->Post(at, 0, [this] { Share(); });
 }
 
-// A random device that is connected and up to date shares the file; with
-// most devices online a few draws find one.
+// A random device that is connected and up to date shares the file.
 void MediaShares::Share() {
-  constexpr int kDraws = 16;
-  for (int i = 0; i < kDraws; ++i) {
-    const uint64_t device = rng_.Below(world_->users.devices());
-    auto [pop, index] = world_->Locate(device);
-    if (pop->Ready(index) && !active_.contains(device)) {
-      Upload(device);
-      break;
-    }
-    if (i + 1 == kDraws) ++counts_.skipped;
+  const auto device = world_->PickReadyDevice(rng_, [this](uint64_t d) { return !active_.contains(d); });
+  if (device) {
+    Upload(*device);
+  } else {
+    ++counts_.skipped;
   }
   ScheduleShare(world_->Now());
 }

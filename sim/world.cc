@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "messages/placement.h"
+#include "population.h"
 #include "service_node.h"
 
 namespace msgbed::sim {
@@ -42,6 +43,16 @@ TopologyGraph WithClientPopulations(const Scenario& sc) {
     g.AddEdge(v, AttachPoint(g, *g.Find(botapis[i])), TopoEdge{sc.client_link});
   }
   return g;
+}
+
+std::optional<uint64_t> World::PickReadyDevice(Rng& rng, const std::function<bool(uint64_t)>& also) const {
+  constexpr int kDraws = 16;
+  for (int i = 0; i < kDraws; ++i) {
+    const uint64_t device = rng.Below(users.devices());
+    auto [pop, index] = Locate(device);
+    if (pop->Ready(index) && (!also || also(device))) return device;
+  }
+  return std::nullopt;
 }
 
 std::string World::DatacenterOf(const std::string& host) const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -119,6 +120,10 @@ class World {
     const uint32_t gateways = shape.Count(role::kGateway);
     return {populations[device % gateways], device / gateways};
   }
+  // The first of up to 16 devices drawn from rng that is connected, up to
+  // date and passes `also` (if given); nullopt if none: with most devices
+  // online a few draws find one.
+  std::optional<uint64_t> PickReadyDevice(Rng& rng, const std::function<bool(uint64_t)>& also = nullptr) const;
   // Each instance's clients, by the instance (gateways: their populations,
   // botapi: its bots).
   std::map<Address, ClientSide*, AddressLess> clients;
