@@ -221,7 +221,11 @@ class BotApiService final : public Service {
   bool SaveState(Bot& bot, WriteBatch& batch);
   Bot* LoadBot(uint64_t bot_id);
   // The profiles of users, fetched from auth where not known; then done.
-  void WithProfiles(std::vector<uint64_t> users, std::function<void()> done);
+  void WithProfiles(std::vector<uint64_t> users, std::function<void()> done) {
+    FetchProfiles(std::move(users), [done = std::move(done)](bool) { done(); });
+  }
+  // As WithProfiles; failed: an auth instance did not answer.
+  void FetchProfiles(std::vector<uint64_t> users, std::function<void(bool failed)> done);
   const auth::Profile* ProfileOf(uint64_t user) const;
 
   Env* env_;

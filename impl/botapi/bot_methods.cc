@@ -237,7 +237,8 @@ void BotApiService::IfMayWrite(RequestPtr req, Bot& bot, uint64_t user, std::fun
       if (auto it = bots_.find(id); it != bots_.end()) it->second.known.insert(user);
       return then();
     }
-    WithProfiles({user}, [this, req, user, reading] {
+    FetchProfiles({user}, [this, req, user, reading](bool unanswered) {
+      if (unanswered) return Fail(*req, 502, "Bad Gateway: the service did not answer; retry");
       const auth::Profile* p = ProfileOf(user);
       if (reading || p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
       Fail(*req, 403, "Forbidden: bot can't initiate conversation with a user");
@@ -347,7 +348,7 @@ const auth::Profile* BotApiService::ProfileOf(uint64_t user) const {
   return it == profiles_.end() ? nullptr : &it->second;
 }
 
-void BotApiService::WithProfiles(std::vector<uint64_t> users, std::function<void()> done) {
+void BotApiService::FetchProfiles(std::vector<uint64_t> users, std::function<void(bool failed)> done) {
   std::map<Address, std::shared_ptr<auth::GetProfiles>, AddressLess> asks;
   for (uint64_t u : users) {
     if (u == 0 || profiles_.contains(u)) continue;
@@ -355,15 +356,18 @@ void BotApiService::WithProfiles(std::vector<uint64_t> users, std::function<void
     if (!ask) ask = NewBody<auth::GetProfiles>();
     ask->add_users(u);
   }
-  if (asks.empty()) return done();
+  if (asks.empty()) return done(false);
   if (profiles_.size() > 100000) profiles_.clear();  // a bound, not a policy: they are fetched again
   auto left = std::make_shared<size_t>(asks.size());
+  auto failed = std::make_shared<bool>(false);
   for (auto& [to, ask] : asks) {
-    env_->Call(to, std::move(ask), limits_.request_timeout, [this, left, done](const CallResult& r) {
+    env_->Call(to, std::move(ask), limits_.request_timeout, [this, left, failed, done](const CallResult& r) {
       if (const auto* got = r.As<auth::Profiles>()) {
         for (const auth::Profile& p : got->profiles()) profiles_[p.id()] = p;
+      } else {
+        *failed = true;
       }
-      if (--*left == 0) done();
+      if (--*left == 0) done(*failed);
     });
   }
 }

@@ -1,5 +1,6 @@
 // The Bot API server: the defects a hostile review found, each test
 // written first and failing before its fix (docs/bots.md).
+#include "auth/placement.h"
 #include "botapi/bot_api_service.h"
 #include "unit/botapi_fixture.h"
 
@@ -171,6 +172,16 @@ TEST_F(BotApi, OneAddressHoldsAtMostAHundredConnections) {
   for (ConnId conn = 500; conn < 601; ++conn) c.host(MakeAddress(role::kBotApi, 0)).ClientOpened(conn, "10.0.0.1");
   EXPECT_EQ(c.substrate(MakeAddress(role::kBotApi, 0)).closed_reasons_.size(), 1u);
   EXPECT_EQ(s.connections(), 100u);
+}
+
+// Found by the simulator's hostile review: with the stranger's auth
+// instance down, "may the bot write to them?" cannot be answered; that is
+// the server's failure (502, retry), not "chat not found" (400).
+TEST_F(BotApi, AnAuthOutageIsABadGatewayNotAMissingChat) {
+  ASSERT_EQ(Call(Method("getMe")).status(), 200u) << "the token checked while auth is up";
+  c.Crash(AuthOfUser(c.shape(), 2));
+  const api::BotAnswer a = Call(Method("sendMessage"), {{"chat_id", "2"}, {"text", "hello"}});
+  EXPECT_EQ(a.status(), 502u) << a.body();
 }
 
 }  // namespace
