@@ -27,6 +27,7 @@ Range RangeOf(SettingSpec::Kind kind) {
     case SettingSpec::Kind::kDurationOrZero: return {1e-3, 86400, "1ms", "1d"};
     case SettingSpec::Kind::kCount: return {1, 1e7, "1", "10000000"};
     case SettingSpec::Kind::kBytes: return {1024, double(1ull << 30), "1KiB", "1GiB"};
+    case SettingSpec::Kind::kFlag: return {0, 1, "0", "1"};
   }
   return {0, 0, "", ""};
 }
@@ -59,6 +60,10 @@ void ReadSetting(const YamlReader& r, const YAML::Node& section, const std::stri
     case SettingSpec::Kind::kBytes:
       r.Bytes(section, path, s.key, &bytes, s.max > 0 ? s.max : 1e12);
       v = static_cast<double>(bytes);
+      break;
+    case SettingSpec::Kind::kFlag:
+      r.Number(section, path, s.key, &v, 0, 1);
+      if (v != 0 && v != 1) r.Fail(section[s.key], path + "." + s.key, "expected 0 or 1");
       break;
   }
   CheckRange(r, section[s.key], path + "." + s.key, s, v);

@@ -1,5 +1,6 @@
 #include "bot_population.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bot_traffic.h"
@@ -10,8 +11,9 @@
 namespace msgbed::sim {
 namespace {
 
-constexpr int kEchoSenders = 2;
+constexpr int kEchoSenders = BotLoad::kEchoConnections - 1;
 constexpr double kReconnectAfter = 1;  // seconds
+constexpr double kMaxBackoff = 16;     // seconds, after 5xx in a row
 constexpr const char* kPollTimeout = "25";
 
 }  // namespace
@@ -111,19 +113,28 @@ void BotPopulation::OnServiceFrame(ConnId conn, const api::ServerFrame& frame) {
   Answered(c, frame.bot_answer());
 }
 
+// As the Bot API asks of bots: a 429 waits out its retry_after, a 5xx
+// ("retry") is sent again after a growing pause; a 4xx is the call's end.
 void BotPopulation::Answered(Conn& c, const api::BotAnswer& a) {
-  traffic_->Answered(c.call.method, a.status());
-  if (c.bot->broadcast) traffic_->Broadcast(a.status());
-  if (a.status() == 429) {
+  const uint32_t status = a.status();
+  traffic_->Answered(c.call.method, status);
+  if (c.bot->broadcast) traffic_->Broadcast(status, std::stoull(c.call.params.at("chat_id")));
+  if (status == 429) {
     const double wait = std::max<double>(1, a.retry_after_s());
     traffic_->RetryAfter(wait);
     return Issue(c, wait);
   }
-  if (c.polls) {
-    if (a.status() == 200) Polled(c, a.body());
-    return a.status() == 200 ? Poll(c) : Post(world_->Now() + kReconnectAfter, 0, [this, &c] { Poll(c); });
+  if (status >= 500) {
+    traffic_->Retried5xx(c.bot->broadcast);
+    c.backoff = std::min(kMaxBackoff, c.backoff == 0 ? 1 : 2 * c.backoff);
+    return Issue(c, c.backoff);
   }
-  if (a.status() == 200 && !c.bot->broadcast) traffic_->Replied();
+  c.backoff = 0;
+  if (c.polls) {
+    if (status == 200) Polled(c, a.body());
+    return status == 200 ? Poll(c) : Post(world_->Now() + kReconnectAfter, 0, [this, &c] { Poll(c); });
+  }
+  if (status == 200 && !c.bot->broadcast) traffic_->Replied(c.call.params.at("text"));
   Next(c);
 }
 

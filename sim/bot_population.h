@@ -10,9 +10,11 @@
 // two others. The broadcast bot, from BotTraffic::BroadcastAt, sends one
 // message to each of users 1 to broadcast_recipients in turn over
 // broadcast_connections connections. A 429 holds its connection for the
-// answer's retry_after, then the same request goes again; a connection
-// the instance closes (a crash) is opened again after a second and its
-// request sent again. Answers are counted by method and status
+// answer's retry_after, then the same request goes again; so does a 5xx,
+// after 1 s doubling to 16 s (a send the server answered 5xx may have gone
+// through: the Bot API has no idempotency key, so the retry can reach the
+// user twice, as with Telegram's). A connection the instance closes (a
+// crash) is opened again after a second and its request sent again. Answers are counted by method and status
 // (BotTraffic).
 #pragma once
 
@@ -56,6 +58,7 @@ class BotPopulation final : public ClientSide {
     bool busy = false;   // a request in flight, or waiting out a 429
     Call call;           // ... that request
     uint64_t request_id = 0;
+    double backoff = 0;  // seconds before sending again after a 5xx; 0: none in a row
   };
   struct Bot {
     uint64_t id = 0;

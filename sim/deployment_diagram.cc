@@ -279,6 +279,7 @@ class Builder {
 
   void Name(const std::string& name, int line) {
     if (!names_.insert(name).second) Fail(d_.file, line, "two hosts or datacenters are named '" + name + "'");
+    if (const std::string why = ReservedNameProblem(name); !why.empty()) Fail(d_.file, line, why);
   }
 
   TopologyGraph::VertexId End(const std::string& alias, int line) const {

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "client/device.h"
+#include "client_side.h"
 #include "core/env.h"
 #include "core/rng.h"
-#include "client_side.h"
 #include "recorder.h"
 #include "service_time.h"
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -59,6 +60,7 @@ void ReadHosts(const Reader& r, const YAML::Node& topo, Scenario* sc) {
     if (!h["name"].IsDefined()) r.Fail(h, path + ".name", "every host needs a name");
     spec.name = r.Scalar(h["name"], path + ".name");
     if (!seen.insert(spec.name).second) r.Fail(h["name"], path + ".name", "duplicate host name '" + spec.name + "'");
+    if (const std::string why = ReservedNameProblem(spec.name); !why.empty()) r.Fail(h["name"], path + ".name", why);
     r.Count(h, path, "cores", &spec.cores);
     r.Speed(h, path, "speed", &spec.speed);
     ReadLink(r, h["link"], path + ".link", &spec.link);
@@ -316,6 +318,40 @@ Scenario ParseScenario(const std::string& text, const std::string& file, const R
 
 namespace {
 
+// workload.bots against the deployment and the Bot API server's settings.
+void CheckBots(const Reader& r, const YAML::Node& root, const Scenario& sc) {
+  const BotLoad& b = sc.workload.bots;
+  if (b.count() == 0) return;
+  const YAML::Node bots = root["workload"]["bots"];
+  if (!sc.services.contains(role::kBotApi)) {
+    r.Fail(bots, "workload.bots", "needs a Bot API server (topology.services: {botapi: [hosts]})");
+  }
+  if (b.broadcast_recipients > 0) {
+    const YAML::Node cast = bots["broadcast"];
+    if (b.broadcast_at >= sc.duration) {
+      r.Fail(cast["at"], "workload.bots.broadcast.at", "must be before the end of the loaded period (duration)");
+    }
+    if (b.broadcast_at < 0 && sc.workload.connect_ramp >= sc.duration) {
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    "starts at %g s (connect_ramp), not before the end of the loaded period (duration %g s): give at",
+                    sc.workload.connect_ramp, sc.duration);
+      r.Fail(cast, "workload.bots.broadcast", text);
+    }
+  }
+  const double per_source = sc.role_settings.at(role::kBotApi).at("max_connections_per_source");
+  auto count = [](double v) { return std::to_string(static_cast<uint64_t>(v)); };
+  if (b.broadcast_recipients > 0 && b.broadcast_connections > per_source) {
+    r.Fail(bots["broadcast"]["connections"], "workload.bots.broadcast.connections",
+           "more than botapi.max_connections_per_source (" + count(per_source) + ")");
+  }
+  if (b.echo > 0 && BotLoad::kEchoConnections > per_source) {
+    r.Fail(bots["echo"], "workload.bots.echo",
+           "an echo bot takes " + count(BotLoad::kEchoConnections) +
+               " connections, more than botapi.max_connections_per_source (" + count(per_source) + ")");
+  }
+}
+
 // The messages role's settings against the deployment: the store tier's
 // against the store nodes (docs/storage.md); the retention against the
 // run, since the end-of-run checks look for every acknowledged message in
@@ -394,16 +430,6 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
       r.Fail(media["start"], "workload.media.start", "must be before the end of the loaded period (duration)");
     }
   }
-  if (sc.workload.bots.count() > 0) {
-    const YAML::Node bots = root["workload"]["bots"];
-    if (!sc.services.contains(role::kBotApi)) {
-      r.Fail(bots, "workload.bots", "needs a Bot API server (topology.services: {botapi: [hosts]})");
-    }
-    if (sc.workload.bots.broadcast_at >= sc.duration) {
-      r.Fail(bots["broadcast"]["at"], "workload.bots.broadcast.at",
-             "must be before the end of the loaded period (duration)");
-    }
-  }
   ReadCosts(r, root["costs"], roles, &sc);
   ReadInstances(r, root["instances"], &sc);
   ReadSlo(r, root["slo"], &sc);
@@ -425,6 +451,7 @@ Scenario ParseScenarioText(const std::string& text, const std::string& file, con
           spec.key, simulated != r.simulated_defaults.end() ? simulated->second : spec.default_value);
     }
   }
+  CheckBots(r, root, sc);
   return sc;
 }
 

@@ -78,9 +78,9 @@ void BuildPlatform(const Scenario& sc, World& w, Deployment& d) {
         Placement{host, d.cpus[name].get(), *w.graph.Find(name), disk.modelled() ? d.disks[name].get() : nullptr};
   };
   for (const HostSpec& h : sc.hosts) place(h.name, h.cores, h.speed, h.disk);
-  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place("clients-" + std::to_string(g), 1, 1e9, {});
+  for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) place(PopulationVertex(g), 1, 1e9, {});
   if (sc.workload.bots.count() > 0) {
-    for (uint32_t b = 0; b < w.shape.Count(role::kBotApi); ++b) place("bots-" + std::to_string(b), 1, 1e9, {});
+    for (uint32_t b = 0; b < w.shape.Count(role::kBotApi); ++b) place(BotsVertex(b), 1, 1e9, {});
   }
   BuildRoutes(w, d, zone);
   zone->seal();
@@ -211,7 +211,7 @@ void DeployClients(const Scenario& sc, World& w, Deployment& d) {
   const WorkloadSpec& wl = sc.workload;
   w.users = DrawUsers(sc);
   for (uint32_t g = 0; g < w.shape.Count(role::kGateway); ++g) {
-    d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at("clients-" + std::to_string(g))));
+    d.populations.push_back(std::make_unique<Population>(&w, g, d.at.at(PopulationVertex(g))));
     w.populations.push_back(d.populations.back().get());
     w.clients[MakeAddress(role::kGateway, g)] = d.populations.back().get();
   }
@@ -268,7 +268,7 @@ void DeployBots(const Scenario& sc, World& w, Deployment& d) {
   d.bots = std::make_unique<BotTraffic>(&w);
   w.bots = d.bots.get();
   for (uint32_t b = 0; b < w.shape.Count(role::kBotApi); ++b) {
-    d.bot_populations.push_back(std::make_unique<BotPopulation>(&w, b, d.at.at("bots-" + std::to_string(b))));
+    d.bot_populations.push_back(std::make_unique<BotPopulation>(&w, b, d.at.at(BotsVertex(b))));
     w.clients[MakeAddress(role::kBotApi, b)] = d.bot_populations.back().get();
   }
   auto store_of = [&w](const Address& a) -> KvStore& { return w.FindService(a)->store(); };
@@ -522,7 +522,9 @@ void PrintSummary(const nlohmann::ordered_json& s, std::ostream& out) {
   }
   out << "\n";
   out << "  deliveries " << d["delivered"] << " of " << d["expected"] << " expected (" << d["online"] << " live, "
-      << d["caught_up"] << " by catch-up), missing " << d["missing"];
+      << d["caught_up"] << " by catch-up";
+  if (s.contains("bots")) out << ", " << s["bots"]["deliveries"] << " in chats with bots";
+  out << "), missing " << d["missing"];
   if (d["not_yet_delivered"].get<uint64_t>() > 0) out << ", not yet delivered " << d["not_yet_delivered"];
   out << "\n";
   const auto& e = s["at_end"];

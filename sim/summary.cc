@@ -253,11 +253,7 @@ ordered_json Warnings(const ordered_json& s) {
                   std::to_string(s["media"]["file_bytes"].get<uint64_t>()) +
                   " bytes arrived), so no shares were made: start it earlier, lengthen duration or widen clients.link");
   }
-  if (s["at_end"].value("bot_broadcast_unsent", uint64_t{0}) > 0) {
-    out.push_back("workload.bots.broadcast: " + std::to_string(s["at_end"]["bot_broadcast_unsent"].get<uint64_t>()) +
-                  " recipients were not yet sent to when the run ended (about 30 a second get through the Bot API "
-                  "server's per-bot limit): lengthen duration, or fewer recipients");
-  }
+  if (s.contains("bots")) BotWarnings(s, &out);
   const double ramp = s["scenario"]["workload"]["connect_ramp_s"].get<double>();
   const double duration = s["scenario"]["duration_s"].get<double>();
   if (ramp > duration) {
@@ -292,21 +288,35 @@ ordered_json WorkloadJson(const WorkloadSpec& wl) {
   for (const ChannelLoad& c : wl.channels) {
     channels.push_back({{"members", c.members}, {"posts_per_minute", c.posts_per_minute}, {"broadcast", c.broadcast}});
   }
-  return {{"users", wl.users},
-          {"devices_per_user", devices},
-          {"online_share", wl.online_share},
-          {"messages_per_second", wl.messages_per_second},
-          {"text_bytes", wl.text_bytes},
-          {"connect_ramp_s", Round6(wl.connect_ramp)},
-          {"ack_delay_s", Round6(wl.ack_delay)},
-          {"quiet_resync_s", Round6(wl.quiet_resync)},
-          {"ui_tick_s", Round6(wl.ui_tick)},
-          {"classes", classes},
-          {"rate", rate},
-          {"diurnal", diurnal},
-          {"sessions", sessions},
-          {"channels", channels},
-          {"groups", GroupsJson(wl.groups)}};
+  ordered_json out = {{"users", wl.users},
+                      {"devices_per_user", devices},
+                      {"online_share", wl.online_share},
+                      {"messages_per_second", wl.messages_per_second},
+                      {"text_bytes", wl.text_bytes},
+                      {"connect_ramp_s", Round6(wl.connect_ramp)},
+                      {"ack_delay_s", Round6(wl.ack_delay)},
+                      {"quiet_resync_s", Round6(wl.quiet_resync)},
+                      {"ui_tick_s", Round6(wl.ui_tick)},
+                      {"classes", classes},
+                      {"rate", rate},
+                      {"diurnal", diurnal},
+                      {"sessions", sessions},
+                      {"channels", channels},
+                      {"groups", GroupsJson(wl.groups)}};
+  // Shown only when used, so results without them keep their bytes.
+  auto or_ramp = [&](double at) { return Round6(at >= 0 ? at : wl.connect_ramp); };
+  if (wl.media.file_bytes > 0) {
+    out["media"] = {
+        {"file_bytes", wl.media.file_bytes}, {"shares", wl.media.shares}, {"start_s", or_ramp(wl.media.start)}};
+  }
+  const BotLoad& b = wl.bots;
+  if (b.echo > 0) out["bots"]["echo"] = {{"count", b.echo}, {"messages_per_second", b.echo_messages_per_second}};
+  if (b.broadcast_recipients > 0) {
+    out["bots"]["broadcast"] = {{"recipients", b.broadcast_recipients},
+                                {"at_s", or_ramp(b.broadcast_at)},
+                                {"connections", b.broadcast_connections}};
+  }
+  return out;
 }
 
 // The providers of a channel, as the run used them.
@@ -485,8 +495,9 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   const size_t media_unfinished = w.media ? w.media->in_flight() : 0;
   // So is a broadcast still sending.
   const uint64_t broadcast_unsent = w.bots ? w.bots->BroadcastUnsent() : 0;
+  const uint64_t echo_unanswered = w.bots ? w.bots->EchoUnanswered() : 0;
   e.settled = (complete || e.work + e.sends_unanswered + e.devices_not_ready == 0) && media_unfinished == 0 &&
-              broadcast_unsent == 0;
+              broadcast_unsent == 0 && echo_unanswered == 0;
   if (!e.settled) inv = CheckInvariants(w, false);
   // Deliveries not made in a run that stopped with work under way may be
   // on their way: "not_yet_delivered", not "missing".
@@ -556,6 +567,7 @@ ordered_json BuildSummary(const Scenario& sc, const World& w, const std::vector<
   if (w.bots) {
     out["bots"] = w.bots->Json();
     out["at_end"]["bot_broadcast_unsent"] = broadcast_unsent;
+    out["at_end"]["bot_messages_unanswered"] = echo_unanswered;
   }
   if (w.media) {
     out["media"] = MediaJson(w);

@@ -45,6 +45,17 @@ void TopologyGraph::SetInstanceOrder(const std::string& role, std::vector<std::s
   }
 }
 
+std::string ReservedNameProblem(const std::string& name) {
+  for (const char* prefix : {"clients-", "botclients-"}) {
+    const std::string_view p(prefix);
+    if (name.size() <= p.size() || name.compare(0, p.size(), p) != 0) continue;
+    if (name.find_first_not_of("0123456789", p.size()) != std::string::npos) continue;
+    return "'" + name + "' is reserved: the simulator names its simulated " + (p == "clients-" ? "devices" : "bots") +
+           " so; name the host otherwise";
+  }
+  return "";
+}
+
 bool TopologyGraph::InVertexOrder(const std::string& role) const { return !instance_order_.contains(role); }
 
 std::vector<std::string> TopologyGraph::HostsInVertexOrder(const std::string& role) const {

@@ -108,4 +108,12 @@ class TopologyGraph {
 
 const char* KindName(TopoVertex::Kind k);
 
+// The simulator adds a vertex for each gateway's devices ("clients-<g>")
+// and each Bot API server's bots ("botclients-<b>"); a topology's own
+// hosts and datacenters must be named otherwise. Empty if `name` is free,
+// else why it is not.
+std::string ReservedNameProblem(const std::string& name);
+inline std::string PopulationVertex(uint32_t gateway) { return "clients-" + std::to_string(gateway); }
+inline std::string BotsVertex(uint32_t botapi) { return "botclients-" + std::to_string(botapi); }
+
 }  // namespace msgbed::sim

@@ -290,8 +290,7 @@ void ReadBots(const Reader& r, const YAML::Node& n, WorkloadSpec* spec) {
       r.Fail(cast["recipients"], c + ".recipients", "at most workload.users (" + std::to_string(spec->users) + ")");
     r.DurationOrZero(cast, c, "at", &b.broadcast_at);
     r.Count(cast, c, "connections", &b.broadcast_connections);
-    if (b.broadcast_connections > 100)
-      r.Fail(cast["connections"], c + ".connections", "at most 100 (the Bot API server's connections per source)");
+    if (b.broadcast_connections > 100) r.Fail(cast["connections"], c + ".connections", "at most 100");
   }
 }
 

@@ -61,6 +61,7 @@ struct MediaLoad {
 // them over `broadcast_connections` HTTP connections, waiting out each
 // 429's retry_after before sending again.
 struct BotLoad {
+  static constexpr uint32_t kEchoConnections = 3;  // one polling, two sending
   uint32_t echo = 0;
   double echo_messages_per_second = 10;
   uint64_t broadcast_recipients = 0;

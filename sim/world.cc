@@ -33,13 +33,13 @@ TopologyGraph WithClientPopulations(const Scenario& sc) {
   std::vector<TopologyGraph::VertexId> attach;
   for (const auto& gw : sc.services.at("gateway")) attach.push_back(AttachPoint(g, *g.Find(gw)));
   for (size_t i = 0; i < attach.size(); ++i) {
-    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kPopulation, "clients-" + std::to_string(i)));
+    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kPopulation, PopulationVertex(i)));
     g.AddEdge(v, attach[i], TopoEdge{sc.client_link});
   }
   if (sc.workload.bots.count() == 0) return g;
   const auto& botapis = sc.services.at(role::kBotApi);
   for (size_t i = 0; i < botapis.size(); ++i) {
-    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kPopulation, "bots-" + std::to_string(i)));
+    const auto v = g.AddVertex(TopoVertex::Of(TopoVertex::Kind::kPopulation, BotsVertex(i)));
     g.AddEdge(v, AttachPoint(g, *g.Find(botapis[i])), TopoEdge{sc.client_link});
   }
   return g;

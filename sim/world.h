@@ -38,8 +38,9 @@ class MediaShares;
 // The scenario's topology plus one vertex per gateway for its client
 // population, attached by the scenario's client link to the client cloud
 // nearest the gateway (or, without clouds, to the gateway's datacenter).
-// Population g is vertex "clients-<g>". With workload.bots, the bots of
-// botapi instance b are vertex "bots-<b>", attached the same way.
+// Population g is vertex PopulationVertex(g), "clients-<g>". With
+// workload.bots, the bots of botapi instance b are BotsVertex(b),
+// "botclients-<b>", attached the same way.
 TopologyGraph WithClientPopulations(const Scenario& sc);
 
 // Who the run's users are. User u (from 1) owns devices first_device[u-1]

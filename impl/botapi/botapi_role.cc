@@ -35,7 +35,7 @@ RoleSpec BotApiRole() {
       {"max_connections", K::kCount, double(d.max_connections), "HTTP connections per instance"},
       {"max_connections_per_source", K::kCount, double(d.max_connections_per_source),
        "HTTP connections from one address"},
-      {"webhook_any_port", K::kCount, 0, "1: webhooks to any port, not only 80, 88, 443 and 8443", 1}};
+      {"webhook_any_port", K::kFlag, 0, "1: webhooks to any port, not only 80, 88, 443 and 8443"}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kBotApi);
     auto get = [&](const char* key) { return SettingOr(self, settings, key); };

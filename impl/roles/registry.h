@@ -28,7 +28,7 @@ using RoleSettings = std::map<std::string, double>;
 // One setting a role accepts in a deployment config or scenario (a section
 // named after the role).
 struct SettingSpec {
-  enum class Kind { kDuration, kDurationOrZero, kCount, kBytes };
+  enum class Kind { kDuration, kDurationOrZero, kCount, kBytes, kFlag /* 0 or 1 */ };
   std::string key;
   Kind kind;
   double default_value;
