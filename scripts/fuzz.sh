@@ -9,7 +9,7 @@ seconds=${1:-20}
 jobs=${JOBS:-$(nproc)}
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DMSGBED_FUZZ=ON \
   -DBUILD_TESTING=OFF > /dev/null
-targets=(frame_decoder handlers scenario diagram)
+targets=(frame_decoder handlers scenario diagram bot_request)
 cmake --build build-fuzz -j "$jobs" --target "${targets[@]/%/_fuzz}"
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t" "build-fuzz/found/$t" build-fuzz/artifacts

@@ -26,6 +26,7 @@ PACKAGES=(
   nodejs
   postgresql libpq-dev
   python3-python-telegram-bot
+  python3-botocore
 )
 
 missing=()

@@ -174,8 +174,13 @@ void Population::SendDocument(size_t index, uint64_t peer, const api::Document& 
 void Population::SimDevice::SendFrame(const api::ClientFrame& frame) {
   ServiceNode* gw = pop->gateway_;
   const ConnId c = conn;
-  pop->Transmit(*gw, pop->tracing() ? BodyName(frame) : "", frame.ByteSizeLong(),
-                pop->world_->Draw(*pop->client_frame_cost_), [gw, c, frame] { gw->ClientFrame(c, frame); });
+  const std::string_view label = pop->tracing() ? BodyName(frame) : "";
+  const double cpu = pop->world_->Draw(*pop->client_frame_cost_);
+  auto arrive = [gw, c, frame] { gw->ClientFrame(c, frame); };
+  // A file's parts are bulk flows, sharing the link's bandwidth, as they
+  // are from the gateway on; chat frames do not queue behind them.
+  if (frame.has_upload_part()) return pop->TransmitBulk(*gw, label, frame.ByteSizeLong(), cpu, std::move(arrive));
+  pop->Transmit(*gw, label, frame.ByteSizeLong(), cpu, std::move(arrive));
 }
 
 void Population::SimDevice::After(Micros delay, std::function<void()> fn) {

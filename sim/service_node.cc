@@ -136,7 +136,10 @@ void ServiceNode::SendToClient(ConnId conn, api::ServerFrame frame) {
   Population& pop = *world_->populations.at(host_.Self().index());
   const std::string_view label = tracing() ? BodyName(frame) : "";
   const size_t bytes = frame.ByteSizeLong();
-  Node::Transmit(pop, label, bytes, 0, [&pop, conn, frame = std::move(frame)] { pop.OnGatewayFrame(conn, frame); });
+  const bool bulk = frame.has_file_part();  // as a device's upload parts (Population::SimDevice::SendFrame)
+  auto arrive = [&pop, conn, frame = std::move(frame)] { pop.OnGatewayFrame(conn, frame); };
+  if (bulk) return TransmitBulk(pop, label, bytes, 0, std::move(arrive));
+  Node::Transmit(pop, label, bytes, 0, std::move(arrive));
 }
 
 void ServiceNode::ClientOpened(ConnId conn, const std::string& source) {

@@ -9,34 +9,9 @@ set -euo pipefail
 msgbed=$1
 src=$2
 py=/usr/bin/python3  # Debian's, where python3-python-telegram-bot is
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2> /dev/null || true
-    wait "${pids[i]}" 2> /dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$tmp"/*.log; do echo "--- $f" >&2; tail -8 "$f" >&2; done
-  exit 1
-}
-await() {
-  for _ in $(seq 200); do
-    if eval "$1"; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out waiting for: $1"
-}
+source "$(dirname "$0")/script_helpers.sh"
 
-read -r p1 p2 p3 p4 p5 p6 p7 < <("$py" -c '
-import socket
-socks = [socket.socket() for _ in range(7)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+read -r p1 p2 p3 p4 p5 p6 p7 < <(free_ports 7)
 cat > "$tmp/deploy.yaml" << EOC
 partitions: 4
 bus: {mode: mock, mock_brokers: 1}

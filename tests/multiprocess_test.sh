@@ -13,38 +13,10 @@
 # Waits poll for a condition with a deadline. Usage: multiprocess_test.sh MSGBED
 set -euo pipefail
 msgbed=$1
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  # Newest first, each gone before the next: the bus (the oldest) stops last,
-  # as brokers outlive the services using them.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2> /dev/null || true
-    wait "${pids[i]}" 2> /dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$tmp"/*.log; do echo "--- $f" >&2; tail -5 "$f" >&2; done
-  exit 1
-}
-# Polls `test` (a command) every 0.1 s for up to 20 s.
-await() {
-  for _ in $(seq 200); do
-    if eval "$1"; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out waiting for: $1"
-}
+source "$(dirname "$0")/script_helpers.sh"
 
-# Nine free loopback ports, chosen by the kernel (the fifth stays unused).
-read -r p1 p2 p3 p4 p5 p6 p7 p8 p9 < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(9)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+# Nine free loopback ports (the fifth stays unused).
+read -r p1 p2 p3 p4 p5 p6 p7 p8 p9 < <(free_ports 9)
 cat > "$tmp/deploy.yaml" << EOC
 partitions: 4
 bus: {mode: mock, mock_brokers: 1}

@@ -9,6 +9,7 @@
 #include "auth/credential.h"
 #include "auth/placement.h"
 #include "core/client_reply.h"
+#include "core/utf8.h"
 #include "proto/botapi.pb.h"
 
 namespace msgbed {
@@ -25,14 +26,7 @@ bool ValidBotUsername(const std::string& name) {
   for (unsigned char c : name) {
     if (!std::isalnum(c) && c != '_') return false;
   }
-  std::string tail = name.substr(name.size() - 3);
-  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return std::tolower(c); });
-  return tail == "bot";
-}
-
-std::string Lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+  return AsciiLowercase(name.substr(name.size() - 3)) == "bot";
 }
 
 auth::BotAccount AccountOf(uint64_t id, const auth::UserRecord& rec) {
@@ -47,7 +41,7 @@ auth::BotAccount AccountOf(uint64_t id, const auth::UserRecord& rec) {
 
 }  // namespace
 
-std::string UsernameKey(const std::string& username) { return "n/" + Lowercase(username); }
+std::string UsernameKey(const std::string& username) { return "n/" + AsciiLowercase(username); }
 
 std::string AuthService::NewBotToken(uint64_t bot, auth::UserRecord& account) {
   static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/cluster.h"
+#include "core/utf8.h"
 
 namespace msgbed {
 
@@ -15,9 +16,10 @@ inline Address AuthOfPhone(const ClusterShape& shape, const std::string& digits)
   return MakeAddress(role::kAuth, RendezvousOwner(StableHash(digits), shape.Count(role::kAuth)));
 }
 
-// A username's record (lowercased: usernames are unique ignoring case).
-inline Address AuthOfUsername(const ClusterShape& shape, const std::string& lowercased) {
-  return MakeAddress(role::kAuth, RendezvousOwner(StableHash("@" + lowercased), shape.Count(role::kAuth)));
+// A username's record (usernames are unique ignoring case).
+inline Address AuthOfUsername(const ClusterShape& shape, const std::string& username) {
+  return MakeAddress(role::kAuth,
+                     RendezvousOwner(StableHash("@" + AsciiLowercase(username)), shape.Count(role::kAuth)));
 }
 
 inline Address AuthOfUser(const ClusterShape& shape, uint64_t user) {

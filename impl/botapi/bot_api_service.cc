@@ -10,6 +10,7 @@
 #include "botapi/placement.h"
 #include "core/client_reply.h"
 #include "core/epoch.h"
+#include "core/utf8.h"
 
 namespace msgbed {
 
@@ -24,11 +25,6 @@ struct BotApiServiceRequestView {
 
 // Relayed requests may be long polls, and downloads: the bulk lane.
 constexpr Micros kRelayDeadline = 65 * kSecond;
-
-std::string Lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // "/bot<id>:<secret>/<rest>": false when path is not one.
 bool ParseBotPath(const std::string& path, uint64_t* bot, std::string* secret, std::string* rest) {
@@ -49,7 +45,7 @@ bool ParseRequestPath(const std::string& path, BotApiServiceRequestView out) {
   std::string rest;
   if (!ParseBotPath(file ? path.substr(5) : path, out.bot, out.secret, &rest)) return false;
   if (file) *out.file_path = rest;
-  if (!file) *out.method = Lowercase(rest);
+  if (!file) *out.method = AsciiLowercase(rest);
   return !file || !rest.empty();
 }
 
@@ -79,6 +75,27 @@ void BotApiService::Register(Handlers& handlers) {
   handlers.On(this, &BotApiService::OnCallbackQuery);
 }
 
+void BotApiService::OnClientOpened(ConnId conn, std::string_view source) {
+  auto [at, fresh] = sources_.try_emplace(std::string(source), 0);
+  ++at->second;
+  conns_[conn] = at->first;
+  if (conns_.size() > limits_.max_connections || at->second > limits_.max_connections_per_source) {
+    env_->Stats().Add("botapi.connections_refused");
+    clients_->CloseClient(conn, "too many connections");
+    OnClientClosed(conn);  // counted out now: its close may come later
+  }
+  env_->Stats().Set("botapi.connections", static_cast<int64_t>(conns_.size()));
+}
+
+void BotApiService::OnClientClosed(ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  auto source = sources_.find(it->second);
+  if (source != sources_.end() && --source->second == 0) sources_.erase(source);
+  conns_.erase(it);
+  env_->Stats().Set("botapi.connections", static_cast<int64_t>(conns_.size()));
+}
+
 void BotApiService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
   auto req = std::make_shared<Request>();
   req->conn = conn;
@@ -94,6 +111,8 @@ void BotApiService::OnClientFrame(ConnId conn, const api::ClientFrame& frame) {
 
 void BotApiService::Serve(RequestPtr req) {
   const std::string& path = req->call.path();
+  const std::string& verb = req->call.http_method();
+  if (!verb.empty() && verb != "GET" && verb != "POST") return Fail(*req, 405, "Method Not Allowed: use GET or POST");
   if (path.rfind("/admin/", 0) == 0) return ServeOperator(std::move(req));
   if (!ParseRequestPath(path, {&req->bot, &req->secret, &req->method, &req->file_path})) {
     return Fail(*req, 404, "Not Found");
@@ -110,11 +129,13 @@ void BotApiService::Serve(RequestPtr req) {
       AnswerFrame(*req, answer->frame());
     });
   }
-  Bot& bot = bots_[req->bot];
-  const Micros now = env_->Now();
-  if (!bot.secret.empty() && now - bot.checked_at < limits_.token_cache) {
-    if (bot.secret != req->secret) return Fail(*req, 401, "Unauthorized");
-    return Authenticated(std::move(req), bot);
+  // Nothing is kept for a bot until its token checks out: wrong tokens
+  // cannot grow this instance's memory.
+  auto known = bots_.find(req->bot);
+  if (known != bots_.end() && !known->second.secret.empty() &&
+      env_->Now() - known->second.checked_at < limits_.token_cache) {
+    if (known->second.secret != req->secret) return Fail(*req, 401, "Unauthorized");
+    return Authenticated(std::move(req), known->second);
   }
   auto check = NewBody<auth::CheckBotToken>();
   check->set_bot(req->bot);
@@ -207,6 +228,7 @@ void BotApiService::FailWith(const Request& req, const api::Error& error) {
       return Fail(req, 429, "Too Many Requests: retry after " + std::to_string(error.retry_after_s()),
                   std::max<uint32_t>(error.retry_after_s(), 1));
     case api::BAD_REQUEST: return Fail(req, 400, "Bad Request: " + error.message());
+    case api::BOT_INVALID: return Fail(req, 400, "Bad Request: not a bot");
     default: return Fail(req, 500, "Internal Server Error: retry");
   }
 }
@@ -251,8 +273,8 @@ void BotApiService::ServeOperator(RequestPtr req) {
     auto create = NewBody<auth::CreateBot>();
     create->set_username(req->Param("username"));
     create->set_first_name(req->Has("first_name") ? req->Param("first_name") : req->Param("username"));
-    create->set_reads_all_group_messages(req->Param("reads_all_group_messages") == "true");
-    const Address to = AuthOfUsername(shape_, Lowercase(create->username()));
+    create->set_reads_all_group_messages(botjson::ParseBool(req->Param("reads_all_group_messages")));
+    const Address to = AuthOfUsername(shape_, create->username());
     return env_->Call(to, std::move(create), limits_.request_timeout, done);
   }
   if (op == "revokeToken") {
@@ -268,8 +290,16 @@ void BotApiService::ServeOperator(RequestPtr req) {
   if (op == "findBot") {
     auto find = NewBody<auth::FindBot>();
     find->set_username(req->Param("username"));
-    const Address to = AuthOfUsername(shape_, Lowercase(find->username()));
-    return env_->Call(to, std::move(find), limits_.request_timeout, done);
+    const Address to = AuthOfUsername(shape_, find->username());
+    // The username as the bot has it, not as asked: from its profile.
+    return env_->Call(to, std::move(find), limits_.request_timeout, [this, req, done](const CallResult& r) {
+      const auto* found = r.As<auth::BotAccount>();
+      if (found == nullptr || found->id() == 0) return done(r);
+      WithProfiles({found->id()}, [this, req, id = found->id()] {
+        const auth::Profile* p = ProfileOf(id);
+        Ok(*req, {{"id", id}, {"username", p ? p->username() : ""}});
+      });
+    });
   }
   Fail(*req, 404, "Not Found: no such operator request");
 }

@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "botapi/bot_json.h"
 #include "core/cluster.h"
@@ -61,6 +62,11 @@ struct BotApiLimits {
   // A pressed button waits this long for answerCallbackQuery, then the
   // user gets BOT_RESPONSE_TIMEOUT (inside the gateway's 10 s).
   Micros callback_timeout = 8 * kSecond;
+  // HTTP connections, as the gateway bounds device connections.
+  uint32_t max_connections = 10000;
+  uint32_t max_connections_per_source = 100;
+  // Webhooks only to Telegram's ports (80, 88, 443, 8443), unless set.
+  bool webhook_any_port = false;
 };
 
 class BotApiService final : public Service {
@@ -72,7 +78,13 @@ class BotApiService final : public Service {
 
   void Register(Handlers& handlers) override;
   void OnReshape(const ClusterShape& now) override { shape_ = now; }
+  void OnClientOpened(ConnId conn, std::string_view source) override;
   void OnClientFrame(ConnId conn, const api::ClientFrame& frame) override;
+  void OnClientClosed(ConnId conn) override;
+
+  // Bots this instance holds state for (tokens checked, queues loaded).
+  size_t bots_held() const { return bots_.size(); }
+  size_t connections() const { return conns_.size(); }
 
  private:
   // One HTTP request being served: from a connection here, or relayed.
@@ -106,6 +118,9 @@ class BotApiService final : public Service {
     TimerId poll_timer = 0;
     TokenBucket all;
     std::unordered_map<int64_t, TokenBucket> chats;
+    // Users who wrote to the bot (it may write to them), learnt from its
+    // box; volatile, asked of the box again after a restart.
+    std::unordered_set<uint64_t> known;
   };
 
   // Serving a request (bot_api_service.cc).
@@ -134,6 +149,7 @@ class BotApiService final : public Service {
   void EditMessageText(RequestPtr req, Bot& bot);
   void DeleteMessage(RequestPtr req, Bot& bot);
   void ForwardMessage(RequestPtr req, Bot& bot, bool copy);
+  void Forward(RequestPtr req, uint64_t bot, const api::Message& original, uint64_t user, uint64_t group);
   void SendChatAction(RequestPtr req, Bot& bot);
   void GetChat(RequestPtr req, Bot& bot);
   // The chat_id parameter: a user (> 0) or a basic group (< 0); answers 400
@@ -142,6 +158,14 @@ class BotApiService final : public Service {
   // Takes a message's tokens for chat; answers 429 and returns false when
   // the bot is over a limit.
   bool RateAllows(const Request& req, Bot& bot, uint64_t user, uint64_t group);
+  // Message `message` of the chat in the bot's box: done(m), or done with
+  // nullptr when it is not there (failed: the box did not answer).
+  void LookUp(uint64_t bot, uint64_t user, uint64_t group, uint64_t message,
+              std::function<void(const api::Message* m, bool failed)> done);
+  // Runs then() if the bot may write to user (0: a group: the box checks
+  // membership): the user wrote to it first. Otherwise 403, or 400 for no
+  // such user (or, reading: 400 "chat not found" for both).
+  void IfMayWrite(RequestPtr req, Bot& bot, uint64_t user, std::function<void()> then, bool reading = false);
   // Message `message` of the chat in the bot's box, or 400 "Bad Request:
   // <missing>".
   void FetchMessage(RequestPtr req, uint64_t bot, uint64_t user, uint64_t group, uint64_t message,
@@ -149,10 +173,7 @@ class BotApiService final : public Service {
   // Calls the bot's box owner with body for req; done gets the frame.
   void CallBox(RequestPtr req, const Address& to, Body body, std::function<void(const api::ServerFrame&)> done);
 
-  // Files (bot_files.cc). A file_id is the document (without its file
-  // reference) in base64url: any holder may send it again or fetch it.
-  static std::string FileIdOf(const api::Document& d);
-  static std::optional<api::Document> DocumentOf(const std::string& file_id);
+  // Files (bot_files.cc).
   struct UploadJob;
   // sendDocument (field "document") and sendPhoto ("photo").
   void SendFile(RequestPtr req, Bot& bot, const std::string& field);
@@ -166,6 +187,9 @@ class BotApiService final : public Service {
   // Inline buttons (bot_callbacks.cc).
   void OnCallbackQuery(const Incoming& in, const botapi::CallbackQuery& query);
   void AnswerCallbackQuery(RequestPtr req, Bot& bot);
+  // A verified press of button `data` on the bot's message m: queued for
+  // the bot, the user's answer waiting for the bot's.
+  void Queued(const ReplyTo& to, uint64_t user, uint64_t bot_id, const api::Message& m, const std::string& data);
   // Queues one update made here (not read from the box) for bot.
   bool QueueOwn(Bot& bot, const std::string& type, const botjson::Json& object);
 
@@ -210,9 +234,11 @@ class BotApiService final : public Service {
   struct PendingQuery {
     ReplyTo to;
     TimerId timer = 0;
+    uint64_t bot = 0;  // only it may answer
   };
+  std::unordered_map<std::string, uint32_t> sources_;      // connections per source address
+  std::unordered_map<ConnId, std::string> conns_;          // connection -> its source
   std::unordered_map<std::string, PendingQuery> queries_;  // by callback_query id
-  uint64_t next_query_ = 1;
 };
 
 }  // namespace msgbed

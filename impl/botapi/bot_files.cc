@@ -24,37 +24,6 @@ using botjson::Json;
 
 constexpr uint64_t kMaxDownload = 20'000'000;
 
-std::string Base64Url(const std::string& bytes) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    acc = acc << 8 | c;
-    for (bits += 8; bits >= 6; bits -= 6) out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-std::optional<std::string> FromBase64Url(const std::string& text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '-'             ? 62
-            : c == '_'             ? 63
-                                   : -1;
-    if (v < 0) return std::nullopt;
-    acc = acc << 6 | static_cast<uint32_t>(v);
-    if ((bits += 6) >= 8) out.push_back(static_cast<char>((acc >> (bits -= 8)) & 255));
-  }
-  return out;
-}
-
 // The media request a client frame of an upload stands for.
 Body MediaRequest(const rpc::ClientRef& ref, const api::ClientFrame& f) {
   auto wrap = [&](auto body, auto* field, const auto& request) {
@@ -79,22 +48,6 @@ Body MediaRequest(const rpc::ClientRef& ref, const api::ClientFrame& f) {
 }
 
 }  // namespace
-
-std::string BotApiService::FileIdOf(const api::Document& d) {
-  api::Document named = d;
-  named.clear_file_reference();
-  named.clear_file_reference_expires_us();
-  return Base64Url(named.SerializeAsString());
-}
-
-std::optional<api::Document> BotApiService::DocumentOf(const std::string& file_id) {
-  const auto bytes = FromBase64Url(file_id);
-  api::Document d;
-  if (!bytes || file_id.size() > 1024 || !d.ParseFromString(*bytes) || d.sha256().size() != 32 || d.id() == 0) {
-    return std::nullopt;
-  }
-  return d;
-}
 
 struct BotApiService::UploadJob {
   std::unique_ptr<FileUpload> upload;
@@ -125,7 +78,7 @@ void BotApiService::SendFile(RequestPtr req, Bot& bot, const std::string& field)
       sent.set_date_us(f.sent_message().date_us());
       WithProfiles({id, sent.peer_user()}, [this, req, sent] {
         Json m = botjson::MessageJson(sent, [this](uint64_t u) { return ProfileOf(u); });
-        m["document"]["file_id"] = FileIdOf(sent.document());
+        m["document"]["file_id"] = botjson::FileIdOf(sent.document());
         Ok(*req, m);
       });
     });
@@ -133,12 +86,14 @@ void BotApiService::SendFile(RequestPtr req, Bot& bot, const std::string& field)
   for (const api::BotFile& file : req->call.files()) {
     if (file.field() != field) continue;
     if (!RateAllows(*req, bot, user, group)) return;
-    return Upload(req, id, file, std::move(send));
+    return IfMayWrite(req, bot, user, [this, req, id, &file, send = std::move(send)]() mutable {
+      Upload(req, id, file, std::move(send));
+    });
   }
-  const auto document = DocumentOf(req->Param(field));
+  const auto document = botjson::DocumentOfFileId(req->Param(field));
   if (!document) return Fail(*req, 400, "Bad Request: there is no " + field + " in the request, or a wrong file_id");
   if (!RateAllows(*req, bot, user, group)) return;
-  send(*document);
+  IfMayWrite(req, bot, user, [document, send = std::move(send)] { send(*document); });
 }
 
 void BotApiService::Upload(RequestPtr req, uint64_t bot, const api::BotFile& file,
@@ -179,11 +134,11 @@ void BotApiService::Upload(RequestPtr req, uint64_t bot, const api::BotFile& fil
 }
 
 void BotApiService::GetFile(RequestPtr req, Bot& bot) {
-  const auto document = DocumentOf(req->Param("file_id"));
+  const auto document = botjson::DocumentOfFileId(req->Param("file_id"));
   if (!document) return Fail(*req, 400, "Bad Request: wrong file_id");
   if (document->size() > kMaxDownload) return Fail(*req, 400, "Bad Request: file is too big");
   Fresh(req, bot.account.id(), *document, [this, req](const api::Document& d) {
-    const std::string file_id = FileIdOf(d);
+    const std::string file_id = botjson::FileIdOf(d);
     Ok(*req, {{"file_id", file_id},
               {"file_unique_id", Hex(d.sha256()).substr(0, 32)},
               {"file_size", d.size()},
@@ -205,7 +160,8 @@ void BotApiService::Fresh(RequestPtr req, uint64_t bot, const api::Document& d,
 
 void BotApiService::Download(RequestPtr req, Bot& bot, const std::string& file_path) {
   const std::string prefix = "documents/";
-  const auto document = file_path.rfind(prefix, 0) == 0 ? DocumentOf(file_path.substr(prefix.size())) : std::nullopt;
+  const auto document =
+      file_path.rfind(prefix, 0) == 0 ? botjson::DocumentOfFileId(file_path.substr(prefix.size())) : std::nullopt;
   if (!document) return Fail(*req, 404, "Not Found: no such file");
   if (document->size() > kMaxDownload) return Fail(*req, 400, "Bad Request: file is too big");
   const uint64_t id = bot.account.id();

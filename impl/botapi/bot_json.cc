@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/sha256.h"
+
 namespace msgbed::botjson {
 
 namespace {
@@ -14,11 +16,6 @@ int64_t Seconds(int64_t date_us) { return date_us / 1'000'000; }
 bool ParseInt(const std::string& text, int64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
-int64_t ChatIdOf(const api::Message& m) {
-  if (m.chat_id() != 0) return -static_cast<int64_t>(m.chat_id());
-  return static_cast<int64_t>(m.peer_user());
 }
 
 Json UserJson(uint64_t id, const auth::Profile* profile) {
@@ -45,7 +42,54 @@ Json GroupChatJson(uint64_t chat_id, const std::string& title) {
 
 namespace {
 
+std::string Base64Url(const std::string& bytes) {
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = acc << 8 | c;
+    for (bits += 8; bits >= 6; bits -= 6) out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+std::optional<std::string> FromBase64Url(const std::string& text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '-'             ? 62
+            : c == '_'             ? 63
+                                   : -1;
+    if (v < 0) return std::nullopt;
+    acc = acc << 6 | static_cast<uint32_t>(v);
+    if ((bits += 6) >= 8) out.push_back(static_cast<char>((acc >> (bits -= 8)) & 255));
+  }
+  return out;
+}
+
 bool WordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+void AddServiceFields(const api::Message& m, const Profiles& profiles, Json& out) {
+  switch (m.action()) {
+    case api::ACTION_CHAT_CREATE:
+      out["group_chat_created"] = true;
+      out["chat"]["title"] = m.text();
+      break;
+    case api::ACTION_ADD_USER:
+      out["new_chat_members"] = Json::array({UserJson(m.action_user(), profiles(m.action_user()))});
+      break;
+    case api::ACTION_DELETE_USER: out["left_chat_member"] = UserJson(m.action_user(), profiles(m.action_user())); break;
+    default: break;
+  }
+}
+
+}  // namespace
 
 // The entities Telegram's server finds in a text: bot commands
 // ("/start", "/start@some_bot") and mentions ("@name") at the start of a
@@ -80,21 +124,21 @@ Json EntitiesOf(const std::string& text) {
   return out;
 }
 
-void AddServiceFields(const api::Message& m, const Profiles& profiles, Json& out) {
-  switch (m.action()) {
-    case api::ACTION_CHAT_CREATE:
-      out["group_chat_created"] = true;
-      out["chat"]["title"] = m.text();
-      break;
-    case api::ACTION_ADD_USER:
-      out["new_chat_members"] = Json::array({UserJson(m.action_user(), profiles(m.action_user()))});
-      break;
-    case api::ACTION_DELETE_USER: out["left_chat_member"] = UserJson(m.action_user(), profiles(m.action_user())); break;
-    default: break;
-  }
+std::string FileIdOf(const api::Document& d) {
+  api::Document named = d;
+  named.clear_file_reference();
+  named.clear_file_reference_expires_us();
+  return Base64Url(named.SerializeAsString());
 }
 
-}  // namespace
+std::optional<api::Document> DocumentOfFileId(const std::string& file_id) {
+  api::Document d;
+  const auto bytes = file_id.size() <= 1024 ? FromBase64Url(file_id) : std::nullopt;
+  if (!bytes || !d.ParseFromString(*bytes) || d.sha256().size() != 32 || d.id() == 0) return std::nullopt;
+  return d;
+}
+
+bool ParseBool(const std::string& text) { return text == "true" || text == "True" || text == "1"; }
 
 Json MessageJson(const api::Message& m, const Profiles& profiles) {
   Json out = {{"message_id", m.id()}, {"date", Seconds(m.date_us())}};
@@ -106,7 +150,7 @@ Json MessageJson(const api::Message& m, const Profiles& profiles) {
     return out;
   }
   if (m.has_document()) {
-    out["document"] = {{"file_id", std::to_string(m.document().id())},
+    out["document"] = {{"file_id", FileIdOf(m.document())},
                        {"file_unique_id", std::to_string(m.document().id())},
                        {"file_size", m.document().size()}};
     if (!m.document().name().empty()) out["document"]["file_name"] = m.document().name();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "proto/auth.pb.h"
@@ -17,10 +18,6 @@ namespace msgbed::botjson {
 using Json = nlohmann::json;
 // A user's public profile, or nullptr when it is not known.
 using Profiles = std::function<const auth::Profile*(uint64_t user)>;
-
-// Bot API chat ids: a private chat is the other user's id, a basic group
-// its id negated.
-int64_t ChatIdOf(const api::Message& m);
 
 Json UserJson(uint64_t id, const auth::Profile* profile);
 // m as it stands in `bot`'s box.
@@ -33,6 +30,15 @@ Json GroupChatJson(uint64_t chat_id, const std::string& title);
 bool ParseInt(const std::string& text, int64_t* out);
 // Compact JSON text.
 std::string Dump(const Json& j);
+// The entities Telegram's server finds in a text: bot commands and
+// mentions at word starts, offsets in UTF-16 units.
+Json EntitiesOf(const std::string& text);
+// A file_id is the document (without its expiring file reference) in
+// base64url: any holder may send it again or fetch it.
+std::string FileIdOf(const api::Document& d);
+std::optional<api::Document> DocumentOfFileId(const std::string& file_id);
+// A boolean parameter: "true", "True" or "1".
+bool ParseBool(const std::string& text);
 // {"ok":true,"result":...}
 std::string OkBody(const Json& result);
 // {"ok":false,"error_code":code,"description":...} (with

@@ -28,6 +28,12 @@ std::string CheckInlineKeyboard(const Json& markup) {
       if (!b.is_object() || !b.contains("text") || !b["text"].is_string()) return "a button needs a text";
       const bool data = b.contains("callback_data"), url = b.contains("url");
       if (data == url) return "a button needs exactly one of callback_data and url";
+      if (url) {
+        const std::string u = b["url"].is_string() ? b["url"].get<std::string>() : "";
+        if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0 && u.rfind("tg://", 0) != 0) {
+          return "BUTTON_URL_INVALID: a button's url must be http://, https:// or tg://";
+        }
+      }
       if (data && (!b["callback_data"].is_string() || b["callback_data"].get<std::string>().empty() ||
                    b["callback_data"].get<std::string>().size() > 64)) {
         return "BUTTON_DATA_INVALID: callback_data must be 1-64 bytes";
@@ -89,7 +95,10 @@ void BotApiService::GetMe(RequestPtr req, Bot& bot) {
 void BotApiService::SendMessage(RequestPtr req, Bot& bot) {
   uint64_t user = 0, group = 0;
   if (!ChatParam(*req, "chat_id", &user, &group)) return;
-  if (!req->Has("text")) return Fail(*req, 400, "Bad Request: message text is empty");
+  // Telegram trims a text: one of only blanks is empty.
+  if (req->Param("text").find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(*req, 400, "Bad Request: message text is empty");
+  }
   auto send = NewBody<messages::SendMessage>();
   *send->mutable_client() = RefOf(bot.account.id());
   api::SendMessage* s = send->mutable_send();
@@ -126,11 +135,13 @@ void BotApiService::SendMessage(RequestPtr req, Bot& bot) {
   sent.set_text(s->text());
   sent.set_reply_to_id(s->reply_to_id());
   sent.set_reply_markup(s->reply_markup());
-  CallBox(req, BoxOwner(shape_, id), std::move(send), [this, req, sent, id](const api::ServerFrame& f) mutable {
-    sent.set_id(f.sent_message().message_id());
-    sent.set_date_us(f.sent_message().date_us());
-    WithProfiles({id, sent.peer_user()}, [this, req, sent] {
-      Ok(*req, botjson::MessageJson(sent, [this](uint64_t u) { return ProfileOf(u); }));
+  IfMayWrite(req, bot, user, [this, req, id, sent, send = std::move(send)]() mutable {
+    CallBox(req, BoxOwner(shape_, id), std::move(send), [this, req, sent, id](const api::ServerFrame& f) mutable {
+      sent.set_id(f.sent_message().message_id());
+      sent.set_date_us(f.sent_message().date_us());
+      WithProfiles({id, sent.peer_user()}, [this, req, sent] {
+        Ok(*req, botjson::MessageJson(sent, [this](uint64_t u) { return ProfileOf(u); }));
+      });
     });
   });
 }
@@ -153,21 +164,21 @@ void BotApiService::EditMessageText(RequestPtr req, Bot& bot) {
     }
     edit->mutable_request()->set_reply_markup(botjson::Dump(markup));
   }
-  api::Message edited;
-  edited.set_id(static_cast<uint64_t>(message_id));
-  edited.set_from_user(bot.account.id());
-  edited.set_peer_user(user);
-  edited.set_chat_id(group);
-  edited.set_text(req->Param("text"));
-  edited.set_reply_markup(edit->request().reply_markup());
-  CallBox(req, BoxOwner(shape_, bot.account.id()), std::move(edit),
-          [this, req, edited](const api::ServerFrame&) mutable {
-            edited.set_edit_date_us(env_->Date());
-            edited.set_date_us(edited.edit_date_us());
-            WithProfiles({edited.from_user(), edited.peer_user()}, [this, req, edited] {
-              Ok(*req, botjson::MessageJson(edited, [this](uint64_t u) { return ProfileOf(u); }));
-            });
-          });
+  const uint64_t id = bot.account.id();
+  // The message must be in the chat named: ids are the bot's box's, not the chat's.
+  FetchMessage(req, id, user, group, static_cast<uint64_t>(message_id), "message to edit not found",
+               [this, req, id, edit](const api::Message& original) mutable {
+                 api::Message edited = original;
+                 edited.set_text(edit->request().text());
+                 if (!edit->request().reply_markup().empty()) edited.set_reply_markup(edit->request().reply_markup());
+                 CallBox(req, BoxOwner(shape_, id), std::move(edit),
+                         [this, req, edited](const api::ServerFrame&) mutable {
+                           edited.set_edit_date_us(env_->Date());
+                           WithProfiles({edited.from_user(), edited.peer_user()}, [this, req, edited] {
+                             Ok(*req, botjson::MessageJson(edited, [this](uint64_t u) { return ProfileOf(u); }));
+                           });
+                         });
+               });
 }
 
 void BotApiService::DeleteMessage(RequestPtr req, Bot& bot) {
@@ -190,19 +201,47 @@ void BotApiService::DeleteMessage(RequestPtr req, Bot& bot) {
       });
 }
 
-void BotApiService::FetchMessage(RequestPtr req, uint64_t bot, uint64_t user, uint64_t group, uint64_t message,
-                                 const std::string& missing, std::function<void(const api::Message&)> done) {
+void BotApiService::LookUp(uint64_t bot, uint64_t user, uint64_t group, uint64_t message,
+                           std::function<void(const api::Message*, bool)> done) {
   auto page = NewBody<messages::GetHistory>();
   *page->mutable_client() = RefOf(bot);
   page->mutable_request()->set_peer_user(user);
   page->mutable_request()->set_chat_id(group);
-  page->mutable_request()->set_offset_id(message + 1);
+  page->mutable_request()->set_offset_id(message == 0 ? 0 : message + 1);  // 0: the newest
   page->mutable_request()->set_limit(1);
-  CallBox(req, BoxOwner(shape_, bot), std::move(page), [this, req, message, missing, done](const api::ServerFrame& f) {
-    if (f.history().messages_size() == 0 || f.history().messages(0).id() != message) {
-      return Fail(*req, 400, "Bad Request: " + missing);
+  env_->Call(BoxOwner(shape_, bot), std::move(page), limits_.request_timeout, [message, done](const CallResult& r) {
+    const auto* answer = r.As<rpc::ClientAnswer>();
+    if (answer == nullptr) return done(nullptr, true);
+    const api::History& h = answer->frame().history();
+    const bool found = h.messages_size() > 0 && (message == 0 || h.messages(0).id() == message);
+    done(found ? &h.messages(0) : nullptr, false);
+  });
+}
+
+void BotApiService::FetchMessage(RequestPtr req, uint64_t bot, uint64_t user, uint64_t group, uint64_t message,
+                                 const std::string& missing, std::function<void(const api::Message&)> done) {
+  LookUp(bot, user, group, message, [this, req, missing, done](const api::Message* m, bool failed) {
+    if (failed) return Fail(*req, 502, "Bad Gateway: the service did not answer; retry");
+    if (m == nullptr) return Fail(*req, 400, "Bad Request: " + missing);
+    done(*m);
+  });
+}
+
+void BotApiService::IfMayWrite(RequestPtr req, Bot& bot, uint64_t user, std::function<void()> then, bool reading) {
+  if (user == 0 || bot.known.contains(user)) return then();
+  const uint64_t id = bot.account.id();
+  // Any message in the chat means the user started it: a bot cannot write first.
+  LookUp(id, user, 0, 0, [this, req, id, user, then, reading](const api::Message* m, bool failed) {
+    if (failed) return Fail(*req, 502, "Bad Gateway: the service did not answer; retry");
+    if (m != nullptr) {
+      if (auto it = bots_.find(id); it != bots_.end()) it->second.known.insert(user);
+      return then();
     }
-    done(f.history().messages(0));
+    WithProfiles({user}, [this, req, user, reading] {
+      const auth::Profile* p = ProfileOf(user);
+      if (reading || p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
+      Fail(*req, 403, "Forbidden: bot can't initiate conversation with a user");
+    });
   });
 }
 
@@ -215,39 +254,49 @@ void BotApiService::ForwardMessage(RequestPtr req, Bot& bot, bool copy) {
     return Fail(*req, 400, "Bad Request: message_id is not a message's id");
   }
   if (!RateAllows(*req, bot, user, group)) return;
-  const uint64_t id = bot.account.id();
+  const uint64_t id = bot.account.id(), message = static_cast<uint64_t>(message_id);
   const Address box = BoxOwner(shape_, id);
-  if (!copy) {
-    auto fwd = NewBody<messages::ForwardMessage>();
-    *fwd->mutable_client() = RefOf(id);
-    fwd->mutable_request()->set_id(static_cast<uint64_t>(message_id));
-    fwd->mutable_request()->set_peer_user(user);
-    fwd->mutable_request()->set_chat_id(group);
-    fwd->mutable_request()->set_random_id(env_->Random().Next() | 1);
-    return CallBox(req, box, std::move(fwd), [this, req, id, user, group](const api::ServerFrame& f) {
-      api::Message m;
-      m.set_id(f.sent_message().message_id());
-      m.set_date_us(f.sent_message().date_us());
-      m.set_from_user(id);
-      m.set_peer_user(user);
-      m.set_chat_id(group);
-      WithProfiles({id, user},
-                   [this, req, m] { Ok(*req, botjson::MessageJson(m, [this](uint64_t u) { return ProfileOf(u); })); });
+  const std::string missing = copy ? "message to copy not found" : "message to forward not found";
+  IfMayWrite(req, bot, user, [this, req, id, box, user, group, from_user, from_group, message, missing, copy] {
+    FetchMessage(req, id, from_user, from_group, message, missing, [=, this](const api::Message& original) {
+      if (!copy) return Forward(req, id, original, user, group);
+      auto send = NewBody<messages::SendMessage>();
+      *send->mutable_client() = RefOf(id);
+      send->mutable_send()->set_peer_user(user);
+      send->mutable_send()->set_chat_id(group);
+      send->mutable_send()->set_text(req->Has("caption") ? req->Param("caption") : original.text());
+      if (original.has_document()) *send->mutable_send()->mutable_document() = original.document();
+      send->mutable_send()->set_random_id(env_->Random().Next() | 1);
+      CallBox(req, box, std::move(send), [this, req](const api::ServerFrame& sent) {
+        Ok(*req, {{"message_id", sent.sent_message().message_id()}});
+      });
     });
-  }
-  FetchMessage(req, id, from_user, from_group, static_cast<uint64_t>(message_id), "message to copy not found",
-               [this, req, id, box, user, group](const api::Message& original) {
-                 auto send = NewBody<messages::SendMessage>();
-                 *send->mutable_client() = RefOf(id);
-                 send->mutable_send()->set_peer_user(user);
-                 send->mutable_send()->set_chat_id(group);
-                 send->mutable_send()->set_text(req->Has("caption") ? req->Param("caption") : original.text());
-                 if (original.has_document()) *send->mutable_send()->mutable_document() = original.document();
-                 send->mutable_send()->set_random_id(env_->Random().Next() | 1);
-                 CallBox(req, box, std::move(send), [this, req](const api::ServerFrame& sent) {
-                   Ok(*req, {{"message_id", sent.sent_message().message_id()}});
-                 });
-               });
+  });
+}
+
+void BotApiService::Forward(RequestPtr req, uint64_t bot, const api::Message& original, uint64_t user, uint64_t group) {
+  auto fwd = NewBody<messages::ForwardMessage>();
+  *fwd->mutable_client() = RefOf(bot);
+  fwd->mutable_request()->set_id(original.id());
+  fwd->mutable_request()->set_peer_user(user);
+  fwd->mutable_request()->set_chat_id(group);
+  fwd->mutable_request()->set_random_id(env_->Random().Next() | 1);
+  CallBox(req, BoxOwner(shape_, bot), std::move(fwd),
+          [this, req, bot, original, user, group](const api::ServerFrame& f) {
+            api::Message m = original;  // its text and file, forwarded from whoever wrote it first
+            m.set_id(f.sent_message().message_id());
+            m.set_date_us(f.sent_message().date_us());
+            m.set_from_user(bot);
+            m.set_peer_user(user);
+            m.set_chat_id(group);
+            m.set_fwd_from_user(original.fwd_from_user() != 0 ? original.fwd_from_user() : original.from_user());
+            m.set_fwd_date_us(original.fwd_date_us() != 0 ? original.fwd_date_us() : original.date_us());
+            m.set_reply_to_id(0);
+            m.clear_reply_markup();
+            WithProfiles({bot, user, m.fwd_from_user()}, [this, req, m] {
+              Ok(*req, botjson::MessageJson(m, [this](uint64_t u) { return ProfileOf(u); }));
+            });
+          });
 }
 
 void BotApiService::SendChatAction(RequestPtr req, Bot& bot) {
@@ -258,23 +307,30 @@ void BotApiService::SendChatAction(RequestPtr req, Bot& bot) {
   if (!ChatParam(*req, "chat_id", &user, &group)) return;
   if (!kActions.contains(req->Param("action")))
     return Fail(*req, 400, "Bad Request: wrong parameter action in request");
-  auto typing = NewBody<messages::SetTyping>();
-  *typing->mutable_client() = RefOf(bot.account.id());
-  typing->mutable_request()->set_peer_user(user);
-  typing->mutable_request()->set_chat_id(group);
-  CallBox(req, BoxOwner(shape_, bot.account.id()), std::move(typing),
-          [this, req](const api::ServerFrame&) { Ok(*req, true); });
+  const uint64_t id = bot.account.id();
+  IfMayWrite(req, bot, user, [this, req, id, user, group] {
+    auto typing = NewBody<messages::SetTyping>();
+    *typing->mutable_client() = RefOf(id);
+    typing->mutable_request()->set_peer_user(user);
+    typing->mutable_request()->set_chat_id(group);
+    CallBox(req, BoxOwner(shape_, id), std::move(typing), [this, req](const api::ServerFrame&) { Ok(*req, true); });
+  });
 }
 
 void BotApiService::GetChat(RequestPtr req, Bot& bot) {
   uint64_t user = 0, group = 0;
   if (!ChatParam(*req, "chat_id", &user, &group)) return;
   if (user != 0) {
-    return WithProfiles({user}, [this, req, user] {
-      const auth::Profile* p = ProfileOf(user);
-      if (p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
-      Ok(*req, botjson::PrivateChatJson(user, p));
-    });
+    return IfMayWrite(
+        req, bot, user,
+        [this, req, user] {
+          WithProfiles({user}, [this, req, user] {
+            const auth::Profile* p = ProfileOf(user);
+            if (p == nullptr || p->first_name().empty()) return Fail(*req, 400, "Bad Request: chat not found");
+            Ok(*req, botjson::PrivateChatJson(user, p));
+          });
+        },
+        true);
   }
   auto get = NewBody<messages::GetChat>();
   *get->mutable_client() = RefOf(bot.account.id());

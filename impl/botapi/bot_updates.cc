@@ -20,20 +20,25 @@ using botjson::Json;
 constexpr uint32_t kPullLimit = 100;
 constexpr const char* kKinds[] = {"message", "edited_message", "callback_query", "my_chat_member"};
 
-bool ContainsIgnoringCase(const std::string& text, const std::string& needle) {
-  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != text.end();
+bool SameIgnoringCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // Privacy mode: in a group, a bot sees commands, messages that mention it
-// and service messages (Telegram also gives replies to the bot's own
-// messages; a box entry names the message replied to only by id, so
-// msgbed does not: docs/bots.md).
+// (a whole word, as Telegram's mention entity) and service messages
+// (Telegram also gives replies to the bot's own messages; a box entry
+// names the message replied to only by id, so msgbed does not:
+// docs/bots.md).
 bool Visible(const api::Message& m, const auth::BotAccount& bot) {
   if (m.chat_id() == 0 || bot.reads_all_group_messages() || m.action() != api::ACTION_NONE) return true;
-  return (!m.text().empty() && m.text()[0] == '/') || ContainsIgnoringCase(m.text(), "@" + bot.username());
+  for (const Json& e : botjson::EntitiesOf(m.text())) {
+    if (e["type"] == "bot_command") return true;
+    const std::string word = m.text().substr(e["offset"].get<size_t>(), e["length"].get<size_t>());
+    if (e["type"] == "mention" && SameIgnoringCase(word, "@" + bot.username())) return true;
+  }
+  return false;
 }
 
 Json MemberChange(const api::Message& m, const auth::BotAccount& bot, const botjson::Profiles& profiles) {
@@ -133,9 +138,15 @@ void BotApiService::Queue(uint64_t bot_id, const api::Difference& diff) {
   botapi::BotState before = bot.state;
   WriteBatch batch;
   const auto profiles = [this](uint64_t u) { return ProfileOf(u); };
+  const auto& allowed = bot.state.allowed_updates();
   for (const api::Update& u : diff.updates()) {
     if (u.pts() <= bot.state.box_pts()) continue;  // queued already
+    const api::Message& m = u.message();
+    if (u.kind() == api::Update::NEW_MESSAGE && m.chat_id() == 0 && m.from_user() != bot_id)
+      bot.known.insert(m.from_user());
     for (auto& [type, object] : BotUpdatesOf(u, bot.account, profiles)) {
+      // allowed_updates drops what comes after it, not what was queued before.
+      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), type) == allowed.end()) continue;
       botapi::QueuedUpdate q;
       q.set_update_id(bot.state.next_update_id());
       q.set_date_us(env_->Date());
@@ -176,7 +187,6 @@ bool BotApiService::Confirm(Bot& bot, uint64_t offset) {
 
 Json BotApiService::ReadQueue(Bot& bot, uint64_t offset, uint32_t limit) {
   const uint64_t id = bot.account.id();
-  const std::vector<std::string> allowed(bot.state.allowed_updates().begin(), bot.state.allowed_updates().end());
   const Micros oldest = env_->Date() - limits_.retention;
   Json out = Json::array();
   KvStore::Entries entries;
@@ -186,9 +196,8 @@ Json BotApiService::ReadQueue(Bot& bot, uint64_t offset, uint32_t limit) {
   for (auto& [key, value] : entries) {
     botapi::QueuedUpdate q;
     if (!q.ParseFromString(value)) continue;
-    const bool wanted = allowed.empty() || std::find(allowed.begin(), allowed.end(), q.type()) != allowed.end();
-    if (q.date_us() < oldest || !wanted) {
-      dropped.Delete(key);  // the Bot API drops both for good
+    if (q.date_us() < oldest) {
+      dropped.Delete(key);  // past the Bot API's retention
       continue;
     }
     Json object = Json::parse(q.json(), nullptr, false);
@@ -257,19 +266,56 @@ void BotApiService::AnswerPoll(Bot& bot, bool always) {
 
 // --- Webhooks: the setting (delivery is bot_webhook.cc).
 
+namespace {
+
+// What is wrong with a webhook URL and secret, "" if nothing: an http://
+// URL (https needs a TLS relay in front) with a host and, unless any port
+// is allowed, one of Telegram's ports; a secret of 1-256 [A-Za-z0-9_-]
+// (it becomes a header).
+std::string CheckWebhook(const std::string& url, const std::string& secret, bool any_port) {
+  if (url.rfind("https://", 0) == 0) return "bad webhook: https is not supported; put a TLS relay in front of the bot";
+  if (url.rfind("http://", 0) != 0) return "bad webhook: an HTTP URL must be provided for webhook";
+  const std::string authority =
+      url.substr(7, url.find('/', 7) == std::string::npos ? std::string::npos : url.find('/', 7) - 7);
+  const size_t colon = authority.rfind(':');
+  const std::string host = authority.substr(0, colon),
+                    port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  const bool numeric = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  if (host.empty() || !numeric || host.find_first_of("[]@ ") != std::string::npos) return "bad webhook: invalid URL";
+  if (!any_port && port != "80" && port != "88" && port != "443" && port != "8443") {
+    return "bad webhook: webhook can be set up only on ports 80, 88, 443 or 8443";
+  }
+  if (secret.size() > 256 ||
+      secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+          std::string::npos) {
+    return "secret token contains unallowed characters";
+  }
+  return "";
+}
+
+}  // namespace
+
 void BotApiService::SetWebhook(RequestPtr req, Bot& bot, bool set) {
   const std::string url = set ? req->Param("url") : "";
-  if (set && !url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return Fail(*req, 400, "Bad Request: bad webhook: an HTTP URL must be provided for webhook");
+  const std::string secret = set ? req->Param("secret_token") : "";
+  if (!url.empty()) {
+    if (const std::string wrong = CheckWebhook(url, secret, limits_.webhook_any_port); !wrong.empty()) {
+      return Fail(*req, 400, "Bad Request: " + wrong);
+    }
   }
   bot.state.set_webhook_url(url);
-  bot.state.set_webhook_secret(set ? req->Param("secret_token") : "");
-  if (req->Param("drop_pending_updates") == "true" && !Confirm(bot, bot.state.next_update_id())) {
+  bot.state.set_webhook_secret(secret);
+  if (botjson::ParseBool(req->Param("drop_pending_updates")) && !Confirm(bot, bot.state.next_update_id())) {
     return Fail(*req, 500, "Internal Server Error: retry");
   }
   WriteBatch batch;
   if (!SaveState(bot, batch)) return Fail(*req, 500, "Internal Server Error: retry");
   if (!url.empty()) {
+    // A getUpdates waiting now would take what the webhook is about to get.
+    if (bot.poll) {
+      Fail(*std::exchange(bot.poll, nullptr), 409, "Conflict: terminated by setWebhook request");
+      if (bot.poll_timer != 0) env_->CancelTimer(std::exchange(bot.poll_timer, 0));
+    }
     GoOnline(bot);
     DeliverWebhook(bot.account.id());
   }

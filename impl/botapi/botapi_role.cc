@@ -31,7 +31,11 @@ RoleSpec BotApiRole() {
       {"max_long_poll", K::kDuration, double(d.max_long_poll) / kSecond, "the longest getUpdates timeout honoured"},
       {"request_timeout", K::kDuration, double(d.request_timeout) / kSecond,
        "calls to other services fail after this (the bot gets 502 or 504)"},
-      {"retention", K::kDuration, double(d.retention) / kSecond, "updates not fetched within this are dropped"}};
+      {"retention", K::kDuration, double(d.retention) / kSecond, "updates not fetched within this are dropped"},
+      {"max_connections", K::kCount, double(d.max_connections), "HTTP connections per instance"},
+      {"max_connections_per_source", K::kCount, double(d.max_connections_per_source),
+       "HTTP connections from one address"},
+      {"webhook_any_port", K::kCount, 0, "1: webhooks to any port, not only 80, 88, 443 and 8443", 1}};
   spec.make = [](Env* env, const ClusterShape& shape, const RoleSettings& settings) {
     const RoleSpec& self = RoleRegistry::Global().Get(role::kBotApi);
     auto get = [&](const char* key) { return SettingOr(self, settings, key); };
@@ -44,6 +48,9 @@ RoleSpec BotApiRole() {
     limits.max_long_poll = micros("max_long_poll");
     limits.request_timeout = micros("request_timeout");
     limits.retention = micros("retention");
+    limits.max_connections = static_cast<uint32_t>(get("max_connections"));
+    limits.max_connections_per_source = static_cast<uint32_t>(get("max_connections_per_source"));
+    limits.webhook_any_port = get("webhook_any_port") != 0;
     return std::make_unique<BotApiService>(env, shape, limits);
   };
   return spec;

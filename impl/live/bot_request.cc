@@ -55,6 +55,7 @@ std::string JsonParams(std::string_view body, Params* params) {
   if (too_deep) return "the JSON object is nested more than " + std::to_string(kMaxJsonDepth) + " deep";
   if (!json.is_object()) return "the JSON body must be an object";
   for (const auto& item : json.items()) {
+    if (item.value().is_null()) continue;  // null is "not given", as the Bot API reads it
     std::string value = item.value().is_string() ? item.value().get<std::string>() : item.value().dump();
     AddParam(item.key(), std::move(value), params);  // the JSON parser admits only UTF-8
   }

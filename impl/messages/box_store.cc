@@ -302,8 +302,13 @@ Status BoxStore::Boxes(uint64_t after, size_t limit, std::vector<uint64_t>* user
 std::optional<std::pair<uint64_t, storage::BoxOp>> BoxStore::OldestOp(uint64_t user, uint64_t peer_box,
                                                                       Status* status) {
   KvStore::Entries entries;
+  // Entries are done oldest first, so none is left below the last one done:
+  // the scan starts there rather than walking their deleted keys (a
+  // store keeps tombstones until it compacts).
+  auto done = done_below_.find({user, peer_box});
+  const uint64_t from = done == done_below_.end() ? 0 : done->second;
   *status =
-      kv_->Scan(Key(space_, 'o', {user, peer_box, 0}), Key(space_, 'o', {user, peer_box, UINT64_MAX}), 1, &entries);
+      kv_->Scan(Key(space_, 'o', {user, peer_box, from}), Key(space_, 'o', {user, peer_box, UINT64_MAX}), 1, &entries);
   if (!status->ok() || entries.empty()) return std::nullopt;
   storage::BoxOp op;
   *status = Parse(entries[0].second, &op, "outbox entry");
@@ -313,7 +318,11 @@ std::optional<std::pair<uint64_t, storage::BoxOp>> BoxStore::OldestOp(uint64_t u
 
 Status BoxStore::DoneOp(uint64_t user, uint64_t peer_box, uint64_t seq, WriteBatch extra) {
   extra.Delete(Key(space_, 'o', {user, peer_box, seq}));
-  return kv_->Write(extra);
+  Status s = kv_->Write(extra);
+  if (!s.ok()) return s;
+  if (done_below_.size() >= kMaxDoneHints) done_below_.clear();  // a bound: scans then start at 0 again
+  done_below_[{user, peer_box}] = seq + 1;
+  return s;
 }
 
 Status BoxStore::OutboxesWithOps(std::vector<std::pair<uint64_t, uint64_t>>* out) {

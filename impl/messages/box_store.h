@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -142,6 +143,7 @@ class BoxStore {
   // The outbox of user toward peer_box: its oldest entry (seq and op).
   std::optional<std::pair<uint64_t, storage::BoxOp>> OldestOp(uint64_t user, uint64_t peer_box, Status* status);
   // The entry seq is applied: removes it, with the caller's other writes.
+  // REQUIRES: seq is the outbox's oldest (entries are applied in order).
   Status DoneOp(uint64_t user, uint64_t peer_box, uint64_t seq, WriteBatch extra = {});
   // Every (user, peer_box) of this store with an entry in its outbox.
   Status OutboxesWithOps(std::vector<std::pair<uint64_t, uint64_t>>* out);
@@ -156,6 +158,10 @@ class BoxStore {
 
   KvStore* kv_;
   char space_;
+  // Per outbox, the sequence below which every entry is done (volatile: a
+  // restarted store scans from 0 once).
+  static constexpr size_t kMaxDoneHints = 1 << 20;
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> done_below_;
 };
 
 }  // namespace msgbed

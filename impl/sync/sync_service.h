@@ -17,8 +17,9 @@
 //
 // Presence is volatile and rebuilt, not stored: when partitions are
 // assigned (at start, or when a rebalance moves them here from an instance
-// that stopped or crashed), sync asks every gateway which signed-in
-// connections belong to users of those partitions (sync.PresenceQuery)
+// that stopped or crashed), sync asks every gateway (and every Bot API
+// server, which holds its bots' registrations: docs/bots.md) which
+// signed-in connections belong to users of those partitions (sync.PresenceQuery)
 // and holds the partitions (Env::HoldPartition: their messages wait, not
 // handled, so a rebalance meanwhile hands them to the next owner) until
 // every gateway has answered or kGatherDeadline has passed. Messages
@@ -86,7 +87,8 @@ class SyncService final : public Service {
   void HandleTyping(const Incoming& in, const sync::Typing& req);
   void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
 
-  // Asks every gateway for the connections of these partitions' users.
+  // Asks every gateway and Bot API server for the connections of these
+  // partitions' users.
   void Gather(std::vector<uint32_t> partitions);
   // A gateway answered (or did not in time) for gathering round `round`.
   void Answered(uint64_t round, const sync::PresenceSnapshot* snapshot);

@@ -1,88 +1,12 @@
 // The Bot API server's core on the unit-test cluster: bot accounts, tokens,
 // getUpdates and long polling, sending as the bot, privacy mode, inline
-// buttons, rate limits, restarts and relaying (docs/bots.md).
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
+// buttons, rate limits, restarts, relaying, webhooks and files
+// (docs/bots.md).
 #include "botapi/placement.h"
-#include "unit/test_cluster.h"
+#include "unit/botapi_fixture.h"
 
 namespace msgbed::testing {
 namespace {
-
-using Json = nlohmann::json;
-
-ClusterShape BotShape(uint32_t botapi = 1) {
-  ClusterShape shape = Shape(1, 2, 1, 4);
-  shape.instances[role::kBotApi] = botapi;
-  shape.instances[role::kMedia] = 1;
-  return shape;
-}
-
-struct BotApi : ::testing::Test {
-  explicit BotApi(uint32_t botapi = 1) : c(BotShape(botapi)) {}
-
-  TestCluster c;
-  TestDevice* alice = nullptr;  // user 1
-  TestDevice* bob = nullptr;    // user 2
-  std::string token;
-  uint64_t bot = 0;
-  ConnId next_conn = 1;
-
-  void SetUp() override {
-    alice = &c.AddDevice(1, 1);
-    bob = &c.AddDevice(2, 1);
-    c.Connect(*alice);
-    c.Connect(*bob);
-    c.Run();
-    const Json created = Ok(Call("/admin/createBot", {{"username", "echo_bot"}, {"first_name", "Echo"}}, true));
-    token = created["token"];
-    bot = created["id"];
-  }
-
-  // Sends one request on a fresh connection of botapi/index; returns that
-  // connection (its answers: c.BotAnswers(index, conn)).
-  ConnId Start(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-               uint32_t index = 0, std::vector<api::BotFile> files = {}) {
-    api::BotCall call;
-    for (auto& f : files) *call.add_files() = std::move(f);
-    call.set_http_method("POST");
-    call.set_path(path);
-    call.set_operator_(op);
-    for (auto& [k, v] : params) (*call.mutable_params())[k] = v;
-    const ConnId conn = next_conn++;
-    c.BotRequest(index, conn, std::move(call));
-    return conn;
-  }
-  // ... and runs the cluster; the one answer.
-  api::BotAnswer Call(const std::string& path, std::map<std::string, std::string> params = {}, bool op = false,
-                      uint32_t index = 0, std::vector<api::BotFile> files = {}) {
-    const ConnId conn = Start(path, std::move(params), op, index, std::move(files));
-    c.Run();
-    auto& answers = c.BotAnswers(index, conn);
-    EXPECT_EQ(answers.size(), 1u) << path;
-    return answers.empty() ? api::BotAnswer{} : answers.back();
-  }
-  std::string Method(const std::string& name) const { return "/bot" + token + "/" + name; }
-  static Json Body(const api::BotAnswer& a) { return Json::parse(a.body()); }
-  static Json Ok(const api::BotAnswer& a) {
-    EXPECT_EQ(a.status(), 200u) << a.body();
-    const Json body = Body(a);
-    EXPECT_TRUE(body["ok"].get<bool>());
-    return body["result"];
-  }
-  Json Updates(std::map<std::string, std::string> params = {}) { return Ok(Call(Method("getUpdates"), params)); }
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) {
-    const uint64_t id = d.core.Request(std::move(frame));
-    c.Run();
-    for (const auto& f : d.frames) {
-      if (f.request_id() == id) return f;
-    }
-    ADD_FAILURE() << "no answer";
-    return {};
-  }
-};
 
 TEST_F(BotApi, TheOperatorCreatesABotWhoseTokenWorksAndOnlyIt) {
   EXPECT_EQ(token.rfind(std::to_string(bot) + ":", 0), 0u) << token;
@@ -99,6 +23,13 @@ TEST_F(BotApi, TheOperatorCreatesABotWhoseTokenWorksAndOnlyIt) {
   EXPECT_EQ(Body(unknown)["error_code"], 404);
   EXPECT_FALSE(Body(unknown)["ok"].get<bool>());
   EXPECT_EQ(Call("/nothing").status(), 404u);
+  api::BotCall brew;
+  brew.set_http_method("BREW");
+  brew.set_path(Method("getMe"));
+  c.BotRequest(0, 77, brew);
+  c.Run();
+  ASSERT_EQ(c.BotAnswers(0, 77).size(), 1u);
+  EXPECT_EQ(c.BotAnswers(0, 77)[0].status(), 405u);
 }
 
 TEST_F(BotApi, OperatorRequestsNeedTheOperatorAndValidNames) {
@@ -116,14 +47,6 @@ TEST_F(BotApi, ARevokedTokenStopsWorkingAndTheNewOneWorks) {
   EXPECT_EQ(Call(Method("getMe")).status(), 401u);
   token = fresh["token"];
   EXPECT_EQ(Call(Method("getMe")).status(), 200u);
-}
-
-api::ClientFrame TextTo(uint64_t peer, const std::string& text, uint64_t random_id) {
-  api::ClientFrame f;
-  f.mutable_send_message()->set_peer_user(peer);
-  f.mutable_send_message()->set_text(text);
-  f.mutable_send_message()->set_random_id(random_id);
-  return f;
 }
 
 TEST_F(BotApi, ALongPollWakesWhenAUserWritesAndOffsetConfirms) {
@@ -147,6 +70,7 @@ TEST_F(BotApi, ALongPollWakesWhenAUserWritesAndOffsetConfirms) {
 }
 
 TEST_F(BotApi, TheBotSendsWithAKeyboardAndTheUserPressesAButton) {
+  Started(*alice, 1001);
   const std::string keyboard = R"({"inline_keyboard":[[{"text":"Yes","callback_data":"yes"}]]})";
   const Json sent =
       Ok(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "Continue?"}, {"reply_markup", keyboard}}));
@@ -181,8 +105,15 @@ TEST_F(BotApi, TheBotSendsWithAKeyboardAndTheUserPressesAButton) {
 }
 
 TEST_F(BotApi, AnUnansweredButtonTimesOutForTheUser) {
+  Started(*alice, 1009);
+  Ok(Call(Method("sendMessage"), {{"chat_id", "1"},
+                                  {"text", "?"},
+                                  {"reply_markup", R"({"inline_keyboard":[[{"text":"X","callback_data":"x"}]]})"}}));
+  const api::Message shown = alice->delivered.back();
   api::ClientFrame press;
   press.mutable_get_bot_callback_answer()->set_bot(bot);
+  press.mutable_get_bot_callback_answer()->set_message_id(shown.id());
+  press.mutable_get_bot_callback_answer()->set_origin_id(shown.origin_id());
   press.mutable_get_bot_callback_answer()->set_data("x");
   const uint64_t asked = alice->core.Request(press);
   c.Run();
@@ -200,11 +131,13 @@ TEST_F(BotApi, DevicesMayNotSendKeyboards) {
 }
 
 TEST_F(BotApi, BadParametersGet400WithADescription) {
+  Started(*alice, 1002);
   const api::BotAnswer no_chat = Call(Method("sendMessage"), {{"text", "x"}});
   EXPECT_EQ(no_chat.status(), 400u);
   EXPECT_NE(Body(no_chat)["description"].get<std::string>().find("chat_id"), std::string::npos);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "abc"}, {"text", "x"}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", ""}}).status(), 400u);
+  EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", " \n "}}).status(), 400u) << "blanks only";
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", std::string(4097, 'a')}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "x"}, {"reply_markup", "{"}}).status(), 400u);
   EXPECT_EQ(Call(Method("sendChatAction"), {{"chat_id", "1"}, {"action", "dancing"}}).status(), 400u);
@@ -212,6 +145,7 @@ TEST_F(BotApi, BadParametersGet400WithADescription) {
 }
 
 TEST_F(BotApi, AChatGetsAtMostABurstThenRetryAfter) {
+  Started(*bob, 1003);
   uint32_t ok = 0, limited = 0, retry_after = 0;
   for (int i = 0; i < 8; ++i) {
     const api::BotAnswer a = Call(Method("sendMessage"), {{"chat_id", "2"}, {"text", "n" + std::to_string(i)}});
@@ -297,16 +231,18 @@ TEST_F(BotApi, PrivacyModeShowsCommandsAndMentionsInGroups) {
 }
 
 TEST_F(BotApi, AWebhookExcludesGetUpdates) {
-  EXPECT_EQ(Ok(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:9/hook"}})), true);
+  EXPECT_EQ(Ok(Call(Method("setWebhook"), {{"url", "http://127.0.0.1:8443/hook"}})), true);
   const api::BotAnswer conflict = Call(Method("getUpdates"));
   EXPECT_EQ(conflict.status(), 409u);
-  EXPECT_EQ(Ok(Call(Method("getWebhookInfo")))["url"], "http://127.0.0.1:9/hook");
+  EXPECT_EQ(Ok(Call(Method("getWebhookInfo")))["url"], "http://127.0.0.1:8443/hook");
   EXPECT_EQ(Call(Method("setWebhook"), {{"url", "ftp://x"}}).status(), 400u);
   EXPECT_EQ(Ok(Call(Method("deleteWebhook"))), true);
   EXPECT_EQ(Call(Method("getUpdates")).status(), 200u);
 }
 
 TEST_F(BotApi, EditDeleteForwardCopyAndGetChat) {
+  Started(*alice, 1004);
+  Started(*bob, 1005);
   const Json sent = Ok(Call(Method("sendMessage"), {{"chat_id", "1"}, {"text", "draft"}}));
   const std::string id = std::to_string(sent["message_id"].get<uint64_t>());
   const Json edited = Ok(Call(Method("editMessageText"), {{"chat_id", "1"}, {"message_id", id}, {"text", "final"}}));
@@ -352,12 +288,6 @@ TEST_F(BotApi, ASyncRestartKeepsPushingToTheBot) {
   ASSERT_TRUE(Ask(*alice, TextTo(bot, "after the restart", 51)).has_sent_message());
   ASSERT_EQ(c.BotAnswers(0, poll).size(), 1u) << "sync learnt of the bot from the botapi instance";
 }
-
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
 
 struct Webhooks : BotApi {
   void SetUp() override {
@@ -409,12 +339,6 @@ TEST_F(Webhooks, ARestartedServerDeliversWhatCameWhileItWasDown) {
   EXPECT_EQ(Json::parse(c.webhook.sent[0].message.text)["message"]["text"], "while down");
 }
 
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
-
 api::BotFile FileField(const std::string& field, const std::string& bytes) {
   api::BotFile f;
   f.set_field(field);
@@ -425,6 +349,8 @@ api::BotFile FileField(const std::string& field, const std::string& bytes) {
 }
 
 TEST_F(BotApi, TheBotSendsAFileThatUsersAndItCanFetchAgain) {
+  Started(*alice, 1006);
+  Started(*bob, 1007);
   std::string bytes(1'300'000, '\0');  // three parts of 512 KiB
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 31 % 251);
   const Json sent = Ok(Call(Method("sendDocument"), {{"chat_id", "1"}, {"caption", "the report"}}, false, 0,
@@ -450,18 +376,13 @@ TEST_F(BotApi, TheBotSendsAFileThatUsersAndItCanFetchAgain) {
 }
 
 TEST_F(BotApi, BadFilesAreRefused) {
+  Started(*alice, 1008);
   EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}).status(), 400u) << "no document";
   EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}, {"document", "not-a-file-id"}}).status(), 400u);
   EXPECT_EQ(Call(Method("getFile"), {{"file_id", "AAAA"}}).status(), 400u);
   EXPECT_EQ(Call("/file/bot" + token + "/documents/AAAA").status(), 404u);
   EXPECT_EQ(Call(Method("sendDocument"), {{"chat_id", "1"}}, false, 0, {FileField("document", "")}).status(), 400u);
 }
-
-}  // namespace
-}  // namespace msgbed::testing
-
-namespace msgbed::testing {
-namespace {
 
 TEST_F(BotApi, EntityOffsetsCountUtf16Units) {
   ASSERT_TRUE(Ask(*alice, TextTo(bot, "\xF0\x9F\x98\x80 \xC3\xA9 /help@echo_bot", 91)).has_sent_message());
