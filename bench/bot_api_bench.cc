@@ -126,6 +126,19 @@ double OwnCpuSeconds() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
+// All CPUs' busy time: /proc/stat's user, nice, system, irq, softirq and
+// steal (time the hypervisor gave to other machines).
+double MachineCpuSeconds() {
+  std::ifstream in("/proc/stat");
+  std::string all;  // "cpu", the sum of every CPU
+  in >> all;
+  double busy = 0, ticks = 0;
+  for (int i = 0; i < 8 && in >> ticks; ++i) {
+    if (i != 3 && i != 4) busy += ticks;  // not idle, not iowait
+  }
+  return busy / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 // --- The server: `[wrap] msgbed serve CONFIG` as a child process.
 
 class Server {
@@ -329,7 +342,27 @@ struct Row {
   std::vector<double> latency_us;
   std::vector<double> done_s;  // when each request was answered, from the start
   double server_cpu_s = 0, client_cpu_s = 0;
+  double other_cpu_s = 0;  // the rest of the machine's, meanwhile
   std::string unit = "req/s";
+};
+
+// CPU time over a measurement: the server's (every thread), this client's,
+// and the rest of the machine's, so that a figure taken beside another
+// job shows it.
+class CpuMeter {
+ public:
+  explicit CpuMeter(pid_t server)
+      : server_(server), server_s_(CpuSecondsOf(server)), client_s_(OwnCpuSeconds()), machine_s_(MachineCpuSeconds()) {}
+
+  void Into(Row& row) const {
+    row.server_cpu_s = CpuSecondsOf(server_) - server_s_;
+    row.client_cpu_s = OwnCpuSeconds() - client_s_;
+    row.other_cpu_s = std::max(0.0, MachineCpuSeconds() - machine_s_ - row.server_cpu_s - row.client_cpu_s);
+  }
+
+ private:
+  const pid_t server_;
+  const double server_s_, client_s_, machine_s_;
 };
 
 double Percentile(std::vector<double>& v, double q) {
@@ -342,10 +375,11 @@ void PrintHeader() {
   std::cout << std::left << std::setw(44) << "measurement" << std::right << std::setw(6) << "conns" << std::setw(9)
             << "count" << std::setw(8) << "failed" << std::setw(8) << "s" << std::setw(16) << "rate" << std::setw(9)
             << "p50 ms" << std::setw(9) << "p99 ms" << std::setw(12) << "server CPU" << std::setw(12) << "client CPU"
+            << std::setw(8) << "others"
             << "\n"
             << std::left << std::setw(44) << "" << std::right << std::setw(6) << "" << std::setw(9) << ""
             << std::setw(8) << "" << std::setw(8) << "" << std::setw(16) << "" << std::setw(9) << "" << std::setw(9)
-            << "" << std::setw(12) << "us each" << std::setw(12) << "us each"
+            << "" << std::setw(12) << "us each" << std::setw(12) << "us each" << std::setw(8) << "% core"
             << "\n";
 }
 
@@ -358,7 +392,8 @@ void Print(Row r) {
             << std::setw(16) << rate.str() << std::setprecision(3) << std::setw(9)
             << Percentile(r.latency_us, 0.5) / 1e3 << std::setw(9) << Percentile(r.latency_us, 0.99) / 1e3
             << std::setprecision(1) << std::setw(12) << r.server_cpu_s * 1e6 / n << std::setw(12)
-            << r.client_cpu_s * 1e6 / n << std::endl;
+            << r.client_cpu_s * 1e6 / n << std::setprecision(0) << std::setw(8) << r.other_cpu_s * 100 / r.seconds
+            << std::endl;
   if (r.failures > 0) std::cout << "    FAILED " << r.failures << ", the first: " << r.first_failure << std::endl;
 }
 
@@ -437,10 +472,12 @@ class Bench {
   // An interval measured, not a wait for anything: the server's own work
   // while no request comes (the bus consumers' fetches every 10 ms).
   void PrintIdle() {
-    const double idle_from = CpuSecondsOf(server_.pid());
+    const CpuMeter cpu(server_.pid());
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    std::cout << "server idle: " << std::setprecision(1) << std::fixed
-              << (CpuSecondsOf(server_.pid()) - idle_from) * 100 << " % of a core\n";
+    Row idle;
+    cpu.Into(idle);
+    std::cout << "server idle: " << std::setprecision(1) << std::fixed << idle.server_cpu_s * 100
+              << " % of a core; the rest of the machine meanwhile: " << idle.other_cpu_s * 100 << " %\n";
   }
 
   void Report(const Row& row) {
@@ -561,7 +598,7 @@ class Bench {
     const auto start = Clock::now();
     const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(duration_s.value_or(o_.duration_s)));
-    const double server_cpu = CpuSecondsOf(server_.pid()), client_cpu = OwnCpuSeconds();
+    const CpuMeter cpu(server_.pid());
     auto last = start;
     std::function<void(Conn*)> next = [&](Conn* c) {
       if (issued == requests || Clock::now() >= deadline) return;
@@ -575,8 +612,7 @@ class Bench {
     RunIo();
     row.count = row.latency_us.size();
     row.seconds = Seconds(last - start);
-    row.server_cpu_s = CpuSecondsOf(server_.pid()) - server_cpu;
-    row.client_cpu_s = OwnCpuSeconds() - client_cpu;
+    cpu.Into(row);
     return row;
   }
 
@@ -685,7 +721,7 @@ class Bench {
     row.conns = 2;
     const uint64_t warmup = 20, sender = senders_.first;
     const auto start = Clock::now();
-    const double server_cpu = CpuSecondsOf(server_.pid()), client_cpu = OwnCpuSeconds();
+    const CpuMeter cpu(server_.pid());
     const Request get_me = Get("/bot" + a_.token + "/getMe");
     uint64_t sample = 0;
     bool sent = false, woken = false;
@@ -732,8 +768,7 @@ class Bench {
     RunIo();
     row.count = row.latency_us.size();
     row.seconds = Seconds(Clock::now() - start);
-    row.server_cpu_s = CpuSecondsOf(server_.pid()) - server_cpu;
-    row.client_cpu_s = OwnCpuSeconds() - client_cpu;
+    cpu.Into(row);
     row.unit = "/s";
     Report(row);
     std::cout << "    the user's send acknowledged, in these samples: p50 " << std::setprecision(3)
@@ -754,7 +789,7 @@ class Bench {
     const auto start = Clock::now();
     const auto deadline =
         start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(6 * o_.duration_s));
-    const double server_cpu = CpuSecondsOf(server_.pid()), client_cpu = OwnCpuSeconds();
+    const CpuMeter cpu(server_.pid());
     uint64_t issued = 0;
     auto last = start;
     std::function<void(uint64_t)> next = [&](uint64_t user) {
@@ -772,8 +807,7 @@ class Bench {
     RunIo();
     row.count = row.latency_us.size();
     row.seconds = Seconds(last - start);
-    row.server_cpu_s = CpuSecondsOf(server_.pid()) - server_cpu;
-    row.client_cpu_s = OwnCpuSeconds() - client_cpu;
+    cpu.Into(row);
     row.unit = "msg/s";
     return row;
   }
@@ -814,7 +848,7 @@ class Bench {
     row.conns = 1;
     row.unit = "upd/s";
     const auto start = Clock::now();
-    const double server_cpu = CpuSecondsOf(server_.pid()), client_cpu = OwnCpuSeconds();
+    const CpuMeter cpu(server_.pid());
     uint64_t got = 0;
     std::function<void()> read = [&] {
       b_conn_->Send(Updates(b_, 100, 0), [&] {
@@ -828,8 +862,7 @@ class Bench {
     RunIo();
     row.seconds = Seconds(Clock::now() - start);
     row.count = got;
-    row.server_cpu_s = CpuSecondsOf(server_.pid()) - server_cpu;
-    row.client_cpu_s = OwnCpuSeconds() - client_cpu;
+    cpu.Into(row);
     if (got != fill.count) {
       throw BenchError("bot B drained " + std::to_string(got) + " updates, not " + std::to_string(fill.count));
     }
