@@ -33,23 +33,19 @@
 // line saying so and exit status 1. Anything else unexpected (a failed
 // setup step, a wrong update, a user's send refused) ends it at once, with
 // exit status 1 too.
-#include <fcntl.h>
-#include <poll.h>
+//
+// Its parts: the server process (bot_bench_server.h), the bots' HTTP client
+// (bot_bench_http.h), the users' devices (bot_bench_users.h), the table of
+// figures and the CPU meter (bot_bench_figures.h).
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -57,17 +53,18 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "bot_bench_error.h"
+#include "bot_bench_figures.h"
+#include "bot_bench_http.h"
+#include "bot_bench_server.h"
 #include "bot_bench_users.h"
 #include "live/config.h"
 #include "live/http_call.h"
@@ -79,9 +76,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 namespace fs = std::filesystem;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
@@ -100,318 +95,7 @@ struct Options {
   bool keep = false;
 };
 
-struct BenchError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double CpuSecondsOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');  // the command's name may hold spaces
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(text.substr(paren + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double OwnCpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
-
-// All CPUs' busy time: /proc/stat's user, nice, system, irq, softirq and
-// steal (time the hypervisor gave to other machines).
-double MachineCpuSeconds() {
-  std::ifstream in("/proc/stat");
-  std::string all;  // "cpu", the sum of every CPU
-  in >> all;
-  double busy = 0, ticks = 0;
-  for (int i = 0; i < 8 && in >> ticks; ++i) {
-    if (i != 3 && i != 4) busy += ticks;  // not idle, not iowait
-  }
-  return busy / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-// --- The server: `[wrap] msgbed serve CONFIG` as a child process.
-
-class Server {
- public:
-  // Starts it and reads its output until it serves; throws BenchError if it
-  // does not. Its output goes on to `log`.
-  Server(const Options& o, const fs::path& config, const fs::path& log) : log_path_(log) {
-    std::vector<std::string> args;
-    std::istringstream wrap(o.wrap);
-    for (std::string word; wrap >> word;) args.push_back(word);
-    for (const std::string& a : {o.msgbed, std::string("serve"), config.string()}) args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) throw BenchError("cannot make a pipe");
-    pid_ = ::fork();
-    if (pid_ < 0) throw BenchError("cannot fork");
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // the bench killed: its server stops too
-      ::dup2(out[1], STDOUT_FILENO);
-      ::dup2(out[1], STDERR_FILENO);
-      ::execvp(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    reader_ = std::thread([this, fd = out[0]] { Read(fd); });
-    std::unique_lock lock(mu_);
-    // A wrapped server (valgrind) starts far slower.
-    const auto limit = o.wrap.empty() ? std::chrono::seconds(60) : std::chrono::seconds(600);
-    if (!changed_.wait_for(lock, limit, [this] { return serving_ || ended_; }) || !serving_ || port_ == 0 ||
-        gateway_port_ == 0) {
-      throw BenchError("the server did not start (" + o.msgbed + " serve " + config.string() + "; its output is in " +
-                       log_path_.string() + ")");
-    }
-  }
-
-  // SIGTERM, then SIGKILL if it has not ended within 60 s.
-  ~Server() {
-    ::kill(pid_, SIGTERM);
-    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    pollfd p{fd, POLLIN, 0};
-    if (fd < 0 || ::poll(&p, 1, 60'000) != 1) ::kill(pid_, SIGKILL);
-    if (fd >= 0) ::close(fd);
-    ::waitpid(pid_, nullptr, 0);
-    reader_.join();
-  }
-
-  pid_t pid() const { return pid_; }
-  uint16_t port() const { return port_; }  // the Bot API's
-  uint16_t gateway_port() const { return gateway_port_; }
-
- private:
-  // The child's output, line by line, to the log; notes when botapi/0 and
-  // gateway/0 listen (their ports) and when every instance is up.
-  void Read(int fd) {
-    std::ofstream log(log_path_);
-    std::string line;
-    char chunk[4096];
-    for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) != 0;) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      log.write(chunk, n);
-      log.flush();
-      for (ssize_t i = 0; i < n; ++i) {
-        if (chunk[i] != '\n') {
-          line += chunk[i];
-          continue;
-        }
-        Note(line);
-        line.clear();
-      }
-    }
-    ::close(fd);
-    std::lock_guard lock(mu_);
-    ended_ = true;
-    changed_.notify_all();
-  }
-
-  void Note(const std::string& line) {
-    static const std::string kBotApi = "serving botapi/0 (HTTP on 127.0.0.1:";
-    static const std::string kGateway = "serving gateway/0 (devices on 127.0.0.1:";
-    std::lock_guard lock(mu_);
-    if (const size_t at = line.find(kBotApi); at != std::string::npos) {
-      port_ = static_cast<uint16_t>(std::stoul(line.substr(at + kBotApi.size())));
-    }
-    if (const size_t at = line.find(kGateway); at != std::string::npos) {
-      gateway_port_ = static_cast<uint16_t>(std::stoul(line.substr(at + kGateway.size())));
-    }
-    if (line.find("Ctrl-C stops") != std::string::npos) serving_ = true;  // after every instance started
-    changed_.notify_all();
-  }
-
-  const fs::path log_path_;
-  pid_t pid_ = -1;
-  std::thread reader_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  bool serving_ = false, ended_ = false;
-  uint16_t port_ = 0, gateway_port_ = 0;
-};
-
-// --- The client: keep-alive connections driven by callbacks on one thread.
-
-using Request = http::request<http::string_body>;
-
-Request Get(const std::string& target) {
-  Request r{http::verb::get, target, 11};
-  r.set(http::field::host, "127.0.0.1");
-  r.prepare_payload();
-  return r;
-}
-
-Request PostJson(const std::string& target, std::string body) {
-  Request r{http::verb::post, target, 11};
-  r.set(http::field::host, "127.0.0.1");
-  r.set(http::field::content_type, "application/json");
-  r.body() = std::move(body);
-  r.prepare_payload();
-  return r;
-}
-
-class Conn {
- public:
-  // Each request counts in `pending` until its answer is read.
-  Conn(asio::io_context& io, uint16_t port, std::string name, uint64_t& pending)
-      : stream_(io), name_(std::move(name)), pending_(pending) {
-    beast::error_code ec;
-    stream_.socket().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
-    if (ec) throw BenchError(name_ + ": cannot connect: " + ec.message());
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-  }
-
-  // Writes request and reads its answer; then done. No answer within
-  // timeout throws BenchError out of the io_context's run, and so does an
-  // answer other than 200 with "ok":true unless the connection counts
-  // failures (then done() runs and ok() tells).
-  void Send(Request request, std::function<void()> done, std::chrono::seconds timeout = std::chrono::seconds(10)) {
-    request_ = std::move(request);
-    stream_.expires_after(timeout);
-    started_ = Clock::now();
-    ++pending_;
-    http::async_write(stream_, request_, [this, done = std::move(done)](beast::error_code ec, size_t) {
-      if (ec) throw BenchError(name_ + ": cannot send " + std::string(request_.target()) + ": " + ec.message());
-      parser_.emplace();
-      parser_->body_limit(64 << 20);
-      http::async_read(stream_, buffer_, *parser_, [this, done](beast::error_code ec, size_t) {
-        ended_ = Clock::now();
-        --pending_;
-        if (ec) throw BenchError(name_ + ": no answer to " + std::string(request_.target()) + ": " + ec.message());
-        if (!ok() && !count_failures_) throw BenchError(name_ + ": " + Failure());
-        done();
-      });
-    });
-  }
-
-  // A measurement's connection: a wrong answer is the measurement's to
-  // count, not the end of the run.
-  void CountFailures() { count_failures_ = true; }
-  bool ok() const { return status() == 200 && body().rfind("{\"ok\":true", 0) == 0; }
-  // The last request and its answer, for a report.
-  std::string Failure() const {
-    return Method() + " answered HTTP " + std::to_string(status()) + ": " + body().substr(0, 300);
-  }
-
-  unsigned status() const { return parser_->get().result_int(); }
-  const std::string& body() const { return parser_->get().body(); }
-  Clock::time_point started() const { return started_; }
-  Clock::time_point ended() const { return ended_; }
-  double micros() const { return std::chrono::duration<double, std::micro>(ended_ - started_).count(); }
-
- private:
-  // The request's method name, not its path: the path holds the bot's token.
-  std::string Method() const {
-    const std::string target(request_.target());
-    const size_t slash = target.rfind('/');
-    return target.substr(slash + 1, target.find('?') - slash - 1);
-  }
-
-  beast::tcp_stream stream_;
-  const std::string name_;
-  uint64_t& pending_;
-  bool count_failures_ = false;
-  beast::flat_buffer buffer_;
-  Request request_;
-  std::optional<http::response_parser<http::string_body>> parser_;
-  Clock::time_point started_, ended_;
-};
-
-// --- Figures.
-
-struct Row {
-  std::string what;
-  uint32_t conns = 0;
-  uint64_t count = 0;     // requests answered 200 ok, or updates
-  uint64_t failures = 0;  // requests answered otherwise: not in count, rate or latency
-  std::string first_failure;
-  double seconds = 0;
-  std::vector<double> latency_us;
-  std::vector<double> done_s;  // when each request was answered, from the start
-  double server_cpu_s = 0, client_cpu_s = 0;
-  double other_cpu_s = 0;  // the rest of the machine's, meanwhile
-  std::string unit = "req/s";
-};
-
-// CPU time over a measurement: the server's (every thread), this client's,
-// and the rest of the machine's, so that a figure taken beside another
-// job shows it.
-class CpuMeter {
- public:
-  explicit CpuMeter(pid_t server)
-      : server_(server), server_s_(CpuSecondsOf(server)), client_s_(OwnCpuSeconds()), machine_s_(MachineCpuSeconds()) {}
-
-  void Into(Row& row) const {
-    row.server_cpu_s = CpuSecondsOf(server_) - server_s_;
-    row.client_cpu_s = OwnCpuSeconds() - client_s_;
-    row.other_cpu_s = std::max(0.0, MachineCpuSeconds() - machine_s_ - row.server_cpu_s - row.client_cpu_s);
-  }
-
- private:
-  const pid_t server_;
-  const double server_s_, client_s_, machine_s_;
-};
-
-double Percentile(std::vector<double>& v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
-
-void PrintHeader() {
-  std::cout << std::left << std::setw(44) << "measurement" << std::right << std::setw(6) << "conns" << std::setw(9)
-            << "count" << std::setw(8) << "failed" << std::setw(8) << "s" << std::setw(16) << "rate" << std::setw(9)
-            << "p50 ms" << std::setw(9) << "p99 ms" << std::setw(12) << "server CPU" << std::setw(12) << "client CPU"
-            << std::setw(8) << "others"
-            << "\n"
-            << std::left << std::setw(44) << "" << std::right << std::setw(6) << "" << std::setw(9) << ""
-            << std::setw(8) << "" << std::setw(8) << "" << std::setw(16) << "" << std::setw(9) << "" << std::setw(9)
-            << "" << std::setw(12) << "us each" << std::setw(12) << "us each" << std::setw(8) << "% core"
-            << "\n";
-}
-
-void Print(Row r) {
-  const double n = static_cast<double>(std::max<uint64_t>(r.count, 1));
-  std::ostringstream rate;
-  rate << std::fixed << std::setprecision(0) << static_cast<double>(r.count) / r.seconds << " " << r.unit;
-  std::cout << std::left << std::setw(44) << r.what << std::right << std::setw(6) << r.conns << std::setw(9) << r.count
-            << std::setw(8) << r.failures << std::setw(8) << std::fixed << std::setprecision(2) << r.seconds
-            << std::setw(16) << rate.str() << std::setprecision(3) << std::setw(9)
-            << Percentile(r.latency_us, 0.5) / 1e3 << std::setw(9) << Percentile(r.latency_us, 0.99) / 1e3
-            << std::setprecision(1) << std::setw(12) << r.server_cpu_s * 1e6 / n << std::setw(12)
-            << r.client_cpu_s * 1e6 / n << std::setprecision(0) << std::setw(8) << r.other_cpu_s * 100 / r.seconds
-            << std::endl;
-  if (r.failures > 0) std::cout << "    FAILED " << r.failures << ", the first: " << r.first_failure << std::endl;
-}
-
-// The rate over each `block` requests in turn: shows a cost that grows
-// with what the measurement itself stored.
-void PrintBlocks(const Row& r, uint64_t block, const std::string& what) {
-  if (r.done_s.size() < 2 * block) return;  // nothing to compare
-  std::vector<double> done = r.done_s;
-  std::sort(done.begin(), done.end());
-  std::cout << "    " << what << ":";
-  double from = 0;
-  for (size_t end = block; end <= done.size(); end += block) {
-    std::cout << (end == block ? " " : ", ") << std::fixed << std::setprecision(0)
-              << static_cast<double>(block) / (done[end - 1] - from);
-    from = done[end - 1];
-  }
-  std::cout << " req/s" << std::endl;
-}
 
 // --- The measurements.
 
@@ -921,7 +605,7 @@ int Main(const Options& o) {
     for (uint64_t u = 1; u <= o.users + Bench::SenderCount(o); ++u) users.emplace_back(u, 1);
     std::map<SessionKey, api::Authorization> sessions;
     if (Status s = ProvisionSessions(config, users, &sessions); !s.ok()) throw BenchError(s.message());
-    Server server(o, dir / "deploy.yaml", dir / "serve.log");
+    Server server(o.msgbed, o.wrap, dir / "deploy.yaml", dir / "serve.log");
     const uint64_t failures = Bench(o, config, server, std::move(sessions)).Run();
     failed = failures > 0;
     if (failed) {
