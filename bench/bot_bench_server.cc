@@ -46,12 +46,16 @@ Server::Server(const std::string& msgbed, const std::string& wrap, const std::fi
   const auto limit = wrap.empty() ? std::chrono::seconds(60) : std::chrono::seconds(600);
   if (!changed_.wait_for(lock, limit, [this] { return serving_ || ended_; }) || !serving_ || port_ == 0 ||
       gateway_port_ == 0) {
+    lock.unlock();
+    Stop();  // no thread left running, no child left behind
     throw BenchError("the server did not start (" + msgbed + " serve " + config.string() + "; its output is in " +
                      log_path_.string() + ")");
   }
 }
 
-Server::~Server() {
+Server::~Server() { Stop(); }
+
+void Server::Stop() {
   ::kill(pid_, SIGTERM);
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   pollfd p{fd, POLLIN, 0};

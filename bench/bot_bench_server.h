@@ -31,6 +31,8 @@ class Server {
   uint16_t gateway_port() const { return gateway_port_; }
 
  private:
+  // Ends the child (SIGTERM, SIGKILL after 60 s) and the reader.
+  void Stop();
   void Read(int fd);
   void Note(const std::string& line);
 
