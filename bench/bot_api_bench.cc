@@ -35,8 +35,9 @@
 // exit status 1 too.
 //
 // Its parts: the server process (bot_bench_server.h), the bots' HTTP client
-// (bot_bench_http.h), the users' devices (bot_bench_users.h), the table of
-// figures and the CPU meter (bot_bench_figures.h).
+// (bot_bench_http.h), their requests and updates (bot_bench_bots.h), the
+// users' devices (bot_bench_users.h), the table of figures and the CPU
+// meter (bot_bench_figures.h).
 #include <signal.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@
 #include <thread>
 #include <vector>
 
+#include "bot_bench_bots.h"
 #include "bot_bench_error.h"
 #include "bot_bench_figures.h"
 #include "bot_bench_http.h"
@@ -98,19 +100,6 @@ struct Options {
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // --- The measurements.
-
-// A bot: its id and token, and the next update it has not read.
-struct BotAccount {
-  std::string name;
-  uint64_t id = 0;
-  std::string token;
-  uint64_t offset = 0;
-};
-
-// Users first..last: who may send the updates a bot reads.
-struct Senders {
-  uint64_t first = 0, last = 0;
-};
 
 class Bench {
  public:
@@ -205,7 +194,7 @@ class Bench {
     for (size_t k = 0; k < o_.connections.size(); ++k) {
       const uint64_t user = 1 + k % o_.users;
       const Row row = Load("sendMessage, bot -> one user (user " + std::to_string(user) + ")", o_.connections[k],
-                           o_.requests, [this, user](uint64_t i) { return Send(a_, user, i); });
+                           o_.requests, [this, user](uint64_t i) { return SendRequest(a_, user, i); });
       Report(row);
       PrintBlocks(row, 1000, "each 1,000 messages into the chat");
     }
@@ -215,10 +204,10 @@ class Bench {
   // from A's box towards that user's); then every user in turn.
   void SpreadOverUsers() {
     Report(Load("sendMessage, first to each user", SenderCount(o_), o_.users,
-                [this](uint64_t i) { return Send(a_, 1 + i % o_.users, i); }));
+                [this](uint64_t i) { return SendRequest(a_, 1 + i % o_.users, i); }));
     for (uint32_t c : o_.connections) {
       Report(Load("sendMessage, bot -> " + std::to_string(o_.users) + " users in turn", c, o_.requests,
-                  [this](uint64_t i) { return Send(a_, 1 + i % o_.users, i); }));
+                  [this](uint64_t i) { return SendRequest(a_, 1 + i % o_.users, i); }));
     }
   }
 
@@ -241,23 +230,6 @@ class Bench {
       throw BenchError("createBot " + username + ": HTTP " + std::to_string(reply.status) + ": " + reply.body);
     }
     return {username, answer["result"]["id"].get<uint64_t>(), answer["result"]["token"].get<std::string>()};
-  }
-
-  // A 100-byte text without '/' or '@' (no entities to find).
-  static std::string Text(uint64_t i) {
-    std::string text = "bench message " + std::to_string(i) + " ";
-    text.resize(100, 'x');
-    return text;
-  }
-
-  static Request Send(const BotAccount& from, uint64_t chat, uint64_t i) {
-    return PostJson("/bot" + from.token + "/sendMessage",
-                    "{\"chat_id\":" + std::to_string(chat) + ",\"text\":\"" + Text(i) + "\"}");
-  }
-
-  static Request Updates(const BotAccount& bot, uint32_t limit, uint32_t timeout) {
-    return Get("/bot" + bot.token + "/getUpdates?offset=" + std::to_string(bot.offset) +
-               "&limit=" + std::to_string(limit) + "&timeout=" + std::to_string(timeout));
   }
 
   // conns connections send make(0), make(1), ... back to back until
@@ -317,7 +289,7 @@ class Bench {
     for (uint64_t u = senders_.first; u <= senders_.last; ++u) users_.Connect(u);
     RunIo();
     ConfirmRead(b_, *b_conn_);
-    users_.Send(senders_.first, b_.id, Text(0), [] {});
+    users_.Send(senders_.first, b_.id, BenchText(0), [] {});
     Read(b_, *b_conn_, 1, {senders_.first, senders_.first}, 1);
   }
 
@@ -327,9 +299,9 @@ class Bench {
     uint64_t got = 0;
     std::function<void()> poll = [&] {
       conn.Send(
-          Updates(bot, limit, 30),
+          UpdatesRequest(bot, limit, 30),
           [&] {
-            got += Take(bot, conn.body(), from);
+            got += TakeUpdates(bot, conn.body(), from);
             if (got < count) poll();
           },
           std::chrono::seconds(40));
@@ -344,49 +316,12 @@ class Bench {
   // A getUpdates from the bot's offset: it confirms all the bot has read,
   // and must find nothing more.
   void ConfirmRead(BotAccount& bot, Conn& conn) {
-    conn.Send(Updates(bot, 100, 0), [&] {
+    conn.Send(UpdatesRequest(bot, 100, 0), [&] {
       if (conn.body().find("\"update_id\"") != std::string::npos) {
         throw BenchError(bot.name + " has updates it was not sent: " + conn.body().substr(0, 300));
       }
     });
     RunIo();
-  }
-
-  // The updates of a getUpdates answer: checks that their ids follow on
-  // from the bot's offset and that each is a message from one of `from`;
-  // moves the offset on. By text search, not a JSON parse: the drain times
-  // this client too. An update is {"message":{..., "from":{..., "id":N,
-  // ...}, ...},"update_id":N} (keys in order).
-  static uint64_t Take(BotAccount& bot, const std::string& body, Senders from) {
-    static const std::string kId = "\"update_id\":";
-    uint64_t n = 0;
-    size_t begin = 0;
-    for (size_t at = body.find(kId); at != std::string::npos; at = body.find(kId, begin)) {
-      const uint64_t id = std::stoull(body.substr(at + kId.size(), 24));
-      if (bot.offset != 0 && id != bot.offset) {
-        throw BenchError(bot.name + " got update " + std::to_string(id) + ", expected " + std::to_string(bot.offset));
-      }
-      const std::string_view update = std::string_view(body).substr(begin, at - begin);
-      const uint64_t sender = SenderOf(update);
-      if (sender < from.first || sender > from.last) {
-        throw BenchError(bot.name + " got an update not from users " + std::to_string(from.first) + ".." +
-                         std::to_string(from.last) + ": " + std::string(update.substr(0, 300)));
-      }
-      bot.offset = id + 1;
-      begin = at + kId.size();
-      ++n;
-    }
-    return n;
-  }
-
-  // The id of an update's "from" user; 0 if it names none.
-  static uint64_t SenderOf(std::string_view update) {
-    const size_t from = update.find("\"from\":{");
-    if (from == std::string_view::npos) return 0;
-    static const std::string_view kId = "\"id\":";
-    const size_t id = update.find(kId, from);
-    if (id == std::string_view::npos) return 0;
-    return std::strtoull(std::string(update.substr(id + kId.size(), 24)).c_str(), nullptr, 10);
   }
 
   // Sample by sample: B's getUpdates (timeout 30) is written; a getMe round
@@ -426,12 +361,12 @@ class Bench {
       sent = woken = false;
       const uint64_t i = ++sample;
       b_conn_->Send(
-          Updates(b_, 100, 30),
+          UpdatesRequest(b_, 100, 30),
           [&, i] {
-            if (Take(b_, b_conn_->body(), {sender, sender}) != 1) {
+            if (TakeUpdates(b_, b_conn_->body(), {sender, sender}) != 1) {
               throw BenchError("a wake-up answered with other than one update");
             }
-            if (b_conn_->body().find("\"text\":\"" + Text(i) + "\"") == std::string::npos) {
+            if (b_conn_->body().find("\"text\":\"" + BenchText(i) + "\"") == std::string::npos) {
               throw BenchError("a wake-up answered with another message: " + b_conn_->body().substr(0, 300));
             }
             if (i > warmup) row.latency_us.push_back(Micros(b_conn_->ended() - sent_at));
@@ -441,7 +376,7 @@ class Bench {
           std::chrono::seconds(40));
       a_conn_->Send(get_me, [&, i] {
         sent_at = Clock::now();
-        users_.Send(sender, b_.id, Text(i), [&, i] {
+        users_.Send(sender, b_.id, BenchText(i), [&, i] {
           if (i > warmup) sends.latency_us.push_back(Micros(Clock::now() - sent_at));
           sent = true;
           if (woken) pause();
@@ -479,7 +414,7 @@ class Bench {
     std::function<void(uint64_t)> next = [&](uint64_t user) {
       if (issued == o_.queue || Clock::now() >= deadline) return;
       const auto at = Clock::now();
-      users_.Send(user, b_.id, Text(issued++), [&, user, at] {
+      users_.Send(user, b_.id, BenchText(issued++), [&, user, at] {
         last = Clock::now();
         row.latency_us.push_back(Micros(last - at));
         next(user);
@@ -535,9 +470,9 @@ class Bench {
     const CpuMeter cpu(server_.pid());
     uint64_t got = 0;
     std::function<void()> read = [&] {
-      b_conn_->Send(Updates(b_, 100, 0), [&] {
+      b_conn_->Send(UpdatesRequest(b_, 100, 0), [&] {
         row.latency_us.push_back(b_conn_->micros());
-        const uint64_t k = Take(b_, b_conn_->body(), senders_);
+        const uint64_t k = TakeUpdates(b_, b_conn_->body(), senders_);
         got += k;
         if (k != 0) read();  // the call that finds nothing confirmed the last
       });
