@@ -2,6 +2,8 @@
 // line and key, and the memory a run needs checked before it starts.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "memory_estimate.h"
 #include "scenario.h"
 #include "support/expect_input_error.h"
@@ -11,6 +13,20 @@ namespace msgbed::sim {
 namespace {
 
 const std::string kSmall = std::string(MSGBED_TEST_DIR) + "/sim/small.yaml";
+
+// Every scenario the project ships (scenarios/, bench/) reads: a change to
+// the scenario format that breaks one fails here, not in a user's hands.
+TEST(ScenarioErrors, EveryShippedScenarioReads) {
+  int read = 0;
+  for (const char* dir : {"scenarios", "bench"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(MSGBED_SOURCE_DIR) + "/" + dir)) {
+      if (entry.path().extension() != ".yaml") continue;
+      EXPECT_NO_THROW(LoadScenario(entry.path().string())) << entry.path();
+      ++read;
+    }
+  }
+  EXPECT_GE(read, 10);
+}
 
 TEST(ScenarioErrors, NameFileLineAndKey) {
   const std::string base = ReadFile(kSmall);
