@@ -8,6 +8,7 @@
 #include "scenario.h"
 #include "support/expect_input_error.h"
 #include "support/simulate_in_child.h"
+#include "sweep.h"
 
 namespace msgbed::sim {
 namespace {
@@ -21,7 +22,12 @@ TEST(ScenarioErrors, EveryShippedScenarioReads) {
   for (const char* dir : {"scenarios", "bench"}) {
     for (const auto& entry : std::filesystem::directory_iterator(std::string(MSGBED_SOURCE_DIR) + "/" + dir)) {
       if (entry.path().extension() != ".yaml") continue;
-      EXPECT_NO_THROW(LoadScenario(entry.path().string())) << entry.path();
+      const std::string text = ReadFile(entry.path().string());
+      if (text.find("\nsweep:") != std::string::npos) {  // a sweep: each point a scenario
+        EXPECT_NO_THROW(ExpandSweep({text, entry.path().string()})) << entry.path();
+      } else {
+        EXPECT_NO_THROW(LoadScenario(entry.path().string())) << entry.path();
+      }
       ++read;
     }
   }
