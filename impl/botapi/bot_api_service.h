@@ -224,6 +224,14 @@ class BotApiService final : public Service {
   void WithProfiles(std::vector<uint64_t> users, std::function<void()> done) {
     FetchProfiles(std::move(users), [done = std::move(done)](bool) { done(); });
   }
+  // The titles of basic groups, asked of the bot's box where not known
+  // (messages.GetChat as the bot); then done. One not answered stays
+  // untitled.
+  void WithTitles(uint64_t bot, std::vector<uint64_t> groups, std::function<void()> done);
+  std::string TitleOf(uint64_t group) const;
+  botjson::Titles Titles() const {
+    return [this](uint64_t group) { return TitleOf(group); };
+  }
   // As WithProfiles; failed: an auth instance did not answer.
   void FetchProfiles(std::vector<uint64_t> users, std::function<void(bool failed)> done);
   const auth::Profile* ProfileOf(uint64_t user) const;
@@ -235,6 +243,7 @@ class BotApiService final : public Service {
   const uint64_t epoch_;
   std::unordered_map<uint64_t, Bot> bots_;
   std::unordered_map<uint64_t, auth::Profile> profiles_;
+  std::unordered_map<uint64_t, std::string> titles_;  // basic groups'
   struct PendingQuery {
     ReplyTo to;
     TimerId timer = 0;

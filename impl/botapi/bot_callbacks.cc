@@ -75,7 +75,7 @@ void BotApiService::Queued(const ReplyTo& to, uint64_t user, uint64_t bot_id, co
     const auto profiles = [this](uint64_t u) { return ProfileOf(u); };
     Json object = {{"id", id},
                    {"from", botjson::UserJson(user, ProfileOf(user))},
-                   {"message", botjson::MessageJson(m, profiles)},
+                   {"message", botjson::MessageJson(m, profiles, Titles())},
                    {"chat_instance", std::to_string(m.chat_id() != 0 ? m.chat_id() : user)},
                    {"data", data}};
     if (!QueueOwn(*bot, "callback_query", object)) {

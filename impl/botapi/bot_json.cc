@@ -140,11 +140,11 @@ std::optional<api::Document> DocumentOfFileId(const std::string& file_id) {
 
 bool ParseBool(const std::string& text) { return text == "true" || text == "True" || text == "1"; }
 
-Json MessageJson(const api::Message& m, const Profiles& profiles) {
+Json MessageJson(const api::Message& m, const Profiles& profiles, const Titles& titles) {
   Json out = {{"message_id", m.id()}, {"date", Seconds(m.date_us())}};
   out["from"] = UserJson(m.from_user(), profiles(m.from_user()));
-  out["chat"] =
-      m.chat_id() != 0 ? GroupChatJson(m.chat_id(), "") : PrivateChatJson(m.peer_user(), profiles(m.peer_user()));
+  out["chat"] = m.chat_id() != 0 ? GroupChatJson(m.chat_id(), titles ? titles(m.chat_id()) : "")
+                                 : PrivateChatJson(m.peer_user(), profiles(m.peer_user()));
   if (m.action() != api::ACTION_NONE) {
     AddServiceFields(m, profiles, out);
     return out;

@@ -18,10 +18,12 @@ namespace msgbed::botjson {
 using Json = nlohmann::json;
 // A user's public profile, or nullptr when it is not known.
 using Profiles = std::function<const auth::Profile*(uint64_t user)>;
+// A basic group's title, or "" when it is not known.
+using Titles = std::function<std::string(uint64_t group)>;
 
 Json UserJson(uint64_t id, const auth::Profile* profile);
 // m as it stands in `bot`'s box.
-Json MessageJson(const api::Message& m, const Profiles& profiles);
+Json MessageJson(const api::Message& m, const Profiles& profiles, const Titles& titles = {});
 // A private chat with user, or a basic group.
 Json PrivateChatJson(uint64_t user, const auth::Profile* profile);
 Json GroupChatJson(uint64_t chat_id, const std::string& title);

@@ -139,8 +139,11 @@ void BotApiService::SendMessage(RequestPtr req, Bot& bot) {
     CallBox(req, BoxOwner(shape_, id), std::move(send), [this, req, sent, id](const api::ServerFrame& f) mutable {
       sent.set_id(f.sent_message().message_id());
       sent.set_date_us(f.sent_message().date_us());
-      WithProfiles({id, sent.peer_user()}, [this, req, sent] {
-        Ok(*req, botjson::MessageJson(sent, [this](uint64_t u) { return ProfileOf(u); }));
+      WithProfiles({id, sent.peer_user()}, [this, req, sent, id] {
+        WithTitles(id, {sent.chat_id()}, [this, req, sent] {
+          Ok(*req, botjson::MessageJson(
+                       sent, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
+        });
       });
     });
   });
@@ -175,7 +178,8 @@ void BotApiService::EditMessageText(RequestPtr req, Bot& bot) {
                          [this, req, edited](const api::ServerFrame&) mutable {
                            edited.set_edit_date_us(env_->Date());
                            WithProfiles({edited.from_user(), edited.peer_user()}, [this, req, edited] {
-                             Ok(*req, botjson::MessageJson(edited, [this](uint64_t u) { return ProfileOf(u); }));
+                             Ok(*req, botjson::MessageJson(
+                                          edited, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
                            });
                          });
                });
@@ -295,7 +299,8 @@ void BotApiService::Forward(RequestPtr req, uint64_t bot, const api::Message& or
             m.set_reply_to_id(0);
             m.clear_reply_markup();
             WithProfiles({bot, user, m.fwd_from_user()}, [this, req, m] {
-              Ok(*req, botjson::MessageJson(m, [this](uint64_t u) { return ProfileOf(u); }));
+              Ok(*req, botjson::MessageJson(
+                           m, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
             });
           });
 }
@@ -342,6 +347,31 @@ void BotApiService::GetChat(RequestPtr req, Bot& bot) {
 }
 
 // --- Profiles, for the users and chats updates name.
+
+std::string BotApiService::TitleOf(uint64_t group) const {
+  auto it = titles_.find(group);
+  return it == titles_.end() ? "" : it->second;
+}
+
+void BotApiService::WithTitles(uint64_t bot, std::vector<uint64_t> groups, std::function<void()> done) {
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  std::erase_if(groups, [this](uint64_t g) { return g == 0 || titles_.contains(g); });
+  if (groups.empty()) return done();
+  if (titles_.size() > 100000) titles_.clear();  // a bound, not a policy: they are asked again
+  auto left = std::make_shared<size_t>(groups.size());
+  for (uint64_t group : groups) {
+    auto get = NewBody<messages::GetChat>();
+    *get->mutable_client() = RefOf(bot);
+    get->mutable_request()->set_chat_id(group);
+    env_->Call(BoxOwner(shape_, bot), std::move(get), limits_.request_timeout,
+               [this, left, done, group](const CallResult& r) {
+                 const auto* answer = r.As<rpc::ClientAnswer>();
+                 if (answer != nullptr && answer->frame().has_chat()) titles_[group] = answer->frame().chat().title();
+                 if (--*left == 0) done();
+               });
+  }
+}
 
 const auth::Profile* BotApiService::ProfileOf(uint64_t user) const {
   auto it = profiles_.find(user);

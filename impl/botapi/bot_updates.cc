@@ -41,11 +41,12 @@ bool Visible(const api::Message& m, const auth::BotAccount& bot) {
   return false;
 }
 
-Json MemberChange(const api::Message& m, const auth::BotAccount& bot, const botjson::Profiles& profiles) {
+Json MemberChange(const api::Message& m, const auth::BotAccount& bot, const botjson::Profiles& profiles,
+                  const botjson::Titles& titles) {
   const bool joined = m.action() != api::ACTION_DELETE_USER;
   const Json me = botjson::UserJson(bot.id(), profiles(bot.id()));
   const char* gone = m.from_user() == bot.id() ? "left" : "kicked";
-  return {{"chat", botjson::GroupChatJson(m.chat_id(), m.action() == api::ACTION_CHAT_CREATE ? m.text() : "")},
+  return {{"chat", botjson::GroupChatJson(m.chat_id(), titles(m.chat_id()))},
           {"from", botjson::UserJson(m.from_user(), profiles(m.from_user()))},
           {"date", m.date_us() / 1'000'000},
           {"old_chat_member", {{"user", me}, {"status", joined ? "left" : "member"}}},
@@ -54,7 +55,8 @@ Json MemberChange(const api::Message& m, const auth::BotAccount& bot, const botj
 
 // What a box update is to the bot: (type, object) pairs, maybe none.
 std::vector<std::pair<std::string, Json>> BotUpdatesOf(const api::Update& u, const auth::BotAccount& bot,
-                                                       const botjson::Profiles& profiles) {
+                                                       const botjson::Profiles& profiles,
+                                                       const botjson::Titles& titles) {
   std::vector<std::pair<std::string, Json>> out;
   const api::Message& m = u.message();
   const bool mine = m.from_user() == bot.id();
@@ -63,11 +65,11 @@ std::vector<std::pair<std::string, Json>> BotUpdatesOf(const api::Update& u, con
     const bool about_me =
         (m.action() == api::ACTION_ADD_USER || m.action() == api::ACTION_DELETE_USER) && m.action_user() == bot.id();
     if (about_me || (m.action() == api::ACTION_CHAT_CREATE && !mine)) {
-      out.emplace_back("my_chat_member", MemberChange(m, bot, profiles));
+      out.emplace_back("my_chat_member", MemberChange(m, bot, profiles, titles));
     }
-    if (!mine) out.emplace_back("message", botjson::MessageJson(m, profiles));
+    if (!mine) out.emplace_back("message", botjson::MessageJson(m, profiles, titles));
   } else if (u.kind() == api::Update::EDIT_MESSAGE && !mine) {
-    out.emplace_back("edited_message", botjson::MessageJson(m, profiles));
+    out.emplace_back("edited_message", botjson::MessageJson(m, profiles, titles));
   }
   return out;
 }
@@ -120,15 +122,18 @@ void BotApiService::Pulled(uint64_t bot_id, const CallResult& r) {
     return;
   }
   const api::Difference diff = answer->frame().difference();
-  std::vector<uint64_t> users;
+  std::vector<uint64_t> users, groups;
   for (const api::Update& u : diff.updates()) {
-    for (uint64_t id :
-         {u.message().from_user(), u.message().peer_user(), u.message().action_user(), u.message().fwd_from_user()}) {
-      users.push_back(id);
-    }
+    const api::Message& m = u.message();
+    for (uint64_t id : {m.from_user(), m.peer_user(), m.action_user(), m.fwd_from_user()}) users.push_back(id);
+    // A group's creation names its title: no need to ask.
+    if (m.action() == api::ACTION_CHAT_CREATE) titles_[m.chat_id()] = m.text();
+    groups.push_back(m.chat_id());
   }
   users.push_back(bot_id);
-  WithProfiles(std::move(users), [this, bot_id, diff] { Queue(bot_id, diff); });
+  WithProfiles(std::move(users), [this, bot_id, diff, groups = std::move(groups)]() mutable {
+    WithTitles(bot_id, std::move(groups), [this, bot_id, diff] { Queue(bot_id, diff); });
+  });
 }
 
 void BotApiService::Queue(uint64_t bot_id, const api::Difference& diff) {
@@ -144,7 +149,7 @@ void BotApiService::Queue(uint64_t bot_id, const api::Difference& diff) {
     const api::Message& m = u.message();
     if (u.kind() == api::Update::NEW_MESSAGE && m.chat_id() == 0 && m.from_user() != bot_id)
       bot.known.insert(m.from_user());
-    for (auto& [type, object] : BotUpdatesOf(u, bot.account, profiles)) {
+    for (auto& [type, object] : BotUpdatesOf(u, bot.account, profiles, Titles())) {
       // allowed_updates drops what comes after it, not what was queued before.
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), type) == allowed.end()) continue;
       botapi::QueuedUpdate q;

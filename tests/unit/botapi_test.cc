@@ -210,6 +210,7 @@ TEST_F(BotApi, PrivacyModeShowsCommandsAndMentionsInGroups) {
     if (u.contains("message") && u["message"].contains("text")) seen.push_back(u["message"]["text"]);
     if (u.contains("message")) {
       EXPECT_EQ(u["message"]["chat"]["id"], -static_cast<int64_t>(chat.chat().id()));
+      EXPECT_EQ(u["message"]["chat"]["title"], "club") << "a group's Chat has its title, as the Bot API's";
     }
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"joined", "/start now", "hey @Echo_Bot look"}));
@@ -227,6 +228,7 @@ TEST_F(BotApi, PrivacyModeShowsCommandsAndMentionsInGroups) {
       Ok(Call(Method("sendMessage"),
               {{"chat_id", std::to_string(-static_cast<int64_t>(chat.chat().id()))}, {"text", "hi all"}}));
   EXPECT_EQ(sent["chat"]["type"], "group");
+  EXPECT_EQ(sent["chat"]["title"], "club");
   EXPECT_EQ(bob->delivered.back().text(), "hi all");
 }
 
