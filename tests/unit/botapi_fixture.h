@@ -91,15 +91,7 @@ struct BotApi : ::testing::Test {
     return body["result"];
   }
   Json Updates(std::map<std::string, std::string> params = {}) { return Ok(Call(Method("getUpdates"), params)); }
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) {
-    const uint64_t id = d.core.Request(std::move(frame));
-    c.Run();
-    for (const auto& f : d.frames) {
-      if (f.request_id() == id) return f;
-    }
-    ADD_FAILURE() << "no answer";
-    return {};
-  }
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return c.Ask(d, std::move(frame)); }
 };
 
 }  // namespace msgbed::testing

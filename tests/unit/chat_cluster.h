@@ -37,15 +37,7 @@ struct Groups : ::testing::Test {
   TestDevice& dev(uint64_t user, size_t i = 0) { return *devices[user][i]; }
 
   // Sends frame from d and runs the cluster; the answer to it.
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) {
-    const uint64_t id = d.core.Request(std::move(frame));
-    c.Run();
-    for (const auto& f : d.frames) {
-      if (f.request_id() == id) return f;
-    }
-    ADD_FAILURE() << "no answer";
-    return {};
-  }
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return c.Ask(d, std::move(frame)); }
   api::ErrorCode ErrorOf(TestDevice& d, api::ClientFrame frame) { return Ask(d, std::move(frame)).error().code(); }
 
   uint64_t CreateGroup(TestDevice& creator, std::vector<uint64_t> users, uint64_t random_id = 77) {
