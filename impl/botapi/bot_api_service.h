@@ -229,7 +229,10 @@ class BotApiService final : public Service {
   // untitled.
   void WithTitles(uint64_t bot, std::vector<uint64_t> groups, std::function<void()> done);
   std::string TitleOf(uint64_t group) const;
-  botjson::Titles Titles() const {
+  botjson::Profiles ProfileLookup() const {
+    return [this](uint64_t user) { return ProfileOf(user); };
+  }
+  botjson::Titles TitleLookup() const {
     return [this](uint64_t group) { return TitleOf(group); };
   }
   // As WithProfiles; failed: an auth instance did not answer.

@@ -72,10 +72,10 @@ void BotApiService::Queued(const ReplyTo& to, uint64_t user, uint64_t bot_id, co
     if (bot == nullptr) return AnswerClient(*env_, to, ErrorFrame(api::INTERNAL, "the bot's store failed"));
     bot->account.set_id(bot_id);
     const std::string id = Hex(env_->SecretBytes(12));  // not guessable: only its bot may answer
-    const auto profiles = [this](uint64_t u) { return ProfileOf(u); };
+    const botjson::Profiles profiles = ProfileLookup();
     Json object = {{"id", id},
                    {"from", botjson::UserJson(user, ProfileOf(user))},
-                   {"message", botjson::MessageJson(m, profiles, Titles())},
+                   {"message", botjson::MessageJson(m, profiles, TitleLookup())},
                    {"chat_instance", std::to_string(m.chat_id() != 0 ? m.chat_id() : user)},
                    {"data", data}};
     if (!QueueOwn(*bot, "callback_query", object)) {

@@ -77,8 +77,7 @@ void BotApiService::SendFile(RequestPtr req, Bot& bot, const std::string& field)
       sent.set_id(f.sent_message().message_id());
       sent.set_date_us(f.sent_message().date_us());
       WithProfiles({id, sent.peer_user()}, [this, req, sent] {
-        Json m = botjson::MessageJson(
-            sent, [this](uint64_t u) { return ProfileOf(u); }, Titles());
+        Json m = botjson::MessageJson(sent, ProfileLookup(), TitleLookup());
         m["document"]["file_id"] = botjson::FileIdOf(sent.document());
         Ok(*req, m);
       });

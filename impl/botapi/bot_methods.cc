@@ -140,10 +140,8 @@ void BotApiService::SendMessage(RequestPtr req, Bot& bot) {
       sent.set_id(f.sent_message().message_id());
       sent.set_date_us(f.sent_message().date_us());
       WithProfiles({id, sent.peer_user()}, [this, req, sent, id] {
-        WithTitles(id, {sent.chat_id()}, [this, req, sent] {
-          Ok(*req, botjson::MessageJson(
-                       sent, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
-        });
+        WithTitles(id, {sent.chat_id()},
+                   [this, req, sent] { Ok(*req, botjson::MessageJson(sent, ProfileLookup(), TitleLookup())); });
       });
     });
   });
@@ -169,20 +167,18 @@ void BotApiService::EditMessageText(RequestPtr req, Bot& bot) {
   }
   const uint64_t id = bot.account.id();
   // The message must be in the chat named: ids are the bot's box's, not the chat's.
-  FetchMessage(req, id, user, group, static_cast<uint64_t>(message_id), "message to edit not found",
-               [this, req, id, edit](const api::Message& original) mutable {
-                 api::Message edited = original;
-                 edited.set_text(edit->request().text());
-                 if (!edit->request().reply_markup().empty()) edited.set_reply_markup(edit->request().reply_markup());
-                 CallBox(req, BoxOwner(shape_, id), std::move(edit),
-                         [this, req, edited](const api::ServerFrame&) mutable {
-                           edited.set_edit_date_us(env_->Date());
-                           WithProfiles({edited.from_user(), edited.peer_user()}, [this, req, edited] {
-                             Ok(*req, botjson::MessageJson(
-                                          edited, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
-                           });
-                         });
-               });
+  FetchMessage(
+      req, id, user, group, static_cast<uint64_t>(message_id), "message to edit not found",
+      [this, req, id, edit](const api::Message& original) mutable {
+        api::Message edited = original;
+        edited.set_text(edit->request().text());
+        if (!edit->request().reply_markup().empty()) edited.set_reply_markup(edit->request().reply_markup());
+        CallBox(req, BoxOwner(shape_, id), std::move(edit), [this, req, edited](const api::ServerFrame&) mutable {
+          edited.set_edit_date_us(env_->Date());
+          WithProfiles({edited.from_user(), edited.peer_user()},
+                       [this, req, edited] { Ok(*req, botjson::MessageJson(edited, ProfileLookup(), TitleLookup())); });
+        });
+      });
 }
 
 void BotApiService::DeleteMessage(RequestPtr req, Bot& bot) {
@@ -298,10 +294,8 @@ void BotApiService::Forward(RequestPtr req, uint64_t bot, const api::Message& or
             m.set_fwd_date_us(original.fwd_date_us() != 0 ? original.fwd_date_us() : original.date_us());
             m.set_reply_to_id(0);
             m.clear_reply_markup();
-            WithProfiles({bot, user, m.fwd_from_user()}, [this, req, m] {
-              Ok(*req, botjson::MessageJson(
-                           m, [this](uint64_t u) { return ProfileOf(u); }, Titles()));
-            });
+            WithProfiles({bot, user, m.fwd_from_user()},
+                         [this, req, m] { Ok(*req, botjson::MessageJson(m, ProfileLookup(), TitleLookup())); });
           });
 }
 

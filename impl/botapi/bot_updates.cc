@@ -142,14 +142,14 @@ void BotApiService::Queue(uint64_t bot_id, const api::Difference& diff) {
   if (!bot.loaded) return Pull(bot_id);  // a store failure meanwhile: read again
   botapi::BotState before = bot.state;
   WriteBatch batch;
-  const auto profiles = [this](uint64_t u) { return ProfileOf(u); };
+  const botjson::Profiles profiles = ProfileLookup();
   const auto& allowed = bot.state.allowed_updates();
   for (const api::Update& u : diff.updates()) {
     if (u.pts() <= bot.state.box_pts()) continue;  // queued already
     const api::Message& m = u.message();
     if (u.kind() == api::Update::NEW_MESSAGE && m.chat_id() == 0 && m.from_user() != bot_id)
       bot.known.insert(m.from_user());
-    for (auto& [type, object] : BotUpdatesOf(u, bot.account, profiles, Titles())) {
+    for (auto& [type, object] : BotUpdatesOf(u, bot.account, profiles, TitleLookup())) {
       // allowed_updates drops what comes after it, not what was queued before.
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), type) == allowed.end()) continue;
       botapi::QueuedUpdate q;
