@@ -63,13 +63,14 @@ void BotTraffic::Echo() {
   ScheduleEcho(world_->Now());
 }
 
-void BotTraffic::FirstSynced(Population& pop, size_t index, uint64_t user, uint64_t device) {
+void BotTraffic::FirstSynced(uint64_t user, uint64_t device) {
   const BotLoad& b = world_->scenario.workload.bots;
   if (user > b.broadcast_recipients || device != world_->users.DeviceIndex(user, 1)) return;
   ++counts_.starts;
   const uint64_t random_id = rng_.Next() | 1;
   sending_.insert(random_id);
-  pop.SendToBot(index, BroadcastBot(), "/start", random_id);
+  auto [pop, index] = world_->Locate(device);
+  pop->SendToBot(index, BroadcastBot(), "/start", random_id);
 }
 
 void BotTraffic::Delivered(const api::Message& m, uint64_t user, uint64_t device) {

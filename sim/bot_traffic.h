@@ -23,7 +23,6 @@ namespace msgbed::sim {
 
 class Node;
 class World;
-class Population;
 
 class BotTraffic {
  public:
@@ -43,7 +42,7 @@ class BotTraffic {
   // index of the device.
   // Its first sync: the broadcast bot's recipients start it from their
   // first device.
-  void FirstSynced(Population& pop, size_t index, uint64_t user, uint64_t device);
+  void FirstSynced(uint64_t user, uint64_t device);
   // A message of a chat with a bot reached a device of user.
   void Delivered(const api::Message& m, uint64_t user, uint64_t device);
   // Whether random_id is a user's message to a bot still unanswered.

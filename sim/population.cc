@@ -319,8 +319,7 @@ void Population::OnSynced(Device& d) {
   if (dev.CatchingUp(world_->scenario.workload.connect_ramp))
     world_->recorder.Synced(dev.connected_at, world_->Now() - dev.connected_at);
   if (!dev.synced_once && world_->bots != nullptr) {
-    world_->bots->FirstSynced(*this, (dev.base_conn - 1) / world_->shape.Count(role::kGateway), dev.user,
-                              dev.base_conn - 1);
+    world_->bots->FirstSynced(dev.user, dev.base_conn - 1);
   }
   dev.synced_once = true;
   dev.returning = false;
