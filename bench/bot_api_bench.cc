@@ -66,6 +66,7 @@
 #include "bot_bench_error.h"
 #include "bot_bench_figures.h"
 #include "bot_bench_http.h"
+#include "bot_bench_options.h"
 #include "bot_bench_server.h"
 #include "bot_bench_users.h"
 #include "live/config.h"
@@ -81,21 +82,6 @@ namespace beast = boost::beast;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
-
-struct Options {
-  std::string msgbed;  // default: next to this program's directory
-  std::vector<uint32_t> connections{1, 8};
-  uint64_t requests = 100000;  // per measurement, at most
-  double duration_s = 5;       // per measurement, at most
-  uint64_t users = 1000;
-  uint64_t wakeups = 500;
-  uint64_t think_ms = 20;  // a pause of up to this between wake-up samples
-  uint64_t queue = 10000;
-  bool sync = false;
-  std::vector<std::string> phases{"getme", "send", "wakeup", "drain"};
-  std::string wrap;  // a command the server runs under (valgrind ..., perf record ...)
-  bool keep = false;
-};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -562,49 +548,8 @@ int Main(const Options& o) {
 }  // namespace msgbed::live
 
 int main(int argc, char** argv) {
-  using msgbed::live::Options;
-  Options o;
-  CLI::App app{"Bot API server requests/s and latency on loopback"};
-  app.add_option("--msgbed", o.msgbed, "The msgbed program (default: ../msgbed from this one)");
-  app.add_option("--connections", o.connections, "Concurrent connections, one measurement each")
-      ->capture_default_str()
-      ->delimiter(',')
-      ->check(CLI::Range(1, 256));
-  app.add_option("--requests", o.requests, "Requests per measurement, at most")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10'000'000));
-  app.add_option("--duration", o.duration_s, "Seconds per measurement, at most")
-      ->capture_default_str()
-      ->check(CLI::Range(0.1, 600.0));
-  app.add_option("--users", o.users, "Users provisioned; sendMessage spreads over them")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--think-ms", o.think_ms, "A random pause of up to this between wake-up samples (0: none)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 10000));
-  app.add_option("--wakeups", o.wakeups, "Long-poll wake-up samples")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--queue", o.queue, "Updates queued for the drain, at most (the fill also stops at 6 x --duration)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 99000));
-  app.add_flag("--sync", o.sync, "fsync every storage write (storage.sync: true)");
-  app.add_option("--phases", o.phases,
-                 "Which measurements: getme, send (= chat: one user's chat, and users: spread over --users), wakeup, "
-                 "drain")
-      ->capture_default_str()
-      ->delimiter(',')
-      ->check(CLI::IsMember({"getme", "send", "chat", "users", "wakeup", "drain"}));
-  app.add_option("--wrap", o.wrap,
-                 "Run the server under this command, e.g. 'valgrind --tool=callgrind' (words split at spaces)");
-  app.add_flag("--keep", o.keep, "Keep the deployment's directory (its log is serve.log)");
-  CLI11_PARSE(app, argc, argv);
-  namespace fs = std::filesystem;
-  if (o.msgbed.empty()) o.msgbed = (fs::canonical("/proc/self/exe").parent_path().parent_path() / "msgbed").string();
-  if (!fs::exists(o.msgbed)) {
-    std::cerr << "error: no msgbed program at " << o.msgbed << " (--msgbed)\n";
-    return 2;
-  }
+  msgbed::live::Options o;
+  if (const int exit = msgbed::live::ParseOptions(argc, argv, &o); exit >= 0) return exit;
   ::signal(SIGPIPE, SIG_IGN);  // a server that died shows as a failed write
   return msgbed::live::Main(o);
 }
