@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "unit/ask.h"
 #include "unit/test_cluster.h"
 
 namespace msgbed::testing {
@@ -91,7 +92,7 @@ struct BotApi : ::testing::Test {
     return body["result"];
   }
   Json Updates(std::map<std::string, std::string> params = {}) { return Ok(Call(Method("getUpdates"), params)); }
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return c.Ask(d, std::move(frame)); }
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return testing::Ask(c, d, std::move(frame)); }
 };
 
 }  // namespace msgbed::testing

@@ -12,6 +12,7 @@
 #include "messages/box_store.h"
 #include "messages/message_service.h"
 #include "messages/placement.h"
+#include "unit/ask.h"
 #include "unit/test_cluster.h"
 
 namespace msgbed::testing {
@@ -37,7 +38,7 @@ struct Groups : ::testing::Test {
   TestDevice& dev(uint64_t user, size_t i = 0) { return *devices[user][i]; }
 
   // Sends frame from d and runs the cluster; the answer to it.
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return c.Ask(d, std::move(frame)); }
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return testing::Ask(c, d, std::move(frame)); }
   api::ErrorCode ErrorOf(TestDevice& d, api::ClientFrame frame) { return Ask(d, std::move(frame)).error().code(); }
 
   uint64_t CreateGroup(TestDevice& creator, std::vector<uint64_t> users, uint64_t random_id = 77) {

@@ -11,6 +11,7 @@
 #include "auth/placement.h"
 #include "auth/provision.h"
 #include "proto/messages.pb.h"
+#include "unit/ask.h"
 #include "unit/test_cluster.h"
 
 namespace msgbed::testing {
@@ -20,7 +21,7 @@ struct PushTest : ::testing::Test {
   TestCluster c{Shape(2, 1, 1, 8)};
 
   // Sends frame on d's connection as d's next request; returns the answer.
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return c.Ask(d, std::move(frame)); }
+  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame) { return testing::Ask(c, d, std::move(frame)); }
   api::ServerFrame Register(TestDevice& d, const std::string& token) {
     api::ClientFrame frame;
     frame.mutable_register_device()->set_token(token);

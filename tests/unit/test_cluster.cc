@@ -1,7 +1,5 @@
 #include "unit/test_cluster.h"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 
 #include "auth/credential.h"
@@ -162,16 +160,6 @@ void TestCluster::Disconnect(TestDevice& d) {
   d.open = false;
   d.core.Disconnected();
   host(MakeAddress(role::kGateway, d.gateway)).ClientClosed(d.conn);
-}
-
-api::ServerFrame TestCluster::Ask(TestDevice& d, api::ClientFrame frame) {
-  const uint64_t id = d.core.Request(std::move(frame));
-  Run();
-  for (const api::ServerFrame& f : d.frames) {
-    if (f.request_id() == id) return f;
-  }
-  ADD_FAILURE() << "no answer";
-  return {};
 }
 
 void TestCluster::SendRaw(TestDevice& d, api::ClientFrame frame) { d.SendFrame(frame); }

@@ -165,9 +165,6 @@ class TestCluster {
   void Disconnect(TestDevice& d);
   // Sends a frame on d's connection as is, bypassing its Device.
   void SendRaw(TestDevice& d, api::ClientFrame frame);
-  // Sends frame as d's next request and runs the cluster; the answer (a
-  // test failure, and an empty frame, if none came).
-  api::ServerFrame Ask(TestDevice& d, api::ClientFrame frame);
   // Puts e into the queue as if its sender had transmitted it.
   void Inject(Envelope e);
 
