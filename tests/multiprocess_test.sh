@@ -95,6 +95,32 @@ await "grep -q '\[!$channel from 1\] first post' $tmp/bob.log"
 echo "!$channel not an admin" >&3
 await "grep -q 'CHAT_ADMIN_REQUIRED' $tmp/bob.log"
 
+# A secret chat between the two terminal clients: asked, accepted, the
+# same fingerprint on both sides, a text each way, a timer that deletes.
+# The servers' data directory holds the cloud chat's text but not the
+# secret one's.
+echo "/secret 2" >&4
+await "grep -q 'user 1 asks for secret chat [0-9]*' $tmp/bob.log"
+secret=$(grep -o "asks for secret chat [0-9]*" "$tmp/bob.log" | head -1 | tr -dc 0-9)
+echo "/accept $secret" >&3
+await "grep -q 'secret chat $secret is ready' $tmp/alice.log"
+await "grep -q 'secret chat $secret is ready' $tmp/bob.log"
+fp_alice=$(grep -o "secret chat $secret is ready.*" "$tmp/alice.log" | grep -o "[0-9a-f]\{32\}")
+fp_bob=$(grep -o "secret chat $secret is ready.*" "$tmp/bob.log" | grep -o "[0-9a-f]\{32\}")
+[ -n "$fp_alice" ] && [ "$fp_alice" = "$fp_bob" ] || fail "fingerprints differ: '$fp_alice' '$fp_bob'"
+echo "/s $secret the owl flies at midnight" >&4
+await "grep -q '\[secret $secret\] the owl flies at midnight' $tmp/bob.log"
+echo "/s $secret understood" >&3
+await "grep -q '\[secret $secret\] understood' $tmp/alice.log"
+echo "/timer $secret 1" >&4
+await "grep -q 'now self-destruct after 1 s' $tmp/alice.log"
+echo "/s $secret this line burns" >&4
+await "grep -q 'this line burns   (self-destructs in 1 s)' $tmp/bob.log"
+await "grep -q 'a received text of secret chat $secret self-destructed' $tmp/bob.log"
+await "grep -q 'a sent text of secret chat $secret self-destructed' $tmp/alice.log"
+grep -rqa "hello across four processes" "$tmp/data" || fail "the data search is blind: no cloud text found"
+if grep -rqa "owl flies" "$tmp/data"; then fail "a secret chat's text is in the servers' data"; fi
+
 # A new number signs up: the code comes from the log provider's file, then
 # a name; the session is kept, and a second run resumes it without a code.
 mkfifo "$tmp/carol.in"

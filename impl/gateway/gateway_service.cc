@@ -333,6 +333,19 @@ void GatewayService::SignedInTraffic(ConnId conn, Session& s, const api::ClientF
       return ForwardAs(conn, s, id, box, frame.delete_chat_user(), &messages::DeleteChatUser::mutable_request);
     case api::ClientFrame::kGetChat:
       return ForwardAs(conn, s, id, box, frame.get_chat(), &messages::GetChat::mutable_request);
+    case api::ClientFrame::kRequestEncryption:
+      return ForwardAs(conn, s, id, box, frame.request_encryption(), &messages::RequestEncryption::mutable_request);
+    case api::ClientFrame::kAcceptEncryption:
+      return ForwardAs(conn, s, id, box, frame.accept_encryption(), &messages::AcceptEncryption::mutable_request);
+    case api::ClientFrame::kDiscardEncryption:
+      return ForwardAs(conn, s, id, box, frame.discard_encryption(), &messages::DiscardEncryption::mutable_request);
+    case api::ClientFrame::kSendEncrypted:
+      return ForwardAs(conn, s, id, box, frame.send_encrypted(), &messages::SendEncrypted::mutable_request);
+    case api::ClientFrame::kGetSecretDifference:
+      return ForwardAs(conn, s, id, box, frame.get_secret_difference(),
+                       &messages::GetSecretDifference::mutable_request);
+    case api::ClientFrame::kReceivedQueue:
+      return ForwardAs(conn, s, id, box, frame.received_queue(), &messages::ReceivedQueue::mutable_request);
     case api::ClientFrame::kUpdatesAck:
       // Only counted: a device that misses updates finds the gap itself
       // (pts) and asks for the difference; nothing is re-sent on a missing

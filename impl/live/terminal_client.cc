@@ -18,6 +18,7 @@
 #include "live/terminal_buttons.h"
 #include "live/terminal_commands.h"
 #include "live/terminal_files.h"
+#include "live/terminal_secrets.h"
 
 namespace msgbed::live {
 
@@ -67,6 +68,7 @@ class Terminal final : public Device::Observer {
     std::cout << "* up to date (pts " << d.pts() << ")\n";
     SendQueued();
     files_.OnSynced();
+    secrets_.OnSynced();
   }
   void OnDelivered(Device& d, const api::Message& m) override { Print(d, m, true); }
   // One message as a line; with_pts: as the box's latest.
@@ -189,7 +191,7 @@ class Terminal final : public Device::Observer {
               << (kept ? ", kept in " + who_.session_file : ", NOT kept: cannot write " + who_.session_file) << "\n";
   }
   void OnServerFrame(Device& d, const api::ServerFrame& f) override {
-    if (files_.OnFrame(f)) {
+    if (files_.OnFrame(f) || secrets_.OnFrame(f)) {
       file_frame_ = f.has_error();  // that error comes to OnError next
       return;
     }
@@ -395,7 +397,7 @@ class Terminal final : public Device::Observer {
       Answer(line);
       return true;
     }
-    if (line[0] == '/' && (files_.Command(line) || AccountCommand(line))) return true;
+    if (line[0] == '/' && (files_.Command(line) || secrets_.Command(line) || AccountCommand(line))) return true;
     auto chat = ParseChatLine(line);
     if (!chat) {
       std::cout
@@ -404,6 +406,8 @@ class Terminal final : public Device::Observer {
           << "/push [token], /group <title> <user>..., /add <group> <user>, /remove <group> <user>, "
           << "/channel <title> [supergroup], /join <channel>, /leave <channel>, /edit <id> <text>, "
           << "/delete <id>, /read @<user>|#<group> (all of it), /read !<channel> <id>, "
+          << "/secret <user>, /accept <chat>, /fingerprint <chat>, /s <chat> <text>, /timer <chat> <seconds>, "
+          << "/discard <chat>, "
           << "/forward [!<channel>] <id> @<user>|#<group>|!<channel>, /history @<user>|#<group>|!<channel> "
           << "[before id], /file @<user> <path>, /save <id> <path>, /press <id> <button>, "
           << "/quit\n";
@@ -496,7 +500,8 @@ class Terminal final : public Device::Observer {
                          if (random_id != 0) in_flight_.insert(random_id);
                          if (input_closed_) LeaveWhenDone();
                        }};
-  bool file_frame_ = false;  // the frame being handled answered a file command
+  TerminalSecrets secrets_{&conn_.device(), [this] { ++failed_; }};
+  bool file_frame_ = false;  // the frame being handled answered a file or secret-chat command
   Awaiting awaiting_ = Awaiting::kNone;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer end_timer_;

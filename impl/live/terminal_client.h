@@ -8,6 +8,7 @@
 //   /sessions                 list this user's sessions
 //   /terminate <device>       end a session (0: every other one)
 //   /password <current> <new> set, change or remove ("-" for none) the cloud password
+//   /secret <user>, /accept, /fingerprint, /s, /timer, /discard: secret chats (terminal_secrets.h)
 //   /quit                     leave
 // and prints what arrives. Lines given before the device is signed in wait
 // for it. What the server could not complete (TIMEOUT, UNAVAILABLE,

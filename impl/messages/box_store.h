@@ -85,6 +85,16 @@ class BoxStore {
     void PutReadState(const ChatKey& chat, const storage::ReadState& state);
     // Anything else the caller keeps in the same store, written with the change.
     void PutExtra(std::string key, std::string value) { batch_.Put(std::move(key), std::move(value)); }
+    // ... or a whole batch of them (puts and deletes), in order.
+    void Stage(const WriteBatch& more) {
+      for (const auto& op : more.ops()) {
+        if (op.value) {
+          batch_.Put(op.key, *op.value);
+        } else {
+          batch_.Delete(op.key);
+        }
+      }
+    }
 
     uint64_t user() const { return user_; }
     const storage::BoxHead& head() const { return head_; }

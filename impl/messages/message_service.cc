@@ -40,7 +40,8 @@ MessageService::MessageService(Env* env, ClusterShape shape, MessageOptions opti
       replicator_(env, shape, options.replication),
       handoff_(env, std::move(shape), &replicator_.Kv()),
       boxes_(&handoff_.store()),
-      channel_boxes_(&handoff_.store(), 'C') {
+      channel_boxes_(&handoff_.store(), 'C'),
+      secrets_(&handoff_.store()) {
   if (options_.retention > 0) StartSweep();
   // Outboxes a crash left unapplied are finished without waiting for their
   // clients to retry (after Start: a core acts once it is registered), and
@@ -138,6 +139,12 @@ void MessageService::Register(Handlers& handlers) {
   Serve(handlers, &MessageService::HandleGetChannelDifference, &ChannelOf<messages::GetChannelDifference>);
   Serve(handlers, &MessageService::HandleChatRequest, &ChatAsked);
   Serve(handlers, &MessageService::HandleApply, &BoxApplied);
+  Serve(handlers, &MessageService::HandleRequestEncryption, &AskerBox<messages::RequestEncryption>);
+  Serve(handlers, &MessageService::HandleAcceptEncryption, &AskerBox<messages::AcceptEncryption>);
+  Serve(handlers, &MessageService::HandleDiscardEncryption, &AskerBox<messages::DiscardEncryption>);
+  Serve(handlers, &MessageService::HandleSendEncrypted, &AskerBox<messages::SendEncrypted>);
+  Serve(handlers, &MessageService::HandleGetSecretDifference, &AskerBox<messages::GetSecretDifference>);
+  Serve(handlers, &MessageService::HandleReceivedQueue, &AskerBox<messages::ReceivedQueue>);
   Serve(handlers, &MessageService::HandleGetSourceMessage, &SourceOwner);
   Serve(handlers, &MessageService::HandleGetDifference, &AskerBox<messages::GetDifference>);
   Serve(handlers, &MessageService::HandleGetHistory, &ChannelOrBox<messages::GetHistory>);

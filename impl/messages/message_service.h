@@ -37,6 +37,8 @@
 #include "messages/box_handoff.h"
 #include "messages/box_store.h"
 #include "messages/replicator.h"
+#include "messages/secret_store.h"
+#include "proto/events.pb.h"
 #include "proto/messages.pb.h"
 
 namespace msgbed {
@@ -85,6 +87,12 @@ inline constexpr int32_t kMaxHistoryOffset = 10'000;
 // of at most kSweepBoxes boxes, before it lets other work run.
 inline constexpr size_t kSweepMessages = 1000;
 inline constexpr size_t kSweepBoxes = 64;
+
+// Secret chats (secret_chats.cc): the most bytes one SendEncrypted relays,
+// and how many queued updates a GetSecretDifference returns at most.
+inline constexpr size_t kMaxSecretBytes = 64 * 1024;
+inline constexpr uint32_t kDefaultSecretLimit = 100;
+inline constexpr uint32_t kMaxSecretLimit = 1000;
 
 // The messages role's settings (messages_role.cc).
 struct MessageOptions {
@@ -253,6 +261,27 @@ class MessageService final : public Service {
   // The channel's members, by bus partition (loaded once, then kept).
   const std::vector<std::vector<uint64_t>>* MembersByPartition(uint64_t channel);
 
+  // --- Secret chats (secret_chats.cc): each side's record and each
+  // device's queue at the owner of the side's box; what one side tells the
+  // other goes through the outbox (BoxOp SECRET), in order, once.
+  void HandleRequestEncryption(const Incoming& in, const messages::RequestEncryption& req);
+  void HandleAcceptEncryption(const Incoming& in, const messages::AcceptEncryption& req);
+  void HandleDiscardEncryption(const Incoming& in, const messages::DiscardEncryption& req);
+  void HandleSendEncrypted(const Incoming& in, const messages::SendEncrypted& req);
+  void HandleGetSecretDifference(const Incoming& in, const messages::GetSecretDifference& req);
+  void HandleReceivedQueue(const Incoming& in, const messages::ReceivedQueue& req);
+  // The asker's side of chat if its device may act in it; a refusal otherwise.
+  Refusal AskerSide(const rpc::ClientRef& client, uint64_t chat, storage::SecretChatSide* side);
+  // Stores side with extra, and queues op (given side's next seq) for the
+  // other side's box, in one batch.
+  Status TellOtherSide(uint64_t user, storage::SecretChatSide& side, storage::SecretOp op, WriteBatch extra = {});
+  // The receiving box's part of a SecretOp.
+  bool ApplySecret(uint64_t user, const storage::SecretOp& op);
+  // Queues update for user's device (0: pushes it, unqueued, to every device).
+  Status QueueSecret(WriteBatch& batch, uint64_t user, uint64_t device, api::SecretUpdate update,
+                     std::vector<events::SecretPush>* pushes);
+  void PublishSecrets(std::vector<events::SecretPush>& pushes);
+
   // --- History pages (history_page.cc)
   void HandleGetHistory(const Incoming& in, const messages::GetHistory& req);
   // The page ask names of chat in box's store (a user's box, or a channel's).
@@ -298,6 +327,7 @@ class MessageService final : public Service {
   BoxHandoff handoff_;  // the shape, and the store the core writes through
   BoxStore boxes_;
   BoxStore channel_boxes_;
+  SecretStore secrets_;
   size_t pending_sends_ = 0;
   // Outboxes being applied.
   struct Outbox {

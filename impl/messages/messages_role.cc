@@ -12,20 +12,39 @@ RoleSpec MessagesRole() {
   spec.required = true;
   spec.summary =
       "message handling: message boxes with their pts, private chats and basic groups, idempotent sends, edits, "
-      "deletions, read marks, channels and supergroups with their fan-out, getDifference";
-  spec.serves = {
-      {messages::SendMessage::descriptor(), 60e-6},      {messages::ForwardMessage::descriptor(), 60e-6},
-      {messages::EditMessage::descriptor(), 60e-6},      {messages::DeleteMessages::descriptor(), 60e-6},
-      {messages::ReadHistory::descriptor(), 40e-6},      {messages::SetTyping::descriptor(), 10e-6},
-      {messages::CreateChat::descriptor(), 80e-6},       {messages::AddChatUser::descriptor(), 60e-6},
-      {messages::DeleteChatUser::descriptor(), 60e-6},   {messages::GetChat::descriptor(), 20e-6},
-      {messages::ChatRequest::descriptor(), 20e-6},      {messages::ApplyToBox::descriptor(), 40e-6},
-      {messages::GetDifference::descriptor(), 50e-6},    {messages::CreateChannel::descriptor(), 80e-6},
-      {messages::JoinChannel::descriptor(), 40e-6},      {messages::LeaveChannel::descriptor(), 40e-6},
-      {messages::ChannelRequest::descriptor(), 30e-6},   {messages::EditChannelAdmin::descriptor(), 30e-6},
-      {messages::GetChannel::descriptor(), 20e-6},       {messages::GetChannelDifference::descriptor(), 50e-6},
-      {messages::GetSourceMessage::descriptor(), 20e-6}, {messages::HandoffData::descriptor(), 2e-3},
-      {messages::HandoffStatus::descriptor(), 5e-6},     {messages::GetHistory::descriptor(), 50e-6}};
+      "deletions, read marks, channels and supergroups with their fan-out, getDifference, secret chats' relay and "
+      "per-device queues";
+  spec.serves = {{messages::SendMessage::descriptor(), 60e-6},
+                 {messages::ForwardMessage::descriptor(), 60e-6},
+                 {messages::EditMessage::descriptor(), 60e-6},
+                 {messages::DeleteMessages::descriptor(), 60e-6},
+                 {messages::ReadHistory::descriptor(), 40e-6},
+                 {messages::SetTyping::descriptor(), 10e-6},
+                 {messages::CreateChat::descriptor(), 80e-6},
+                 {messages::AddChatUser::descriptor(), 60e-6},
+                 {messages::DeleteChatUser::descriptor(), 60e-6},
+                 {messages::GetChat::descriptor(), 20e-6},
+                 {messages::ChatRequest::descriptor(), 20e-6},
+                 {messages::ApplyToBox::descriptor(), 40e-6},
+                 {messages::GetDifference::descriptor(), 50e-6},
+                 {messages::CreateChannel::descriptor(), 80e-6},
+                 {messages::JoinChannel::descriptor(), 40e-6},
+                 {messages::LeaveChannel::descriptor(), 40e-6},
+                 {messages::ChannelRequest::descriptor(), 30e-6},
+                 {messages::EditChannelAdmin::descriptor(), 30e-6},
+                 {messages::GetChannel::descriptor(), 20e-6},
+                 {messages::GetChannelDifference::descriptor(), 50e-6},
+                 {messages::GetSourceMessage::descriptor(), 20e-6},
+                 {messages::HandoffData::descriptor(), 2e-3},
+                 {messages::HandoffStatus::descriptor(), 5e-6},
+                 {messages::GetHistory::descriptor(), 50e-6},
+                 // Secret chats: the server stores and relays opaque bytes (no crypto here).
+                 {messages::RequestEncryption::descriptor(), 40e-6},
+                 {messages::AcceptEncryption::descriptor(), 40e-6},
+                 {messages::DiscardEncryption::descriptor(), 40e-6},
+                 {messages::SendEncrypted::descriptor(), 40e-6},
+                 {messages::GetSecretDifference::descriptor(), 40e-6},
+                 {messages::ReceivedQueue::descriptor(), 20e-6}};
   spec.other_costs = {{"reply", 10e-6}};
   spec.uses_bus = true;
   spec.reshapable = true;

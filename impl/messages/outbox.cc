@@ -118,6 +118,7 @@ void MessageService::HandleApply(const Incoming& in, const messages::ApplyToBox&
 }
 
 bool MessageService::ApplyLocally(uint64_t box_user, const storage::BoxOp& op) {
+  if (op.kind() == storage::BoxOp::SECRET) return ApplySecret(box_user, op.secret());
   BoxStore::Change change;
   Status s = boxes_.Begin(box_user, &change);
   if (s.ok()) s = ApplyOp(change, op);

@@ -29,11 +29,11 @@ inline Address ChannelOwner(const ClusterShape& shape, uint64_t channel) { retur
 // an optional 'C' (channel boxes), then the id as 8 big-endian bytes
 // (box_store.h, channel_keys.h, chats.cc). Keys starting with '~' are the
 // instance's own (box_handoff.h): nullopt, as for a key too short.
-// Every tag a messages store's keys have (box_store.h, channel_keys.h,
+// Every tag a messages store's keys have (box_store.h, channel_keys.h, secret_store.h,
 // chats.cc, store/box_keys.h), and those after 'C': a box's keys are found
 // by one scan per tag. Tests check that a store holds no other
 // (StoreTier.EveryKeyOfAMessagesStoreHasAKnownTag).
-inline constexpr std::string_view kIdTags = "cghijmorsuKMPV";
+inline constexpr std::string_view kIdTags = "ceghijmopqrsuyKMPQV";
 inline constexpr std::string_view kChannelBoxTags = "chijmorsu";
 
 inline std::optional<uint64_t> PlacementIdOfKey(std::string_view key) {

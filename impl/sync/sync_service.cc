@@ -25,6 +25,7 @@ void SyncService::Register(Handlers& handlers) {
   OnBus(handlers, &SyncService::HandleOffline);
   OnBus(handlers, &SyncService::HandleUpdate);
   OnBus(handlers, &SyncService::HandleTyping);
+  OnBus(handlers, &SyncService::HandleSecret);
   handlers.On(this, &SyncService::HandleGone);
 }
 
@@ -136,6 +137,18 @@ void SyncService::HandleTyping(const Incoming&, const sync::Typing& req) {
       *frame.mutable_typing() = req.typing();
       PushToClient(*env_, c, std::move(frame));
     }
+  }
+}
+
+void SyncService::HandleSecret(const Incoming& in, const events::SecretPush& push) {
+  NoteDelay(static_cast<uint32_t>(in.partition), push.published_us());
+  auto it = online_.find(push.user_id());
+  if (it == online_.end()) return;
+  for (const rpc::ClientRef& c : it->second) {
+    if (push.device() != 0 && c.device() != push.device()) continue;
+    api::ServerFrame frame;
+    *frame.mutable_secret_update() = push.update();
+    PushToClient(*env_, c, std::move(frame));
   }
 }
 

@@ -6,7 +6,8 @@
 // learns comes through those partitions, in order, keyed by user: box
 // updates (events.BoxUpdate), devices coming online (sync.DeviceOnline, a
 // call the gateway makes through the bus) and going offline
-// (sync.DeviceOffline), typing notices (sync.Typing). So a device's
+// (sync.DeviceOffline), typing notices (sync.Typing), secret chats'
+// updates for one device (events.SecretPush). So a device's
 // registration is handled before any update published after it.
 //
 // DeviceOnline is answered (SignedIn) once the device is registered here,
@@ -85,6 +86,9 @@ class SyncService final : public Service {
   void HandleOffline(const Incoming& in, const sync::DeviceOffline& req);
   void HandleUpdate(const Incoming& in, const events::BoxUpdate& event);
   void HandleTyping(const Incoming& in, const sync::Typing& req);
+  // A secret chat's update: to its one device (or, device 0, every device
+  // of the user), and never a push notification.
+  void HandleSecret(const Incoming& in, const events::SecretPush& push);
   void HandleGone(const Incoming& in, const sync::ConnectionGone& req);
 
   // Asks every gateway and Bot API server for the connections of these

@@ -216,7 +216,15 @@ void TestCluster::DeliverEnvelope(const Envelope& e) {
   to->second.host->Deliver(e);
 }
 
+void TestCluster::Tap(const Work& w) const {
+  if (auto* e = std::get_if<Envelope>(&w)) return wiretap(EncodeWire(*e));
+  if (auto* b = std::get_if<ToBus>(&w)) return wiretap(b->payload);
+  if (auto* in = std::get_if<ClientIn>(&w)) return wiretap(in->frame.SerializeAsString());
+  if (auto* out = std::get_if<ClientOut>(&w)) return wiretap(out->frame.SerializeAsString());
+}
+
 void TestCluster::Deliver(Work& w) {
+  if (wiretap) Tap(w);
   if (auto* e = std::get_if<Envelope>(&w)) {
     DeliverEnvelope(*e);
   } else if (auto* b = std::get_if<ToBus>(&w)) {

@@ -128,6 +128,9 @@ struct TestDevice : Device::Link, Device::Observer {
   void OnSent(Device&, const api::SentMessage& s) override { sent.push_back(s); }
   void OnError(Device&, const api::Error& e) override { errors.push_back(e); }
   void OnAuthorized(Device&, const api::Authorization& a) override { authorizations.push_back(a); }
+  void OnServerFrame(Device&, const api::ServerFrame& f) override {
+    if (on_frame) on_frame(f);
+  }
 
   TestCluster* cluster;
   uint32_t gateway;
@@ -140,7 +143,8 @@ struct TestDevice : Device::Link, Device::Observer {
   std::vector<api::SentMessage> sent;
   std::vector<api::Error> errors;
   std::vector<api::Authorization> authorizations;
-  std::vector<api::ServerFrame> frames;  // every frame the connection carried to the device
+  std::vector<api::ServerFrame> frames;                   // every frame the connection carried to the device
+  std::function<void(const api::ServerFrame&)> on_frame;  // also given each of them, if set
 };
 
 class TestCluster {
@@ -207,6 +211,9 @@ class TestCluster {
 
   // Test hooks: drop every envelope for which drop(e) is true.
   std::function<bool(const Envelope&)> drop;
+  // Sees the bytes of everything the cluster carries, as it is delivered:
+  // envelopes and bus records as on the wire, client frames serialised.
+  std::function<void(std::string_view)> wiretap;
   size_t bus_records() const;
   TestProviders sms{this, kSmsChannel};
   TestProviders push{this, kPushChannel};
@@ -253,6 +260,7 @@ class TestCluster {
   using PartitionKey = std::pair<std::string, uint32_t>;  // (topic, partition)
   using ConnKey = std::pair<uint32_t, ConnId>;            // (gateway, connection)
   void Deliver(Work& w);
+  void Tap(const Work& w) const;
   void DeliverEnvelope(const Envelope& e);
   // Fires the earliest timer due at or before `until`; false if none.
   bool FireOne(Micros until);
