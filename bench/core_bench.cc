@@ -7,6 +7,7 @@
 #include "core/frame_codec.h"
 #include "core/mem_blob_store.h"
 #include "core/mem_kv_store.h"
+#include "crypto/e2e.h"
 #include "host/instance_host.h"
 #include "host/wire.h"
 #include "messages/message_service.h"
@@ -231,6 +232,34 @@ void BM_FrameDecode(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(stream.size()));
 }
 BENCHMARK(BM_FrameDecode);
+
+// A secret chat's key agreement on one device, as client/secret_chats.cc
+// does it: draw an X25519 key, sign it, check the other side's signature,
+// agree, derive the chat key and the fingerprint.
+static void BM_SecretHandshakeOneSide(benchmark::State& state) {
+  const auto identity = e2e::IdentityKeyPair(std::string(32, 'i'));
+  const auto peer = e2e::DhKeyPair(std::string(32, 'p'));
+  const std::string peer_signature = e2e::Sign(*identity, peer->public_key);
+  for (auto _ : state) {
+    const auto mine = e2e::DhKeyPair(std::string(32, 'm'));
+    benchmark::DoNotOptimize(e2e::Sign(*identity, mine->public_key));
+    if (!e2e::Verify(identity->public_key, peer->public_key, peer_signature)) state.SkipWithError("verify");
+    const auto shared = e2e::Agree(mine->secret_key, peer->public_key);
+    const std::string key = e2e::Hash(*shared, {"key", peer->public_key, mine->public_key});
+    benchmark::DoNotOptimize(e2e::Hash("", {"fingerprint", key, identity->public_key, identity->public_key}));
+  }
+}
+BENCHMARK(BM_SecretHandshakeOneSide);
+
+// Sealing and opening one secret payload of 100 bytes.
+static void BM_SecretSealOpen(benchmark::State& state) {
+  const std::string key(32, 'k'), nonce(24, 'n'), text(100, 't');
+  for (auto _ : state) {
+    const std::string sealed = e2e::Seal(key, nonce, "chat", text);
+    benchmark::DoNotOptimize(e2e::Open(key, nonce, "chat", sealed));
+  }
+}
+BENCHMARK(BM_SecretSealOpen);
 
 }  // namespace
 }  // namespace msgbed

@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
       "Terminal client: sign in by phone (a code by SMS; the log provider of deploy/local.yaml writes it to "
       "data/local/sms.log) or with a kept session, and chat: @<user> <text>, #<group> <text>, !<channel> <text>, "
       "/file @<user> <path>, /save <id> <path>, /sessions, /terminate <device>, /password <current|-> <new|-> [email], "
-      "/push [token], /quit (type an unknown "
+      "/push [token], secret chats (/secret <user>, /accept <chat>, /s <chat> <text>, /timer <chat> <s>, "
+      "/fingerprint <chat>, /discard <chat>), /quit (type an unknown "
       "line for the full list)");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
   client_cmd->add_option("--phone", client.phone, "Phone number to sign in with, e.g. +44 7700 900123");

@@ -140,7 +140,7 @@ void SecretChats::OnAnswer(Pending pending, const api::ServerFrame& frame) {
       chat.admin = true;
       chat.info = frame.encrypted_chat();
       chat.dh_secret = std::move(pending.dh_secret);
-      return;
+      return observer_->OnStarted(*this, chat.info);
     }
     case Asked::kAccept: {
       auto it = chats_.find(pending.chat);
@@ -206,7 +206,10 @@ void SecretChats::OnChat(const api::EncryptedChat& info) {
       chats_[info.id()].info = info;
       return observer_->OnRequest(*this, info);
     case api::EncryptedChat::ACCEPTED:
-      if (it == chats_.end()) return;
+      if (it == chats_.end()) {
+        if (info.admin_device() == device_->device() && info.admin_user() == device_->user()) Forget(info.id());
+        return;
+      }
       if (!it->second.admin && info.participant_device() != device_->device()) {
         chats_.erase(it);  // another device of this user took it
         return;
@@ -226,9 +229,15 @@ void SecretChats::OnChat(const api::EncryptedChat& info) {
   }
 }
 
+void SecretChats::Forget(uint64_t id) {
+  chats_[id].info.set_id(id);
+  Discard(id);
+}
+
 void SecretChats::OnEncrypted(const api::EncryptedMessage& m) {
   auto it = chats_.find(m.chat_id());
-  if (it == chats_.end() || it->second.key.empty()) return;
+  if (it == chats_.end()) return Forget(m.chat_id());
+  if (it->second.key.empty()) return;
   Chat& chat = it->second;
   const std::string_view data = m.data();
   if (data.size() < 8 + e2e::kNonceBytes + e2e::kTagBytes) return Refuse(chat, "a payload too short to be sealed");
@@ -269,8 +278,11 @@ void SecretChats::Take(Chat& chat, secret::Payload payload, int64_t date_us) {
       MaybeRekey(chat, date_us);
       break;
     case secret::Payload::kResend:
-      for (uint64_t s = payload.resend().from_seq(); s <= payload.resend().to_seq(); ++s) {
-        if (auto sent = chat.sent.find(s); sent != chat.sent.end()) Transmit(chat, sent->second);
+      for (uint64_t s = payload.resend().from_seq(); s <= payload.resend().to_seq() && s <= chat.out_seq; ++s) {
+        secret::Payload gone;
+        gone.set_seq(s);
+        auto sent = chat.sent.find(s);
+        Transmit(chat, sent != chat.sent.end() ? sent->second : gone);
       }
       break;
     case secret::Payload::kRekey: TakeRekey(chat, payload.rekey()); break;
@@ -336,7 +348,7 @@ void SecretChats::TakeRekey(Chat& chat, const secret::Rekey& rekey) {
 
 bool SecretChats::Send(uint64_t id, const std::string& text, uint32_t ttl_s) {
   auto it = chats_.find(id);
-  if (it == chats_.end() || !Ready(id)) return false;
+  if (it == chats_.end() || !Ready(id) || text.empty() || text.size() > kMaxTextBytes) return false;
   Chat& chat = it->second;
   secret::Payload body;
   body.mutable_text()->set_text(text);

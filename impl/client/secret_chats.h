@@ -26,6 +26,9 @@
 //   - Self-destruct: a text with ttl_s is deleted on each device ttl_s
 //     after that device has it (the sender's when sent, the receiver's when
 //     received): OnExpired, and the text is wiped.
+//   - A chat this device does not know (the app was reinstalled, or it
+//     restarted: chats live in memory) that the server says was accepted,
+//     or that sends it a payload, is discarded, so the other side learns.
 //   - Queue: updates queued for this device are taken in qts order (a gap
 //     asks GetSecretDifference) and acknowledged (ReceivedQueue), after
 //     which the server deletes them.
@@ -48,8 +51,13 @@ class SecretChats {
  public:
   static constexpr uint32_t kRekeyMessages = 100;
   static constexpr Micros kRekeyAge = 7 * 24 * 3600 * kSecond;
-  // Sent payloads kept for a Resend.
+  // Sent payloads kept for a Resend (one asked for after that, or expired,
+  // is answered with an empty payload of its seq, so the other side's
+  // order goes on).
   static constexpr size_t kKeptForResend = 100;
+  // The longest text sealed: sealed, it stays far below what the server
+  // relays (64 KiB). Telegram's limit is 4096 characters, at most 16 KiB.
+  static constexpr size_t kMaxTextBytes = 16 * 1024;
 
   using SecretBytes = std::function<std::string(size_t)>;
 
@@ -67,6 +75,8 @@ class SecretChats {
     virtual ~Observer() = default;
     // Another user asks for a secret chat: Accept or Discard it.
     virtual void OnRequest(SecretChats&, const api::EncryptedChat&) {}
+    // The server took this device's Start: the chat's id, waiting for the other side.
+    virtual void OnStarted(SecretChats&, const api::EncryptedChat&) {}
     // The key is agreed: both may send.
     virtual void OnReady(SecretChats&, uint64_t /*chat*/) {}
     virtual void OnMessage(SecretChats&, const Message&) {}
@@ -89,8 +99,8 @@ class SecretChats {
   void Accept(uint64_t chat);
   // Ends the chat on both sides (or declines a request).
   void Discard(uint64_t chat);
-  // Seals and sends text; false if the chat is not ready. ttl_s: the
-  // chat's timer (SetTimer) if 0.
+  // Seals and sends text; false if the chat is not ready or the text is
+  // empty or longer than kMaxTextBytes. ttl_s: the chat's timer (SetTimer) if 0.
   bool Send(uint64_t chat, const std::string& text, uint32_t ttl_s = 0);
   // The chat's timer for texts sent from now on, told to the other side too.
   bool SetTimer(uint64_t chat, uint32_t ttl_s);
@@ -156,6 +166,8 @@ class SecretChats {
   void Acknowledge();
   uint64_t Ask(api::ClientFrame frame, Pending pending);
   void Refuse(Chat& chat, const std::string& why);
+  // A chat the server knows and this device does not: discarded.
+  void Forget(uint64_t chat);
   std::string Ad(const Chat& chat, uint64_t generation, bool from_admin) const;
   std::string Signed(const std::string& key) const;
 

@@ -17,6 +17,14 @@ std::string OsRandom(size_t n) {
   return s;
 }
 
+// text with control characters (escape sequences, bells) as '?'.
+std::string Printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
 std::string Joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += p;
@@ -44,25 +52,29 @@ bool TerminalSecrets::Command(const std::string& line) {
                                                        : ""));
   } else if (verb == "/secret") {
     chats_.Start(*id);
-    std::cout << "* asked user " << *id << " for a secret chat\n";
   } else if (verb == "/accept") {
     chats_.Accept(*id);
   } else if (verb == "/discard") {
     chats_.Discard(*id);
-    std::cout << "* secret chat " << *id << " ended\n";
+    std::cout << "* ending secret chat " << *id << "\n";
   } else if (verb == "/fingerprint") {
     const std::string hex = chats_.FingerprintHex(*id);
     if (hex.empty()) return Refuse("no secret chat " + target + " with an agreed key"), true;
     std::cout << "* fingerprint of secret chat " << *id << ": " << hex << "  " << Joined(chats_.FingerprintEmoji(*id))
               << "\n";
   } else if (verb == "/s") {
-    if (rest.empty() || !chats_.Send(*id, rest)) Refuse("/s <chat> <text>, in a secret chat that is ready");
+    if (rest.empty() || !chats_.Send(*id, rest)) {
+      Refuse("/s <chat> <text of at most 16 KiB>, in a secret chat that is ready");
+    }
   } else {
     const std::optional<uint64_t> seconds = rest == "0" ? std::optional<uint64_t>(0) : ParseId(rest);
     if (!seconds || *seconds > 7 * 24 * 3600 || !chats_.SetTimer(*id, static_cast<uint32_t>(*seconds))) {
       Refuse("/timer <chat> <seconds, at most a week>, in a secret chat that is ready");
     } else {
-      std::cout << "* texts in secret chat " << *id << " now self-destruct after " << *seconds << " s\n";
+      std::cout << "* texts you send in secret chat " << *id
+                << (*seconds == 0 ? " no longer self-destruct"
+                                  : " now self-destruct after " + std::to_string(*seconds) + " s")
+                << "\n";
     }
   }
   return true;
@@ -73,6 +85,11 @@ void TerminalSecrets::OnRequest(SecretChats&, const api::EncryptedChat& chat) {
             << " or /discard " << chat.id() << "\n";
 }
 
+void TerminalSecrets::OnStarted(SecretChats&, const api::EncryptedChat& chat) {
+  std::cout << "* asked user " << chat.participant_user() << " for secret chat " << chat.id()
+            << "; waiting for one of their devices\n";
+}
+
 void TerminalSecrets::OnReady(SecretChats&, uint64_t chat) {
   std::cout << "* secret chat " << chat
             << " is ready; compare its fingerprint with the other side: " << chats_.FingerprintHex(chat) << "  "
@@ -81,7 +98,7 @@ void TerminalSecrets::OnReady(SecretChats&, uint64_t chat) {
 
 void TerminalSecrets::OnMessage(SecretChats&, const SecretChats::Message& m) {
   if (m.mine) return;
-  std::cout << "[secret " << m.chat << "] " << m.text;
+  std::cout << "[secret " << m.chat << "] " << Printable(m.text);
   if (m.ttl_s > 0) std::cout << "   (self-destructs in " << m.ttl_s << " s)";
   std::cout << "\n";
 }
@@ -99,7 +116,8 @@ void TerminalSecrets::OnRejected(SecretChats&, uint64_t chat, const std::string&
 }
 
 void TerminalSecrets::OnError(SecretChats&, const api::Error& e) {
-  std::cout << "* secret chat request refused: " << api::ErrorCode_Name(e.code()) << " " << e.message() << "\n";
+  std::cout << "* secret chat: the server refused that: " << api::ErrorCode_Name(e.code()) << " (" << e.message()
+            << "); not retried\n";
   refused_();
 }
 

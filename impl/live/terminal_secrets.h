@@ -7,7 +7,9 @@
 //   /timer <chat> <seconds>   texts sent from now on self-destruct (0: off)
 //   /discard <chat>           end it on both sides
 // Secret chats live in this process only: after a restart they are gone,
-// as on a reinstalled phone.
+// as on a reinstalled phone, and one the server still has is ended (the
+// other side is told). Control characters in a received text are shown
+// as '?', so a peer cannot drive the terminal.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@ class TerminalSecrets final : public SecretChats::Observer {
 
  private:
   void OnRequest(SecretChats&, const api::EncryptedChat& chat) override;
+  void OnStarted(SecretChats&, const api::EncryptedChat& chat) override;
   void OnReady(SecretChats&, uint64_t chat) override;
   void OnMessage(SecretChats&, const SecretChats::Message& m) override;
   void OnExpired(SecretChats&, const SecretChats::Message& m) override;

@@ -320,5 +320,55 @@ TEST_F(SecretChatTest, ARetriedSendIsRelayedOnce) {
   EXPECT_EQ(b.chats.replays_ignored(), 0u);  // not even relayed a second time
 }
 
+// Found by review: one text over the server's limit took a seq the other
+// side then waited for forever, and every later text was held back.
+TEST_F(SecretChatTest, ATooLongTextIsRefusedHereAndLaterTextsStillArrive) {
+  const uint64_t chat = Handshake();
+  ASSERT_TRUE(a.chats.Send(chat, "before"));
+  EXPECT_FALSE(a.chats.Send(chat, std::string(SecretChats::kMaxTextBytes + 1, 'x')));
+  EXPECT_FALSE(a.chats.Send(chat, ""));
+  ASSERT_TRUE(a.chats.Send(chat, "after"));
+  c.Run();
+  EXPECT_EQ(b.received, (std::vector<std::string>{"before", "after"}));
+  EXPECT_TRUE(a.errors.empty());
+}
+
+// A payload asked for again that the sender no longer has (expired, or
+// beyond what it keeps) is filled with an empty one, so order goes on.
+TEST_F(SecretChatTest, ALostPayloadTheSenderNoLongerHasDoesNotHoldBackTheRest) {
+  const uint64_t chat = Handshake();
+  int sends = 0;
+  c.drop = [&](const Envelope& e) { return BodyAs<messages::SendEncrypted>(e) != nullptr && ++sends == 1; };
+  ASSERT_TRUE(a.chats.Send(chat, "lost and burnt", 1));
+  c.Run();
+  c.drop = nullptr;
+  c.Advance(2 * kSecond);  // the sender's copy self-destructs before anyone asks for it
+  ASSERT_TRUE(a.chats.Send(chat, "next"));
+  c.Run();
+  EXPECT_EQ(b.received, std::vector<std::string>{"next"});
+}
+
+// Found by review: a device that lost its secret chats (a restart) stayed
+// silent, and the other side went on writing into the void.
+TEST_F(SecretChatTest, ADeviceThatForgotAChatEndsItSoTheOtherSideLearns) {
+  const uint64_t chat = Handshake();
+  Side restarted(b.device, 31);  // the same device, its chats gone
+  ASSERT_TRUE(a.chats.Send(chat, "anyone there?"));
+  c.Run();
+  EXPECT_TRUE(restarted.received.empty());
+  EXPECT_EQ(a.discarded, std::vector<uint64_t>{chat});
+  EXPECT_FALSE(a.chats.Send(chat, "no"));
+}
+
+TEST_F(SecretChatTest, ARequesterThatForgotItsRequestEndsTheChatWhenItIsAccepted) {
+  a.chats.Start(2);
+  c.Run();
+  ASSERT_EQ(b.requests.size(), 1u);
+  Side restarted(a.device, 32);
+  b.chats.Accept(b.requests[0].id());
+  c.Run();
+  EXPECT_EQ(b.discarded, std::vector<uint64_t>{b.requests[0].id()});
+}
+
 }  // namespace
 }  // namespace msgbed::testing
