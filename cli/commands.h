@@ -66,8 +66,17 @@ struct ClientOptions {
   std::string connect = "127.0.0.1:7400";
   std::string phone;
   std::string session;  // default: msgbed-<phone digits>.session
+  std::string ca;       // TLS: the CA file the gateway's certificate must chain to; empty: plain TCP
 };
 int Client(const ClientOptions& opts);
+
+// `msgbed tls init DIR`: a development CA and server certificate (live/tls.h).
+struct TlsInitOptions {
+  std::string dir;
+  std::vector<std::string> hosts = {"127.0.0.1", "localhost"};
+  int days = 365;
+};
+int TlsInit(const TlsInitOptions& opts);
 
 struct ProvisionOptions {
   std::string config;

@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
       "line for the full list)");
   client_cmd->add_option("--connect", client.connect, "Gateway host:port")->capture_default_str();
   client_cmd->add_option("--phone", client.phone, "Phone number to sign in with, e.g. +44 7700 900123");
+  client_cmd->add_option("--ca", client.ca,
+                         "TLS: the CA certificate (PEM) the gateway's must be signed by; without it, plain TCP");
   client_cmd->add_option("--session", client.session,
                          "Session file: resumed if it holds a session, written at sign-in "
                          "(default: msgbed-<phone digits>.session)");
@@ -173,6 +175,16 @@ int main(int argc, char** argv) {
           },
           "ID"));
 
+  msgbed::cli::TlsInitOptions tls_init;
+  auto* tls_cmd = app.add_subcommand("tls", "TLS certificates for device connections (docs/deploy.md, \"TLS\")");
+  tls_cmd->require_subcommand(1);
+  auto* tls_init_cmd = tls_cmd->add_subcommand(
+      "init", "Write a development CA and a server certificate it signed: DIR/ca.pem, ca.key, server.pem, server.key");
+  tls_init_cmd->add_option("dir", tls_init.dir, "Directory to write them to")->required();
+  tls_init_cmd->add_option("--host", tls_init.hosts, "Names and addresses the server certificate is for")
+      ->capture_default_str();
+  tls_init_cmd->add_option("--days", tls_init.days, "Days the certificates are valid")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -191,6 +203,7 @@ int main(int argc, char** argv) {
   }
   if (*provision_cmd) return msgbed::cli::Provision(provision);
   if (*reshape_cmd) return msgbed::cli::Reshape(reshape_config);
+  if (*tls_cmd) return msgbed::cli::TlsInit(tls_init);
   if (*bot_cmd) {
     bot.action = *bot_create ? "create" : *bot_revoke ? "revoke" : "show";
     return msgbed::cli::Bot(bot);

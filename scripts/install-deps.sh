@@ -9,7 +9,7 @@ PACKAGES=(
   libsimgrid-dev
   protobuf-compiler libprotobuf-dev
   librdkafka-dev
-  libsodium-dev
+  libsodium-dev libssl-dev
   libboost-dev libboost-system-dev libboost-graph-dev
   librocksdb-dev
   libyaml-cpp-dev

@@ -55,16 +55,18 @@ void SecretChats::Start(uint64_t peer_user) {
   Ask(std::move(frame), {Asked::kStart, 0, pair->secret_key});
 }
 
-void SecretChats::Accept(uint64_t id) {
+bool SecretChats::Accept(uint64_t id) {
   auto it = chats_.find(id);
-  if (it == chats_.end() || it->second.admin || it->second.info.state() != api::EncryptedChat::REQUESTED) return;
+  if (it == chats_.end() || it->second.admin || it->second.info.state() != api::EncryptedChat::REQUESTED ||
+      !it->second.key.empty())
+    return false;
   Chat& chat = it->second;
   auto pair = e2e::DhKeyPair(secret_bytes_(e2e::kKeyBytes));
   chat.dh_secret = pair->secret_key;
   chat.info.set_g_b(pair->public_key);
   chat.info.set_participant_identity(identity_.public_key);
   chat.info.set_participant_signature(Signed(pair->public_key));
-  if (!Agree(chat)) return;
+  if (!Agree(chat)) return true;  // refused (OnRejected): nothing to accept
   api::ClientFrame frame;
   api::AcceptEncryption& a = *frame.mutable_accept_encryption();
   a.set_chat_id(id);
@@ -72,6 +74,7 @@ void SecretChats::Accept(uint64_t id) {
   a.set_identity(chat.info.participant_identity());
   a.set_signature(chat.info.participant_signature());
   Ask(std::move(frame), {Asked::kAccept, id, {}});
+  return true;
 }
 
 void SecretChats::Discard(uint64_t id) {

@@ -96,7 +96,8 @@ class SecretChats {
   // Asks peer_user for a secret chat with this device; OnReady once one of
   // its devices accepted.
   void Start(uint64_t peer_user);
-  void Accept(uint64_t chat);
+  // False if no request with that id waits on this device.
+  bool Accept(uint64_t chat);
   // Ends the chat on both sides (or declines a request).
   void Discard(uint64_t chat);
   // Seals and sends text; false if the chat is not ready or the text is

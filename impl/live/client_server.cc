@@ -16,14 +16,22 @@ ClientServer::~ClientServer() {
 }
 
 Status ClientServer::Listen(const Endpoint& ep, uint16_t* port) {
+  if (config_.tls.enabled()) {
+    if (Status s = ServerTlsContext(config_.tls, &tls_); !s.ok()) return s;
+  }
   if (Status s = listener_.Bind(ep, port); !s.ok()) return s;
+  if (tls_) {
+    spdlog::info("{}: device connections on port {} use TLS 1.3 (certificate {})", name_, *port, config_.tls.cert);
+  } else {
+    spdlog::info("{}: device connections on port {} are plain TCP, unencrypted (set clients.tls for TLS)", name_,
+                 *port);
+  }
   listener_.Start([this](tcp::socket socket) { OnSocket(std::move(socket)); });
   SweepPartialFrames();
   return Status::Ok();
 }
 
 void ClientServer::OnSocket(tcp::socket socket) {
-  const ConnId id = next_id_++;
   if (config_.socket_send_buffer > 0) {
     boost::system::error_code ignored;  // a kernel that refuses keeps its default
     socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config_.socket_send_buffer)), ignored);
@@ -32,7 +40,28 @@ void ClientServer::OnSocket(tcp::socket socket) {
   limits.max_frame_bytes = config_.max_frame_bytes;
   limits.max_pending_bytes = config_.max_outbound_bytes;
   limits.read_buffer_bytes = 4096;
-  auto conn = std::make_shared<FramedConnection>(std::move(socket), limits);
+  if (!tls_) return Attach(std::make_shared<FramedConnection>(std::move(socket), limits));
+  std::weak_ptr<int> alive = alive_;
+  const std::string peer = [&] {
+    boost::system::error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  }();
+  AcceptTls(
+      std::move(socket), *tls_,
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(config_.frame_timeout)),
+      [this, alive, limits](std::unique_ptr<TlsStream> stream) {
+        if (!alive.expired()) Attach(std::make_shared<FramedConnection>(std::move(stream), limits));
+      },
+      [this, alive, peer](const std::string& why) {
+        if (alive.expired()) return;
+        spdlog::warn("{}: TLS handshake with {} failed: {}", name_, peer, why);
+        host_->Stats().Add("gateway.tls_handshake_failures");
+      });
+}
+
+void ClientServer::Attach(std::shared_ptr<FramedConnection> conn) {
+  const ConnId id = next_id_++;
   conns_[id] = conn;
   std::weak_ptr<int> alive = alive_;
   conn->Start([this, id](std::string_view body) { OnFrame(id, body); },

@@ -1,4 +1,6 @@
-// ClientServer: a gateway's device connections. Accepts TCP connections,
+// ClientServer: a gateway's device connections. Accepts TCP connections
+// (TLS 1.3 when ClientTransportConfig::tls is set: live/tls.h; a peer that
+// does not complete the handshake within frame_timeout is dropped),
 // numbers them (ConnIds never reused within a process; the gateway core's
 // epoch tells processes apart), decodes each frame as an api::ClientFrame
 // for the gateway core, and writes its replies.
@@ -39,6 +41,7 @@ class ClientServer final : public ClientTransport {
 
  private:
   void OnSocket(tcp::socket socket);
+  void Attach(std::shared_ptr<FramedConnection> conn);
   void OnFrame(ConnId id, std::string_view body);
   // Refuses a frame the core cannot be given: an error frame, then close.
   void Refuse(ConnId id, const std::string& why, api::ErrorCode code = api::BAD_REQUEST);
@@ -49,6 +52,7 @@ class ClientServer final : public ClientTransport {
   InstanceHost* host_;
   const ClientTransportConfig config_;
   Listener listener_;
+  std::shared_ptr<ssl::context> tls_;  // null: plain TCP
   asio::steady_timer sweep_;
   std::map<ConnId, std::shared_ptr<FramedConnection>> conns_;
   ConnId next_id_ = 1;

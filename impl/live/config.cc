@@ -124,7 +124,15 @@ void ReadClients(const YamlReader& r, const YAML::Node& n, ClientTransportConfig
   if (!n.IsDefined()) return;
   r.OnlyKeys(n, "clients",
              {"frame_timeout", "max_frame_bytes", "max_outbound_bytes", "socket_send_buffer", "max_http_body",
-              "http_idle_timeout"});
+              "http_idle_timeout", "tls"});
+  if (const YAML::Node tls = n["tls"]; tls.IsDefined()) {
+    r.OnlyKeys(tls, "clients.tls", {"cert", "key"});
+    r.String(tls, "clients.tls", "cert", &c->tls.cert);
+    r.String(tls, "clients.tls", "key", &c->tls.key);
+    if (c->tls.cert.empty() || c->tls.key.empty()) {
+      r.Fail(tls, "clients.tls", "needs both cert and key (PEM files; `msgbed tls init DIR` writes development ones)");
+    }
+  }
   ReadMicros(r, n, "clients", "frame_timeout", &c->frame_timeout);
   ReadMicros(r, n, "clients", "http_idle_timeout", &c->http_idle_timeout);
   // A body is held whole in memory while it is parsed: 1 GiB is far above the Bot API's 50 MiB.

@@ -14,6 +14,7 @@
 #include "core/cluster.h"
 #include "core/time.h"
 #include "live/outbound_providers.h"
+#include "live/tls_files.h"
 #include "roles/registry.h"
 
 namespace msgbed::live {
@@ -67,6 +68,9 @@ struct ClientTransportConfig {
   // arrival, headers and body.
   size_t max_http_body = 50 << 20;
   Micros http_idle_timeout = 300 * kSecond;
+  // `clients.tls`: TLS 1.3 on the device connections (live/tls.h); unset:
+  // plain TCP, for development (the gateway's log says so).
+  TlsFiles tls;
   friend bool operator==(const ClientTransportConfig&, const ClientTransportConfig&) = default;
 };
 

@@ -15,29 +15,45 @@ void DeviceConnection::Connect(const std::string& host, uint16_t port, ClosedHan
   const uint64_t gen = ++generation_;
   auto socket = std::make_shared<tcp::socket>(io_);
   auto resolver = std::make_shared<tcp::resolver>(io_);
-  resolver->async_resolve(host, std::to_string(port),
-                          [this, gen, socket, resolver](boost::system::error_code ec, tcp::resolver::results_type r) {
-                            if (gen != generation_) return;
-                            if (ec) {
-                              if (on_closed_) on_closed_("resolve: " + ec.message());
-                              return;
-                            }
-                            asio::async_connect(
-                                *socket, r, [this, gen, socket](boost::system::error_code ec, const tcp::endpoint&) {
-                                  if (gen != generation_) return;
-                                  if (ec) {
-                                    if (on_closed_) on_closed_("connect: " + ec.message());
-                                    return;
-                                  }
-                                  Attach(std::move(*socket));
-                                });
-                          });
+  resolver->async_resolve(
+      host, std::to_string(port),
+      [this, gen, socket, resolver, host](boost::system::error_code ec, tcp::resolver::results_type r) {
+        if (gen != generation_) return;
+        if (ec) {
+          if (on_closed_) on_closed_("resolve: " + ec.message());
+          return;
+        }
+        asio::async_connect(*socket, r, [this, gen, socket, host](boost::system::error_code ec, const tcp::endpoint&) {
+          if (gen != generation_) return;
+          if (ec) {
+            if (on_closed_) on_closed_("connect: " + ec.message());
+            return;
+          }
+          Secure(gen, std::move(*socket), host);
+        });
+      });
 }
 
-void DeviceConnection::Attach(tcp::socket socket) {
-  // A small read buffer: a load generator holds thousands of these (64 KiB
-  // each was 576 MB for 9,000 devices); larger frames arrive over several reads.
-  conn_ = std::make_shared<FramedConnection>(std::move(socket), FrameLimits{.read_buffer_bytes = 8 * 1024});
+// A small read buffer: a load generator holds thousands of these (64 KiB
+// each was 576 MB for 9,000 devices); larger frames arrive over several reads.
+constexpr FrameLimits kDeviceLimits{.read_buffer_bytes = 8 * 1024};
+
+void DeviceConnection::Secure(uint64_t gen, tcp::socket socket, const std::string& host) {
+  if (!tls_) return Attach(std::make_shared<FramedConnection>(std::move(socket), kDeviceLimits));
+  std::weak_ptr<int> alive = alive_;
+  ConnectTls(
+      std::move(socket), *tls_, host,
+      [this, gen, alive](std::unique_ptr<TlsStream> stream) {
+        if (!alive.expired() && gen == generation_)
+          Attach(std::make_shared<FramedConnection>(std::move(stream), kDeviceLimits));
+      },
+      [this, gen, alive](const std::string& why) {
+        if (!alive.expired() && gen == generation_ && on_closed_) on_closed_("TLS: " + why);
+      });
+}
+
+void DeviceConnection::Attach(std::shared_ptr<FramedConnection> conn) {
+  conn_ = std::move(conn);
   const uint64_t gen = generation_;
   conn_->Start(
       [this, gen](std::string_view body) {

@@ -31,6 +31,11 @@ class DeviceConnection final : public Device::Link {
       : io_(io), device_(std::move(session), this, observer, retry), ping_interval_(ping_interval), ping_timer_(io) {}
   ~DeviceConnection() override;
 
+  // Speaks TLS from the next Connect: the gateway's certificate must be
+  // signed by a CA the context trusts (ClientTlsContext) and name the host
+  // connected to.
+  void UseTls(std::shared_ptr<ssl::context> context) { tls_ = std::move(context); }
+
   // Connects, then resumes the device's session and catches up (without
   // a session, waits for the phone sign-in the owner drives). on_closed runs when
   // the connection fails or ends (not after Disconnect()).
@@ -44,12 +49,15 @@ class DeviceConnection final : public Device::Link {
   void After(Micros delay, std::function<void()> fn) override;
 
  private:
-  void Attach(tcp::socket socket);
+  // TLS if set (then Attach), else Attach at once.
+  void Secure(uint64_t gen, tcp::socket socket, const std::string& host);
+  void Attach(std::shared_ptr<FramedConnection> conn);
   void SchedulePing(uint64_t gen);
 
   asio::io_context& io_;
   Device device_;
   std::shared_ptr<FramedConnection> conn_;
+  std::shared_ptr<ssl::context> tls_;  // null: plain TCP
   ClosedHandler on_closed_;
   uint64_t generation_ = 0;  // bumps on Disconnect: stale callbacks are ignored
   const std::chrono::milliseconds ping_interval_;

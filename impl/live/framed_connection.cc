@@ -7,11 +7,24 @@ FramedConnection::FramedConnection(tcp::socket socket, FrameLimits limits)
       limits_(limits),
       decoder_(limits.max_frame_bytes),
       read_buf_(limits.read_buffer_bytes) {
+  NotePeer();
+}
+
+FramedConnection::FramedConnection(std::unique_ptr<TlsStream> tls, FrameLimits limits)
+    : tls_(std::move(tls)),
+      socket_(tls_->get_executor()),
+      limits_(limits),
+      decoder_(limits.max_frame_bytes),
+      read_buf_(limits.read_buffer_bytes) {
+  NotePeer();
+}
+
+void FramedConnection::NotePeer() {
   boost::system::error_code ec;
-  const auto ep = socket_.remote_endpoint(ec);
+  const auto ep = socket().remote_endpoint(ec);
   peer_address_ = ec ? "?" : ep.address().to_string();
   peer_ = ec ? "?" : peer_address_ + ":" + std::to_string(ep.port());
-  socket_.set_option(tcp::no_delay(true), ec);
+  socket().set_option(tcp::no_delay(true), ec);
 }
 
 void FramedConnection::Start(FrameHandler on_frame, CloseHandler on_close, CloseHandler on_protocol_error) {
@@ -22,11 +35,14 @@ void FramedConnection::Start(FrameHandler on_frame, CloseHandler on_close, Close
 }
 
 void FramedConnection::Read() {
-  socket_.async_read_some(asio::buffer(read_buf_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+  auto done = [self = shared_from_this()](boost::system::error_code ec, size_t n) {
     if (!self->open_ || self->draining_) return;
-    if (ec) return self->Close(ec == asio::error::eof ? "peer closed" : ec.message());
+    if (ec)
+      return self->Close(ec == asio::error::eof || ec == ssl::error::stream_truncated ? "peer closed" : ec.message());
     self->OnRead(n);
-  });
+  };
+  if (tls_) return tls_->async_read_some(asio::buffer(read_buf_), std::move(done));
+  socket_.async_read_some(asio::buffer(read_buf_), std::move(done));
 }
 
 void FramedConnection::OnRead(size_t n) {
@@ -80,17 +96,18 @@ void FramedConnection::WriteMore() {
   writing_ = true;
   in_flight_.swap(pending_);
   pending_.clear();
-  asio::async_write(socket_, asio::buffer(in_flight_),
-                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                      // Keep no more memory than a burst needs, once it is out.
-                      if (self->in_flight_.capacity() > 64 * 1024) {
-                        std::string().swap(self->in_flight_);
-                      } else {
-                        self->in_flight_.clear();
-                      }
-                      if (ec) return self->Close(ec.message());
-                      self->WriteMore();
-                    });
+  auto done = [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    // Keep no more memory than a burst needs, once it is out.
+    if (self->in_flight_.capacity() > 64 * 1024) {
+      std::string().swap(self->in_flight_);
+    } else {
+      self->in_flight_.clear();
+    }
+    if (ec) return self->Close(ec.message());
+    self->WriteMore();
+  };
+  if (tls_) return asio::async_write(*tls_, asio::buffer(in_flight_), std::move(done));
+  asio::async_write(socket_, asio::buffer(in_flight_), std::move(done));
 }
 
 void FramedConnection::CloseAfterFlush(const std::string& reason, std::chrono::milliseconds bound) {
@@ -98,7 +115,7 @@ void FramedConnection::CloseAfterFlush(const std::string& reason, std::chrono::m
   draining_ = true;
   drain_reason_ = reason;
   if (!writing_) return Close(reason);
-  drain_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), bound);
+  drain_timer_ = std::make_unique<asio::steady_timer>(socket().get_executor(), bound);
   drain_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->Close(self->drain_reason_ + " (unsent output dropped)");
   });
@@ -108,13 +125,13 @@ void FramedConnection::Close(const std::string& reason) {
   if (!open_) return;
   open_ = false;
   boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
   pending_.clear();
   if (drain_timer_) drain_timer_->cancel();
   // The handlers go after this one call: one that holds the connection's
   // owner (as the router's inbound links do) would otherwise keep both alive.
-  asio::post(socket_.get_executor(), [self = shared_from_this(), reason] {
+  asio::post(socket().get_executor(), [self = shared_from_this(), reason] {
     CloseHandler on_close = std::move(self->on_close_);
     self->on_frame_ = nullptr;
     self->on_protocol_error_ = nullptr;

@@ -1,6 +1,6 @@
-// FramedConnection: one TCP stream carrying length-prefixed frames
-// (core/frame_codec.h), used for device connections, service-to-service
-// links and the terminal client alike.
+// FramedConnection: one TCP stream, plain or TLS (live/tls.h), carrying
+// length-prefixed frames (core/frame_codec.h), used for device
+// connections, service-to-service links and the terminal client alike.
 //
 // Contract: callbacks run on the socket's io_context thread. on_frame gets
 // each frame's body in order. on_close runs exactly once, posted (never from
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/frame_codec.h"
+#include "live/tls.h"
 
 namespace msgbed::live {
 
@@ -43,6 +44,8 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   using CloseHandler = std::function<void(const std::string& reason)>;
 
   explicit FramedConnection(tcp::socket socket, FrameLimits limits = {});
+  // Over a TLS stream whose handshake is done.
+  explicit FramedConnection(std::unique_ptr<TlsStream> tls, FrameLimits limits = {});
 
   // on_protocol_error, if given, runs instead of an immediate close when the
   // peer breaks framing (an oversized frame): it may Write a last frame and
@@ -74,7 +77,10 @@ class FramedConnection : public std::enable_shared_from_this<FramedConnection> {
   void Read();
   void OnRead(size_t n);
   void WriteMore();
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+  void NotePeer();
 
+  std::unique_ptr<TlsStream> tls_;  // null: plain TCP on socket_
   tcp::socket socket_;
   const FrameLimits limits_;
   FrameDecoder decoder_;

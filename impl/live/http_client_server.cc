@@ -40,6 +40,12 @@ HttpClientServer::~HttpClientServer() {
 
 Status HttpClientServer::Listen(const Endpoint& ep, uint16_t* port) {
   if (Status s = listener_.Bind(ep, port); !s.ok()) return s;
+  if (config_.tls.enabled()) {
+    spdlog::warn(
+        "{}: HTTP on port {} is plain: clients.tls applies to device connections only; put a TLS proxy "
+        "in front of the Bot API server",
+        name_, *port);
+  }
   listener_.Start([this](tcp::socket socket) { OnSocket(std::move(socket)); });
   return Status::Ok();
 }

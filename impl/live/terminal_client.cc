@@ -42,14 +42,17 @@ constexpr auto kMaxWaitAtEnd = std::chrono::seconds(60);
 // it was made is made again, with a growing delay.
 class Terminal final : public Device::Observer {
  public:
-  Terminal(asio::io_context& io, ClientIdentity who)
+  // tls: the client context (--ca), or null for plain TCP.
+  Terminal(asio::io_context& io, ClientIdentity who, std::shared_ptr<ssl::context> tls)
       : io_(io),
         input_(io, ::dup(STDIN_FILENO)),
         who_(std::move(who)),
         conn_(io, LoadSession(who_.session_file), this),
         reconnect_timer_(io),
         end_timer_(io),
-        code_timer_(io) {}
+        code_timer_(io) {
+    if (tls) conn_.UseTls(std::move(tls));
+  }
 
   void Start(const std::string& host, uint16_t port) {
     host_ = host;
@@ -104,7 +107,8 @@ class Terminal final : public Device::Observer {
     const std::string where = u.channel_box() ? " in !" + std::to_string(u.channel_box()) : "";
     switch (u.kind()) {
       case api::Update::EDIT_MESSAGE:
-        std::cout << "* message " << u.message().id() << where << " now reads: " << u.message().text() << "\n";
+        std::cout << "* message " << u.message().id() << where << " now reads: " << Printable(u.message().text())
+                  << "\n";
         break;
       case api::Update::DELETE_MESSAGES:
         for (uint64_t id : u.deleted_ids()) std::cout << "* message " << id << where << " deleted\n";
@@ -123,7 +127,8 @@ class Terminal final : public Device::Observer {
     }
   }
   // A service message says what happened in the group.
-  static std::string Shown(const api::Message& m) {
+  static std::string Shown(const api::Message& m) { return Printable(ShownRaw(m)); }
+  static std::string ShownRaw(const api::Message& m) {
     switch (m.action()) {
       case api::ACTION_CHAT_CREATE: return "created the group '" + m.text() + "'";
       case api::ACTION_ADD_USER: return "added user " + std::to_string(m.action_user());
@@ -213,12 +218,12 @@ class Terminal final : public Device::Observer {
     } else if (f.has_history()) {
       PrintHistory(d, f.history());
     } else if (f.has_chat()) {
-      std::cout << "* group #" << f.chat().id() << " '" << f.chat().title() << "', members";
+      std::cout << "* group #" << f.chat().id() << " '" << Printable(f.chat().title()) << "', members";
       for (uint64_t m : f.chat().members()) std::cout << " " << m;
       std::cout << "\n";
     } else if (f.has_channel()) {
       std::cout << "* " << (f.channel().broadcast() ? "channel" : "supergroup") << " !" << f.channel().id() << " '"
-                << f.channel().title() << "', " << f.channel().members_count() << " member(s)\n";
+                << Printable(f.channel().title()) << "', " << f.channel().members_count() << " member(s)\n";
     } else if (f.has_sent_message() && forwards_.erase(f.sent_message().random_id()) > 0) {
       std::cout << "* forwarded: id " << f.sent_message().message_id() << "\n";
     } else if (f.has_typing()) {
@@ -544,8 +549,17 @@ bool SaveSession(const std::string& path, const api::Authorization& session) {
 int RunTerminalClient(const std::string& host, uint16_t port, const ClientIdentity& who) {
   // Line by line even into a pipe or file: another program may be reading.
   std::cout << std::unitbuf;
+  std::shared_ptr<ssl::context> tls;
+  if (!who.ca_file.empty()) {
+    if (Status s = ClientTlsContext(who.ca_file, &tls); !s.ok()) {
+      std::cout << "* " << s.message() << "\n";
+      return 1;
+    }
+  } else {
+    std::cout << "* plain TCP: this connection is not encrypted (give --ca for TLS)\n";
+  }
   asio::io_context io;
-  Terminal t(io, who);
+  Terminal t(io, who, std::move(tls));
   t.Start(host, port);
   io.run();
   return t.exit_code();

@@ -31,6 +31,7 @@ namespace msgbed::live {
 struct ClientIdentity {
   std::string session_file;  // read at start, written at sign-in
   std::string phone;         // to sign in with when the file has no session
+  std::string ca_file;       // TLS: the CA the gateway's certificate must chain to; empty: plain TCP
 };
 int RunTerminalClient(const std::string& host, uint16_t port, const ClientIdentity& who);
 

@@ -5,6 +5,13 @@
 
 namespace msgbed::live {
 
+std::string Printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
 std::optional<uint64_t> ParseId(const std::string& word) {
   if (word.empty() || word.size() > 19 || word.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;

@@ -27,6 +27,11 @@ struct ChatLine {
 // only), one or more spaces, and non-empty text.
 std::optional<ChatLine> ParseChatLine(const std::string& line);
 
+// text as the terminal shows what others wrote: control characters
+// (escape sequences, bells, carriage returns) as '?', so that a message
+// cannot drive the reader's terminal.
+std::string Printable(std::string text);
+
 // An id as typed: digits only, 1 to kMaxTypedId.
 std::optional<uint64_t> ParseId(const std::string& word);
 

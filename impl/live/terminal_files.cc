@@ -178,7 +178,7 @@ std::string TerminalFiles::Noted(const api::Message& m) {
   if (!m.has_document()) return "";
   files_[m.id()] = m.document();
   if (files_.size() > kFilesKept) files_.erase(files_.begin());
-  return " [file '" + m.document().name() + "', " + std::to_string(m.document().size()) + " bytes: /save " +
+  return " [file '" + Printable(m.document().name()) + "', " + std::to_string(m.document().size()) + " bytes: /save " +
          std::to_string(m.id()) + " <path>]";
 }
 

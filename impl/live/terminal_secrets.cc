@@ -17,14 +17,6 @@ std::string OsRandom(size_t n) {
   return s;
 }
 
-// text with control characters (escape sequences, bells) as '?'.
-std::string Printable(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return text;
-}
-
 std::string Joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += p;
@@ -53,7 +45,7 @@ bool TerminalSecrets::Command(const std::string& line) {
   } else if (verb == "/secret") {
     chats_.Start(*id);
   } else if (verb == "/accept") {
-    chats_.Accept(*id);
+    if (!chats_.Accept(*id)) Refuse("/accept <chat>: a request waiting on this device (" + target + " is not one)");
   } else if (verb == "/discard") {
     chats_.Discard(*id);
     std::cout << "* ending secret chat " << *id << "\n";

@@ -28,6 +28,13 @@ TEST(ChatLine, RefusesWhatIsNotOne) {
   EXPECT_TRUE(ParseChatLine("@9223372036854775807 largest"));
 }
 
+// Found by review: an escape sequence in a message drove the reader's terminal.
+TEST(Printable, ControlCharactersBecomeQuestionMarksAndUtf8Stays) {
+  EXPECT_EQ(Printable("\x1b[31mred\x07 \x1b]0;title\x07"), "?[31mred? ?]0;title?");
+  EXPECT_EQ(Printable("tab\there\r\n\x7f"), "tab?here???");
+  EXPECT_EQ(Printable("héllo 👋"), "héllo 👋");
+}
+
 TEST(ChatLine, GroupsAndChannelsHaveTheirOwnMarks) {
   auto g = ParseChatLine("#77 hi all");
   ASSERT_TRUE(g);

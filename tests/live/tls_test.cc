@@ -1,0 +1,108 @@
+// TLS on device connections (live/tls.h): a gateway with clients.tls
+// serves TLS 1.3; a client trusting its CA chats through it; a client
+// trusting another CA, a certificate that has expired, and a plain client
+// on the TLS port each fail, with a reason that says why; a key that is
+// not the certificate's keeps the gateway from starting.
+#include "live/tls.h"
+
+#include "live_fixture.h"
+
+namespace msgbed::testing {
+namespace {
+
+// Development certificates, written once for the whole binary.
+struct Certificates {
+  TempDir good{"tls-good"}, other{"tls-other"}, expired{"tls-expired"};
+  Certificates() {
+    const std::vector<std::string> hosts = {"127.0.0.1", "localhost"};
+    EXPECT_TRUE(live::WriteDevCertificates(good.path().string(), hosts, 30).ok());
+    EXPECT_TRUE(live::WriteDevCertificates(other.path().string(), hosts, 30).ok());
+    // Valid for ten days, twenty days ago.
+    EXPECT_TRUE(live::WriteDevCertificates(expired.path().string(), hosts, 10, -20).ok());
+  }
+};
+Certificates& Certs() {
+  static Certificates c;
+  return c;
+}
+
+std::string TlsYaml(const TempDir& d) {
+  return "clients: {tls: {cert: " + (d.path() / "server.pem").string() +
+         ", key: " + (d.path() / "server.key").string() + "}}";
+}
+
+std::shared_ptr<live::ssl::context> TrustIn(const TempDir& d) {
+  std::shared_ptr<live::ssl::context> ctx;
+  EXPECT_TRUE(live::ClientTlsContext((d.path() / "ca.pem").string(), &ctx).ok());
+  return ctx;
+}
+
+class TlsTest : public Split {
+ protected:
+  explicit TlsTest(const TempDir& certs = Certs().good) : Split(TlsYaml(certs)) {}
+
+  // A device of user that connects with tls (null: plain TCP).
+  std::unique_ptr<live::DeviceConnection> Device(uint64_t user, Seen* seen, std::shared_ptr<live::ssl::context> tls) {
+    auto c = std::make_unique<live::DeviceConnection>(io_, deploy_.Session(user, 1), seen);
+    if (tls) c->UseTls(std::move(tls));
+    c->Connect("127.0.0.1", deploy_.client_port(), [seen](const std::string& why) { seen->closed = why; });
+    return c;
+  }
+};
+
+TEST_F(TlsTest, DevicesTrustingTheCaChatOverTls) {
+  Seen alice, bob;
+  auto a = Device(1, &alice, TrustIn(Certs().good));
+  auto b = Device(2, &bob, TrustIn(Certs().good));
+  ASSERT_TRUE(Run([&] { return alice.synced > 0 && bob.synced > 0; })) << alice.closed << " / " << bob.closed;
+  a->device().SendText(2, "over tls", 77);
+  ASSERT_TRUE(Run([&] { return !bob.delivered.empty(); }));
+  EXPECT_EQ(bob.delivered[0].first, 77u);
+}
+
+TEST_F(TlsTest, AClientTrustingAnotherCaIsRefusedAndSaysWhy) {
+  Seen seen;
+  auto c = Device(1, &seen, TrustIn(Certs().other));
+  ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
+  EXPECT_NE(seen.closed.find("certificate was refused"), std::string::npos) << seen.closed;
+  EXPECT_TRUE(seen.frames.empty());
+}
+
+TEST_F(TlsTest, APlainClientOnTheTlsPortGetsNothingThrough) {
+  Seen seen;
+  auto c = Device(1, &seen, nullptr);
+  ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
+  EXPECT_TRUE(seen.frames.empty()) << seen.frames[0].ShortDebugString();
+  EXPECT_EQ(seen.synced, 0);
+}
+
+class ExpiredTlsTest : public TlsTest {
+ protected:
+  ExpiredTlsTest() : TlsTest(Certs().expired) {}
+};
+
+TEST_F(ExpiredTlsTest, AnExpiredCertificateIsRefused) {
+  Seen seen;
+  auto c = Device(1, &seen, TrustIn(Certs().expired));
+  ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
+  EXPECT_NE(seen.closed.find("certificate was refused"), std::string::npos) << seen.closed;
+  EXPECT_NE(seen.closed.find("expired"), std::string::npos) << seen.closed;
+}
+
+TEST(TlsContext, AMissingFileOrAKeyNotTheCertificatesIsRefusedByName) {
+  std::shared_ptr<live::ssl::context> ctx;
+  const auto& good = Certs().good.path();
+  const auto& other = Certs().other.path();
+  Status s = live::ServerTlsContext({(good / "server.pem").string(), (other / "server.key").string()}, &ctx);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is not the private key of the certificate"), std::string::npos) << s.message();
+  s = live::ServerTlsContext({(good / "nope.pem").string(), (good / "server.key").string()}, &ctx);
+  EXPECT_NE(s.message().find("cannot read"), std::string::npos) << s.message();
+  s = live::ServerTlsContext({(good / "server.key").string(), (good / "server.key").string()}, &ctx);
+  EXPECT_NE(s.message().find("holds no PEM certificate"), std::string::npos) << s.message();
+  EXPECT_TRUE(live::ServerTlsContext({(good / "server.pem").string(), (good / "server.key").string()}, &ctx).ok());
+  EXPECT_FALSE(live::ClientTlsContext((good / "missing.pem").string(), &ctx).ok());
+}
+
+}  // namespace
+}  // namespace msgbed::testing
