@@ -19,6 +19,7 @@
 #include "live/device_connection.h"
 #include "live/process.h"
 #include "live/provision.h"
+#include "live/tls.h"
 #include "live_deployment.h"
 
 namespace msgbed::live {
@@ -32,17 +33,20 @@ struct Options {
   uint64_t messages = 20000;
   uint64_t window = 8;
   bool sync = false;
+  bool tls = false;
 };
 
 class Bench final : public Device::Observer {
  public:
-  Bench(const Options& o, uint16_t port, std::map<SessionKey, api::Authorization> sessions)
-      : o_(o), port_(port), sessions_(std::move(sessions)) {}
+  Bench(const Options& o, uint16_t port, std::map<SessionKey, api::Authorization> sessions,
+        std::shared_ptr<ssl::context> tls)
+      : o_(o), port_(port), sessions_(std::move(sessions)), tls_(std::move(tls)) {}
 
   int Run() {
     for (uint64_t u = 1; u <= o_.users; ++u) {
       for (uint64_t d = 1; d <= o_.devices; ++d) {
         conns_.push_back(std::make_unique<DeviceConnection>(io_, sessions_.at({u, d}), this));
+        if (tls_) conns_.back()->UseTls(tls_);
         conns_.back()->Connect("127.0.0.1", port_, [](const std::string& why) {
           std::cerr << "device disconnected: " << why << "\n";
           std::exit(1);
@@ -101,7 +105,7 @@ class Bench final : public Device::Observer {
       return ack_us_[std::min(ack_us_.size() - 1, static_cast<size_t>(q * ack_us_.size()))] / 1e3;
     };
     std::cout << "live loopback: " << o_.users << " users x " << o_.devices << " devices, window " << o_.window
-              << ", storage sync " << (o_.sync ? "on" : "off") << "\n"
+              << ", storage sync " << (o_.sync ? "on" : "off") << ", " << (tls_ ? "TLS 1.3" : "plain TCP") << "\n"
               << "  " << o_.messages << " messages, " << delivered_ << " deliveries in " << secs << " s\n"
               << "  " << static_cast<uint64_t>(o_.messages / secs) << " messages/s, "
               << static_cast<uint64_t>(delivered_ / secs) << " deliveries/s\n"
@@ -113,6 +117,7 @@ class Bench final : public Device::Observer {
   asio::io_context io_;
   std::vector<std::unique_ptr<DeviceConnection>> conns_;
   const std::map<SessionKey, api::Authorization> sessions_;
+  const std::shared_ptr<ssl::context> tls_;
   std::mt19937_64 rng_{1};
   std::map<uint64_t, Clock::time_point> sent_at_;
   std::vector<double> ack_us_;
@@ -133,10 +138,18 @@ int main(int argc, char** argv) {
   app.add_option("--messages", o.messages)->capture_default_str();
   app.add_option("--window", o.window, "Sends in flight per sending device")->capture_default_str();
   app.add_flag("--sync", o.sync, "fsync every storage write");
+  app.add_flag("--tls", o.tls, "devices connect over TLS 1.3 (development certificates)");
   CLI11_PARSE(app, argc, argv);
 
-  auto deployment = LiveDeployment::Start(o.users, o.devices, o.sync);
+  auto deployment = LiveDeployment::Start(o.users, o.devices, o.sync, o.tls);
   if (!deployment) return 1;
-  const int rc = Bench(o, deployment->port(), std::move(deployment->sessions())).Run();
+  std::shared_ptr<ssl::context> tls;
+  if (o.tls) {
+    if (auto s = ClientTlsContext(deployment->ca_file(), &tls); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
+  }
+  const int rc = Bench(o, deployment->port(), std::move(deployment->sessions()), std::move(tls)).Run();
   return rc;
 }

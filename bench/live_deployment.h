@@ -20,12 +20,15 @@ namespace msgbed::live {
 
 class LiveDeployment {
  public:
-  // Nullptr (with the reason on stderr) if it cannot start.
-  static std::unique_ptr<LiveDeployment> Start(uint64_t users, uint64_t devices, bool sync_writes);
+  // Nullptr (with the reason on stderr) if it cannot start. tls: devices
+  // connect over TLS 1.3 (development certificates in its directory; the
+  // CA is ca_file()).
+  static std::unique_ptr<LiveDeployment> Start(uint64_t users, uint64_t devices, bool sync_writes, bool tls = false);
   ~LiveDeployment();
 
   uint16_t port() const { return server_->client_port(0); }
   std::map<SessionKey, api::Authorization>& sessions() { return sessions_; }
+  std::string ca_file() const { return (dir_ / "tls" / "ca.pem").string(); }
 
  private:
   LiveDeployment() = default;

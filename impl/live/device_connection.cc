@@ -54,10 +54,12 @@ void DeviceConnection::Secure(uint64_t gen, tcp::socket socket, const std::strin
 
 void DeviceConnection::Attach(std::shared_ptr<FramedConnection> conn) {
   conn_ = std::move(conn);
+  heard_ = false;
   const uint64_t gen = generation_;
   conn_->Start(
       [this, gen](std::string_view body) {
         if (gen != generation_) return;
+        heard_ = true;
         api::ServerFrame frame;
         if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
           return conn_->Close("malformed server frame");
@@ -67,7 +69,10 @@ void DeviceConnection::Attach(std::shared_ptr<FramedConnection> conn) {
       [this, gen](const std::string& why) {
         if (gen != generation_) return;
         device_.Disconnected();
-        if (on_closed_) on_closed_(why);
+        // A TLS port closes on a plain client before it says anything.
+        const std::string hint =
+            !heard_ && !tls_ ? " before the gateway said anything (if its port is TLS, connect with its CA)" : "";
+        if (on_closed_) on_closed_(why + hint);
       });
   device_.Connected();
   SchedulePing(gen);

@@ -58,6 +58,7 @@ class DeviceConnection final : public Device::Link {
   Device device_;
   std::shared_ptr<FramedConnection> conn_;
   std::shared_ptr<ssl::context> tls_;  // null: plain TCP
+  bool heard_ = false;                 // a frame came on this connection
   ClosedHandler on_closed_;
   uint64_t generation_ = 0;  // bumps on Disconnect: stale callbacks are ignored
   const std::chrono::milliseconds ping_interval_;

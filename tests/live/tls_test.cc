@@ -74,6 +74,7 @@ TEST_F(TlsTest, APlainClientOnTheTlsPortGetsNothingThrough) {
   ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
   EXPECT_TRUE(seen.frames.empty()) << seen.frames[0].ShortDebugString();
   EXPECT_EQ(seen.synced, 0);
+  EXPECT_NE(seen.closed.find("if its port is TLS, connect with its CA"), std::string::npos) << seen.closed;
 }
 
 class ExpiredTlsTest : public TlsTest {
