@@ -1,3 +1,4 @@
+#include <boost/asio/ip/address.hpp>
 #include <iostream>
 
 #include "auth/phone.h"
@@ -12,6 +13,16 @@ int Client(const ClientOptions& opts) {
   live::Endpoint ep;
   if (!live::ParseEndpoint(opts.connect, &ep) || ep.port == 0) {
     std::cerr << "msgbed client: --connect: expected host:port, got '" << opts.connect << "'\n";
+    return 2;
+  }
+  // A session credential goes in clear text over plain TCP: only to this
+  // machine, unless the user says so.
+  boost::system::error_code not_ip;
+  const auto address = boost::asio::ip::make_address(ep.host, not_ip);
+  const bool local = ep.host == "localhost" || (!not_ip && address.is_loopback());
+  if (opts.ca.empty() && !local && !opts.insecure) {
+    std::cerr << "msgbed client: " << ep.host << " is not this machine: give --ca <the deployment's CA.pem> for TLS, "
+              << "or --insecure to send your session and messages in clear text\n";
     return 2;
   }
   live::ClientIdentity who{opts.session, opts.phone, opts.ca};
@@ -32,7 +43,13 @@ int TlsInit(const TlsInitOptions& opts) {
     std::cerr << "msgbed tls init: --days: expected 1 to 3650\n";
     return 2;
   }
-  if (Status s = live::WriteDevCertificates(opts.dir, opts.hosts, opts.days); !s.ok()) {
+  for (const std::string& h : opts.hosts) {
+    if (std::string why = live::BadHostName(h); !why.empty()) {
+      std::cerr << "msgbed tls init: --host: " << why << "\n";
+      return 2;
+    }
+  }
+  if (Status s = live::WriteDevCertificates(opts.dir, opts.hosts, opts.days, 0, opts.force); !s.ok()) {
     std::cerr << "msgbed tls init: " << s.message() << "\n";
     return 1;
   }

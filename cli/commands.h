@@ -65,8 +65,9 @@ int Reshape(const std::string& config_path);
 struct ClientOptions {
   std::string connect = "127.0.0.1:7400";
   std::string phone;
-  std::string session;  // default: msgbed-<phone digits>.session
-  std::string ca;       // TLS: the CA file the gateway's certificate must chain to; empty: plain TCP
+  std::string session;    // default: msgbed-<phone digits>.session
+  std::string ca;         // TLS: the CA file the gateway's certificate must chain to; empty: plain TCP
+  bool insecure = false;  // plain TCP to a gateway that is not on this machine
 };
 int Client(const ClientOptions& opts);
 
@@ -75,6 +76,7 @@ struct TlsInitOptions {
   std::string dir;
   std::vector<std::string> hosts = {"127.0.0.1", "localhost"};
   int days = 365;
+  bool force = false;  // replace existing files
 };
 int TlsInit(const TlsInitOptions& opts);
 

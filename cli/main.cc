@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
   client_cmd->add_option("--phone", client.phone, "Phone number to sign in with, e.g. +44 7700 900123");
   client_cmd->add_option("--ca", client.ca,
                          "TLS: the CA certificate (PEM) the gateway's must be signed by; without it, plain TCP");
+  client_cmd->add_flag("--insecure", client.insecure,
+                       "Allow plain TCP to a gateway on another machine (the session goes in clear text)");
   client_cmd->add_option("--session", client.session,
                          "Session file: resumed if it holds a session, written at sign-in "
                          "(default: msgbed-<phone digits>.session)");
@@ -183,7 +185,9 @@ int main(int argc, char** argv) {
   tls_init_cmd->add_option("dir", tls_init.dir, "Directory to write them to")->required();
   tls_init_cmd->add_option("--host", tls_init.hosts, "Names and addresses the server certificate is for")
       ->capture_default_str();
-  tls_init_cmd->add_option("--days", tls_init.days, "Days the certificates are valid")->capture_default_str();
+  tls_init_cmd->add_option("--days", tls_init.days, "Days the certificates are valid, 1 to 3650")
+      ->capture_default_str();
+  tls_init_cmd->add_flag("--force", tls_init.force, "Replace certificates and keys already in DIR");
 
   try {
     app.parse(argc, argv);

@@ -57,6 +57,26 @@ expect_bot_error "msgbed bot: no botapi instance in $tmp/no-bots.yaml" \
 expect_bot_error "bad-deploy.yaml:2: key 'instances.gateway/0.rpc'" show --config "$tmp/bad-deploy.yaml" --username a_bot
 "$msgbed" bot create --help | grep -q -- "--reads-all-group-messages" || fail "bot create --help"
 
+# TLS: a session goes to another machine over plain TCP only with
+# --insecure; tls init writes once, then refuses to replace without --force.
+set +e
+"$msgbed" client --connect 192.0.2.1:7400 --phone "+44 7700 900123" --session "$tmp/x.session" > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "plain client to another machine: exit code $rc, want 2"
+grep -q "is not this machine: give --ca" "$tmp/err" || fail "plain client: $(cat "$tmp/err")"
+"$msgbed" tls init "$tmp/certs" > "$tmp/out" || fail "tls init: $(cat "$tmp/out")"
+[ "$(stat -c %a "$tmp/certs/server.key")" = 600 ] || fail "server.key is not mode 600"
+set +e
+"$msgbed" tls init "$tmp/certs" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "it exists (give --force" "$tmp/err" || fail "tls init twice: $rc $(cat "$tmp/err")"
+"$msgbed" tls init "$tmp/certs" --force > /dev/null || fail "tls init --force"
+set +e
+"$msgbed" tls init "$tmp/certs2" --host "a,DNS:evil.com" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "neither an IP address nor a DNS name" "$tmp/err" || fail "tls init --host: $(cat "$tmp/err")"
+
 # reshape with no deployment on that data_dir: exit 1, and nothing is
 # written there (found by a hostile tester: exit 0, and a new directory).
 sed "s|data_dir: data/local|data_dir: $tmp/nobody|" "$src/deploy/local.yaml" > "$tmp/nobody.yaml"

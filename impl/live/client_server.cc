@@ -22,6 +22,7 @@ Status ClientServer::Listen(const Endpoint& ep, uint16_t* port) {
   if (Status s = listener_.Bind(ep, port); !s.ok()) return s;
   if (tls_) {
     spdlog::info("{}: device connections on port {} use TLS 1.3 (certificate {})", name_, *port, config_.tls.cert);
+    for (const std::string& w : CertificateWarnings(*tls_)) spdlog::warn("{}: {}: {}", name_, config_.tls.cert, w);
   } else {
     spdlog::info("{}: device connections on port {} are plain TCP, unencrypted (set clients.tls for TLS)", name_,
                  *port);

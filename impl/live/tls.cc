@@ -1,13 +1,17 @@
 #include "live/tls.h"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -43,17 +47,24 @@ Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
   if (Status s = Readable("key", files.key); !s.ok()) return s;
   auto ctx = Tls13(ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
+  // A key under a passphrase would prompt on the terminal: refused instead.
+  SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
   if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1) {
     return Status::Invalid("clients.tls.cert: " + files.cert + " holds no PEM certificate (" + OpenSslError() + ")");
   }
-  const Status mismatch = Status::Invalid("clients.tls.key: " + files.key +
-                                          " is not the private key of the certificate in " + files.cert);
+  const Status mismatch =
+      Status::Invalid("clients.tls.key: " + files.key + " is not the private key of the certificate in " + files.cert);
   if (SSL_CTX_use_PrivateKey_file(native, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
     if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
       ERR_clear_error();
       return mismatch;
     }
-    return Status::Invalid("clients.tls.key: " + files.key + " holds no PEM private key (" + OpenSslError() + ")");
+    const std::string why = OpenSslError();
+    if (why.find("processing error") != std::string::npos || why.find("bad decrypt") != std::string::npos) {
+      return Status::Invalid("clients.tls.key: " + files.key +
+                             " is encrypted with a passphrase; give the key unencrypted (mode 0600)");
+    }
+    return Status::Invalid("clients.tls.key: " + files.key + " holds no PEM private key (" + why + ")");
   }
   if (SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
@@ -61,6 +72,21 @@ Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
   }
   *out = std::move(ctx);
   return Status::Ok();
+}
+
+std::vector<std::string> CertificateWarnings(ssl::context& context) {
+  std::vector<std::string> warnings;
+  X509* cert = SSL_CTX_get0_certificate(context.native_handle());
+  if (cert == nullptr) return warnings;
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+    warnings.push_back("the certificate has expired: every client will refuse it");
+  } else if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
+    warnings.push_back("the certificate is not valid yet: every client will refuse it");
+  }
+  if (X509_check_ca(cert) != 0) {
+    warnings.push_back("the certificate is a CA's, not a server's: clients will refuse it (use server.pem)");
+  }
+  return warnings;
 }
 
 Status ClientTlsContext(const std::string& ca_file, std::shared_ptr<ssl::context>* out) {
@@ -96,12 +122,18 @@ void AcceptTls(tcp::socket socket, ssl::context& context, std::chrono::milliseco
                std::function<void(std::unique_ptr<TlsStream>)> ready, std::function<void(std::string)> failed) {
   auto stream = std::make_shared<std::unique_ptr<TlsStream>>(std::make_unique<TlsStream>(std::move(socket), context));
   auto timer = std::make_shared<asio::steady_timer>((*stream)->get_executor(), timeout);
-  timer->async_wait([stream](boost::system::error_code ec) {
-    if (!ec && *stream) (*stream)->next_layer().close(ec);  // a peer that never finishes the handshake
+  auto timed_out = std::make_shared<bool>(false);
+  timer->async_wait([stream, timed_out](boost::system::error_code ec) {
+    if (ec || !*stream) return;
+    *timed_out = true;  // a peer that never finishes the handshake
+    (*stream)->next_layer().close(ec);
   });
-  (*stream)->async_handshake(ssl::stream_base::server, [stream, timer, ready = std::move(ready),
+  (*stream)->async_handshake(ssl::stream_base::server, [stream, timer, timed_out, timeout, ready = std::move(ready),
                                                         failed = std::move(failed)](boost::system::error_code ec) {
     timer->cancel();
+    if (*timed_out) {
+      return failed("no TLS handshake within " + std::to_string(timeout.count()) + " ms (clients.frame_timeout)");
+    }
     if (ec) return failed(HandshakeError(ec));
     ready(std::move(*stream));
   });
@@ -111,7 +143,16 @@ void ConnectTls(tcp::socket socket, ssl::context& context, const std::string& ho
                 std::function<void(std::unique_ptr<TlsStream>)> ready, std::function<void(std::string)> failed) {
   auto stream = std::make_shared<std::unique_ptr<TlsStream>>(std::make_unique<TlsStream>(std::move(socket), context));
   SSL_set_tlsext_host_name((*stream)->native_handle(), host.c_str());
-  (*stream)->set_verify_callback(ssl::host_name_verification(host));
+  // OpenSSL's own check of the name (an IP address against the
+  // certificate's IP entries), which says "hostname mismatch" when it fails.
+  X509_VERIFY_PARAM* param = SSL_get0_param((*stream)->native_handle());
+  boost::system::error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (not_ip) {
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  }
   (*stream)->async_handshake(ssl::stream_base::client, [stream, ready = std::move(ready),
                                                         failed = std::move(failed)](boost::system::error_code ec) {
     if (!ec) return ready(std::move(*stream));
@@ -179,10 +220,21 @@ Cert NewCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issue
   return cert;
 }
 
-Status WritePem(const std::filesystem::path& path, EVP_PKEY* key, X509* cert) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) return Status::IoError("cannot write " + path.string());
-  if (key) ::chmod(path.c_str(), 0600);
+Status WritePem(const std::filesystem::path& path, EVP_PKEY* key, X509* cert, bool overwrite) {
+  // New files only unless told (a CA already handed out stays valid), and
+  // never through a symbolic link; keys owner-only from the first byte.
+  const int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL);
+  const int fd = ::open(path.c_str(), flags, key ? 0600 : 0644);
+  if (fd < 0) {
+    const std::string why = errno == EEXIST ? "it exists (give --force to replace it)" : std::strerror(errno);
+    return Status::IoError("cannot write " + path.string() + ": " + why);
+  }
+  if (key) ::fchmod(fd, 0600);
+  FILE* f = ::fdopen(fd, "w");
+  if (f == nullptr) {
+    ::close(fd);
+    return Status::IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
   const bool ok =
       key ? PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1 : PEM_write_X509(f, cert) == 1;
   const bool closed = std::fclose(f) == 0;
@@ -191,11 +243,28 @@ Status WritePem(const std::filesystem::path& path, EVP_PKEY* key, X509* cert) {
 
 }  // namespace
 
-Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days, int from_days) {
+std::string BadHostName(const std::string& host) {
+  boost::system::error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (!not_ip) return "";
+  if (host.empty() || host.size() > 253) return "a host name is 1 to 253 characters";
+  if (host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != std::string::npos ||
+      host.front() == '.' || host.front() == '-' || host.find("..") != std::string::npos) {
+    return "'" + host + "' is neither an IP address nor a DNS name (letters, digits, '-' and '.')";
+  }
+  if (host.find_first_not_of("0123456789.") == std::string::npos) return "'" + host + "' is not a valid IP address";
+  return "";
+}
+
+Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days, int from_days,
+                            bool overwrite) {
+  if (hosts.empty()) return Status::Invalid("a server certificate needs at least one host name or address");
+  for (const std::string& h : hosts) {
+    if (std::string why = BadHostName(h); !why.empty()) return Status::Invalid("--host: " + why);
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
-  if (hosts.empty()) return Status::Invalid("a server certificate needs at least one host name or address");
   Key ca_key = NewKey(), server_key = NewKey();
   if (!ca_key || !server_key) return Status::IoError("cannot make a key: " + OpenSslError());
   // A name of its own: two development CAs must not pass for each other.
@@ -208,11 +277,17 @@ Status WriteDevCertificates(const std::string& dir, const std::vector<std::strin
                    : Cert(nullptr, &X509_free);
   if (!ca || !server) return Status::IoError("cannot make a certificate: " + OpenSslError());
   const std::filesystem::path d(dir);
-  for (Status s :
-       {WritePem(d / "ca.pem", nullptr, ca.get()), WritePem(d / "ca.key", ca_key.get(), nullptr),
-        WritePem(d / "server.pem", nullptr, server.get()), WritePem(d / "server.key", server_key.get(), nullptr)}) {
-    if (!s.ok()) return s;
+  if (!overwrite) {
+    for (const char* name : {"ca.pem", "ca.key", "server.pem", "server.key"}) {
+      if (std::filesystem::symlink_status(d / name, ec).type() != std::filesystem::file_type::not_found) {
+        return Status::IoError("cannot write " + (d / name).string() + ": it exists (give --force to replace it)");
+      }
+    }
   }
+  if (Status s = WritePem(d / "ca.pem", nullptr, ca.get(), overwrite); !s.ok()) return s;
+  if (Status s = WritePem(d / "ca.key", ca_key.get(), nullptr, overwrite); !s.ok()) return s;
+  if (Status s = WritePem(d / "server.pem", nullptr, server.get(), overwrite); !s.ok()) return s;
+  if (Status s = WritePem(d / "server.key", server_key.get(), nullptr, overwrite); !s.ok()) return s;
   return Status::Ok();
 }
 

@@ -26,6 +26,9 @@ using TlsStream = ssl::stream<tcp::socket>;
 // A server context: an error naming the file if one is missing or
 // unreadable, or if the key is not the certificate's.
 Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* out);
+// What makes a server's certificate unusable although it loads: expired,
+// not valid yet, a CA's. The gateway logs each at start.
+std::vector<std::string> CertificateWarnings(ssl::context& context);
 // A client context that trusts only the certificates in ca_file.
 Status ClientTlsContext(const std::string& ca_file, std::shared_ptr<ssl::context>* out);
 
@@ -43,8 +46,13 @@ void ConnectTls(tcp::socket socket, ssl::context& context, const std::string& ho
 
 // A development CA and a server certificate it signed, for hosts (DNS
 // names or IP addresses), written to dir as ca.pem, ca.key, server.pem and
-// server.key (keys mode 0600). Valid from `from_days` (0: now; negative:
-// in the past) for `days`. Not for production: the CA key sits beside.
-Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days, int from_days = 0);
+// server.key (keys mode 0600; new files only, no symbolic links followed,
+// unless overwrite). Valid from `from_days` (0: now; negative: in the
+// past) for `days`. Not for production: the CA key sits beside.
+Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
+                            int from_days = 0, bool overwrite = false);
+// Why host cannot be a certificate's name ("" if it can): an IP address,
+// or a DNS name of letters, digits, '-' and '.'.
+std::string BadHostName(const std::string& host);
 
 }  // namespace msgbed::live

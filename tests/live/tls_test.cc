@@ -12,11 +12,12 @@ namespace {
 
 // Development certificates, written once for the whole binary.
 struct Certificates {
-  TempDir good{"tls-good"}, other{"tls-other"}, expired{"tls-expired"};
+  TempDir good{"tls-good"}, other{"tls-other"}, expired{"tls-expired"}, elsewhere{"tls-elsewhere"};
   Certificates() {
     const std::vector<std::string> hosts = {"127.0.0.1", "localhost"};
     EXPECT_TRUE(live::WriteDevCertificates(good.path().string(), hosts, 30).ok());
     EXPECT_TRUE(live::WriteDevCertificates(other.path().string(), hosts, 30).ok());
+    EXPECT_TRUE(live::WriteDevCertificates(elsewhere.path().string(), {"example.com"}, 30).ok());
     // Valid for ten days, twenty days ago.
     EXPECT_TRUE(live::WriteDevCertificates(expired.path().string(), hosts, 10, -20).ok());
   }
@@ -88,6 +89,56 @@ TEST_F(ExpiredTlsTest, AnExpiredCertificateIsRefused) {
   ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
   EXPECT_NE(seen.closed.find("certificate was refused"), std::string::npos) << seen.closed;
   EXPECT_NE(seen.closed.find("expired"), std::string::npos) << seen.closed;
+}
+
+class ElsewhereTlsTest : public TlsTest {
+ protected:
+  ElsewhereTlsTest() : TlsTest(Certs().elsewhere) {}
+};
+
+// Found by review: a certificate for another name was refused with
+// "unspecified certificate verification error".
+TEST_F(ElsewhereTlsTest, ACertificateForAnotherHostIsRefusedAsAMismatch) {
+  Seen seen;
+  auto c = Device(1, &seen, TrustIn(Certs().elsewhere));
+  ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
+  EXPECT_NE(seen.closed.find("mismatch"), std::string::npos) << seen.closed;
+}
+
+TEST(TlsContext, TheGatewayWarnsOfACertificateNoClientWillTake) {
+  std::shared_ptr<live::ssl::context> ctx;
+  const auto& expired = Certs().expired.path();
+  ASSERT_TRUE(
+      live::ServerTlsContext({(expired / "server.pem").string(), (expired / "server.key").string()}, &ctx).ok());
+  auto warnings = live::CertificateWarnings(*ctx);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("expired"), std::string::npos);
+  const auto& good = Certs().good.path();
+  ASSERT_TRUE(live::ServerTlsContext({(good / "ca.pem").string(), (good / "ca.key").string()}, &ctx).ok());
+  warnings = live::CertificateWarnings(*ctx);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("a CA's"), std::string::npos);
+  ASSERT_TRUE(live::ServerTlsContext({(good / "server.pem").string(), (good / "server.key").string()}, &ctx).ok());
+  EXPECT_TRUE(live::CertificateWarnings(*ctx).empty());
+}
+
+// Found by review: tls init replaced a CA already handed out, wrote through
+// symbolic links, and let a comma in --host add names.
+TEST(TlsInit, NeverReplacesOrFollowsLinksUnlessForcedAndRefusesOddNames) {
+  TempDir dir("tls-init");
+  const std::string d = dir.path().string();
+  ASSERT_TRUE(live::WriteDevCertificates(d, {"localhost"}, 1).ok());
+  Status s = live::WriteDevCertificates(d, {"localhost"}, 1);
+  EXPECT_NE(s.message().find("it exists (give --force"), std::string::npos) << s.message();
+  EXPECT_TRUE(live::WriteDevCertificates(d, {"localhost"}, 1, 0, /*overwrite=*/true).ok());
+  TempDir linked("tls-link");
+  std::filesystem::create_symlink(dir.path() / "victim", linked.path() / "ca.key");
+  EXPECT_FALSE(live::WriteDevCertificates(linked.path().string(), {"localhost"}, 1).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "victim"));
+  for (const char* bad : {"foo,DNS:evil.com", "a b", "", "300.1.1.1", "-x", "a..b", "ünï.com"}) {
+    EXPECT_NE(live::BadHostName(bad), "") << bad;
+  }
+  for (const char* good : {"127.0.0.1", "::1", "localhost", "gw-1.example.com"}) EXPECT_EQ(live::BadHostName(good), "");
 }
 
 TEST(TlsContext, AMissingFileOrAKeyNotTheCertificatesIsRefusedByName) {
