@@ -317,8 +317,19 @@ LiveConfig ParseConfigText(const std::string& text, const std::string& file, con
   ReadProviders(r, root[kPushChannel], kPushChannel, &cfg.push);
   ReadProviders(r, root[kEmailChannel], kEmailChannel, &cfg.email);
   if (const YAML::Node sec = root["security"]; sec.IsDefined()) {
-    r.OnlyKeys(sec, "security", {"secret_file"});
+    r.OnlyKeys(sec, "security", {"secret_file", "tls"});
     r.String(sec, "security", "secret_file", &cfg.security.secret_file);
+    if (const YAML::Node tls = sec["tls"]; tls.IsDefined()) {
+      LinkTlsFiles& f = cfg.security.tls;
+      r.OnlyKeys(tls, "security.tls", {"cert", "key", "ca"});
+      r.String(tls, "security.tls", "cert", &f.cert);
+      r.String(tls, "security.tls", "key", &f.key);
+      r.String(tls, "security.tls", "ca", &f.ca);
+      if (f.cert.empty() || f.key.empty() || f.ca.empty()) {
+        r.Fail(tls, "security.tls",
+               "needs cert, key and ca (PEM files; `msgbed tls init DIR` writes development ones)");
+      }
+    }
   }
   ReadStorage(r, root["storage"], &cfg);
   const YAML::Node inst = r.Required(root, "", "instances", "every role/index with its addresses");

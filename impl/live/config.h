@@ -78,6 +78,7 @@ struct ClientTransportConfig {
 // secret before its first message (rpc.proto LinkHello).
 struct SecurityConfig {
   std::string secret_file;  // empty: <data_dir>/cluster.secret, created if missing
+  LinkTlsFiles tls;         // unset: links are authenticated (the secret) but not encrypted
   friend bool operator==(const SecurityConfig&, const SecurityConfig&) = default;
 };
 

@@ -352,6 +352,17 @@ Status Process::Start(const LiveConfig& cfg, const std::string& selector, std::u
   impl->WatchFaults();
   impl->router = std::make_unique<Router>(impl->io, cfg, std::move(secret));
   impl->router->SetFaults(impl->faults.get());
+  if (!everything && !bus_only) {
+    if (cfg.security.tls.enabled()) {
+      if (Status s = impl->router->UseTls(cfg.security.tls); !s.ok()) return s;
+      spdlog::info("links between services: mutual TLS 1.3 (certificate {}, CA {})", cfg.security.tls.cert,
+                   cfg.security.tls.ca);
+    } else {
+      spdlog::info(
+          "links between services: authenticated by the deployment secret, not encrypted (set "
+          "security.tls for mutual TLS)");
+    }
+  }
   for (const auto& ic : selected) {
     if (Status s = impl->AddInstance(cfg, ic, !everything); !s.ok()) return s;
   }

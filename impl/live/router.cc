@@ -142,14 +142,27 @@ void Router::Connect(const Address& to, Remote& r) {
                                 [this, to, &r, socket, alive](boost::system::error_code ec, const tcp::endpoint&) {
                                   if (alive.expired()) return;
                                   if (ec) return Fail(r, ec.message());
-                                  OnLinkUp(to, r, std::move(*socket));
+                                  Secure(to, r, std::move(*socket));
                                 });
                           });
 }
 
+void Router::Secure(const Address& to, Remote& r, tcp::socket socket) {
+  // Reads handshake frames only, until the link has authenticated.
+  if (!connect_tls_) return OnLinkUp(to, r, std::make_shared<FramedConnection>(std::move(socket), LinkLimits(false)));
+  ConnectTls(
+      std::move(socket), *connect_tls_, r.endpoint.host,
+      [this, to, &r, alive = std::weak_ptr<int>(alive_)](std::unique_ptr<TlsStream> stream) {
+        if (!alive.expired()) OnLinkUp(to, r, std::make_shared<FramedConnection>(std::move(stream), LinkLimits(false)));
+      },
+      [this, &r, alive = std::weak_ptr<int>(alive_)](const std::string& why) {
+        if (!alive.expired()) Fail(r, "TLS: " + why);
+      });
+}
+
 // The link is up; it carries envelopes once the handshake is done.
-void Router::OnLinkUp(const Address& to, Remote& r, tcp::socket socket) {
-  r.conn = std::make_shared<FramedConnection>(std::move(socket), LinkLimits(false));  // reads handshake frames only
+void Router::OnLinkUp(const Address& to, Remote& r, std::shared_ptr<FramedConnection> conn) {
+  r.conn = std::move(conn);
   r.nonce_a.clear();
   std::weak_ptr<FramedConnection> weak = r.conn;
   std::weak_ptr<int> alive = alive_;
@@ -205,6 +218,12 @@ void Router::Fail(Remote& r, const std::string& why) {
   r.conn.reset();
 }
 
+Status Router::UseTls(const LinkTlsFiles& files) {
+  if (Status s = LinkTlsContexts(files, &accept_tls_, &connect_tls_); !s.ok()) return s;
+  for (const std::string& w : CertificateWarnings(*accept_tls_)) spdlog::warn("router: {}: {}", files.cert, w);
+  return Status::Ok();
+}
+
 Status Router::Listen(const Endpoint& ep, uint16_t* port) {
   auto listener = std::make_unique<Listener>(io_, "router");
   if (Status s = listener->Bind(ep, port); !s.ok()) return s;
@@ -244,10 +263,27 @@ bool Router::Admit(Inbound& in, std::string_view body) {
 }
 
 void Router::OnInbound(tcp::socket socket) {
-  auto in = std::make_shared<Inbound>(io_);
   FrameLimits limits = LinkLimits(false);
   limits.max_frame_bytes = kMaxHandshakeFrameBytes;
-  in->conn = std::make_shared<FramedConnection>(std::move(socket), limits);
+  if (!accept_tls_) return AcceptLink(std::make_shared<FramedConnection>(std::move(socket), limits));
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  const std::string peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  AcceptTls(
+      std::move(socket), *accept_tls_, kHandshakeTimeout,
+      [this, limits, alive = std::weak_ptr<int>(alive_)](std::unique_ptr<TlsStream> stream) {
+        if (!alive.expired()) AcceptLink(std::make_shared<FramedConnection>(std::move(stream), limits));
+      },
+      [this, peer, alive = std::weak_ptr<int>(alive_)](const std::string& why) {
+        if (alive.expired()) return;
+        ++refused_links_;
+        spdlog::warn("router: link from {} refused: TLS: {}", peer, why);
+      });
+}
+
+void Router::AcceptLink(std::shared_ptr<FramedConnection> conn) {
+  auto in = std::make_shared<Inbound>(io_);
+  in->conn = std::move(conn);
   in->peer = in->conn->peer();
   if (in_handshake_ >= kMaxLinksInHandshake) {
     ++refused_links_;

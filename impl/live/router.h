@@ -60,6 +60,11 @@ class Router {
   // An instance that joined the deployment (a reshape): where to reach it
   // from the next connect on.
   void AddRemote(const Address& addr, const Endpoint& rpc);
+  // Mutual TLS 1.3 on every link from now on (security.tls): a peer
+  // without a certificate the deployment's CA signed is refused before
+  // the secret's handshake. An error names the file at fault.
+  Status UseTls(const LinkTlsFiles& files);
+  bool tls() const { return accept_tls_ != nullptr; }
   // Accepts links from other processes on ep; returns the bound port.
   Status Listen(const Endpoint& ep, uint16_t* port);
   void Send(Envelope e);
@@ -91,7 +96,9 @@ class Router {
   // Writes queued envelopes while the link has room.
   void Pump(Remote& r);
   void Connect(const Address& to, Remote& r);
-  void OnLinkUp(const Address& to, Remote& r, tcp::socket socket);
+  // TLS if set (then OnLinkUp), else OnLinkUp at once.
+  void Secure(const Address& to, Remote& r, tcp::socket socket);
+  void OnLinkUp(const Address& to, Remote& r, std::shared_ptr<FramedConnection> conn);
   // The connecting side of the handshake: a challenge, then a welcome.
   void OnHandshakeFrame(const Address& to, Remote& r, std::string_view body);
   // The accepting side: a hello; true once the link may carry envelopes.
@@ -101,6 +108,8 @@ class Router {
   // Counts, logs and reports to their senders envelopes that will not arrive.
   void Drop(const std::string& what, const std::vector<Envelope>& lost);
   void OnInbound(tcp::socket socket);
+  // An accepted link (its TLS handshake done, if any): the secret's handshake next.
+  void AcceptLink(std::shared_ptr<FramedConnection> conn);
 
   asio::io_context& io_;
   const std::string secret_;
@@ -108,6 +117,7 @@ class Router {
   std::map<Address, InstanceHost*, AddressLess> local_;
   Lane ordered_, bulk_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::shared_ptr<ssl::context> accept_tls_, connect_tls_;  // null: plain TCP
   // Links accepted from other processes, until they close. Owned here, so
   // that stopping the router frees them even if their close never runs.
   std::map<const FramedConnection*, std::shared_ptr<Inbound>> inbound_;

@@ -33,27 +33,26 @@ std::shared_ptr<ssl::context> Tls13(ssl::context::method method) {
   return ctx;
 }
 
-Status Readable(const std::string& what, const std::string& path) {
-  if (path.empty()) return Status::Invalid("clients.tls: " + what + " is not set");
-  std::ifstream f(path);
-  if (!f) return Status::Invalid("clients.tls." + what + ": cannot read " + path);
+Status Readable(const std::string& key_path, const std::string& what, const std::string& file) {
+  if (file.empty()) return Status::Invalid(key_path + ": " + what + " is not set");
+  std::ifstream f(file);
+  if (!f || std::filesystem::is_directory(file)) {
+    return Status::Invalid(key_path + "." + what + ": cannot read " + file + ": " + std::strerror(errno));
+  }
   return Status::Ok();
 }
 
-}  // namespace
-
-Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* out) {
-  if (Status s = Readable("cert", files.cert); !s.ok()) return s;
-  if (Status s = Readable("key", files.key); !s.ok()) return s;
-  auto ctx = Tls13(ssl::context::tls_server);
-  SSL_CTX* native = ctx->native_handle();
+Status LoadIdentity(ssl::context& context, const TlsFiles& files, const std::string& path) {
+  if (Status s = Readable(path, "cert", files.cert); !s.ok()) return s;
+  if (Status s = Readable(path, "key", files.key); !s.ok()) return s;
+  SSL_CTX* native = context.native_handle();
   // A key under a passphrase would prompt on the terminal: refused instead.
   SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
   if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1) {
-    return Status::Invalid("clients.tls.cert: " + files.cert + " holds no PEM certificate (" + OpenSslError() + ")");
+    return Status::Invalid(path + ".cert: " + files.cert + " holds no PEM certificate (" + OpenSslError() + ")");
   }
   const Status mismatch =
-      Status::Invalid("clients.tls.key: " + files.key + " is not the private key of the certificate in " + files.cert);
+      Status::Invalid(path + ".key: " + files.key + " is not the private key of the certificate in " + files.cert);
   if (SSL_CTX_use_PrivateKey_file(native, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
     if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
       ERR_clear_error();
@@ -61,16 +60,39 @@ Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
     }
     const std::string why = OpenSslError();
     if (why.find("processing error") != std::string::npos || why.find("bad decrypt") != std::string::npos) {
-      return Status::Invalid("clients.tls.key: " + files.key +
+      return Status::Invalid(path + ".key: " + files.key +
                              " is encrypted with a passphrase; give the key unencrypted (mode 0600)");
     }
-    return Status::Invalid("clients.tls.key: " + files.key + " holds no PEM private key (" + why + ")");
+    return Status::Invalid(path + ".key: " + files.key + " holds no PEM private key (" + why + ")");
   }
   if (SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     return mismatch;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* out) {
+  auto ctx = Tls13(ssl::context::tls_server);
+  if (Status s = LoadIdentity(*ctx, files, "clients.tls"); !s.ok()) return s;
   *out = std::move(ctx);
+  return Status::Ok();
+}
+
+Status LinkTlsContexts(const LinkTlsFiles& files, std::shared_ptr<ssl::context>* accepting,
+                       std::shared_ptr<ssl::context>* connecting) {
+  const TlsFiles identity{files.cert, files.key};
+  for (auto [out, method] : {std::pair{accepting, ssl::context::tls_server}, {connecting, ssl::context::tls_client}}) {
+    auto ctx = Tls13(method);
+    if (Status s = LoadIdentity(*ctx, identity, "security.tls"); !s.ok()) return s;
+    if (SSL_CTX_load_verify_locations(ctx->native_handle(), files.ca.c_str(), nullptr) != 1) {
+      return Status::Invalid("security.tls.ca: " + files.ca + " holds no PEM certificate (" + OpenSslError() + ")");
+    }
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    *out = std::move(ctx);
+  }
   return Status::Ok();
 }
 
@@ -112,7 +134,7 @@ std::string HandshakeError(const boost::system::error_code& ec) {
     } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL) {
       why = "the other side does not offer TLS 1.3";
     }
-  } else if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+  } else if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == ssl::error::stream_truncated) {
     why = "the other side closed the connection during the TLS handshake (is it a TLS port? is the CA right?)";
   }
   return why + " [" + ec.message() + "]";

@@ -26,6 +26,12 @@ using TlsStream = ssl::stream<tcp::socket>;
 // A server context: an error naming the file if one is missing or
 // unreadable, or if the key is not the certificate's.
 Status ServerTlsContext(const TlsFiles& files, std::shared_ptr<ssl::context>* out);
+// Mutual TLS for service links: the accepting side's context (requires a
+// client certificate ca signed) and the connecting side's (presents cert,
+// trusts ca only). Errors name the file, as ServerTlsContext's.
+Status LinkTlsContexts(const LinkTlsFiles& files, std::shared_ptr<ssl::context>* accepting,
+                       std::shared_ptr<ssl::context>* connecting);
+
 // What makes a server's certificate unusable although it loads: expired,
 // not valid yet, a CA's. The gateway logs each at start.
 std::vector<std::string> CertificateWarnings(ssl::context& context);
@@ -49,8 +55,8 @@ void ConnectTls(tcp::socket socket, ssl::context& context, const std::string& ho
 // server.key (keys mode 0600; new files only, no symbolic links followed,
 // unless overwrite). Valid from `from_days` (0: now; negative: in the
 // past) for `days`. Not for production: the CA key sits beside.
-Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
-                            int from_days = 0, bool overwrite = false);
+Status WriteDevCertificates(const std::string& dir, const std::vector<std::string>& hosts, int days, int from_days = 0,
+                            bool overwrite = false);
 // Why host cannot be a certificate's name ("" if it can): an IP address,
 // or a DNS name of letters, digits, '-' and '.'.
 std::string BadHostName(const std::string& host);

@@ -40,7 +40,8 @@ std::shared_ptr<live::ssl::context> TrustIn(const TempDir& d) {
 
 class TlsTest : public Split {
  protected:
-  explicit TlsTest(const TempDir& certs = Certs().good) : Split(TlsYaml(certs)) {}
+  explicit TlsTest(const TempDir& certs = Certs().good, const std::string& more = "")
+      : Split(TlsYaml(certs) + "\n" + more) {}
 
   // A device of user that connects with tls (null: plain TCP).
   std::unique_ptr<live::DeviceConnection> Device(uint64_t user, Seen* seen, std::shared_ptr<live::ssl::context> tls) {
@@ -103,6 +104,62 @@ TEST_F(ElsewhereTlsTest, ACertificateForAnotherHostIsRefusedAsAMismatch) {
   auto c = Device(1, &seen, TrustIn(Certs().elsewhere));
   ASSERT_TRUE(Run([&] { return !seen.closed.empty(); }));
   EXPECT_NE(seen.closed.find("mismatch"), std::string::npos) << seen.closed;
+}
+
+std::string LinkTlsYaml(const TempDir& d) {
+  const auto f = [&](const char* name) { return (d.path() / name).string(); };
+  return "security: {tls: {cert: " + f("server.pem") + ", key: " + f("server.key") + ", ca: " + f("ca.pem") + "}}";
+}
+
+// Every process presents the deployment's certificate on its links and
+// takes only peers that have one: devices on TLS, services on mutual TLS.
+class MutualTlsTest : public TlsTest {
+ protected:
+  MutualTlsTest() : TlsTest(Certs().good, LinkTlsYaml(Certs().good)) {}
+
+  // Whether a link to messages/0's rpc port made with tls (null: plain)
+  // hears the accepting side's first frame (its challenge).
+  bool Heard(std::shared_ptr<live::ssl::context> tls) {
+    bool heard = false, closed = false;
+    std::shared_ptr<live::FramedConnection> conn;
+    auto socket = std::make_shared<live::tcp::socket>(io_);
+    socket->connect({live::asio::ip::make_address("127.0.0.1"), deploy_.rpc_port("messages")});
+    auto start = [&](std::shared_ptr<live::FramedConnection> c) {
+      conn = std::move(c);
+      conn->Start([&](std::string_view) { heard = true; }, [&](const std::string&) { closed = true; });
+    };
+    if (!tls) {
+      start(std::make_shared<live::FramedConnection>(std::move(*socket)));
+    } else {
+      live::ConnectTls(
+          std::move(*socket), *tls, "127.0.0.1",
+          [&](std::unique_ptr<live::TlsStream> s) { start(std::make_shared<live::FramedConnection>(std::move(s))); },
+          [&](const std::string&) { closed = true; });
+    }
+    EXPECT_TRUE(Run([&] { return heard || closed; }));
+    if (conn) conn->Close("test done");
+    return heard;
+  }
+  std::shared_ptr<live::ssl::context> Presenting(const TempDir& d) {
+    std::shared_ptr<live::ssl::context> accepting, connecting;
+    const auto f = [&](const char* name) { return (d.path() / name).string(); };
+    EXPECT_TRUE(live::LinkTlsContexts({f("server.pem"), f("server.key"), f("ca.pem")}, &accepting, &connecting).ok());
+    return connecting;
+  }
+};
+
+TEST_F(MutualTlsTest, ServicesLinkOverMutualTlsAndAStrangerIsRefused) {
+  Seen alice, bob;
+  auto a = Device(1, &alice, TrustIn(Certs().good));
+  auto b = Device(2, &bob, TrustIn(Certs().good));
+  ASSERT_TRUE(Run([&] { return alice.synced > 0 && bob.synced > 0; })) << alice.closed << " / " << bob.closed;
+  a->device().SendText(2, "gateway to messages to sync, all on TLS", 78);
+  ASSERT_TRUE(Run([&] { return !bob.delivered.empty(); }));
+  // The deployment's certificate gets the challenge; a certificate of
+  // another CA, and plain TCP, get nothing.
+  EXPECT_TRUE(Heard(Presenting(Certs().good)));
+  EXPECT_FALSE(Heard(Presenting(Certs().other)));
+  EXPECT_FALSE(Heard(nullptr));
 }
 
 TEST(TlsContext, TheGatewayWarnsOfACertificateNoClientWillTake) {
