@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "live/process.h"
 #include "support/expect_input_error.h"
@@ -63,6 +64,37 @@ TEST(LiveConfig, OutboundProvidersAreLogByDefaultOrAnOrderedList) {
            {"email: [{smtp: {}}]\n", "key 'email[0].smtp': unknown key"}}) {
     try {
       ParseConfig(std::string(kGood) + bad, "d.yaml");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
+
+// kGood without its clients: and security: lines, for tests that give their own.
+std::string WithoutClientsAndSecurity() {
+  std::string out, line;
+  std::istringstream in(kGood);
+  while (std::getline(in, line)) {
+    if (line.rfind("clients:", 0) != 0 && line.rfind("security:", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
+TEST(LiveConfig, TlsSectionsNeedAllTheirFiles) {
+  const LiveConfig ok = ParseConfig(WithoutClientsAndSecurity() +
+                                        "clients: {tls: {cert: s.pem, key: s.key}}\n"
+                                        "security: {tls: {cert: n.pem, key: n.key, ca: ca.pem}}\n",
+                                    "d.yaml");
+  EXPECT_EQ(ok.clients.tls.cert, "s.pem");
+  EXPECT_EQ(ok.security.tls.ca, "ca.pem");
+  for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"clients: {tls: {cert: a.pem}}\n", "key 'clients.tls': needs both cert and key"},
+           {"clients: {tls: {cert: a.pem, key: a.key, ca: c.pem}}\n", "key 'clients.tls.ca': unknown key"},
+           {"security: {tls: {cert: a.pem, key: a.key}}\n", "key 'security.tls': needs cert, key and ca"},
+           {"security: {tls: {cert: a, key: b, ca: c, verify: no}}\n", "key 'security.tls.verify': unknown key"}}) {
+    try {
+      ParseConfig(WithoutClientsAndSecurity() + bad, "d.yaml");
       ADD_FAILURE() << "accepted " << bad;
     } catch (const ConfigError& e) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
