@@ -42,6 +42,13 @@ void ClientServer::OnSocket(tcp::socket socket) {
   limits.max_pending_bytes = config_.max_outbound_bytes;
   limits.read_buffer_bytes = 4096;
   if (!tls_) return Attach(std::make_shared<FramedConnection>(std::move(socket), limits));
+  if (tls_handshakes_ >= kMaxTlsHandshakes) {
+    host_->Stats().Add("gateway.tls_handshakes_refused");
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  ++tls_handshakes_;
   std::weak_ptr<int> alive = alive_;
   const std::string peer = [&] {
     boost::system::error_code ec;
@@ -52,13 +59,28 @@ void ClientServer::OnSocket(tcp::socket socket) {
       std::move(socket), *tls_,
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds(config_.frame_timeout)),
       [this, alive, limits](std::unique_ptr<TlsStream> stream) {
-        if (!alive.expired()) Attach(std::make_shared<FramedConnection>(std::move(stream), limits));
+        if (alive.expired()) return;
+        --tls_handshakes_;
+        Attach(std::make_shared<FramedConnection>(std::move(stream), limits));
       },
       [this, alive, peer](const std::string& why) {
         if (alive.expired()) return;
-        spdlog::warn("{}: TLS handshake with {} failed: {}", name_, peer, why);
-        host_->Stats().Add("gateway.tls_handshake_failures");
+        --tls_handshakes_;
+        TlsFailed(peer, why);
       });
+}
+
+void ClientServer::TlsFailed(const std::string& peer, const std::string& why) {
+  host_->Stats().Add("gateway.tls_handshake_failures");
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_tls_warning_ < std::chrono::seconds(1)) {
+    ++tls_warnings_suppressed_;
+    return;
+  }
+  last_tls_warning_ = now;
+  const uint64_t more = std::exchange(tls_warnings_suppressed_, 0);
+  spdlog::warn("{}: TLS handshake with {} failed: {}{}", name_, peer, why,
+               more == 0 ? "" : " (and " + std::to_string(more) + " more since the last such line)");
 }
 
 void ClientServer::Attach(std::shared_ptr<FramedConnection> conn) {

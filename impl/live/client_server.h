@@ -26,6 +26,9 @@ namespace msgbed::live {
 
 class ClientServer final : public ClientTransport {
  public:
+  // TLS handshakes in progress at once; more connections are closed at
+  // once (a flood of handshakes costs CPU before anyone has signed in).
+  static constexpr size_t kMaxTlsHandshakes = 1024;
   // REQUIRES: host outlives the server.
   ClientServer(asio::io_context& io, std::string name, InstanceHost* host, const ClientTransportConfig& config);
   // Closes every connection (devices see the gateway go at once).
@@ -53,6 +56,11 @@ class ClientServer final : public ClientTransport {
   const ClientTransportConfig config_;
   Listener listener_;
   std::shared_ptr<ssl::context> tls_;  // null: plain TCP
+  size_t tls_handshakes_ = 0;          // in progress
+  // Failed handshakes are logged at most once a second; the rest counted.
+  std::chrono::steady_clock::time_point last_tls_warning_{};
+  uint64_t tls_warnings_suppressed_ = 0;
+  void TlsFailed(const std::string& peer, const std::string& why);
   asio::steady_timer sweep_;
   std::map<ConnId, std::shared_ptr<FramedConnection>> conns_;
   ConnId next_id_ = 1;

@@ -267,15 +267,24 @@ void Router::OnInbound(tcp::socket socket) {
   limits.max_frame_bytes = kMaxHandshakeFrameBytes;
   if (!accept_tls_) return AcceptLink(std::make_shared<FramedConnection>(std::move(socket), limits));
   boost::system::error_code ec;
+  if (tls_handshakes_ >= kMaxLinksInHandshake) {
+    ++refused_links_;
+    socket.close(ec);
+    return;
+  }
+  ++tls_handshakes_;
   const auto ep = socket.remote_endpoint(ec);
   const std::string peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   AcceptTls(
       std::move(socket), *accept_tls_, kHandshakeTimeout,
       [this, limits, alive = std::weak_ptr<int>(alive_)](std::unique_ptr<TlsStream> stream) {
-        if (!alive.expired()) AcceptLink(std::make_shared<FramedConnection>(std::move(stream), limits));
+        if (alive.expired()) return;
+        --tls_handshakes_;
+        AcceptLink(std::make_shared<FramedConnection>(std::move(stream), limits));
       },
       [this, peer, alive = std::weak_ptr<int>(alive_)](const std::string& why) {
         if (alive.expired()) return;
+        --tls_handshakes_;
         ++refused_links_;
         spdlog::warn("router: link from {} refused: TLS: {}", peer, why);
       });

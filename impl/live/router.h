@@ -126,7 +126,8 @@ class Router {
   FaultBoard* faults_ = nullptr;
   uint64_t dropped_ = 0;
   uint64_t refused_links_ = 0;
-  size_t in_handshake_ = 0;  // inbound links not yet authenticated
+  size_t in_handshake_ = 0;    // inbound links not yet authenticated
+  size_t tls_handshakes_ = 0;  // inbound TLS handshakes in progress (at most kMaxLinksInHandshake)
 };
 
 }  // namespace msgbed::live
