@@ -1,5 +1,7 @@
 #include "client/secret_chats.h"
 
+#include <algorithm>
+
 #include "crypto/e2e.h"
 
 namespace msgbed {
@@ -81,6 +83,7 @@ void SecretChats::Discard(uint64_t id) {
   api::ClientFrame frame;
   frame.mutable_discard_encryption()->set_chat_id(id);
   Ask(std::move(frame), {Asked::kOther, id, {}});
+  std::erase_if(unacked_, [&](const auto& e) { return e.second.chat == id; });
   if (auto it = chats_.find(id); it != chats_.end()) {
     e2e::Wipe(it->second.key);
     e2e::Wipe(it->second.old_key);
@@ -129,6 +132,16 @@ bool SecretChats::OnFrame(const api::ServerFrame& frame) {
   if (pending.what == Asked::kSync) syncing_ = false;
   if (frame.has_error()) {
     e2e::Wipe(pending.dh_secret);
+    const api::ErrorCode code = frame.error().code();
+    const bool transient =
+        code == api::TIMEOUT || code == api::INTERNAL || code == api::UNAVAILABLE || code == api::FLOOD_WAIT;
+    if (pending.what == Asked::kSend && transient) {
+      device_->link()->After(kResendDelay, [this, random_id = pending.random_id] {
+        if (unacked_.contains(random_id)) SendUnacked(random_id);
+      });
+      return true;
+    }
+    if (pending.what == Asked::kSend) unacked_.erase(pending.random_id);
     observer_->OnError(*this, frame.error());
     return true;
   }
@@ -152,6 +165,7 @@ void SecretChats::OnAnswer(Pending pending, const api::ServerFrame& frame) {
       return observer_->OnReady(*this, pending.chat);
     }
     case Asked::kSend: {
+      unacked_.erase(pending.random_id);
       auto it = chats_.find(pending.chat);
       if (it != chats_.end()) MaybeRekey(it->second, frame.sent_encrypted().date_us());
       return;
@@ -179,6 +193,15 @@ void SecretChats::TakeQueued(const api::SecretUpdate& update) {
 }
 
 void SecretChats::Sync() {
+  syncing_ = false;  // one asked on the last connection is not coming
+  SyncIfIdle();
+  std::vector<std::pair<uint64_t, uint64_t>> order;  // (seq, random_id): the receiver's order
+  for (const auto& [random_id, u] : unacked_) order.emplace_back(u.seq, random_id);
+  std::sort(order.begin(), order.end());
+  for (const auto& [seq, random_id] : order) SendUnacked(random_id);
+}
+
+void SecretChats::SyncIfIdle() {
   if (syncing_) return;
   syncing_ = true;
   api::ClientFrame frame;
@@ -192,7 +215,7 @@ void SecretChats::OnDifference(const api::SecretDifference& diff) {
     if (update.qts() > qts_) TakeQueued(update);
   }
   if (!diff.updates().empty()) Acknowledge();
-  if (diff.is_slice()) Sync();
+  if (diff.is_slice()) SyncIfIdle();
 }
 
 void SecretChats::Acknowledge() {
@@ -383,13 +406,22 @@ void SecretChats::SendPayload(Chat& chat, secret::Payload body) {
 void SecretChats::Transmit(Chat& chat, secret::Payload payload) {
   std::string plain = payload.SerializeAsString();
   const std::string nonce = secret_bytes_(e2e::kNonceBytes);
+  const uint64_t random_id = FromBe(secret_bytes_(8)) | 1;
+  unacked_[random_id] = {
+      chat.info.id(), payload.seq(),
+      Be(chat.generation) + nonce + e2e::Seal(chat.key, nonce, Ad(chat, chat.generation, chat.admin), plain)};
+  e2e::Wipe(plain);
+  SendUnacked(random_id);
+}
+
+void SecretChats::SendUnacked(uint64_t random_id) {
+  const Unacked& u = unacked_.at(random_id);
   api::ClientFrame frame;
   api::SendEncrypted& send = *frame.mutable_send_encrypted();
-  send.set_chat_id(chat.info.id());
-  send.set_random_id(FromBe(secret_bytes_(8)) | 1);
-  send.set_data(Be(chat.generation) + nonce + e2e::Seal(chat.key, nonce, Ad(chat, chat.generation, chat.admin), plain));
-  e2e::Wipe(plain);
-  Ask(std::move(frame), {Asked::kSend, chat.info.id(), {}});
+  send.set_chat_id(u.chat);
+  send.set_random_id(random_id);
+  send.set_data(u.data);
+  Ask(std::move(frame), {Asked::kSend, u.chat, {}, random_id});
 }
 
 void SecretChats::Show(Chat& chat, Message message) {
@@ -409,6 +441,7 @@ void SecretChats::Expire(uint64_t id, uint64_t seq, bool mine) {
     e2e::Wipe(m.text);
     m.expired = true;
     if (mine) it->second.sent.erase(seq);
+    if (mine) std::erase_if(unacked_, [&](const auto& e) { return e.second.chat == id && e.second.seq == seq; });
     observer_->OnExpired(*this, m);
   }
 }

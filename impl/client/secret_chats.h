@@ -29,6 +29,10 @@
 //   - A chat this device does not know (the app was reinstalled, or it
 //     restarted: chats live in memory) that the server says was accepted,
 //     or that sends it a payload, is discarded, so the other side learns.
+//   - Sends: a payload the server did not take (TIMEOUT, INTERNAL,
+//     UNAVAILABLE, FLOOD_WAIT, or a connection that dropped first) is sent
+//     again, with the same random_id, after kResendDelay or at the next
+//     Sync; the server relays it once.
 //   - Queue: updates queued for this device are taken in qts order (a gap
 //     asks GetSecretDifference) and acknowledged (ReceivedQueue), after
 //     which the server deletes them.
@@ -58,6 +62,7 @@ class SecretChats {
   // The longest text sealed: sealed, it stays far below what the server
   // relays (64 KiB). Telegram's limit is 4096 characters, at most 16 KiB.
   static constexpr size_t kMaxTextBytes = 16 * 1024;
+  static constexpr Micros kResendDelay = 2 * kSecond;
 
   using SecretBytes = std::function<std::string(size_t)>;
 
@@ -105,7 +110,8 @@ class SecretChats {
   bool Send(uint64_t chat, const std::string& text, uint32_t ttl_s = 0);
   // The chat's timer for texts sent from now on, told to the other side too.
   bool SetTimer(uint64_t chat, uint32_t ttl_s);
-  // Fetches what is queued for this device: after each (re)connect.
+  // After each (re)connect: fetches what is queued for this device, and
+  // sends again what the server did not take on the last connection.
   void Sync();
   // Takes every server frame; true if it was the secret chats' (a push,
   // or the answer to one of their requests, errors included).
@@ -145,8 +151,17 @@ class SecretChats {
   struct Pending {
     Asked what = Asked::kOther;
     uint64_t chat = 0;
-    std::string dh_secret;  // kStart: the key g_a is of
+    std::string dh_secret;   // kStart: the key g_a is of
+    uint64_t random_id = 0;  // kSend
   };
+  // A sealed payload the server has not taken yet, by random_id.
+  struct Unacked {
+    uint64_t chat = 0, seq = 0;
+    std::string data;
+  };
+  void SendUnacked(uint64_t random_id);
+  // Asks for the queue unless a request for it is out already.
+  void SyncIfIdle();
 
   void OnChat(const api::EncryptedChat& chat);
   void OnEncrypted(const api::EncryptedMessage& m);
@@ -180,6 +195,7 @@ class SecretChats {
   } identity_;
   std::map<uint64_t, Chat> chats_;
   std::map<uint64_t, Pending> pending_;  // request id -> what it asked
+  std::map<uint64_t, Unacked> unacked_;
   uint64_t qts_ = 0;
   bool syncing_ = false;
   uint64_t replays_ = 0;

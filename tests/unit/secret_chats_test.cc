@@ -370,5 +370,38 @@ TEST_F(SecretChatTest, ARequesterThatForgotItsRequestEndsTheChatWhenItIsAccepted
   EXPECT_EQ(b.discarded, std::vector<uint64_t>{b.requests[0].id()});
 }
 
+// Found by review: a payload lost on the way with nothing after it (the
+// last word of a conversation) stayed lost; sends were not retried.
+TEST_F(SecretChatTest, APayloadTheServerDidNotTakeIsSentAgainAndArrivesOnce) {
+  const uint64_t chat = Handshake();
+  int sends = 0;
+  c.drop = [&](const Envelope& e) { return BodyAs<messages::SendEncrypted>(e) != nullptr && ++sends == 1; };
+  ASSERT_TRUE(a.chats.Send(chat, "the last word"));
+  c.Run();
+  c.drop = nullptr;
+  EXPECT_TRUE(b.received.empty());
+  c.Advance(15 * kSecond);  // the gateway's call times out; the client sends it again
+  EXPECT_EQ(b.received, std::vector<std::string>{"the last word"});
+  EXPECT_TRUE(a.errors.empty());
+}
+
+TEST_F(SecretChatTest, APayloadCutOffByADroppedConnectionIsSentAgainOnTheNextOnce) {
+  const uint64_t chat = Handshake();
+  c.drop = [&](const Envelope& e) { return BodyAs<messages::SendEncrypted>(e) != nullptr; };
+  ASSERT_TRUE(a.chats.Send(chat, "sent as the line went down"));
+  c.Run();
+  c.drop = nullptr;
+  a.device.core.Disconnected();
+  c.Disconnect(a.device);
+  c.Run();
+  c.Connect(a.device);
+  c.Run();
+  a.chats.Sync();
+  a.chats.Sync();  // twice: still relayed once
+  c.Run();
+  EXPECT_EQ(b.received, std::vector<std::string>{"sent as the line went down"});
+  EXPECT_EQ(b.chats.replays_ignored(), 0u);
+}
+
 }  // namespace
 }  // namespace msgbed::testing
