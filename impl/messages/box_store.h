@@ -22,6 +22,8 @@
 //                                                         still owes to apply, in order)
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -171,7 +173,8 @@ class BoxStore {
   // Per outbox, the sequence below which every entry is done (volatile: a
   // restarted store scans from 0 once).
   static constexpr size_t kMaxDoneHints = 1 << 20;
-  std::map<std::pair<uint64_t, uint64_t>, uint64_t> done_below_;
+  // A hash map: looked up at every outbox step, never iterated.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> done_below_;
 };
 
 }  // namespace msgbed
