@@ -1,21 +1,8 @@
 #include "media/media_store.h"
 
+#include "core/kv_proto.h"
+
 namespace msgbed {
-namespace {
-
-template <typename Proto>
-std::optional<Proto> Load(KvStore* kv, const std::string& key, Status* status, const char* what) {
-  auto bytes = kv->Get(key, status);
-  if (!status->ok() || !bytes) return std::nullopt;
-  Proto p;
-  if (!p.ParseFromString(*bytes)) {
-    *status = Status::Corruption(std::string("unparsable ") + what);
-    return std::nullopt;
-  }
-  return p;
-}
-
-}  // namespace
 
 std::string MediaStore::BE(uint64_t v) {
   std::string s(8, '\0');
@@ -50,16 +37,16 @@ std::string MediaStore::GraceKey(int64_t date, std::string_view sha256) {
 }
 
 std::optional<media::BlobRecord> MediaStore::Blob(std::string_view sha256, Status* status) {
-  return Load<media::BlobRecord>(kv_, BlobKey(sha256), status, "blob record");
+  return ReadProto<media::BlobRecord>(kv_, BlobKey(sha256), status, "blob record");
 }
 
 std::optional<media::DocumentRecord> MediaStore::Document(std::string_view sha256, uint64_t id, Status* status) {
-  return Load<media::DocumentRecord>(kv_, DocumentKey(sha256, id), status, "document record");
+  return ReadProto<media::DocumentRecord>(kv_, DocumentKey(sha256, id), status, "document record");
 }
 
 std::optional<media::UploadRecord> MediaStore::Upload(uint64_t user, uint64_t file_id, std::string_view sha256,
                                                       Status* status) {
-  return Load<media::UploadRecord>(kv_, UploadKey(user, file_id, sha256), status, "upload record");
+  return ReadProto<media::UploadRecord>(kv_, UploadKey(user, file_id, sha256), status, "upload record");
 }
 
 Status MediaStore::DueEntries(char tag, int64_t upto, size_t limit, std::vector<Due>* out) {

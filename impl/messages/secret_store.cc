@@ -1,5 +1,7 @@
 #include "messages/secret_store.h"
 
+#include "core/kv_proto.h"
+
 namespace msgbed {
 namespace {
 
@@ -19,22 +21,10 @@ uint64_t Be(std::string_view s) {
   return v;
 }
 
-template <typename Proto>
-std::optional<Proto> Read(KvStore* kv, const std::string& key, Status* status) {
-  auto bytes = kv->Get(key, status);
-  if (!status->ok() || !bytes) return std::nullopt;
-  Proto p;
-  if (!p.ParseFromString(*bytes)) {
-    *status = Status::Corruption("an unreadable secret chat record");
-    return std::nullopt;
-  }
-  return p;
-}
-
 }  // namespace
 
 std::optional<storage::SecretChatSide> SecretStore::Side(uint64_t user, uint64_t chat, Status* status) {
-  return Read<storage::SecretChatSide>(kv_, Key('e', {user, chat}), status);
+  return ReadProto<storage::SecretChatSide>(kv_, Key('e', {user, chat}), status, "secret chat record");
 }
 
 void SecretStore::PutSide(WriteBatch& batch, uint64_t user, const storage::SecretChatSide& side) const {
@@ -114,7 +104,7 @@ Status SecretStore::Acknowledge(uint64_t user, uint64_t device, uint64_t max_qts
 }
 
 std::optional<api::SentEncrypted> SecretStore::FindSent(uint64_t user, uint64_t random_id, Status* status) {
-  return Read<api::SentEncrypted>(kv_, Key('y', {user, random_id}), status);
+  return ReadProto<api::SentEncrypted>(kv_, Key('y', {user, random_id}), status, "secret send record");
 }
 
 void SecretStore::PutSent(WriteBatch& batch, uint64_t user, const api::SentEncrypted& sent) const {
